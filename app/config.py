@@ -1,0 +1,113 @@
+"""Typed settings from the environment, loaded once; invalid values fail fast.
+
+Defaults give the embedded setup: a SQLite file for the gateway's state and no Redis,
+so jobs run in-process and ``portal-gateway serve`` needs no servers at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+import msgspec
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./portal-gateway.db"
+
+# Plain driver-less schemes are mapped onto the async drivers we ship.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "oracle": "oracle+oracledb",
+}
+_SUPPORTED_PREFIXES = ("sqlite+aiosqlite", "postgresql+asyncpg", "oracle+oracledb")
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the gateway cannot use."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    log_level: LogLevel = "INFO"
+    # Key for secrets at rest (Fernet, urlsafe base64, 32 bytes); used from issue 3 on.
+    secret_key: str | None = None
+    arq_queue_name: str = "portal-gateway:queue"
+    # Upper bound for a readiness probe's dependency check.
+    ready_timeout_seconds: float = 2.0
+
+    @property
+    def embedded(self) -> bool:
+        """True when the gateway runs on its embedded default (SQLite state)."""
+        return self.database_url.startswith("sqlite")
+
+
+_ENV_NAMES: dict[str, str] = {
+    "database_url": "DATABASE_URL",
+    "redis_url": "REDIS_URL",
+    "log_level": "LOG_LEVEL",
+    "secret_key": "GATEWAY_SECRET_KEY",
+    "arq_queue_name": "ARQ_QUEUE_NAME",
+    "ready_timeout_seconds": "READY_TIMEOUT_SECONDS",
+}
+
+
+def normalise_database_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or not rest:
+        raise SettingsError(f"DATABASE_URL must look like 'scheme://...', got scheme {scheme!r}")
+    scheme = _ASYNC_DRIVERS.get(scheme, scheme)
+    if not scheme.startswith(_SUPPORTED_PREFIXES):
+        raise SettingsError(
+            "DATABASE_URL scheme must be one of sqlite, postgresql or oracle "
+            f"(with drivers {', '.join(_SUPPORTED_PREFIXES)}), got {scheme!r}"
+        )
+    return f"{scheme}://{rest}"
+
+
+def _validate_redis_url(url: str) -> str:
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
+    return url
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, object] = {}
+    for field, name in _ENV_NAMES.items():
+        value = env.get(name)
+        if value is None or value.strip() == "":
+            continue
+        raw[field] = value.strip()
+    if "database_url" in raw:
+        raw["database_url"] = normalise_database_url(str(raw["database_url"]))
+    if "redis_url" in raw:
+        raw["redis_url"] = _validate_redis_url(str(raw["redis_url"]))
+    if "log_level" in raw:
+        raw["log_level"] = str(raw["log_level"]).upper()
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_explain(str(exc))) from None
+    if settings.ready_timeout_seconds <= 0:
+        raise SettingsError("READY_TIMEOUT_SECONDS must be greater than 0")
+    return settings
+
+
+def _explain(message: str) -> str:
+    # msgspec says "... - at `$.log_level`"; name the environment variable instead.
+    for field, name in _ENV_NAMES.items():
+        message = message.replace(f"`$.{field}`", name)
+    return message
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return load_settings()

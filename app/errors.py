@@ -1,0 +1,59 @@
+"""One error tree for the gateway, translated to RFC 9457 problem details at the edge.
+
+Services raise these; only ``app.api.problems`` turns them into HTTP responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class InvalidInput(GatewayError):
+    status = 422
+    code = "invalid-input"
+    title = "Invalid input"
+
+
+class NotFound(GatewayError):
+    status = 404
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(GatewayError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class Unauthenticated(GatewayError):
+    status = 401
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(GatewayError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class DependencyUnavailable(GatewayError):
+    """A server the gateway depends on (database, Redis, casavi...) is not answering."""
+
+    status = 503
+    code = "dependency-unavailable"
+    title = "Dependency unavailable"
