@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData
+from sqlalchemy.dialects import oracle
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,6 +32,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        # Oracle's DATE has neither fractions nor an offset; keep both.
+        if dialect.name == "oracle":
+            return dialect.type_descriptor(oracle.TIMESTAMP(timezone=True))
+        return dialect.type_descriptor(DateTime(timezone=True))
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
         if value is None:

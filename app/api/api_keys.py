@@ -1,0 +1,53 @@
+"""API keys (scope ``admin``): list and revoke. Keys are created with the CLI, shown once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import PathParameter
+
+from app.adapters.store.api_keys import ApiKeyRepository
+from app.adapters.store.models import ApiKey
+from app.api.deps import DbSession
+from app.api.problems import API_PROBLEMS, problem_responses
+from app.api.schemas import ApiKeyList, ApiKeyView
+
+
+def to_view(row: ApiKey) -> ApiKeyView:
+    return ApiKeyView(
+        name=row.name,
+        scope=row.scope,  # type: ignore[arg-type]
+        prefix=row.prefix,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class ApiKeyController(Controller):
+    path = "/api-keys"
+    tags = ["administration"]
+    opt = {"scope": "admin"}
+
+    @get(
+        summary="All API keys (never the keys themselves)",
+        responses=problem_responses(*API_PROBLEMS),
+    )
+    async def list_keys(self, db_session: DbSession) -> ApiKeyList:
+        rows = await ApiKeyRepository(db_session).list()
+        return ApiKeyList(items=[to_view(row) for row in rows])
+
+    @post(
+        "/{name:str}/revoke",
+        status_code=200,
+        summary="Revoke an API key; it stops working at once",
+        responses=problem_responses(*API_PROBLEMS, 404),
+    )
+    async def revoke(
+        self,
+        db_session: DbSession,
+        name: Annotated[str, PathParameter(min_length=1, max_length=128)],
+    ) -> ApiKeyView:
+        row = await ApiKeyRepository(db_session).revoke(name)
+        await db_session.commit()
+        return to_view(row)

@@ -1,0 +1,17 @@
+"""Request-scoped dependencies of the API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import TypeAlias
+
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
+
+DbSession: TypeAlias = NamedDependency[AsyncSession]
+
+
+async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+    async with state.session_factory() as session:
+        yield session

@@ -1,0 +1,159 @@
+"""RFC 9457 problem details: the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from app.errors import GatewayError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_TYPE_BASE = "urn:portal-gateway:problem:"
+
+
+class FieldError(msgspec.Struct, kw_only=True):
+    field: str | None = None
+    message: str
+
+
+class ProblemDetails(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """RFC 9457 problem details, with the offending fields in ``errors`` when there are any."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+_DESCRIPTIONS = {
+    400: "The request is malformed (body, query or path parameter).",
+    401: "No API key, or one that is unknown or revoked.",
+    403: "The API key lacks the scope this operation needs.",
+    404: "The resource does not exist.",
+    409: "The request conflicts with the current state.",
+    413: "The body is larger than this endpoint accepts.",
+    422: "The request is well-formed but its content is invalid.",
+    503: "A dependency of the gateway is unavailable.",
+}
+
+
+def problem_responses(*codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem responses an operation can return."""
+    return {
+        code: ResponseSpec(
+            data_container=ProblemDetails,
+            description=_DESCRIPTIONS[code],
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
+        )
+        for code in codes
+    }
+
+
+API_PROBLEMS = (400, 401, 403)
+
+
+def problem_response(
+    status: int,
+    title: str,
+    *,
+    code: str,
+    detail: str | None = None,
+    instance: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[ProblemDetails]:
+    body = ProblemDetails(
+        type=_TYPE_BASE + code,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=errors or None,
+    )
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _gateway_error(request: Request[Any, Any, Any], exc: GatewayError) -> Response[ProblemDetails]:
+    errors = exc.extensions.get("errors")
+    return problem_response(
+        exc.status,
+        exc.title,
+        code=exc.code,
+        detail=exc.detail,
+        instance=request.url.path,
+        errors=errors if isinstance(errors, list) else None,
+    )
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ProblemDetails]:
+    status = exc.status_code
+    errors: list[FieldError] | None = None
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        errors = [
+            FieldError(
+                field=str(item.get("key")) if item.get("key") else None,
+                message=str(item.get("message", "")),
+            )
+            for item in exc.extra
+            if isinstance(item, dict)
+        ]
+    title = _title(status)
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "content-type"}
+    return problem_response(
+        status,
+        title,
+        code=title.lower().replace(" ", "-"),
+        detail=exc.detail if exc.detail != title else None,
+        instance=request.url.path,
+        errors=errors,
+        headers=headers or None,
+    )
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
+    # Only the type reaches the log line: exception messages can carry personal data.
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return problem_response(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal error",
+        code="internal-error",
+        instance=request.url.path,
+    )
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    GatewayError: _gateway_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
+
+__all__ = [
+    "API_PROBLEMS",
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_MEDIA_TYPE",
+    "FieldError",
+    "ProblemDetails",
+    "problem_response",
+    "problem_responses",
+]

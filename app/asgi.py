@@ -1,0 +1,81 @@
+"""HTTP composition root: ``create_app(settings)`` builds every client once and wires routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from app import __version__
+from app.adapters.store.database import create_engine, create_session_factory
+from app.api.api_keys import ApiKeyController
+from app.api.auth import SECURITY, SECURITY_COMPONENTS, require_api_key
+from app.api.deps import provide_session
+from app.api.health import live, ready
+from app.api.metrics import Metrics, metrics_endpoint
+from app.api.problems import EXCEPTION_HANDLERS
+from app.api.sync_runs import SyncRunController
+from app.config import Settings, get_settings
+from app.sync.jobs import JOB_FUNCTIONS
+from app.sync.outbound import NoSources
+from app.sync.ports import JobQueue
+from app.sync.queue import ArqQueue, InProcessQueue, arq_redis
+
+# The gateway's JSON API takes small bodies; document uploads get their own limit later.
+MAX_BODY_BYTES = 1_000_000
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    engine = create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    job_ctx: dict[str, Any] = {
+        "settings": settings,
+        "session_factory": session_factory,
+        "outbound": NoSources(),
+    }
+    job_queue: JobQueue
+    if settings.redis_url is not None:
+        job_queue = ArqQueue(
+            arq_redis(settings.redis_url, settings.arq_queue_name), settings.arq_queue_name
+        )
+    else:
+        job_queue = InProcessQueue(JOB_FUNCTIONS, job_ctx)
+    metrics = Metrics()
+
+    async def close_clients(_: Litestar) -> None:
+        await job_queue.close()
+        await engine.dispose()
+
+    api_v1 = Router(
+        "/api/v1",
+        route_handlers=[SyncRunController, ApiKeyController],
+        guards=[require_api_key],
+        security=SECURITY,
+        dependencies={"db_session": Provide(provide_session)},
+    )
+    return Litestar(
+        route_handlers=[live, ready, metrics_endpoint, api_v1],
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "session_factory": session_factory,
+                "job_queue": job_queue,
+                "metrics": metrics,
+            }
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[metrics.middleware],
+        on_shutdown=[close_clients],
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="iX-Haus ⇄ casavi service-portal gateway",
+            version=__version__,
+            path="/schema",
+            components=SECURITY_COMPONENTS,
+        ),
+    )

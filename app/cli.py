@@ -1,0 +1,150 @@
+"""``portal-gateway``: serve, worker, migrate, openapi, apikey."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.config import Settings, SettingsError, get_settings
+
+DEFAULT_OPENAPI_PATH = Path("openapi/gateway.json")
+
+
+def openapi_document(settings: Settings) -> str:
+    """The gateway's OpenAPI document as committed in ``openapi/gateway.json``."""
+    from app.asgi import create_app
+
+    schema = create_app(settings).openapi_schema.to_schema()
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app.adapters.store import migrate
+    from app.asgi import create_app
+
+    if settings.embedded and not args.no_migrate:
+        # Embedded mode owns its SQLite file: bring it to the current schema first.
+        migrate.upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from arq.worker import run_worker
+
+    from app.worker import worker_settings
+
+    run_worker(type("WorkerSettings", (), worker_settings(settings)))
+    return 0
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from app.adapters.store import migrate
+
+    url = args.url or settings.database_url
+    if args.sql:
+        sys.stdout.write(migrate.render_sql(url, args.revision))
+    elif args.downgrade:
+        migrate.downgrade(url, args.downgrade)
+    else:
+        migrate.upgrade(url, args.revision)
+    return 0
+
+
+def _openapi(args: argparse.Namespace, settings: Settings) -> int:
+    document = openapi_document(settings)
+    if args.out == "-":
+        sys.stdout.write(document)
+    else:
+        Path(args.out).write_text(document, encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _apikey(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_apikeys import run_apikey_command
+
+    return asyncio.run(run_apikey_command(args, settings))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portal-gateway", description="iX-Haus ⇄ casavi service-portal gateway"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not upgrade an embedded SQLite database"
+    )
+    serve.set_defaults(handler=_serve)
+
+    worker = commands.add_parser("worker", help="run the arq worker (needs REDIS_URL)")
+    worker.set_defaults(handler=_worker)
+
+    migrate = commands.add_parser("migrate", help="upgrade the gateway's tables (alembic)")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION")
+    migrate.add_argument("--sql", action="store_true", help="print the DDL instead of running it")
+    migrate.add_argument("--url", help="database URL (default: DATABASE_URL)")
+    migrate.set_defaults(handler=_migrate)
+
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document")
+    openapi.add_argument("--out", default=str(DEFAULT_OPENAPI_PATH), help="file, or - for stdout")
+    openapi.set_defaults(handler=_openapi)
+
+    apikey = commands.add_parser("apikey", help="manage API keys")
+    keys = apikey.add_subparsers(dest="apikey_command", required=True)
+    create = keys.add_parser("create", help="create a key and print it once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scope", required=True, choices=["ixhaus", "admin"])
+    keys.add_parser("list", help="list keys (never the keys themselves)")
+    revoke = keys.add_parser("revoke", help="revoke a key")
+    revoke.add_argument("--name", required=True)
+    apikey.set_defaults(handler=_apikey)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"portal-gateway: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    try:
+        return handler(args, settings)
+    except SettingsError as exc:
+        print(f"portal-gateway: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except _expected_errors() as exc:
+        print(f"portal-gateway: {exc}", file=sys.stderr)
+        return 1
+
+
+def _expected_errors() -> tuple[type[Exception], ...]:
+    from app.errors import GatewayError
+
+    return (GatewayError,)
+
+
+def run() -> Any:  # pragma: no cover - console entry
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Job queues: arq on Redis when REDIS_URL is set, otherwise the same job functions in-process.
+
+Job arguments are ids only (never personal data) and are serialised with msgpack via msgspec,
+not pickle: unpickling what sits in Redis would mean running whatever code put it there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import msgspec
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool
+
+log = logging.getLogger(__name__)
+
+JobFunction = Callable[..., Awaitable[Any]]
+
+
+def _encode_fallback(obj: Any) -> Any:
+    # arq stores a failed job's exception as its result; keep its type and message only.
+    if isinstance(obj, BaseException):
+        return f"{type(obj).__name__}: {obj}"
+    raise NotImplementedError(f"cannot serialise {type(obj).__name__} into a job")
+
+
+_encoder = msgspec.msgpack.Encoder(enc_hook=_encode_fallback)
+_decoder = msgspec.msgpack.Decoder()
+
+
+def serialize_job(data: Any) -> bytes:
+    return _encoder.encode(data)
+
+
+def deserialize_job(data: bytes) -> Any:
+    return _decoder.decode(data)
+
+
+def arq_redis(redis_url: str, queue_name: str) -> ArqRedis:
+    """An ArqRedis that connects on first use, so an app starts even while Redis is down."""
+    pool = ConnectionPool.from_url(
+        redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+    )
+    return ArqRedis(
+        pool,
+        job_serializer=serialize_job,
+        job_deserializer=deserialize_job,
+        default_queue_name=queue_name,
+    )
+
+
+class ArqQueue:
+    def __init__(self, redis: ArqRedis, queue_name: str) -> None:
+        self._redis = redis
+        self._queue_name = queue_name
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+        # arq's job keys are global to the Redis database; the queue name keeps two
+        # installations (or a re-created database) from deduplicating each other's jobs.
+        job = await self._redis.enqueue_job(
+            function, *args, _job_id=f"{self._queue_name}:{job_id}", _queue_name=self._queue_name
+        )
+        return job is not None
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+        # A client built on an explicit pool does not close that pool itself.
+        await self._redis.connection_pool.disconnect()
+
+
+class InProcessQueue:
+    """Runs jobs as asyncio tasks in this process (embedded mode, no Redis).
+
+    Same job functions and the same ``ctx`` shape as the arq worker; a job id that is still
+    running is not started twice.
+    """
+
+    def __init__(self, functions: Mapping[str, JobFunction], ctx: dict[str, Any]) -> None:
+        self._functions = dict(functions)
+        self._ctx = ctx
+        self._running: dict[str, asyncio.Task[None]] = {}
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+        if function not in self._functions:
+            raise KeyError(f"no job function named {function!r}")
+        if job_id in self._running:
+            return False
+        task = asyncio.create_task(self._run(function, args, job_id), name=job_id)
+        self._running[job_id] = task
+        return True
+
+    async def _run(self, function: str, args: tuple[Any, ...], job_id: str) -> None:
+        ctx = {**self._ctx, "job_id": job_id, "job_try": 1}
+        try:
+            await self._functions[function](ctx, *args)
+        except Exception:
+            # Jobs record their own failures; this is the last line for a bug in one.
+            log.exception("in-process job %s (%s) failed", job_id, function)
+        finally:
+            self._running.pop(job_id, None)
+
+    async def drain(self) -> None:
+        """Wait for every job started so far (tests and graceful shutdown)."""
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        await self.drain()

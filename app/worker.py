@@ -1,0 +1,69 @@
+"""The arq worker: composition root for background jobs.
+
+Run it with ``portal-gateway worker`` (or ``arq app.worker.WorkerSettings``). Clients are
+created once in ``on_startup``, kept in ``ctx`` and closed in ``on_shutdown``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from arq.connections import RedisSettings
+from arq.worker import func
+
+from app.adapters.store.database import create_engine, create_session_factory
+from app.config import Settings, SettingsError, get_settings
+from app.sync.jobs import JOB_FUNCTIONS
+from app.sync.outbound import NoSources
+from app.sync.queue import deserialize_job, serialize_job
+
+# A job that runs longer than this is failed (arq does not retry timeouts); a killed worker's
+# jobs are re-run once their in-progress key expires, i.e. after this plus 10 s.
+JOB_TIMEOUT_SECONDS = 600
+
+
+def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        engine = create_engine(settings.database_url)
+        ctx["settings"] = settings
+        ctx["engine"] = engine
+        ctx["session_factory"] = create_session_factory(engine)
+        ctx["outbound"] = NoSources()
+
+    return on_startup
+
+
+async def _shutdown(ctx: dict[str, Any]) -> None:
+    engine = ctx.get("engine")
+    if engine is not None:
+        await engine.dispose()
+
+
+def worker_settings(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for ``arq.worker.Worker`` built from the gateway's settings."""
+    if settings.redis_url is None:
+        raise SettingsError("REDIS_URL must be set to run a worker (jobs go through arq/Redis)")
+    return {
+        "functions": [func(fn, name=name) for name, fn in JOB_FUNCTIONS.items()],  # type: ignore[arg-type]
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "queue_name": settings.arq_queue_name,
+        "on_startup": _startup(settings),
+        "on_shutdown": _shutdown,
+        "job_serializer": serialize_job,
+        "job_deserializer": deserialize_job,
+        "job_timeout": JOB_TIMEOUT_SECONDS,
+        # arq's default of 3600 s makes `arq --check` useless; 15 s keeps it meaningful.
+        "health_check_interval": 15,
+        # Results hold only ids and a status word; keep them an hour for inspection.
+        "keep_result": 3600,
+        "max_tries": 5,
+    }
+
+
+def __getattr__(name: str) -> Any:
+    # `arq app.worker.WorkerSettings`: built lazily so importing this module never reads
+    # the environment.
+    if name == "WorkerSettings":
+        return type("WorkerSettings", (), worker_settings(get_settings()))
+    raise AttributeError(name)

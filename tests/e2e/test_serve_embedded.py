@@ -1,0 +1,54 @@
+"""The README's run command: ``portal-gateway serve`` with no database or Redis server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_on_the_embedded_default(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["PYTHONPATH"] = str(ROOT)
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        ready = None
+        while time.monotonic() < deadline:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert ready is not None, (tmp_path / "serve.log").read_text()
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"database": "ok", "redis": "not_configured"}
+        # The embedded state is a SQLite file in the working directory, migrated on start.
+        assert (tmp_path / "portal-gateway.db").exists()
+        unauthenticated = httpx.get(f"http://127.0.0.1:{port}/api/v1/sync-runs", timeout=2)
+        assert unauthenticated.status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()

@@ -1,0 +1,196 @@
+"""Sync-run jobs: through a real arq worker on Redis, and in-process without Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import update
+
+from app.adapters.store.database import create_engine, create_session_factory
+from app.adapters.store.models import SyncRun
+from app.asgi import create_app
+from app.config import Settings, load_settings
+from app.sync.outbound import NoSources
+from app.sync.queue import InProcessQueue
+from app.sync.runs import execute_run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _wait_for_run(
+    client: AsyncTestClient, key: str, run_id: int, seconds: float = 30
+) -> dict:  # type: ignore[type-arg]
+    deadline = time.monotonic() + seconds
+    while True:
+        run = (await client.get(f"/api/v1/sync-runs/{run_id}", headers={"X-API-Key": key})).json()
+        if run["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+            return run  # type: ignore[no-any-return]
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+def arq_settings(migrated_pg: str, redis_url: str, queue_name: str) -> Settings:
+    return load_settings(
+        {"DATABASE_URL": migrated_pg, "REDIS_URL": redis_url, "ARQ_QUEUE_NAME": queue_name}
+    )
+
+
+@pytest.fixture
+def worker(arq_settings: Settings, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``portal-gateway worker`` in its own process, as an operator runs it."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": arq_settings.database_url,
+        "REDIS_URL": str(arq_settings.redis_url),
+        "ARQ_QUEUE_NAME": arq_settings.arq_queue_name,
+    }
+    log = (tmp_path / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+async def test_sync_run_round_trip_through_real_arq_worker(
+    arq_settings: Settings, worker: subprocess.Popen[bytes], ixhaus_key: str
+) -> None:
+    async with AsyncTestClient(create_app(arq_settings)) as client:
+        response = await client.post(
+            "/api/v1/systems/production/sync-runs", headers={"X-API-Key": ixhaus_key}
+        )
+        assert response.status_code == 202
+        queued = response.json()
+        assert queued["status"] in ("queued", "running", "succeeded")
+        run = await _wait_for_run(client, ixhaus_key, queued["id"])
+    assert worker.poll() is None
+    assert run["status"] == "succeeded"
+    assert run["trigger"] == "api"
+    assert run["startedAt"] is not None
+    assert run["finishedAt"] is not None
+    assert run["finishedAt"] >= run["startedAt"]
+    assert (run["sent"], run["errors"]) == (0, 0)
+
+
+async def test_in_process_jobs_without_redis(settings: Settings, ixhaus_key: str) -> None:
+    app = create_app(settings)
+    async with AsyncTestClient(app) as client:
+        response = await client.post(
+            "/api/v1/systems/test/sync-runs", headers={"X-API-Key": ixhaus_key}
+        )
+        assert response.status_code == 202
+        assert isinstance(app.state.job_queue, InProcessQueue)
+        run = await _wait_for_run(client, ixhaus_key, response.json()["id"], seconds=5)
+    assert run["status"] == "succeeded"
+
+
+async def test_pending_run_is_reused_not_duplicated(
+    arq_settings: Settings, ixhaus_key: str
+) -> None:
+    # No worker runs here, so the first run stays queued in Redis.
+    async with AsyncTestClient(create_app(arq_settings)) as client:
+        first = await client.post(
+            "/api/v1/systems/test/sync-runs", headers={"X-API-Key": ixhaus_key}
+        )
+        second = await client.post(
+            "/api/v1/systems/test/sync-runs", headers={"X-API-Key": ixhaus_key}
+        )
+    assert first.status_code == second.status_code == 202
+    assert first.json()["id"] == second.json()["id"]
+    await _fail_run(arq_settings.database_url, first.json()["id"])
+
+
+async def _fail_run(database_url: str, run_id: int) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            await session.execute(
+                update(SyncRun).where(SyncRun.id == run_id).values(status="failed")
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_run_job_is_safe_to_run_twice(migrated_pg: str) -> None:
+    engine = create_engine(migrated_pg)
+    factory = create_session_factory(engine)
+    try:
+        async with factory() as session:
+            run = SyncRun(system="test", trigger="test")
+            session.add(run)
+            await session.commit()
+        calls: list[int] = []
+
+        class Counting(NoSources):
+            async def __call__(self, system: str, run_id: int):  # type: ignore[no-untyped-def]
+                calls.append(run_id)
+                return await super().__call__(system, run_id)
+
+        assert await execute_run(factory, Counting(), run.id) == "succeeded"
+        assert await execute_run(factory, Counting(), run.id) == "not-claimed"
+        assert calls == [run.id]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_died_try_is_reclaimed_on_retry(migrated_pg: str) -> None:
+    engine = create_engine(migrated_pg)
+    factory = create_session_factory(engine)
+    try:
+        async with factory() as session:
+            run = SyncRun(system="test", trigger="test", status="running")
+            session.add(run)
+            await session.commit()
+        assert await execute_run(factory, NoSources(), run.id, job_try=1) == "not-claimed"
+        assert await execute_run(factory, NoSources(), run.id, job_try=2) == "succeeded"
+    finally:
+        await engine.dispose()
+
+
+async def test_enqueue_failure_marks_the_run_failed(
+    migrated_pg: str, closed_port: int, ixhaus_key: str
+) -> None:
+    settings = load_settings(
+        {"DATABASE_URL": migrated_pg, "REDIS_URL": f"redis://127.0.0.1:{closed_port}/0"}
+    )
+    await _fail_pending(migrated_pg)
+    async with AsyncTestClient(create_app(settings)) as client:
+        response = await client.post(
+            "/api/v1/systems/production/sync-runs", headers={"X-API-Key": ixhaus_key}
+        )
+        assert response.status_code == 503
+        assert response.headers["content-type"].startswith("application/problem+json")
+        runs = (
+            await client.get(
+                "/api/v1/sync-runs?system=production&limit=1", headers={"X-API-Key": ixhaus_key}
+            )
+        ).json()["items"]
+    assert runs[0]["status"] == "failed"
+    assert "enqueue" in runs[0]["lastError"]
+
+
+async def _fail_pending(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            await session.execute(
+                update(SyncRun)
+                .where(SyncRun.status.in_(("queued", "running")))
+                .values(status="failed")
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()

@@ -1,0 +1,37 @@
+"""openapi/gateway.json is generated from the app; this test fails when it is stale."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.cli import openapi_document
+from app.config import load_settings
+
+SPEC = Path(__file__).resolve().parents[1] / "openapi" / "gateway.json"
+
+
+def test_committed_spec_matches_the_app() -> None:
+    generated = openapi_document(load_settings({}))
+    committed = SPEC.read_text(encoding="utf-8")
+    assert generated == committed, (
+        "openapi/gateway.json is stale: run `portal-gateway openapi` and commit the result"
+    )
+
+
+def test_spec_documents_auth_and_problems() -> None:
+    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    assert spec["components"]["securitySchemes"]["apiKey"] == {
+        "type": "apiKey",
+        "name": "X-API-Key",
+        "in": "header",
+        "description": spec["components"]["securitySchemes"]["apiKey"]["description"],
+    }
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if not path.startswith("/api/v1/"):
+                continue
+            assert operation["security"] == [{"apiKey": []}], (method, path)
+            for status in ("400", "401", "403"):
+                content = operation["responses"][status]["content"]
+                assert list(content) == ["application/problem+json"], (method, path, status)

@@ -1,0 +1,75 @@
+"""The ``portal-gateway`` command: settings errors, API keys, migrations and the spec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.config import get_settings
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'state.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def test_invalid_setting_exits_2_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://nope/db")
+    get_settings.cache_clear()
+    try:
+        assert main(["migrate"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "configuration error" in err
+    assert "DATABASE_URL" in err
+
+
+def test_worker_needs_redis(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["worker"]) == 2
+    assert "REDIS_URL" in capsys.readouterr().err
+
+
+def test_apikey_create_list_revoke(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate"]) == 0
+    assert main(["apikey", "create", "--name", "ixhaus-plus", "--scope", "ixhaus"]) == 0
+    out = capsys.readouterr().out
+    key = out.strip().splitlines()[-1]
+    assert key.startswith("pgw_")
+    assert len(key) > 40
+
+    assert main(["apikey", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "ixhaus-plus\tixhaus" in listing
+    assert "active" in listing
+    assert key not in listing
+
+    assert main(["apikey", "create", "--name", "ixhaus-plus", "--scope", "admin"]) == 1
+    assert "exists already" in capsys.readouterr().err
+
+    assert main(["apikey", "revoke", "--name", "ixhaus-plus"]) == 0
+    assert main(["apikey", "list"]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert main(["apikey", "revoke", "--name", "nobody"]) == 1
+
+
+def test_migrate_renders_oracle_sql(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate", "--sql", "--url", "oracle+oracledb://u:p@127.0.0.1/x"]) == 0
+    assert "CREATE TABLE sync_runs" in capsys.readouterr().out
+
+
+def test_openapi_writes_the_spec(env: str, tmp_path: Path) -> None:
+    out = tmp_path / "spec.json"
+    assert main(["openapi", "--out", str(out)]) == 0
+    committed = Path(__file__).resolve().parents[2] / "openapi" / "gateway.json"
+    assert out.read_text() == committed.read_text()
