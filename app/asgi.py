@@ -18,7 +18,9 @@ from app.api.health import live, ready
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.sync_runs import SyncRunController
+from app.api.system_config import SystemConfigController
 from app.config import Settings, get_settings
+from app.configuration.secrets import SecretBox
 from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.outbound import NoSources
 from app.sync.ports import JobQueue
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api_v1 = Router(
         "/api/v1",
-        route_handlers=[SyncRunController, ApiKeyController],
+        route_handlers=[SyncRunController, ApiKeyController, SystemConfigController],
         guards=[require_api_key],
         security=SECURITY,
         dependencies={"db_session": Provide(provide_session)},
@@ -66,12 +68,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "session_factory": session_factory,
                 "job_queue": job_queue,
                 "metrics": metrics,
+                "secret_box": SecretBox(settings.secret_key),
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[metrics.middleware],
         on_shutdown=[close_clients],
         request_max_body_size=MAX_BODY_BYTES,
+        # Logging is the process's business (the CLI sets it up); the app must not replace
+        # the root handlers, nor log request bodies that may carry secrets or personal data.
+        logging_config=None,
         openapi_config=OpenAPIConfig(
             title="iX-Haus ⇄ casavi service-portal gateway",
             version=__version__,

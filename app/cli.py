@@ -75,6 +75,12 @@ def _apikey(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run_apikey_command(args, settings))
 
 
+def _config(args: argparse.Namespace, settings: Settings) -> int:
+    from app.configuration.cli import run_config_command
+
+    return asyncio.run(run_config_command(args, settings))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portal-gateway", description="iX-Haus ⇄ casavi service-portal gateway"
@@ -112,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", help="revoke a key")
     revoke.add_argument("--name", required=True)
     apikey.set_defaults(handler=_apikey)
+
+    from app.configuration.cli import add_parser as add_config_parser
+
+    add_config_parser(commands)
+    commands.choices["config"].set_defaults(handler=_config)
     return parser
 
 

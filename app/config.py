@@ -35,11 +35,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     log_level: LogLevel = "INFO"
-    # Key for secrets at rest (Fernet, urlsafe base64, 32 bytes); used from issue 3 on.
-    secret_key: str | None = None
+    # Key(s) for secrets at rest: urlsafe base64 of 32 bytes, comma-separated for rotation.
+    secret_key: str | None = msgspec.field(default=None)
     arq_queue_name: str = "portal-gateway:queue"
     # Upper bound for a readiness probe's dependency check.
     ready_timeout_seconds: float = 2.0
+
+    def __repr__(self) -> str:
+        # Never print the secret key, nor credentials inside the URLs.
+        shown = {
+            "database_url": _without_password(self.database_url),
+            "redis_url": _without_password(self.redis_url) if self.redis_url else None,
+            "secret_key": "<set>" if self.secret_key else None,
+            "log_level": self.log_level,
+            "arq_queue_name": self.arq_queue_name,
+        }
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     @property
     def embedded(self) -> bool:
@@ -55,6 +66,14 @@ _ENV_NAMES: dict[str, str] = {
     "arq_queue_name": "ARQ_QUEUE_NAME",
     "ready_timeout_seconds": "READY_TIMEOUT_SECONDS",
 }
+
+
+def _without_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
 
 
 def normalise_database_url(url: str) -> str:
@@ -95,6 +114,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise SettingsError(_explain(str(exc))) from None
+    if settings.secret_key is not None:
+        from app.configuration.secrets import parse_keys
+
+        try:
+            parse_keys(settings.secret_key)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
     if settings.ready_timeout_seconds <= 0:
         raise SettingsError("READY_TIMEOUT_SECONDS must be greater than 0")
     return settings

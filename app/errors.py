@@ -5,7 +5,8 @@ Services raise these; only ``app.api.problems`` turns them into HTTP responses.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 
 class GatewayError(Exception):
@@ -15,10 +16,11 @@ class GatewayError(Exception):
     code: ClassVar[str] = "internal-error"
     title: ClassVar[str] = "Internal error"
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
+    def __init__(self, detail: str, *, errors: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.extensions = extensions
+        # (field, message) pairs naming exactly what was wrong; shown in the problem body.
+        self.errors = list(errors)
 
 
 class InvalidInput(GatewayError):

@@ -86,14 +86,13 @@ def problem_response(
 
 
 def _gateway_error(request: Request[Any, Any, Any], exc: GatewayError) -> Response[ProblemDetails]:
-    errors = exc.extensions.get("errors")
     return problem_response(
         exc.status,
         exc.title,
         code=exc.code,
         detail=exc.detail,
         instance=request.url.path,
-        errors=errors if isinstance(errors, list) else None,
+        errors=[FieldError(field=field, message=message) for field, message in exc.errors],
     )
 
 
@@ -101,14 +100,21 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     status = exc.status_code
     errors: list[FieldError] | None = None
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        items = [item for item in exc.extra if isinstance(item, dict)]
         errors = [
-            FieldError(
-                field=str(item.get("key")) if item.get("key") else None,
-                message=str(item.get("message", "")),
-            )
-            for item in exc.extra
-            if isinstance(item, dict)
+            FieldError(field=_field_name(item.get("key")), message=str(item.get("message", "")))
+            for item in items
         ]
+        if items and all(item.get("source") == "body" for item in items):
+            # Well-formed JSON whose content is wrong: 422, naming the fields.
+            return problem_response(
+                422,
+                "Invalid input",
+                code="invalid-input",
+                detail="; ".join(f"{e.field}: {e.message}" for e in errors),
+                instance=request.url.path,
+                errors=errors,
+            )
     title = _title(status)
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "content-type"}
     return problem_response(
@@ -120,6 +126,13 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         errors=errors,
         headers=headers or None,
     )
+
+
+def _field_name(key: object) -> str | None:
+    if not key:
+        return None
+    # Litestar names the whole body after the handler's parameter, `data`.
+    return "body" if key == "data" else str(key)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:

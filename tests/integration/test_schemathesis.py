@@ -48,7 +48,10 @@ def _setup() -> tuple[object, str]:
         return key
 
     key = asyncio.run(make_key())
-    return create_app(load_settings({"DATABASE_URL": url})), key
+    from app.configuration.secrets import new_key
+
+    settings = load_settings({"DATABASE_URL": url, "GATEWAY_SECRET_KEY": new_key()})
+    return create_app(settings), key
 
 
 APP, KEY = _setup()

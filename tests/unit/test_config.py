@@ -33,3 +33,26 @@ def test_plain_schemes_get_async_drivers() -> None:
 def test_invalid_values_name_the_variable(env: dict[str, str], names: str) -> None:
     with pytest.raises(SettingsError, match=names):
         load_settings(env)
+
+
+def test_repr_hides_the_secret_key_and_passwords() -> None:
+    key = "A" * 43
+    settings = load_settings(
+        {
+            "DATABASE_URL": "postgresql://gw:hunter2@127.0.0.1/db",
+            "REDIS_URL": "redis://:redispw@127.0.0.1:6379/0",
+            "GATEWAY_SECRET_KEY": key,
+        }
+    )
+    text = repr(settings)
+    assert key not in text
+    assert "hunter2" not in text
+    assert "redispw" not in text
+    assert "gw:***@127.0.0.1" in text
+
+
+@pytest.mark.parametrize("value", ["short", "A" * 43 + ",nope", "!!!!"])
+def test_malformed_secret_key_is_refused_without_echoing_it(value: str) -> None:
+    with pytest.raises(SettingsError, match="GATEWAY_SECRET_KEY") as info:
+        load_settings({"GATEWAY_SECRET_KEY": value})
+    assert value not in str(info.value)

@@ -1,0 +1,1 @@
+"""Per-system configuration (rules C1–C15): the document, its validation, secrets, audit."""

@@ -1,0 +1,117 @@
+"""Connection check of one system: casavi authentication, DocuWare, the iX-Haus database.
+
+Each part reports ``ok``, ``failed`` or ``not_configured`` with a reason a person can act on.
+Reasons name the failing step and the error type, never a URL with credentials or a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+import httpx
+import msgspec
+from sqlalchemy import literal, select
+
+from app.adapters.store.database import create_engine
+from app.config import SettingsError, normalise_database_url
+from app.configuration.document import ConfigDocument, System
+from app.configuration.service import ConfigService
+from app.errors import GatewayError
+
+CHECK_TIMEOUT_SECONDS = 5.0
+Status = Literal["ok", "failed", "not_configured"]
+
+
+class CheckResult(msgspec.Struct, kw_only=True):
+    status: Status
+    reason: str
+
+
+class CheckReport(msgspec.Struct, rename="camel", kw_only=True):
+    system: System
+    casavi: CheckResult
+    docuware: CheckResult
+    ixhaus: CheckResult
+
+
+async def check_system(service: ConfigService, system: System) -> CheckReport:
+    document = await service.document(system)
+    casavi, docuware, ixhaus = await asyncio.gather(
+        _guard(_check_casavi(service, system, document)),
+        _guard(_check_docuware(document)),
+        _guard(_check_ixhaus(service, system)),
+    )
+    return CheckReport(system=system, casavi=casavi, docuware=docuware, ixhaus=ixhaus)
+
+
+async def _guard(check: asyncio.Future[CheckResult] | object) -> CheckResult:
+    try:
+        return await check  # type: ignore[misc, no-any-return]
+    except GatewayError as exc:  # e.g. a secret that cannot be decrypted
+        return CheckResult(status="failed", reason=exc.detail)
+
+
+async def _check_casavi(service: ConfigService, system: System, doc: ConfigDocument) -> CheckResult:
+    key = await service.secret(system, "casaviApiKey")
+    secret = await service.secret(system, "casaviSecret")
+    missing = [
+        n
+        for n, v in (
+            ("casavi.baseUrl", doc.casavi.base_url),
+            ("casaviApiKey", key),
+            ("casaviSecret", secret),
+        )
+        if not v
+    ]
+    if missing:
+        return CheckResult(status="not_configured", reason=f"not set: {', '.join(missing)}")
+    assert doc.casavi.base_url is not None
+    url = doc.casavi.base_url.rstrip("/") + "/v2/authenticate"
+    try:
+        async with httpx.AsyncClient(timeout=CHECK_TIMEOUT_SECONDS, follow_redirects=False) as http:
+            response = await http.post(url, json={"key": key, "secret": secret})
+    except httpx.HTTPError as exc:
+        return CheckResult(status="failed", reason=f"cannot reach casavi: {type(exc).__name__}")
+    if response.status_code in (401, 403):
+        return CheckResult(status="failed", reason="casavi rejected the API key or secret")
+    if not response.is_success:
+        return CheckResult(status="failed", reason=f"casavi answered HTTP {response.status_code}")
+    try:
+        token = msgspec.json.decode(response.content).get("token")
+    except (msgspec.DecodeError, AttributeError):
+        token = None
+    if not token:
+        return CheckResult(status="failed", reason="casavi's answer carried no token")
+    return CheckResult(status="ok", reason="authenticated with casavi")
+
+
+async def _check_docuware(doc: ConfigDocument) -> CheckResult:
+    if doc.support.no_docuware_sync:
+        return CheckResult(
+            status="not_configured", reason="DocuWare sync is switched off (rule C13)"
+        )
+    # No DocuWare adapter exists yet; until it does, nothing can be tried.
+    return CheckResult(status="not_configured", reason="the DocuWare adapter is not available yet")
+
+
+async def _check_ixhaus(service: ConfigService, system: System) -> CheckResult:
+    url = await service.secret(system, "ixhausDatabaseUrl")
+    if not url:
+        return CheckResult(status="not_configured", reason="not set: ixhausDatabaseUrl")
+    try:
+        engine = create_engine(normalise_database_url(url))
+    except (SettingsError, ValueError, ImportError) as exc:
+        return CheckResult(
+            status="failed", reason=f"the iX-Haus database URL is unusable: {type(exc).__name__}"
+        )
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), engine.connect() as connection:
+            await connection.execute(select(literal(1)))
+    except Exception as exc:
+        return CheckResult(
+            status="failed", reason=f"cannot reach the iX-Haus database: {type(exc).__name__}"
+        )
+    finally:
+        await engine.dispose()
+    return CheckResult(status="ok", reason="connected to the iX-Haus database")

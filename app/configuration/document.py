@@ -1,0 +1,189 @@
+"""The configuration document of one system (production or test), as stored and served.
+
+Rule IDs from domain.md name the setting each field carries. Secrets are not part of the
+document: they are write-only and live encrypted beside it (see ``secrets.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+System = Literal["production", "test"]
+SYSTEMS: tuple[System, ...] = ("production", "test")
+
+ObjectNumber = Annotated[str, Meta(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")]
+TypeCode = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^\S(.*\S)?$")]
+Days = Annotated[int, Meta(description="A number of days (never negative).")]
+ClockTime = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+ConflictPolicy = Literal["ixhaus_wins", "casavi_wins", "manual"]
+
+
+class Struct(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class ObjectRange(Struct, kw_only=True):
+    """Inclusive range of object numbers; ``from`` == ``to`` selects one object."""
+
+    start: ObjectNumber = msgspec.field(name="from")
+    end: ObjectNumber = msgspec.field(name="to")
+
+
+class CasaviSettings(Struct, kw_only=True):
+    """Rule C2: where casavi is (its key and secret are secrets, not document fields)."""
+
+    base_url: str | None = None
+
+
+class ObjectSelection(Struct, kw_only=True):
+    range: list[ObjectRange] = msgspec.field(default_factory=list)  # rule C3
+    full_history_range: list[ObjectRange] = msgspec.field(default_factory=list)  # rule C4
+
+
+class DocumentTypes(Struct, kw_only=True):
+    with_time_filter: list[TypeCode] = msgspec.field(default_factory=list)  # rule C6
+    without_time_filter: list[TypeCode] = msgspec.field(default_factory=list)  # rule C7
+
+
+class DocuWareSettings(Struct, kw_only=True):
+    """Rule C9: DocuWare connection (password is a secret) and filter expressions."""
+
+    base_url: str | None = None
+    username: str | None = None
+    organization: str | None = None
+    file_cabinet_id: str | None = None
+    filters: list[Annotated[str, Meta(min_length=1, max_length=2000)]] = msgspec.field(
+        default_factory=list
+    )
+
+
+class Licences(Struct, kw_only=True):
+    owners: bool = False  # rule M1
+    caretakers: bool = False  # rule M2
+    komfortpaket: bool = False  # rule C8
+
+
+class SupportSwitches(Struct, kw_only=True):
+    """Rule C13: the old flag files @mpSave and @noDwSync."""
+
+    keep_transfer_payloads: bool = False
+    no_docuware_sync: bool = False
+
+
+class QuietHours(Struct, kw_only=True):
+    """No scheduled runs from ``start`` to ``end`` (Europe/Berlin time; may wrap midnight)."""
+
+    start: ClockTime
+    end: ClockTime
+
+
+class Schedule(Struct, kw_only=True):
+    """Rule C14: scheduled sync runs (callbacks and triggers still work at any time)."""
+
+    interval_minutes: int = 5
+    quiet_hours: QuietHours | None = None
+
+
+class ConflictPolicies(Struct, kw_only=True):
+    """What wins when both sides changed a ticket field (rule T3 fields plus status).
+
+    iX-Haus wins by default: it is the master system.
+    """
+
+    ticket_type: ConflictPolicy = "ixhaus_wins"
+    subject: ConflictPolicy = "ixhaus_wins"
+    description: ConflictPolicy = "ixhaus_wins"
+    hint1: ConflictPolicy = "ixhaus_wins"
+    hint2: ConflictPolicy = "ixhaus_wins"
+    reporter: ConflictPolicy = "ixhaus_wins"
+    trade: ConflictPolicy = "ixhaus_wins"
+    date: ConflictPolicy = "ixhaus_wins"
+    object: ConflictPolicy = "ixhaus_wins"
+    unit: ConflictPolicy = "ixhaus_wins"
+    technical_object: ConflictPolicy = "ixhaus_wins"
+    responsible_user: ConflictPolicy = "ixhaus_wins"
+    responsible_team: ConflictPolicy = "ixhaus_wins"
+    due_from: ConflictPolicy = "ixhaus_wins"
+    due_until: ConflictPolicy = "ixhaus_wins"
+    status: ConflictPolicy = "ixhaus_wins"
+
+
+class ConfigDocument(Struct, kw_only=True):
+    """Everything an administrator sets for one system, minus the secrets."""
+
+    active: bool = False  # rule C12; rule C1: the test system starts switched off
+    casavi: CasaviSettings = msgspec.field(default_factory=CasaviSettings)
+    objects: ObjectSelection = msgspec.field(default_factory=ObjectSelection)
+    person_types: list[TypeCode] = msgspec.field(default_factory=list)  # rule C5
+    document_types: DocumentTypes = msgspec.field(default_factory=DocumentTypes)
+    user_teams: list[TypeCode] = msgspec.field(default_factory=list)  # rule C8
+    docuware: DocuWareSettings = msgspec.field(default_factory=DocuWareSettings)
+    portal_account_lead_days: Days = 0  # rule C10
+    delete_after_move_out_days: Days = 30  # rule C15
+    ticket_user_number: str | None = None  # rule C11
+    licences: Licences = msgspec.field(default_factory=Licences)
+    support: SupportSwitches = msgspec.field(default_factory=SupportSwitches)
+    schedule: Schedule = msgspec.field(default_factory=Schedule)
+    conflict_policy: ConflictPolicies = msgspec.field(default_factory=ConflictPolicies)
+
+
+def default_document(system: System) -> ConfigDocument:
+    """A new system's configuration: switched off until an administrator turns it on (C1)."""
+    return ConfigDocument(active=False)
+
+
+class SecretState(Struct, kw_only=True):
+    """What a GET says about a secret: whether it is set and when it last changed."""
+
+    is_set: bool
+    changed_at: dt.datetime | None = None
+
+
+SecretText = Annotated[str, Meta(min_length=1, max_length=4096)]
+
+
+class SecretInput(Struct, kw_only=True):
+    """Rule C2: a secret is entered twice; both must match."""
+
+    value: SecretText
+    confirmation: SecretText
+
+    def __repr__(self) -> str:
+        return "SecretInput(value=<hidden>, confirmation=<hidden>)"
+
+
+class SecretsInput(Struct, kw_only=True):
+    """Write-only secrets; a field left out keeps the stored secret."""
+
+    casavi_api_key: SecretInput | None = None
+    casavi_secret: SecretInput | None = None
+    docuware_password: SecretInput | None = None
+    callback_secret: SecretInput | None = None
+    ixhaus_database_url: SecretInput | None = None
+
+
+class ConfigInput(ConfigDocument, kw_only=True):
+    """Body of PUT (full replace): the whole document, plus any secrets to set."""
+
+    secrets: SecretsInput | None = None
+
+
+class SecretsView(Struct, kw_only=True):
+    casavi_api_key: SecretState
+    casavi_secret: SecretState
+    docuware_password: SecretState
+    callback_secret: SecretState
+    ixhaus_database_url: SecretState
+
+
+class ConfigView(ConfigDocument, kw_only=True):
+    """What GET returns: the document and, for each secret, only whether it is set."""
+
+    system: System
+    version: int
+    updated_at: dt.datetime | None
+    secrets: SecretsView

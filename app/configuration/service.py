@@ -1,0 +1,182 @@
+"""Read and change a system's configuration: validate, encrypt secrets, audit, save atomically."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.adapters.store.base import utcnow
+from app.adapters.store.models import ConfigChange, SystemConfig, SystemSecret
+from app.configuration.document import (
+    ConfigDocument,
+    ConfigInput,
+    ConfigView,
+    SecretState,
+    SecretsView,
+    System,
+)
+from app.configuration.secrets import SECRET_NAMES, SecretBox
+from app.configuration.validation import document_problems, raise_if_any, secret_problems
+from app.errors import InvalidInput, NotFound
+
+_MSGSPEC_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
+
+
+class ConfigService:
+    def __init__(self, session: AsyncSession, box: SecretBox) -> None:
+        self._session = session
+        self._box = box
+
+    async def document(self, system: System) -> ConfigDocument:
+        row = await self._row(system)
+        return _document_of(row)
+
+    async def view(self, system: System) -> ConfigView:
+        row = await self._row(system)
+        states = await self._secret_states(system)
+        fields = msgspec.structs.asdict(_document_of(row))
+        return ConfigView(
+            **fields,
+            system=system,
+            version=row.version,
+            updated_at=row.updated_at if row.version > 0 else None,
+            secrets=SecretsView(**states),
+        )
+
+    async def replace(self, system: System, body: ConfigInput, actor: str) -> ConfigView:
+        """PUT: the body is the whole document; secrets left out keep their stored value."""
+        row = await self._row(system, lock=True)
+        fields = msgspec.structs.asdict(body)
+        given = fields.pop("secrets")
+        new = ConfigDocument(**fields)
+        stored = {
+            name for name, state in (await self._secret_states(system)).items() if state.is_set
+        }
+        provided = {
+            name: value.value
+            for name, value in (msgspec.structs.asdict(given).items() if given else ())
+            if value is not None
+        }
+        secrets_after = {_api_name(n) for n in stored | set(provided)}
+        raise_if_any(secret_problems(given) + document_problems(system, new, secrets_after))
+
+        # Encrypt before touching any row: without a usable key nothing is written.
+        sealed = {name: self._box.encrypt(system, name, value) for name, value in provided.items()}
+        changed = _changed_fields(_document_of(row), new) + sorted(
+            f"secrets.{_api_name(name)}" for name in sealed
+        )
+        if changed:
+            _store(row, new)
+            row.version += 1
+            row.updated_at = utcnow()
+            for name, ciphertext in sealed.items():
+                await self._session.merge(
+                    SystemSecret(
+                        system=system, name=name, ciphertext=ciphertext, changed_at=utcnow()
+                    )
+                )
+            self._session.add(ConfigChange(system=system, actor=actor, fields=changed))
+        await self._session.commit()
+        return await self.view(system)
+
+    async def patch(self, system: System, patch: dict[str, Any], actor: str) -> ConfigView:
+        """PATCH: a JSON merge patch (RFC 7396) over the current document."""
+        current = msgspec.to_builtins(await self.document(system))
+        merged = _merge(current, patch)
+        try:
+            body = msgspec.convert(merged, ConfigInput)
+        except msgspec.ValidationError as exc:
+            raise invalid_body(exc) from None
+        return await self.replace(system, body, actor)
+
+    async def changes(self, system: System, limit: int) -> list[ConfigChange]:
+        rows = await self._session.scalars(
+            select(ConfigChange)
+            .where(ConfigChange.system == system)
+            .order_by(ConfigChange.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def secret(self, system: System, api_name: str) -> str | None:
+        """The plaintext of one secret, for the adapters that need it (never for the API)."""
+        row = await self._session.get(SystemSecret, (system, SECRET_NAMES[api_name]))
+        return None if row is None else self._box.decrypt(system, row.name, row.ciphertext)
+
+    async def _row(self, system: System, *, lock: bool = False) -> SystemConfig:
+        query = select(SystemConfig).where(SystemConfig.system == system)
+        if lock:
+            # Two administrators saving at once: the second waits and sees the first's result.
+            query = query.with_for_update()
+        row = await self._session.scalar(query)
+        if row is None:
+            raise NotFound(f"System {system!r} has no configuration row; run the migrations.")
+        return row
+
+    async def _secret_states(self, system: System) -> dict[str, SecretState]:
+        rows = {
+            row.name: row
+            for row in await self._session.scalars(
+                select(SystemSecret).where(SystemSecret.system == system)
+            )
+        }
+        return {
+            name: SecretState(
+                is_set=name in rows, changed_at=rows[name].changed_at if name in rows else None
+            )
+            for name in SECRET_NAMES.values()
+        }
+
+
+def invalid_body(exc: msgspec.ValidationError) -> InvalidInput:
+    message = str(exc)
+    match = _MSGSPEC_PATH.search(message)
+    field = match.group(1) if match else ""
+    text = _MSGSPEC_PATH.sub("", message)
+    return InvalidInput(f"{field or 'body'}: {text}", errors=[(field or "body", text)])
+
+
+def _document_of(row: SystemConfig) -> ConfigDocument:
+    # Stored documents hold only what was saved; new fields take their defaults.
+    document = msgspec.convert({**row.settings, "active": row.active}, ConfigDocument)
+    return document
+
+
+def _store(row: SystemConfig, document: ConfigDocument) -> None:
+    data = msgspec.to_builtins(document)
+    row.active = bool(data.pop("active"))
+    row.settings = data
+
+
+def _changed_fields(old: ConfigDocument, new: ConfigDocument) -> list[str]:
+    return sorted(_diff(msgspec.to_builtins(old), msgspec.to_builtins(new), ""))
+
+
+def _diff(old: Any, new: Any, prefix: str) -> set[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        changed: set[str] = set()
+        for key in old.keys() | new.keys():
+            changed |= _diff(old.get(key), new.get(key), f"{prefix}{key}.")
+        return changed
+    return set() if old == new else {prefix.rstrip(".")}
+
+
+def _merge(target: Any, patch: Any) -> Any:
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = _merge(result.get(key), value)
+    return result
+
+
+def _api_name(storage_name: str) -> str:
+    head, *rest = storage_name.split("_")
+    return head + "".join(part.title() for part in rest)

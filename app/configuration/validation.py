@@ -1,0 +1,139 @@
+"""Validation of a configuration document beyond its shape: every problem names its field."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import msgspec
+
+from app.configuration.document import (
+    ConfigDocument,
+    ObjectRange,
+    SecretsInput,
+    System,
+)
+from app.errors import InvalidInput
+
+MAX_DAYS = 3650
+_TICKET_USER = re.compile(r"^[0-9]{3}$")
+
+
+class Problem(msgspec.Struct, frozen=True):
+    field: str
+    message: str
+
+
+def secret_problems(secrets: SecretsInput | None) -> list[Problem]:
+    """Rule C2: each secret's confirmation must match its value."""
+    problems: list[Problem] = []
+    if secrets is None:
+        return problems
+    for name, given in msgspec.structs.asdict(secrets).items():
+        if given is None:
+            continue
+        if not hmac.compare_digest(given.value.encode(), given.confirmation.encode()):
+            api_name = _camel(name)
+            problems.append(
+                Problem(f"secrets.{api_name}.confirmation", "does not match the value entered")
+            )
+    return problems
+
+
+def document_problems(system: System, doc: ConfigDocument, secrets_set: set[str]) -> list[Problem]:
+    """Everything wrong with ``doc`` for ``system``; ``secrets_set`` = secrets stored after save."""
+    problems: list[Problem] = []
+    add = problems.append
+    if doc.ticket_user_number is not None and not _TICKET_USER.match(doc.ticket_user_number):
+        add(Problem("ticketUserNumber", "must be a three-digit iX-Haus user number (rule C11)"))
+    for name, days in (
+        ("portalAccountLeadDays", doc.portal_account_lead_days),
+        ("deleteAfterMoveOutDays", doc.delete_after_move_out_days),
+    ):
+        if not 0 <= days <= MAX_DAYS:
+            add(Problem(name, f"must be between 0 and {MAX_DAYS} days"))
+    problems += _range_problems(doc.objects.range, doc.objects.full_history_range)
+    problems += _duplicates("personTypes", doc.person_types)
+    problems += _duplicates("documentTypes.withTimeFilter", doc.document_types.with_time_filter)
+    problems += _duplicates(
+        "documentTypes.withoutTimeFilter", doc.document_types.without_time_filter
+    )
+    for code in sorted(
+        set(doc.document_types.with_time_filter) & set(doc.document_types.without_time_filter)
+    ):
+        add(Problem("documentTypes.withoutTimeFilter", f"{code!r} is also in withTimeFilter"))
+    problems += _duplicates("userTeams", doc.user_teams)
+    if doc.user_teams and not doc.licences.komfortpaket:
+        add(Problem("userTeams", "needs the Komfortpaket licence (rule C8)"))
+    for name, url in (
+        ("casavi.baseUrl", doc.casavi.base_url),
+        ("docuware.baseUrl", doc.docuware.base_url),
+    ):
+        if url is not None:
+            problems += _url_problems(name, url, system)
+    if not 1 <= doc.schedule.interval_minutes <= 1440:
+        add(Problem("schedule.intervalMinutes", "must be between 1 and 1440 minutes"))
+    if doc.active:
+        missing = [n for n in ("casaviApiKey", "casaviSecret") if n not in secrets_set]
+        if doc.casavi.base_url is None:
+            missing.insert(0, "casavi.baseUrl")
+        if missing:
+            add(Problem("active", f"the interface cannot be active without {', '.join(missing)}"))
+    return problems
+
+
+def raise_if_any(problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidInput(
+            "The configuration is invalid: "
+            + "; ".join(f"{p.field} {p.message}" for p in problems),
+            errors=[(p.field, p.message) for p in problems],
+        )
+
+
+def _range_problems(ranges: list[ObjectRange], full: list[ObjectRange]) -> list[Problem]:
+    problems = []
+    labelled = [("objects.range", i, r) for i, r in enumerate(ranges)] + [
+        ("objects.fullHistoryRange", i, r) for i, r in enumerate(full)
+    ]
+    for name, index, item in labelled:
+        if _key(item.start) > _key(item.end):
+            problems.append(Problem(f"{name}[{index}]", "'from' is after 'to'"))
+    for a_pos, (a_name, a_index, a) in enumerate(labelled):
+        for b_name, b_index, b in labelled[a_pos + 1 :]:
+            if _key(a.start) <= _key(b.end) and _key(b.start) <= _key(a.end):
+                problems.append(Problem(f"{b_name}[{b_index}]", f"overlaps {a_name}[{a_index}]"))
+    return problems
+
+
+def _key(number: str) -> tuple[int, int | str]:
+    # Purely numeric object numbers compare as numbers (so 999 < 1000), others as text.
+    return (0, int(number)) if number.isdigit() else (1, number)
+
+
+def _duplicates(field: str, values: Iterable[str]) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for value in values:
+        if value in seen:
+            problems.append(Problem(field, f"{value!r} is listed twice"))
+        seen.add(value)
+    return problems
+
+
+def _url_problems(field: str, url: str, system: System) -> list[Problem]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return [Problem(field, "must be an absolute http(s) URL")]
+    if parts.username or parts.password:
+        return [Problem(field, "must not contain credentials (use the secret fields)")]
+    if system == "production" and parts.scheme != "https":
+        return [Problem(field, "must use https in the production system")]
+    return []
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

@@ -1,0 +1,65 @@
+"""Connection check per system: casavi authentication, DocuWare, iX-Haus database."""
+
+from __future__ import annotations
+
+from tests.integration.configuration.conftest import RecordingClient, unique_secret
+from tests.leakcheck import SecretLeakCheck
+
+CHECK = "/api/v1/systems/test/check"
+TEST = "/api/v1/systems/test/config"
+
+
+def _twice(value: str) -> dict[str, str]:
+    return {"value": value, "confirmation": value}
+
+
+async def test_nothing_configured_reports_not_configured(admin: RecordingClient) -> None:
+    response = await admin.post(CHECK)
+    assert response.status_code == 200
+    report = response.json()
+    assert report["system"] == "test"
+    assert report["casavi"]["status"] == "not_configured"
+    assert "casavi.baseUrl" in report["casavi"]["reason"]
+    assert report["docuware"]["status"] == "not_configured"
+    assert report["ixhaus"] == {"status": "not_configured", "reason": "not set: ixhausDatabaseUrl"}
+
+
+async def test_ixhaus_database_ok_and_unreachable(
+    admin: RecordingClient, migrated_pg: str, closed_port: int, leak_check: SecretLeakCheck
+) -> None:
+    reachable = leak_check.use(migrated_pg)
+    await admin.patch(TEST, {"secrets": {"ixhausDatabaseUrl": _twice(reachable)}})
+    assert (await admin.post(CHECK)).json()["ixhaus"]["status"] == "ok"
+
+    password = leak_check.use(unique_secret("pw"))
+    unreachable = f"postgresql://gw:{password}@127.0.0.1:{closed_port}/ixhaus"
+    await admin.patch(TEST, {"secrets": {"ixhausDatabaseUrl": _twice(unreachable)}})
+    result = (await admin.post(CHECK)).json()["ixhaus"]
+    assert result["status"] == "failed"
+    assert result["reason"].startswith("cannot reach the iX-Haus database")
+
+
+async def test_casavi_unreachable_is_failed_with_a_reason(
+    admin: RecordingClient, closed_port: int, leak_check: SecretLeakCheck
+) -> None:
+    key = leak_check.use(unique_secret("key"))
+    secret = leak_check.use(unique_secret("secret"))
+    await admin.patch(
+        TEST,
+        {
+            "casavi": {"baseUrl": f"http://127.0.0.1:{closed_port}"},
+            "secrets": {"casaviApiKey": _twice(key), "casaviSecret": _twice(secret)},
+        },
+    )
+    result = (await admin.post(CHECK)).json()["casavi"]
+    assert result == {"status": "failed", "reason": "cannot reach casavi: ConnectError"}
+
+
+async def test_docuware_switched_off(admin: RecordingClient) -> None:
+    # rule C13: no DocuWare sync
+    await admin.patch(TEST, {"support": {"noDocuwareSync": True}})
+    result = (await admin.post(CHECK)).json()["docuware"]
+    assert result == {
+        "status": "not_configured",
+        "reason": "DocuWare sync is switched off (rule C13)",
+    }
