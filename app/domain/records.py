@@ -224,3 +224,26 @@ class DocumentRecord(msgspec.Struct, frozen=True, kw_only=True):
     content_location: str | None = None
     released: bool = True
     source: DocumentSource = "ixhaus"
+
+
+class InboundTicket(msgspec.Struct, frozen=True, kw_only=True):
+    """A ticket created by a tenant in casavi, to be written into iX-Haus (rule T10)."""
+
+    source_ref: str  # casavi's id; makes the write idempotent
+    type_no: str
+    subject: str
+    object_no: str
+    reported_at: datetime
+    description: str | None = None
+    unit_no: str | None = None
+    reporter_person_no: str | None = None
+    priority_no: str | None = None
+
+
+class InboundNote(msgspec.Struct, frozen=True, kw_only=True):
+    """A public message written in casavi, to be stored as an iX-Haus note (N1, N2)."""
+
+    source_ref: str
+    ticket_no: int
+    created_at: datetime
+    content: str
