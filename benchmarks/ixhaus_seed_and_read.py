@@ -52,8 +52,11 @@ async def run(profile: str, seed_value: int, admin_url: str) -> dict[str, Any]:
             started = time.perf_counter()
             n = await _count(getattr(reader, entity)())
             seconds = time.perf_counter() - started
-            reads[entity] = {"records": n, "seconds": round(seconds, 3),
-                             "records_per_s": round(n / seconds)}  # fmt: skip
+            reads[entity] = {
+                "records": n,
+                "seconds": round(seconds, 3),
+                "records_per_s": round(n / seconds),
+            }
             total += n
             total_seconds += seconds
         # Heap peak on a second, separate pass (tracemalloc would distort the timings).
@@ -67,8 +70,11 @@ async def run(profile: str, seed_value: int, admin_url: str) -> dict[str, Any]:
         await admin.close()
     return {
         "benchmark": "ixhaus_seed_and_read",
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform()},  # fmt: skip
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
         "profile": profile,
         "seed": seed_value,
         "seed_seconds": report.seconds,

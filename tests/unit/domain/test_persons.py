@@ -72,7 +72,8 @@ def test_person_without_contract_in_enabled_object_is_excluded(
     # rule P1: only persons with a valid contract in an enabled object
     decision = decide_person(person(), contracts, CONFIG, TODAY)
     assert decision == Exclude(key="person:100001", reason=reason)
-    assert decision.text_de and decision.text_en
+    assert decision.text_de
+    assert decision.text_en
 
 
 def test_disabled_person_type_is_sent_with_portal_user_false() -> None:
@@ -116,7 +117,9 @@ def test_second_active_contract_keeps_a_moved_out_person() -> None:
     ("start_days", "expected"),
     [(-1, Transfer), (0, Transfer), (13, Transfer), (14, Transfer), (15, Exclude), (60, Exclude)],
 )
-def test_portal_access_opens_lead_days_before_contract_start(start_days: int, expected: type) -> None:
+def test_portal_access_opens_lead_days_before_contract_start(
+    start_days: int, expected: type
+) -> None:
     # rule C10: the tenant gets access N days before contract start (N = 14 here)
     decision = decide_person(person(), [contract(start_days=start_days)], CONFIG, TODAY)
     assert isinstance(decision, expected)
