@@ -35,7 +35,7 @@ def _statements(tables: IxhausTables) -> dict[str, Any]:
             subject="Heizung fällt aus",
             object_no="1001",
             reported_at=WHEN,
-        )  # fmt: skip
+        )
     )
     stmts["insert_note"] = writer.note_statement(
         InboundNote(source_ref="m-1", ticket_no=1, created_at=WHEN, content="Danke!")
@@ -62,7 +62,8 @@ def test_oracle_ddl_has_string_lengths_owner_and_mapped_names() -> None:
         ddl = str(CreateTable(table).compile(dialect=oracle.dialect()))
         assert '"IXHAUS".' in ddl
         assert "VARCHAR2(" in ddl
-        assert "VARCHAR2 " not in ddl and "VARCHAR2," not in ddl  # every string has a length
+        assert "VARCHAR2 " not in ddl  # every string has a length
+        assert "VARCHAR2," not in ddl
         assert len(table.name) <= 30  # classic Oracle identifier limit
     tickets = str(CreateTable(tables.tickets).compile(dialect=oracle.dialect()))
     assert '"IXHAUS".v_casavi_meldungen' in tickets
