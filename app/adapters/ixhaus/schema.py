@@ -279,3 +279,8 @@ class IxhausTables:
 
 def build_tables(config: IxhausSchemaConfig | None = None) -> IxhausTables:
     return IxhausTables(config)
+
+
+def build_metadata(config: IxhausSchemaConfig | None = None) -> MetaData:
+    """The interface schema's MetaData for ``config`` (owner/schema and table names)."""
+    return IxhausTables(config).metadata

@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from app.adapters.ixhaus.reader import IxhausReader
-from app.adapters.ixhaus.schema import LOGICAL_TABLES, IxhausSchemaConfig, IxhausTables
+from app.adapters.ixhaus.schema import (
+    LOGICAL_TABLES,
+    IxhausSchemaConfig,
+    IxhausTables,
+    build_metadata,
+)
 from app.adapters.ixhaus.writer import IxhausWriter
 from app.domain.records import InboundNote, InboundTicket
 
@@ -93,6 +98,13 @@ def test_oracle_statements_use_owner_returning_and_bind_params() -> None:
     assert "ticket_no" in insert_sql.split("RETURNING")[1]
     note_sql = str(stmts["insert_note"].compile(dialect=ora))
     assert 'INSERT INTO "IXHAUS".ixp_notes' in note_sql
+
+
+def test_build_metadata_maps_owner_and_names() -> None:
+    metadata = build_metadata(IxhausSchemaConfig(schema="IX", table_names={"notes": "v_notiz"}))
+    assert "IX.v_notiz" in metadata.tables
+    assert "IX.ixp_tickets" in metadata.tables
+    assert len(metadata.tables) == len(LOGICAL_TABLES)
 
 
 def test_unknown_logical_table_is_refused() -> None:
