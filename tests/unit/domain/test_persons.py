@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.domain.config import SyncConfig
 from app.domain.decisions import Delete, Exclude, Transfer
@@ -171,3 +173,24 @@ def test_person_fields_are_exactly_the_documented_ones() -> None:
     assert record.email == "anna.schaefer@example.org"
     assert record.phone == "030 1234567"
     assert record.bank_account == BankAccount(iban="DE89370400440532013000")
+
+
+@given(st.integers(min_value=0, max_value=2000), st.integers(min_value=0, max_value=365))
+def test_deletion_boundary_property(days_ago: int, deletion_days: int) -> None:
+    # rule P3 / rule C15 (property): deleted iff at least N days since the move-out
+    config = SyncConfig(
+        object_range=("1001",), person_types=("MIETER",), deletion_days=deletion_days
+    )
+    decision = decide_person(person(), [contract(move_out_days_ago=days_ago)], config, TODAY)
+    assert isinstance(decision, Delete) is (days_ago >= deletion_days)
+    assert isinstance(decision, Transfer) is (days_ago < deletion_days)
+
+
+@given(st.integers(min_value=-400, max_value=400), st.integers(min_value=0, max_value=120))
+def test_lead_time_boundary_property(start_in_days: int, lead_days: int) -> None:
+    # rule C10 (property): access iff the contract starts at most N days from today
+    config = SyncConfig(
+        object_range=("1001",), person_types=("MIETER",), portal_lead_days=lead_days
+    )
+    decision = decide_person(person(), [contract(start_days=start_in_days)], config, TODAY)
+    assert isinstance(decision, Transfer) is (start_in_days <= lead_days)

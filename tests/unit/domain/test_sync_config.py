@@ -43,6 +43,7 @@ def test_full_history_objects_are_enabled_too() -> None:
         {"ticket_user_no": "abc"},
         {"object_range": ("1001-",)},
         {"max_document_bytes": 0},
+        {"timezone": "Mars/Olympus"},
     ],
 )
 def test_invalid_values_fail_fast(kwargs: dict[str, object]) -> None:
@@ -67,3 +68,14 @@ def test_team_filter_needs_komfortpaket() -> None:
     licensed = SyncConfig(user_teams=("T1",), licences=Licences(komfortpaket=True))
     assert licensed.teams_filtered()
     assert not SyncConfig(licences=Licences(komfortpaket=True)).teams_filtered()
+
+
+def test_decoding_enforces_constraints_and_schema_is_documented() -> None:
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.json.decode(b'{"portal_lead_days": -3}', type=SyncConfig)
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.json.decode(b'{"ticket_user_no": "1234"}', type=SyncConfig)
+    schema = msgspec.json.schema(SyncConfig)
+    props = schema["$defs"]["SyncConfig"]["properties"]
+    assert props["portal_lead_days"]["minimum"] == 0
+    assert "ranges" in props["object_range"]["description"]
