@@ -15,6 +15,7 @@ from itertools import chain
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.schema import CreateSchema
 
 from app.adapters.ixhaus.schema import IxhausTables
 from app.config import normalise_database_url
@@ -94,6 +95,9 @@ async def seed(
     counts: dict[str, int] = {}
     try:
         async with engine.begin() as conn:
+            schema = tables.metadata.schema
+            if schema and conn.dialect.name == "postgresql":
+                await conn.execute(CreateSchema(schema, if_not_exists=True))
             await conn.run_sync(tables.metadata.drop_all)
             await conn.run_sync(tables.metadata.create_all)
         async with engine.begin() as conn:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.adapters.ixhaus.reader import IxhausReader
+from app.adapters.ixhaus.schema import IxhausSchemaConfig, IxhausTables
 from app.adapters.ixhaus.writer import IxhausWriter
+from app.config import normalise_database_url
 from app.domain.records import InboundNote, InboundTicket
 from app.sandbox.ixhaus import seed
 
@@ -66,3 +69,22 @@ async def test_concurrent_duplicate_inserts_return_one_id(engine: AsyncEngine) -
     reader = IxhausReader(engine)
     refs = [t.source_ref async for t in reader.tickets() if t.source_ref == ticket.source_ref]
     assert refs == [ticket.source_ref]
+
+
+async def test_seed_and_write_in_a_configured_postgresql_schema(pg_database: str) -> None:
+    # The installation's owner/schema and table names are configurable (issue 4, item 1).
+    tables = IxhausTables(
+        IxhausSchemaConfig(schema="ixhaus_if", table_names={"tickets": "v_meldungen"})
+    )
+    engine = create_async_engine(normalise_database_url(pg_database))
+    try:
+        report = await seed(engine, "small", seed=2, today=date(2026, 6, 15), tables=tables)
+        writer = IxhausWriter(engine, "900", tables)
+        number = await writer.insert_ticket(TICKET)
+        assert number == report.counts["tickets"] + 1
+        assert await IxhausReader(engine, tables).count("tickets") == number
+        async with engine.connect() as conn:
+            found = await conn.scalar(text("SELECT count(*) FROM ixhaus_if.v_meldungen"))
+        assert found == number
+    finally:
+        await engine.dispose()
