@@ -2,7 +2,8 @@
 
 Every read is a server-side cursor (``stream`` + ``yield_per``) and yields domain records
 one by one, so a sync run over the large portfolio holds one partition in memory, never the
-portfolio. Personal data is never logged here.
+portfolio. A consumer that stops early should ``aclose()`` the iterator to release the
+cursor at once. Personal data is never logged here.
 """
 
 from __future__ import annotations
@@ -79,10 +80,12 @@ class IxhausReader:
             stmt = stmt.where(c.object_no.in_(list(object_nos)))
         return stmt
 
+    def count_statement(self, logical: str) -> Select[Any]:
+        return select(func.count()).select_from(self.tables.all()[logical])
+
     async def count(self, logical: str) -> int:
-        table = self.tables.all()[logical]
         async with self._engine.connect() as conn:
-            return int(await conn.scalar(select(func.count()).select_from(table)) or 0)
+            return int(await conn.scalar(self.count_statement(logical)) or 0)
 
     # -- entity streams ------------------------------------------------------------------
 

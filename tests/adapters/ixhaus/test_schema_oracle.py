@@ -47,6 +47,7 @@ def _statements(tables: IxhausTables) -> dict[str, Any]:
     )
     stmts["find_ticket"] = writer.find_statement(tables.tickets, "c-1")
     stmts["find_note"] = writer.find_statement(tables.notes, "m-1")
+    stmts["count_tickets"] = reader.count_statement("tickets")
     return stmts
 
 
@@ -80,7 +81,7 @@ def test_oracle_ddl_has_string_lengths_owner_and_mapped_names() -> None:
 @pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
 def test_every_statement_compiles(dialect: Dialect) -> None:
     stmts = _statements(IxhausTables(CONFIG))
-    assert len(stmts) == len(LOGICAL_TABLES) + 5
+    assert len(stmts) == len(LOGICAL_TABLES) + 6
     for name, stmt in stmts.items():
         sql = str(stmt.compile(dialect=dialect))
         assert sql.strip(), name
