@@ -1,0 +1,134 @@
+"""Rules-side configuration of one system (production or test): ``SyncConfig``.
+
+One frozen Struct holds every setting the transfer rules of ``domain.md`` read. The admin API
+(a later issue) stores and validates it; the rules only read it. Server settings (URL, key,
+secret — rule C2) and the active switch (C12) are NOT here: they belong to the transport side.
+
+Construction validates (``__post_init__``); ``msgspec.json.decode(..., type=SyncConfig)``
+additionally enforces the ``Meta`` constraints, and ``msgspec.json.schema(SyncConfig)`` gives
+the admin API a documented JSON schema.
+
+Object ranges are tuples of entries, each either one object number (``"1001"``) or an
+inclusive numeric range (``"1001-1099"``); see :func:`object_in_range`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+DEFAULT_MAX_DOCUMENT_BYTES = 100 * 1024 * 1024  # rule D5: 100 MB
+
+
+class Licences(msgspec.Struct, frozen=True, kw_only=True):
+    """Licences of the iX-Haus installation that switch parts of the transfer on."""
+
+    komfortpaket: bool = False  # rule C8: user teams need it
+    owners: bool = False  # rule M1: "Lizenz Objekteigentümer"
+    caretakers: bool = False  # rule M2: "Lizenz Hausmeister"
+
+
+ObjectRange = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(
+        description='Object numbers ("1001") or inclusive numeric ranges ("1001-1099").',
+        examples=[("1001-1099", "2001")],
+    ),
+]
+Codes = Annotated[tuple[str, ...], msgspec.Meta(description="iX-Haus catalogue codes.")]
+Days = Annotated[int, msgspec.Meta(ge=0, le=3650)]
+
+
+class SyncConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the pure transfer rules need to know about one system's configuration."""
+
+    # C3: objects synchronised; of their tickets only those open since the start of the
+    # previous calendar year are transferred.
+    object_range: ObjectRange = ()
+    # C4: objects whose complete ticket history is transferred (also synchronised objects).
+    object_range_full_history: ObjectRange = ()
+    # C5: person types sent as portal users; others are sent with PortalUser=false (P2).
+    person_types: Codes = ()
+    # C6: document types transferred only since the start of the previous calendar year.
+    document_types_time_filtered: Codes = ()
+    # C7: document types always transferred (e.g. the lease itself).
+    document_types_unfiltered: Codes = ()
+    # C8: user teams whose tickets are synchronised; empty = all teams. Needs Komfortpaket.
+    user_teams: Codes = ()
+    licences: Licences = Licences()
+    # C9: DocuWare filter expressions selecting documents; empty = index fields required.
+    docuware_filters: tuple[str, ...] = ()
+    # C10: days before contract start at which the tenant's portal access opens.
+    portal_lead_days: Days = 14
+    # C15: days after a tenant's move-out after which the person is reported as deleted (P3).
+    # The seed gives no default; 90 days is our choice, stated here so it can be reviewed.
+    deletion_days: Days = 90
+    # C11: three-digit iX-Haus user entered as author of tickets/notes from casavi.
+    ticket_user_no: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{3}$")] | None = None
+    # C13: support switches (old flag files @noDwSync and @mpSave).
+    no_docuware_sync: bool = False
+    keep_payloads: bool = False
+    # D5: upper bound for document content; larger files are reported as errors.
+    max_document_bytes: Annotated[int, msgspec.Meta(gt=0)] = DEFAULT_MAX_DOCUMENT_BYTES
+    # IANA zone for calendar boundaries (C3, D4): iX-Haus customers keep German calendars.
+    timezone: str = "Europe/Berlin"
+
+    def __post_init__(self) -> None:
+        # Fail fast on values the rules cannot use; the admin API shows these messages.
+        if self.portal_lead_days < 0:
+            raise ValueError("portal_lead_days must be >= 0")
+        if self.deletion_days < 0:
+            raise ValueError("deletion_days must be >= 0")
+        if self.max_document_bytes <= 0:
+            raise ValueError("max_document_bytes must be > 0")
+        if self.ticket_user_no is not None and not is_user_number(self.ticket_user_no):
+            raise ValueError("ticket_user_no must be a three-digit user number")
+        for entry in (*self.object_range, *self.object_range_full_history):
+            _parse_entry(entry)
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+
+    def object_enabled(self, object_no: str) -> bool:
+        """C3/C4: an object is synchronised if it is in either range."""
+        return object_in_range(object_no, self.object_range) or self.full_history(object_no)
+
+    def full_history(self, object_no: str) -> bool:
+        return object_in_range(object_no, self.object_range_full_history)
+
+    def teams_filtered(self) -> bool:
+        """C8/T2: the team filter only applies with the Komfortpaket and a non-empty list."""
+        return self.licences.komfortpaket and bool(self.user_teams)
+
+
+def is_user_number(value: str) -> bool:
+    return len(value) == 3 and value.isdigit()
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_entry(entry: str) -> tuple[str, str]:
+    first, sep, last = entry.strip().partition("-")
+    first, last = first.strip(), last.strip()
+    if not first or (sep and not last):
+        raise ValueError(f"invalid object range entry {entry!r}")
+    return (first, last if sep else first)
+
+
+def _key(number: str) -> tuple[int, int | str]:
+    # Numeric object numbers compare as numbers ("99" < "1000"); others as text.
+    stripped = number.strip()
+    return (0, int(stripped)) if stripped.isdigit() else (1, stripped)
+
+
+def object_in_range(object_no: str, entries: tuple[str, ...]) -> bool:
+    key = _key(object_no)
+    for entry in entries:
+        first, last = _parse_entry(entry)
+        lo, hi = _key(first), _key(last)
+        if lo[0] == key[0] == hi[0] and lo <= key <= hi:
+            return True
+    return False

@@ -1,0 +1,138 @@
+"""Canonical portal records: what the gateway sends for each entity (fields of domain.md).
+
+These are the gateway's own canonical shapes, not casavi wire types (the casavi adapter maps
+them). Fingerprints (``app.domain.fingerprint``) are taken over these records.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+import msgspec
+
+from app.domain.records import Address, BankAccount, ObjectResponsible, ObjectRight, PortalMode
+
+
+class PortalPerson(msgspec.Struct, frozen=True, kw_only=True):
+    # P6: first name, last name, salutation, e-mail, phone, bank account - nothing else
+    # (no balances, no bookings).
+    number: str
+    portal_user: bool  # P2
+    anonymised: bool = False  # P4
+    salutation: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    bank_account: BankAccount | None = None
+
+
+class PortalDocument(msgspec.Struct, frozen=True, kw_only=True):
+    # D3: name, type (or class), creation date, content (only if released).
+    id: int
+    name: str
+    document_type: str
+    created_at: datetime
+    object_no: str | None = None
+    person_no: str | None = None
+    ticket_no: int | None = None
+    content_location: str | None = None
+    size_bytes: int = 0
+
+
+class PortalContact(msgspec.Struct, frozen=True, kw_only=True):
+    """Owners (M1) and caretakers (M2)."""
+
+    number: str
+    role: Literal["owner", "caretaker"]
+    object_no: str
+    salutation: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: Address = Address()
+    bank_account: BankAccount | None = None
+
+
+class PortalUser(msgspec.Struct, frozen=True, kw_only=True):
+    number: str  # M3
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class PortalObject(msgspec.Struct, frozen=True, kw_only=True):
+    number: str  # M4
+    name: str
+    group: str | None = None
+    management_start: date | None = None
+    address: Address = Address()
+    rights: tuple[ObjectRight, ...] = ()
+    responsibles: tuple[ObjectResponsible, ...] = ()
+
+
+class PortalUnit(msgspec.Struct, frozen=True, kw_only=True):
+    object_no: str  # M5
+    number: str
+    description: str | None = None
+    address: Address = Address()
+    start: date | None = None
+    end: date | None = None
+    contract_start: date | None = None
+    contract_end: date | None = None
+
+
+class PortalContract(msgspec.Struct, frozen=True, kw_only=True):
+    number: str  # M6
+    object_no: str
+    unit_no: str
+    person_no: str
+    rent_cents: int
+    deposit_cents: int
+    start: date
+    end: date | None = None
+
+
+class PortalTeam(msgspec.Struct, frozen=True, kw_only=True):
+    number: str  # M7
+    name: str
+    member_user_nos: tuple[str, ...] = ()
+
+
+Audience = Literal["reporter", "object"]
+
+
+class PortalTicket(msgspec.Struct, frozen=True, kw_only=True):
+    # T3 fields; T5 bulletin posts carry no status; T6 object notices go to the whole object.
+    number: int
+    kind: PortalMode
+    audience: Audience
+    type_no: str
+    subject: str
+    reported_at: datetime
+    object_no: str
+    description: str | None = None
+    hint1: str | None = None
+    hint2: str | None = None
+    reporter_person_no: str | None = None
+    trade: str | None = None
+    unit_no: str | None = None
+    technical_object: str | None = None
+    responsible_user_no: str | None = None
+    team_no: str | None = None
+    due_from: date | None = None
+    due_until: date | None = None
+    status_no: str | None = None
+    priority_no: str | None = None
+    closed: bool = False
+
+
+class PortalNote(msgspec.Struct, frozen=True, kw_only=True):
+    id: int  # N1: author, time, content
+    ticket_no: int
+    created_at: datetime
+    content: str
+    author_user_no: str | None = None

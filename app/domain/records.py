@@ -1,0 +1,249 @@
+"""iX-Haus records as the rules see them: frozen msgspec Structs, one per interface entity.
+
+These are *source* records (what the reader returns). Portal-side canonical records, built by
+the eligibility functions, live in ``app.domain.portal``. Money is held in cents (int) so no
+backend has to round-trip ``Decimal``; timestamps are UTC-aware, business dates are ``date``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+import msgspec
+
+# How a ticket type behaves towards the portal (rules T4-T6).
+PortalMode = Literal["normal", "locked", "bulletin_board", "object_notice"]
+PartnerKind = Literal["co_resident", "contract_partner"]  # rule P5
+StatusKind = Literal["open", "closed", "cancelled"]
+DocumentSource = Literal["ixhaus", "docuware"]
+
+
+class Address(msgspec.Struct, frozen=True, kw_only=True):
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+
+
+class BankAccount(msgspec.Struct, frozen=True, kw_only=True):
+    iban: str
+    bic: str | None = None
+    holder: str | None = None
+
+
+class ObjectRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    name: str
+    group: str | None = None
+    management_start: date | None = None
+    address: Address = Address()
+
+
+class UnitRecord(msgspec.Struct, frozen=True, kw_only=True):
+    object_no: str
+    number: str
+    description: str | None = None
+    address: Address = Address()
+    start: date | None = None
+    end: date | None = None
+
+
+class PersonRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    person_type: str
+    salutation: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    bank_account: BankAccount | None = None
+    anonymised: bool = False
+    # Kept in the iX-Haus plus partner management (rule P5).
+    partner_managed: bool = False
+
+
+class PartnerRelation(msgspec.Struct, frozen=True, kw_only=True):
+    person_no: str
+    partner_no: str
+    kind: PartnerKind
+
+
+class ContractRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    object_no: str
+    unit_no: str
+    person_no: str
+    rent_cents: int = 0
+    deposit_cents: int = 0
+    start: date
+    end: date | None = None
+    move_out: date | None = None
+
+
+class OwnerRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    object_no: str
+    salutation: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: Address = Address()
+    bank_account: BankAccount | None = None
+
+
+class CaretakerRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    object_no: str
+    salutation: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: Address = Address()
+    bank_account: BankAccount | None = None
+
+
+class UserRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str  # three digits, e.g. "007" (rule C11)
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    active: bool = True
+    plus_rights: bool = True  # may work in iX-Haus plus Meldungen (rule C11)
+
+
+class TeamRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    name: str
+    member_user_nos: tuple[str, ...] = ()
+
+
+class ObjectRight(msgspec.Struct, frozen=True, kw_only=True):
+    object_no: str
+    user_no: str
+    right: str = "read"
+
+
+class ObjectResponsible(msgspec.Struct, frozen=True, kw_only=True):
+    object_no: str
+    user_no: str
+    role: str | None = None
+
+
+class TicketTypeRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    name: str
+    portal_mode: PortalMode = "normal"
+    notify_unregistered_by_email: bool = False  # rule T7
+    note_on_commissioning: bool = False  # rule T8
+    note_template: str | None = None  # rule T8, placeholders like {ticket_no}
+
+
+class TicketStatusRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    name: str
+    kind: StatusKind = "open"
+
+
+class TicketPriorityRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    name: str
+    kind: str = "normal"
+
+
+class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: int
+    type_no: str
+    subject: str
+    object_no: str
+    reported_at: datetime
+    description: str | None = None
+    hint1: str | None = None
+    hint2: str | None = None
+    reporter_person_no: str | None = None
+    trade: str | None = None
+    unit_no: str | None = None
+    technical_object: str | None = None
+    responsible_user_no: str | None = None
+    team_no: str | None = None
+    due_from: date | None = None
+    due_until: date | None = None
+    status_no: str | None = None
+    priority_no: str | None = None
+    closed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    modified_at: datetime | None = None
+    created_by_user_no: str | None = None
+    source_ref: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Rule T1: open means neither closed nor cancelled."""
+        return self.closed_at is None and self.cancelled_at is None
+
+    @property
+    def ended_at(self) -> datetime | None:
+        return self.closed_at or self.cancelled_at
+
+
+class NoteRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    ticket_no: int
+    created_at: datetime
+    content: str
+    author_user_no: str | None = None
+    internal: bool = False  # rule N2
+    source_ref: str | None = None
+
+
+class WorkOrderRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: int
+    ticket_no: int
+    placed_at: datetime
+    contractor: str | None = None
+    description: str | None = None
+
+
+class DocumentTypeRecord(msgspec.Struct, frozen=True, kw_only=True):
+    number: str
+    name: str
+    document_class: str | None = None  # rule D3: class wins over type if set up
+
+
+class DocumentRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    type_no: str
+    name: str
+    created_at: datetime
+    size_bytes: int
+    object_no: str | None = None
+    person_no: str | None = None
+    ticket_no: int | None = None  # rule D6
+    content_location: str | None = None
+    released: bool = True
+    source: DocumentSource = "ixhaus"
+
+
+class InboundTicket(msgspec.Struct, frozen=True, kw_only=True):
+    """A ticket created by a tenant in casavi, to be written into iX-Haus (rule T10)."""
+
+    source_ref: str  # casavi's id; makes the write idempotent
+    type_no: str
+    subject: str
+    object_no: str
+    reported_at: datetime
+    description: str | None = None
+    unit_no: str | None = None
+    reporter_person_no: str | None = None
+    priority_no: str | None = None
+
+
+class InboundNote(msgspec.Struct, frozen=True, kw_only=True):
+    """A public message written in casavi, to be stored as an iX-Haus note (N1, N2)."""
+
+    source_ref: str
+    ticket_no: int
+    created_at: datetime
+    content: str
