@@ -81,6 +81,22 @@ def _config(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run_config_command(args, settings))
 
 
+def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
+    import msgspec
+
+    from app.sandbox.ixhaus import seed_database
+
+    report = asyncio.run(seed_database(args.db, args.profile, args.seed))
+    summary = {
+        "profile": report.profile,
+        "seed": report.seed,
+        "seconds": round(report.seconds, 2),
+        "counts": report.counts,
+    }
+    sys.stdout.write(msgspec.json.format(msgspec.json.encode(summary)).decode() + "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portal-gateway", description="iX-Haus ⇄ casavi service-portal gateway"
@@ -118,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", help="revoke a key")
     revoke.add_argument("--name", required=True)
     apikey.set_defaults(handler=_apikey)
+
+    sandbox = commands.add_parser("sandbox", help="sample data and simulators (never production)")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    seed = sandbox_commands.add_parser("seed", help="create and fill an iX-Haus sandbox database")
+    seed.add_argument("--profile", choices=["small", "medium", "large"], default="small")
+    seed.add_argument("--db", required=True, help="database URL (sqlite:///… or postgresql://…)")
+    seed.add_argument("--seed", type=int, default=1, help="same seed, same data")
+    seed.set_defaults(handler=_sandbox_seed)
 
     from app.configuration.cli import add_parser as add_config_parser
 

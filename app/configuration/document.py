@@ -15,7 +15,7 @@ from msgspec import Meta
 System = Literal["production", "test"]
 SYSTEMS: tuple[System, ...] = ("production", "test")
 
-ObjectNumber = Annotated[str, Meta(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,19}$")]
+ObjectNumber = Annotated[str, Meta(pattern=r"^[0-9A-Za-z][0-9A-Za-z.]{0,19}$")]
 TypeCode = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^\S(.*\S)?$")]
 Days = Annotated[int, Meta(description="A number of days (never negative).")]
 ClockTime = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -122,8 +122,9 @@ class ConfigDocument(Struct, kw_only=True):
     document_types: DocumentTypes = msgspec.field(default_factory=DocumentTypes)
     user_teams: list[TypeCode] = msgspec.field(default_factory=list)  # rule C8
     docuware: DocuWareSettings = msgspec.field(default_factory=DocuWareSettings)
-    portal_account_lead_days: Days = 0  # rule C10
-    delete_after_move_out_days: Days = 30  # rule C15
+    # Defaults shared with app.domain.config.SyncConfig (the seed names neither value).
+    portal_account_lead_days: Days = 14  # rule C10
+    delete_after_move_out_days: Days = 90  # rule C15
     ticket_user_number: str | None = None  # rule C11
     licences: Licences = msgspec.field(default_factory=Licences)
     support: SupportSwitches = msgspec.field(default_factory=SupportSwitches)

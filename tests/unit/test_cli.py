@@ -73,3 +73,17 @@ def test_openapi_writes_the_spec(env: str, tmp_path: Path) -> None:
     assert main(["openapi", "--out", str(out)]) == 0
     committed = Path(__file__).resolve().parents[2] / "openapi" / "gateway.json"
     assert out.read_text() == committed.read_text()
+
+
+def test_sandbox_seed_small(env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    db = tmp_path / "ixhaus.db"
+    assert (
+        main(["sandbox", "seed", "--profile", "small", "--db", f"sqlite:///{db}", "--seed", "7"])
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["profile"] == "small"
+    assert report["counts"]["objects"] > 0
+    assert db.exists()

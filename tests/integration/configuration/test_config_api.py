@@ -52,7 +52,7 @@ async def test_two_systems_exist_and_start_switched_off(admin: RecordingClient) 
         assert body["system"] == system
         assert body["active"] is False
         assert body["version"] == 0
-        assert body["deleteAfterMoveOutDays"] == 30  # rule C15 default
+        assert body["deleteAfterMoveOutDays"] == 90  # rule C15 default
         assert set(body["conflictPolicy"].values()) == {"ixhaus_wins"}
         assert all(
             state == {"isSet": False, "changedAt": None} for state in body["secrets"].values()
