@@ -56,3 +56,18 @@ def fresh_pg_database() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def ixhaus_sandbox_pg() -> Iterator[str]:
+    """A PostgreSQL database holding the `small` iX-Haus sandbox portfolio (seed 1)."""
+    from app.sandbox.ixhaus import seed_database
+
+    name = f"pgw_ixhaus_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    url = _with_database(PG_ADMIN_URL, name)
+    try:
+        asyncio.run(seed_database(url, "small", 1))
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -11,13 +11,10 @@ from typing import Literal
 
 import httpx
 import msgspec
-from sqlalchemy import literal, select
 
-from app.adapters.store.database import create_engine
-from app.config import SettingsError, normalise_database_url
 from app.configuration.document import ConfigDocument, System
 from app.configuration.service import ConfigService
-from app.errors import GatewayError
+from app.errors import DependencyUnavailable, GatewayError
 
 CHECK_TIMEOUT_SECONDS = 5.0
 Status = Literal["ok", "failed", "not_configured"]
@@ -96,22 +93,13 @@ async def _check_docuware(doc: ConfigDocument) -> CheckResult:
 
 
 async def _check_ixhaus(service: ConfigService, system: System) -> CheckResult:
-    url = await service.secret(system, "ixhausDatabaseUrl")
-    if not url:
-        return CheckResult(status="not_configured", reason="not set: ixhausDatabaseUrl")
     try:
-        engine = create_engine(normalise_database_url(url))
-    except (SettingsError, ValueError, ImportError) as exc:
-        return CheckResult(
-            status="failed", reason=f"the iX-Haus database URL is unusable: {type(exc).__name__}"
-        )
-    try:
-        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), engine.connect() as connection:
-            await connection.execute(select(literal(1)))
-    except Exception as exc:
-        return CheckResult(
-            status="failed", reason=f"cannot reach the iX-Haus database: {type(exc).__name__}"
-        )
-    finally:
-        await engine.dispose()
-    return CheckResult(status="ok", reason="connected to the iX-Haus database")
+        catalogue = await service.catalogue(system)
+    except DependencyUnavailable as exc:
+        status: Status = "not_configured" if exc.detail.startswith("not set") else "failed"
+        return CheckResult(status=status, reason=exc.detail)
+    return CheckResult(
+        status="ok",
+        reason=f"read the iX-Haus interface: {len(catalogue.object_numbers)} objects, "
+        f"{len(catalogue.users)} users",
+    )

@@ -88,6 +88,21 @@ class Schedule(Struct, kw_only=True):
     quiet_hours: QuietHours | None = None
 
 
+Identifier = Annotated[str, Meta(pattern=r"^[A-Za-z][A-Za-z0-9_$#]{0,127}$")]
+
+
+class IxhausSettings(Struct, kw_only=True):
+    """Where the iX-Haus interface schema lives (its database URL is a secret).
+
+    An installation maps the interface onto views over the real Oracle tables: the owner
+    (schema), a name prefix, and per logical table a physical name.
+    """
+
+    schema: Identifier | None = None
+    table_prefix: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_$#]{0,30}$")] = "ixp_"
+    table_names: dict[str, Identifier] = msgspec.field(default_factory=dict)
+
+
 class ConflictPolicies(Struct, kw_only=True):
     """What wins when both sides changed a ticket field (rule T3 fields plus status).
 
@@ -117,6 +132,7 @@ class ConfigDocument(Struct, kw_only=True):
 
     active: bool = False  # rule C12; rule C1: the test system starts switched off
     casavi: CasaviSettings = msgspec.field(default_factory=CasaviSettings)
+    ixhaus: IxhausSettings = msgspec.field(default_factory=IxhausSettings)
     objects: ObjectSelection = msgspec.field(default_factory=ObjectSelection)
     person_types: list[TypeCode] = msgspec.field(default_factory=list)  # rule C5
     document_types: DocumentTypes = msgspec.field(default_factory=DocumentTypes)
@@ -181,10 +197,22 @@ class SecretsView(Struct, kw_only=True):
     ixhaus_database_url: SecretState
 
 
+class CatalogueCheck(Struct, kw_only=True):
+    """Whether a saved configuration was checked against what iX-Haus knows."""
+
+    status: Literal["validated", "unavailable", "not_configured"]
+    reason: str
+
+
 class ConfigView(ConfigDocument, kw_only=True):
-    """What GET returns: the document and, for each secret, only whether it is set."""
+    """What GET returns: the document and, for each secret, only whether it is set.
+
+    After PUT/PATCH, ``catalogueCheck`` says whether object numbers, person and document
+    types, teams and the ticket user were checked against iX-Haus.
+    """
 
     system: System
     version: int
     updated_at: dt.datetime | None
     secrets: SecretsView
+    catalogue_check: CatalogueCheck | None = None

@@ -9,9 +9,11 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.ixhaus.catalogue import load_catalogue_from
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import ConfigChange, SystemConfig, SystemSecret
 from app.configuration.document import (
+    CatalogueCheck,
     ConfigDocument,
     ConfigInput,
     ConfigView,
@@ -20,8 +22,17 @@ from app.configuration.document import (
     System,
 )
 from app.configuration.secrets import SECRET_NAMES, SecretBox
-from app.configuration.validation import document_problems, raise_if_any, secret_problems
-from app.errors import InvalidInput, NotFound
+from app.configuration.validation import (
+    catalogue_problems,
+    document_problems,
+    raise_if_any,
+    secret_problems,
+    table_name_problems,
+)
+from app.domain.catalogue import IxhausCatalogue
+from app.errors import DependencyUnavailable, GatewayError, InvalidInput, NotFound
+
+CATALOGUE_TIMEOUT_SECONDS = 5.0
 
 _MSGSPEC_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
 
@@ -62,7 +73,14 @@ class ConfigService:
             if value is not None
         }
         secrets_after = {_api_name(n) for n in stored | set(provided)}
-        raise_if_any(secret_problems(given) + document_problems(system, new, secrets_after))
+        raise_if_any(
+            secret_problems(given)
+            + document_problems(system, new, secrets_after)
+            + table_name_problems(new)
+        )
+        catalogue_check, catalogue = await self._catalogue(system, new, provided)
+        if catalogue is not None:
+            raise_if_any(catalogue_problems(new, catalogue))
 
         # Encrypt before touching any row: without a usable key nothing is written.
         sealed = {name: self._box.encrypt(system, name, value) for name, value in provided.items()}
@@ -81,7 +99,43 @@ class ConfigService:
                 )
             self._session.add(ConfigChange(system=system, actor=actor, fields=changed))
         await self._session.commit()
-        return await self.view(system)
+        view = await self.view(system)
+        view.catalogue_check = catalogue_check
+        return view
+
+    async def catalogue(self, system: System) -> IxhausCatalogue:
+        """What iX-Haus knows, read with this system's stored connection and schema settings."""
+        check, catalogue = await self._catalogue(system, await self.document(system), {})
+        if catalogue is None:
+            raise DependencyUnavailable(check.reason)
+        return catalogue
+
+    async def _catalogue(
+        self, system: System, doc: ConfigDocument, provided: dict[str, str]
+    ) -> tuple[CatalogueCheck, IxhausCatalogue | None]:
+        try:
+            url = provided.get("ixhaus_database_url") or await self.secret(
+                system, "ixhausDatabaseUrl"
+            )
+        except GatewayError as exc:
+            return CatalogueCheck(status="unavailable", reason=exc.detail), None
+        if not url:
+            return CatalogueCheck(
+                status="not_configured", reason="not set: ixhausDatabaseUrl"
+            ), None
+        try:
+            catalogue = await load_catalogue_from(
+                url,
+                doc.ixhaus.schema,
+                doc.ixhaus.table_prefix,
+                doc.ixhaus.table_names,
+                seconds=CATALOGUE_TIMEOUT_SECONDS,
+            )
+        except Exception as exc:
+            # Saved anyway: an administrator must be able to fix a wrong URL or schema.
+            reason = f"cannot read the iX-Haus catalogue: {type(exc).__name__}"
+            return CatalogueCheck(status="unavailable", reason=reason), None
+        return CatalogueCheck(status="validated", reason="checked against iX-Haus"), catalogue
 
     async def patch(self, system: System, patch: dict[str, Any], actor: str) -> ConfigView:
         """PATCH: a JSON merge patch (RFC 7396) over the current document."""

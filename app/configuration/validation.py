@@ -15,6 +15,7 @@ from app.configuration.document import (
     SecretsInput,
     System,
 )
+from app.domain.catalogue import IxhausCatalogue
 from app.errors import InvalidInput
 
 MAX_DAYS = 3650
@@ -54,7 +55,8 @@ def document_problems(system: System, doc: ConfigDocument, secrets_set: set[str]
     ):
         if not 0 <= days <= MAX_DAYS:
             add(Problem(name, f"must be between 0 and {MAX_DAYS} days"))
-    problems += _range_problems(doc.objects.range, doc.objects.full_history_range)
+    problems += _range_problems("objects.range", doc.objects.range)
+    problems += _range_problems("objects.fullHistoryRange", doc.objects.full_history_range)
     problems += _duplicates("personTypes", doc.person_types)
     problems += _duplicates("documentTypes.withTimeFilter", doc.document_types.with_time_filter)
     problems += _duplicates(
@@ -84,6 +86,58 @@ def document_problems(system: System, doc: ConfigDocument, secrets_set: set[str]
     return problems
 
 
+def table_name_problems(doc: ConfigDocument) -> list[Problem]:
+    from app.adapters.ixhaus.schema import LOGICAL_TABLES
+
+    return [
+        Problem(f"ixhaus.tableNames.{name}", "is not a table of the iX-Haus interface")
+        for name in doc.ixhaus.table_names
+        if name not in LOGICAL_TABLES
+    ]
+
+
+def catalogue_problems(doc: ConfigDocument, catalogue: IxhausCatalogue) -> list[Problem]:
+    """References to objects, types, teams and users that iX-Haus does not know."""
+    problems: list[Problem] = []
+    for name, ranges in (
+        ("objects.range", doc.objects.range),
+        ("objects.fullHistoryRange", doc.objects.full_history_range),
+    ):
+        for index, item in enumerate(ranges):
+            entry = item.start if item.start == item.end else f"{item.start}-{item.end}"
+            if not catalogue.objects_in(entry):
+                problems.append(Problem(f"{name}[{index}]", f"no iX-Haus object in {entry}"))
+    for field, codes, known in (
+        ("personTypes", doc.person_types, catalogue.person_types),
+        (
+            "documentTypes.withTimeFilter",
+            doc.document_types.with_time_filter,
+            catalogue.document_types,
+        ),
+        (
+            "documentTypes.withoutTimeFilter",
+            doc.document_types.without_time_filter,
+            catalogue.document_types,
+        ),
+        ("userTeams", doc.user_teams, catalogue.teams),
+    ):
+        unknown = [code for code in codes if code not in known]
+        if unknown:
+            problems.append(Problem(field, f"unknown to iX-Haus: {', '.join(unknown)}"))
+    number = doc.ticket_user_number
+    if number is not None:
+        user = catalogue.users.get(number)
+        if user is None:
+            problems.append(Problem("ticketUserNumber", f"iX-Haus has no user {number} (rule C11)"))
+        elif not (user.active and user.plus_rights):
+            problems.append(
+                Problem(
+                    "ticketUserNumber", f"user {number} is inactive or lacks iX-Haus plus rights"
+                )
+            )
+    return problems
+
+
 def raise_if_any(problems: list[Problem]) -> None:
     if problems:
         raise InvalidInput(
@@ -93,18 +147,18 @@ def raise_if_any(problems: list[Problem]) -> None:
         )
 
 
-def _range_problems(ranges: list[ObjectRange], full: list[ObjectRange]) -> list[Problem]:
+def _range_problems(name: str, ranges: list[ObjectRange]) -> list[Problem]:
+    """Ranges of one list must not overlap. An object may be in both lists: C4 (full
+    history) then applies, as in the old interface where both lists were kept apart."""
     problems = []
-    labelled = [("objects.range", i, r) for i, r in enumerate(ranges)] + [
-        ("objects.fullHistoryRange", i, r) for i, r in enumerate(full)
-    ]
-    for name, index, item in labelled:
+    for index, item in enumerate(ranges):
         if _key(item.start) > _key(item.end):
             problems.append(Problem(f"{name}[{index}]", "'from' is after 'to'"))
-    for a_pos, (a_name, a_index, a) in enumerate(labelled):
-        for b_name, b_index, b in labelled[a_pos + 1 :]:
+    for a_index, a in enumerate(ranges):
+        for b_index in range(a_index + 1, len(ranges)):
+            b = ranges[b_index]
             if _key(a.start) <= _key(b.end) and _key(b.start) <= _key(a.end):
-                problems.append(Problem(f"{b_name}[{b_index}]", f"overlaps {a_name}[{a_index}]"))
+                problems.append(Problem(f"{name}[{b_index}]", f"overlaps {name}[{a_index}]"))
     return problems
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from app.adapters.ixhaus.catalogue import catalogue_statements
 from app.adapters.ixhaus.reader import IxhausReader
 from app.adapters.ixhaus.schema import (
     LOGICAL_TABLES,
@@ -48,6 +49,7 @@ def _statements(tables: IxhausTables) -> dict[str, Any]:
     stmts["find_ticket"] = writer.find_statement(tables.tickets, "c-1")
     stmts["find_note"] = writer.find_statement(tables.notes, "m-1")
     stmts["count_tickets"] = reader.count_statement("tickets")
+    stmts.update({f"catalogue_{k}": v for k, v in catalogue_statements(tables).items()})
     return stmts
 
 
@@ -81,7 +83,7 @@ def test_oracle_ddl_has_string_lengths_owner_and_mapped_names() -> None:
 @pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
 def test_every_statement_compiles(dialect: Dialect) -> None:
     stmts = _statements(IxhausTables(CONFIG))
-    assert len(stmts) == len(LOGICAL_TABLES) + 6
+    assert len(stmts) == len(LOGICAL_TABLES) + 6 + 5
     for name, stmt in stmts.items():
         sql = str(stmt.compile(dialect=dialect))
         assert sql.strip(), name

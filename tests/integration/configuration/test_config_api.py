@@ -87,7 +87,7 @@ async def test_put_stores_every_setting_and_systems_stay_independent(
     assert body["conflictPolicy"]["status"] == "manual"
     assert body["conflictPolicy"]["description"] == "ixhaus_wins"
     assert body["version"] == 1
-    assert (await admin.get(TEST)).json() == body
+    assert (await admin.get(TEST)).json() == {**body, "catalogueCheck": None}
     # rule C1: the production system did not change
     production = (await admin.get(PROD)).json()
     assert production["version"] == 0
@@ -126,11 +126,13 @@ async def test_patch_merges_and_null_resets_to_default(admin: RecordingClient) -
         (
             {
                 "objects": {
-                    "range": [{"from": "1000", "to": "1999"}],
-                    "fullHistoryRange": [{"from": "1999", "to": "2001"}],
+                    "fullHistoryRange": [
+                        {"from": "2000", "to": "2099"},
+                        {"from": "2099", "to": "2100"},
+                    ],
                 }
             },
-            "objects.fullHistoryRange[0]",
+            "objects.fullHistoryRange[1]",
         ),  # rule C4
         ({"objects": {"range": [{"from": "20", "to": "10"}]}}, "objects.range[0]"),  # rule C3
         ({"objects": {"range": [{"from": "", "to": "10"}]}}, "objects.range[0].from"),  # rule C3

@@ -25,18 +25,28 @@ async def test_nothing_configured_reports_not_configured(admin: RecordingClient)
 
 
 async def test_ixhaus_database_ok_and_unreachable(
-    admin: RecordingClient, migrated_pg: str, closed_port: int, leak_check: SecretLeakCheck
+    admin: RecordingClient,
+    ixhaus_sandbox_pg: str,
+    closed_port: int,
+    leak_check: SecretLeakCheck,
 ) -> None:
-    reachable = leak_check.use(migrated_pg)
+    reachable = leak_check.use(ixhaus_sandbox_pg)
     await admin.patch(TEST, {"secrets": {"ixhausDatabaseUrl": _twice(reachable)}})
     assert (await admin.post(CHECK)).json()["ixhaus"]["status"] == "ok"
+
+    # A mapping onto tables that do not exist (wrong prefix/owner) is reported, not hidden.
+    await admin.patch(TEST, {"ixhaus": {"tablePrefix": "nope_"}})
+    wrong = (await admin.post(CHECK)).json()["ixhaus"]
+    assert wrong["status"] == "failed"
+    assert "ProgrammingError" in wrong["reason"]
+    await admin.patch(TEST, {"ixhaus": {"tablePrefix": "ixp_"}})
 
     password = leak_check.use(unique_secret("pw"))
     unreachable = f"postgresql://gw:{password}@127.0.0.1:{closed_port}/ixhaus"
     await admin.patch(TEST, {"secrets": {"ixhausDatabaseUrl": _twice(unreachable)}})
     result = (await admin.post(CHECK)).json()["ixhaus"]
     assert result["status"] == "failed"
-    assert result["reason"].startswith("cannot reach the iX-Haus database")
+    assert result["reason"].startswith("cannot read the iX-Haus catalogue")
 
 
 async def test_casavi_unreachable_is_failed_with_a_reason(
