@@ -10,6 +10,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import asyncpg
 import pytest
@@ -58,16 +59,23 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture(scope="session")
-def ixhaus_sandbox_pg() -> Iterator[str]:
-    """A PostgreSQL database holding the `small` iX-Haus sandbox portfolio (seed 1)."""
+@contextmanager
+def seeded_ixhaus_database(profile: str = "small", seed: int = 1) -> Iterator[str]:
+    """A throwaway PostgreSQL database holding an iX-Haus sandbox portfolio."""
     from app.sandbox.ixhaus import seed_database
 
     name = f"pgw_ixhaus_{uuid.uuid4().hex[:10]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     url = _with_database(PG_ADMIN_URL, name)
     try:
-        asyncio.run(seed_database(url, "small", 1))
+        asyncio.run(seed_database(url, profile, seed))
         yield url
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def ixhaus_sandbox_pg() -> Iterator[str]:
+    """The `small` iX-Haus sandbox portfolio (seed 1), read-only for the whole session."""
+    with seeded_ixhaus_database() as url:
+        yield url

@@ -31,3 +31,15 @@ class JobQueue(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class PortalWriter(Protocol):
+    """Where canonical portal records go (casavi). Every write is idempotent by key."""
+
+    async def put(self, entity: str, key: str, record: Any) -> str:
+        """Create or update the record; return casavi's reference id for it."""
+        ...
+
+    async def remove(self, entity: str, key: str) -> None:
+        """Make sure casavi no longer shows the record (a missing one is fine)."""
+        ...

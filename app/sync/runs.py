@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import SyncRun
-from app.errors import DependencyUnavailable
+from app.errors import DependencyUnavailable, GatewayError
 from app.sync.ports import JobQueue, OutboundSync, RunCounts
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,10 @@ async def execute_run(
     try:
         counts = await outbound(system, run_id)
     except Exception as exc:
-        log.warning("sync run %s failed: %s", run_id, type(exc).__name__)
-        await _finish(session_factory, run_id, "failed", RunCounts(errors=1), type(exc).__name__)
+        # Our own errors say what to fix; anything else is named by type only (no PII).
+        reason = exc.detail if isinstance(exc, GatewayError) else type(exc).__name__
+        log.warning("sync run %s failed: %s", run_id, reason)
+        await _finish(session_factory, run_id, "failed", RunCounts(errors=1), reason)
         return "failed"
     await _finish(session_factory, run_id, "succeeded", counts, None)
     return "succeeded"

@@ -1,0 +1,107 @@
+"""Decision sources: stream iX-Haus records and apply the rules of domain.md, entity by entity.
+
+Each source yields one decision per record (transfer, delete or exclude). Lookups a rule needs
+(contracts per person, rights per object, ticket types) are small and loaded first; the big
+tables are streamed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator, Container
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+from app.adapters.ixhaus.reader import IxhausReader
+from app.domain.config import SyncConfig
+from app.domain.decisions import Decision, Transfer
+from app.domain.eligibility.master_data import decide_contract, decide_object, decide_unit
+from app.domain.eligibility.persons import decide_person, partner_contracts
+from app.domain.eligibility.tickets import decide_ticket, ticket_key
+from app.domain.portal import PortalContract, PortalPerson
+from app.domain.records import ContractRecord, PartnerRelation
+
+
+class PersonPayload(msgspec.Struct, frozen=True, kw_only=True):
+    """A person as casavi's contact: the person (P6) and its contracts (M6), one fingerprint."""
+
+    person: PortalPerson
+    contracts: tuple[PortalContract, ...]
+
+
+async def _group(stream: AsyncIterator[Any], key: str) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    async for item in stream:
+        grouped[getattr(item, key)].append(item)
+    return grouped
+
+
+async def object_decisions(
+    reader: IxhausReader, config: SyncConfig
+) -> AsyncIterator[Decision[Any]]:
+    rights = await _group(reader.object_rights(), "object_no")
+    responsibles = await _group(reader.object_responsibles(), "object_no")
+    async for obj in reader.objects():
+        yield decide_object(
+            obj, config, rights.get(obj.number, ()), responsibles.get(obj.number, ())
+        )
+
+
+async def unit_decisions(
+    reader: IxhausReader, config: SyncConfig, today: date
+) -> AsyncIterator[Decision[Any]]:
+    contracts: dict[tuple[str, str], list[ContractRecord]] = defaultdict(list)
+    async for contract in reader.contracts():
+        contracts[(contract.object_no, contract.unit_no)].append(contract)
+    async for unit in reader.units():
+        yield decide_unit(unit, config, today, contracts.get((unit.object_no, unit.number), ()))
+
+
+async def person_decisions(
+    reader: IxhausReader, config: SyncConfig, today: date
+) -> AsyncIterator[Decision[Any]]:
+    by_person: dict[str, tuple[ContractRecord, ...]] = {
+        k: tuple(v) for k, v in (await _group(reader.contracts(), "person_no")).items()
+    }
+    # P5: relations indexed by the partner, so each person looks at its own relations only.
+    relations: dict[str, list[PartnerRelation]] = await _group(
+        reader.partner_relations(), "partner_no"
+    )
+    partner_managed: dict[str, bool] = {}
+    if relations:
+        main_persons = {rel.person_no for rels in relations.values() for rel in rels}
+        async for person in reader.persons():
+            if person.number in main_persons:
+                partner_managed[person.number] = person.partner_managed
+    async for person in reader.persons():
+        own = by_person.get(person.number, ())
+        inherited = partner_contracts(
+            person.number, relations.get(person.number, ()), partner_managed, by_person
+        )
+        decision = decide_person(person, own, config, today, inherited)
+        if isinstance(decision, Transfer):
+            contracts = tuple(
+                d.record
+                for c in (*own, *inherited)
+                if isinstance(d := decide_contract(c, config, today), Transfer)
+            )
+            yield Transfer(
+                key=decision.key,
+                record=PersonPayload(person=decision.record, contracts=contracts),
+                note=decision.note,
+            )
+        else:
+            yield decision
+
+
+async def ticket_decisions(
+    reader: IxhausReader, config: SyncConfig, now: datetime, *, sent: Container[str]
+) -> AsyncIterator[Decision[Any]]:
+    """Rule T1 per ticket: one never sent goes out only while open; one sent before also
+    when it is closed (so the portal learns that), within the C3 time window."""
+    types = {t.number: t async for t in reader.ticket_types()}
+    async for ticket in reader.tickets():
+        first = ticket_key(ticket.number) not in sent
+        yield decide_ticket(ticket, types.get(ticket.type_no), config, now, first_export=first)
