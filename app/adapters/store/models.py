@@ -176,9 +176,7 @@ class SyncRun(Base):
     __tablename__ = "sync_runs"
     __table_args__ = (
         CheckConstraint(_SYSTEM_CHECK, name="system"),
-        CheckConstraint(
-            "status IN ('queued', 'running', 'succeeded', 'failed')", name="status"
-        ),
+        CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status"),
         Index("ix_sync_runs_system_requested", "system", "requested_at"),
     )
 
