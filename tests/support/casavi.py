@@ -192,17 +192,16 @@ class CallbackReceiver:
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    async def wait_for(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
-        async with asyncio.timeout(timeout):
-            while len(self.events) < count:
+    async def wait_for(self, count: int, seconds: float = 5.0) -> list[dict[str, Any]]:
+        """The events once ``count`` have arrived (polled: they arrive on another thread)."""
+        async with asyncio.timeout(seconds):
+            while len(self.events) < count:  # noqa: ASYNC110 - another thread appends
                 await asyncio.sleep(0.01)
         return self.events
 
 
 @pytest.fixture
-async def receiver(
-    simulator: SimHandle, contract: Contract
-) -> AsyncIterator[CallbackReceiver]:
+async def receiver(simulator: SimHandle, contract: Contract) -> AsyncIterator[CallbackReceiver]:
     app = CallbackReceiver(CALLBACK_SECRET, contract.openapi)
     thread = ServerThread(app).start()
     await simulator.callbacks_to(f"{thread.base_url}/casavi/callbacks", CALLBACK_SECRET)

@@ -83,7 +83,7 @@ def shorten_multipart(captured: bytes, content_type: str) -> bytes:
 
 
 def _describe(exc: Exception) -> str:
-    parts = [repr(exc)]
+    parts = [repr(exc)[:600]]
     cause = exc.__cause__
     while cause is not None:
         parts.append(repr(cause)[:600])

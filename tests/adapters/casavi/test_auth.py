@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from app.adapters.casavi import CasaviAuthFailed, CasaviClient
+from app.adapters.casavi import CasaviAuthFailed, CasaviClient, CasaviNotFound
 from app.adapters.casavi.wire import PropertyWrite
 from app.sandbox.casavi import SANDBOX_SECRET
 from tests.support.casavi import ClientFactory, SimHandle
@@ -72,7 +72,7 @@ async def test_token_never_appears_in_errors_or_logs(
     client: CasaviClient, simulator: SimHandle, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(CasaviNotFound) as caught:
         await client.properties.get("missing")
     token = client.http.tokens.secrets[0]
     assert token

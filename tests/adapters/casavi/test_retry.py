@@ -162,7 +162,8 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
     waited = parse_retry_after("Wed, 21 Oct 2099 07:28:00 GMT")
-    assert waited is not None and waited > 1e6
+    assert waited is not None
+    assert waited > 1e6
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
 
 
