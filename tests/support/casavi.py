@@ -210,3 +210,52 @@ async def receiver(simulator: SimHandle, contract: Contract) -> AsyncIterator[Ca
     finally:
         thread.stop()
     assert not app.violations, app.violations
+
+
+async def seed_portfolio(client: CasaviClient) -> None:
+    """A property with one unit, a renter, a staff member with a role, and ticket types."""
+    from app.adapters.casavi.wire import (
+        Address,
+        ContactWrite,
+        Contract,
+        PropertyWrite,
+        StaffAssignment,
+        StaffRoleWrite,
+        StaffWrite,
+        UnitWrite,
+    )
+    from app.adapters.casavi.wire_tickets import TicketTypeWrite
+
+    await client.properties.create(
+        PropertyWrite(
+            id="P-1",
+            name="Lindenhof",
+            city="München",
+            addresses=[Address(street="Lindenstraße 1", units=["P-1/U.1"])],
+        )
+    )
+    await client.units.create(UnitWrite(id="P-1/U.1", property_id="P-1", number="1"))
+    await client.contacts.create(
+        ContactWrite(
+            id="C-1",
+            last_name="Mieterin",
+            first_name="Mia",
+            email="mia@example.org",
+            contracts=[Contract(type="RENTER", property_id="P-1", unit_id="P-1/U.1")],
+        )
+    )
+    await client.staff_roles.create(StaffRoleWrite(id="R-1", name="Objektbetreuung"))
+    await client.staff.create(
+        StaffWrite(
+            id="S-1",
+            last_name="Verwalter",
+            email="s@example.org",
+            responsibilities=[StaffAssignment(property_id="P-1", role_id="R-1")],
+        )
+    )
+    await client.ticket_types.create(TicketTypeWrite(id="TT-1", name="Schaden"))
+    await client.ticket_types.create(
+        TicketTypeWrite(
+            id="TT-NOTICE", name="Objektaushang", audience="property", tenant_creatable=False
+        )
+    )
