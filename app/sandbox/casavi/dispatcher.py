@@ -60,7 +60,6 @@ class CallbackDispatcher:
     async def _run(self) -> None:
         held: list[CallbackEvent] = []
         while True:
-            window = self._sim.faults.reorder_callbacks
             try:
                 if held:
                     event = await asyncio.wait_for(self._queue.get(), REORDER_FLUSH_SECONDS)
@@ -68,11 +67,12 @@ class CallbackDispatcher:
                     event = await self._queue.get()
                 held.append(event)
             except TimeoutError:
-                pass
+                pass  # a partial reorder window is flushed after a quiet second
             else:
-                if window > 1 and len(held) < window:
+                # Read the switch after the event arrived: it may have changed meanwhile.
+                if len(held) < self._sim.faults.reorder_callbacks:
                     continue
-            batch = list(reversed(held)) if window > 1 else held
+            batch = list(reversed(held)) if len(held) > 1 else held
             held = []
             for item in batch:
                 await self._deliver(item)
