@@ -54,8 +54,9 @@ class TokenManager:
     async def refresh(self, stale_generation: int) -> tuple[str, int]:
         """Replace the token of ``stale_generation``; a no-op if someone already did."""
         async with self._lock:
-            if self._generation != stale_generation and self._fresh():
-                assert self._token is not None
+            if self._generation != stale_generation and self._token is not None:
+                # Another caller replaced the token while we waited: use theirs, even if
+                # casavi issued it with less lifetime than our margin (no refresh storm).
                 return self._token, self._generation
             answer = await self._authenticate()
             self.authentications += 1

@@ -39,6 +39,11 @@ BodyFactory = Callable[[], AsyncIterator[bytes]]
 Params = Mapping[str, str | int | float | bool]
 
 
+def path_of(url: str | httpx.URL) -> str:
+    """The URL's path as sent (ids stay percent-encoded), without the query."""
+    return httpx.URL(url).raw_path.decode("ascii").split("?", 1)[0]
+
+
 def _failure(
     kind: type[CasaviError], detail: str, method: str, path: str, status: int, body: str
 ) -> CasaviError:
@@ -111,7 +116,7 @@ class CasaviHttp:
                 )
         except TimeoutError:
             raise CasaviDeadlineExceeded(
-                f"no result within {limit:g}s", method=method, path=httpx.URL(url).path
+                f"no result within {limit:g}s", method=method, path=path_of(url)
             ) from None
 
     async def _authenticate(self) -> AuthResponse:
@@ -136,7 +141,7 @@ class CasaviHttp:
             raise CasaviProtocolError(
                 f"unexpected body: {exc}",
                 method=response.request.method,
-                path=response.request.url.path,
+                path=path_of(response.request.url),
                 http_status=response.status_code,
             ) from None
 
@@ -154,7 +159,7 @@ class CasaviHttp:
         stream: bool,
     ) -> httpx.Response:
         policy = self.config.retry
-        path = httpx.URL(url).path
+        path = path_of(url)
         reauthenticated = False
         attempt = 0
         while True:
