@@ -8,6 +8,7 @@ then the closing boundary; its length is computed up front so casavi gets a
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import anyio
 import msgspec
 
-from app.adapters.casavi.errors import DocumentTooLarge
+from app.adapters.casavi.errors import CasaviDeadlineExceeded, DocumentTooLarge
 from app.adapters.casavi.http import CasaviHttp
 from app.adapters.casavi.resources import Resource, create_once, ref_path
 from app.adapters.casavi.wire_tickets import Document, DocumentWrite
@@ -96,21 +97,33 @@ class Documents(Resource[Document, DocumentWrite]):
         )
 
     async def download(self, ref: str, target: Path) -> int:
-        """Stream the document's bytes into ``target``; returns the number of bytes."""
+        """Stream the document's bytes into ``target``; returns the number of bytes.
+
+        The whole transfer, not only the answer's headers, runs under the upload deadline.
+        """
         config = self._http.config
-        response = await self._http.request(
-            "GET",
-            ref_path(DOCUMENTS, ref, "file"),
-            headers={"Accept": "application/octet-stream"},
-            stream=True,
-            deadline=config.upload_deadline_seconds,
-        )
-        written = 0
+        path = ref_path(DOCUMENTS, ref, "file")
         try:
-            async with await anyio.open_file(target, "wb") as handle:
-                async for chunk in response.aiter_bytes(config.upload_chunk_bytes):
-                    await handle.write(chunk)
-                    written += len(chunk)
-        finally:
-            await response.aclose()
+            async with asyncio.timeout(config.upload_deadline_seconds):
+                response = await self._http.request(
+                    "GET",
+                    path,
+                    headers={"Accept": "application/octet-stream"},
+                    stream=True,
+                    deadline=config.upload_deadline_seconds,
+                )
+                written = 0
+                try:
+                    async with await anyio.open_file(target, "wb") as handle:
+                        async for chunk in response.aiter_bytes(config.upload_chunk_bytes):
+                            await handle.write(chunk)
+                            written += len(chunk)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise CasaviDeadlineExceeded(
+                f"download not finished within {config.upload_deadline_seconds:g}s",
+                method="GET",
+                path=path,
+            ) from None
         return written
