@@ -36,9 +36,7 @@ def _spec() -> dict[str, Any]:
 def loopback_openapi() -> OpenAPI:
     """The contract with its server moved to any port on 127.0.0.1 (built once per run)."""
     spec = copy.deepcopy(_spec())
-    spec["servers"] = [
-        {"url": "http://127.0.0.1:{port}", "variables": {"port": {"default": "80"}}}
-    ]
+    spec["servers"] = [{"url": "http://127.0.0.1:{port}", "variables": {"port": {"default": "80"}}}]
     return OpenAPI.from_dict(spec)
 
 

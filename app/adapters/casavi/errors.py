@@ -6,13 +6,13 @@ known secrets blanked out. Tokens, keys and secrets never appear in messages or 
 
     CasaviError                      base; a GatewayError (500)
     ├── CasaviUnavailable            transport failure or retryable status after all tries (503)
-    │   ├── CasaviDeadlineExceeded   the overall deadline of one call ran out
+    │   ├── CasaviDeadlineExceeded   the call's overall deadline ran out (or a wait would pass it)
     │   └── CasaviOutcomeUnknown     a non-idempotent request may have been applied (lost answer)
     ├── CasaviAuthFailed             key/secret refused, or 401 again right after re-authenticating
     ├── CasaviRejected               any other 4xx (not retried)
     │   ├── CasaviNotFound           404
     │   └── CasaviConflict           409 (duplicate reference id)
-    ├── CasaviProtocolError          casavi answered something the contract does not allow
+    ├── CasaviProtocolError          an answer outside the contract (bad body, redirect, foreign link)
     └── DocumentTooLarge             a file above the limit (rule D5); nothing was sent
 """
 
@@ -49,6 +49,8 @@ class CasaviError(GatewayError):
     ) -> None:
         self.method = method
         self.path = path
+        # Seconds casavi asked us to wait (429 Retry-After) when that outlasts the deadline.
+        self.retry_after: float | None = None
         self.http_status = http_status
         self.body = body[:BODY_LIMIT]
         where = f"{method} {path}".strip()

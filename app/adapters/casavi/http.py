@@ -101,8 +101,9 @@ class CasaviHttp:
         a retry can send it again. With ``stream=True`` the caller reads and closes the body.
         """
         limit = self.config.deadline_seconds if deadline is None else deadline
+        deadline_at = asyncio.get_running_loop().time() + limit
         try:
-            async with asyncio.timeout(limit):
+            async with asyncio.timeout_at(deadline_at):
                 return await self._call(
                     method,
                     url,
@@ -113,6 +114,7 @@ class CasaviHttp:
                     idempotent=idempotent,
                     authenticated=True,
                     stream=stream,
+                    deadline_at=deadline_at,
                 )
         except TimeoutError:
             raise CasaviDeadlineExceeded(
@@ -131,6 +133,7 @@ class CasaviHttp:
             idempotent=True,
             authenticated=False,
             stream=False,
+            deadline_at=None,
         )
         return self.decode(response, AuthResponse)
 
@@ -157,8 +160,10 @@ class CasaviHttp:
         idempotent: bool,
         authenticated: bool,
         stream: bool,
+        deadline_at: float | None,
     ) -> httpx.Response:
         policy = self.config.retry
+        loop = asyncio.get_running_loop()
         path = path_of(url)
         reauthenticated = False
         attempt = 0
@@ -192,7 +197,7 @@ class CasaviHttp:
 
             status = response.status_code
             log.info("casavi %s %s -> %d (try %d)", method, path, status, attempt)
-            if status < 400:
+            if status < 300:
                 return response
             text = self._error_text(response)
             await response.aclose()
@@ -203,6 +208,8 @@ class CasaviHttp:
                 await self.tokens.refresh(generation)
                 continue
             where = (method, path, status, text)
+            if status < 400:  # redirects are never followed: they could carry the token away
+                raise _failure(CasaviProtocolError, "unexpected redirect", *where)
             if status == 401:
                 raise _failure(CasaviAuthFailed, "casavi refused authentication", *where)
             if status in RETRY_STATUSES:
@@ -212,7 +219,16 @@ class CasaviHttp:
                     raise _failure(
                         CasaviUnavailable, f"still {status} after {attempt} tries", *where
                     )
-                await asyncio.sleep(policy.delay_for_status(response, attempt))
+                delay = policy.delay_for_status(response, attempt)
+                if deadline_at is not None and loop.time() + delay > deadline_at:
+                    # Waiting would only end in the deadline: say so now, with the delay,
+                    # so the job layer can schedule its own retry after it.
+                    error = _failure(
+                        CasaviDeadlineExceeded, f"next try in {delay:.3g}s is too late", *where
+                    )
+                    error.retry_after = delay
+                    raise error
+                await asyncio.sleep(delay)
                 continue
             if status >= 500:
                 raise _failure(CasaviUnavailable, "casavi server error", *where)

@@ -8,7 +8,9 @@ Transient, retried with exponential backoff and full jitter
 - 429: we wait what ``Retry-After`` says (seconds or HTTP-date, capped), never less;
 - 502, 503, 504: casavi or its proxy is overloaded or restarting (for a create, 502/504 may
   hide a stored record, so they count as "outcome unknown" like a lost answer).
-Never retried: every other 4xx (the request itself is wrong) and other 5xx.
+Never retried: every other 4xx (the request itself is wrong), other 5xx, redirects.
+A wait that would outlast the call's overall deadline is not started: the call fails at once
+with ``CasaviDeadlineExceeded`` whose ``retry_after`` tells the job layer when to try again.
 When the tries run out the caller gets ``CasaviUnavailable``; the job layer above decides
 whether to retry later and records the failure.
 """

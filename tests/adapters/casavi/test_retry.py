@@ -172,3 +172,17 @@ def test_backoff_is_jittered_and_capped() -> None:
     delays = [policy.backoff(attempt) for attempt in range(1, 10) for _ in range(20)]
     assert all(0.0 <= d <= 4.0 for d in delays)
     assert len(set(delays)) > 100
+
+
+async def test_retry_after_beyond_the_deadline_fails_fast_with_the_delay(
+    make_client: ClientFactory, simulator: SimHandle
+) -> None:
+    client = make_client(deadline_seconds=0.5)
+    await client.properties.create(PropertyWrite(id="P-1", name="A"))
+    await simulator.faults(throttle_next=1, retry_after_seconds=30)
+    started = time.monotonic()
+    with pytest.raises(CasaviDeadlineExceeded) as caught:
+        await client.properties.get("P-1")
+    assert time.monotonic() - started < 0.3
+    assert caught.value.http_status == 429
+    assert caught.value.retry_after == 5.0  # capped by retry_after_cap of the test policy
