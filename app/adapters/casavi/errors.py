@@ -12,7 +12,7 @@ known secrets blanked out. Tokens, keys and secrets never appear in messages or 
     ├── CasaviRejected               any other 4xx (not retried)
     │   ├── CasaviNotFound           404
     │   └── CasaviConflict           409 (duplicate reference id)
-    ├── CasaviProtocolError          an answer outside the contract (bad body, redirect, foreign link)
+    ├── CasaviProtocolError          answer outside the contract (body, redirect, foreign link)
     └── DocumentTooLarge             a file above the limit (rule D5); nothing was sent
 """
 
