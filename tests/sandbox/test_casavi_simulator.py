@@ -27,8 +27,9 @@ async def test_requests_without_or_with_a_bad_token_get_401(raw: httpx.AsyncClie
     assert response.json()["status"] == 401
 
 
-async def test_wrong_secret_gets_401(raw: httpx.AsyncClient) -> None:
-    response = await raw.post("/v2/authenticate", json={"key": SANDBOX_KEY, "secret": "nope"})
+@pytest.mark.parametrize("secret", ["nope", "geheim-ä€"])  # non-ASCII once gave a 500
+async def test_wrong_secret_gets_401(raw: httpx.AsyncClient, secret: str) -> None:
+    response = await raw.post("/v2/authenticate", json={"key": SANDBOX_KEY, "secret": secret})
     assert response.status_code == 401
 
 

@@ -23,7 +23,12 @@ T = TypeVar("T")
 
 
 class Wire(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    """Base for every casavi wire Struct."""
+    """Base for every casavi wire Struct.
+
+    Write Structs omit defaults (a request says only what it sets); read Structs and the
+    small nested Structs set ``omit_defaults=False`` so the simulator, which answers with
+    them, always sends every field the contract marks as required.
+    """
 
 
 class Links(Wire):
@@ -50,12 +55,12 @@ class AuthResponse(Wire):
         return f"AuthResponse(token=***, expires_at={self.expires_at.isoformat()})"
 
 
-class Address(Wire):
+class Address(Wire, omit_defaults=False):
     street: str
     units: list[RefId] = []
 
 
-class Responsibility(Wire):
+class Responsibility(Wire, omit_defaults=False):
     contact_id: RefId
     contact_internal_id: float
     contact_name: str
@@ -101,7 +106,7 @@ class Unit(UnitWrite, kw_only=True, omit_defaults=False):
     internal_id: int
 
 
-class Contract(Wire):
+class Contract(Wire, omit_defaults=False):
     type: Literal["OWNER", "RENTER"]
     property_id: RefId
     unit_id: RefId
@@ -136,7 +141,7 @@ class Contact(ContactWrite, kw_only=True, omit_defaults=False):
     app_link: str | None = None
 
 
-class StaffAssignment(Wire):
+class StaffAssignment(Wire, omit_defaults=False):
     property_id: RefId
     role_id: RefId
 
