@@ -136,6 +136,8 @@ class ContactWrite(Wire):
 
 class Contact(ContactWrite, kw_only=True, omit_defaults=False):
     internal_id: int
+    # casavi's documented example has a company contact with no last name.
+    last_name: str | None = None  # type: ignore[assignment]
     is_registered: bool = False
     is_invited: bool = False
     app_link: str | None = None
