@@ -77,17 +77,23 @@ class FaultInjector:
         stats = self.sim.stats
         stats.requests += 1
         stats.by_route[f"{scope['method']} {path}"] += 1
+        await self._contract(scope, receive, send, path)
+
+    async def _latency(self) -> None:
+        # Requests are counted while they wait here: with latency set, ``maxInFlight`` is
+        # the client's real concurrency, free of races at the end of a response.
+        stats = self.sim.stats
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:
-            await self._contract(scope, receive, send, path)
+            await asyncio.sleep(self.sim.faults.latency_ms / 1000)
         finally:
             stats.in_flight -= 1
 
     async def _contract(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         sim, faults = self.sim, self.sim.faults
         if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
+            await self._latency()
         retry_after = [(b"retry-after", str(faults.retry_after_seconds).encode())]
         if faults.rate_limit_per_second is not None:
             wait = sim.rate_window.admit(faults.rate_limit_per_second)
