@@ -1,0 +1,64 @@
+"""Signing and verifying casavi callbacks (contract: webhook ``casaviEvent``).
+
+Header ``X-Casavi-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>...]`` where each ``v1`` is
+HMAC-SHA256 over ``"<t>.<raw body>"`` with a shared secret (Stripe's scheme). Several ``v1``
+values allow secret rotation. The receiver checks the raw bytes (never re-serialised JSON),
+compares in constant time and rejects timestamps outside the tolerance in both directions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Iterable
+
+SIGNATURE_HEADER = "X-Casavi-Signature"
+DEFAULT_TOLERANCE_SECONDS = 300
+
+
+class InvalidSignature(ValueError):
+    """The callback is not signed by a secret we know, or is outside the tolerance."""
+
+
+def _digest(secret: str, timestamp: int, body: bytes) -> str:
+    message = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def sign(body: bytes, secrets: Iterable[str], timestamp: int | None = None) -> str:
+    """The header value for ``body``, signed with every secret given."""
+    moment = int(time.time()) if timestamp is None else timestamp
+    parts = [f"t={moment}", *(f"v1={_digest(secret, moment, body)}" for secret in secrets)]
+    return ",".join(parts)
+
+
+def verify(
+    header: str | None,
+    body: bytes,
+    secrets: Iterable[str],
+    *,
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> int:
+    """Return the signed timestamp, or raise ``InvalidSignature`` (never anything else)."""
+    if not header:
+        raise InvalidSignature("missing signature")
+    timestamp: int | None = None
+    candidates: list[str] = []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit():
+            timestamp = int(value)
+        elif name == "v1" and value:
+            candidates.append(value)
+    if timestamp is None or not candidates:
+        raise InvalidSignature("malformed signature header")
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance_seconds:
+        raise InvalidSignature("timestamp outside the tolerance window")
+    for secret in secrets:
+        expected = _digest(secret, timestamp, body)
+        if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+            return timestamp
+    raise InvalidSignature("no signature matches")

@@ -1,0 +1,90 @@
+"""``CasaviClient``: the casavi adapter's one entry point (one per casavi account).
+
+Build it once per process in the composition root and close it on shutdown::
+
+    client = CasaviClient(CasaviClientConfig(base_url=..., key=..., secret=...))
+    async for prop in client.properties.list(modified_after=since): ...
+    await client.aclose()
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import httpx
+
+from app.adapters.casavi.documents import Documents
+from app.adapters.casavi.http import CasaviHttp
+from app.adapters.casavi.resources import Resource
+from app.adapters.casavi.settings import CasaviClientConfig
+from app.adapters.casavi.tickets import Posts, Tickets
+from app.adapters.casavi.wire import (
+    Contact,
+    ContactWrite,
+    Property,
+    PropertyWrite,
+    Staff,
+    StaffRole,
+    StaffRoleWrite,
+    StaffWrite,
+    Unit,
+    UnitWrite,
+)
+from app.adapters.casavi.wire_tickets import (
+    TicketPriority,
+    TicketPriorityWrite,
+    TicketStatus,
+    TicketStatusWrite,
+    TicketType,
+    TicketTypeWrite,
+)
+
+
+class CasaviClient:
+    def __init__(
+        self, config: CasaviClientConfig, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.http = http = CasaviHttp(config, transport)
+        self.properties: Resource[Property, PropertyWrite] = Resource(
+            http, "/v2/properties", Property
+        )
+        self.units: Resource[Unit, UnitWrite] = Resource(http, "/v2/units", Unit)
+        self.contacts: Resource[Contact, ContactWrite] = Resource(http, "/v2/contacts", Contact)
+        self.staff: Resource[Staff, StaffWrite] = Resource(http, "/v2/staff", Staff)
+        self.staff_roles: Resource[StaffRole, StaffRoleWrite] = Resource(
+            http, "/v2/staff-roles", StaffRole
+        )
+        self.ticket_types: Resource[TicketType, TicketTypeWrite] = Resource(
+            http, "/v2/ticket-types", TicketType
+        )
+        self.ticket_statuses: Resource[TicketStatus, TicketStatusWrite] = Resource(
+            http, "/v2/ticket-statuses", TicketStatus
+        )
+        self.ticket_priorities: Resource[TicketPriority, TicketPriorityWrite] = Resource(
+            http, "/v2/ticket-priorities", TicketPriority
+        )
+        self.tickets = Tickets(http)
+        self.posts = Posts(http)
+        self.documents = Documents(http)
+
+    def __repr__(self) -> str:
+        return f"CasaviClient(base_url={self.http.config.base_url!r})"
+
+    @property
+    def authentications(self) -> int:
+        """How often this client authenticated (for metrics and tests)."""
+        return self.http.tokens.authentications
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> CasaviClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,129 @@
+"""Documents: streamed multipart upload, metadata, download and delete.
+
+An upload of up to 100 MB (rule D5) never sits in memory: the multipart body is an async
+generator that yields the small ``metadata`` part, then the file in chunks read from disk,
+then the closing boundary; its length is computed up front so casavi gets a
+``Content-Length``. A retry re-opens the file and streams it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import msgspec
+
+from app.adapters.casavi.errors import CasaviDeadlineExceeded, DocumentTooLarge
+from app.adapters.casavi.http import CasaviHttp
+from app.adapters.casavi.resources import Resource, create_once, ref_path
+from app.adapters.casavi.wire_tickets import Document, DocumentWrite
+
+DOCUMENTS = "/v2/documents"
+
+
+def _header_value(text: str) -> str:
+    return text.replace("\\", "_").replace('"', "_").replace("\r", "_").replace("\n", "_")
+
+
+class MultipartUpload:
+    """The body of ``POST /v2/documents``: parts ``metadata`` (JSON) and ``file``."""
+
+    def __init__(self, metadata: DocumentWrite, path: Path, size: int, chunk_bytes: int) -> None:
+        self.boundary = secrets.token_hex(16)
+        self._path = path
+        self._chunk = chunk_bytes
+        self._head = (
+            f"--{self.boundary}\r\n"
+            'Content-Disposition: form-data; name="metadata"\r\n'
+            "Content-Type: application/json\r\n\r\n"
+        ).encode() + msgspec.json.encode(metadata)
+        self._head += (
+            f"\r\n--{self.boundary}\r\n"
+            'Content-Disposition: form-data; name="file"; '
+            f'filename="{_header_value(metadata.file_name)}"\r\n'
+            f"Content-Type: {_header_value(metadata.content_type)}\r\n\r\n"
+        ).encode()
+        self._tail = f"\r\n--{self.boundary}--\r\n".encode()
+        self.length = len(self._head) + size + len(self._tail)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {
+            "Content-Type": f"multipart/form-data; boundary={self.boundary}",
+            "Content-Length": str(self.length),
+        }
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        yield self._head
+        async with await anyio.open_file(self._path, "rb") as handle:
+            while chunk := await handle.read(self._chunk):
+                yield chunk
+        yield self._tail
+
+
+class Documents(Resource[Document, DocumentWrite]):
+    def __init__(self, http: CasaviHttp) -> None:
+        super().__init__(http, DOCUMENTS, Document)
+
+    async def create(self, item: DocumentWrite) -> Document:
+        raise NotImplementedError("documents need their file: use upload()")
+
+    async def update(self, item: DocumentWrite) -> Document:
+        raise NotImplementedError("the contract has no document update; delete and upload")
+
+    async def upload(self, metadata: DocumentWrite, path: Path) -> Document:
+        """Upload ``path`` under ``metadata.id`` at most once; ``ticketId`` makes it an
+        attachment of that ticket."""
+        config = self._http.config
+        size = (await anyio.Path(path).stat()).st_size
+        if size > config.max_document_bytes:
+            raise DocumentTooLarge(
+                f"{size} bytes is above the limit of {config.max_document_bytes}",
+                method="POST",
+                path=DOCUMENTS,
+            )
+        upload = MultipartUpload(metadata, path, size, config.upload_chunk_bytes)
+        return await create_once(
+            self._http,
+            DOCUMENTS,
+            Document,
+            lambda: self.find(metadata.id),
+            body=upload.stream,
+            headers=upload.headers,
+            deadline=config.upload_deadline_seconds,
+        )
+
+    async def download(self, ref: str, target: Path) -> int:
+        """Stream the document's bytes into ``target``; returns the number of bytes.
+
+        The whole transfer, not only the answer's headers, runs under the upload deadline.
+        """
+        config = self._http.config
+        path = ref_path(DOCUMENTS, ref, "file")
+        try:
+            async with asyncio.timeout(config.upload_deadline_seconds):
+                response = await self._http.request(
+                    "GET",
+                    path,
+                    headers={"Accept": "application/octet-stream"},
+                    stream=True,
+                    deadline=config.upload_deadline_seconds,
+                )
+                written = 0
+                try:
+                    async with await anyio.open_file(target, "wb") as handle:
+                        async for chunk in response.aiter_bytes(config.upload_chunk_bytes):
+                            await handle.write(chunk)
+                            written += len(chunk)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise CasaviDeadlineExceeded(
+                f"download not finished within {config.upload_deadline_seconds:g}s",
+                method="GET",
+                path=path,
+            ) from None
+        return written

@@ -1,0 +1,87 @@
+"""Tickets (Vorgänge), their messages and attachments, and bulletin-board posts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import msgspec
+
+from app.adapters.casavi.http import CasaviHttp
+from app.adapters.casavi.pagination import iterate_pages
+from app.adapters.casavi.resources import Resource, create_once, find_or_none, ref_path
+from app.adapters.casavi.wire_tickets import (
+    Document,
+    Post,
+    PostWrite,
+    Ticket,
+    TicketClose,
+    TicketCreate,
+    TicketMessage,
+    TicketMessageCreate,
+    TicketUpdate,
+)
+
+TICKETS = "/v2/tickets"
+
+
+class Tickets(Resource[Ticket, TicketCreate]):
+    def __init__(self, http: CasaviHttp) -> None:
+        super().__init__(http, TICKETS, Ticket)
+
+    async def update(self, item: TicketCreate) -> Ticket:
+        raise NotImplementedError("tickets change by PATCH: use change()")
+
+    async def delete(self, ref: str) -> bool:
+        raise NotImplementedError("casavi tickets are closed, not deleted: use close()")
+
+    async def change(self, ref: str, changes: TicketUpdate) -> Ticket:
+        """Change only the fields set in ``changes`` (PATCH)."""
+        response = await self._http.request(
+            "PATCH", ref_path(TICKETS, ref), json=msgspec.json.encode(changes)
+        )
+        return self._http.decode(response, Ticket)
+
+    async def close(self, ref: str, closed_at: datetime | None = None) -> Ticket:
+        # Closing a closed ticket is a no-op in the contract, so retrying is safe.
+        payload = msgspec.json.encode(TicketClose(closed_at=closed_at))
+        response = await self._http.request("POST", ref_path(TICKETS, ref, "close"), json=payload)
+        return self._http.decode(response, Ticket)
+
+    def messages(self, ticket: str) -> AsyncIterator[TicketMessage]:
+        return iterate_pages(self._http, ref_path(TICKETS, ticket, "messages"), TicketMessage)
+
+    async def get_message(self, ticket: str, message: str) -> TicketMessage:
+        response = await self._http.request("GET", ref_path(TICKETS, ticket, "messages", message))
+        return self._http.decode(response, TicketMessage)
+
+    async def add_message(self, ticket: str, message: TicketMessageCreate) -> TicketMessage:
+        """Write a public message or an internal note (N2), at most once per reference id."""
+        return await create_once(
+            self._http,
+            ref_path(TICKETS, ticket, "messages"),
+            TicketMessage,
+            lambda: find_or_none(lambda: self.get_message(ticket, message.id)),
+            json=msgspec.json.encode(message),
+        )
+
+    def attachments(self, ticket: str) -> AsyncIterator[Document]:
+        return iterate_pages(self._http, ref_path(TICKETS, ticket, "attachments"), Document)
+
+
+class Posts(Resource[Post, PostWrite]):
+    """Bulletin-board posts (rule T5): created, read and removed; never edited."""
+
+    def __init__(self, http: CasaviHttp) -> None:
+        super().__init__(http, "/v2/posts", Post)
+
+    async def update(self, item: PostWrite) -> Post:
+        raise NotImplementedError("edits do not notify anybody: remove and create instead")
+
+    def list(
+        self, *, modified_after: datetime | None = None, **filters: str | int | bool
+    ) -> AsyncIterator[Post]:
+        raise NotImplementedError("the contract has no list of posts")
+
+    async def remove(self, ref: str) -> bool:
+        return await self.delete(ref)

@@ -1,0 +1,224 @@
+"""Simulated contract: tickets, ticket messages and bulletin-board posts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from litestar import Response, delete, get, patch, post
+from litestar.handlers import HTTPRouteHandler
+
+from app.adapters.casavi import wire_tickets as tw
+from app.sandbox.casavi.common import (
+    AnyRequest,
+    SimError,
+    decode_body,
+    error_response,
+    json_response,
+    page_response,
+    ref,
+    require,
+    sim_of,
+    to_record,
+)
+from app.sandbox.casavi.state import Simulator
+from app.sandbox.casavi.store import Duplicate, Record, now_utc
+
+
+def check_ticket_refs(sim: Simulator, fields: dict[str, Any]) -> None:
+    for field, kind in (
+        ("propertyId", "properties"),
+        ("ticketTypeId", "ticket-types"),
+        ("unitId", "units"),
+        ("reporterContactId", "contacts"),
+        ("responsibleStaffId", "staff"),
+        ("responsibleRoleId", "staff-roles"),
+        ("statusId", "ticket-statuses"),
+        ("priorityId", "ticket-priorities"),
+    ):
+        require(sim, kind, fields.get(field), field)
+
+
+def new_ticket(sim: Simulator, body: tw.TicketCreate, origin: str) -> Record:
+    """Store a ticket (manager- or tenant-created); raises ``Duplicate``."""
+    check_ticket_refs(sim, msgspec.to_builtins(body))
+    stamp = now_utc()
+    return sim.store.insert(
+        "tickets",
+        body.id,
+        lambda i: to_record(
+            body,
+            tw.Ticket,
+            internalId=i,
+            origin=origin,
+            createdAt=stamp,
+            modifiedAt=stamp,
+            closedAt=None,
+        ),
+    )
+
+
+def change_ticket(sim: Simulator, ticket_id: str, changes: dict[str, Any]) -> Record:
+    current = sim.store.get("tickets", ticket_id)
+    if current is None:
+        raise SimError(404, "ticket not found")
+    check_ticket_refs(sim, changes)
+    merged = {**current, **changes, "modifiedAt": now_utc()}
+    try:
+        record: Record = msgspec.to_builtins(msgspec.convert(merged, tw.Ticket))
+    except msgspec.ValidationError as exc:
+        raise SimError(422, f"invalid change: {exc}") from None
+    sim.store.put("tickets", ticket_id, record)
+    return record
+
+
+def new_message(
+    sim: Simulator, ticket_id: str, body: tw.TicketMessageCreate, author_type: str
+) -> Record:
+    written = body.written_at or datetime.now(UTC)
+    return sim.store.insert(
+        "messages",
+        body.id,
+        lambda i: msgspec.to_builtins(
+            tw.TicketMessage(
+                id=body.id,
+                internal_id=i,
+                ticket_id=ticket_id,
+                author_type=author_type,  # type: ignore[arg-type]
+                author_id=body.author_id,
+                visibility=body.visibility,
+                content=body.content,
+                written_at=written,
+                created_at=datetime.now(UTC),
+            )
+        ),
+        parent=ticket_id,
+    )
+
+
+@get("/v2/tickets")
+async def list_tickets(request: AnyRequest) -> Response[bytes]:
+    return page_response(request, "tickets", with_modified_after=True)
+
+
+@post("/v2/tickets", status_code=201)
+async def create_ticket(request: AnyRequest) -> Response[bytes]:
+    sim = sim_of(request)
+    body = await decode_body(request, tw.TicketCreate)
+    try:
+        record = new_ticket(sim, body, "manager")
+    except Duplicate:
+        return error_response(409, f"ticket {body.id!r} exists")
+    return json_response(record, 201)
+
+
+@get("/v2/tickets/{ticketId:str}")
+async def get_ticket(request: AnyRequest) -> Response[bytes]:
+    record = sim_of(request).store.get("tickets", ref(request.path_params["ticketId"]))
+    return error_response(404, "not found") if record is None else json_response(record)
+
+
+@patch("/v2/tickets/{ticketId:str}")
+async def update_ticket(request: AnyRequest) -> Response[bytes]:
+    sim = sim_of(request)
+    ticket_id = ref(request.path_params["ticketId"])
+    if sim.store.get("tickets", ticket_id) is None:
+        return error_response(404, "not found")
+    body = await decode_body(request, tw.TicketUpdate)
+    changes: dict[str, Any] = msgspec.to_builtins(body)
+    if not changes:
+        raise SimError(422, "no field to change")
+    return json_response(change_ticket(sim, ticket_id, changes))
+
+
+@post("/v2/tickets/{ticketId:str}/close", status_code=200)
+async def close_ticket(request: AnyRequest) -> Response[bytes]:
+    sim = sim_of(request)
+    ticket_id = ref(request.path_params["ticketId"])
+    current = sim.store.get("tickets", ticket_id)
+    if current is None:
+        return error_response(404, "not found")
+    if current["closedAt"] is not None:  # closing twice is a no-op
+        return json_response(current)
+    raw = await request.body()
+    body = await decode_body(request, tw.TicketClose) if raw.strip() else tw.TicketClose()
+    closed = body.closed_at or datetime.now(UTC)
+    return json_response(change_ticket(sim, ticket_id, {"closedAt": msgspec.to_builtins(closed)}))
+
+
+@get("/v2/tickets/{ticketId:str}/messages")
+async def list_messages(request: AnyRequest) -> Response[bytes]:
+    ticket_id = ref(request.path_params["ticketId"])
+    if sim_of(request).store.get("tickets", ticket_id) is None:
+        return error_response(404, "ticket not found")
+    return page_response(request, "messages", parent=ticket_id)
+
+
+@post("/v2/tickets/{ticketId:str}/messages", status_code=201)
+async def create_message(request: AnyRequest) -> Response[bytes]:
+    sim = sim_of(request)
+    ticket_id = ref(request.path_params["ticketId"])
+    if sim.store.get("tickets", ticket_id) is None:
+        return error_response(404, "ticket not found")
+    body = await decode_body(request, tw.TicketMessageCreate)
+    require(sim, "staff", body.author_id, "authorId")
+    try:
+        record = new_message(sim, ticket_id, body, "staff")
+    except Duplicate:
+        return error_response(409, f"message {body.id!r} exists")
+    return json_response(record, 201)
+
+
+@get("/v2/tickets/{ticketId:str}/messages/{messageId:str}")
+async def get_message(request: AnyRequest) -> Response[bytes]:
+    params = request.path_params
+    record = sim_of(request).store.get(
+        "messages", ref(params["messageId"]), parent=ref(params["ticketId"])
+    )
+    return error_response(404, "not found") if record is None else json_response(record)
+
+
+@post("/v2/posts", status_code=201)
+async def create_post(request: AnyRequest) -> Response[bytes]:
+    sim = sim_of(request)
+    body = await decode_body(request, tw.PostWrite)
+    require(sim, "properties", body.property_id, "propertyId")
+    require(sim, "staff", body.author_id, "authorId")
+    stamp = now_utc()
+    try:
+        record = sim.store.insert(
+            "posts", body.id, lambda i: to_record(body, tw.Post, internalId=i, createdAt=stamp)
+        )
+    except Duplicate:
+        return error_response(409, f"post {body.id!r} exists")
+    return json_response(record, 201)
+
+
+@get("/v2/posts/{postId:str}")
+async def get_post(request: AnyRequest) -> Response[bytes]:
+    record = sim_of(request).store.get("posts", ref(request.path_params["postId"]))
+    return error_response(404, "not found") if record is None else json_response(record)
+
+
+@delete("/v2/posts/{postId:str}", status_code=204)
+async def delete_post(request: AnyRequest) -> Response[None]:
+    if not sim_of(request).store.delete("posts", ref(request.path_params["postId"])):
+        raise SimError(404, "not found")
+    return Response(content=None, status_code=204)
+
+
+def ticket_handlers() -> list[HTTPRouteHandler]:
+    return [
+        list_tickets,
+        create_ticket,
+        get_ticket,
+        update_ticket,
+        close_ticket,
+        list_messages,
+        create_message,
+        get_message,
+        create_post,
+        get_post,
+        delete_post,
+    ]

@@ -1,0 +1,8 @@
+from tests.support.casavi import (  # noqa: F401 - fixtures
+    client,
+    contract,
+    make_client,
+    raw,
+    receiver,
+    simulator,
+)

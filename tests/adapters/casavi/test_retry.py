@@ -1,0 +1,193 @@
+"""The retry policy, the overall deadline and the throttle, against the simulator's faults."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from app.adapters.casavi import (
+    CasaviClient,
+    CasaviClientConfig,
+    CasaviDeadlineExceeded,
+    CasaviRejected,
+    CasaviUnavailable,
+)
+from app.adapters.casavi.retry import RetryPolicy, parse_retry_after
+from app.adapters.casavi.wire import PropertyWrite, UnitWrite
+from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
+from tests.support.casavi import FAST_RETRY, ClientFactory, SimHandle
+
+
+async def test_429_waits_at_least_retry_after(client: CasaviClient, simulator: SimHandle) -> None:
+    await client.properties.create(PropertyWrite(id="P-1", name="A"))
+    await simulator.faults(throttle_next=1, retry_after_seconds=1)
+    started = time.monotonic()
+    assert (await client.properties.get("P-1")).id == "P-1"
+    assert time.monotonic() - started >= 1.0
+    assert await simulator.route_count("GET /v2/properties/P-1") == 2
+
+
+async def test_real_rate_limit_is_honoured(client: CasaviClient, simulator: SimHandle) -> None:
+    await client.properties.create(PropertyWrite(id="P-1", name="A"))
+    await simulator.faults(rate_limit_per_second=3)
+    results = await asyncio.gather(*(client.properties.get("P-1") for _ in range(10)))
+    assert len(results) == 10
+    # At most 3 + 3 pass even across a window boundary: the rest were 429ed and retried.
+    assert await simulator.route_count("GET /v2/properties/P-1") > 10
+
+
+async def test_400_is_not_retried(client: CasaviClient, simulator: SimHandle) -> None:
+    await client.properties.create(PropertyWrite(id="P-1", name="A"))  # authenticated
+    await simulator.faults(fail_next=3, fail_status=400)
+    with pytest.raises(CasaviRejected) as caught:
+        await client.properties.list().__anext__()
+    assert caught.value.http_status == 400
+    assert await simulator.route_count("GET /v2/properties") == 1
+    assert simulator.state.faults.fail_next == 2  # the other two were never asked for
+
+
+async def test_422_is_not_retried(client: CasaviClient, simulator: SimHandle) -> None:
+    with pytest.raises(CasaviRejected) as caught:
+        await client.units.create(UnitWrite(id="U-1", property_id="no-such-property"))
+    assert caught.value.http_status == 422
+    assert "propertyId" in caught.value.body
+    assert await simulator.route_count("POST /v2/units") == 1
+
+
+async def test_503_burst_is_retried(client: CasaviClient, simulator: SimHandle) -> None:
+    await client.properties.create(PropertyWrite(id="P-1", name="A"))
+    await simulator.faults(fail_next=3, fail_status=503)
+    assert (await client.properties.get("P-1")).id == "P-1"
+    assert await simulator.route_count("GET /v2/properties/P-1") == 4
+
+
+async def test_5xx_beyond_the_tries_gives_unavailable(
+    client: CasaviClient, simulator: SimHandle
+) -> None:
+    await client.properties.create(PropertyWrite(id="P-1", name="A"))
+    await simulator.faults(fail_next=10, fail_status=502)
+    with pytest.raises(CasaviUnavailable) as caught:
+        await client.properties.get("P-1")
+    assert caught.value.http_status == 502
+    assert await simulator.route_count("GET /v2/properties/P-1") == FAST_RETRY.max_attempts
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_connect_errors_are_retried_until_casavi_is_up(tmp_path: Path) -> None:
+    port = _free_port()
+    sim = create_casavi_simulator(tmp_path / "late.db")
+    config = CasaviClientConfig(
+        base_url=f"http://127.0.0.1:{port}",
+        key=SANDBOX_KEY,
+        secret=SANDBOX_SECRET,
+        retry=RetryPolicy(max_attempts=30, backoff_base=0.05, backoff_cap=0.1),
+    )
+    thread = ServerThread(sim, port=port)
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, thread.start)  # casavi comes up while we are retrying
+    try:
+        async with CasaviClient(config) as client:
+            started = time.monotonic()
+            created = await client.properties.create(PropertyWrite(id="P-1", name="A"))
+            assert created.id == "P-1"
+            assert time.monotonic() - started >= 0.25  # the first tries were refused
+    finally:
+        thread.stop()
+        sim.simulator.store.close()
+
+
+async def test_connect_errors_give_unavailable_when_tries_run_out() -> None:
+    config = CasaviClientConfig(
+        base_url=f"http://127.0.0.1:{_free_port()}", key="k", secret="s", retry=FAST_RETRY
+    )
+    async with CasaviClient(config) as client:
+        with pytest.raises(CasaviUnavailable) as caught:
+            await client.properties.get("P-1")
+    assert "ConnectError after 4 tries" in str(caught.value)
+
+
+async def test_overall_deadline_cuts_a_slow_call(
+    make_client: ClientFactory, simulator: SimHandle
+) -> None:
+    client = make_client(deadline_seconds=0.3)
+    await client.properties.create(PropertyWrite(id="P-1", name="A"))
+    await simulator.faults(latency_ms=900)
+    started = time.monotonic()
+    with pytest.raises(CasaviDeadlineExceeded) as caught:
+        await client.properties.get("P-1")
+    assert time.monotonic() - started < 1.0
+    assert caught.value.path == "/v2/properties/P-1"
+
+
+async def test_deadline_covers_retries(make_client: ClientFactory, simulator: SimHandle) -> None:
+    client = make_client(
+        deadline_seconds=0.5, retry=RetryPolicy(max_attempts=100, backoff_base=0.05)
+    )
+    await client.properties.create(PropertyWrite(id="P-1", name="A"))
+    await simulator.faults(fail_next=1000)
+    started = time.monotonic()
+    with pytest.raises(CasaviDeadlineExceeded):
+        await client.properties.get("P-1")
+    assert time.monotonic() - started < 1.5
+
+
+async def test_concurrency_is_bounded(make_client: ClientFactory, simulator: SimHandle) -> None:
+    bounded, free = make_client(max_concurrency=2), make_client(max_concurrency=10)
+    await bounded.properties.create(PropertyWrite(id="P-1", name="A"))
+    await free.properties.get("P-1")
+    await simulator.faults(latency_ms=50)
+    await asyncio.gather(*(bounded.properties.get("P-1") for _ in range(8)))
+    assert (await simulator.stats())["maxInFlight"] == 2
+    simulator.state.stats.max_in_flight = 0
+    await asyncio.gather(*(free.properties.get("P-1") for _ in range(8)))
+    assert (await simulator.stats())["maxInFlight"] > 2  # the bound above was the client's
+
+
+async def test_requests_per_second_paces_calls(
+    make_client: ClientFactory, simulator: SimHandle
+) -> None:
+    client = make_client(requests_per_second=20)
+    await client.properties.create(PropertyWrite(id="P-1", name="A"))
+    started = time.monotonic()
+    await asyncio.gather(*(client.properties.get("P-1") for _ in range(10)))
+    assert time.monotonic() - started >= 0.45  # 10 starts at least 50 ms apart
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    waited = parse_retry_after("Wed, 21 Oct 2099 07:28:00 GMT")
+    assert waited is not None
+    assert waited > 1e6
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_backoff_is_jittered_and_capped() -> None:
+    policy = RetryPolicy(backoff_base=1.0, backoff_cap=4.0)
+    delays = [policy.backoff(attempt) for attempt in range(1, 10) for _ in range(20)]
+    assert all(0.0 <= d <= 4.0 for d in delays)
+    assert len(set(delays)) > 100
+
+
+async def test_retry_after_beyond_the_deadline_fails_fast_with_the_delay(
+    make_client: ClientFactory, simulator: SimHandle
+) -> None:
+    client = make_client(deadline_seconds=0.5)
+    await client.properties.create(PropertyWrite(id="P-1", name="A"))
+    await simulator.faults(throttle_next=1, retry_after_seconds=30)
+    started = time.monotonic()
+    with pytest.raises(CasaviDeadlineExceeded) as caught:
+        await client.properties.get("P-1")
+    assert time.monotonic() - started < 0.3
+    assert caught.value.http_status == 429
+    assert caught.value.retry_after == 5.0  # capped by retry_after_cap of the test policy

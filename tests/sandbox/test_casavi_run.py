@@ -1,0 +1,53 @@
+"""``run_simulator`` (what ``portal-gateway sandbox casavi --port N`` runs) in its own process."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_run_simulator_serves_the_contract(tmp_path: Path) -> None:
+    port = _free_port()
+    code = (
+        "from pathlib import Path; from app.sandbox.casavi import run_simulator; "
+        f"run_simulator('127.0.0.1', {port}, Path({str(tmp_path / 'cli.db')!r}))"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            while True:
+                try:
+                    response = http.post(
+                        "/v2/authenticate", json={"key": SANDBOX_KEY, "secret": SANDBOX_SECRET}
+                    )
+                    break
+                except httpx.ConnectError:
+                    assert time.monotonic() < deadline, "simulator did not come up"
+                    time.sleep(0.05)
+            assert response.status_code == 200
+            assert "token" in response.json()
+        assert (tmp_path / "cli.db").exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

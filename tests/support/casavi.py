@@ -1,0 +1,261 @@
+"""Fixtures for the casavi client and simulator tests: the simulator over real HTTP on
+127.0.0.1, clients whose every request/response is validated against the contract, and a
+callback receiver that verifies signatures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from openapi_core import OpenAPI
+
+from app.adapters.casavi import CasaviClient, CasaviClientConfig, RetryPolicy
+from app.adapters.casavi.callbacks import SIGNATURE_HEADER, InvalidSignature, verify
+from app.sandbox.casavi import (
+    SANDBOX_KEY,
+    SANDBOX_SECRET,
+    CasaviSimulator,
+    Faults,
+    ServerThread,
+    create_casavi_simulator,
+)
+from app.sandbox.casavi.state import Simulator
+from tests.support.contract import OpenAPIWebhookRequest, ValidatingTransport, openapi_for
+
+FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=5)
+CALLBACK_SECRET = "whsec-test-callback-secret"
+
+
+@dataclass
+class Contract:
+    openapi: OpenAPI
+    violations: list[str] = field(default_factory=list)
+    transports: list[ValidatingTransport] = field(default_factory=list)
+
+    def transport(self, *, validate_requests: bool = True) -> ValidatingTransport:
+        transport = ValidatingTransport(
+            self.openapi, self.violations, validate_requests=validate_requests
+        )
+        self.transports.append(transport)
+        return transport
+
+    @property
+    def checked(self) -> int:
+        return sum(t.checked for t in self.transports)
+
+
+@dataclass
+class SimHandle:
+    app: CasaviSimulator
+    thread: ServerThread
+    base_url: str
+    control: httpx.AsyncClient
+
+    @property
+    def state(self) -> Simulator:
+        return self.app.simulator
+
+    async def faults(self, **changes: Any) -> None:
+        body = msgspec.to_builtins(Faults(**changes))
+        (await self.control.put("/_sandbox/faults", json=body)).raise_for_status()
+
+    async def stats(self) -> dict[str, Any]:
+        response = await self.control.get("/_sandbox/stats")
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def route_count(self, route: str) -> int:
+        return int((await self.stats())["byRoute"].get(route, 0))
+
+    async def callbacks_to(self, url: str, secret: str) -> None:
+        body = {"url": url, "secret": secret}
+        (await self.control.put("/_sandbox/callbacks", json=body)).raise_for_status()
+
+    async def tenant(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = await self.control.request(method, f"/_sandbox/tenant{path}", **kwargs)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+
+@pytest.fixture
+async def simulator(tmp_path: Any) -> AsyncIterator[SimHandle]:
+    app = create_casavi_simulator(tmp_path / "casavi.db", default_page_size=20)
+    thread = ServerThread(app).start()
+    try:
+        async with httpx.AsyncClient(base_url=thread.base_url) as control:
+            yield SimHandle(app, thread, thread.base_url, control)
+    finally:
+        thread.stop()
+        app.simulator.store.close()
+
+
+@pytest.fixture
+def contract(simulator: SimHandle) -> Iterator[Contract]:
+    checked = Contract(openapi_for(simulator.base_url))
+    yield checked
+    assert not checked.violations, checked.violations
+
+
+ClientFactory = Callable[..., CasaviClient]
+
+
+@pytest.fixture
+async def make_client(simulator: SimHandle, contract: Contract) -> AsyncIterator[ClientFactory]:
+    made: list[CasaviClient] = []
+
+    def make(**overrides: Any) -> CasaviClient:
+        settings: dict[str, Any] = {
+            "base_url": simulator.base_url,
+            "key": SANDBOX_KEY,
+            "secret": SANDBOX_SECRET,
+            "retry": FAST_RETRY,
+            **overrides,
+        }
+        client = CasaviClient(CasaviClientConfig(**settings), transport=contract.transport())
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.aclose()
+
+
+@pytest.fixture
+def client(make_client: ClientFactory) -> CasaviClient:
+    return make_client()
+
+
+@pytest.fixture
+async def raw(simulator: SimHandle, contract: Contract) -> AsyncIterator[httpx.AsyncClient]:
+    """A plain client that may send bad requests; responses are still validated."""
+    transport = contract.transport(validate_requests=False)
+    async with httpx.AsyncClient(base_url=simulator.base_url, transport=transport) as plain:
+        yield plain
+
+
+async def token_for(raw: httpx.AsyncClient) -> str:
+    response = await raw.post(
+        "/v2/authenticate", json={"key": SANDBOX_KEY, "secret": SANDBOX_SECRET}
+    )
+    response.raise_for_status()
+    return str(response.json()["token"])
+
+
+class CallbackReceiver:
+    """A tiny ASGI app that verifies ``X-Casavi-Signature`` like the gateway will."""
+
+    def __init__(self, secret: str, openapi: OpenAPI) -> None:
+        self.secret = secret
+        self.openapi = openapi
+        self.events: list[dict[str, Any]] = []
+        self.rejected = 0
+        self.violations: list[str] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        try:
+            verify(headers.get(SIGNATURE_HEADER.lower()), body, [self.secret])
+        except InvalidSignature:
+            self.rejected += 1
+            status = 401
+        else:
+            request = httpx.Request("POST", "http://receiver/cb", headers=headers, content=body)
+            try:
+                self.openapi.validate_webhook_request(
+                    OpenAPIWebhookRequest(request, body, "casaviEvent")
+                )
+            except Exception as exc:  # any violation fails the test
+                self.violations.append(repr(exc))
+            self.events.append(msgspec.json.decode(body))
+            status = 204
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def wait_for(self, count: int, seconds: float = 5.0) -> list[dict[str, Any]]:
+        """The events once ``count`` have arrived (polled: they arrive on another thread)."""
+        async with asyncio.timeout(seconds):
+            while len(self.events) < count:  # noqa: ASYNC110 - another thread appends
+                await asyncio.sleep(0.01)
+        return self.events
+
+
+@pytest.fixture
+async def receiver(simulator: SimHandle, contract: Contract) -> AsyncIterator[CallbackReceiver]:
+    app = CallbackReceiver(CALLBACK_SECRET, contract.openapi)
+    thread = ServerThread(app).start()
+    await simulator.callbacks_to(f"{thread.base_url}/casavi/callbacks", CALLBACK_SECRET)
+    try:
+        yield app
+    finally:
+        thread.stop()
+    assert not app.violations, app.violations
+
+
+async def seed_portfolio(client: CasaviClient) -> None:
+    """A property with one unit, a renter, a staff member with a role, and ticket types."""
+    from app.adapters.casavi.wire import (
+        Address,
+        ContactWrite,
+        Contract,
+        PropertyWrite,
+        StaffAssignment,
+        StaffRoleWrite,
+        StaffWrite,
+        UnitWrite,
+    )
+    from app.adapters.casavi.wire_tickets import TicketTypeWrite
+
+    await client.properties.create(
+        PropertyWrite(
+            id="P-1",
+            name="Lindenhof",
+            city="München",
+            addresses=[Address(street="Lindenstraße 1", units=["P-1/U.1"])],
+        )
+    )
+    await client.units.create(UnitWrite(id="P-1/U.1", property_id="P-1", number="1"))
+    await client.contacts.create(
+        ContactWrite(
+            id="C-1",
+            last_name="Mieterin",
+            first_name="Mia",
+            email="mia@example.org",
+            contracts=[Contract(type="RENTER", property_id="P-1", unit_id="P-1/U.1")],
+        )
+    )
+    await client.staff_roles.create(StaffRoleWrite(id="R-1", name="Objektbetreuung"))
+    await client.staff.create(
+        StaffWrite(
+            id="S-1",
+            last_name="Verwalter",
+            email="s@example.org",
+            responsibilities=[StaffAssignment(property_id="P-1", role_id="R-1")],
+        )
+    )
+    await client.ticket_types.create(TicketTypeWrite(id="TT-1", name="Schaden"))
+    await client.ticket_types.create(
+        TicketTypeWrite(
+            id="TT-NOTICE", name="Objektaushang", audience="property", tenant_creatable=False
+        )
+    )
