@@ -56,7 +56,7 @@ class CasaviError(GatewayError):
         where = f"{method} {path}".strip()
         status = f" -> {http_status}" if http_status is not None else ""
         text = f"{detail} ({where}{status})" if where else detail
-        super().__init__(text, method=method, path=path, http_status=http_status, body=self.body)
+        super().__init__(text)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.detail!r})"
