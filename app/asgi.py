@@ -22,9 +22,9 @@ from app.api.system_config import SystemConfigController
 from app.config import Settings, get_settings
 from app.configuration.secrets import SecretBox
 from app.sync.jobs import JOB_FUNCTIONS
-from app.sync.outbound import NoSources
 from app.sync.ports import JobQueue
 from app.sync.queue import ArqQueue, InProcessQueue, arq_redis
+from app.sync.run_outbound import casavi_outbound
 
 # The gateway's JSON API takes small bodies; document uploads get their own limit later.
 MAX_BODY_BYTES = 1_000_000
@@ -34,10 +34,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
+    secret_box = SecretBox(settings.secret_key)
     job_ctx: dict[str, Any] = {
         "settings": settings,
         "session_factory": session_factory,
-        "outbound": NoSources(),
+        "outbound": casavi_outbound(session_factory, secret_box),
     }
     job_queue: JobQueue
     if settings.redis_url is not None:
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "session_factory": session_factory,
                 "job_queue": job_queue,
                 "metrics": metrics,
-                "secret_box": SecretBox(settings.secret_key),
+                "secret_box": secret_box,
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,

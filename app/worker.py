@@ -14,9 +14,10 @@ from arq.worker import func
 
 from app.adapters.store.database import create_engine, create_session_factory
 from app.config import Settings, SettingsError, get_settings
+from app.configuration.secrets import SecretBox
 from app.sync.jobs import JOB_FUNCTIONS
-from app.sync.outbound import NoSources
 from app.sync.queue import deserialize_job, serialize_job
+from app.sync.run_outbound import casavi_outbound
 
 # A job that runs longer than this is failed (arq does not retry timeouts); a killed worker's
 # jobs are re-run once their in-progress key expires, i.e. after this plus 10 s.
@@ -29,7 +30,7 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
         ctx["settings"] = settings
         ctx["engine"] = engine
         ctx["session_factory"] = create_session_factory(engine)
-        ctx["outbound"] = NoSources()
+        ctx["outbound"] = casavi_outbound(ctx["session_factory"], SecretBox(settings.secret_key))
 
     return on_startup
 

@@ -136,3 +136,13 @@ class PortalNote(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     content: str
     author_user_no: str | None = None
+
+
+class PersonPayload(msgspec.Struct, frozen=True, kw_only=True):
+    """A person as the portal sees it: the person (P6) with its contracts (M6).
+
+    One record, so one fingerprint: a changed contract re-sends the person's contact.
+    """
+
+    person: PortalPerson
+    contracts: tuple[PortalContract, ...]

@@ -20,7 +20,7 @@ from app.adapters.store.ledger import Ledger, LedgerEntry, Outcome, PortalStatus
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.fingerprint import fingerprint
 from app.domain.reasons import text
-from app.sync.ports import PortalWriter, RunCounts
+from app.sync.ports import PortalWriter
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,6 @@ class StageCounts(msgspec.Struct):
     unchanged: int = 0
     excluded: int = 0
     errors: int = 0
-
-
-class NoSources:
-    """An outbound sync with no entity sources configured: nothing to read, nothing to send."""
-
-    async def __call__(self, system: str, run_id: int) -> RunCounts:
-        return RunCounts()
 
 
 async def run_stage(
@@ -94,7 +87,8 @@ async def _apply(
             if was_sent and entry is not None and entry.fingerprint == digest:
                 counts.unchanged += 1
                 return None
-            casavi_id = await writer.put(entity, key, decision.record)
+            known = entry is not None and entry.casavi_id is not None
+            casavi_id = await writer.put(entity, key, decision.record, exists=known)
             counts.sent += 1
             note = decision.note.value if decision.note else None
             return Outcome(
@@ -142,7 +136,8 @@ def _unless_same(entry: LedgerEntry | None, outcome: Outcome) -> Outcome | None:
 
 def _describe(exc: Exception) -> str:
     # Adapter errors carry method, path, status and a truncated body - never secrets.
-    return f"{type(exc).__name__}: {exc}"[:1000]
+    body = getattr(exc, "body", "")
+    return f"{type(exc).__name__}: {exc}{f': {body}' if body else ''}"[:1000]
 
 
 def ticket_portal_status(decision: Decision[Any]) -> PortalStatus:

@@ -36,8 +36,11 @@ class JobQueue(Protocol):
 class PortalWriter(Protocol):
     """Where canonical portal records go (casavi). Every write is idempotent by key."""
 
-    async def put(self, entity: str, key: str, record: Any) -> str:
-        """Create or update the record; return casavi's reference id for it."""
+    async def put(self, entity: str, key: str, record: Any, *, exists: bool = False) -> str:
+        """Create or update the record; return casavi's reference id for it.
+
+        ``exists`` is the ledger's belief that casavi has the record (saves a round trip).
+        """
         ...
 
     async def remove(self, entity: str, key: str) -> None:

@@ -14,7 +14,7 @@ from app.adapters.ixhaus.reader import IxhausReader
 from app.adapters.ixhaus.schema import IxhausSchemaConfig, IxhausTables
 from app.adapters.store.base import utcnow
 from app.adapters.store.database import create_engine
-from app.adapters.store.ledger import Ledger
+from app.adapters.store.ledger import Ledger, LedgerEntry
 from app.config import normalise_database_url
 from app.configuration.document import SYSTEMS
 from app.configuration.rules import to_sync_config
@@ -36,6 +36,9 @@ class CasaviAccess(msgspec.Struct, frozen=True):
     base_url: str
     key: str
     secret: str
+    # Staff reference id that signs bulletin-board posts without a responsible user: the
+    # configured ticket user (rule C11).
+    post_author_id: str | None = None
 
     def __repr__(self) -> str:
         return f"CasaviAccess(base_url={self.base_url!r})"
@@ -89,7 +92,8 @@ class IxhausToCasavi:
         total = StageCounts()
         try:
             reader = IxhausReader(engine, tables)
-            async with self._portal(CasaviAccess(doc.casavi.base_url, key, secret)) as writer:
+            access = CasaviAccess(doc.casavi.base_url, key, secret, doc.ticket_user_number)
+            async with self._portal(access) as writer:
                 stage = functools.partial(
                     run_stage, system=system, run_id=run_id, ledger=ledger, writer=writer
                 )
@@ -97,11 +101,21 @@ class IxhausToCasavi:
                     ("object", sources.object_decisions(reader, config)),
                     ("unit", sources.unit_decisions(reader, config, today)),
                     ("person", sources.person_decisions(reader, config, today)),
+                    ("user", sources.user_decisions(reader)),
+                    ("team", sources.team_decisions(reader, config)),
+                    *(
+                        (entity, sources.reference_decisions(reader, entity))
+                        for entity in ("ticket_type", "ticket_status", "ticket_priority")
+                    ),
                 ):
                     _add(total, await stage(entity, decisions))
                 known_tickets = await ledger.load(system, "ticket")
-                sent = {key for key, entry in known_tickets.items() if entry.state == "sent"}
-                tickets = sources.ticket_decisions(reader, config, now, sent=sent)
+                in_portal: set[str] = set()
+                for entity in ("person", "unit", "user", "team"):
+                    in_portal |= _sent(await ledger.load(system, entity))
+                tickets = sources.ticket_decisions(
+                    reader, config, now, sent=_sent(known_tickets), in_portal=in_portal
+                )
                 counts = await stage(
                     "ticket", tickets, known=known_tickets, portal_status=ticket_portal_status
                 )
@@ -115,6 +129,23 @@ class IxhausToCasavi:
         )
 
 
+def _sent(entries: dict[str, LedgerEntry]) -> set[str]:
+    return {key for key, entry in entries.items() if entry.state == "sent"}
+
+
 def _add(total: StageCounts, stage: StageCounts) -> None:
     for field in StageCounts.__struct_fields__:
         setattr(total, field, getattr(total, field) + getattr(stage, field))
+
+
+def casavi_outbound(
+    session_factory: async_sessionmaker[AsyncSession], secret_box: SecretBox
+) -> IxhausToCasavi:
+    """The production wiring: iX-Haus (from the system's configuration) to casavi."""
+    from app.adapters.casavi.portal import casavi_portal
+
+    return IxhausToCasavi(
+        session_factory,
+        secret_box,
+        lambda a: casavi_portal(a.base_url, a.key, a.secret, a.post_author_id),
+    )

@@ -17,18 +17,23 @@ import msgspec
 from app.adapters.ixhaus.reader import IxhausReader
 from app.domain.config import SyncConfig
 from app.domain.decisions import Decision, Transfer
-from app.domain.eligibility.master_data import decide_contract, decide_object, decide_unit
+from app.domain.eligibility.master_data import (
+    decide_contract,
+    decide_object,
+    decide_team,
+    decide_unit,
+    decide_user,
+)
 from app.domain.eligibility.persons import decide_person, partner_contracts
-from app.domain.eligibility.tickets import decide_ticket, ticket_key
-from app.domain.portal import PortalContract, PortalPerson
+from app.domain.eligibility.tickets import (
+    decide_priority,
+    decide_status,
+    decide_ticket,
+    decide_ticket_type,
+    ticket_key,
+)
+from app.domain.portal import PersonPayload, PortalTicket
 from app.domain.records import ContractRecord, PartnerRelation
-
-
-class PersonPayload(msgspec.Struct, frozen=True, kw_only=True):
-    """A person as casavi's contact: the person (P6) and its contracts (M6), one fingerprint."""
-
-    person: PortalPerson
-    contracts: tuple[PortalContract, ...]
 
 
 async def _group(stream: AsyncIterator[Any], key: str) -> dict[str, list[Any]]:
@@ -96,12 +101,70 @@ async def person_decisions(
             yield decision
 
 
+async def user_decisions(reader: IxhausReader) -> AsyncIterator[Decision[Any]]:
+    async for user in reader.users():
+        yield decide_user(user)  # M3
+
+
+async def team_decisions(reader: IxhausReader, config: SyncConfig) -> AsyncIterator[Decision[Any]]:
+    async for team in reader.teams():
+        yield decide_team(team, config)  # M7, C8
+
+
+async def reference_decisions(reader: IxhausReader, entity: str) -> AsyncIterator[Decision[Any]]:
+    """T9: ticket types (lock types excluded, T4), statuses and priorities."""
+    if entity == "ticket_type":
+        async for ticket_type in reader.ticket_types():
+            yield decide_ticket_type(ticket_type)
+    elif entity == "ticket_status":
+        async for status in reader.ticket_statuses():
+            yield decide_status(status)
+    else:
+        async for priority in reader.ticket_priorities():
+            yield decide_priority(priority)
+
+
 async def ticket_decisions(
-    reader: IxhausReader, config: SyncConfig, now: datetime, *, sent: Container[str]
+    reader: IxhausReader,
+    config: SyncConfig,
+    now: datetime,
+    *,
+    sent: Container[str],
+    in_portal: Container[str],
 ) -> AsyncIterator[Decision[Any]]:
     """Rule T1 per ticket: one never sent goes out only while open; one sent before also
-    when it is closed (so the portal learns that), within the C3 time window."""
+    when it is closed (so the portal learns that), within the C3 time window.
+
+    ``in_portal`` holds the ledger keys casavi has (persons, units, users, teams): a
+    reference to anything else (a moved-out reporter, an inactive user, a disabled team)
+    is left out rather than sent dangling.
+    """
     types = {t.number: t async for t in reader.ticket_types()}
     async for ticket in reader.tickets():
         first = ticket_key(ticket.number) not in sent
-        yield decide_ticket(ticket, types.get(ticket.type_no), config, now, first_export=first)
+        decision = decide_ticket(ticket, types.get(ticket.type_no), config, now, first_export=first)
+        if isinstance(decision, Transfer):
+            decision = Transfer(
+                key=decision.key,
+                record=_known_references(decision.record, in_portal),
+                note=decision.note,
+            )
+        yield decision
+
+
+def _known_references(ticket: PortalTicket, in_portal: Container[str]) -> PortalTicket:
+    def known(key: str | None) -> bool:
+        return key is not None and key in in_portal
+
+    unit = f"unit:{ticket.object_no}/{ticket.unit_no}" if ticket.unit_no else None
+    return msgspec.structs.replace(
+        ticket,
+        reporter_person_no=ticket.reporter_person_no
+        if known(f"person:{ticket.reporter_person_no}")
+        else None,
+        responsible_user_no=ticket.responsible_user_no
+        if known(f"user:{ticket.responsible_user_no}")
+        else None,
+        team_no=ticket.team_no if known(f"team:{ticket.team_no}") else None,
+        unit_no=ticket.unit_no if known(unit) else None,
+    )

@@ -18,11 +18,18 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import SyncRun
 from app.asgi import create_app
 from app.config import Settings, load_settings
-from app.sync.outbound import NoSources
+from app.sync.ports import RunCounts
 from app.sync.queue import InProcessQueue
 from app.sync.runs import execute_run
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class NoSources:
+    """A fake outbound sync with nothing to read and nothing to send."""
+
+    async def __call__(self, system: str, run_id: int) -> RunCounts:
+        return RunCounts()
 
 
 async def _wait_for_run(
@@ -76,12 +83,13 @@ async def test_sync_run_round_trip_through_real_arq_worker(
         assert queued["status"] in ("queued", "running", "succeeded")
         run = await _wait_for_run(client, ixhaus_key, queued["id"])
     assert worker.poll() is None
-    assert run["status"] == "succeeded"
+    # The worker ran the real sync job; this system is not switched on, so the run says so.
+    assert run["status"] == "failed"
+    assert run["lastError"] == "The interface of this system is switched off (rule C12)."
     assert run["trigger"] == "api"
     assert run["startedAt"] is not None
     assert run["finishedAt"] is not None
     assert run["finishedAt"] >= run["startedAt"]
-    assert (run["sent"], run["errors"]) == (0, 0)
 
 
 async def test_in_process_jobs_without_redis(settings: Settings, ixhaus_key: str) -> None:
@@ -93,7 +101,8 @@ async def test_in_process_jobs_without_redis(settings: Settings, ixhaus_key: str
         assert response.status_code == 202
         assert isinstance(app.state.job_queue, InProcessQueue)
         run = await _wait_for_run(client, ixhaus_key, response.json()["id"], seconds=5)
-    assert run["status"] == "succeeded"
+    assert run["status"] == "failed"
+    assert "rule C12" in run["lastError"]
 
 
 async def test_pending_run_is_reused_not_duplicated(

@@ -120,7 +120,7 @@ def users(ctx: Context) -> Iterator[Row]:
         "user_no": TICKET_USER_NO,
         "first_name": "Serviceportal",
         "last_name": "casavi",
-        "email": None,
+        "email": "serviceportal@hausverwaltung.example",
         "phone": None,
         "active": True,
         "plus_rights": True,

@@ -30,8 +30,7 @@ def leak_check() -> Iterator[SecretLeakCheck]:
     assert check.leaks() == [], f"secret values leaked into logs or responses: {check.leaks()}"
 
 
-@pytest.fixture(autouse=True)
-async def clean_systems(migrated_pg: str) -> None:
+async def reset_systems(migrated_pg: str) -> None:
     engine = create_engine(migrated_pg)
     try:
         async with create_session_factory(engine)() as session:
@@ -41,6 +40,14 @@ async def clean_systems(migrated_pg: str) -> None:
             await session.commit()
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def clean_systems(migrated_pg: str) -> AsyncIterator[None]:
+    # Before and after: no other test may meet an active system (it would try to sync).
+    await reset_systems(migrated_pg)
+    yield
+    await reset_systems(migrated_pg)
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ class FakePortal:
         self.removes: list[tuple[str, str]] = []
         self.fail_keys: set[str] = set()
 
-    async def put(self, entity: str, key: str, record: Any) -> str:
+    async def put(self, entity: str, key: str, record: Any, *, exists: bool = False) -> str:
         if key in self.fail_keys:
             raise RuntimeError("casavi said no")
         self.records[(entity, key)] = record
@@ -69,22 +69,22 @@ class FakePortal:
 async def sessions(migrated_pg: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(migrated_pg)
     factory = create_session_factory(engine)
-    async with factory() as session:
-        for model in (
-            ProtocolEntry,
-            SyncRun,
-            EntityLink,
-            TicketPortalState,
-            SystemSecret,
-            ConfigChange,
-        ):
-            await session.execute(delete(model))
-        await session.execute(update(SystemConfig).values(active=False, settings={}, version=0))
-        await session.commit()
+    await reset_state(factory)
     try:
         yield factory
     finally:
+        # No other test may meet an active system (it would try to sync).
+        await reset_state(factory)
         await engine.dispose()
+
+
+async def reset_state(factory: async_sessionmaker[AsyncSession]) -> None:
+    models = (ProtocolEntry, SyncRun, EntityLink, TicketPortalState, SystemSecret, ConfigChange)
+    async with factory() as session:
+        for model in models:
+            await session.execute(delete(model))
+        await session.execute(update(SystemConfig).values(active=False, settings={}, version=0))
+        await session.commit()
 
 
 def _twice(value: str) -> dict[str, str]:

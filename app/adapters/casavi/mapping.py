@@ -1,0 +1,215 @@
+"""Canonical portal records -> casavi wire Structs (the one place the two shapes meet).
+
+Reference ids are ours and derived from iX-Haus numbers, stable forever (casavi's help
+suggests the object number for a property and object + unit number for a unit).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from app.adapters.casavi.wire import Address as WireAddress
+from app.adapters.casavi.wire import (
+    ContactWrite,
+    Contract,
+    PropertyWrite,
+    StaffRoleWrite,
+    StaffWrite,
+    UnitWrite,
+)
+from app.adapters.casavi.wire_tickets import (
+    PostWrite,
+    PriorityType,
+    StatusType,
+    TicketCreate,
+    TicketPriorityWrite,
+    TicketStatusWrite,
+    TicketTypeWrite,
+)
+from app.domain.portal import (
+    PersonPayload,
+    PortalObject,
+    PortalPerson,
+    PortalTeam,
+    PortalTicket,
+    PortalUnit,
+    PortalUser,
+)
+from app.domain.records import TicketPriorityRecord, TicketStatusRecord, TicketTypeRecord
+
+# The ledger key's prefix names the entity; casavi's reference id is the rest.
+_PREFIXES = (
+    "user:",
+    "team:",
+    "object:",
+    "unit:",
+    "person:",
+    "ticket_type:",
+    "ticket_status:",
+    "ticket_priority:",
+    "ticket:",
+)
+
+
+def reference_id(key: str) -> str:
+    for prefix in _PREFIXES:
+        if key.startswith(prefix):
+            return key.removeprefix(prefix).replace("/", ".")
+    return key
+
+
+def unit_ref(object_no: str, unit_no: str) -> str:
+    return f"{object_no}.{unit_no}"
+
+
+def _at_midnight(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
+
+
+def to_property(obj: PortalObject) -> PropertyWrite:
+    # M4: number, name, group, start of management, address; rights and persons responsible
+    # are casavi responsibilities, which its API derives from staff (not written here).
+    address = obj.address
+    return PropertyWrite(
+        id=obj.number,
+        name=obj.name,
+        number=obj.number,
+        city=address.city,
+        postal_code=address.postcode,
+        country="DE",
+        addresses=[WireAddress(street=address.street)] if address.street else [],
+        custom_fields={
+            "objectGroup": obj.group,
+            "managementStart": obj.management_start.isoformat() if obj.management_start else None,
+        },
+    )
+
+
+def to_unit(unit: PortalUnit) -> UnitWrite:
+    return UnitWrite(  # M5
+        id=unit_ref(unit.object_no, unit.number),
+        property_id=unit.object_no,
+        number=unit.number,
+        description=unit.description,
+        address=", ".join(p for p in (unit.address.street, unit.address.city) if p) or None,
+        start_date=_at_midnight(unit.contract_start or unit.start),
+        end_date=_at_midnight(unit.contract_end or unit.end),
+    )
+
+
+def to_contact(payload: PersonPayload) -> ContactWrite:
+    person: PortalPerson = payload.person
+    bank = person.bank_account
+    return ContactWrite(  # P6: names, salutation, e-mail, phone, bank account; nothing else
+        id=person.number,
+        last_name=person.last_name or ("Anonymisiert" if person.anonymised else person.number),
+        first_name=person.first_name,
+        salutation=person.salutation,
+        email=person.email,
+        telephone=person.phone,
+        custom_fields={
+            "portalUser": person.portal_user,  # P2
+            "anonymised": person.anonymised,  # P4
+            "iban": bank.iban if bank else None,
+            "bic": bank.bic if bank else None,
+            "accountHolder": bank.holder if bank else None,
+        },
+        contracts=[
+            Contract(  # M6
+                type="RENTER",
+                property_id=c.object_no,
+                unit_id=unit_ref(c.object_no, c.unit_no),
+                start_date=_at_midnight(c.start),
+                end_date=_at_midnight(c.end),
+                rent=c.rent_cents / 100,
+                deposit=c.deposit_cents / 100,
+            )
+            for c in payload.contracts
+        ],
+    )
+
+
+def to_ticket(ticket: PortalTicket) -> TicketCreate:
+    return TicketCreate(  # T3
+        id=str(ticket.number),
+        number=str(ticket.number),
+        ticket_type_id=ticket.type_no,
+        subject=ticket.subject,
+        property_id=ticket.object_no,
+        description=ticket.description,
+        hint1=ticket.hint1,
+        hint2=ticket.hint2,
+        reporter_contact_id=ticket.reporter_person_no,
+        trade=ticket.trade,
+        reported_at=ticket.reported_at,
+        unit_id=unit_ref(ticket.object_no, ticket.unit_no) if ticket.unit_no else None,
+        technical_object=ticket.technical_object,
+        responsible_staff_id=ticket.responsible_user_no,
+        responsible_role_id=ticket.team_no,
+        due_from=_at_midnight(ticket.due_from),
+        due_until=_at_midnight(ticket.due_until),
+        status_id=ticket.status_no,
+        priority_id=ticket.priority_no,
+        object_wide=ticket.audience == "object",  # T6
+    )
+
+
+def to_staff(user: PortalUser) -> StaffWrite:
+    if not user.email:
+        raise ValueError(f"user {user.number} has no e-mail address; casavi staff need one")
+    return StaffWrite(  # M3
+        id=user.number,
+        last_name=user.last_name or user.number,
+        first_name=user.first_name,
+        email=user.email,
+        telephone=user.phone,
+    )
+
+
+def to_role(team: PortalTeam) -> StaffRoleWrite:
+    # M7: teams are casavi staff roles; membership needs per-property assignments, which
+    # the gateway does not derive yet.
+    return StaffRoleWrite(id=team.number, name=team.name)
+
+
+def to_post(ticket: PortalTicket, author_id: str | None) -> PostWrite:
+    # T5: a house notice goes to the bulletin board, without status.
+    author = ticket.responsible_user_no or author_id
+    if author is None:
+        raise ValueError(f"house notice {ticket.number} has no author (set the ticket user)")
+    return PostWrite(
+        id=str(ticket.number),
+        property_id=ticket.object_no,
+        author_id=author,
+        title=ticket.subject,
+        content=ticket.description or ticket.subject,
+    )
+
+
+def to_ticket_type(record: TicketTypeRecord) -> TicketTypeWrite:
+    return TicketTypeWrite(  # T9 (T4 lock types never get here)
+        id=record.number,
+        name=record.name,
+        audience="property" if record.portal_mode == "object_notice" else "contact",
+        tenant_creatable=record.portal_mode == "normal",  # T6: no tenant object notices
+        locked=True,
+        notify_unregistered_by_email=record.notify_unregistered_by_email,  # T7
+    )
+
+
+_STATUS: dict[str, StatusType] = {"open": "OPEN", "closed": "CLOSED", "cancelled": "CLOSED"}
+_PRIORITY: dict[str, PriorityType] = {
+    "low": "LOW",
+    "normal": "NORMAL",
+    "high": "HIGH",
+    "urgent": "URGENT",
+}
+
+
+def to_status(record: TicketStatusRecord) -> TicketStatusWrite:
+    return TicketStatusWrite(id=record.number, name=record.name, type=_STATUS[record.kind])
+
+
+def to_priority(record: TicketPriorityRecord) -> TicketPriorityWrite:
+    kind = _PRIORITY.get(record.kind.lower(), "NORMAL")
+    return TicketPriorityWrite(id=record.number, name=record.name, type=kind)

@@ -1,0 +1,88 @@
+"""``CasaviPortal``: the outbound port (``sync.ports.PortalWriter``) implemented with casavi.
+
+Writes are idempotent by reference id: an update of a record casavi does not have becomes a
+create, a create of one it has (409) becomes an update, and a create whose answer was lost is
+looked up by the client before it is repeated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from app.adapters.casavi import mapping
+from app.adapters.casavi.client import CasaviClient
+from app.adapters.casavi.errors import CasaviConflict, CasaviNotFound
+from app.adapters.casavi.resources import Resource
+from app.adapters.casavi.settings import CasaviClientConfig
+from app.sync.ports import PortalWriter
+
+
+async def _upsert(resource: Any, item: Any, *, exists: bool) -> None:
+    if exists:
+        try:
+            await resource.update(item)
+        except CasaviNotFound:  # deleted in casavi meanwhile
+            await resource.create(item)
+        return
+    try:
+        await resource.create(item)
+    except CasaviConflict:  # casavi has it already (e.g. the gateway's ledger was reset)
+        await resource.update(item)
+
+
+class CasaviPortal:
+    def __init__(self, client: CasaviClient, post_author_id: str | None = None) -> None:
+        c = self._client = client
+        # Signs house notices that have no responsible user (the ticket user, rule C11).
+        self._post_author = post_author_id
+        # entity -> (casavi collection, mapping from the canonical portal record)
+        self._targets: dict[str, tuple[Resource[Any, Any], Callable[[Any], Any]]] = {
+            "object": (c.properties, mapping.to_property),
+            "unit": (c.units, mapping.to_unit),
+            "person": (c.contacts, mapping.to_contact),
+            "user": (c.staff, mapping.to_staff),
+            "team": (c.staff_roles, mapping.to_role),
+            "ticket_type": (c.ticket_types, mapping.to_ticket_type),
+            "ticket_status": (c.ticket_statuses, mapping.to_status),
+            "ticket_priority": (c.ticket_priorities, mapping.to_priority),
+        }
+
+    async def put(self, entity: str, key: str, record: Any, *, exists: bool = False) -> str:
+        ref = mapping.reference_id(key)
+        if entity in self._targets:
+            resource, to_wire = self._targets[entity]
+            await _upsert(resource, to_wire(record), exists=exists)
+        elif entity == "ticket" and record.kind == "bulletin_board":
+            post = mapping.to_post(record, self._post_author)  # T5
+            await _upsert(self._client.posts, post, exists=exists)
+        elif entity == "ticket":
+            await _upsert(self._client.tickets, mapping.to_ticket(record), exists=exists)
+            if record.closed:
+                await self._client.tickets.close(ref)
+        else:
+            raise ValueError(f"no casavi mapping for entity {entity!r}")
+        return ref
+
+    async def remove(self, entity: str, key: str) -> None:
+        ref = mapping.reference_id(key)
+        if entity == "ticket":
+            # T5: a closed house notice leaves the board; other tickets are deleted.
+            if not await self._client.posts.remove(ref):
+                await self._client.tickets.delete(ref)
+            return
+        delete: Callable[[str], Awaitable[bool]] = self._targets[entity][0].delete
+        await delete(ref)
+
+
+@asynccontextmanager
+async def casavi_portal(
+    base_url: str, key: str, secret: str, post_author_id: str | None = None
+) -> AsyncIterator[PortalWriter]:
+    """One client for one run; closed when the run ends."""
+    client = CasaviClient(CasaviClientConfig(base_url=base_url, key=key, secret=secret))
+    try:
+        yield CasaviPortal(client, post_author_id)
+    finally:
+        await client.aclose()

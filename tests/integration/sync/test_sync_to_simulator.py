@@ -1,0 +1,125 @@
+"""The real outbound sync against the casavi simulator over HTTP on loopback.
+
+Every request the gateway's casavi client sends and every answer it gets is validated
+against openapi/casavi.yaml (the ``contract`` fixture fails the test on any violation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.adapters.casavi.client import CasaviClient
+from app.adapters.casavi.portal import CasaviPortal
+from app.adapters.casavi.settings import CasaviClientConfig
+from app.adapters.store.models import SyncRun
+from app.configuration.secrets import SecretBox
+from app.configuration.service import ConfigService
+from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
+from app.sync.ports import PortalWriter
+from app.sync.run_outbound import CasaviAccess, IxhausToCasavi
+from app.sync.runs import execute_run
+from tests.support.casavi import (  # noqa: F401 - fixtures
+    FAST_RETRY,
+    Contract,
+    SimHandle,
+    contract,
+    simulator,
+)
+
+
+def _twice(value: str) -> dict[str, str]:
+    return {"value": value, "confirmation": value}
+
+
+async def _run(sessions: async_sessionmaker[AsyncSession], outbound: IxhausToCasavi) -> SyncRun:
+    async with sessions() as session:
+        run = SyncRun(system="test", trigger="test")
+        session.add(run)
+        await session.commit()
+    await execute_run(sessions, outbound, run.id)
+    async with sessions() as session:
+        finished = await session.get(SyncRun, run.id)
+        assert finished is not None
+        return finished
+
+
+async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+    active_test_system: SecretBox,
+    simulator: SimHandle,  # noqa: F811
+    contract: Contract,  # noqa: F811
+) -> None:
+    async with sessions() as session:
+        await ConfigService(session, active_test_system).patch(
+            "test",
+            {
+                "casavi": {"baseUrl": simulator.base_url},
+                "secrets": {
+                    "casaviApiKey": _twice(SANDBOX_KEY),
+                    "casaviSecret": _twice(SANDBOX_SECRET),
+                },
+            },
+            "test",
+        )
+
+    @asynccontextmanager
+    async def portal(access: CasaviAccess) -> AsyncIterator[PortalWriter]:
+        config = CasaviClientConfig(
+            base_url=access.base_url, key=access.key, secret=access.secret, retry=FAST_RETRY
+        )
+        async with CasaviClient(config, transport=contract.transport()) as client:
+            yield CasaviPortal(client, access.post_author_id)
+
+    outbound = IxhausToCasavi(sessions, active_test_system, portal)
+    first = await _run(sessions, outbound)
+    assert first.status == "succeeded", first.last_error
+    assert first.errors == 0, await _errors(sessions)
+    assert first.sent > 0
+
+    config = CasaviClientConfig(
+        base_url=simulator.base_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET, retry=FAST_RETRY
+    )
+    async with CasaviClient(config, transport=contract.transport()) as client:
+        properties = sorted([p.id async for p in client.properties.list()])
+        contacts = [c async for c in client.contacts.list()]
+        tickets = [t async for t in client.tickets.list()]
+        types = {t.id: t async for t in client.ticket_types.list()}
+    # rule M4 / rule C3: the enabled objects, by their iX-Haus numbers as reference ids
+    assert properties == ["1001", "1002", "1003"]
+    assert contacts
+    assert all(c.contracts for c in contacts if c.custom_fields.get("portalUser"))  # rule M6
+    assert tickets
+    # rule T5: house notices go to the bulletin board (the contract has no list of posts)
+    assert simulator.state.store.count("posts") > 0
+    assert "90" not in types  # rule T4: the lock type is not offered in the portal
+    writes_before = await _write_count(simulator)
+
+    again = await _run(sessions, outbound)
+    assert again.status == "succeeded", again.last_error
+    assert (again.sent, again.errors) == (0, 0)
+    assert await _write_count(simulator) == writes_before
+
+
+async def _write_count(simulator: SimHandle) -> int:  # noqa: F811
+    stats = await simulator.stats()
+    return sum(
+        count
+        for route, count in stats["byRoute"].items()
+        if route.split(" ", 1)[0] in ("POST", "PUT", "PATCH", "DELETE")
+        and "authenticate" not in route
+    )
+
+
+async def _errors(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    from sqlalchemy import select
+
+    from app.adapters.store.models import ProtocolEntry
+
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(ProtocolEntry).where(ProtocolEntry.outcome == "error").limit(5)
+        )
+        return [f"{r.entity_key}: {r.message}" for r in rows]
