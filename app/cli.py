@@ -97,6 +97,27 @@ def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _sandbox_casavi(args: argparse.Namespace, settings: Settings) -> int:
+    from app.sandbox.casavi.server import run_simulator
+
+    options = {"callback_url": args.callback_url, "callback_secret": args.callback_secret}
+    run_simulator(args.host, args.port, Path(args.state), **options)
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from app.sandbox.demo import run_demo
+
+    summary = run_demo(
+        Path(args.dir),
+        host=args.host,
+        port=args.port,
+        casavi_port=args.casavi_port,
+        serve=not args.once,
+    )
+    return 0 if summary["errors"] == 0 else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portal-gateway", description="iX-Haus ⇄ casavi service-portal gateway"
@@ -142,6 +163,22 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--db", required=True, help="database URL (sqlite:///… or postgresql://…)")
     seed.add_argument("--seed", type=int, default=1, help="same seed, same data")
     seed.set_defaults(handler=_sandbox_seed)
+
+    casavi = sandbox_commands.add_parser("casavi", help="serve the casavi simulator")
+    casavi.add_argument("--host", default="127.0.0.1")
+    casavi.add_argument("--port", type=int, default=8090)
+    casavi.add_argument("--state", default="casavi-simulator.db", help="its SQLite state file")
+    casavi.add_argument("--callback-url", help="where to send signed callbacks")
+    casavi.add_argument("--callback-secret", help="HMAC secret for the callbacks")
+    casavi.set_defaults(handler=_sandbox_casavi)
+
+    demo = commands.add_parser("demo", help="a real sync on the embedded default, then serve")
+    demo.add_argument("--dir", default="portal-gateway-demo", help="folder for the demo's data")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--casavi-port", type=int, default=0, help="0 picks a free port")
+    demo.add_argument("--once", action="store_true", help="sync and exit (do not serve)")
+    demo.set_defaults(handler=_demo)
 
     from app.configuration.cli import add_parser as add_config_parser
 

@@ -25,6 +25,7 @@ from app.adapters.casavi.wire_tickets import (
     TicketPriorityWrite,
     TicketStatusWrite,
     TicketTypeWrite,
+    TicketUpdate,
 )
 from app.domain.portal import (
     PersonPayload,
@@ -170,6 +171,12 @@ def to_role(team: PortalTeam) -> StaffRoleWrite:
     # M7: teams are casavi staff roles; membership needs per-property assignments, which
     # the gateway does not derive yet.
     return StaffRoleWrite(id=team.number, name=team.name)
+
+
+def to_ticket_update(ticket: PortalTicket) -> TicketUpdate:
+    """The whole ticket as a PATCH (casavi changes tickets by PATCH, never by PUT)."""
+    created = to_ticket(ticket)
+    return TicketUpdate(**{name: getattr(created, name) for name in TicketUpdate.__struct_fields__})
 
 
 def to_post(ticket: PortalTicket, author_id: str | None) -> PostWrite:

@@ -8,7 +8,7 @@ looked up by the client before it is repeated.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from app.adapters.casavi import mapping
@@ -55,22 +55,42 @@ class CasaviPortal:
             resource, to_wire = self._targets[entity]
             await _upsert(resource, to_wire(record), exists=exists)
         elif entity == "ticket" and record.kind == "bulletin_board":
-            post = mapping.to_post(record, self._post_author)  # T5
-            await _upsert(self._client.posts, post, exists=exists)
+            await self._put_post(ref, mapping.to_post(record, self._post_author), exists=exists)
         elif entity == "ticket":
-            await _upsert(self._client.tickets, mapping.to_ticket(record), exists=exists)
-            if record.closed:
-                await self._client.tickets.close(ref)
+            await self._put_ticket(ref, record, exists=exists)
         else:
             raise ValueError(f"no casavi mapping for entity {entity!r}")
         return ref
 
+    async def _put_ticket(self, ref: str, record: Any, *, exists: bool) -> None:
+        tickets = self._client.tickets
+        if exists:
+            try:
+                await tickets.change(ref, mapping.to_ticket_update(record))
+            except CasaviNotFound:
+                await tickets.create(mapping.to_ticket(record))
+        else:
+            try:
+                await tickets.create(mapping.to_ticket(record))
+            except CasaviConflict:
+                await tickets.change(ref, mapping.to_ticket_update(record))
+        if record.closed:
+            await tickets.close(ref)  # closing a closed ticket is a no-op
+
+    async def _put_post(self, ref: str, post: Any, *, exists: bool) -> None:
+        # Posts are never edited in casavi (an edit notifies nobody): replace the post.
+        if exists:
+            await self._client.posts.remove(ref)
+        await self._client.posts.create(post)
+
     async def remove(self, entity: str, key: str) -> None:
         ref = mapping.reference_id(key)
         if entity == "ticket":
-            # T5: a closed house notice leaves the board; other tickets are deleted.
+            # T5: a closed house notice leaves the board. casavi tickets are never deleted:
+            # one that left the eligible set is closed.
             if not await self._client.posts.remove(ref):
-                await self._client.tickets.delete(ref)
+                with suppress(CasaviNotFound):
+                    await self._client.tickets.close(ref)
             return
         delete: Callable[[str], Awaitable[bool]] = self._targets[entity][0].delete
         await delete(ref)

@@ -51,6 +51,7 @@ async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
     active_test_system: SecretBox,
     simulator: SimHandle,  # noqa: F811
     contract: Contract,  # noqa: F811
+    ixhaus_url: str,
 ) -> None:
     async with sessions() as session:
         await ConfigService(session, active_test_system).patch(
@@ -101,6 +102,33 @@ async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
     assert again.status == "succeeded", again.last_error
     assert (again.sent, again.errors) == (0, 0)
     assert await _write_count(simulator) == writes_before
+
+    # A ticket changed in iX-Haus reaches casavi as a change of that ticket only.
+    ticket = next(t for t in tickets if t.closed_at is None)
+    await _ixhaus_update(ixhaus_url, ticket.id, "Wasserschaden im Keller")
+    changed = await _run(sessions, outbound)
+    assert (changed.sent, changed.errors) == (1, 0), await _errors(sessions)
+    async with CasaviClient(config, transport=contract.transport()) as client:
+        assert (await client.tickets.get(ticket.id)).subject == "Wasserschaden im Keller"
+    assert await _write_count(simulator) == writes_before + 1
+
+
+async def _ixhaus_update(url: str, ticket_no: str, subject: str) -> None:
+    from sqlalchemy import update
+
+    from app.adapters.ixhaus.schema import IxhausTables
+    from app.adapters.store.database import create_engine
+    from app.config import normalise_database_url
+
+    tickets = IxhausTables().tickets
+    engine = create_engine(normalise_database_url(url))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                update(tickets).where(tickets.c.ticket_no == int(ticket_no)).values(subject=subject)
+            )
+    finally:
+        await engine.dispose()
 
 
 async def _write_count(simulator: SimHandle) -> int:  # noqa: F811

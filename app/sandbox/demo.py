@@ -1,0 +1,203 @@
+"""``portal-gateway demo``: a real sync on the embedded default, with nothing to install.
+
+Everything runs in one process and one folder (``./portal-gateway-demo`` by default):
+the gateway's state (SQLite), a sandbox iX-Haus portfolio (SQLite), the casavi simulator
+(HTTP on loopback) and the in-process job queue. The demo configures the ``test`` system
+against them, runs a sync, changes a ticket in iX-Haus, syncs again, and then serves the
+gateway's API so the result can be explored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.adapters.ixhaus.schema import IxhausTables
+from app.adapters.store import migrate
+from app.adapters.store.api_keys import ApiKeyRepository
+from app.adapters.store.database import create_engine, create_session_factory
+from app.adapters.store.models import ApiKey, SyncRun, TicketPortalState
+from app.configuration.secrets import SecretBox, new_key
+from app.configuration.service import ConfigService
+from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, create_casavi_simulator
+from app.sandbox.casavi.server import ServerThread
+from app.sandbox.config import sandbox_config_patch
+from app.sandbox.ixhaus import seed_database
+from app.sync.run_outbound import casavi_outbound
+from app.sync.runs import execute_run
+
+Say = Callable[[str], None]
+
+
+class DemoPaths:
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.gateway = f"sqlite+aiosqlite:///{folder / 'gateway.db'}"
+        self.ixhaus_file = folder / "ixhaus.db"
+        self.ixhaus = f"sqlite+aiosqlite:///{self.ixhaus_file}"
+        self.casavi = folder / "casavi.db"
+        self.key_file = folder / "secret.key"
+
+    def secret_key(self) -> str:
+        """The demo's own key for secrets at rest, kept beside its data (never for production)."""
+        if not self.key_file.exists():
+            self.key_file.write_text(new_key())
+            os.chmod(self.key_file, 0o600)
+        return self.key_file.read_text().strip()
+
+
+def _twice(value: str) -> dict[str, str]:
+    return {"value": value, "confirmation": value}
+
+
+async def prepare(paths: DemoPaths, casavi_url: str, say: Say) -> tuple[str, str | None]:
+    """Seed iX-Haus, configure and activate the test system; return (secret key, API key)."""
+    if not paths.ixhaus_file.exists():
+        report = await seed_database(paths.ixhaus, "small", 1)
+        say(
+            f"iX-Haus sandbox: {report.counts['objects']} objects, {report.counts['persons']} "
+            f"persons, {report.counts['tickets']} tickets ({paths.ixhaus_file})"
+        )
+    secret_key = paths.secret_key()
+    engine = create_engine(paths.gateway)
+    try:
+        sessions = create_session_factory(engine)
+        async with sessions() as session:
+            await ConfigService(session, SecretBox(secret_key)).patch(
+                "test",
+                {
+                    **sandbox_config_patch("small"),
+                    "active": True,
+                    "casavi": {"baseUrl": casavi_url},
+                    "secrets": {
+                        "ixhausDatabaseUrl": _twice(paths.ixhaus),
+                        "casaviApiKey": _twice(SANDBOX_KEY),
+                        "casaviSecret": _twice(SANDBOX_SECRET),
+                    },
+                },
+                "demo",
+            )
+        api_key = await _demo_api_key(sessions)
+    finally:
+        await engine.dispose()
+    return secret_key, api_key
+
+
+async def _demo_api_key(sessions: async_sessionmaker[AsyncSession]) -> str | None:
+    async with sessions() as session:
+        if await session.scalar(select(ApiKey).where(ApiKey.name == "demo")) is not None:
+            return None  # created by an earlier demo run and shown then
+        _, key = await ApiKeyRepository(session).create("demo", "admin")
+        await session.commit()
+        return key
+
+
+async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> SyncRun:
+    engine = create_engine(paths.gateway)
+    try:
+        sessions = create_session_factory(engine)
+        async with sessions() as session:
+            run = SyncRun(system="test", trigger="demo")
+            session.add(run)
+            await session.commit()
+        await execute_run(sessions, casavi_outbound(sessions, SecretBox(secret_key)), run.id)
+        async with sessions() as session:
+            done = await session.get(SyncRun, run.id)
+            states = (await session.scalars(select(TicketPortalState).limit(200))).all()
+        assert done is not None
+        seconds = (
+            (done.finished_at - done.started_at).total_seconds()
+            if done.finished_at and done.started_at
+            else 0.0
+        )
+        say(
+            f"{label}: run {done.id} {done.status} in {seconds:.2f} s - sent {done.sent}, "
+            f"skipped {done.skipped}, errors {done.errors}"
+            + (f" ({done.last_error})" if done.last_error else "")
+        )
+        transferred = sum(1 for s in states if s.transferred)
+        reasons = sorted({s.reason_text for s in states if not s.transferred and s.reason_text})
+        say(
+            f"  tickets in the portal: {transferred}; not transferred because: "
+            + "; ".join(reasons[:4])
+        )
+        return done
+    finally:
+        await engine.dispose()
+
+
+async def change_a_ticket(paths: DemoPaths, say: Say) -> None:
+    tables = IxhausTables()
+    engine = create_engine(paths.ixhaus)
+    try:
+        async with engine.begin() as conn:
+            number = await conn.scalar(
+                select(tables.tickets.c.ticket_no)
+                .where(tables.tickets.c.closed_at.is_(None), tables.tickets.c.object_no == "1001")
+                .order_by(tables.tickets.c.ticket_no)
+                .limit(1)
+            )
+            await conn.execute(
+                update(tables.tickets)
+                .where(tables.tickets.c.ticket_no == number)
+                .values(subject=f"Heizung fällt aus - Techniker kommt ({datetime.now():%H:%M:%S})")
+            )
+    finally:
+        await engine.dispose()
+    say(f"changed the subject of ticket {number} in iX-Haus")
+
+
+def run_demo(
+    folder: Path, *, host: str, port: int, casavi_port: int, serve: bool, say: Say = print
+) -> dict[str, Any]:
+    paths = DemoPaths(folder)
+    # One line per request is right for an operator's log, too much for a demo's screen.
+    for name in ("httpx", "app.adapters.casavi", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    migrate.upgrade(paths.gateway)
+    simulator = create_casavi_simulator(paths.casavi)
+    casavi = ServerThread(simulator, port=casavi_port).start()
+    say(f"casavi simulator: {casavi.base_url} (state {paths.casavi})")
+    try:
+        secret_key, api_key = asyncio.run(prepare(paths, casavi.base_url, say))
+        first = asyncio.run(sync_once(paths, secret_key, "first sync", say))
+        second = asyncio.run(sync_once(paths, secret_key, "nothing changed", say))
+        asyncio.run(change_a_ticket(paths, say))
+        third = asyncio.run(sync_once(paths, secret_key, "one ticket changed", say))
+        summary = {
+            "first": first.sent,
+            "second": second.sent,
+            "third": third.sent,
+            "errors": first.errors + second.errors + third.errors,
+        }
+        if serve:
+            _serve(paths, secret_key, api_key, host, port, say)
+        return summary
+    finally:
+        casavi.stop()
+        simulator.simulator.store.close()
+
+
+def _serve(
+    paths: DemoPaths, secret_key: str, api_key: str | None, host: str, port: int, say: Say
+) -> None:
+    import uvicorn
+
+    from app.asgi import create_app
+    from app.config import load_settings
+
+    settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
+    say(f"gateway API: http://{host}:{port}/schema (OpenAPI UI), /health/ready, /metrics")
+    if api_key:
+        say(f"admin API key (shown once): {api_key}")
+    say(f"try: curl -H 'X-API-Key: …' http://{host}:{port}/api/v1/sync-runs")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
