@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-import httpx
 import msgspec
 
+from app.adapters.casavi.client import CasaviClient
+from app.adapters.casavi.errors import CasaviAuthFailed, CasaviError, CasaviUnavailable
+from app.adapters.casavi.retry import RetryPolicy
+from app.adapters.casavi.settings import CasaviClientConfig
 from app.configuration.document import ConfigDocument, System
 from app.configuration.service import ConfigService
 from app.errors import DependencyUnavailable, GatewayError
@@ -64,22 +67,24 @@ async def _check_casavi(service: ConfigService, system: System, doc: ConfigDocum
     if missing:
         return CheckResult(status="not_configured", reason=f"not set: {', '.join(missing)}")
     assert doc.casavi.base_url is not None
-    url = doc.casavi.base_url.rstrip("/") + "/v2/authenticate"
+    assert key
+    assert secret
+    config = CasaviClientConfig(
+        base_url=doc.casavi.base_url,
+        key=key,
+        secret=secret,
+        deadline_seconds=CHECK_TIMEOUT_SECONDS,
+        retry=RetryPolicy(max_attempts=1),
+    )
     try:
-        async with httpx.AsyncClient(timeout=CHECK_TIMEOUT_SECONDS, follow_redirects=False) as http:
-            response = await http.post(url, json={"key": key, "secret": secret})
-    except httpx.HTTPError as exc:
-        return CheckResult(status="failed", reason=f"cannot reach casavi: {type(exc).__name__}")
-    if response.status_code in (401, 403):
+        async with CasaviClient(config) as client:
+            await client.authenticate()
+    except CasaviAuthFailed:
         return CheckResult(status="failed", reason="casavi rejected the API key or secret")
-    if not response.is_success:
-        return CheckResult(status="failed", reason=f"casavi answered HTTP {response.status_code}")
-    try:
-        token = msgspec.json.decode(response.content).get("token")
-    except (msgspec.DecodeError, AttributeError):
-        token = None
-    if not token:
-        return CheckResult(status="failed", reason="casavi's answer carried no token")
+    except CasaviUnavailable as exc:
+        return CheckResult(status="failed", reason=f"cannot reach casavi: {exc.detail}")
+    except CasaviError as exc:
+        return CheckResult(status="failed", reason=f"casavi: {exc.detail}")
     return CheckResult(status="ok", reason="authenticated with casavi")
 
 

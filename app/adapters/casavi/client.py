@@ -75,6 +75,10 @@ class CasaviClient:
         """How often this client authenticated (for metrics and tests)."""
         return self.http.tokens.authentications
 
+    async def authenticate(self) -> None:
+        """Authenticate now (the connection check); raises ``CasaviAuthFailed`` if refused."""
+        await self.http.tokens.current()
+
     async def aclose(self) -> None:
         await self.http.aclose()
 

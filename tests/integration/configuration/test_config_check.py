@@ -62,7 +62,10 @@ async def test_casavi_unreachable_is_failed_with_a_reason(
         },
     )
     result = (await admin.post(CHECK)).json()["casavi"]
-    assert result == {"status": "failed", "reason": "cannot reach casavi: ConnectError"}
+    assert result == {
+        "status": "failed",
+        "reason": "cannot reach casavi: ConnectError after 1 tries (POST /v2/authenticate)",
+    }
 
 
 async def test_docuware_switched_off(admin: RecordingClient) -> None:
@@ -73,3 +76,40 @@ async def test_docuware_switched_off(admin: RecordingClient) -> None:
         "status": "not_configured",
         "reason": "DocuWare sync is switched off (rule C13)",
     }
+
+
+async def test_casavi_authentication_against_the_simulator(
+    admin: RecordingClient, leak_check: SecretLeakCheck, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, create_casavi_simulator
+    from app.sandbox.casavi.server import ServerThread
+
+    simulator = create_casavi_simulator(Path(str(tmp_path)) / "casavi.db")
+    server = ServerThread(simulator).start()
+    try:
+        leak_check.use(SANDBOX_SECRET)
+        await admin.patch(
+            TEST,
+            {
+                "casavi": {"baseUrl": server.base_url},
+                "secrets": {
+                    "casaviApiKey": _twice(SANDBOX_KEY),
+                    "casaviSecret": _twice(SANDBOX_SECRET),
+                },
+            },
+        )
+        assert (await admin.post(CHECK)).json()["casavi"] == {
+            "status": "ok",
+            "reason": "authenticated with casavi",
+        }
+        wrong = leak_check.use(unique_secret("wrong"))
+        await admin.patch(TEST, {"secrets": {"casaviSecret": _twice(wrong)}})
+        assert (await admin.post(CHECK)).json()["casavi"] == {
+            "status": "failed",
+            "reason": "casavi rejected the API key or secret",
+        }
+    finally:
+        server.stop()
+        simulator.simulator.store.close()
