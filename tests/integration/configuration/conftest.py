@@ -92,6 +92,7 @@ async def recording_client(
 async def admin(
     settings: Settings, admin_key: str, leak_check: SecretLeakCheck
 ) -> AsyncIterator[RecordingClient]:
+    leak_check.use(admin_key)  # API keys must not reach a log line or a response either
     async for client in recording_client(create_app(settings), admin_key, leak_check):
         yield client
 

@@ -1,0 +1,175 @@
+"""Cost of an outbound run over a sandbox portfolio: first export, nothing changed, a few changes.
+
+casavi is replaced by a writer that only counts (the gateway's own cost: reading iX-Haus,
+deciding every record, fingerprints, ledger and protocol writes). Prints JSON. Both databases
+are fresh PostgreSQL databases, dropped afterwards.
+
+    python benchmarks/outbound_sync.py [--profile large] [--changes 10]
+        [--admin-url postgresql://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from sqlalchemy import select, update
+
+from app.adapters.ixhaus.schema import IxhausTables
+from app.adapters.store import migrate
+from app.adapters.store.database import create_engine, create_session_factory
+from app.adapters.store.models import SyncRun
+from app.config import normalise_database_url
+from app.configuration.secrets import SecretBox, new_key
+from app.configuration.service import ConfigService
+from app.sandbox.config import sandbox_config_patch
+from app.sandbox.ixhaus import seed_database
+from app.sync.ports import PortalWriter
+from app.sync.run_outbound import CasaviAccess, IxhausToCasavi
+from app.sync.runs import execute_run
+
+
+class CountingPortal:
+    def __init__(self) -> None:
+        self.puts = 0
+        self.removes = 0
+
+    async def put(self, entity: str, key: str, record: Any, *, exists: bool = False) -> str:
+        self.puts += 1
+        return key
+
+    async def remove(self, entity: str, key: str) -> None:
+        self.removes += 1
+
+
+async def _admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _twice(value: str) -> dict[str, str]:
+    return {"value": value, "confirmation": value}
+
+
+async def run(profile: str, changes: int, admin_url: str) -> dict[str, Any]:
+    base = admin_url.rpartition("/")[0]
+    names = [f"pgw_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    for name in names:
+        await _admin(admin_url, f'CREATE DATABASE "{name}"')
+    gateway_url = normalise_database_url(f"{base}/{names[0]}")
+    ixhaus_url = f"{base}/{names[1]}"
+    try:
+        await asyncio.to_thread(migrate.upgrade, gateway_url)
+        started = time.perf_counter()
+        report = await seed_database(ixhaus_url, profile, 1)
+        seed_seconds = time.perf_counter() - started
+        engine = create_engine(gateway_url)
+        sessions = create_session_factory(engine)
+        box = SecretBox(new_key())
+        async with sessions() as session:
+            await ConfigService(session, box).patch(
+                "test",
+                {
+                    **sandbox_config_patch(profile),
+                    "active": True,
+                    "casavi": {"baseUrl": "http://127.0.0.1:9"},
+                    "secrets": {
+                        "ixhausDatabaseUrl": _twice(ixhaus_url),
+                        "casaviApiKey": _twice("k"),
+                        "casaviSecret": _twice("s"),
+                    },
+                },
+                "benchmark",
+            )
+        portal = CountingPortal()
+
+        @asynccontextmanager
+        async def factory(access: CasaviAccess) -> AsyncIterator[PortalWriter]:
+            yield portal
+
+        outbound = IxhausToCasavi(sessions, box, factory)
+
+        async def one_run() -> dict[str, Any]:
+            portal.puts = portal.removes = 0
+            async with sessions() as session:
+                row = SyncRun(system="test", trigger="benchmark")
+                session.add(row)
+                await session.commit()
+            t0 = time.perf_counter()
+            await execute_run(sessions, outbound, row.id)
+            seconds = time.perf_counter() - t0
+            async with sessions() as session:
+                done = await session.get(SyncRun, row.id)
+            assert done is not None
+            assert done.status == "succeeded", done.last_error
+            return {
+                "seconds": round(seconds, 2),
+                "sent": done.sent,
+                "skipped": done.skipped,
+                "errors": done.errors,
+                "writes_to_portal": portal.puts + portal.removes,
+            }
+
+        first = await one_run()
+        unchanged = await one_run()
+        tickets = IxhausTables().tickets
+        ix_engine = create_engine(normalise_database_url(ixhaus_url))
+        async with ix_engine.begin() as conn:
+            numbers = (
+                await conn.scalars(
+                    select(tickets.c.ticket_no)
+                    .where(tickets.c.closed_at.is_(None), tickets.c.object_no == "1001")
+                    .order_by(tickets.c.ticket_no)
+                    .limit(changes)
+                )
+            ).all()
+            await conn.execute(
+                update(tickets)
+                .where(tickets.c.ticket_no.in_(numbers))
+                .values(subject="Heizung fällt aus (benchmark)")
+            )
+        await ix_engine.dispose()
+        changed = await one_run()
+        await engine.dispose()
+        decided = first["sent"] + first["skipped"] + first["errors"]
+        return {
+            "benchmark": "outbound_sync",
+            "profile": profile,
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "portfolio": report.counts,
+            "seed_seconds": round(seed_seconds, 2),
+            "first_export": first,
+            "nothing_changed": unchanged,
+            "tickets_changed_in_ixhaus": len(numbers),
+            "after_changes": changed,
+            "records_decided_per_run": decided,
+            "unchanged_run_records_per_second": round(decided / max(unchanged["seconds"], 1e-9)),
+        }
+    finally:
+        for name in names:
+            await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profile", default="large", choices=["small", "medium", "large"])
+    parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args.profile, args.changes, args.admin_url)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
