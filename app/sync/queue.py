@@ -24,6 +24,7 @@ def _encode_fallback(obj: Any) -> Any:
     # arq stores a failed job's exception as its result; keep its type and message only.
     if isinstance(obj, BaseException):
         return f"{type(obj).__name__}: {obj}"
+    # msgspec's enc_hook protocol: NotImplementedError means "this type is not supported".
     raise NotImplementedError(f"cannot serialise {type(obj).__name__} into a job")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import anyio
 import msgspec
 
-from app.adapters.casavi.errors import CasaviDeadlineExceeded, DocumentTooLarge
+from app.adapters.casavi.errors import CasaviDeadlineExceeded, DocumentTooLarge, NotInContract
 from app.adapters.casavi.http import CasaviHttp
 from app.adapters.casavi.resources import Resource, create_once, ref_path
 from app.adapters.casavi.wire_tickets import Document, DocumentWrite
@@ -69,10 +69,10 @@ class Documents(Resource[Document, DocumentWrite]):
         super().__init__(http, DOCUMENTS, Document)
 
     async def create(self, item: DocumentWrite) -> Document:
-        raise NotImplementedError("documents need their file: use upload()")
+        raise NotInContract("documents need their file: use upload()")
 
     async def update(self, item: DocumentWrite) -> Document:
-        raise NotImplementedError("the contract has no document update; delete and upload")
+        raise NotInContract("the contract has no document update; delete and upload")
 
     async def upload(self, metadata: DocumentWrite, path: Path) -> Document:
         """Upload ``path`` under ``metadata.id`` at most once; ``ticketId`` makes it an

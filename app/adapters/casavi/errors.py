@@ -115,3 +115,13 @@ def rejected_for(status: int) -> type[CasaviRejected]:
     if status == 409:
         return CasaviConflict
     return CasaviRejected
+
+
+class NotInContract(CasaviError):
+    """A generic collection operation that this casavi collection does not offer.
+
+    Raised before any request is sent: the call is a programming error, not a casavi failure.
+    """
+
+    code = "casavi-not-in-contract"
+    title = "operation not in the casavi contract"

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import msgspec
 
+from app.adapters.casavi.errors import NotInContract
 from app.adapters.casavi.http import CasaviHttp
 from app.adapters.casavi.pagination import iterate_pages
 from app.adapters.casavi.resources import Resource, create_once, find_or_none, ref_path
@@ -30,10 +31,10 @@ class Tickets(Resource[Ticket, TicketCreate]):
         super().__init__(http, TICKETS, Ticket)
 
     async def update(self, item: TicketCreate) -> Ticket:
-        raise NotImplementedError("tickets change by PATCH: use change()")
+        raise NotInContract("tickets change by PATCH: use change()")
 
     async def delete(self, ref: str) -> bool:
-        raise NotImplementedError("casavi tickets are closed, not deleted: use close()")
+        raise NotInContract("casavi tickets are closed, not deleted: use close()")
 
     async def change(self, ref: str, changes: TicketUpdate) -> Ticket:
         """Change only the fields set in ``changes`` (PATCH)."""
@@ -76,12 +77,12 @@ class Posts(Resource[Post, PostWrite]):
         super().__init__(http, "/v2/posts", Post)
 
     async def update(self, item: PostWrite) -> Post:
-        raise NotImplementedError("edits do not notify anybody: remove and create instead")
+        raise NotInContract("edits do not notify anybody: remove and create instead")
 
     def list(
         self, *, modified_after: datetime | None = None, **filters: str | int | bool
     ) -> AsyncIterator[Post]:
-        raise NotImplementedError("the contract has no list of posts")
+        raise NotInContract("the contract has no list of posts")
 
     async def remove(self, ref: str) -> bool:
         return await self.delete(ref)
