@@ -16,6 +16,7 @@ from app.api.auth import SECURITY, SECURITY_COMPONENTS, require_api_key
 from app.api.deps import provide_session
 from app.api.health import live, ready
 from app.api.metrics import Metrics, metrics_endpoint
+from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
@@ -55,7 +56,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api_v1 = Router(
         "/api/v1",
-        route_handlers=[SyncRunController, ApiKeyController, SystemConfigController],
+        route_handlers=[
+            SyncRunController,
+            PortalStatusController,
+            ApiKeyController,
+            SystemConfigController,
+        ],
         guards=[require_api_key],
         security=SECURITY,
         dependencies={"db_session": Provide(provide_session)},

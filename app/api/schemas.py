@@ -41,3 +41,35 @@ class ApiKeyView(msgspec.Struct, rename="camel", kw_only=True):
 
 class ApiKeyList(msgspec.Struct, rename="camel", kw_only=True):
     items: list[ApiKeyView]
+
+
+class ProtocolEntryView(msgspec.Struct, rename="camel", kw_only=True):
+    """Rule L3: one record's outcome in a run: which record, what happened, why."""
+
+    entity_type: str
+    entity_key: str
+    outcome: Literal["sent", "deleted", "excluded", "error"]
+    reason_code: str | None
+    message: str | None
+    created_at: dt.datetime
+
+
+class ProtocolEntryList(msgspec.Struct, rename="camel", kw_only=True):
+    items: list[ProtocolEntryView]
+
+
+class TicketPortalStatusView(msgspec.Struct, rename="camel", kw_only=True):
+    """Rule S1: whether a ticket is in the portal (and its status there), or why not."""
+
+    ticket_number: str
+    transferred: bool
+    portal_status: str | None
+    reason_code: str | None
+    reason_text: str | None
+    last_portal_change_at: dt.datetime | None
+    last_portal_change: str | None
+    updated_at: dt.datetime
+
+
+class TicketPortalStatusList(msgspec.Struct, rename="camel", kw_only=True):
+    items: list[TicketPortalStatusView]

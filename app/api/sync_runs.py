@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from sqlalchemy import select
 
-from app.adapters.store.models import SyncRun
+from app.adapters.store.models import ProtocolEntry, SyncRun
 from app.api.deps import DbSession
 from app.api.problems import API_PROBLEMS, problem_responses
-from app.api.schemas import SyncRunList, SyncRunView, System
+from app.api.schemas import (
+    ProtocolEntryList,
+    ProtocolEntryView,
+    SyncRunList,
+    SyncRunView,
+    System,
+)
 from app.errors import NotFound
 from app.sync.runs import request_run
 
@@ -90,3 +96,40 @@ class SyncRunController(Controller):
         if run is None:
             raise NotFound(f"No sync run {run_id}.")
         return to_view(run)
+
+    @get(
+        "/sync-runs/{run_id:int}/entries",
+        summary="What happened to each record in a run (rule L3); unchanged records are not listed",
+        responses=problem_responses(*API_PROBLEMS, 404),
+    )
+    async def entries(
+        self,
+        db_session: DbSession,
+        run_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
+        outcome: FromQuery[Literal["sent", "deleted", "excluded", "error"] | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+    ) -> ProtocolEntryList:
+        if await db_session.get(SyncRun, run_id) is None:
+            raise NotFound(f"No sync run {run_id}.")
+        query = (
+            select(ProtocolEntry)
+            .where(ProtocolEntry.run_id == run_id)
+            .order_by(ProtocolEntry.id)
+            .limit(limit)
+        )
+        if outcome is not None:
+            query = query.where(ProtocolEntry.outcome == outcome)
+        rows = await db_session.scalars(query)
+        return ProtocolEntryList(
+            items=[
+                ProtocolEntryView(
+                    entity_type=r.entity_type,
+                    entity_key=r.entity_key,
+                    outcome=r.outcome,  # type: ignore[arg-type]
+                    reason_code=r.reason_code,
+                    message=r.message,
+                    created_at=r.created_at,
+                )
+                for r in rows
+            ]
+        )

@@ -1,0 +1,77 @@
+"""Rule S1 for iX-Haus plus: each ticket's service-portal field, one ticket or many at once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import FromPath, PathParameter, QueryParameter
+from sqlalchemy import select
+
+from app.adapters.store.models import TicketPortalState
+from app.api.deps import DbSession
+from app.api.problems import API_PROBLEMS, problem_responses
+from app.api.schemas import System, TicketPortalStatusList, TicketPortalStatusView
+from app.errors import InvalidInput, NotFound
+
+TicketNumber = Annotated[
+    str, PathParameter(pattern=r"^[0-9]{1,18}$", description="iX-Haus ticket number")
+]
+MAX_BULK = 500
+
+
+def to_view(row: TicketPortalState) -> TicketPortalStatusView:
+    return TicketPortalStatusView(
+        ticket_number=row.ticket_number,
+        transferred=row.transferred,
+        portal_status=row.portal_status,
+        reason_code=row.reason_code,
+        reason_text=row.reason_text,
+        last_portal_change_at=row.last_portal_change_at,
+        last_portal_change=row.last_portal_change,
+        updated_at=row.updated_at,
+    )
+
+
+class PortalStatusController(Controller):
+    path = "/systems/{system:str}/tickets"
+    tags = ["tickets"]
+
+    @get(
+        "/{ticket_number:str}/portal-status",
+        summary="One ticket's service-portal field (rule S1)",
+        responses=problem_responses(*API_PROBLEMS, 404),
+    )
+    async def one(
+        self, db_session: DbSession, system: FromPath[System], ticket_number: TicketNumber
+    ) -> TicketPortalStatusView:
+        row = await db_session.get(TicketPortalState, (system, ticket_number))
+        if row is None:
+            raise NotFound(f"Ticket {ticket_number} has not been decided by a sync run yet.")
+        return to_view(row)
+
+    @get(
+        "/portal-status",
+        summary="The service-portal field of many tickets (the ticket overview, rule S1)",
+        responses=problem_responses(*API_PROBLEMS, 422),
+    )
+    async def many(
+        self,
+        db_session: DbSession,
+        system: FromPath[System],
+        numbers: Annotated[
+            str, QueryParameter(description="comma-separated ticket numbers", max_length=10_000)
+        ],
+    ) -> TicketPortalStatusList:
+        wanted = [n.strip() for n in numbers.split(",") if n.strip()]
+        if not wanted or len(wanted) > MAX_BULK or not all(n.isdigit() for n in wanted):
+            raise InvalidInput(
+                f"numbers must be 1 to {MAX_BULK} comma-separated ticket numbers",
+                errors=[("numbers", "1 to 500 comma-separated digits")],
+            )
+        rows = await db_session.scalars(
+            select(TicketPortalState)
+            .where(TicketPortalState.system == system, TicketPortalState.ticket_number.in_(wanted))
+            .order_by(TicketPortalState.ticket_number)
+        )
+        return TicketPortalStatusList(items=[to_view(row) for row in rows])

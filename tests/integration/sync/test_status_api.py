@@ -1,0 +1,75 @@
+"""What staff see after a run: the protocol per record (rule L3), the portal field (rule S1)."""
+
+from __future__ import annotations
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.adapters.store.models import SyncRun, TicketPortalState
+from app.asgi import create_app
+from app.config import load_settings
+from app.configuration.secrets import SecretBox
+from app.sync.run_outbound import IxhausToCasavi
+from app.sync.runs import execute_run
+from tests.integration.sync.conftest import SECRET_KEY, FakePortal
+
+
+async def test_protocol_and_portal_status_are_served(
+    sessions: async_sessionmaker[AsyncSession],
+    active_test_system: SecretBox,
+    migrated_pg: str,
+    ixhaus_key: str,
+) -> None:
+    portal = FakePortal()
+    portal.fail_keys = {"object:1002"}
+    async with sessions() as session:
+        run = SyncRun(system="test", trigger="test")
+        session.add(run)
+        await session.commit()
+        await execute_run(
+            sessions, IxhausToCasavi(sessions, active_test_system, portal.factory), run.id
+        )
+        states = (await session.scalars(select(TicketPortalState))).all()
+    sent = next(s for s in states if s.transferred)
+    locked = next(s for s in states if s.reason_code == "ticket_type_locked")
+
+    settings = load_settings({"DATABASE_URL": migrated_pg, "GATEWAY_SECRET_KEY": SECRET_KEY})
+    headers = {"X-API-Key": ixhaus_key}
+    async with AsyncTestClient(create_app(settings)) as client:
+        errors = (
+            await client.get(f"/api/v1/sync-runs/{run.id}/entries?outcome=error", headers=headers)
+        ).json()["items"]
+        # rule L3: which record, what failed, why
+        assert errors == [
+            {
+                "entityType": "object",
+                "entityKey": "object:1002",
+                "outcome": "error",
+                "reasonCode": None,
+                "message": "RuntimeError: casavi said no",
+                "createdAt": errors[0]["createdAt"],
+            }
+        ]
+        base = "/api/v1/systems/test/tickets"
+        one = await client.get(f"{base}/{sent.ticket_number}/portal-status", headers=headers)
+        assert one.status_code == 200
+        assert one.json()["transferred"] is True  # rule S1
+        assert one.json()["portalStatus"] in ("open", "closed")
+        bulk = await client.get(
+            f"{base}/portal-status?numbers={sent.ticket_number},{locked.ticket_number},999999",
+            headers=headers,
+        )
+        by_number = {item["ticketNumber"]: item for item in bulk.json()["items"]}
+        assert set(by_number) == {sent.ticket_number, locked.ticket_number}
+        # rule S1 and rule T4: the reason, in German, for staff
+        assert by_number[locked.ticket_number]["transferred"] is False
+        assert by_number[locked.ticket_number]["reasonText"]
+        assert (
+            await client.get(f"{base}/999999/portal-status", headers=headers)
+        ).status_code == 404
+        bad = await client.get(f"{base}/portal-status?numbers=1,x", headers=headers)
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0]["field"] == "numbers"
+        missing = await client.get("/api/v1/sync-runs/999999/entries", headers=headers)
+        assert missing.status_code == 404
