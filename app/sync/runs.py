@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -18,6 +19,15 @@ log = logging.getLogger(__name__)
 RUN_SYNC_JOB = "run_sync"
 
 
+# Longer than the worker's job timeout (10 min) plus arq's re-run delay after a crash.
+STALE_AFTER = timedelta(minutes=30)
+
+
+def _abandoned(run: SyncRun) -> bool:
+    since = run.started_at if run.status == "running" else run.requested_at
+    return since is not None and utcnow() - since > STALE_AFTER
+
+
 def run_job_id(run_id: int) -> str:
     return f"sync-run:{run_id}"
 
@@ -28,7 +38,9 @@ async def request_run(
     """Record a run and enqueue it after the commit; return (run, created).
 
     A run of the same system that is still queued or running is returned instead of a new
-    one, so a flood of triggers coalesces into one run.
+    one, so a flood of triggers coalesces into one run. One that has been queued or running
+    for longer than any run can take (its worker died, its job expired) is recorded as
+    abandoned, so a lost job never blocks a system's syncs for good.
     """
     pending = await session.scalar(
         select(SyncRun)
@@ -36,8 +48,13 @@ async def request_run(
         .order_by(SyncRun.id.desc())
         .limit(1)
     )
-    if pending is not None:
+    if pending is not None and not _abandoned(pending):
         return pending, False
+    if pending is not None:
+        pending.last_error = f"abandoned: still {pending.status} after {STALE_AFTER}"
+        pending.status = "failed"
+        pending.finished_at = utcnow()
+        await session.commit()
     run = SyncRun(system=system, trigger=trigger, requested_by=requested_by)
     session.add(run)
     await session.commit()

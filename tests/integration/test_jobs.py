@@ -203,3 +203,34 @@ async def _fail_pending(database_url: str) -> None:
             await session.commit()
     finally:
         await engine.dispose()
+
+
+async def test_an_abandoned_run_does_not_block_the_system(
+    settings: Settings, migrated_pg: str, ixhaus_key: str
+) -> None:
+    import datetime as dt
+
+    await _fail_pending(migrated_pg)
+    engine = create_engine(migrated_pg)
+    try:
+        async with create_session_factory(engine)() as session:
+            long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+            stuck = SyncRun(
+                system="production",
+                trigger="test",
+                status="running",
+                started_at=long_ago,
+                requested_at=long_ago,
+            )
+            session.add(stuck)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    async with AsyncTestClient(create_app(settings)) as client:
+        headers = {"X-API-Key": ixhaus_key}
+        response = await client.post("/api/v1/systems/production/sync-runs", headers=headers)
+        assert response.status_code == 202
+        assert response.json()["id"] != stuck.id
+        old = (await client.get(f"/api/v1/sync-runs/{stuck.id}", headers=headers)).json()
+    assert old["status"] == "failed"
+    assert old["lastError"].startswith("abandoned: still running after")
