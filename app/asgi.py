@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar import Litestar, Router
@@ -26,12 +27,15 @@ from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.ports import JobQueue
 from app.sync.queue import ArqQueue, InProcessQueue, arq_redis
 from app.sync.run_outbound import casavi_outbound
+from app.sync.scheduler import run_forever
 
 # The gateway's JSON API takes small bodies; document uploads get their own limit later.
 MAX_BODY_BYTES = 1_000_000
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> Litestar:
+    """The HTTP app. ``scheduler=True`` also runs the C14 schedule in this process (embedded
+    mode, no Redis); with Redis the worker's cron does that instead."""
     settings = settings or get_settings()
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
@@ -50,7 +54,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         job_queue = InProcessQueue(JOB_FUNCTIONS, job_ctx)
     metrics = Metrics()
 
+    background: list[asyncio.Task[None]] = []
+
+    async def start_scheduler(_: Litestar) -> None:
+        if scheduler:
+            background.append(asyncio.create_task(run_forever(session_factory, job_queue)))
+
     async def close_clients(_: Litestar) -> None:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         await job_queue.close()
         await engine.dispose()
 
@@ -80,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[metrics.middleware],
+        on_startup=[start_scheduler],
         on_shutdown=[close_clients],
         request_max_body_size=MAX_BODY_BYTES,
         # Logging is the process's business (the CLI sets it up); the app must not replace

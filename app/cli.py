@@ -33,7 +33,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.embedded and not args.no_migrate:
         # Embedded mode owns its SQLite file: bring it to the current schema first.
         migrate.upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # Without Redis there is no worker: this process also runs the schedule (rule C14).
+    app = create_app(settings, scheduler=settings.redis_url is None)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 

@@ -10,14 +10,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arq.connections import RedisSettings
+from arq.cron import cron
 from arq.worker import func
 
 from app.adapters.store.database import create_engine, create_session_factory
 from app.config import Settings, SettingsError, get_settings
 from app.configuration.secrets import SecretBox
 from app.sync.jobs import JOB_FUNCTIONS
-from app.sync.queue import deserialize_job, serialize_job
+from app.sync.queue import ArqQueue, deserialize_job, serialize_job
 from app.sync.run_outbound import casavi_outbound
+from app.sync.scheduler import schedule_job
 
 # A job that runs longer than this is failed (arq does not retry timeouts); a killed worker's
 # jobs are re-run once their in-progress key expires, i.e. after this plus 10 s.
@@ -31,6 +33,8 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
         ctx["engine"] = engine
         ctx["session_factory"] = create_session_factory(engine)
         ctx["outbound"] = casavi_outbound(ctx["session_factory"], SecretBox(settings.secret_key))
+        # The scheduler's runs go through the worker's own Redis pool (closed by arq).
+        ctx["job_queue"] = ArqQueue(ctx["redis"], settings.arq_queue_name)
 
     return on_startup
 
@@ -47,6 +51,8 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         raise SettingsError("REDIS_URL must be set to run a worker (jobs go through arq/Redis)")
     return {
         "functions": [func(fn, name=name) for name, fn in JOB_FUNCTIONS.items()],  # type: ignore[arg-type]
+        # Rule C14: every minute, request the runs that are due (idempotent across workers).
+        "cron_jobs": [cron(schedule_job, name="schedule", second={0})],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": settings.arq_queue_name,
         "on_startup": _startup(settings),

@@ -200,4 +200,4 @@ def _serve(
     if api_key:
         say(f"admin API key (shown once): {api_key}")
     say(f"try: curl -H 'X-API-Key: …' http://{host}:{port}/api/v1/sync-runs")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings, scheduler=True), host=host, port=port, log_level="warning")

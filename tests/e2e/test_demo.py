@@ -61,10 +61,19 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         assert any(line.startswith("nothing changed:") and "sent 0," in line for line in lines)
         assert any(line.startswith("one ticket changed:") and "sent 1," in line for line in lines)
         key = next(line for line in lines if line.startswith("admin API key")).split(": ", 1)[1]
-        runs = httpx.get(
-            f"http://127.0.0.1:{port}/api/v1/sync-runs", headers={"X-API-Key": key}, timeout=5
-        ).json()["items"]
-        assert [run["status"] for run in runs] == ["succeeded"] * 3
+        # rule C14: while it serves, the embedded scheduler runs the sync on its own.
+        until = time.monotonic() + 20
+        while True:
+            runs = httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/sync-runs", headers={"X-API-Key": key}, timeout=5
+            ).json()["items"]
+            if any(run["trigger"] == "schedule" for run in runs) or time.monotonic() > until:
+                break
+            time.sleep(0.2)
+        demo_runs = [run["status"] for run in runs if run["trigger"] == "demo"]
+        assert demo_runs == ["succeeded"] * 3
+        scheduled = [run for run in runs if run["trigger"] == "schedule"]
+        assert len(scheduled) == 1
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -87,3 +87,16 @@ def test_sandbox_seed_small(env: str, tmp_path: Path, capsys: pytest.CaptureFixt
     assert report["profile"] == "small"
     assert report["counts"]["objects"] > 0
     assert db.exists()
+
+
+def test_worker_runs_the_schedule_every_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.config import load_settings
+    from app.sync.scheduler import schedule_job
+    from app.worker import worker_settings
+
+    settings = worker_settings(load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}))
+    (job,) = settings["cron_jobs"]
+    # rule C14: the tick runs at second 0 of every minute; it decides per system what is due
+    assert job.coroutine is schedule_job
+    assert job.second == {0}
+    assert job.minute is None

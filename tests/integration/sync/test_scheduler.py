@@ -1,0 +1,69 @@
+"""Rule C14: the scheduler tick requests a run per active system when one is due."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.adapters.store.base import utcnow
+from app.adapters.store.models import SyncRun
+from app.configuration.secrets import SecretBox
+from app.configuration.service import ConfigService
+from app.sync.scheduler import schedule_tick
+
+
+class RecordingQueue:
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, tuple[Any, ...], str]] = []
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+        self.jobs.append((function, args, job_id))
+        return True
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+async def _finish_all(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        await session.execute(update(SyncRun).values(status="succeeded"))
+        await session.commit()
+
+
+async def test_tick_requests_due_runs_only(
+    sessions: async_sessionmaker[AsyncSession], active_test_system: SecretBox
+) -> None:
+    queue = RecordingQueue()
+    start = utcnow()
+    first = await schedule_tick(sessions, queue, now=lambda: start)
+    assert len(first) == 1  # rule C14: the active test system; production is switched off
+    assert queue.jobs == [("run_sync", (first[0],), f"sync-run:{first[0]}")]
+    # A minute later nothing is due yet, and a trigger flood would coalesce anyway.
+    assert await schedule_tick(sessions, queue, now=lambda: start + timedelta(minutes=1)) == []
+    assert len(queue.jobs) == 1
+
+    await _finish_all(sessions)
+    assert await schedule_tick(sessions, queue, now=lambda: start + timedelta(minutes=4)) == []
+    later = await schedule_tick(sessions, queue, now=lambda: start + timedelta(minutes=6))
+    assert len(later) == 1
+    assert later != first
+
+
+async def test_no_scheduled_runs_in_quiet_hours(
+    sessions: async_sessionmaker[AsyncSession], active_test_system: SecretBox
+) -> None:
+    async with sessions() as session:
+        # rule C14: quiet all day except one minute that has just passed
+        await ConfigService(session, active_test_system).patch(
+            "test", {"schedule": {"quietHours": {"start": "00:00", "end": "23:59"}}}, "test"
+        )
+    queue = RecordingQueue()
+    now = utcnow().replace(hour=12)
+    assert await schedule_tick(sessions, queue, now=lambda: now) == []
+    assert queue.jobs == []
