@@ -10,7 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
-from app.adapters.store.models import SyncRun
+from app.adapters.store.models import SyncRun, SystemConfig
 from app.errors import DependencyUnavailable, GatewayError
 from app.sync.ports import JobQueue, OutboundSync, RunCounts
 
@@ -42,6 +42,12 @@ async def request_run(
     for longer than any run can take (its worker died, its job expired) is recorded as
     abandoned, so a lost job never blocks a system's syncs for good.
     """
+    # Serialise requests per system (two API processes, two workers' schedule ticks): the
+    # system's configuration row is locked until this transaction commits (PostgreSQL and
+    # Oracle; SQLite has one writer at a time anyway).
+    await session.execute(
+        select(SystemConfig.system).where(SystemConfig.system == system).with_for_update()
+    )
     pending = await session.scalar(
         select(SyncRun)
         .where(SyncRun.system == system, SyncRun.status.in_(("queued", "running")))

@@ -234,3 +234,42 @@ async def test_an_abandoned_run_does_not_block_the_system(
         old = (await client.get(f"/api/v1/sync-runs/{stuck.id}", headers=headers)).json()
     assert old["status"] == "failed"
     assert old["lastError"].startswith("abandoned: still running after")
+
+
+async def test_concurrent_triggers_create_one_run(migrated_pg: str) -> None:
+    from app.sync.runs import request_run
+
+    await _fail_pending(migrated_pg)
+
+    class Recording:
+        def __init__(self) -> None:
+            self.jobs: list[str] = []
+
+        async def enqueue(self, function: str, *args: object, job_id: str) -> bool:
+            self.jobs.append(job_id)
+            return True
+
+        async def ping(self) -> None:
+            return None
+
+        async def close(self) -> None:
+            return None
+
+    queue = Recording()
+    engine = create_engine(migrated_pg)
+    factory = create_session_factory(engine)
+
+    async def trigger() -> int:
+        async with factory() as session:
+            run, _ = await request_run(
+                session, queue, system="test", trigger="api", requested_by="t"
+            )
+            return run.id
+
+    try:
+        ids = await asyncio.gather(*(trigger() for _ in range(8)))
+    finally:
+        await engine.dispose()
+    assert len(set(ids)) == 1
+    assert len(queue.jobs) == 1
+    await _fail_pending(migrated_pg)
