@@ -7,6 +7,7 @@ Reasons name the failing step and the error type, never a URL with credentials o
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Literal
 
 import msgspec
@@ -45,9 +46,9 @@ async def check_system(service: ConfigService, system: System) -> CheckReport:
     return CheckReport(system=system, casavi=casavi, docuware=docuware, ixhaus=ixhaus)
 
 
-async def _guard(check: asyncio.Future[CheckResult] | object) -> CheckResult:
+async def _guard(check: Awaitable[CheckResult]) -> CheckResult:
     try:
-        return await check  # type: ignore[misc, no-any-return]
+        return await check
     except GatewayError as exc:  # e.g. a secret that cannot be decrypted
         return CheckResult(status="failed", reason=exc.detail)
 

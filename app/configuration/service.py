@@ -196,8 +196,7 @@ def invalid_body(exc: msgspec.ValidationError) -> InvalidInput:
 
 def _document_of(row: SystemConfig) -> ConfigDocument:
     # Stored documents hold only what was saved; new fields take their defaults.
-    document = msgspec.convert({**row.settings, "active": row.active}, ConfigDocument)
-    return document
+    return msgspec.convert({**row.settings, "active": row.active}, ConfigDocument)
 
 
 def _store(row: SystemConfig, document: ConfigDocument) -> None:

@@ -105,32 +105,27 @@ def contract_record(row: Row[Any]) -> r.ContractRecord:
     )
 
 
+def _contact_fields(row: Row[Any]) -> dict[str, Any]:
+    # Owners (M1) and caretakers (M2) share one table shape.
+    return {
+        "number": row.person_no,
+        "object_no": row.object_no,
+        "salutation": row.salutation,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "email": row.email,
+        "phone": row.phone,
+        "address": _address(row),
+        "bank_account": _bank(row),
+    }
+
+
 def owner_record(row: Row[Any]) -> r.OwnerRecord:
-    return r.OwnerRecord(
-        number=row.person_no,
-        object_no=row.object_no,
-        salutation=row.salutation,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        email=row.email,
-        phone=row.phone,
-        address=_address(row),
-        bank_account=_bank(row),
-    )
+    return r.OwnerRecord(**_contact_fields(row))
 
 
 def caretaker_record(row: Row[Any]) -> r.CaretakerRecord:
-    return r.CaretakerRecord(
-        number=row.person_no,
-        object_no=row.object_no,
-        salutation=row.salutation,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        email=row.email,
-        phone=row.phone,
-        address=_address(row),
-        bank_account=_bank(row),
-    )
+    return r.CaretakerRecord(**_contact_fields(row))
 
 
 def user_record(row: Row[Any]) -> r.UserRecord:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -112,6 +111,3 @@ async def active_test_system(
             "test",
         )
     return box
-
-
-__all__ = ["FakePortal", "asyncio"]
