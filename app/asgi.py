@@ -14,19 +14,19 @@ from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
 from app.api.api_keys import ApiKeyController
 from app.api.auth import SECURITY, SECURITY_COMPONENTS, require_api_key
-from app.api.deps import provide_session
+from app.api.deps import provide_services, provide_session
 from app.api.health import live, ready
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
+from app.composition import build_services
 from app.config import Settings, get_settings
 from app.configuration.secrets import SecretBox
 from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.ports import JobQueue
 from app.sync.queue import ArqQueue, InProcessQueue, arq_redis
-from app.sync.run_outbound import casavi_outbound
 from app.sync.scheduler import run_forever
 
 # The gateway's JSON API takes small bodies; document uploads get their own limit later.
@@ -40,11 +40,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
     secret_box = SecretBox(settings.secret_key)
-    job_ctx: dict[str, Any] = {
-        "settings": settings,
-        "session_factory": session_factory,
-        "outbound": casavi_outbound(session_factory, secret_box),
-    }
+    job_ctx: dict[str, Any] = {"settings": settings}
     job_queue: JobQueue
     if settings.redis_url is not None:
         job_queue = ArqQueue(
@@ -52,19 +48,22 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         )
     else:
         job_queue = InProcessQueue(JOB_FUNCTIONS, job_ctx)
+    services = build_services(session_factory, secret_box, job_queue)
+    job_ctx["services"] = services
     metrics = Metrics()
 
     background: list[asyncio.Task[None]] = []
 
     async def start_scheduler(_: Litestar) -> None:
         if scheduler:
-            background.append(asyncio.create_task(run_forever(session_factory, job_queue)))
+            background.append(asyncio.create_task(run_forever(services)))
 
     async def close_clients(_: Litestar) -> None:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await job_queue.close()
+        await services.aclose()
         await engine.dispose()
 
     api_v1 = Router(
@@ -77,7 +76,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         ],
         guards=[require_api_key],
         security=SECURITY,
-        dependencies={"db_session": Provide(provide_session)},
+        dependencies={
+            "db_session": Provide(provide_session),
+            "services": Provide(provide_services, sync_to_thread=False),
+        },
     )
     return Litestar(
         route_handlers=[live, ready, metrics_endpoint, api_v1],
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
                 "engine": engine,
                 "session_factory": session_factory,
                 "job_queue": job_queue,
+                "services": services,
                 "metrics": metrics,
                 "secret_box": secret_box,
             }

@@ -116,3 +116,16 @@ class InProcessQueue:
 
     async def close(self) -> None:
         await self.drain()
+
+
+class NoQueue:
+    """For a process that executes its runs itself (the demo, benchmarks): enqueuing fails."""
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+        raise RuntimeError("this process runs its jobs itself; nothing is enqueued")
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None

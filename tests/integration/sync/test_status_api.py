@@ -6,13 +6,13 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.adapters.store.models import SyncRun, TicketPortalState
+from app.adapters.store.models import TicketPortalState
 from app.asgi import create_app
 from app.config import load_settings
 from app.configuration.secrets import SecretBox
-from app.sync.run_outbound import IxhausToCasavi
-from app.sync.runs import execute_run
-from tests.integration.sync.conftest import SECRET_KEY, FakePortal
+from app.domain.keys import EntityKind, RecordKey
+from tests.fakes import FakePortal
+from tests.integration.sync.conftest import SECRET_KEY, run_once, services_with
 
 
 async def test_protocol_and_portal_status_are_served(
@@ -22,14 +22,13 @@ async def test_protocol_and_portal_status_are_served(
     ixhaus_key: str,
 ) -> None:
     portal = FakePortal()
-    portal.fail_keys = {"object:1002"}
+    portal.fail_keys = {RecordKey.of(EntityKind.OBJECT, "1002")}
+    services = services_with(sessions, active_test_system, portal)
+    try:
+        run = await run_once(services)
+    finally:
+        await services.aclose()
     async with sessions() as session:
-        run = SyncRun(system="test", trigger="test")
-        session.add(run)
-        await session.commit()
-        await execute_run(
-            sessions, IxhausToCasavi(sessions, active_test_system, portal.factory), run.id
-        )
         states = (await session.scalars(select(TicketPortalState))).all()
     sent = next(s for s in states if s.transferred)
     locked = next(s for s in states if s.reason_code == "ticket_type_locked")

@@ -1,0 +1,24 @@
+"""The ports a process hands to its flows and jobs, built once by its composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.sync.context import SystemContexts
+from app.sync.ports import Configs, JobQueue, Ledger, PortalStates, Runs
+
+
+@dataclass
+class Services:
+    runs: Runs
+    ledger: Ledger
+    portal_states: PortalStates
+    configs: Configs
+    contexts: SystemContexts
+    queue: JobQueue
+    clock: Callable[[], datetime]
+
+    async def aclose(self) -> None:
+        await self.contexts.aclose()
