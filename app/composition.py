@@ -7,8 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.factories import open_system_adapters
 from app.adapters.store.configs import SqlConfigs
+from app.adapters.store.conflicts import SqlConflicts
 from app.adapters.store.ledger import SqlLedger
-from app.adapters.store.portal_states import SqlPortalStates
+from app.adapters.store.note_links import SqlNoteLinks
+from app.adapters.store.portal_states import SqlPortalActivity, SqlPortalStates
 from app.adapters.store.runs import SqlRuns
 from app.configuration.secrets import SecretBox
 from app.domain.calendar import utcnow
@@ -33,4 +35,7 @@ def build_services(
         contexts=SystemContexts(configs, adapters),
         queue=queue,
         clock=utcnow,
+        note_links=SqlNoteLinks(session_factory),
+        conflicts=SqlConflicts(session_factory),
+        portal_activity=SqlPortalActivity(session_factory),
     )

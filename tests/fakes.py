@@ -20,7 +20,11 @@ from app.domain.config import SyncConfig
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.context import SystemAdapters
 from app.sync.ports import (
+    ConflictRecord,
+    ConflictSide,
     LedgerEntry,
+    NewConflict,
+    NoteLink,
     Outcome,
     PortalRecord,
     PortalStatus,
@@ -352,3 +356,89 @@ class CountingAdapters:
         return SystemAdapters(
             source=self.source, writer=FakeWriter(), portal=self.portal, close=close
         )
+
+
+class FakeNoteLinks:
+    def __init__(self) -> None:
+        self.links: dict[str, list[NoteLink]] = {}
+
+    async def by_ixhaus_note(self, system: str, note_id: str) -> NoteLink | None:
+        return next((x for x in self.links.get(system, []) if x.ixhaus_note_id == note_id), None)
+
+    async def by_casavi_message(self, system: str, message_id: str) -> NoteLink | None:
+        links = self.links.get(system, [])
+        return next((x for x in links if x.casavi_message_id == message_id), None)
+
+    async def record(self, system: str, link: NoteLink) -> bool:
+        if (link.ixhaus_note_id and await self.by_ixhaus_note(system, link.ixhaus_note_id)) or (
+            link.casavi_message_id and await self.by_casavi_message(system, link.casavi_message_id)
+        ):
+            return False
+        self.links.setdefault(system, []).append(link)
+        return True
+
+
+class FakeConflicts:
+    def __init__(self) -> None:
+        self.bases: dict[tuple[str, str], dict[str, str | None]] = {}
+        self.rows: dict[int, ConflictRecord] = {}
+
+    async def base(self, system: str, ticket_number: str) -> dict[str, str | None]:
+        return dict(self.bases.get((system, ticket_number), {}))
+
+    async def set_base(
+        self, system: str, ticket_number: str, fields: dict[str, str | None]
+    ) -> None:
+        self.bases.setdefault((system, ticket_number), {}).update(fields)
+
+    async def add(self, system: str, conflict: NewConflict) -> int:
+        new_id = len(self.rows) + 1
+        self.rows[new_id] = ConflictRecord(
+            id=new_id,
+            system=system,
+            resolved_value=None,
+            resolved_by="policy" if conflict.resolution else None,
+            resolved_at=NOW if conflict.resolution else None,
+            created_at=NOW,
+            **msgspec.structs.asdict(conflict),
+        )
+        return new_id
+
+    async def get(self, system: str, conflict_id: int) -> ConflictRecord | None:
+        row = self.rows.get(conflict_id)
+        return row if row is not None and row.system == system else None
+
+    async def list(
+        self, system: str, *, open_only: bool, limit: int, after_id: int = 0
+    ) -> list[ConflictRecord]:
+        rows = [
+            r
+            for i, r in sorted(self.rows.items())
+            if r.system == system and i > after_id and not (open_only and r.resolution)
+        ]
+        return rows[:limit]
+
+    async def resolve(
+        self, system: str, conflict_id: int, *, side: ConflictSide, value: str | None, actor: str
+    ) -> ConflictRecord | None:
+        row = await self.get(system, conflict_id)
+        if row is not None and row.resolution is None:
+            self.rows[conflict_id] = msgspec.structs.replace(
+                row, resolution=side, resolved_value=value, resolved_by=actor, resolved_at=NOW
+            )
+        return await self.get(system, conflict_id)
+
+
+class FakePortalActivity:
+    def __init__(self) -> None:
+        self.activity: dict[tuple[str, str], tuple[dt.datetime, str]] = {}
+        self.resets: list[tuple[str, str]] = []
+
+    async def record(self, system: str, ticket_number: str, at: dt.datetime, what: str) -> None:
+        old = self.activity.get((system, ticket_number))
+        if old is None or old[0] <= at:
+            self.activity[(system, ticket_number)] = (at, what)
+
+    async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
+        self.resets.append((system, ticket_number))
+        return self.activity.pop((system, ticket_number), None) is not None

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.sync.context import SystemContexts
-from app.sync.ports import Configs, JobQueue, Ledger, PortalStates, Runs
+from app.sync.ports import (
+    Configs,
+    Conflicts,
+    JobQueue,
+    Ledger,
+    NoteLinks,
+    PortalActivity,
+    PortalStates,
+    Runs,
+)
 
 
 @dataclass
@@ -19,6 +28,9 @@ class Services:
     contexts: SystemContexts
     queue: JobQueue
     clock: Callable[[], datetime]
+    note_links: NoteLinks
+    conflicts: Conflicts
+    portal_activity: PortalActivity
 
     async def aclose(self) -> None:
         await self.contexts.aclose()

@@ -166,9 +166,21 @@ class FieldConflict(Base):
     base_value: Mapped[str | None] = mapped_column(Text, default=None)
     policy: Mapped[str] = mapped_column(String(32))
     resolution: Mapped[str | None] = mapped_column(String(32), default=None)
+    resolved_value: Mapped[str | None] = mapped_column(Text, default=None)
     resolved_by: Mapped[str | None] = mapped_column(String(128), default=None)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = _created()
+
+
+class TicketFieldBase(Base):
+    """The base of conflict detection: each two-way ticket field as last synced."""
+
+    __tablename__ = "ticket_field_bases"
+
+    system: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ticket_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONText, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class SyncRun(Base):

@@ -3,10 +3,12 @@ last portal change, as iX-Haus plus reads them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import msgspec
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
@@ -61,3 +63,50 @@ class SqlPortalStates:
         async with self._sessions() as session:
             rows = await session.execute(query)
             return [TicketPortalView(**row._asdict()) for row in rows]
+
+
+class SqlPortalActivity:
+    """Rule S2 (``sync.ports.PortalActivity``): the two service-portal columns per ticket."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+
+    async def record(self, system: str, ticket_number: str, at: dt.datetime, what: str) -> None:
+        state = TicketPortalState
+        newer = or_(state.last_portal_change_at.is_(None), state.last_portal_change_at <= at)
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(state)
+                .where(state.system == system, state.ticket_number == ticket_number, newer)
+                .values(last_portal_change_at=at, last_portal_change=what[:500])
+            )
+            if int(getattr(result, "rowcount", 0)) == 0:
+                exists = await session.get(state, (system, ticket_number))
+                if exists is None:
+                    # A ticket a tenant opened: it is in the portal from the start (S1).
+                    session.add(
+                        state(
+                            system=system,
+                            ticket_number=ticket_number,
+                            transferred=True,
+                            portal_status="open",
+                            last_portal_change_at=at,
+                            last_portal_change=what[:500],
+                        )
+                    )
+            try:
+                await session.commit()
+            except IntegrityError:  # a concurrent first record of the same ticket
+                await session.rollback()
+                await self.record(system, ticket_number, at, what)
+
+    async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
+        state = TicketPortalState
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(state)
+                .where(state.system == system, state.ticket_number == ticket_number)
+                .values(last_portal_change_at=None, last_portal_change=None, reset_at=at)
+            )
+            await session.commit()
+        return int(getattr(result, "rowcount", 0)) > 0
