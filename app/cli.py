@@ -56,8 +56,10 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write(migrate.render_sql(url, args.revision))
     elif args.downgrade:
         migrate.downgrade(url, args.downgrade)
+        print(f"the gateway's database is at revision {args.downgrade}")
     else:
         migrate.upgrade(url, args.revision)
+        print(f"the gateway's database is at revision {args.revision}")
     return 0
 
 
@@ -71,15 +73,24 @@ def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _migrated(settings: Settings) -> None:
+    from app.adapters.store import migrate
+
+    asyncio.run(migrate.require_current(settings.database_url))
+
+
 def _apikey(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli_apikeys import run_apikey_command
 
+    _migrated(settings)
     return asyncio.run(run_apikey_command(args, settings))
 
 
 def _config(args: argparse.Namespace, settings: Settings) -> int:
     from app.configuration.cli import run_config_command
 
+    if args.config_command != "new-key":
+        _migrated(settings)
     return asyncio.run(run_config_command(args, settings))
 
 
@@ -199,6 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.log_level != "DEBUG":
+        # Alembic announces its plugins and context at INFO on every command: noise for
+        # an operator (migrate prints the revision it reached itself).
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
         return handler(args, settings)
@@ -211,9 +227,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _expected_errors() -> tuple[type[Exception], ...]:
+    from app.adapters.store.migrate import SchemaNotCurrent
     from app.errors import GatewayError
 
-    return (GatewayError,)
+    return (GatewayError, SchemaNotCurrent)
 
 
 def run() -> Any:  # pragma: no cover - console entry
