@@ -9,7 +9,8 @@ from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
-from app.sandbox.casavi.common import SimError, error_response
+from app.sandbox.casavi.common import SimError, error_response, refuse_unknown_query
+from app.sandbox.casavi.controls import control_handlers
 from app.sandbox.casavi.dispatcher import CallbackDispatcher
 from app.sandbox.casavi.documents import document_handlers
 from app.sandbox.casavi.master_data import master_data_handlers
@@ -76,9 +77,11 @@ def create_casavi_simulator(
             *ticket_handlers(),
             *document_handlers(),
             *sandbox_handlers(),
+            *control_handlers(),
         ],
         state=State({"sim": sim, "dispatcher": dispatcher}),
         exception_handlers={SimError: _sim_error, HTTPException: _http_error},
+        before_request=refuse_unknown_query,
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=None,
