@@ -19,9 +19,7 @@ from app.sandbox.casavi.state import CallbackSettings, Simulator
 from app.sandbox.casavi.store import SimStore
 from app.sandbox.casavi.tenant import sandbox_handlers
 from app.sandbox.casavi.tickets import ticket_handlers
-
-SANDBOX_KEY = "sandbox-key"
-SANDBOX_SECRET = "sandbox-secret"  # noqa: S105 - the simulator's published test credential
+from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET
 
 
 def _sim_error(_: Request[Any, Any, Any], exc: SimError) -> Response[bytes]:
