@@ -161,12 +161,12 @@ async def close_ticket(request: AnyRequest) -> Response[bytes]:
 
 @get("/v2/tickets/{ticketId:str}/messages", opt=query_opt("visibility", paging=True))
 async def list_messages(request: AnyRequest) -> Response[bytes]:
-    ticket_id = ref(request.path_params["ticketId"])
-    if sim_of(request).store.get("tickets", ticket_id) is None:
-        return error_response(404, "ticket not found")
     visibility = request.query_params.get("visibility")
     if visibility not in (None, "public", "internal"):
         raise SimError(400, "visibility must be public or internal")
+    ticket_id = ref(request.path_params["ticketId"])
+    if sim_of(request).store.get("tickets", ticket_id) is None:
+        return error_response(404, "ticket not found")
     where = (
         () if visibility is None else (("json_extract(data, '$.visibility') = ?", (visibility,)),)
     )
