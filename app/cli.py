@@ -110,10 +110,21 @@ def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _page_size(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 500:  # the contract's pageSize range
+        raise argparse.ArgumentTypeError("must be between 1 and 500")
+    return value
+
+
 def _sandbox_casavi(args: argparse.Namespace, settings: Settings) -> int:
     from app.sandbox.casavi.server import run_simulator
 
-    options = {"callback_url": args.callback_url, "callback_secret": args.callback_secret}
+    options = {
+        "callback_url": args.callback_url,
+        "callback_secret": args.callback_secret,
+        "default_page_size": args.page_size,
+    }
     run_simulator(args.host, args.port, Path(args.state), **options)
     return 0
 
@@ -177,12 +188,24 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=1, help="same seed, same data")
     seed.set_defaults(handler=_sandbox_seed)
 
-    casavi = sandbox_commands.add_parser("casavi", help="serve the casavi simulator")
+    from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET
+
+    casavi = sandbox_commands.add_parser(
+        "casavi",
+        help="serve the casavi simulator",
+        description="Serve the casavi simulator (openapi/casavi.yaml) on loopback.",
+        epilog=f"Credentials: key {SANDBOX_KEY!r}, secret {SANDBOX_SECRET!r} "
+        "(POST /v2/authenticate). Sandbox controls under /_sandbox (faults, callbacks, "
+        "tenant and staff actions); see app/sandbox/casavi/__init__.py.",
+    )
     casavi.add_argument("--host", default="127.0.0.1")
     casavi.add_argument("--port", type=int, default=8090)
     casavi.add_argument("--state", default="casavi-simulator.db", help="its SQLite state file")
     casavi.add_argument("--callback-url", help="where to send signed callbacks")
     casavi.add_argument("--callback-secret", help="HMAC secret for the callbacks")
+    casavi.add_argument(
+        "--page-size", type=_page_size, default=50, help="page size when pageSize is not sent"
+    )
     casavi.set_defaults(handler=_sandbox_casavi)
 
     demo = commands.add_parser("demo", help="a real sync on the embedded default, then serve")
