@@ -52,8 +52,8 @@ def test_documents() -> list[SimDocument]:
     ]
     return [
         *complete,
-        make_document(11, object_number=None),
-        make_document(12, recipient_type="X"),
+        make_document(11, object_number=None, document_type="Protokoll"),
+        make_document(12, recipient_type="X", document_type="Protokoll"),
         make_document(13, cabinet_id=CREDITOR_CABINET, recipient_type="K"),
         make_document(LARGE_ID, size=LARGE_SIZE, recipient_type=None, object_number="1003"),
     ]
