@@ -78,7 +78,10 @@ class FaultInjector:
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
         if sim.take("drop_next"):
-            raise ConnectionDropped("simulated: connection dropped before the response")
+            # Before a status line uvicorn would answer 500 itself: promise a body, then break.
+            head = [(b"content-type", b"application/json"), (b"content-length", b"64")]
+            await send({"type": "http.response.start", "status": 200, "headers": head})
+            raise ConnectionDropped("simulated: connection dropped before the body")
         if sim.take("stall_next"):
             await asyncio.sleep(faults.stall_ms / 1000)
         if sim.take("throttle_next"):

@@ -43,6 +43,14 @@ def _document(sim: DocuwareSim, cabinet_id: str, document_id: int) -> SimDocumen
     return document
 
 
+def _path_text(request: AnyRequest) -> str:
+    return str(request.path_params["cabinet_id"])
+
+
+def _path_id(request: AnyRequest) -> int:
+    return int(request.path_params["document_id"])
+
+
 def _int_param(request: AnyRequest, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
@@ -72,7 +80,8 @@ def file_cabinets(request: AnyRequest) -> Response[bytes]:
 
 
 @get(f"{CABINET}/Dialogs", sync_to_thread=False)
-def dialogs(request: AnyRequest, cabinet_id: str) -> Response[bytes]:
+def dialogs(request: AnyRequest) -> Response[bytes]:
+    cabinet_id = _path_text(request)
     _cabinet(sim_of(request), cabinet_id)
     dialog = {
         "Id": _search_dialog_id(cabinet_id),
@@ -85,7 +94,8 @@ def dialogs(request: AnyRequest, cabinet_id: str) -> Response[bytes]:
 
 
 @post(f"{CABINET}/Query/DialogExpression", status_code=200)
-async def dialog_expression(request: AnyRequest, cabinet_id: str) -> Response[bytes]:
+async def dialog_expression(request: AnyRequest) -> Response[bytes]:
+    cabinet_id = _path_text(request)
     sim = sim_of(request)
     _cabinet(sim, cabinet_id)
     dialog_id = request.query_params.get("dialogId")
@@ -123,15 +133,15 @@ async def dialog_expression(request: AnyRequest, cabinet_id: str) -> Response[by
 
 
 @get(f"{CABINET}/Documents/{{document_id:int}}", sync_to_thread=False)
-def document(request: AnyRequest, cabinet_id: str, document_id: int) -> Response[bytes]:
-    found = _document(sim_of(request), cabinet_id, document_id)
+def document(request: AnyRequest) -> Response[bytes]:
+    found = _document(sim_of(request), _path_text(request), _path_id(request))
     return json_response(document_json(request, found))
 
 
 @get(f"{CABINET}/Documents/{{document_id:int}}/FileDownload", sync_to_thread=False)
-def file_download(request: AnyRequest, cabinet_id: str, document_id: int) -> Stream:
+def file_download(request: AnyRequest) -> Stream:
     sim = sim_of(request)
-    found = _document(sim, cabinet_id, document_id)
+    found = _document(sim, _path_text(request), _path_id(request))
     target = request.query_params.get("targetFileType", "Auto")
     if target not in ("Auto", "PDF", "Zip", "Original"):
         raise SimError(400, f"Unknown targetFileType '{target}'.")
