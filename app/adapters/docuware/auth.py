@@ -24,7 +24,7 @@ class TokenManager:
         self._margin = refresh_margin_seconds
         self._lock = asyncio.Lock()
         self._token: str | None = None
-        self._expires_at = 0.0  # time.monotonic() seconds
+        self._expires_at = 0.0  # time.monotonic() after which we renew
         self._generation = 0
         self.logons = 0
 
@@ -37,7 +37,7 @@ class TokenManager:
         return (self._token,) if self._token else ()
 
     def _fresh(self) -> bool:
-        return self._token is not None and time.monotonic() < self._expires_at - self._margin
+        return self._token is not None and time.monotonic() < self._expires_at
 
     async def current(self) -> tuple[str, int]:
         """A usable token and its generation, logging on first if needed."""
@@ -54,6 +54,9 @@ class TokenManager:
             answer = await self._logon()
             self.logons += 1
             self._token = answer.access_token
-            self._expires_at = time.monotonic() + answer.expires_in
+            # Renew ``margin`` early, but never so early that a short-lived token is stale
+            # at once (that would log on for every call).
+            early = min(self._margin, answer.expires_in / 2)
+            self._expires_at = time.monotonic() + answer.expires_in - early
             self._generation += 1
             return self._token, self._generation

@@ -225,7 +225,7 @@ class DocuwareHttp:
             return self._failure(
                 DocuwareProtocolError, "unexpected redirect", method, path, status, text
             )
-        if logon or status in (401, 403):
+        if logon or status == 401:
             if "licen" in text.lower():
                 error = self._failure(
                     LicencesExhausted, "no free DocuWare licence", method, path, status, text

@@ -145,3 +145,34 @@ async def test_closing_the_client_does_not_log_off(
     stats = await dw_simulator.stats()
     assert stats["logoffs"] == 0
     assert stats["liveSessions"] == 1
+
+
+async def test_a_token_is_renewed_before_it_runs_out_without_a_401(
+    dw_client: DocuwareClient, dw_simulator: DwHandle
+) -> None:
+    dw_simulator.state.token_ttl_seconds = 1  # renewed after half of it, not on every call
+    await dw_client.document(MAIN_CABINET, 1)
+    await dw_client.document(MAIN_CABINET, 2)
+    assert dw_client.logons == 1
+    await asyncio.sleep(0.6)
+
+    await dw_client.document(MAIN_CABINET, 3)
+
+    assert dw_client.logons == 2
+    by_route = (await dw_simulator.stats())["byRoute"]
+    assert by_route[f"GET /DocuWare/Platform/FileCabinets/{MAIN_CABINET}/Documents/3"] == 1
+
+
+async def test_tokens_never_reach_the_log(
+    dw_client: DocuwareClient, dw_simulator: DwHandle, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await dw_client.logon()
+    await dw_simulator.faults(expire_tokens=True, fail_next=1)
+    await dw_client.document(MAIN_CABINET, 1)
+
+    tokens = [*dw_simulator.state.sessions]
+    assert tokens
+    for token in tokens:
+        assert token not in caplog.text
+        assert token not in repr(dw_client.http.tokens)
