@@ -13,7 +13,8 @@ from app.adapters.docuware.webhook import SIGNATURE_HEADER, verify_docuware_sign
 from app.sandbox.docuware import ServerThread, create_docuware_simulator
 from app.sandbox.docuware.catalogue import sample_documents
 from app.sandbox.docuware.content import content_chunks, content_digest
-from tests.support.docuware import DwHandle, raw_token
+from tests.support.contract import OpenAPIWebhookRequest
+from tests.support.docuware import DwHandle, docuware_openapi, raw_token
 
 WEBHOOK_SECRET = "org-passphrase"
 
@@ -95,6 +96,7 @@ class Receiver:
     def __init__(self) -> None:
         self.bodies: list[bytes] = []
         self.valid: list[bool] = []
+        self.violations: list[str] = []
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -115,6 +117,13 @@ class Receiver:
         ok = verify_docuware_signature(WEBHOOK_SECRET.encode(), body, headers.get(SIGNATURE_HEADER))
         self.bodies.append(body)
         self.valid.append(ok)
+        request = httpx.Request("POST", "http://receiver/hook", headers=headers, content=body)
+        try:
+            docuware_openapi().validate_webhook_request(
+                OpenAPIWebhookRequest(request, body, "docuwareDocumentEvent")
+            )
+        except Exception as exc:  # any violation fails the test
+            self.violations.append(repr(exc))
         status = 202 if ok else 401
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
@@ -148,6 +157,7 @@ async def test_the_simulator_sends_signed_notifications(
     assert answer.json() == {"status": 202}
     assert forged.json() == {"status": 401}
     assert app.valid == [True, False]
+    assert app.violations == []
     assert b'"DWDOCID":3' in app.bodies[0]
     assert (await dw_simulator.stats())["webhooksSent"] == 2
 
