@@ -18,10 +18,12 @@ the password and tokens blanked out. Credentials never appear in messages or rep
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from app.errors import GatewayError
 
 BODY_LIMIT = 500
+E = TypeVar("E", bound="DocuwareError")
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -103,5 +105,30 @@ class DocuwareProtocolError(DocuwareError):
     title = "DocuWare answered outside the contract"
 
 
-def rejected_for(status: int) -> type[DocuwareRejected]:
-    return DocuwareNotFound if status == 404 else DocuwareRejected
+# KBA-36918: a logon again within two minutes of a log-off can fail for want of a licence.
+LICENCE_BLOCK_SECONDS = 120.0
+
+
+Answer = tuple[str, str, int, str]  # method, path, status, redacted body
+
+
+def answered(kind: type[E], detail: str, answer: Answer) -> E:
+    method, path, status, body = answer
+    return kind(detail, method=method, path=path, http_status=status, body=body)
+
+
+def failure_for(answer: Answer, *, logon: bool) -> DocuwareError:
+    """The error for a final, non-retried answer."""
+    status, body = answer[2], answer[3]
+    if status < 400:  # redirects are never followed: they could carry the token away
+        return answered(DocuwareProtocolError, "unexpected redirect", answer)
+    if logon or status == 401:
+        if "licen" in body.lower():  # "None of the registered licenses are available"
+            error = answered(LicencesExhausted, "no free DocuWare licence", answer)
+            error.retry_after = LICENCE_BLOCK_SECONDS
+            return error
+        return answered(DocuwareAuthFailed, "DocuWare refused the logon", answer)
+    if status >= 500:
+        return answered(DocuwareUnavailable, "DocuWare server error", answer)
+    kind = DocuwareNotFound if status == 404 else DocuwareRejected
+    return answered(kind, "DocuWare rejected the request", answer)

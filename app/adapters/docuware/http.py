@@ -18,14 +18,12 @@ import msgspec
 
 from app.adapters.docuware.auth import TokenManager
 from app.adapters.docuware.errors import (
-    DocuwareAuthFailed,
     DocuwareDeadlineExceeded,
-    DocuwareError,
     DocuwareProtocolError,
     DocuwareUnavailable,
-    LicencesExhausted,
+    answered,
+    failure_for,
     redact,
-    rejected_for,
 )
 from app.adapters.docuware.retry import RETRY_STATUSES
 from app.adapters.docuware.settings import DocuwareClientConfig
@@ -200,54 +198,24 @@ class DocuwareHttp:
                 renewed, attempt = True, attempt - 1
                 await self.tokens.refresh(generation)
                 continue
+            answer = (method, path, status, text)
             if status in RETRY_STATUSES:
                 if attempt >= policy.max_attempts:
-                    raise self._failure(
-                        DocuwareUnavailable, f"still {status} after {attempt} tries",
-                        method, path, status, text,
-                    )  # fmt: skip
+                    raise answered(
+                        DocuwareUnavailable, f"still {status} after {attempt} tries", answer
+                    )
                 delay = policy.delay_for_status(response, attempt)
                 if deadline_at is not None and loop.time() + delay > deadline_at:
-                    error = self._failure(
-                        DocuwareDeadlineExceeded, f"next try in {delay:.3g}s is too late",
-                        method, path, status, text,
-                    )  # fmt: skip
+                    # Waiting would only end in the deadline: say so now, with the wait, so
+                    # the job layer can schedule its own retry after it.
+                    error = answered(
+                        DocuwareDeadlineExceeded, f"next try in {delay:.3g}s is too late", answer
+                    )
                     error.retry_after = delay
                     raise error
                 await asyncio.sleep(delay)
                 continue
-            raise self._classify(method, path, status, text, logon=form is not None)
-
-    def _classify(
-        self, method: str, path: str, status: int, text: str, *, logon: bool
-    ) -> DocuwareError:
-        if status < 400:  # redirects are never followed: they could carry the token away
-            return self._failure(
-                DocuwareProtocolError, "unexpected redirect", method, path, status, text
-            )
-        if logon or status == 401:
-            if "licen" in text.lower():
-                error = self._failure(
-                    LicencesExhausted, "no free DocuWare licence", method, path, status, text
-                )
-                error.retry_after = LICENCE_BLOCK_SECONDS
-                return error
-            return self._failure(
-                DocuwareAuthFailed, "DocuWare refused the logon", method, path, status, text
-            )
-        if status >= 500:
-            return self._failure(
-                DocuwareUnavailable, "DocuWare server error", method, path, status, text
-            )
-        return self._failure(
-            rejected_for(status), "DocuWare rejected the request", method, path, status, text
-        )
-
-    @staticmethod
-    def _failure(
-        kind: type[DocuwareError], detail: str, method: str, path: str, status: int, body: str
-    ) -> DocuwareError:
-        return kind(detail, method=method, path=path, http_status=status, body=body)
+            raise failure_for(answer, logon=form is not None)
 
     async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
         async with self._slots:
