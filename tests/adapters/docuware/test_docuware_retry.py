@@ -39,7 +39,7 @@ async def test_throttled_request_is_sent_again_after_retry_after(
     policy = RecordingPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=0.05)
     client = make_dw_client(retry=policy)
     await client.logon()
-    await dw_simulator.faults(throttle_next=1, retry_after_seconds=1)
+    await dw_simulator.faults(throttle_next=1, retry_after_seconds=1, throttle_delay_ms=100)
 
     document = await client.document(MAIN_CABINET, 1)
 
