@@ -37,7 +37,7 @@ LARGE_ID = 100
 LARGE_SIZE = 100 * MB
 
 
-def test_documents() -> list[SimDocument]:
+def documents_for_tests() -> list[SimDocument]:
     """Ids 1-10 carry the three C9 index fields; 11 and 12 lack one; 13 is in the creditor
     cabinet; 100 is a 100 MB document without index fields."""
     complete = [
@@ -57,9 +57,6 @@ def test_documents() -> list[SimDocument]:
         make_document(13, cabinet_id=CREDITOR_CABINET, recipient_type="K"),
         make_document(LARGE_ID, size=LARGE_SIZE, recipient_type=None, object_number="1003"),
     ]
-
-
-test_documents.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
 @functools.cache
@@ -187,7 +184,7 @@ def dw_page_size() -> int:
 
 @pytest.fixture
 async def dw_simulator(dw_page_size: int) -> AsyncIterator[DwHandle]:
-    app = create_docuware_simulator(documents=test_documents(), page_size=dw_page_size)
+    app = create_docuware_simulator(documents=documents_for_tests(), page_size=dw_page_size)
     thread = ServerThread(app).start()
     try:
         async with httpx.AsyncClient(base_url=thread.base_url) as control:

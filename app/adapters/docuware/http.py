@@ -218,6 +218,8 @@ class DocuwareHttp:
             raise failure_for(answer, logon=form is not None)
 
     async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
+        # The slot bounds requests in flight up to the response head; a streamed body is
+        # read after it is released (a long download must not block searches).
         async with self._slots:
             response = await self._client.send(request, stream=True)
             if stream and response.status_code < 300:
