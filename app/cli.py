@@ -129,6 +129,14 @@ def _sandbox_casavi(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _sandbox_docuware(args: argparse.Namespace, settings: Settings) -> int:
+    from app.sandbox.docuware.server import run_simulator
+
+    options = {"webhook_url": args.webhook_url, "webhook_secret": args.webhook_secret}
+    run_simulator(args.host, args.port, **options)
+    return 0
+
+
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from app.sandbox.demo import run_demo
 
@@ -207,6 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--page-size", type=_page_size, default=50, help="page size when pageSize is not sent"
     )
     casavi.set_defaults(handler=_sandbox_casavi)
+
+    docuware = sandbox_commands.add_parser("docuware", help="serve the DocuWare simulator")
+    docuware.add_argument("--host", default="127.0.0.1")
+    docuware.add_argument("--port", type=int, default=8091)
+    docuware.add_argument("--webhook-url", help="where to send signed document notifications")
+    docuware.add_argument("--webhook-secret", help="the passphrase that signs them")
+    docuware.set_defaults(handler=_sandbox_docuware)
 
     demo = commands.add_parser("demo", help="a real sync on the embedded default, then serve")
     demo.add_argument("--dir", default="portal-gateway-demo", help="folder for the demo's data")
