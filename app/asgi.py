@@ -21,6 +21,7 @@ from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
+from app.api.tickets import TicketTriggerController
 from app.composition import build_services
 from app.config import Settings, get_settings
 from app.configuration.secrets import SecretBox
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         route_handlers=[
             SyncRunController,
             PortalStatusController,
+            TicketTriggerController,
             ApiKeyController,
             SystemConfigController,
         ],

@@ -44,6 +44,7 @@ _DESCRIPTIONS = {
     409: "The request conflicts with the current state.",
     413: "The body is larger than this endpoint accepts.",
     422: "The request is well-formed but its content is invalid.",
+    502: "casavi did not take the record (the ledger and the protocol say why).",
     503: "A dependency of the gateway is unavailable.",
 }
 

@@ -32,6 +32,7 @@ from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, create_casavi_simula
 from app.sandbox.casavi.server import ServerThread
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
+from app.sync.outbound.notes import TwoWay
 from app.sync.ports import SyncRunInfo
 from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
@@ -115,6 +116,7 @@ async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> 
             portal_states=services.portal_states,
             clock=services.clock,
             run_id=run.id,
+            two_way=TwoWay.of(services),
         )
         done = await services.runs.get(run.id)
         assert done is not None

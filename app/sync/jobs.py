@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.sync.outbound.notes import TwoWay
 from app.sync.queue import JobFunction
 from app.sync.runs import RUN_SYNC_JOB, execute_run
 from app.sync.services import Services
@@ -23,6 +24,7 @@ async def run_sync(ctx: dict[str, Any], run_id: int) -> str:
         clock=services.clock,
         run_id=run_id,
         job_try=int(ctx.get("job_try", 1)),
+        two_way=TwoWay.of(services),
     )
 
 

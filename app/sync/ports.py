@@ -19,6 +19,7 @@ from app.domain.config import SyncConfig
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import (
     PersonPayload,
+    PortalNote,
     PortalObject,
     PortalTeam,
     PortalTicket,
@@ -42,6 +43,7 @@ PortalRecord = (
     | r.TicketStatusRecord
     | r.TicketPriorityRecord
     | PortalTicket
+    | PortalNote
 )
 
 
@@ -171,6 +173,14 @@ class IxhausSource(Protocol):
         object_nos: Sequence[str] | None = None,
     ) -> AsyncIterator[r.TicketRecord]: ...
     def notes(self) -> AsyncIterator[r.NoteRecord]: ...
+    async def ticket(self, number: int) -> r.TicketRecord | None:
+        """One ticket by its number (a trigger from iX-Haus plus); None when unknown."""
+        ...
+
+    async def note(self, note_id: int) -> r.NoteRecord | None:
+        """One note by its id (a trigger from iX-Haus plus); None when unknown."""
+        ...
+
     def work_orders(self) -> AsyncIterator[r.WorkOrderRecord]: ...
     def document_types(self) -> AsyncIterator[r.DocumentTypeRecord]: ...
     def documents(self) -> AsyncIterator[r.DocumentRecord]: ...
@@ -203,6 +213,9 @@ class Ledger(Protocol):
     """Which iX-Haus record is which casavi record, and what was last sent (with L3)."""
 
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]: ...
+    async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
+        """The entries of a few records of any kinds (a trigger's ticket, note, references)."""
+        ...
 
     async def save(
         self,

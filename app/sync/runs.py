@@ -11,6 +11,7 @@ from datetime import datetime
 
 from app.errors import DependencyUnavailable, GatewayError
 from app.sync.context import SystemContexts
+from app.sync.outbound.notes import TwoWay
 from app.sync.outbound.run import run_outbound
 from app.sync.ports import JobQueue, Ledger, PortalStates, RunCounts, Runs, SyncRunInfo
 
@@ -49,6 +50,7 @@ async def execute_run(
     clock: Callable[[], datetime],
     run_id: int,
     job_try: int = 1,
+    two_way: TwoWay | None = None,
 ) -> str:
     """Claim the run, execute it, record the outcome. Safe to call more than once: only a
     queued run, or a running one whose earlier try died (``job_try > 1``), is claimed."""
@@ -58,7 +60,12 @@ async def execute_run(
     try:
         async with contexts.use(system) as ctx:
             counts = await run_outbound(
-                ctx, ledger=ledger, portal_states=portal_states, run_id=run_id, now=clock()
+                ctx,
+                ledger=ledger,
+                portal_states=portal_states,
+                run_id=run_id,
+                now=clock(),
+                two_way=two_way,
             )
     except Exception as exc:
         # Our own errors say what to fix; anything else is named by type only (no PII).

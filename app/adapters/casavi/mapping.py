@@ -23,6 +23,7 @@ from app.adapters.casavi.wire_tickets import (
     PriorityType,
     StatusType,
     TicketCreate,
+    TicketMessageCreate,
     TicketPriorityWrite,
     TicketStatusWrite,
     TicketTypeWrite,
@@ -31,6 +32,7 @@ from app.adapters.casavi.wire_tickets import (
 from app.domain.keys import RecordKey
 from app.domain.portal import (
     PersonPayload,
+    PortalNote,
     PortalObject,
     PortalPerson,
     PortalTeam,
@@ -159,6 +161,22 @@ def to_ticket_update(ticket: PortalTicket) -> TicketUpdate:
     """The whole ticket as a PATCH (casavi changes tickets by PATCH, never by PUT)."""
     created = to_ticket(ticket)
     return TicketUpdate(**{name: getattr(created, name) for name in TicketUpdate.__struct_fields__})
+
+
+def to_message(note: PortalNote, ref: str) -> TicketMessageCreate:
+    """N1: a public iX-Haus note as a public ticket message, with its author and time.
+
+    ``author_user_no`` is already resolved by the notes stage (the note's user when casavi
+    has them as staff, else the ticket user, C11)."""
+    if note.author_user_no is None:
+        raise ValueError(f"note {note.id} has no author in casavi (set the ticket user, C11)")
+    return TicketMessageCreate(
+        id=ref,
+        author_id=note.author_user_no,
+        visibility="public",  # N2: internal notes never get here
+        content=note.content,
+        written_at=note.created_at,
+    )
 
 
 def to_post(ticket: PortalTicket, author_id: str | None) -> PostWrite:

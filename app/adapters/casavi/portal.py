@@ -16,7 +16,7 @@ from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.errors import CasaviConflict, CasaviNotFound
 from app.adapters.casavi.resources import Resource
 from app.domain.keys import EntityKind, RecordKey
-from app.domain.portal import PortalTicket
+from app.domain.portal import PortalNote, PortalTicket
 from app.sync.ports import PortalRecord
 
 
@@ -59,6 +59,11 @@ class CasaviPortal:
             await self._put_post(ref, mapping.to_post(record, self._post_author), exists=exists)
         elif isinstance(record, PortalTicket):
             await self._put_ticket(ref, record, exists=exists)
+        elif isinstance(record, PortalNote):
+            # N1: a ticket message, written at most once per reference id (messages are
+            # never edited in casavi: an edited note changes nothing there).
+            ticket = RecordKey.ticket(record.ticket_no).reference_id
+            await self._client.tickets.add_message(ticket, mapping.to_message(record, ref))
         else:
             raise ValueError(f"no casavi mapping for {key.kind.value} records")
         return ref
@@ -86,6 +91,8 @@ class CasaviPortal:
 
     async def remove(self, key: RecordKey) -> None:
         ref = key.reference_id
+        if key.kind is EntityKind.NOTE:
+            return  # the contract cannot withdraw a ticket message; the ledger says why
         if key.kind is EntityKind.TICKET:
             # T5: a closed house notice leaves the board. casavi tickets are never deleted:
             # one that left the eligible set is closed.

@@ -35,6 +35,22 @@ class SqlLedger:
                 RecordKey.from_ledger(kind.value, row[0]): LedgerEntry(*row[1:]) for row in rows
             }
 
+    async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
+        if not keys:
+            return {}
+        link = EntityLink
+        wanted = {key.ledger_key: key for key in keys}
+        query = select(
+            link.ixhaus_key, link.id, link.fingerprint, link.state, link.casavi_id, link.reason_code
+        ).where(
+            link.system == system,
+            link.entity_type.in_({key.kind.value for key in keys}),
+            link.ixhaus_key.in_(list(wanted)),
+        )
+        async with self._sessions() as session:
+            rows = await session.execute(query)
+            return {wanted[row[0]]: LedgerEntry(*row[1:]) for row in rows if row[0] in wanted}
+
     async def save(
         self,
         system: str,

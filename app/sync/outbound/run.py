@@ -1,7 +1,9 @@
 """One outbound run of a system: its context's iX-Haus source -> the rules -> casavi.
 
 Entity kinds go in dependency order (objects before units before persons, reference data
-before tickets); tickets are sent only with references casavi already has.
+before tickets, tickets before their notes); tickets are sent only with references casavi
+already has. With ``two_way`` (the gateway's note links, bases and S2 columns) the run also
+sends public notes (N1/N2) and keeps the ticket bookkeeping (``outbound.notes``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from app.domain.keys import EntityKind, RecordKey
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
 from app.sync.outbound import sources
+from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, TwoWay, run_notes_stage
 from app.sync.outbound.stages import StageCounts, run_stage
 from app.sync.ports import Ledger, LedgerEntry, PortalStates, RunCounts
 
@@ -31,6 +34,7 @@ async def run_outbound(
     portal_states: PortalStates,
     run_id: int | None,
     now: datetime,
+    two_way: TwoWay | None = None,
 ) -> RunCounts:
     if not ctx.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
@@ -57,10 +61,26 @@ async def run_outbound(
     tickets = sources.ticket_decisions(
         reader, config, now, sent=_sent(known_tickets), in_portal=in_portal
     )
+    kinds = TicketKinds()
+    bookkeeping = None
+    if two_way is not None:
+        tickets = kinds.watch(tickets)
+        bookkeeping = TicketBookkeeping(ctx.system, two_way, lambda: now, staff=False)
     _add(
         total,
-        await stage(EntityKind.TICKET, tickets, known=known_tickets, portal_states=portal_states),
+        await stage(
+            EntityKind.TICKET,
+            tickets,
+            known=known_tickets,
+            portal_states=portal_states,
+            after_send=bookkeeping,
+        ),
     )
+    if two_way is not None:
+        notes = await run_notes_stage(
+            ctx, ledger=ledger, two_way=two_way, run_id=run_id, boards=kinds.boards
+        )
+        _add(total, notes)
     return RunCounts(
         sent=total.sent + total.removed,
         skipped=total.excluded + total.unchanged,

@@ -11,7 +11,7 @@ run's cost grows with the number of changes, not with the portfolio.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 
+# Called after a record was sent, with its ledger entry from before (tickets: base, S2).
+AfterSend = Callable[[Transfer[Any], LedgerEntry | None], Awaitable[None]]
+
 
 class StageCounts(msgspec.Struct):
     sent: int = 0
@@ -53,6 +56,7 @@ async def run_stage(
     portal: Portal,
     known: dict[RecordKey, LedgerEntry] | None = None,
     portal_states: PortalStates | None = None,
+    after_send: AfterSend | None = None,
 ) -> StageCounts:
     """Process one entity kind; with ``portal_states`` (tickets) also record rule S1."""
     known = await ledger.load(system, kind) if known is None else known
@@ -68,9 +72,12 @@ async def run_stage(
         statuses.clear()
 
     async for decision in decisions:
-        outcome = await _apply(decision, known.get(decision.key), portal, counts)
+        entry = known.get(decision.key)
+        outcome = await _apply(decision, entry, portal, counts)
         if outcome is None:
             continue
+        if after_send is not None and outcome.state == "sent" and isinstance(decision, Transfer):
+            await after_send(decision, entry)
         outcomes.append(outcome)
         if portal_states is not None:
             statuses.append(ticket_portal_status(decision))
