@@ -154,9 +154,9 @@ async def link_before_send(
     otherwise the ``ixhaus`` link is recorded before the message exists in casavi."""
     if not isinstance(decision, Transfer):
         return decision
+    if await links.record(system, message_link(note)):
+        return decision  # linked now: the note is ours (one insert, no look-up first)
     link = await links.by_ixhaus_note(system, str(note.id))
-    if link is None and not await links.record(system, message_link(note)):
-        link = await links.by_ixhaus_note(system, str(note.id))  # linked meanwhile
     if link is not None and link.origin == "casavi":
         return Exclude(key=decision.key, reason=Reason.NOTE_FROM_PORTAL)
     return decision
