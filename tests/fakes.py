@@ -386,6 +386,15 @@ class FakeNoteLinks:
         self.links.setdefault(system, []).append(link)
         return True
 
+    async def record_many(self, system: str, links: Sequence[NoteLink]) -> dict[str, NoteLink]:
+        for link in links:
+            await self.record(system, link)
+        return {
+            x.ixhaus_note_id: x
+            for x in self.links.get(system, [])
+            if x.ixhaus_note_id in {y.ixhaus_note_id for y in links}
+        }
+
 
 class FakeConflicts:
     def __init__(self) -> None:

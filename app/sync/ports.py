@@ -314,6 +314,11 @@ class NoteLinks(Protocol):
         """Store the link; False when one side of it is linked already (idempotent)."""
         ...
 
+    async def record_many(self, system: str, links: Sequence[NoteLink]) -> dict[str, NoteLink]:
+        """Store each link whose two sides are both unlinked (idempotent, in one commit);
+        return the link now stored for each iX-Haus note named, by note id."""
+        ...
+
 
 class ConflictRecord(msgspec.Struct, frozen=True, kw_only=True):
     """Both sides changed one ticket field since the last sync; the policy decided."""

@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Container
+from collections.abc import AsyncIterator, Callable, Container, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,6 +45,9 @@ from app.sync.ports import (
 from app.sync.services import Services
 
 log = logging.getLogger(__name__)
+
+# Notes linked per look-up and insert when many go out at once (a first export).
+LINK_BATCH = 250
 
 
 @dataclass(frozen=True)
@@ -154,12 +157,22 @@ async def link_before_send(
     otherwise the ``ixhaus`` link is recorded before the message exists in casavi."""
     if not isinstance(decision, Transfer):
         return decision
-    if await links.record(system, message_link(note)):
-        return decision  # linked now: the note is ours (one insert, no look-up first)
-    link = await links.by_ixhaus_note(system, str(note.id))
-    if link is not None and link.origin == "casavi":
-        return Exclude(key=decision.key, reason=Reason.NOTE_FROM_PORTAL)
-    return decision
+    return (await link_all_before_send([(decision, note)], links, system))[0]
+
+
+async def link_all_before_send(
+    pending: Sequence[tuple[Transfer[PortalNote], NoteRecord]], links: NoteLinks, system: str
+) -> list[Decision[PortalNote]]:
+    """``link_before_send`` for a batch: one look-up and one insert for all of them."""
+    stored = await links.record_many(system, [message_link(note) for _, note in pending])
+    decided: list[Decision[PortalNote]] = []
+    for decision, note in pending:
+        link = stored.get(str(note.id))
+        if link is not None and link.origin == "casavi":
+            decided.append(Exclude(key=decision.key, reason=Reason.NOTE_FROM_PORTAL))
+        else:
+            decided.append(decision)
+    return decided
 
 
 async def note_decisions(
@@ -170,9 +183,11 @@ async def note_decisions(
     users_in_portal: Container[RecordKey],
     links: NoteLinks,
 ) -> AsyncIterator[Decision[Any]]:
-    """One decision per iX-Haus note. Only notes about to be sent cost a look-up: an
-    unchanged note, an internal one or one of an untransferred ticket costs nothing."""
+    """One decision per iX-Haus note. Only notes about to be sent for the first time cost
+    a look-up (in batches): an unchanged note, an internal one or one of an untransferred
+    ticket costs nothing."""
     ticket_user = ctx.config.ticket_user_no
+    pending: list[tuple[Transfer[PortalNote], NoteRecord]] = []
     async for note in ctx.source.notes():
         key = note_key(note.id)
         entry = known.get(key)
@@ -183,9 +198,17 @@ async def note_decisions(
             from_portal=bool(note.source_ref) or echo,
             author=note_author(note, users_in_portal, ticket_user),
         )
-        if entry is None or entry.state != "sent":
-            decision = await link_before_send(decision, note, links, ctx.system)
+        if isinstance(decision, Transfer) and (entry is None or entry.state != "sent"):
+            pending.append((decision, note))
+            if len(pending) >= LINK_BATCH:
+                for linked in await link_all_before_send(pending, links, ctx.system):
+                    yield linked
+                pending.clear()
+            continue
         yield decision
+    if pending:
+        for linked in await link_all_before_send(pending, links, ctx.system):
+            yield linked
 
 
 async def run_notes_stage(

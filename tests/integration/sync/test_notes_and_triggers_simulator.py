@@ -364,3 +364,29 @@ async def test_triggers_push_a_note_and_a_ticket_now(
     off = await api.post(f"{base}/sync", headers=headers)
     assert off.status_code == 409
     assert (await api.post(f"{base}/notes/{reply}/sync", headers=headers)).status_code == 409
+
+
+async def test_links_are_recorded_in_batches_and_never_twice(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # Echo suppression: a note linked from casavi keeps its link; the others become ours.
+    from app.adapters.store.note_links import SqlNoteLinks
+
+    links = SqlNoteLinks(sessions)
+    casavi = NoteLink(
+        ticket_number="7", ixhaus_note_id="70", casavi_message_id="cv-70", origin="casavi"
+    )
+    assert await links.record("test", casavi)
+    ours = [
+        NoteLink(ticket_number="7", ixhaus_note_id=n, casavi_message_id=n, origin="ixhaus")
+        for n in ("70", "71", "72")
+    ]
+    stored = await links.record_many("test", ours)
+    assert {k: v.origin for k, v in stored.items()} == {
+        "70": "casavi",
+        "71": "ixhaus",
+        "72": "ixhaus",
+    }
+    assert await links.record_many("test", ours) == stored
+    assert await links.by_casavi_message("test", "70") is None
+    assert await links.record_many("production", ours[1:2]) == {"71": ours[1]}
