@@ -25,9 +25,10 @@ from typing import Any
 
 import msgspec
 
-from app.domain.conflicts import ticket_fields
+from app.domain.conflicts import TWO_WAY_FIELDS, ticket_fields
 from app.domain.decisions import Decision, Exclude, Transfer
 from app.domain.eligibility.notes import decide_note, note_key
+from app.domain.fingerprint import fingerprint
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalNote, PortalTicket
 from app.domain.reasons import Reason
@@ -65,8 +66,26 @@ class TwoWay:
 
 
 # -- tickets ---------------------------------------------------------------------------------
+# The base also keeps a digest of the one-way fields as sent (ignored by the conflict rules,
+# which read only the two-way fields): with it a run tells a staff change from its own echo.
+ONE_WAY_KEY = "_one_way_digest"
+
+
+def one_way_digest(ticket: PortalTicket) -> str:
+    """The fields only iX-Haus changes (everything but the two-way fields), as a digest."""
+    builtins = msgspec.to_builtins(ticket)
+    two_way = set(TWO_WAY_FIELDS.values())
+    return fingerprint({k: v for k, v in builtins.items() if k not in two_way})
+
+
 class TicketBookkeeping:
-    """The ticket stage's ``after_send``: the base for conflicts, and the S2 reset."""
+    """The ticket stage's ``after_send``: the base for conflicts, and the S2 reset.
+
+    A ticket a run sends again changed in iX-Haus. That is a staff change (rule S2) unless
+    it is the gateway's own echo: a casavi change the inbound side applied to iX-Haus moves
+    the base with it, so a ticket whose two-way fields equal the base and whose one-way
+    fields are as last sent changed only by casavi, and its S2 columns stay.
+    """
 
     def __init__(
         self, system: str, two_way: TwoWay, clock: Callable[[], datetime], *, staff: bool
@@ -82,12 +101,17 @@ class TicketBookkeeping:
         if not isinstance(record, PortalTicket):
             return
         number = decision.key.number
+        conflicts = self._two_way.conflicts
+        fields: dict[str, str | None] = {**ticket_fields(record)}
+        fields[ONE_WAY_KEY] = one_way_digest(record)
         try:
-            # The two-way fields as sent: the base the inbound side measures casavi against.
-            await self._two_way.conflicts.set_base(self._system, number, ticket_fields(record))
             if self._reset_on_change and entry is not None and entry.state == "sent":
-                # rule S2: sent again because it changed in iX-Haus = staff changed it.
-                await self._two_way.portal_activity.reset(self._system, number, self._clock())
+                base = await conflicts.base(self._system, number)
+                if any(name not in base or base[name] != value for name, value in fields.items()):
+                    # rule S2: sent again because staff changed it in iX-Haus.
+                    await self._two_way.portal_activity.reset(self._system, number, self._clock())
+            # The fields as sent: the base the inbound side measures casavi's changes against.
+            await conflicts.set_base(self._system, number, fields)
         except Exception as exc:  # the ticket reached casavi; its bookkeeping must not stop a run
             log.warning("bookkeeping of ticket %s failed: %s", number, type(exc).__name__)
 

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from app.domain.config import SyncConfig, ranges
-from app.domain.conflicts import ticket_fields
+from app.domain.conflicts import TWO_WAY_FIELDS, ticket_fields
 from app.domain.eligibility.notes import note_key
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalNote, PortalTicket
@@ -201,7 +201,8 @@ async def test_a_sent_ticket_stores_its_two_way_fields_as_base(world: World) -> 
     await world.run()
     record = world.portal.records[RecordKey.ticket(1)]
     assert isinstance(record, PortalTicket)
-    assert world.conflicts.bases[("test", "1")] == ticket_fields(record)
+    base = world.conflicts.bases[("test", "1")]
+    assert {k: v for k, v in base.items() if k in TWO_WAY_FIELDS} == ticket_fields(record)
     assert world.conflicts.bases[("test", "1")]["subject"] == "Heizung fällt aus"
 
 
@@ -217,6 +218,23 @@ async def test_s2_is_reset_when_a_run_sends_a_ticket_changed_in_ixhaus(world: Wo
     assert world.activity.resets == [("test", "1")]
     assert ("test", "1") not in world.activity.activity
     assert world.conflicts.bases[("test", "1")]["subject"] == "Heizung repariert"
+
+
+async def test_s2_survives_the_echo_of_a_casavi_change_applied_to_ixhaus(world: World) -> None:
+    # rule S2: a tenant's status change, written into iX-Haus by the inbound side (which
+    # moves the base with it), is no staff change: the next run sends it, the columns stay.
+    await world.run()
+    world.source.tables["tickets"][0] = ticket(1, status_no="2")
+    await world.conflicts.set_base("test", "1", {"status": "2"})
+    await world.activity.record("test", "1", NOW, "status")
+    counts = await world.run()
+    assert counts.sent == 1
+    assert world.activity.resets == []
+    assert world.activity.activity[("test", "1")] == (NOW, "status")
+    # A change staff make to a field only iX-Haus has (hint 1) is a staff change.
+    world.source.tables["tickets"][0] = ticket(1, status_no="2", hint1="Schlüssel beim Hausmeister")
+    await world.run()
+    assert world.activity.resets == [("test", "1")]
 
 
 # -- the triggers ------------------------------------------------------------------------------
