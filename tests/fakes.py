@@ -28,7 +28,7 @@ from app.sync.ports import (
     Outcome,
     PortalRecord,
     PortalStatus,
-    ProtocolLine,
+    ProtocolPage,
     RunCounts,
     RunStatus,
     SyncRunInfo,
@@ -181,9 +181,17 @@ class FakeRuns:
         return sorted(runs, key=lambda r: -r.id)[:limit]
 
     async def entries(
-        self, run_id: int, outcome: str | None, limit: int
-    ) -> list[ProtocolLine] | None:
-        return None if run_id not in self.runs else []
+        self,
+        run_id: int,
+        *,
+        outcome: str | None,
+        entity: str | None,
+        after: int,
+        limit: int,
+    ) -> ProtocolPage | None:
+        return (
+            None if run_id not in self.runs else ProtocolPage(lines=[], total=0, next_cursor=None)
+        )
 
     async def last_scheduled(self, system: str) -> dt.datetime | None:
         times = [

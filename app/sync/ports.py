@@ -73,11 +73,20 @@ class SyncRunInfo(msgspec.Struct, frozen=True, kw_only=True):
 class ProtocolLine(msgspec.Struct, frozen=True, kw_only=True):
     """Rule L3: what happened to one record in a run."""
 
+    id: int
     key: RecordKey
     outcome: ProtocolOutcome
     reason_code: str | None
     message: str | None
     created_at: dt.datetime
+
+
+class ProtocolPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of a run's protocol: the lines after a cursor, and how many match in all."""
+
+    lines: list[ProtocolLine]
+    total: int
+    next_cursor: int | None
 
 
 class LedgerEntry(msgspec.Struct, frozen=True):
@@ -245,9 +254,15 @@ class Runs(Protocol):
     async def get(self, run_id: int) -> SyncRunInfo | None: ...
     async def recent(self, system: str | None, limit: int) -> list[SyncRunInfo]: ...
     async def entries(
-        self, run_id: int, outcome: str | None, limit: int
-    ) -> list[ProtocolLine] | None:
-        """The run's protocol (L3); None when the run does not exist."""
+        self,
+        run_id: int,
+        *,
+        outcome: str | None,
+        entity: str | None,
+        after: int,
+        limit: int,
+    ) -> ProtocolPage | None:
+        """The run's protocol (L3) after the cursor ``after``; None for an unknown run."""
         ...
 
     async def last_scheduled(self, system: str) -> dt.datetime | None: ...
