@@ -201,6 +201,12 @@ class FakeRuns:
         ]
         return max(times, default=None)
 
+    async def count_by_status(self) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
+        for run in self.runs.values():
+            counts[(run.system, run.status)] = counts.get((run.system, run.status), 0) + 1
+        return counts
+
 
 class FakeConfigs:
     """One mutable configuration per system; ``change`` bumps the version like a save."""
@@ -251,6 +257,12 @@ class FakeQueue:
         return True
 
     async def ping(self) -> None:
+        return None
+
+    async def depth(self) -> int:
+        return len(self.jobs)
+
+    async def worker_seen(self) -> bool | None:
         return None
 
     async def close(self) -> None:

@@ -27,6 +27,7 @@ from app.domain.portal import (
 )
 
 System = Literal["production", "test"]
+SYSTEMS: tuple[System, ...] = ("production", "test")
 RunStatus = Literal["queued", "running", "succeeded", "failed"]
 LinkState = Literal["pending", "sent", "deleted", "excluded", "error"]
 ProtocolOutcome = Literal["sent", "deleted", "excluded", "error"]
@@ -266,6 +267,9 @@ class Runs(Protocol):
         ...
 
     async def last_scheduled(self, system: str) -> dt.datetime | None: ...
+    async def count_by_status(self) -> dict[tuple[str, str], int]:
+        """(system, status) -> number of runs (metrics)."""
+        ...
 
 
 class Configs(Protocol):
@@ -290,6 +294,14 @@ class JobQueue(Protocol):
 
     async def ping(self) -> None:
         """Raise when the queue's backing server does not answer."""
+        ...
+
+    async def depth(self) -> int:
+        """Jobs waiting to be picked up."""
+        ...
+
+    async def worker_seen(self) -> bool | None:
+        """Whether a worker reported in recently; None when jobs run in this process."""
         ...
 
     async def close(self) -> None: ...

@@ -170,3 +170,10 @@ class SqlRuns:
                     SyncRun.system == system, SyncRun.trigger == "schedule"
                 )
             )
+
+    async def count_by_status(self) -> dict[tuple[str, str], int]:
+        query = select(SyncRun.system, SyncRun.status, func.count()).group_by(
+            SyncRun.system, SyncRun.status
+        )
+        async with self._sessions() as session:
+            return {(system, status): int(n) for system, status, n in await session.execute(query)}
