@@ -122,7 +122,8 @@ class Unit(UnitWrite, kw_only=True, omit_defaults=False):
 class Contract(Wire, omit_defaults=False):
     type: ContractType
     property_id: RefId
-    unit_id: RefId
+    # Client code reads it; an OWNER of a whole property has none (inferred).
+    unit_id: RefId | None
     start_date: UtcDateTime | None = None
     end_date: UtcDateTime | None = None
     rent: float | None = None
