@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
-from app.domain.calendar import on_or_after, start_of_previous_year
+from app.domain.calendar import local_today, on_or_after, start_of_previous_year
 from app.domain.config import SyncConfig
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.keys import EntityKind, RecordKey
@@ -136,9 +136,15 @@ class _Placeholders(dict[str, str]):
 
 
 def commissioning_note(
-    ticket: TicketRecord, ticket_type: TicketTypeRecord, order: WorkOrderRecord
+    ticket: TicketRecord,
+    ticket_type: TicketTypeRecord,
+    order: WorkOrderRecord,
+    tz: str = "Europe/Berlin",
 ) -> Transfer[PortalNote] | None:
-    """T8: a portal note built from the type's template when a work order is placed."""
+    """T8: a portal note built from the type's template when a work order is placed.
+
+    ``{placed_on}`` is the day of the order in the system's calendar (``tz``), not in UTC.
+    """
     if not ticket_type.note_on_commissioning or ticket_type.portal_mode == "locked":
         return None
     template = ticket_type.note_template or "Ihre Meldung {ticket_no} wurde beauftragt."
@@ -147,7 +153,7 @@ def commissioning_note(
         subject=ticket.subject,
         contractor=order.contractor or "",
         order_no=str(order.number),
-        placed_on=order.placed_at.date().strftime("%d.%m.%Y"),
+        placed_on=local_today(order.placed_at, tz).strftime("%d.%m.%Y"),
     )
     content = string.Formatter().vformat(template, (), values)
     note = PortalNote(

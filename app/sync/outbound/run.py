@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+from app.domain.calendar import local_today
 from app.domain.decisions import Decision
 from app.domain.keys import EntityKind, RecordKey
 from app.errors import SyncNotPossible
@@ -34,7 +35,10 @@ async def run_outbound(
 ) -> RunCounts:
     if not ctx.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
-    config, reader, today = ctx.config, ctx.source, now.date()
+    config, reader = ctx.config, ctx.source
+    # P3/C15, C10, M5: every date rule counts in the system's calendar (Europe/Berlin), not
+    # in UTC - a run at 00:30 Berlin time is already on the next day.
+    today = local_today(now, config.timezone)
     stage = functools.partial(
         run_stage, system=ctx.system, run_id=run_id, ledger=ledger, portal=ctx.portal
     )
