@@ -59,7 +59,14 @@ class IxhausReader:
             "ticket_types": select(t.ticket_types).order_by(t.ticket_types.c.type_no),
             "ticket_statuses": select(t.ticket_statuses),
             "ticket_priorities": select(t.ticket_priorities),
-            "tickets": select(t.tickets).order_by(t.tickets.c.ticket_no),
+            # T1: the status record's kind travels with the ticket (see the schema's docs).
+            "tickets": select(t.tickets, t.ticket_statuses.c.kind.label("status_kind"))
+            .select_from(
+                t.tickets.outerjoin(
+                    t.ticket_statuses, t.ticket_statuses.c.status_no == t.tickets.c.status_no
+                )
+            )
+            .order_by(t.tickets.c.ticket_no),
             "notes": select(t.notes).order_by(t.notes.c.note_id),
             "work_orders": select(t.work_orders).order_by(t.work_orders.c.order_no),
             "document_types": select(t.document_types),

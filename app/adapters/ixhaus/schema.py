@@ -6,6 +6,19 @@ views over it. Owner/schema and each physical table name are configurable
 valid Oracle (VARCHAR2 needs one). Money is in cents, timestamps are stored as UTC.
 The gateway never creates this schema in production; the sandbox generator does
 (``metadata.create_all``) - hence no Alembic migration.
+
+Ticket state (rule T1). A ticket is *open* unless one of these says it ended:
+
+- ``tickets.closed_at`` is set -> closed;
+- ``tickets.cancelled_at`` is set -> cancelled;
+- its status (``tickets.status_no`` -> ``ticket_statuses.kind``) is ``closed`` or
+  ``cancelled`` -> ended, even when iX-Haus left both dates empty.
+
+``ticket_statuses.kind`` is one of ``open`` / ``closed`` / ``cancelled`` (case-insensitive); a
+status number without a row, or another kind, says nothing and the dates decide. The reader
+joins the kind onto each ticket (``TicketRecord.status_kind``). A ticket ended by its status
+alone has no end date: it is not sent on the first export (T1) and, once sent, is closed in
+casavi (the C3 time window needs a date and so does not exclude it).
 """
 
 from __future__ import annotations

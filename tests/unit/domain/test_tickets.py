@@ -200,6 +200,22 @@ def test_commissioning_note_dates_the_order_in_the_berlin_calendar() -> None:
     assert note.record.content == "am 16.06.2026"
 
 
+@pytest.mark.parametrize("kind", ["closed", "cancelled"])
+def test_a_ticket_ended_by_its_status_without_a_date_is_not_open(kind: str) -> None:
+    # rule T1: open = neither closed nor cancelled; the status record's kind counts too
+    ended = ticket(status_no="8", status_kind=kind)
+    assert ended.closed_at is None
+    assert ended.cancelled_at is None
+    assert not ended.is_open
+    first = decide_ticket(ended, NORMAL, CONFIG, NOW, first_export=True)
+    assert first == Exclude(key=K("ticket:1"), reason=Reason.TICKET_NOT_OPEN)
+    later = decide_ticket(ended, NORMAL, CONFIG, NOW)  # sent before: the portal learns of it
+    assert isinstance(later, Transfer)
+    assert later.record.closed
+    assert ticket(status_no="2", status_kind="open").is_open
+    assert ticket(status_no="2", status_kind=None).is_open
+
+
 def test_reference_data_is_synchronised() -> None:
     # rule T9: ticket types, statuses and priorities (number, name, type)
     status = TicketStatusRecord(number="8", name="Erledigt", kind="closed")
