@@ -107,9 +107,11 @@ class Unit(UnitWrite, kw_only=True, omit_defaults=False):
 
 
 class Contract(Wire, omit_defaults=False):
-    type: Literal["OWNER", "RENTER"]
+    # OWNER/RENTER are documented; CARETAKER (rule M2) and a contract without a unit (an
+    # owner or caretaker of the whole property) are inferred.
+    type: Literal["OWNER", "RENTER", "CARETAKER"]
     property_id: RefId
-    unit_id: RefId
+    unit_id: RefId | None = None
     start_date: UtcDateTime | None = None
     end_date: UtcDateTime | None = None
     rent: float | None = None

@@ -77,6 +77,8 @@ class TicketCreate(Wire):
     status_id: RefId | None = None
     priority_id: RefId | None = None
     object_wide: bool = False  # T6
+    # T7: casavi e-mails the ticket's contacts that have no portal account (inferred).
+    notify_unregistered_by_email: bool = False
 
 
 class TicketUpdate(Wire, forbid_unknown_fields=True):
@@ -101,6 +103,7 @@ class TicketUpdate(Wire, forbid_unknown_fields=True):
     status_id: RefId | UnsetType | None = UNSET
     priority_id: RefId | UnsetType | None = UNSET
     object_wide: bool | UnsetType = UNSET
+    notify_unregistered_by_email: bool | UnsetType = UNSET
 
 
 class TicketClose(Wire):

@@ -1,7 +1,9 @@
 """One outbound run of a system: its context's iX-Haus source -> the rules -> casavi.
 
-Entity kinds go in dependency order (objects before units before persons, reference data
-before tickets); tickets are sent only with references casavi already has.
+Entity kinds go in dependency order: objects, units, persons, owners and caretakers (their
+contracts name objects), teams and object roles, then users (their assignments name objects,
+teams and roles: M4, M7), ticket reference data, tickets, and last the commissioning notes
+(messages on tickets casavi has, T8). Tickets are sent only with references casavi already has.
 """
 
 from __future__ import annotations
@@ -46,8 +48,11 @@ async def run_outbound(
         (EntityKind.OBJECT, sources.object_decisions(reader, config)),
         (EntityKind.UNIT, sources.unit_decisions(reader, config, today)),
         (EntityKind.PERSON, sources.person_decisions(reader, config, today)),
-        (EntityKind.USER, sources.user_decisions(reader)),
+        (EntityKind.OWNER, sources.contact_decisions(reader, config, EntityKind.OWNER)),
+        (EntityKind.CARETAKER, sources.contact_decisions(reader, config, EntityKind.CARETAKER)),
         (EntityKind.TEAM, sources.team_decisions(reader, config)),
+        (EntityKind.OBJECT_ROLE, sources.object_role_decisions(reader)),
+        (EntityKind.USER, sources.user_decisions(reader, config)),
         *((kind, sources.reference_decisions(reader, kind)) for kind in _REFERENCES),
     ]
     total = StageCounts()
@@ -65,6 +70,13 @@ async def run_outbound(
         total,
         await stage(EntityKind.TICKET, tickets, known=known_tickets, portal_states=portal_states),
     )
+    notes = sources.work_order_note_decisions(
+        reader,
+        config,
+        tickets_in_portal=_sent(await ledger.load(ctx.system, EntityKind.TICKET)),
+        users_in_portal=_sent(await ledger.load(ctx.system, EntityKind.USER)),
+    )
+    _add(total, await stage(EntityKind.WORK_ORDER_NOTE, notes))
     return RunCounts(
         sent=total.sent + total.removed,
         skipped=total.excluded + total.unchanged,

@@ -15,16 +15,22 @@ from typing import Any
 import msgspec
 
 from app.domain.config import SyncConfig
-from app.domain.decisions import Decision, Transfer
+from app.domain.decisions import Decision, Exclude, Transfer
 from app.domain.eligibility.master_data import (
+    decide_caretaker,
     decide_contract,
     decide_object,
+    decide_object_role,
+    decide_owner,
     decide_team,
     decide_unit,
     decide_user,
+    merge_contacts,
+    user_assignments,
 )
 from app.domain.eligibility.persons import decide_person, partner_contracts
 from app.domain.eligibility.tickets import (
+    decide_commissioning_note,
     decide_priority,
     decide_status,
     decide_ticket,
@@ -32,13 +38,14 @@ from app.domain.eligibility.tickets import (
     ticket_key,
 )
 from app.domain.keys import EntityKind, RecordKey
-from app.domain.portal import PersonPayload, PortalTicket
-from app.domain.records import ContractRecord, PartnerRelation
+from app.domain.portal import PersonPayload, PortalNote, PortalTicket
+from app.domain.reasons import Reason
+from app.domain.records import ContractRecord, PartnerRelation, WorkOrderRecord
 from app.sync.ports import IxhausSource
 
 
-async def _group(stream: AsyncIterator[Any], key: str) -> dict[str, list[Any]]:
-    grouped: dict[str, list[Any]] = defaultdict(list)
+async def _group(stream: AsyncIterator[Any], key: str) -> dict[Any, list[Any]]:
+    grouped: dict[Any, list[Any]] = defaultdict(list)
     async for item in stream:
         grouped[getattr(item, key)].append(item)
     return grouped
@@ -102,9 +109,50 @@ async def person_decisions(
             yield decision
 
 
-async def user_decisions(reader: IxhausSource) -> AsyncIterator[Decision[Any]]:
+async def contact_decisions(
+    reader: IxhausSource, config: SyncConfig, kind: EntityKind
+) -> AsyncIterator[Decision[Any]]:
+    """M1 (owners) / M2 (caretakers): one contact per person over its rows per object."""
+    if kind is EntityKind.OWNER:
+        rows: dict[str, list[Any]] = await _group(reader.owners(), "number")
+        decide: Any = decide_owner
+    else:
+        rows = await _group(reader.caretakers(), "number")
+        decide = decide_caretaker
+    for number in sorted(rows):
+        yield merge_contacts([decide(row, config) for row in rows[number]])
+
+
+async def object_role_decisions(reader: IxhausSource) -> AsyncIterator[Decision[Any]]:
+    """M4: the casavi roles the object rights and persons responsible are shown under."""
+    roles: dict[RecordKey, Decision[Any]] = {}
+    async for right in reader.object_rights():
+        decision = decide_object_role("right", right.right)
+        roles.setdefault(decision.key, decision)
+    async for resp in reader.object_responsibles():
+        decision = decide_object_role("responsible", resp.role)
+        roles.setdefault(decision.key, decision)
+    for key in sorted(roles):
+        yield roles[key]
+
+
+async def user_decisions(reader: IxhausSource, config: SyncConfig) -> AsyncIterator[Decision[Any]]:
+    """M3 with M4 (object rights, persons responsible) and M7 (team membership)."""
+    rights = await _group(reader.object_rights(), "user_no")
+    responsibles = await _group(reader.object_responsibles(), "user_no")
+    teams_of: dict[str, list[str]] = defaultdict(list)
+    async for team in reader.teams():
+        if isinstance(decide_team(team, config), Transfer):  # only teams casavi gets (C8)
+            for user_no in team.member_user_nos:
+                teams_of[user_no].append(team.number)
     async for user in reader.users():
-        yield decide_user(user)  # M3
+        assignments = user_assignments(
+            config,
+            rights.get(user.number, ()),
+            responsibles.get(user.number, ()),
+            teams_of.get(user.number, ()),
+        )
+        yield decide_user(user, assignments)
 
 
 async def team_decisions(reader: IxhausSource, config: SyncConfig) -> AsyncIterator[Decision[Any]]:
@@ -153,6 +201,52 @@ async def ticket_decisions(
                 note=decision.note,
             )
         yield decision
+
+
+async def work_order_note_decisions(
+    reader: IxhausSource,
+    config: SyncConfig,
+    *,
+    tickets_in_portal: Container[RecordKey],
+    users_in_portal: Container[RecordKey],
+) -> AsyncIterator[Decision[Any]]:
+    """T8: the commissioning note of each work order, as a message on its casavi ticket.
+
+    The tickets are read only when a ticket type asks for commissioning notes at all.
+    """
+    types = {t.number: t async for t in reader.ticket_types()}
+    orders: dict[int, list[WorkOrderRecord]] = await _group(reader.work_orders(), "ticket_no")
+    if not orders:
+        return
+    if not any(t.note_on_commissioning for t in types.values()):
+        for ticket_orders in orders.values():
+            for order in ticket_orders:
+                key = RecordKey.of(EntityKind.WORK_ORDER_NOTE, order.number)
+                yield Exclude(key=key, reason=Reason.COMMISSIONING_NOTE_NOT_CONFIGURED)
+        return
+    async for ticket in reader.tickets():
+        for order in orders.get(ticket.number, ()):
+            decision = decide_commissioning_note(
+                ticket,
+                types.get(ticket.type_no),
+                order,
+                ticket_in_portal=ticket_key(ticket.number) in tickets_in_portal,
+                tz=config.timezone,
+            )
+            if isinstance(decision, Transfer):
+                decision = _known_author(decision, users_in_portal)
+            yield decision
+
+
+def _known_author(
+    note: Transfer[PortalNote], users_in_portal: Container[RecordKey]
+) -> Transfer[PortalNote]:
+    author = note.record.author_user_no
+    if author is None or RecordKey.of(EntityKind.USER, author) in users_in_portal:
+        return note
+    # casavi needs a staff author it knows: the portal adapter signs with the ticket user (C11).
+    record = msgspec.structs.replace(note.record, author_user_no=None)
+    return Transfer(key=note.key, record=record, note=note.note)
 
 
 def _known_references(ticket: PortalTicket, in_portal: Container[RecordKey]) -> PortalTicket:
