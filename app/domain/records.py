@@ -48,6 +48,13 @@ class UnitRecord(msgspec.Struct, frozen=True, kw_only=True):
     end: date | None = None
 
 
+class PersonTypeRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A person type of iX-Haus's catalogue (C5), e.g. "MIETER", "EIGENTUEMER"."""
+
+    number: str
+    name: str
+
+
 class PersonRecord(msgspec.Struct, frozen=True, kw_only=True):
     number: str
     person_type: str

@@ -72,6 +72,10 @@ def unit_record(row: Row[Any]) -> r.UnitRecord:
     )
 
 
+def person_type_record(row: Row[Any]) -> r.PersonTypeRecord:
+    return r.PersonTypeRecord(number=row.type_no, name=row.name)
+
+
 def person_record(row: Row[Any]) -> r.PersonRecord:
     return r.PersonRecord(
         number=row.person_no,

@@ -46,6 +46,7 @@ class IxhausReader:
         return {
             "objects": select(t.objects).order_by(t.objects.c.object_no),
             "units": select(t.units).order_by(t.units.c.object_no, t.units.c.unit_no),
+            "person_types": select(t.person_types).order_by(t.person_types.c.type_no),
             "persons": select(t.persons).order_by(t.persons.c.person_no),
             "partner_relations": select(t.partner_relations),
             "contracts": select(t.contracts).order_by(t.contracts.c.contract_no),
@@ -101,6 +102,9 @@ class IxhausReader:
 
     def units(self) -> AsyncIterator[r.UnitRecord]:
         return self._stream(self.statements()["units"], m.unit_record)
+
+    def person_types(self) -> AsyncIterator[r.PersonTypeRecord]:
+        return self._stream(self.statements()["person_types"], m.person_type_record)
 
     def persons(self) -> AsyncIterator[r.PersonRecord]:
         return self._stream(self.statements()["persons"], m.person_record)
