@@ -63,8 +63,14 @@ async def run_outbound(
     in_portal: set[RecordKey] = set()
     for kind in _TICKET_REFERENCES:
         in_portal |= _sent(await ledger.load(ctx.system, kind))
+    work_orders = await sources.load_work_orders(reader)
     tickets = sources.ticket_decisions(
-        reader, config, now, sent=_sent(known_tickets), in_portal=in_portal
+        reader,
+        config,
+        now,
+        sent=_sent(known_tickets),
+        in_portal=in_portal,
+        work_orders=work_orders,
     )
     _add(
         total,
@@ -73,6 +79,7 @@ async def run_outbound(
     notes = sources.work_order_note_decisions(
         reader,
         config,
+        work_orders,
         tickets_in_portal=_sent(await ledger.load(ctx.system, EntityKind.TICKET)),
         users_in_portal=_sent(await ledger.load(ctx.system, EntityKind.USER)),
     )

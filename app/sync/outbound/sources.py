@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from app.domain.config import SyncConfig
+from app.domain.config import SyncConfig, number_order
 from app.domain.decisions import Decision, Exclude, Transfer
 from app.domain.eligibility.master_data import (
     decide_caretaker,
@@ -40,7 +40,7 @@ from app.domain.eligibility.tickets import (
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PersonPayload, PortalNote, PortalTicket
 from app.domain.reasons import Reason
-from app.domain.records import ContractRecord, PartnerRelation, WorkOrderRecord
+from app.domain.records import ContractRecord, PartnerRelation, TicketRecord, WorkOrderRecord
 from app.sync.ports import IxhausSource
 
 
@@ -120,7 +120,9 @@ async def contact_decisions(
         rows = await _group(reader.caretakers(), "number")
         decide = decide_caretaker
     for number in sorted(rows):
-        yield merge_contacts([decide(row, config) for row in rows[number]])
+        # By object number, so the contact's fields come from the same row on every run.
+        ordered = sorted(rows[number], key=lambda row: number_order(row.object_no))
+        yield merge_contacts([decide(row, config) for row in ordered])
 
 
 async def object_role_decisions(reader: IxhausSource) -> AsyncIterator[Decision[Any]]:
@@ -182,16 +184,19 @@ async def ticket_decisions(
     *,
     sent: Container[RecordKey],
     in_portal: Container[RecordKey],
+    work_orders: WorkOrders | None = None,
 ) -> AsyncIterator[Decision[Any]]:
     """Rule T1 per ticket: one never sent goes out only while open; one sent before also
     when it is closed (so the portal learns that), within the C3 time window.
 
     ``in_portal`` holds the ledger keys casavi has (persons, units, users, teams): a
     reference to anything else (a moved-out reporter, an inactive user, a disabled team)
-    is left out rather than sent dangling.
+    is left out rather than sent dangling. ``work_orders`` keeps the tickets it needs (T8).
     """
     types = {t.number: t async for t in reader.ticket_types()}
     async for ticket in reader.tickets():
+        if work_orders is not None:
+            work_orders.see(ticket)
         first = ticket_key(ticket.number) not in sent
         decision = decide_ticket(ticket, types.get(ticket.type_no), config, now, first_export=first)
         if isinstance(decision, Transfer):
@@ -203,29 +208,40 @@ async def ticket_decisions(
         yield decision
 
 
+class WorkOrders:
+    """T8: the work orders by ticket, and their tickets - caught while the ticket stage
+    streams the tickets by, so a run reads the tickets table once."""
+
+    def __init__(self, by_ticket: dict[int, list[WorkOrderRecord]]) -> None:
+        self.by_ticket = by_ticket
+        self.tickets: dict[int, TicketRecord] = {}
+
+    def see(self, ticket: TicketRecord) -> None:
+        if ticket.number in self.by_ticket:
+            self.tickets[ticket.number] = ticket
+
+
+async def load_work_orders(reader: IxhausSource) -> WorkOrders:
+    return WorkOrders(await _group(reader.work_orders(), "ticket_no"))
+
+
 async def work_order_note_decisions(
     reader: IxhausSource,
     config: SyncConfig,
+    work_orders: WorkOrders,
     *,
     tickets_in_portal: Container[RecordKey],
     users_in_portal: Container[RecordKey],
 ) -> AsyncIterator[Decision[Any]]:
-    """T8: the commissioning note of each work order, as a message on its casavi ticket.
-
-    The tickets are read only when a ticket type asks for commissioning notes at all.
-    """
+    """T8: the commissioning note of each work order, as a message on its casavi ticket."""
     types = {t.number: t async for t in reader.ticket_types()}
-    orders: dict[int, list[WorkOrderRecord]] = await _group(reader.work_orders(), "ticket_no")
-    if not orders:
-        return
-    if not any(t.note_on_commissioning for t in types.values()):
-        for ticket_orders in orders.values():
-            for order in ticket_orders:
+    for ticket_no in sorted(work_orders.by_ticket):
+        ticket = work_orders.tickets.get(ticket_no)
+        for order in work_orders.by_ticket[ticket_no]:
+            if ticket is None:  # an order of a ticket iX-Haus no longer lists
                 key = RecordKey.of(EntityKind.WORK_ORDER_NOTE, order.number)
-                yield Exclude(key=key, reason=Reason.COMMISSIONING_NOTE_NOT_CONFIGURED)
-        return
-    async for ticket in reader.tickets():
-        for order in orders.get(ticket.number, ()):
+                yield Exclude(key=key, reason=Reason.NOTE_TICKET_NOT_TRANSFERRED)
+                continue
             decision = decide_commissioning_note(
                 ticket,
                 types.get(ticket.type_no),

@@ -106,6 +106,7 @@ def source() -> FakeSource:
             ),
             WorkOrderRecord(number=78, ticket_no=2, placed_at=NOW),
             WorkOrderRecord(number=79, ticket_no=3, placed_at=NOW),
+            WorkOrderRecord(number=81, ticket_no=99, placed_at=NOW),  # no such ticket
         ],
     )
 
@@ -130,6 +131,7 @@ async def test_owners_and_caretakers_are_sent_as_contacts_with_their_enabled_obj
     assert isinstance(owner, ContactPayload)
     assert owner.contact.role == "owner"
     assert owner.object_nos == ("1001", "1002")
+    assert owner.contact.object_no == "1001"  # fields from the lowest object's row, every run
     caretaker = portal.records[CARETAKER]
     assert isinstance(caretaker, ContactPayload)
     assert caretaker.contact.role == "caretaker"
@@ -192,6 +194,8 @@ async def test_commissioning_notes_follow_their_tickets_into_the_portal() -> Non
     assert not_asked.reason_code == Reason.COMMISSIONING_NOTE_NOT_CONFIGURED
     no_ticket = ledger.rows[("test", RecordKey.of(EntityKind.WORK_ORDER_NOTE, 79))]
     assert no_ticket.reason_code == Reason.NOTE_TICKET_NOT_TRANSFERRED
+    gone = ledger.rows[("test", RecordKey.of(EntityKind.WORK_ORDER_NOTE, 81))]
+    assert gone.reason_code == Reason.NOTE_TICKET_NOT_TRANSFERRED
     assert [k for k in portal.puts if k.kind is EntityKind.WORK_ORDER_NOTE] == [key]
 
 
