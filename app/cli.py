@@ -33,6 +33,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.embedded and not args.no_migrate:
         # Embedded mode owns its SQLite file: bring it to the current schema first.
         migrate.upgrade(settings.database_url)
+    if args.workers > 1:
+        if settings.redis_url is None:
+            raise SettingsError(
+                "--workers > 1 needs REDIS_URL: without Redis each process would run the "
+                "schedule and the jobs itself"
+            )
+        # Each worker process builds its own app (and clients) from the environment.
+        uvicorn.run(
+            "app.asgi:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+        )
+        return 0
     # Without Redis there is no worker: this process also runs the schedule (rule C14).
     app = create_app(settings, scheduler=settings.redis_url is None)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
@@ -161,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
         "--no-migrate", action="store_true", help="do not upgrade an embedded SQLite database"
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="HTTP worker processes (more than 1 needs REDIS_URL)"
     )
     serve.set_defaults(handler=_serve)
 

@@ -149,3 +149,29 @@ async def test_a_tenant_who_acts_in_the_portal_is_registered(
     await simulator.tenant("POST", "/tickets", json=ticket)
     contact = await client.contacts.get("C-1")
     assert (contact.is_invited, contact.is_registered) == (True, True)
+
+
+async def test_an_owner_may_hold_a_whole_property(
+    client: CasaviClient, raw: httpx.AsyncClient
+) -> None:
+    # rule M1: owners are contacts with OWNER contracts, of a unit or of the whole property.
+    await seed_portfolio(client)
+    await client.contacts.create(
+        ContactWrite(
+            id="C-5",
+            last_name="Hauseigentümerin",
+            contracts=[Contract(type="OWNER", property_id="P-1", unit_id=None)],
+        )
+    )
+    assert await _ids(client, role="OWNER") == ["C-5"]
+    unit = await client.units.get("P-1/U.1")
+    assert [c.contact_id for c in unit.contracts] == ["C-1"]
+    headers = {"token": await token_for(raw)}
+    await raw.post("/v2/properties", json={"id": "P-2", "name": "Zweites Haus"}, headers=headers)
+    for contract in (
+        {"type": "RENTER", "propertyId": "P-1", "unitId": None},  # a renter needs a unit
+        {"type": "OWNER", "propertyId": "P-2", "unitId": "P-1/U.1"},  # unit of another property
+    ):
+        body = {"id": "C-6", "lastName": "X", "contracts": [contract]}
+        response = await raw.post("/v2/contacts", json=body, headers=headers)
+        assert response.status_code == 422

@@ -39,8 +39,10 @@ class Tickets(Resource[Ticket, TicketCreate]):
         """Tickets changed after ``when`` (exclusive), by ``modifiedAt`` then ``internalId``.
 
         A ticket's ``modifiedAt`` also moves when a message, an attachment or a rating is
-        added. Nothing changed = one request (an empty page). Pages are by offset, so keep an
-        overlap window on the cursor: a ticket changed mid-listing may shift a page.
+        added. Nothing changed = one request (an empty page). Pages are by offset: a ticket
+        changed mid-listing moves to the end and may push one other past a page boundary, so
+        when a listed ``modifiedAt`` is later than the listing's start, list again from the
+        same cursor (and keep an overlap window).
         """
         params = {"modifiedAfter": iso(when)}
         return iterate_pages(self._http, TICKETS, Ticket, params)

@@ -19,7 +19,8 @@ NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 UtcDateTime = Annotated[datetime, msgspec.Meta(tz=True)]
 CustomValue = str | int | float | bool | None
 # OWNER and RENTER are handled in public client code; other values may exist (inferred).
-ContractType = Literal["OWNER", "RENTER"]
+# OWNER and RENTER are seen in client code; CARETAKER (rule M2) is inferred.
+ContractType = Literal["OWNER", "RENTER", "CARETAKER"]
 
 T = TypeVar("T")
 
@@ -122,7 +123,8 @@ class Unit(UnitWrite, kw_only=True, omit_defaults=False):
 class Contract(Wire, omit_defaults=False):
     type: ContractType
     property_id: RefId
-    unit_id: RefId
+    # Client code reads it; an OWNER of a whole property has none (inferred).
+    unit_id: RefId | None
     start_date: UtcDateTime | None = None
     end_date: UtcDateTime | None = None
     rent: float | None = None

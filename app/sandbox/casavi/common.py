@@ -15,7 +15,8 @@ from app.sandbox.casavi.store import BY_CREATION, Record, Where
 
 T = TypeVar("T")
 AnyRequest = Request[Any, Any, Any]
-PageView = Callable[[Simulator, list[Record]], list[Record]]
+# What casavi derives when it shows records (may read the request's own parameters).
+PageView = Callable[[Simulator, list[Record], AnyRequest], list[Record]]
 PAGING = frozenset({"page", "pageSize"})
 
 
@@ -151,7 +152,7 @@ def page_response(
         order=order,
     )
     if view is not None:
-        items = view(sim, items)
+        items = view(sim, items, request)
     next_link = None
     if more:
         query = dict(request.query_params)

@@ -16,6 +16,7 @@ from app.adapters.casavi import wire
 from app.adapters.casavi import wire_tickets as tw
 from app.sandbox.casavi.common import (
     AnyRequest,
+    PageView,
     SimError,
     decode_body,
     error_response,
@@ -30,8 +31,6 @@ from app.sandbox.casavi.common import (
 from app.sandbox.casavi.state import Simulator
 from app.sandbox.casavi.store import Duplicate, Record, Where
 from app.sandbox.casavi.views import contact_filters, property_view, unit_view
-
-View = Callable[[Simulator, list[Record], AnyRequest], list[Record]]
 
 
 class AuthRequest(msgspec.Struct):
@@ -67,7 +66,16 @@ def _check_unit(sim: Simulator, item: Any) -> None:
 def _check_contact(sim: Simulator, item: Any) -> None:
     for contract in item.contracts:
         require(sim, "properties", contract.property_id, "contracts.propertyId")
+        if contract.unit_id is None and contract.type == "RENTER":
+            raise SimError(
+                422,
+                "a RENTER contract needs a unitId (owners and caretakers may "
+                "cover a whole property)",
+            )
         require(sim, "units", contract.unit_id, "contracts.unitId")
+        unit = sim.store.get("units", contract.unit_id) if contract.unit_id else None
+        if unit is not None and unit["propertyId"] != contract.property_id:
+            raise SimError(422, "contracts.unitId lies in another property")
 
 
 def _check_staff(sim: Simulator, item: Any) -> None:
@@ -84,7 +92,7 @@ class Kind:
     read: type[msgspec.Struct]
     check: Callable[[Simulator, Any], None] | None = None
     added: Callable[[str, int], dict[str, Any]] | None = None
-    on_read: View | None = None
+    on_read: PageView | None = None
     modified_after: bool = False
     # Query parameters the list takes besides paging (and modifiedAfter), and their filter.
     filters: tuple[str, ...] = ()
@@ -144,19 +152,13 @@ def _handlers(kind: Kind) -> list[HTTPRouteHandler]:
         extra = kind.added(kind.name, internal_id) if kind.added else {}
         return to_record(body, kind.read, internalId=internal_id, **extra, **kept)
 
-    def view(request: AnyRequest) -> Callable[[Simulator, list[Record]], list[Record]] | None:
-        on_read = kind.on_read
-        if on_read is None:
-            return None
-        return lambda sim, records: on_read(sim, records, request)
-
     async def list_items(request: AnyRequest) -> Response[bytes]:
         return page_response(
             request,
             kind.name,
             with_modified_after=kind.modified_after,
             where=kind.where(request) if kind.where else (),
-            view=view(request),
+            view=kind.on_read,
         )
 
     async def create_item(request: AnyRequest) -> Response[bytes]:

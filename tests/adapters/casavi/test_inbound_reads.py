@@ -15,6 +15,7 @@ from app.adapters.casavi.wire_tickets import (
     TicketCreate,
     TicketFormField,
     TicketMessageCreate,
+    TicketStatusWrite,
     TicketTypeWrite,
 )
 from tests.support.casavi import ClientFactory, SimHandle, seed_portfolio
@@ -175,12 +176,17 @@ async def test_tenant_rating_and_status_change_show_on_the_ticket(
     client: CasaviClient, simulator: SimHandle
 ) -> None:
     await seed_portfolio(client)
+    await client.ticket_statuses.create(
+        TicketStatusWrite(id="ST-9", name="Erledigt", type="CLOSED")
+    )
     ticket_id = await _tenant_ticket(simulator)
     before = (await client.tickets.get(ticket_id)).modified_at
+    await simulator.tenant("PATCH", f"/tickets/{ticket_id}", json={"statusId": "ST-9"})
     await simulator.tenant(
         "POST", f"/tickets/{ticket_id}/rating", json={"contactId": "C-1", "stars": 4}
     )
     rated = await client.tickets.get(ticket_id)
+    assert rated.status_id == "ST-9"
     assert rated.rating is not None
     assert (rated.rating.stars, rated.rating.contact_id, rated.rating.comment) == (4, "C-1", None)
     assert rated.modified_at > before
