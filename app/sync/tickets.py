@@ -22,7 +22,7 @@ from app.domain.eligibility.notes import note_key
 from app.domain.eligibility.tickets import decide_ticket, ticket_key
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.reasons import Reason
-from app.domain.records import TicketRecord
+from app.domain.records import TicketRecord, TicketTypeRecord
 from app.errors import GatewayError, NotFound, SyncNotPossible
 from app.sync.context import SystemContext
 from app.sync.outbound.notes import (
@@ -193,7 +193,7 @@ async def _ticket_decision(
     return decision
 
 
-async def _ticket_type(ctx: SystemContext, type_no: str) -> Any:
+async def _ticket_type(ctx: SystemContext, type_no: str) -> TicketTypeRecord | None:
     async for ticket_type in ctx.source.ticket_types():  # reference data: a few dozen rows
         if ticket_type.number == type_no:
             return ticket_type

@@ -342,3 +342,17 @@ async def test_an_edited_note_is_offered_again_under_the_same_id(world: World) -
     await world.run()
     # The portal is asked again (casavi keeps the first message: it is written once per id).
     assert world.notes_put().count(note_key(1)) == 2
+
+
+def test_a_note_message_is_public_with_the_notes_author_and_time() -> None:
+    # rule N1: author, time and content; rule N2: always public
+    from app.adapters.casavi.mapping import to_message
+
+    record = PortalNote(
+        id=5, ticket_no=1, created_at=WRITTEN, content="Hallo", author_user_no="001"
+    )
+    message = to_message(record, note_key(5).reference_id)
+    assert (message.id, message.author_id, message.visibility) == ("5", "001", "public")
+    assert (message.content, message.written_at) == ("Hallo", WRITTEN)
+    with pytest.raises(ValueError, match="no author"):
+        to_message(msgspec.structs.replace(record, author_user_no=None), "5")
