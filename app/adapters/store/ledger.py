@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports import LedgerEntry, Outcome
+
+_VALUES = ("fingerprint", "state", "casavi_id", "reason_code", "last_error", "updated_at")
 
 
 class SqlLedger:
@@ -102,6 +105,22 @@ class SqlLedger:
             }
             for o in outcomes
         ]
+        try:
+            await self._write(new, changed, protocol)
+        except IntegrityError:
+            if not new:
+                raise
+            # A trigger of iX-Haus plus linked some of these records after ``known`` was
+            # loaded: they become updates of the rows it wrote.
+            new, changed = await self._resolve(system, kind, new, changed)
+            await self._write(new, changed, protocol)
+
+    async def _write(
+        self,
+        new: list[dict[str, Any]],
+        changed: list[dict[str, Any]],
+        protocol: list[dict[str, Any]],
+    ) -> None:
         async with self._sessions() as session:
             if new:
                 await session.execute(insert(EntityLink), new)
@@ -109,3 +128,26 @@ class SqlLedger:
                 await session.execute(update(EntityLink), changed)
             await session.execute(insert(ProtocolEntry), protocol)
             await session.commit()
+
+    async def _resolve(
+        self,
+        system: str,
+        kind: EntityKind,
+        new: list[dict[str, Any]],
+        changed: list[dict[str, Any]],
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        link = EntityLink
+        query = select(link.ixhaus_key, link.id).where(
+            link.system == system,
+            link.entity_type == kind.value,
+            link.ixhaus_key.in_([row["ixhaus_key"] for row in new]),
+        )
+        async with self._sessions() as session:
+            ids = {row[0]: row[1] for row in await session.execute(query)}
+        still_new = [row for row in new if row["ixhaus_key"] not in ids]
+        moved = [
+            {"id": ids[row["ixhaus_key"]], **{k: row[k] for k in _VALUES}}
+            for row in new
+            if row["ixhaus_key"] in ids
+        ]
+        return still_new, [*changed, *moved]

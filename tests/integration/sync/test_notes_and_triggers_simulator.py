@@ -390,3 +390,28 @@ async def test_links_are_recorded_in_batches_and_never_twice(
     assert await links.record_many("test", ours) == stored
     assert await links.by_casavi_message("test", "70") is None
     assert await links.record_many("production", ours[1:2]) == {"71": ours[1]}
+
+
+async def test_a_run_batch_takes_over_a_record_a_trigger_linked_meanwhile(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # A run loaded the ledger before a trigger sent a new ticket: the run's batch, which
+    # believes the ticket new, updates the trigger's row instead of failing the run.
+    from app.adapters.store.ledger import SqlLedger
+    from app.domain.keys import EntityKind, RecordKey
+    from app.sync.ports import Outcome
+
+    ledger = SqlLedger(sessions)
+    kind = EntityKind.TICKET
+    stale = await ledger.load("test", kind)
+    trigger = Outcome(key=RecordKey.ticket(77), state="sent", fingerprint="a", casavi_id="77")
+    await ledger.save("test", kind, [trigger], {}, run_id=None)
+    run = [
+        Outcome(key=RecordKey.ticket(77), state="sent", fingerprint="b", casavi_id="77"),
+        Outcome(key=RecordKey.ticket(78), state="excluded", reason_code="ticket_type_locked"),
+    ]
+    await ledger.save("test", kind, run, stale, run_id=None)
+    entries = await ledger.entries("test", [RecordKey.ticket(77), RecordKey.ticket(78)])
+    assert entries[RecordKey.ticket(77)].fingerprint == "b"
+    assert entries[RecordKey.ticket(78)].state == "excluded"
+    assert len(await ledger.load("test", kind)) == 2
