@@ -37,7 +37,11 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
     """The HTTP app. ``scheduler=True`` also runs the C14 schedule in this process (embedded
     mode, no Redis); with Redis the worker's cron does that instead."""
     settings = settings or get_settings()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        command_timeout=settings.database_command_timeout_seconds,
+    )
     session_factory = create_session_factory(engine)
     secret_box = SecretBox(settings.secret_key)
     job_ctx: dict[str, Any] = {

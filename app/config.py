@@ -40,6 +40,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     arq_queue_name: str = "portal-gateway:queue"
     # Upper bound for a readiness probe's dependency check.
     ready_timeout_seconds: float = 2.0
+    # Upper bound for connecting to the gateway's own database (and for waiting for a free
+    # pooled connection; the busy timeout on SQLite): an outage fails fast with a 503.
+    database_connect_timeout_seconds: float = 5.0
+    # Upper bound for one statement on PostgreSQL (the pool's liveness ping included).
+    database_command_timeout_seconds: float = 30.0
 
     def __repr__(self) -> str:
         # Never print the secret key, nor credentials inside the URLs.
@@ -65,6 +70,8 @@ _ENV_NAMES: dict[str, str] = {
     "secret_key": "GATEWAY_SECRET_KEY",
     "arq_queue_name": "ARQ_QUEUE_NAME",
     "ready_timeout_seconds": "READY_TIMEOUT_SECONDS",
+    "database_connect_timeout_seconds": "DATABASE_CONNECT_TIMEOUT_SECONDS",
+    "database_command_timeout_seconds": "DATABASE_COMMAND_TIMEOUT_SECONDS",
 }
 
 
@@ -121,8 +128,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             parse_keys(settings.secret_key)
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
-    if settings.ready_timeout_seconds <= 0:
-        raise SettingsError("READY_TIMEOUT_SECONDS must be greater than 0")
+    for field in (
+        "ready_timeout_seconds",
+        "database_connect_timeout_seconds",
+        "database_command_timeout_seconds",
+    ):
+        if getattr(settings, field) <= 0:
+            raise SettingsError(f"{_ENV_NAMES[field]} must be greater than 0")
     return settings
 
 

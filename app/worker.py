@@ -28,7 +28,11 @@ JOB_TIMEOUT_SECONDS = 600
 
 def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
     async def on_startup(ctx: dict[str, Any]) -> None:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            connect_timeout=settings.database_connect_timeout_seconds,
+            command_timeout=settings.database_command_timeout_seconds,
+        )
         ctx["settings"] = settings
         ctx["engine"] = engine
         ctx["session_factory"] = create_session_factory(engine)
