@@ -13,8 +13,9 @@ from litestar.openapi import OpenAPIConfig
 from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
 from app.api.api_keys import ApiKeyController
-from app.api.auth import SECURITY, SECURITY_COMPONENTS, require_api_key
+from app.api.auth import SECURITY, SECURITY_COMPONENTS, FailureLimiter, require_api_key
 from app.api.deps import provide_session
+from app.api.hardening import hostile_input_guard
 from app.api.health import live, ready
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
@@ -93,10 +94,11 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
                 "job_queue": job_queue,
                 "metrics": metrics,
                 "secret_box": secret_box,
+                "auth_limiter": FailureLimiter(settings.auth_failures_per_minute),
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[metrics.middleware],
+        middleware=[metrics.middleware, hostile_input_guard],
         on_startup=[start_scheduler],
         on_shutdown=[close_clients],
         request_max_body_size=MAX_BODY_BYTES,

@@ -45,6 +45,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_connect_timeout_seconds: float = 5.0
     # Upper bound for one statement on PostgreSQL (the pool's liveness ping included).
     database_command_timeout_seconds: float = 30.0
+    # Failed authentications per client address and minute before 429 (per API process).
+    auth_failures_per_minute: int = 10
 
     def __repr__(self) -> str:
         # Never print the secret key, nor credentials inside the URLs.
@@ -72,6 +74,7 @@ _ENV_NAMES: dict[str, str] = {
     "ready_timeout_seconds": "READY_TIMEOUT_SECONDS",
     "database_connect_timeout_seconds": "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "database_command_timeout_seconds": "DATABASE_COMMAND_TIMEOUT_SECONDS",
+    "auth_failures_per_minute": "AUTH_FAILURES_PER_MINUTE",
 }
 
 
@@ -132,6 +135,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "ready_timeout_seconds",
         "database_connect_timeout_seconds",
         "database_command_timeout_seconds",
+        "auth_failures_per_minute",
     ):
         if getattr(settings, field) <= 0:
             raise SettingsError(f"{_ENV_NAMES[field]} must be greater than 0")

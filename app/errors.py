@@ -59,3 +59,27 @@ class DependencyUnavailable(GatewayError):
     status = 503
     code = "dependency-unavailable"
     title = "Dependency unavailable"
+
+
+class MalformedRequest(GatewayError):
+    """The request itself is unusable: control characters in its path, JSON nested too deep."""
+
+    status = 400
+    code = "bad-request"
+    title = "Bad Request"
+
+
+class UnsupportedMediaType(GatewayError):
+    status = 415
+    code = "unsupported-media-type"
+    title = "Unsupported Media Type"
+
+
+class TooManyRequests(GatewayError):
+    status = 429
+    code = "too-many-requests"
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

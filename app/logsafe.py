@@ -7,7 +7,11 @@ Unicode line separators) and the backslash itself, and caps the length.
 
 from __future__ import annotations
 
+import logging
+import re
+
 MAX_LOGGED_CHARS = 200
+_UNSAFE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def untrusted(value: object, *, limit: int = MAX_LOGGED_CHARS) -> str:
@@ -29,3 +33,26 @@ def _escape(char: str) -> str:
     if code < 0x10000:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+class OneLinePerRecord(logging.Filter):
+    """A handler filter: a record's message never spans lines, whatever its arguments held.
+
+    Defence in depth behind ``untrusted``: installed on the process's log handlers by the CLI,
+    it escapes control characters in every formatted message (tracebacks are not messages
+    and keep their lines).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _UNSAFE.search(message):
+            record.msg = "".join(_escape(char) if _UNSAFE.match(char) else char for char in message)
+            record.args = None
+        return True
+
+
+def install(handlers: list[logging.Handler] | None = None) -> None:
+    """Put ``OneLinePerRecord`` on the given handlers (default: the root logger's)."""
+    for handler in logging.getLogger().handlers if handlers is None else handlers:
+        if not any(isinstance(f, OneLinePerRecord) for f in handler.filters):
+            handler.addFilter(OneLinePerRecord())

@@ -14,7 +14,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from app.errors import DependencyUnavailable, GatewayError
+from app.errors import DependencyUnavailable, GatewayError, TooManyRequests
 from app.logsafe import untrusted
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,10 @@ _DESCRIPTIONS = {
     404: "The resource does not exist.",
     409: "The request conflicts with the current state.",
     413: "The body is larger than this endpoint accepts.",
+    415: "The body is not JSON (send Content-Type: application/json).",
     422: "The request is well-formed but its content is invalid.",
-    503: "A dependency of the gateway is unavailable.",
+    429: "Too many failed authentications from this client; wait for Retry-After seconds.",
+    503: "A dependency of the gateway (its database, Redis) is unavailable; retry later.",
 }
 
 
@@ -64,7 +66,7 @@ def problem_responses(*codes: int) -> dict[int, ResponseSpec]:
     }
 
 
-API_PROBLEMS = (400, 401, 403)
+API_PROBLEMS = (400, 401, 403, 429, 503)
 
 
 def problem_response(
@@ -94,6 +96,8 @@ def _gateway_error(
     *,
     headers: dict[str, str] | None = None,
 ) -> Response[ProblemDetails]:
+    if isinstance(exc, TooManyRequests):
+        headers = {**(headers or {}), "Retry-After": str(exc.retry_after)}
     return problem_response(
         exc.status,
         exc.title,

@@ -18,7 +18,7 @@ from app.configuration.document import ConfigInput, ConfigView, System
 from app.configuration.service import ConfigService
 
 SystemPath = Annotated[System, PathParameter(description="production or test (rule C1)")]
-WRITE_PROBLEMS = (*API_PROBLEMS, 422, 503)
+WRITE_PROBLEMS = (*API_PROBLEMS, 413, 415, 422)
 
 
 class ConfigChangeView(msgspec.Struct, rename="camel", kw_only=True):
