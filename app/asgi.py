@@ -20,6 +20,7 @@ from app.api.health import live, ready
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
+from app.api.schema_alignment import align_openapi
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
 from app.config import Settings, get_settings
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         security=SECURITY,
         dependencies={"db_session": Provide(provide_session)},
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[live, ready, metrics_endpoint, api_v1],
         state=State(
             {
@@ -112,3 +113,5 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             components=SECURITY_COMPONENTS,
         ),
     )
+    align_openapi(app)
+    return app
