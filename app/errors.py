@@ -1,6 +1,29 @@
 """One error tree for the gateway, translated to RFC 9457 problem details at the edge.
 
-Services raise these; only ``app.api.problems`` turns them into HTTP responses.
+Services raise these; only ``app.api.problems`` turns them into HTTP responses::
+
+    GatewayError (500)
+    ├── InvalidInput (422)          a body or setting that breaks a rule; names each field
+    ├── NotFound (404)
+    ├── Conflict (409)
+    ├── SyncNotPossible (409)       a system switched off (C12) or not configured
+    ├── Unauthenticated (401)
+    ├── Forbidden (403)
+    ├── DependencyUnavailable (503) database, Redis, the key for secrets...
+    └── CasaviError                 app/adapters/casavi/errors.py: method, path, status, body
+        ├── CasaviUnavailable       (transport, 5xx, 429 after retries)
+        │   ├── CasaviDeadlineExceeded
+        │   └── CasaviOutcomeUnknown
+        ├── CasaviAuthFailed
+        ├── CasaviRejected (4xx)
+        │   ├── CasaviNotFound
+        │   └── CasaviConflict
+        ├── CasaviProtocolError
+        ├── DocumentTooLarge
+        └── NotInContract
+
+Adapter subtrees (casavi today, DocuWare next) hang from ``GatewayError`` so one handler
+serves them all; they carry what failed, never a secret.
 """
 
 from __future__ import annotations
@@ -59,6 +82,14 @@ class DependencyUnavailable(GatewayError):
     status = 503
     code = "dependency-unavailable"
     title = "Dependency unavailable"
+
+
+class SyncNotPossible(GatewayError):
+    """A system cannot be synchronised as configured (switched off, settings missing)."""
+
+    status = 409
+    code = "sync-not-possible"
+    title = "Sync not possible"
 
 
 class MalformedRequest(GatewayError):

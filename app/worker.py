@@ -14,11 +14,11 @@ from arq.cron import cron
 from arq.worker import func
 
 from app.adapters.store.database import create_engine, create_session_factory
+from app.composition import build_services
 from app.config import Settings, SettingsError, get_settings
 from app.configuration.secrets import SecretBox
 from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.queue import ArqQueue, deserialize_job, serialize_job
-from app.sync.run_outbound import casavi_outbound
 from app.sync.scheduler import schedule_job
 
 # A job that runs longer than this is failed (arq does not retry timeouts); a killed worker's
@@ -35,15 +35,20 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
         )
         ctx["settings"] = settings
         ctx["engine"] = engine
-        ctx["session_factory"] = create_session_factory(engine)
-        ctx["outbound"] = casavi_outbound(ctx["session_factory"], SecretBox(settings.secret_key))
-        # The scheduler's runs go through the worker's own Redis pool (closed by arq).
-        ctx["job_queue"] = ArqQueue(ctx["redis"], settings.arq_queue_name)
+        # Jobs enqueued by jobs (the scheduler's runs) go through the worker's own Redis pool
+        # (closed by arq).
+        queue = ArqQueue(ctx["redis"], settings.arq_queue_name)
+        ctx["services"] = build_services(
+            create_session_factory(engine), SecretBox(settings.secret_key), queue
+        )
 
     return on_startup
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
+    services = ctx.get("services")
+    if services is not None:
+        await services.aclose()
     engine = ctx.get("engine")
     if engine is not None:
         await engine.dispose()

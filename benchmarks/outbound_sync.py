@@ -17,24 +17,25 @@ import os
 import platform
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 from sqlalchemy import select, update
 
+from app.adapters.factories import open_system_adapters
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
 from app.adapters.store.database import create_engine, create_session_factory
-from app.adapters.store.models import SyncRun
+from app.composition import build_services
 from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox, new_key
 from app.configuration.service import ConfigService
+from app.domain.keys import RecordKey
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
-from app.sync.ports import PortalWriter
-from app.sync.run_outbound import CasaviAccess, IxhausToCasavi
+from app.sync.context import SystemAdapters
+from app.sync.ports import PortalRecord, SystemSettings
+from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
 
 
@@ -43,11 +44,11 @@ class CountingPortal:
         self.puts = 0
         self.removes = 0
 
-    async def put(self, entity: str, key: str, record: Any, *, exists: bool = False) -> str:
+    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
         self.puts += 1
-        return key
+        return key.reference_id
 
-    async def remove(self, entity: str, key: str) -> None:
+    async def remove(self, key: RecordKey) -> None:
         self.removes += 1
 
 
@@ -95,23 +96,28 @@ async def run(profile: str, changes: int, admin_url: str) -> dict[str, Any]:
             )
         portal = CountingPortal()
 
-        @asynccontextmanager
-        async def factory(access: CasaviAccess) -> AsyncIterator[PortalWriter]:
-            yield portal
+        async def adapters(settings: SystemSettings) -> SystemAdapters:
+            real = await open_system_adapters(settings)
+            return SystemAdapters(
+                source=real.source, writer=real.writer, portal=portal, close=real.close
+            )
 
-        outbound = IxhausToCasavi(sessions, box, factory)
+        services = build_services(sessions, box, NoQueue(), adapters=adapters)
 
         async def one_run() -> dict[str, Any]:
             portal.puts = portal.removes = 0
-            async with sessions() as session:
-                row = SyncRun(system="test", trigger="benchmark")
-                session.add(row)
-                await session.commit()
+            row, _ = await services.runs.request("test", trigger="benchmark", requested_by=None)
             t0 = time.perf_counter()
-            await execute_run(sessions, outbound, row.id)
+            await execute_run(
+                runs=services.runs,
+                contexts=services.contexts,
+                ledger=services.ledger,
+                portal_states=services.portal_states,
+                clock=services.clock,
+                run_id=row.id,
+            )
             seconds = time.perf_counter() - t0
-            async with sessions() as session:
-                done = await session.get(SyncRun, row.id)
+            done = await services.runs.get(row.id)
             assert done is not None
             assert done.status == "succeeded", done.last_error
             return {
@@ -142,6 +148,7 @@ async def run(profile: str, changes: int, admin_url: str) -> dict[str, Any]:
             )
         await ix_engine.dispose()
         changed = await one_run()
+        await services.aclose()
         await engine.dispose()
         decided = first["sent"] + first["skipped"] + first["errors"]
         return {

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal, Protocol
 
 from litestar import Controller, get, post
 from litestar.params import PathParameter
 
 from app.adapters.store.api_keys import KEY_NAME_PATTERN, ApiKeyRepository
-from app.adapters.store.models import ApiKey
 from app.api.deps import DbSession
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.api.schemas import ApiKeyList, ApiKeyView
 
 
-def to_view(row: ApiKey) -> ApiKeyView:
+class KeyRow(Protocol):
+    """What the repository returns per key (never the key or its hash)."""
+
+    name: str
+    scope: Literal["ixhaus", "admin"]
+    prefix: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+def to_view(row: KeyRow) -> ApiKeyView:
     return ApiKeyView(
         name=row.name,
-        scope=row.scope,  # type: ignore[arg-type]
+        scope=row.scope,
         prefix=row.prefix,
         created_at=row.created_at,
         revoked_at=row.revoked_at,

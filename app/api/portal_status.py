@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, get
 from litestar.params import FromPath, PathParameter, QueryParameter
-from sqlalchemy import select
 
-from app.adapters.store.models import TicketPortalState
-from app.api.deps import DbSession
+from app.api.deps import ServicesDep
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.api.schemas import System, TicketPortalStatusList, TicketPortalStatusView
 from app.errors import InvalidInput, NotFound
+from app.sync.ports import TicketPortalView
 
 TicketNumber = Annotated[
     str, PathParameter(pattern=r"^[0-9]{1,18}$", description="iX-Haus ticket number")
@@ -23,17 +23,8 @@ NUMBERS = rf"^[0-9]{{1,18}}(,[0-9]{{1,18}}){{0,{MAX_BULK - 1}}}$"
 NUMBERS_DESCRIPTION = f"1 to {MAX_BULK} comma-separated ticket numbers (digits only)"
 
 
-def to_view(row: TicketPortalState) -> TicketPortalStatusView:
-    return TicketPortalStatusView(
-        ticket_number=row.ticket_number,
-        transferred=row.transferred,
-        portal_status=row.portal_status,
-        reason_code=row.reason_code,
-        reason_text=row.reason_text,
-        last_portal_change_at=row.last_portal_change_at,
-        last_portal_change=row.last_portal_change,
-        updated_at=row.updated_at,
-    )
+def to_view(row: TicketPortalView) -> TicketPortalStatusView:
+    return TicketPortalStatusView(**msgspec.structs.asdict(row))
 
 
 class PortalStatusController(Controller):
@@ -46,9 +37,9 @@ class PortalStatusController(Controller):
         responses=problem_responses(*API_PROBLEMS, 404),
     )
     async def one(
-        self, db_session: DbSession, system: FromPath[System], ticket_number: TicketNumber
+        self, services: ServicesDep, system: FromPath[System], ticket_number: TicketNumber
     ) -> TicketPortalStatusView:
-        row = await db_session.get(TicketPortalState, (system, ticket_number))
+        row = await services.portal_states.one(system, ticket_number)
         if row is None:
             raise NotFound(f"Ticket {ticket_number} has not been decided by a sync run yet.")
         return to_view(row)
@@ -60,7 +51,7 @@ class PortalStatusController(Controller):
     )
     async def many(
         self,
-        db_session: DbSession,
+        services: ServicesDep,
         system: FromPath[System],
         numbers: Annotated[str, QueryParameter(description=NUMBERS_DESCRIPTION, pattern=NUMBERS)],
     ) -> TicketPortalStatusList:
@@ -70,9 +61,5 @@ class PortalStatusController(Controller):
                 f"numbers must be 1 to {MAX_BULK} comma-separated ticket numbers",
                 errors=[("numbers", "1 to 500 comma-separated digits")],
             )
-        rows = await db_session.scalars(
-            select(TicketPortalState)
-            .where(TicketPortalState.system == system, TicketPortalState.ticket_number.in_(wanted))
-            .order_by(TicketPortalState.ticket_number)
-        )
+        rows = await services.portal_states.many(system, wanted)
         return TicketPortalStatusList(items=[to_view(row) for row in rows])

@@ -4,43 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, PathParameter, QueryParameter
-from sqlalchemy import select
 
-from app.adapters.store.models import ProtocolEntry, SyncRun
-from app.api.deps import DbSession
+from app.api.deps import ServicesDep
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.api.schemas import (
     ProtocolEntryList,
     ProtocolEntryView,
+    ReasonText,
     SyncRunList,
     SyncRunView,
     System,
 )
+from app.domain.keys import EntityKind
+from app.domain.reasons import Reason, text
 from app.errors import NotFound
+from app.sync.ports import SyncRunInfo
 from app.sync.runs import request_run
 
 # Ids are 32-bit integers in every backend; larger ones cannot exist (and would overflow).
 MAX_ID = 2**31 - 1
 
 
-def to_view(run: SyncRun) -> SyncRunView:
-    return SyncRunView(
-        id=run.id,
-        system=run.system,  # type: ignore[arg-type]
-        trigger=run.trigger,
-        scope=run.scope,
-        status=run.status,  # type: ignore[arg-type]
-        requested_by=run.requested_by,
-        requested_at=run.requested_at,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        sent=run.sent,
-        skipped=run.skipped,
-        errors=run.errors,
-        last_error=run.last_error,
-    )
+def to_view(run: SyncRunInfo) -> SyncRunView:
+    return SyncRunView(**msgspec.structs.asdict(run))
 
 
 class SyncRunController(Controller):
@@ -55,12 +44,12 @@ class SyncRunController(Controller):
     async def start(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
+        services: ServicesDep,
         system: Annotated[System, PathParameter(description="production or test (rule C1)")],
     ) -> Response[SyncRunView]:
         run, _created = await request_run(
-            db_session,
-            request.app.state.job_queue,
+            services.runs,
+            services.queue,
             system=system,
             trigger="api",
             requested_by=request.state.api_key_name,
@@ -74,14 +63,11 @@ class SyncRunController(Controller):
     )
     async def list_runs(
         self,
-        db_session: DbSession,
+        services: ServicesDep,
         system: FromQuery[System | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> SyncRunList:
-        query = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)
-        if system is not None:
-            query = query.where(SyncRun.system == system)
-        runs = await db_session.scalars(query)
+        runs = await services.runs.recent(system, limit)
         return SyncRunList(items=[to_view(run) for run in runs])
 
     @get(
@@ -90,9 +76,9 @@ class SyncRunController(Controller):
         responses=problem_responses(*API_PROBLEMS, 404),
     )
     async def get_run(
-        self, db_session: DbSession, run_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+        self, services: ServicesDep, run_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)]
     ) -> SyncRunView:
-        run = await db_session.get(SyncRun, run_id)
+        run = await services.runs.get(run_id)
         if run is None:
             raise NotFound(f"No sync run {run_id}.")
         return to_view(run)
@@ -104,32 +90,44 @@ class SyncRunController(Controller):
     )
     async def entries(
         self,
-        db_session: DbSession,
+        services: ServicesDep,
         run_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
         outcome: FromQuery[Literal["sent", "deleted", "excluded", "error"] | None] = None,
+        entity: FromQuery[EntityKind | None] = None,
+        cursor: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
     ) -> ProtocolEntryList:
-        if await db_session.get(SyncRun, run_id) is None:
-            raise NotFound(f"No sync run {run_id}.")
-        query = (
-            select(ProtocolEntry)
-            .where(ProtocolEntry.run_id == run_id)
-            .order_by(ProtocolEntry.id)
-            .limit(limit)
+        page = await services.runs.entries(
+            run_id,
+            outcome=outcome,
+            entity=entity.value if entity else None,
+            after=cursor,
+            limit=limit,
         )
-        if outcome is not None:
-            query = query.where(ProtocolEntry.outcome == outcome)
-        rows = await db_session.scalars(query)
+        if page is None:
+            raise NotFound(f"No sync run {run_id}.")
         return ProtocolEntryList(
             items=[
                 ProtocolEntryView(
-                    entity_type=r.entity_type,
-                    entity_key=r.entity_key,
-                    outcome=r.outcome,  # type: ignore[arg-type]
-                    reason_code=r.reason_code,
-                    message=r.message,
-                    created_at=r.created_at,
+                    id=line.id,
+                    entity_type=line.key.kind.value,
+                    entity_key=line.key.ledger_key,
+                    outcome=line.outcome,
+                    reason_code=line.reason_code,
+                    reason_text=_reason_text(line.reason_code),
+                    message=line.message,
+                    created_at=line.created_at,
                 )
-                for r in rows
-            ]
+                for line in page.lines
+            ],
+            total=page.total,
+            next_cursor=page.next_cursor,
         )
+
+
+def _reason_text(code: str | None) -> ReasonText | None:
+    try:
+        reason = Reason(code) if code else None
+    except ValueError:
+        return None
+    return None if reason is None else ReasonText(de=text(reason, "de"), en=text(reason, "en"))

@@ -12,10 +12,10 @@ from typing import Literal
 
 import msgspec
 
-from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.errors import CasaviAuthFailed, CasaviError, CasaviUnavailable
 from app.adapters.casavi.retry import RetryPolicy
 from app.adapters.casavi.settings import CasaviClientConfig
+from app.adapters.factories import casavi_client
 from app.configuration.document import ConfigDocument, System
 from app.configuration.service import ConfigService
 from app.errors import DependencyUnavailable, GatewayError
@@ -78,7 +78,7 @@ async def _check_casavi(service: ConfigService, system: System, doc: ConfigDocum
         retry=RetryPolicy(max_attempts=1),
     )
     try:
-        async with CasaviClient(config) as client:
+        async with casavi_client(config) as client:
             await client.authenticate()
     except CasaviAuthFailed:
         return CheckResult(status="failed", reason="casavi rejected the API key or secret")

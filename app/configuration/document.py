@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from app.domain.config import Licences
+
 System = Literal["production", "test"]
 SYSTEMS: tuple[System, ...] = ("production", "test")
 
@@ -59,12 +61,6 @@ class DocuWareSettings(Struct, kw_only=True):
     filters: list[Annotated[str, Meta(min_length=1, max_length=2000)]] = msgspec.field(
         default_factory=list
     )
-
-
-class Licences(Struct, kw_only=True):
-    owners: bool = False  # rule M1
-    caretakers: bool = False  # rule M2
-    komfortpaket: bool = False  # rule C8
 
 
 class SupportSwitches(Struct, kw_only=True):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.configuration.document import ConfigDocument, ObjectRange
-from app.domain.config import Licences, SyncConfig
+from app.domain.config import ObjectRange as DomainRange
+from app.domain.config import SyncConfig
 
 
 def to_sync_config(doc: ConfigDocument) -> SyncConfig:
@@ -14,11 +15,7 @@ def to_sync_config(doc: ConfigDocument) -> SyncConfig:
         document_types_time_filtered=tuple(doc.document_types.with_time_filter),
         document_types_unfiltered=tuple(doc.document_types.without_time_filter),
         user_teams=tuple(doc.user_teams),
-        licences=Licences(
-            komfortpaket=doc.licences.komfortpaket,
-            owners=doc.licences.owners,
-            caretakers=doc.licences.caretakers,
-        ),
+        licences=doc.licences,
         docuware_filters=tuple(doc.docuware.filters),
         portal_lead_days=doc.portal_account_lead_days,
         deletion_days=doc.delete_after_move_out_days,
@@ -28,5 +25,9 @@ def to_sync_config(doc: ConfigDocument) -> SyncConfig:
     )
 
 
-def _entries(ranges: list[ObjectRange]) -> tuple[str, ...]:
-    return tuple(r.start if r.start == r.end else f"{r.start}-{r.end}" for r in ranges)
+def to_domain_range(item: ObjectRange) -> DomainRange:
+    return DomainRange(item.start, item.end)
+
+
+def _entries(items: list[ObjectRange]) -> tuple[DomainRange, ...]:
+    return tuple(to_domain_range(item) for item in items)

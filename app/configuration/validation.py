@@ -15,7 +15,9 @@ from app.configuration.document import (
     SecretsInput,
     System,
 )
+from app.configuration.rules import to_domain_range
 from app.domain.catalogue import IxhausCatalogue
+from app.domain.config import number_order
 from app.errors import InvalidInput
 
 MAX_DAYS = 3650
@@ -133,7 +135,7 @@ def catalogue_problems(doc: ConfigDocument, catalogue: IxhausCatalogue) -> list[
         ("objects.fullHistoryRange", doc.objects.full_history_range),
     ):
         for index, item in enumerate(ranges):
-            entry = item.start if item.start == item.end else f"{item.start}-{item.end}"
+            entry = to_domain_range(item)
             if not catalogue.objects_in(entry):
                 problems.append(Problem(f"{name}[{index}]", f"no iX-Haus object in {entry}"))
     for field, codes, known in (
@@ -191,9 +193,7 @@ def _range_problems(name: str, ranges: list[ObjectRange]) -> list[Problem]:
     return problems
 
 
-def _key(number: str) -> tuple[int, int | str]:
-    # Purely numeric object numbers compare as numbers (so 999 < 1000), others as text.
-    return (0, int(number)) if number.isdigit() else (1, number)
+_key = number_order
 
 
 def _duplicates(field: str, values: Iterable[str]) -> list[Problem]:

@@ -50,3 +50,8 @@ def portal_access_from(contract_start: date, lead_days: int) -> date:
 
 def portal_access_open(contract_start: date, lead_days: int, today: date) -> bool:
     return today >= portal_access_from(contract_start, lead_days)
+
+
+def utcnow() -> datetime:
+    """The current moment, UTC-aware (the one clock the gateway's flows default to)."""
+    return datetime.now(UTC)

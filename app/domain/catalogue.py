@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from app.domain.config import object_in_range
+from app.domain.config import ObjectRange
 
 
 class IxhausUser(msgspec.Struct, frozen=True, kw_only=True):
@@ -20,6 +20,6 @@ class IxhausCatalogue(msgspec.Struct, frozen=True, kw_only=True):
     teams: frozenset[str]
     users: dict[str, IxhausUser]
 
-    def objects_in(self, entry: str) -> bool:
-        """True when the range entry ("1001" or "1001-1099") selects at least one object."""
-        return any(object_in_range(number, (entry,)) for number in self.object_numbers)
+    def objects_in(self, entry: ObjectRange) -> bool:
+        """True when the range selects at least one object."""
+        return any(entry.contains(number) for number in self.object_numbers)

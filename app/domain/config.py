@@ -8,13 +8,12 @@ Construction validates (``__post_init__``); ``msgspec.json.decode(..., type=Sync
 additionally enforces the ``Meta`` constraints, and ``msgspec.json.schema(SyncConfig)`` gives
 the admin API a documented JSON schema.
 
-Object ranges are tuples of entries, each either one object number (``"1001"``) or an
-inclusive numeric range (``"1001-1099"``); see :func:`object_in_range`.
+Object ranges are tuples of ``ObjectRange`` (first and last object number, inclusive); the
+configuration document's ranges become these directly (``app.configuration.rules``).
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,20 +22,48 @@ import msgspec
 DEFAULT_MAX_DOCUMENT_BYTES = 100 * 1024 * 1024  # rule D5: 100 MB
 
 
-class Licences(msgspec.Struct, frozen=True, kw_only=True):
-    """Licences of the iX-Haus installation that switch parts of the transfer on."""
+class Licences(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Licences of the iX-Haus installation that switch parts of the transfer on (the
+    configuration document stores this very Struct)."""
 
     komfortpaket: bool = False  # rule C8: user teams need it
     owners: bool = False  # rule M1: "Lizenz Objekteigentümer"
     caretakers: bool = False  # rule M2: "Lizenz Hausmeister"
 
 
-ObjectRange = Annotated[
-    tuple[str, ...],
-    msgspec.Meta(
-        description='Object numbers ("1001") or inclusive numeric ranges ("1001-1099").',
-        examples=[("1001-1099", "2001")],
-    ),
+class ObjectRange(msgspec.Struct, frozen=True):
+    """An inclusive range of object numbers (rules C3, C4); ``first == last`` is one object.
+
+    Numeric object numbers compare as numbers ("99" < "1000"), others as text.
+    """
+
+    first: str
+    last: str
+
+    def __post_init__(self) -> None:
+        if not self.first.strip() or not self.last.strip():
+            raise ValueError(f"invalid object range {self.first!r}-{self.last!r}")
+
+    @classmethod
+    def parse(cls, entry: str) -> ObjectRange:
+        """``"1001"`` or ``"1001-1099"`` (sandbox profiles and tests write ranges this way)."""
+        first, sep, last = entry.strip().partition("-")
+        if not first.strip() or (sep and not last.strip()):
+            raise ValueError(f"invalid object range entry {entry!r}")
+        return cls(first.strip(), last.strip() if sep else first.strip())
+
+    def contains(self, object_no: str) -> bool:
+        key, lo, hi = number_order(object_no), number_order(self.first), number_order(self.last)
+        return lo[0] == key[0] == hi[0] and lo <= key <= hi
+
+
+def ranges(*entries: str) -> tuple[ObjectRange, ...]:
+    return tuple(ObjectRange.parse(entry) for entry in entries)
+
+
+ObjectRanges = Annotated[
+    tuple[ObjectRange, ...],
+    msgspec.Meta(description="Inclusive ranges of object numbers (first == last: one object)."),
 ]
 Codes = Annotated[tuple[str, ...], msgspec.Meta(description="iX-Haus catalogue codes.")]
 Days = Annotated[int, msgspec.Meta(ge=0, le=3650)]
@@ -47,9 +74,9 @@ class SyncConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     # C3: objects synchronised; of their tickets only those open since the start of the
     # previous calendar year are transferred.
-    object_range: ObjectRange = ()
+    object_range: ObjectRanges = ()
     # C4: objects whose complete ticket history is transferred (also synchronised objects).
-    object_range_full_history: ObjectRange = ()
+    object_range_full_history: ObjectRanges = ()
     # C5: person types sent as portal users; others are sent with PortalUser=false (P2).
     person_types: Codes = ()
     # C6: document types transferred only since the start of the previous calendar year.
@@ -86,8 +113,6 @@ class SyncConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("max_document_bytes must be > 0")
         if self.ticket_user_no is not None and not is_user_number(self.ticket_user_no):
             raise ValueError("ticket_user_no must be a three-digit user number")
-        for entry in (*self.object_range, *self.object_range_full_history):
-            _parse_entry(entry)
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -109,26 +134,11 @@ def is_user_number(value: str) -> bool:
     return len(value) == 3 and value.isdigit()
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse_entry(entry: str) -> tuple[str, str]:
-    first, sep, last = entry.strip().partition("-")
-    first, last = first.strip(), last.strip()
-    if not first or (sep and not last):
-        raise ValueError(f"invalid object range entry {entry!r}")
-    return (first, last if sep else first)
-
-
-def _key(number: str) -> tuple[int, int | str]:
+def number_order(number: str) -> tuple[int, int | str]:
     # Numeric object numbers compare as numbers ("99" < "1000"); others as text.
     stripped = number.strip()
     return (0, int(stripped)) if stripped.isdigit() else (1, stripped)
 
 
-def object_in_range(object_no: str, entries: tuple[str, ...]) -> bool:
-    key = _key(object_no)
-    for entry in entries:
-        first, last = _parse_entry(entry)
-        lo, hi = _key(first), _key(last)
-        if lo[0] == key[0] == hi[0] and lo <= key <= hi:
-            return True
-    return False
+def object_in_range(object_no: str, entries: tuple[ObjectRange, ...]) -> bool:
+    return any(entry.contains(object_no) for entry in entries)

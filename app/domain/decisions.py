@@ -13,19 +13,20 @@ from typing import Generic, TypeVar
 
 import msgspec
 
+from app.domain.keys import RecordKey
 from app.domain.reasons import Reason, Severity, severity, text
 
 P = TypeVar("P")
 
 
 class Transfer(msgspec.Struct, Generic[P], frozen=True, tag="transfer"):
-    key: str
+    key: RecordKey
     record: P
     note: Reason | None = None
 
 
 class Delete(msgspec.Struct, frozen=True, tag="delete"):
-    key: str
+    key: RecordKey
     reason: Reason
 
     @property
@@ -38,7 +39,7 @@ class Delete(msgspec.Struct, frozen=True, tag="delete"):
 
 
 class Exclude(msgspec.Struct, frozen=True, tag="exclude"):
-    key: str
+    key: RecordKey
     reason: Reason
 
     @property

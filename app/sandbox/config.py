@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.config import SyncConfig
+from app.domain.config import ObjectRange, SyncConfig
 from app.sandbox.ixhaus.profiles import sandbox_sync_config
 
 
-def _ranges(entries: tuple[str, ...]) -> list[dict[str, str]]:
-    ranges = []
-    for entry in entries:
-        first, _, last = entry.partition("-")
-        ranges.append({"from": first, "to": last or first})
-    return ranges
+def _ranges(entries: tuple[ObjectRange, ...]) -> list[dict[str, str]]:
+    return [{"from": entry.first, "to": entry.last} for entry in entries]
 
 
 def sandbox_config_patch(profile: str = "small") -> dict[str, Any]:

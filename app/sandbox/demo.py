@@ -24,14 +24,16 @@ from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
 from app.adapters.store.api_keys import ApiKeyRepository
 from app.adapters.store.database import create_engine, create_session_factory
-from app.adapters.store.models import ApiKey, SyncRun, TicketPortalState
+from app.adapters.store.models import ApiKey, TicketPortalState
+from app.composition import build_services
 from app.configuration.secrets import SecretBox, new_key
 from app.configuration.service import ConfigService
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, create_casavi_simulator
 from app.sandbox.casavi.server import ServerThread
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
-from app.sync.run_outbound import casavi_outbound
+from app.sync.ports import SyncRunInfo
+from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
 
 Say = Callable[[str], None]
@@ -101,18 +103,20 @@ async def _demo_api_key(sessions: async_sessionmaker[AsyncSession]) -> str | Non
         return key
 
 
-async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> SyncRun:
+async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> SyncRunInfo:
     engine = create_engine(paths.gateway)
+    services = build_services(create_session_factory(engine), SecretBox(secret_key), NoQueue())
     try:
-        sessions = create_session_factory(engine)
-        async with sessions() as session:
-            run = SyncRun(system="test", trigger="demo")
-            session.add(run)
-            await session.commit()
-        await execute_run(sessions, casavi_outbound(sessions, SecretBox(secret_key)), run.id)
-        async with sessions() as session:
-            done = await session.get(SyncRun, run.id)
-            states = (await session.scalars(select(TicketPortalState).limit(200))).all()
+        run, _ = await services.runs.request("test", trigger="demo", requested_by="demo")
+        await execute_run(
+            runs=services.runs,
+            contexts=services.contexts,
+            ledger=services.ledger,
+            portal_states=services.portal_states,
+            clock=services.clock,
+            run_id=run.id,
+        )
+        done = await services.runs.get(run.id)
         assert done is not None
         seconds = (
             (done.finished_at - done.started_at).total_seconds()
@@ -124,6 +128,8 @@ async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> 
             f"skipped {done.skipped}, errors {done.errors}"
             + (f" ({done.last_error})" if done.last_error else "")
         )
+        async with create_session_factory(engine)() as session:
+            states = (await session.scalars(select(TicketPortalState).limit(200))).all()
         transferred = sum(1 for s in states if s.transferred)
         reasons = sorted({s.reason_text for s in states if not s.transferred and s.reason_text})
         say(
@@ -132,6 +138,7 @@ async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> 
         )
         return done
     finally:
+        await services.aclose()
         await engine.dispose()
 
 
@@ -173,6 +180,11 @@ def run_demo(
         second = asyncio.run(sync_once(paths, secret_key, "nothing changed", say))
         asyncio.run(change_a_ticket(paths, say))
         third = asyncio.run(sync_once(paths, secret_key, "one ticket changed", say))
+        say(
+            "the CLI works on this demo's state with: "
+            f"DATABASE_URL='{paths.gateway}' GATEWAY_SECRET_KEY=\"$(cat '{paths.key_file}')\" "
+            "portal-gateway apikey list"
+        )
         summary = {
             "first": first.sent,
             "second": second.sent,

@@ -1,7 +1,7 @@
 """Job functions, shared by the arq worker and the in-process queue.
 
-``ctx`` carries what the composition root built: ``session_factory`` and ``outbound``. Jobs
-take ids, never records, and every job is safe to run twice.
+``ctx["services"]`` carries what the composition root built (``app.sync.services``). Jobs
+take ids, never records; each calls one flow, and every job is safe to run twice.
 """
 
 from __future__ import annotations
@@ -10,11 +10,19 @@ from typing import Any
 
 from app.sync.queue import JobFunction
 from app.sync.runs import RUN_SYNC_JOB, execute_run
+from app.sync.services import Services
 
 
 async def run_sync(ctx: dict[str, Any], run_id: int) -> str:
+    services: Services = ctx["services"]
     return await execute_run(
-        ctx["session_factory"], ctx["outbound"], run_id, job_try=int(ctx.get("job_try", 1))
+        runs=services.runs,
+        contexts=services.contexts,
+        ledger=services.ledger,
+        portal_states=services.portal_states,
+        clock=services.clock,
+        run_id=run_id,
+        job_try=int(ctx.get("job_try", 1)),
     )
 
 

@@ -1,22 +1,288 @@
-"""The ports the sync layer talks to; adapters implement them."""
+"""The ports the sync layer talks to; adapters implement them, ``tests/fakes.py`` fakes them.
+
+Flows (an outbound run, a trigger, a scheduled tick) are functions over these Protocols. The
+records that cross them are the domain's (``app.domain``) or the small Structs below; no ORM
+row and no wire Struct ever does.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Literal, Protocol
 
 import msgspec
 
+from app.configuration.document import Schedule
+from app.domain import records as r
+from app.domain.config import SyncConfig
+from app.domain.keys import EntityKind, RecordKey
+from app.domain.portal import (
+    PersonPayload,
+    PortalObject,
+    PortalTeam,
+    PortalTicket,
+    PortalUnit,
+    PortalUser,
+)
 
+System = Literal["production", "test"]
+SYSTEMS: tuple[System, ...] = ("production", "test")
+RunStatus = Literal["queued", "running", "succeeded", "failed"]
+LinkState = Literal["pending", "sent", "deleted", "excluded", "error"]
+ProtocolOutcome = Literal["sent", "deleted", "excluded", "error"]
+
+# Every canonical record the portal takes (what the rules decide to transfer).
+PortalRecord = (
+    PortalObject
+    | PortalUnit
+    | PersonPayload
+    | PortalUser
+    | PortalTeam
+    | r.TicketTypeRecord
+    | r.TicketStatusRecord
+    | r.TicketPriorityRecord
+    | PortalTicket
+)
+
+
+# -- records that cross the ports ------------------------------------------------------------
 class RunCounts(msgspec.Struct, frozen=True):
     sent: int = 0
     skipped: int = 0
     errors: int = 0
 
 
-class OutboundSync(Protocol):
-    """One outbound sync of a system, reporting what it sent, skipped and failed."""
+class SyncRunInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """Rules L1/L2: one sync run as the API and the flows see it."""
 
-    async def __call__(self, system: str, run_id: int) -> RunCounts: ...
+    id: int
+    system: System
+    trigger: str
+    scope: str
+    status: RunStatus
+    requested_by: str | None
+    requested_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    sent: int
+    skipped: int
+    errors: int
+    last_error: str | None
+
+
+class ProtocolLine(msgspec.Struct, frozen=True, kw_only=True):
+    """Rule L3: what happened to one record in a run."""
+
+    id: int
+    key: RecordKey
+    outcome: ProtocolOutcome
+    reason_code: str | None
+    message: str | None
+    created_at: dt.datetime
+
+
+class ProtocolPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of a run's protocol: the lines after a cursor, and how many match in all."""
+
+    lines: list[ProtocolLine]
+    total: int
+    next_cursor: int | None
+
+
+class LedgerEntry(msgspec.Struct, frozen=True):
+    """What the ledger knows about one record: what was last sent, and the outcome."""
+
+    id: int
+    fingerprint: str | None
+    state: LinkState
+    casavi_id: str | None
+    reason_code: str | None
+
+
+class Outcome(msgspec.Struct, frozen=True, kw_only=True):
+    """What happened to one record in this run (only records whose state changed)."""
+
+    key: RecordKey
+    state: LinkState
+    fingerprint: str | None = None
+    casavi_id: str | None = None
+    reason_code: str | None = None
+    error: str | None = None
+
+
+class PortalStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """Rule S1 for one ticket: transferred (with portal status) or the reason it is not."""
+
+    ticket_number: str
+    transferred: bool
+    portal_status: str | None = None
+    reason_code: str | None = None
+    reason_text: str | None = None
+
+
+class TicketPortalView(msgspec.Struct, frozen=True, kw_only=True):
+    """Rules S1/S2 as stored: the portal field plus the last portal change."""
+
+    ticket_number: str
+    transferred: bool
+    portal_status: str | None
+    reason_code: str | None
+    reason_text: str | None
+    last_portal_change_at: dt.datetime | None
+    last_portal_change: str | None
+    updated_at: dt.datetime
+
+
+class SystemSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """What a system's adapters are built from: one configuration version, secrets included.
+
+    Only the composition roots' factories see this (it holds decrypted secrets).
+    """
+
+    system: System
+    version: int
+    active: bool
+    config: SyncConfig
+    casavi_base_url: str | None
+    casavi_key: str | None
+    casavi_secret: str | None
+    ixhaus_url: str | None
+    ixhaus_schema: str | None
+    ixhaus_table_prefix: str
+    ixhaus_table_names: dict[str, str]
+
+    def __repr__(self) -> str:
+        return f"SystemSettings(system={self.system!r}, version={self.version})"
+
+
+# -- the external systems ---------------------------------------------------------------------
+class IxhausSource(Protocol):
+    """iX-Haus as the rules read it: every interface table, streamed."""
+
+    def objects(self) -> AsyncIterator[r.ObjectRecord]: ...
+    def units(self) -> AsyncIterator[r.UnitRecord]: ...
+    def persons(self) -> AsyncIterator[r.PersonRecord]: ...
+    def partner_relations(self) -> AsyncIterator[r.PartnerRelation]: ...
+    def contracts(self) -> AsyncIterator[r.ContractRecord]: ...
+    def owners(self) -> AsyncIterator[r.OwnerRecord]: ...
+    def caretakers(self) -> AsyncIterator[r.CaretakerRecord]: ...
+    def users(self) -> AsyncIterator[r.UserRecord]: ...
+    def teams(self) -> AsyncIterator[r.TeamRecord]: ...
+    def object_rights(self) -> AsyncIterator[r.ObjectRight]: ...
+    def object_responsibles(self) -> AsyncIterator[r.ObjectResponsible]: ...
+    def ticket_types(self) -> AsyncIterator[r.TicketTypeRecord]: ...
+    def ticket_statuses(self) -> AsyncIterator[r.TicketStatusRecord]: ...
+    def ticket_priorities(self) -> AsyncIterator[r.TicketPriorityRecord]: ...
+    def tickets(
+        self,
+        *,
+        modified_since: dt.datetime | None = None,
+        object_nos: Sequence[str] | None = None,
+    ) -> AsyncIterator[r.TicketRecord]: ...
+    def notes(self) -> AsyncIterator[r.NoteRecord]: ...
+    def work_orders(self) -> AsyncIterator[r.WorkOrderRecord]: ...
+    def document_types(self) -> AsyncIterator[r.DocumentTypeRecord]: ...
+    def documents(self) -> AsyncIterator[r.DocumentRecord]: ...
+
+
+class IxhausWriter(Protocol):
+    """Write-back into iX-Haus (T10, N1): idempotent by casavi's id (``source_ref``)."""
+
+    async def insert_ticket(self, ticket: r.InboundTicket) -> int: ...
+    async def insert_note(self, note: r.InboundNote) -> int: ...
+
+
+class Portal(Protocol):
+    """Where canonical portal records go (casavi). Every write is idempotent by key."""
+
+    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+        """Create or update the record; return casavi's reference id for it.
+
+        ``exists`` is the ledger's belief that casavi has the record (saves a round trip).
+        """
+        ...
+
+    async def remove(self, key: RecordKey) -> None:
+        """Make sure casavi no longer shows the record (a missing one is fine)."""
+        ...
+
+
+# -- the gateway's own state ------------------------------------------------------------------
+class Ledger(Protocol):
+    """Which iX-Haus record is which casavi record, and what was last sent (with L3)."""
+
+    async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]: ...
+
+    async def save(
+        self,
+        system: str,
+        kind: EntityKind,
+        outcomes: Sequence[Outcome],
+        known: dict[RecordKey, LedgerEntry],
+        *,
+        run_id: int | None,
+    ) -> None:
+        """Write one batch of outcomes and their protocol entries in one commit."""
+        ...
+
+
+class PortalStates(Protocol):
+    """Rules S1/S2 per ticket."""
+
+    async def save(self, system: str, states: Sequence[PortalStatus]) -> None: ...
+    async def one(self, system: str, ticket_number: str) -> TicketPortalView | None: ...
+    async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]: ...
+
+
+class Runs(Protocol):
+    """Sync runs (rules L1–L3): requested, claimed, finished, listed."""
+
+    async def request(
+        self, system: str, *, trigger: str, requested_by: str | None
+    ) -> tuple[SyncRunInfo, bool]:
+        """Record a run, or return the one still queued or running: (run, created)."""
+        ...
+
+    async def fail(self, run_id: int, error: str) -> None: ...
+    async def claim(self, run_id: int, *, retry: bool) -> str | None:
+        """Mark the run running when it may be taken; its system, or None."""
+        ...
+
+    async def finish(
+        self, run_id: int, status: RunStatus, counts: RunCounts, error: str | None
+    ) -> None: ...
+    async def get(self, run_id: int) -> SyncRunInfo | None: ...
+    async def recent(self, system: str | None, limit: int) -> list[SyncRunInfo]: ...
+    async def entries(
+        self,
+        run_id: int,
+        *,
+        outcome: str | None,
+        entity: str | None,
+        after: int,
+        limit: int,
+    ) -> ProtocolPage | None:
+        """The run's protocol (L3) after the cursor ``after``; None for an unknown run."""
+        ...
+
+    async def last_scheduled(self, system: str) -> dt.datetime | None: ...
+    async def count_by_status(self) -> dict[tuple[str, str], int]:
+        """(system, status) -> number of runs (metrics)."""
+        ...
+
+
+class Configs(Protocol):
+    """The systems' configurations as the flows need them."""
+
+    async def version(self, system: str) -> int: ...
+    async def settings(self, system: str) -> SystemSettings:
+        """The whole configuration, secrets decrypted (for building adapters only)."""
+        ...
+
+    async def schedules(self) -> list[tuple[str, Schedule]]:
+        """(system, schedule) of every active system (rule C14)."""
+        ...
 
 
 class JobQueue(Protocol):
@@ -30,19 +296,97 @@ class JobQueue(Protocol):
         """Raise when the queue's backing server does not answer."""
         ...
 
+    async def depth(self) -> int:
+        """Jobs waiting to be picked up."""
+        ...
+
+    async def worker_seen(self) -> bool | None:
+        """Whether a worker reported in recently; None when jobs run in this process."""
+        ...
+
     async def close(self) -> None: ...
 
 
-class PortalWriter(Protocol):
-    """Where canonical portal records go (casavi). Every write is idempotent by key."""
+# -- both directions of tickets and notes (rules N1, N2, S2, conflicts) ----------------------
+NoteOrigin = Literal["ixhaus", "casavi"]
+ConflictSide = Literal["ixhaus", "casavi", "value"]
 
-    async def put(self, entity: str, key: str, record: Any, *, exists: bool = False) -> str:
-        """Create or update the record; return casavi's reference id for it.
 
-        ``exists`` is the ledger's belief that casavi has the record (saves a round trip).
-        """
+class NoteLink(msgspec.Struct, frozen=True, kw_only=True):
+    """Which casavi message is which iX-Haus note, and who wrote it first (echo suppression)."""
+
+    ticket_number: str
+    ixhaus_note_id: str | None
+    casavi_message_id: str | None
+    origin: NoteOrigin
+
+
+class NoteLinks(Protocol):
+    async def by_ixhaus_note(self, system: str, note_id: str) -> NoteLink | None: ...
+    async def by_casavi_message(self, system: str, message_id: str) -> NoteLink | None: ...
+    async def record(self, system: str, link: NoteLink) -> bool:
+        """Store the link; False when one side of it is linked already (idempotent)."""
         ...
 
-    async def remove(self, entity: str, key: str) -> None:
-        """Make sure casavi no longer shows the record (a missing one is fine)."""
+
+class ConflictRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """Both sides changed one ticket field since the last sync; the policy decided."""
+
+    id: int
+    system: str
+    ticket_number: str
+    field: str
+    base_value: str | None
+    ixhaus_value: str | None
+    casavi_value: str | None
+    policy: str
+    resolution: str | None
+    resolved_value: str | None
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class NewConflict(msgspec.Struct, frozen=True, kw_only=True):
+    ticket_number: str
+    field: str
+    base_value: str | None
+    ixhaus_value: str | None
+    casavi_value: str | None
+    policy: str
+    # Set when the policy decided at once (ixhaus_wins/casavi_wins); None for "manual".
+    resolution: str | None
+
+
+class Conflicts(Protocol):
+    """Conflicts and the base they are measured against: the last synced value per field."""
+
+    async def base(self, system: str, ticket_number: str) -> dict[str, str | None]: ...
+    async def set_base(
+        self, system: str, ticket_number: str, fields: dict[str, str | None]
+    ) -> None:
+        """Merge ``fields`` into the ticket's base (fields not named keep their value)."""
+        ...
+
+    async def add(self, system: str, conflict: NewConflict) -> int: ...
+    async def get(self, system: str, conflict_id: int) -> ConflictRecord | None: ...
+    async def list(
+        self, system: str, *, open_only: bool, limit: int, after_id: int = 0
+    ) -> list[ConflictRecord]: ...
+    async def resolve(
+        self, system: str, conflict_id: int, *, side: ConflictSide, value: str | None, actor: str
+    ) -> ConflictRecord | None:
+        """Mark resolved (first resolution wins); None when no such conflict exists."""
+        ...
+
+
+class PortalActivity(Protocol):
+    """Rule S2: when the last change in the portal happened and what it was."""
+
+    async def record(self, system: str, ticket_number: str, at: dt.datetime, what: str) -> None:
+        """Keep the latest activity (an older ``at`` never overwrites a newer one)."""
+        ...
+
+    async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
+        """Staff changed the ticket: clear both columns; False for an unknown ticket."""
         ...

@@ -13,16 +13,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from app.adapters.store.base import utcnow
-from app.adapters.store.models import SyncRun, SystemConfig
-from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
+from app.domain.calendar import utcnow
 from app.domain.schedule import clock, run_due
-from app.sync.ports import JobQueue
+from app.sync.ports import Configs, JobQueue, Runs
 from app.sync.runs import request_run
+from app.sync.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -30,45 +25,38 @@ TICK_SECONDS = 60
 
 
 async def schedule_tick(
-    session_factory: async_sessionmaker[AsyncSession],
+    configs: Configs,
+    runs: Runs,
     queue: JobQueue,
     *,
     now: Callable[[], datetime] = utcnow,
 ) -> list[int]:
     """Request the runs that are due; return their ids (new or already pending)."""
     started: list[int] = []
-    async with session_factory() as session:
-        systems = (
-            await session.scalars(select(SystemConfig.system).where(SystemConfig.active))
-        ).all()
-        for system in systems:
-            doc = await ConfigService(session, SecretBox(None)).document(system)  # type: ignore[arg-type]
-            last = await session.scalar(
-                select(func.max(SyncRun.requested_at)).where(
-                    SyncRun.system == system, SyncRun.trigger == "schedule"
-                )
-            )
-            quiet = doc.schedule.quiet_hours
-            window = (clock(quiet.start), clock(quiet.end)) if quiet else None
-            if not run_due(now(), last, doc.schedule.interval_minutes, window):
-                continue
-            run, _ = await request_run(
-                session, queue, system=system, trigger="schedule", requested_by="scheduler"
-            )
-            started.append(run.id)
+    for system, schedule in await configs.schedules():
+        last = await runs.last_scheduled(system)
+        quiet = schedule.quiet_hours
+        window = (clock(quiet.start), clock(quiet.end)) if quiet else None
+        if not run_due(now(), last, schedule.interval_minutes, window):
+            continue
+        run, _ = await request_run(
+            runs, queue, system=system, trigger="schedule", requested_by="scheduler"
+        )
+        started.append(run.id)
     return started
 
 
 async def schedule_job(ctx: dict[str, Any]) -> list[int]:
     """arq cron entry (every minute)."""
-    return await schedule_tick(ctx["session_factory"], ctx["job_queue"])
+    services: Services = ctx["services"]
+    return await schedule_tick(services.configs, services.runs, services.queue)
 
 
-async def run_forever(session_factory: async_sessionmaker[AsyncSession], queue: JobQueue) -> None:
+async def run_forever(services: Services) -> None:
     """The embedded (no Redis) scheduler: a tick every minute inside the API process."""
     while True:
         try:
-            await schedule_tick(session_factory, queue)
+            await schedule_tick(services.configs, services.runs, services.queue)
         except Exception as exc:  # a failed tick is retried on the next one
             log.warning("schedule tick failed: %s", type(exc).__name__)
         await asyncio.sleep(TICK_SECONDS)

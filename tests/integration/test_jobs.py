@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -16,20 +17,30 @@ from sqlalchemy import update
 
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import SyncRun
+from app.adapters.store.runs import SqlRuns
 from app.asgi import create_app
 from app.config import Settings, load_settings
-from app.sync.ports import RunCounts
+from app.sync.context import SystemContexts
 from app.sync.queue import InProcessQueue
 from app.sync.runs import execute_run
+from tests.fakes import NOW, CountingAdapters, FakeConfigs, FakeLedger, FakePortalStates
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class NoSources:
-    """A fake outbound sync with nothing to read and nothing to send."""
-
-    async def __call__(self, system: str, run_id: int) -> RunCounts:
-        return RunCounts()
+async def _execute(
+    factory: Any, run_id: int, adapters: CountingAdapters, *, job_try: int = 1
+) -> str:
+    """The run job over the real runs table, with nothing to read and nothing to send."""
+    return await execute_run(
+        runs=SqlRuns(factory),
+        contexts=SystemContexts(FakeConfigs(), adapters),
+        ledger=FakeLedger(),
+        portal_states=FakePortalStates(),
+        clock=lambda: NOW,
+        run_id=run_id,
+        job_try=job_try,
+    )
 
 
 async def _wait_for_run(
@@ -141,16 +152,10 @@ async def test_run_job_is_safe_to_run_twice(migrated_pg: str) -> None:
             run = SyncRun(system="test", trigger="test")
             session.add(run)
             await session.commit()
-        calls: list[int] = []
-
-        class Counting(NoSources):
-            async def __call__(self, system: str, run_id: int):  # type: ignore[no-untyped-def]
-                calls.append(run_id)
-                return await super().__call__(system, run_id)
-
-        assert await execute_run(factory, Counting(), run.id) == "succeeded"
-        assert await execute_run(factory, Counting(), run.id) == "not-claimed"
-        assert calls == [run.id]
+        adapters = CountingAdapters()
+        assert await _execute(factory, run.id, adapters) == "succeeded"
+        assert await _execute(factory, run.id, adapters) == "not-claimed"
+        assert len(adapters.built) == 1  # the second call never reached the system
     finally:
         await engine.dispose()
 
@@ -163,8 +168,9 @@ async def test_a_died_try_is_reclaimed_on_retry(migrated_pg: str) -> None:
             run = SyncRun(system="test", trigger="test", status="running")
             session.add(run)
             await session.commit()
-        assert await execute_run(factory, NoSources(), run.id, job_try=1) == "not-claimed"
-        assert await execute_run(factory, NoSources(), run.id, job_try=2) == "succeeded"
+        adapters = CountingAdapters()
+        assert await _execute(factory, run.id, adapters, job_try=1) == "not-claimed"
+        assert await _execute(factory, run.id, adapters, job_try=2) == "succeeded"
     finally:
         await engine.dispose()
 
@@ -260,11 +266,10 @@ async def test_concurrent_triggers_create_one_run(migrated_pg: str) -> None:
     factory = create_session_factory(engine)
 
     async def trigger() -> int:
-        async with factory() as session:
-            run, _ = await request_run(
-                session, queue, system="test", trigger="api", requested_by="t"
-            )
-            return run.id
+        run, _ = await request_run(
+            SqlRuns(factory), queue, system="test", trigger="api", requested_by="t"
+        )
+        return run.id
 
     try:
         ids = await asyncio.gather(*(trigger() for _ in range(8)))

@@ -25,6 +25,7 @@ EXPECTED_TABLES = {
     "sync_runs",
     "system_configs",
     "system_secrets",
+    "ticket_field_bases",
     "ticket_portal_states",
 }
 

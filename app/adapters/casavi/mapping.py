@@ -1,7 +1,8 @@
 """Canonical portal records -> casavi wire Structs (the one place the two shapes meet).
 
 Reference ids are ours and derived from iX-Haus numbers, stable forever (casavi's help
-suggests the object number for a property and object + unit number for a unit).
+suggests the object number for a property and object + unit number for a unit); the one
+codec is ``app.domain.keys.RecordKey``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.adapters.casavi.wire_tickets import (
     TicketTypeWrite,
     TicketUpdate,
 )
+from app.domain.keys import RecordKey
 from app.domain.portal import (
     PersonPayload,
     PortalObject,
@@ -38,29 +40,9 @@ from app.domain.portal import (
 )
 from app.domain.records import TicketPriorityRecord, TicketStatusRecord, TicketTypeRecord
 
-# The ledger key's prefix names the entity; casavi's reference id is the rest.
-_PREFIXES = (
-    "user:",
-    "team:",
-    "object:",
-    "unit:",
-    "person:",
-    "ticket_type:",
-    "ticket_status:",
-    "ticket_priority:",
-    "ticket:",
-)
-
-
-def reference_id(key: str) -> str:
-    for prefix in _PREFIXES:
-        if key.startswith(prefix):
-            return key.removeprefix(prefix).replace("/", ".")
-    return key
-
 
 def unit_ref(object_no: str, unit_no: str) -> str:
-    return f"{object_no}.{unit_no}"
+    return RecordKey.unit(object_no, unit_no).reference_id
 
 
 def _at_midnight(day: date | None) -> datetime | None:

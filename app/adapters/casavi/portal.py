@@ -1,4 +1,4 @@
-"""``CasaviPortal``: the outbound port (``sync.ports.PortalWriter``) implemented with casavi.
+"""``CasaviPortal``: the outbound port (``sync.ports.Portal``) implemented with casavi.
 
 Writes are idempotent by reference id: an update of a record casavi does not have becomes a
 create, a create of one it has (409) becomes an update, and a create whose answer was lost is
@@ -7,16 +7,17 @@ looked up by the client before it is repeated.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any
 
 from app.adapters.casavi import mapping
 from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.errors import CasaviConflict, CasaviNotFound
 from app.adapters.casavi.resources import Resource
-from app.adapters.casavi.settings import CasaviClientConfig
-from app.sync.ports import PortalWriter
+from app.domain.keys import EntityKind, RecordKey
+from app.domain.portal import PortalTicket
+from app.sync.ports import PortalRecord
 
 
 async def _upsert(resource: Any, item: Any, *, exists: bool) -> None:
@@ -37,32 +38,32 @@ class CasaviPortal:
         c = self._client = client
         # Signs house notices that have no responsible user (the ticket user, rule C11).
         self._post_author = post_author_id
-        # entity -> (casavi collection, mapping from the canonical portal record)
-        self._targets: dict[str, tuple[Resource[Any, Any], Callable[[Any], Any]]] = {
-            "object": (c.properties, mapping.to_property),
-            "unit": (c.units, mapping.to_unit),
-            "person": (c.contacts, mapping.to_contact),
-            "user": (c.staff, mapping.to_staff),
-            "team": (c.staff_roles, mapping.to_role),
-            "ticket_type": (c.ticket_types, mapping.to_ticket_type),
-            "ticket_status": (c.ticket_statuses, mapping.to_status),
-            "ticket_priority": (c.ticket_priorities, mapping.to_priority),
+        # entity kind -> (casavi collection, mapping from the canonical portal record)
+        self._targets: dict[EntityKind, tuple[Resource[Any, Any], Callable[[Any], Any]]] = {
+            EntityKind.OBJECT: (c.properties, mapping.to_property),
+            EntityKind.UNIT: (c.units, mapping.to_unit),
+            EntityKind.PERSON: (c.contacts, mapping.to_contact),
+            EntityKind.USER: (c.staff, mapping.to_staff),
+            EntityKind.TEAM: (c.staff_roles, mapping.to_role),
+            EntityKind.TICKET_TYPE: (c.ticket_types, mapping.to_ticket_type),
+            EntityKind.TICKET_STATUS: (c.ticket_statuses, mapping.to_status),
+            EntityKind.TICKET_PRIORITY: (c.ticket_priorities, mapping.to_priority),
         }
 
-    async def put(self, entity: str, key: str, record: Any, *, exists: bool = False) -> str:
-        ref = mapping.reference_id(key)
-        if entity in self._targets:
-            resource, to_wire = self._targets[entity]
+    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+        ref = key.reference_id
+        if key.kind in self._targets:
+            resource, to_wire = self._targets[key.kind]
             await _upsert(resource, to_wire(record), exists=exists)
-        elif entity == "ticket" and record.kind == "bulletin_board":
+        elif isinstance(record, PortalTicket) and record.kind == "bulletin_board":
             await self._put_post(ref, mapping.to_post(record, self._post_author), exists=exists)
-        elif entity == "ticket":
+        elif isinstance(record, PortalTicket):
             await self._put_ticket(ref, record, exists=exists)
         else:
-            raise ValueError(f"no casavi mapping for entity {entity!r}")
+            raise ValueError(f"no casavi mapping for {key.kind.value} records")
         return ref
 
-    async def _put_ticket(self, ref: str, record: Any, *, exists: bool) -> None:
+    async def _put_ticket(self, ref: str, record: PortalTicket, *, exists: bool) -> None:
         tickets = self._client.tickets
         if exists:
             try:
@@ -83,26 +84,14 @@ class CasaviPortal:
             await self._client.posts.remove(ref)
         await self._client.posts.create(post)
 
-    async def remove(self, entity: str, key: str) -> None:
-        ref = mapping.reference_id(key)
-        if entity == "ticket":
+    async def remove(self, key: RecordKey) -> None:
+        ref = key.reference_id
+        if key.kind is EntityKind.TICKET:
             # T5: a closed house notice leaves the board. casavi tickets are never deleted:
             # one that left the eligible set is closed.
             if not await self._client.posts.remove(ref):
                 with suppress(CasaviNotFound):
                     await self._client.tickets.close(ref)
             return
-        delete: Callable[[str], Awaitable[bool]] = self._targets[entity][0].delete
+        delete: Callable[[str], Awaitable[bool]] = self._targets[key.kind][0].delete
         await delete(ref)
-
-
-@asynccontextmanager
-async def casavi_portal(
-    base_url: str, key: str, secret: str, post_author_id: str | None = None
-) -> AsyncIterator[PortalWriter]:
-    """One client for one run; closed when the run ends."""
-    client = CasaviClient(CasaviClientConfig(base_url=base_url, key=key, secret=secret))
-    try:
-        yield CasaviPortal(client, post_author_id)
-    finally:
-        await client.aclose()

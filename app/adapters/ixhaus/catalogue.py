@@ -48,12 +48,10 @@ async def load_catalogue_from(
     url: str, schema: str | None, prefix: str, table_names: dict[str, str], *, seconds: float
 ) -> IxhausCatalogue:
     """Connect with ``url`` (a secret: never put it in an error), read, disconnect."""
-    from app.adapters.ixhaus.schema import IxhausSchemaConfig
-    from app.adapters.store.database import create_engine
-    from app.config import normalise_database_url
+    from app.adapters.factories import ixhaus_engine, ixhaus_tables
 
-    tables = IxhausTables(IxhausSchemaConfig(schema=schema, table_names=table_names, prefix=prefix))
-    engine = create_engine(normalise_database_url(url))
+    tables = ixhaus_tables(schema, prefix, table_names)
+    engine = ixhaus_engine(url)
     try:
         async with asyncio.timeout(seconds):
             return await load_catalogue(engine, tables)

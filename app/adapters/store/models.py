@@ -7,7 +7,7 @@ timestamp is UTC-aware; every string has a length so the schema renders for Orac
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     Boolean,
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.adapters.store.base import Base, utcnow
 from app.adapters.store.json_text import JSONText
+from app.sync.ports import LinkState, ProtocolOutcome, RunStatus, System
 
 SYSTEMS = ("production", "test")
 _SYSTEM_CHECK = "system IN ('production', 'test')"
@@ -84,7 +85,7 @@ class ApiKey(Base):
 
     id: Mapped[int] = _id()
     name: Mapped[str] = mapped_column(String(128), unique=True)
-    scope: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[Literal["ixhaus", "admin"]] = mapped_column(String(16))
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = _created()
@@ -106,7 +107,7 @@ class EntityLink(Base):
     ixhaus_key: Mapped[str] = mapped_column(String(128))
     casavi_id: Mapped[str | None] = mapped_column(String(128), default=None)
     fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[LinkState] = mapped_column(String(16), default="pending")
     reason_code: Mapped[str | None] = mapped_column(String(64), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
@@ -165,9 +166,21 @@ class FieldConflict(Base):
     base_value: Mapped[str | None] = mapped_column(Text, default=None)
     policy: Mapped[str] = mapped_column(String(32))
     resolution: Mapped[str | None] = mapped_column(String(32), default=None)
+    resolved_value: Mapped[str | None] = mapped_column(Text, default=None)
     resolved_by: Mapped[str | None] = mapped_column(String(128), default=None)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = _created()
+
+
+class TicketFieldBase(Base):
+    """The base of conflict detection: each two-way ticket field as last synced."""
+
+    __tablename__ = "ticket_field_bases"
+
+    system: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ticket_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONText, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class SyncRun(Base):
@@ -181,10 +194,10 @@ class SyncRun(Base):
     )
 
     id: Mapped[int] = _id()
-    system: Mapped[str] = mapped_column(String(16))
+    system: Mapped[System] = mapped_column(String(16))
     trigger: Mapped[str] = mapped_column(String(32))
     scope: Mapped[str] = mapped_column(String(64), default="full")
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[RunStatus] = mapped_column(String(16), default="queued")
     requested_by: Mapped[str | None] = mapped_column(String(128), default=None)
     requested_at: Mapped[dt.datetime] = _created()
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
@@ -208,7 +221,7 @@ class ProtocolEntry(Base):
     system: Mapped[str] = mapped_column(String(16))
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_key: Mapped[str] = mapped_column(String(128))
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[ProtocolOutcome] = mapped_column(String(16))
     reason_code: Mapped[str | None] = mapped_column(String(64), default=None)
     message: Mapped[str | None] = mapped_column(String(1000), default=None)
     created_at: Mapped[dt.datetime] = _created()

@@ -9,6 +9,7 @@ import msgspec
 from app.domain.calendar import on_or_after, start_of_previous_year
 from app.domain.config import SyncConfig
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
+from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalDocument
 from app.domain.reasons import Reason
 from app.domain.records import DocumentRecord, DocumentTypeRecord
@@ -22,8 +23,8 @@ class DocuWareIndex(msgspec.Struct, frozen=True, kw_only=True):
     recipient_header_id: str | None = None
 
 
-def document_key(document_id: int) -> str:
-    return f"document:{document_id}"
+def document_key(document_id: int) -> RecordKey:
+    return RecordKey.of(EntityKind.DOCUMENT, document_id)
 
 
 def document_type_label(doc_type: DocumentTypeRecord) -> str:

@@ -8,6 +8,7 @@ from datetime import date
 from app.domain.config import SyncConfig
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.eligibility.persons import contract_gone
+from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import (
     PortalContact,
     PortalContract,
@@ -33,7 +34,7 @@ from app.domain.records import (
 def _contact(
     record: OwnerRecord | CaretakerRecord, role: str, config: SyncConfig
 ) -> Decision[PortalContact]:
-    key = f"{role}:{record.number}"
+    key = RecordKey.of(EntityKind(role), record.number)
     if not config.object_enabled(record.object_no):
         return Exclude(key=key, reason=Reason.OBJECT_NOT_ENABLED)
     contact = PortalContact(
@@ -53,18 +54,23 @@ def _contact(
 
 def decide_owner(owner: OwnerRecord, config: SyncConfig) -> Decision[PortalContact]:
     if not config.licences.owners:
-        return Exclude(key=f"owner:{owner.number}", reason=Reason.OWNER_LICENCE_MISSING)  # M1
+        return Exclude(
+            key=RecordKey.of(EntityKind.OWNER, owner.number), reason=Reason.OWNER_LICENCE_MISSING
+        )  # M1
     return _contact(owner, "owner", config)
 
 
 def decide_caretaker(caretaker: CaretakerRecord, config: SyncConfig) -> Decision[PortalContact]:
     if not config.licences.caretakers:  # M2
-        return Exclude(key=f"caretaker:{caretaker.number}", reason=Reason.CARETAKER_LICENCE_MISSING)
+        return Exclude(
+            key=RecordKey.of(EntityKind.CARETAKER, caretaker.number),
+            reason=Reason.CARETAKER_LICENCE_MISSING,
+        )
     return _contact(caretaker, "caretaker", config)
 
 
 def decide_user(user: UserRecord) -> Decision[PortalUser]:
-    key = f"user:{user.number}"
+    key = RecordKey.of(EntityKind.USER, user.number)
     if not user.active:
         return Exclude(key=key, reason=Reason.USER_INACTIVE)
     record = PortalUser(
@@ -83,7 +89,7 @@ def decide_object(
     rights: Iterable[ObjectRight] = (),
     responsibles: Iterable[ObjectResponsible] = (),
 ) -> Decision[PortalObject]:
-    key = f"object:{obj.number}"
+    key = RecordKey.of(EntityKind.OBJECT, obj.number)
     if not config.object_enabled(obj.number):
         return Exclude(key=key, reason=Reason.OBJECT_NOT_ENABLED)  # M4: enabled ones only
     record = PortalObject(
@@ -116,7 +122,7 @@ def current_contract(contracts: Iterable[ContractRecord], today: date) -> Contra
 def decide_unit(
     unit: UnitRecord, config: SyncConfig, today: date, contracts: Iterable[ContractRecord] = ()
 ) -> Decision[PortalUnit]:
-    key = f"unit:{unit.object_no}/{unit.number}"
+    key = RecordKey.unit(unit.object_no, unit.number)
     if not config.object_enabled(unit.object_no):
         return Exclude(key=key, reason=Reason.OBJECT_NOT_ENABLED)
     current = current_contract(contracts, today)
@@ -136,7 +142,7 @@ def decide_unit(
 def decide_contract(
     contract: ContractRecord, config: SyncConfig, today: date
 ) -> Decision[PortalContract]:
-    key = f"contract:{contract.number}"
+    key = RecordKey.of(EntityKind.CONTRACT, contract.number)
     if not config.object_enabled(contract.object_no):
         return Exclude(key=key, reason=Reason.OBJECT_NOT_ENABLED)
     if contract_gone(contract, config, today):
@@ -155,7 +161,7 @@ def decide_contract(
 
 
 def decide_team(team: TeamRecord, config: SyncConfig) -> Decision[PortalTeam]:
-    key = f"team:{team.number}"
+    key = RecordKey.of(EntityKind.TEAM, team.number)
     if not config.licences.komfortpaket:
         return Exclude(key=key, reason=Reason.TEAM_LICENCE_MISSING)  # C8
     if config.user_teams and team.number not in config.user_teams:

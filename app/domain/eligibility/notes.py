@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from app.domain.decisions import Decision, Exclude, Transfer
+from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalNote
 from app.domain.reasons import Reason
 from app.domain.records import NoteRecord
 
 
-def note_key(note_id: int) -> str:
-    return f"note:{note_id}"
+def note_key(note_id: int) -> RecordKey:
+    return RecordKey.of(EntityKind.NOTE, note_id)
 
 
 def decide_note(note: NoteRecord, *, ticket_transferred: bool) -> Decision[PortalNote]:

@@ -13,13 +13,14 @@ from datetime import date
 from app.domain.calendar import deletion_due, portal_access_open
 from app.domain.config import SyncConfig
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
+from app.domain.keys import RecordKey
 from app.domain.portal import PortalPerson
 from app.domain.reasons import Reason
 from app.domain.records import ContractRecord, PartnerRelation, PersonRecord
 
 
-def person_key(number: str) -> str:
-    return f"person:{number}"
+def person_key(number: str) -> RecordKey:
+    return RecordKey.person(number)
 
 
 def contract_gone(contract: ContractRecord, config: SyncConfig, today: date) -> bool:

@@ -17,6 +17,7 @@ from typing import Literal
 from app.domain.calendar import on_or_after, start_of_previous_year
 from app.domain.config import SyncConfig
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
+from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalNote, PortalTicket
 from app.domain.reasons import Reason
 from app.domain.records import (
@@ -29,8 +30,8 @@ from app.domain.records import (
 )
 
 
-def ticket_key(number: int) -> str:
-    return f"ticket:{number}"
+def ticket_key(number: int) -> RecordKey:
+    return RecordKey.ticket(number)
 
 
 def to_portal_ticket(ticket: TicketRecord, ticket_type: TicketTypeRecord) -> PortalTicket:
@@ -93,18 +94,20 @@ def decide_ticket(
 
 def decide_ticket_type(ticket_type: TicketTypeRecord) -> Decision[TicketTypeRecord]:
     """T9: reference data; the lock type (T4) is not offered in the portal."""
-    key = f"ticket_type:{ticket_type.number}"
+    key = RecordKey.of(EntityKind.TICKET_TYPE, ticket_type.number)
     if ticket_type.portal_mode == "locked":
         return Exclude(key=key, reason=Reason.TICKET_TYPE_LOCKED)
     return Transfer(key=key, record=ticket_type)
 
 
 def decide_status(status: TicketStatusRecord) -> Decision[TicketStatusRecord]:
-    return Transfer(key=f"ticket_status:{status.number}", record=status)  # T9
+    return Transfer(key=RecordKey.of(EntityKind.TICKET_STATUS, status.number), record=status)  # T9
 
 
 def decide_priority(priority: TicketPriorityRecord) -> Decision[TicketPriorityRecord]:
-    return Transfer(key=f"ticket_priority:{priority.number}", record=priority)  # T9
+    return Transfer(
+        key=RecordKey.of(EntityKind.TICKET_PRIORITY, priority.number), record=priority
+    )  # T9
 
 
 def inbound_ticket_type_reason(ticket_type: TicketTypeRecord | None) -> Reason | None:
@@ -154,7 +157,7 @@ def commissioning_note(
         content=content,
         author_user_no=ticket.responsible_user_no,
     )
-    return Transfer(key=f"work_order_note:{order.number}", record=note)
+    return Transfer(key=RecordKey.of(EntityKind.WORK_ORDER_NOTE, order.number), record=note)
 
 
 def ticket_user_reason(config: SyncConfig, users: Mapping[str, UserRecord]) -> Reason | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.domain.config import Licences, SyncConfig
+from app.domain.config import Licences, SyncConfig, ranges
 
 TICKET_USER_NO = "900"  # C11: "Serviceportal casavi" user of the sandbox
 FIRST_OBJECT_NO = 1001
@@ -53,8 +53,8 @@ def sandbox_sync_config(profile: str = "small") -> SyncConfig:
     spec = PROFILES[profile]
     last_enabled = object_number(spec.objects - 2)
     return SyncConfig(
-        object_range=(f"{object_number(0)}-{last_enabled}",),
-        object_range_full_history=(object_number(0),),
+        object_range=ranges(f"{object_number(0)}-{last_enabled}"),
+        object_range_full_history=ranges(object_number(0)),
         person_types=("MIETER", "EIGENTUEMER"),
         document_types_time_filtered=(DOC_STATEMENT, DOC_CIRCULAR, DOC_MINUTES),
         document_types_unfiltered=(DOC_LEASE,),

@@ -30,9 +30,12 @@ from app.domain.eligibility.notes import decide_note
 from app.domain.eligibility.persons import decide_person, partner_contracts
 from app.domain.eligibility.tickets import commissioning_note, decide_ticket, ticket_user_reason
 from app.domain.fingerprint import fingerprint
+from app.domain.keys import RecordKey
 from app.domain.reasons import Reason
 from app.sandbox.ixhaus import SeedReport, sandbox_sync_config, seed
 from app.sandbox.ixhaus.master_data import person_no
+
+K = RecordKey.parse
 
 TODAY = date(2026, 6, 15)
 NOW = datetime.combine(TODAY, time(12), ZoneInfo("Europe/Berlin")).astimezone(UTC)
@@ -177,7 +180,7 @@ async def test_ticket_and_note_edges(seeded: tuple[SeedReport, Portfolio]) -> No
     transferred = {n for n, d in decisions.items() if isinstance(d, Transfer)}
     notes = {n.id: decide_note(n, ticket_transferred=n.ticket_no in transferred) for n in p.notes}
     assert isinstance(notes[1], Transfer)
-    assert notes[2] == Exclude(key="note:2", reason=Reason.NOTE_INTERNAL)
+    assert notes[2] == Exclude(key=K("note:2"), reason=Reason.NOTE_INTERNAL)
     assert sum(1 for n in p.notes if n.internal) > 5
 
 
@@ -209,7 +212,7 @@ async def test_document_and_master_data_edges(seeded: tuple[SeedReport, Portfoli
     assert p.documents[7].ticket_no == 1
     no_dw = msgspec_replace(config, no_docuware_sync=True)
     dw = decide_document(p.documents[8], types["RS"], no_dw, NOW)
-    assert dw == Exclude(key="document:9", reason=Reason.DOCUWARE_SYNC_DISABLED)
+    assert dw == Exclude(key=K("document:9"), reason=Reason.DOCUWARE_SYNC_DISABLED)
     assert all(isinstance(decide_owner(o, config), Transfer) for o in p.owners[:2])
     assert isinstance(decide_owner(p.owners[-1], config), Exclude)  # last object disabled
     assert isinstance(decide_caretaker(p.caretakers[0], config), Transfer)

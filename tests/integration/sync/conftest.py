@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.adapters.factories import open_system_adapters
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import (
     ConfigChange,
@@ -21,11 +20,16 @@ from app.adapters.store.models import (
     SystemSecret,
     TicketPortalState,
 )
+from app.composition import build_services
 from app.configuration.secrets import SecretBox
 from app.configuration.service import ConfigService
 from app.sandbox.config import sandbox_config_patch
-from app.sync.run_outbound import CasaviAccess
+from app.sync.context import SystemAdapters
+from app.sync.ports import Portal, SyncRunInfo, SystemSettings
+from app.sync.runs import execute_run
+from app.sync.services import Services
 from tests.conftest import seeded_ixhaus_database
+from tests.fakes import FakeQueue
 
 SECRET_KEY = base64.urlsafe_b64encode(b"outbound-test-key-0123456789abcd").decode()
 
@@ -36,32 +40,34 @@ def ixhaus_url() -> Iterator[str]:
         yield url
 
 
-class FakePortal:
-    """casavi as a dict: what was put and removed, with an optional failing key."""
+def services_with(
+    sessions: async_sessionmaker[AsyncSession], box: SecretBox, portal: Portal
+) -> Services:
+    """The real composition, with the real iX-Haus adapters and ``portal`` as casavi."""
 
-    def __init__(self) -> None:
-        self.records: dict[tuple[str, str], Any] = {}
-        self.puts: list[tuple[str, str]] = []
-        self.removes: list[tuple[str, str]] = []
-        self.fail_keys: set[str] = set()
+    async def adapters(settings: SystemSettings) -> SystemAdapters:
+        real = await open_system_adapters(settings)
+        return SystemAdapters(
+            source=real.source, writer=real.writer, portal=portal, close=real.close
+        )
 
-    async def put(self, entity: str, key: str, record: Any, *, exists: bool = False) -> str:
-        if key in self.fail_keys:
-            raise RuntimeError("casavi said no")
-        self.records[(entity, key)] = record
-        self.puts.append((entity, key))
-        return key
+    return build_services(sessions, box, FakeQueue(), adapters=adapters)
 
-    async def remove(self, entity: str, key: str) -> None:
-        self.records.pop((entity, key), None)
-        self.removes.append((entity, key))
 
-    def factory(self, access: CasaviAccess) -> Any:
-        @asynccontextmanager
-        async def open_portal() -> AsyncIterator[FakePortal]:
-            yield self
-
-        return open_portal()
+async def run_once(services: Services) -> SyncRunInfo:
+    """Request a run of the test system and execute it as the job would."""
+    run, _ = await services.runs.request("test", trigger="test", requested_by="test")
+    await execute_run(
+        runs=services.runs,
+        contexts=services.contexts,
+        ledger=services.ledger,
+        portal_states=services.portal_states,
+        clock=services.clock,
+        run_id=run.id,
+    )
+    done = await services.runs.get(run.id)
+    assert done is not None
+    return done
 
 
 @pytest.fixture

@@ -7,28 +7,28 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store.database import create_engine
-from app.adapters.store.models import EntityLink, ProtocolEntry, SyncRun, TicketPortalState
+from app.adapters.store.models import EntityLink, ProtocolEntry, TicketPortalState
 from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox
 from app.configuration.service import ConfigService
-from app.sync.run_outbound import IxhausToCasavi
-from app.sync.runs import execute_run
-from tests.integration.sync.conftest import FakePortal
+from app.domain.keys import EntityKind, RecordKey
+from app.sync.ports import SyncRunInfo
+from tests.fakes import FakePortal
+from tests.integration.sync.conftest import run_once, services_with
 
 
 async def _run(
     sessions: async_sessionmaker[AsyncSession], box: SecretBox, portal: FakePortal
-) -> SyncRun:
-    async with sessions() as session:
-        run = SyncRun(system="test", trigger="test")
-        session.add(run)
-        await session.commit()
-    outbound = IxhausToCasavi(sessions, box, portal.factory)
-    assert await execute_run(sessions, outbound, run.id) in ("succeeded", "failed")
-    async with sessions() as session:
-        finished = await session.get(SyncRun, run.id)
-        assert finished is not None
-        return finished
+) -> SyncRunInfo:
+    services = services_with(sessions, box, portal)
+    try:
+        return await run_once(services)
+    finally:
+        await services.aclose()
+
+
+def _sent(portal: FakePortal, kind: EntityKind) -> list[str]:
+    return [key.ledger_key for key in portal.puts if key.kind is kind]
 
 
 async def _count(sessions: async_sessionmaker[AsyncSession], model: type) -> int:
@@ -60,14 +60,12 @@ async def test_first_run_sends_the_eligible_portfolio_and_records_reasons(
     assert run.status == "succeeded", run.last_error
     assert run.sent == len(portal.puts) > 0
     assert run.errors == 0
-    objects = sorted(key for entity, key in portal.puts if entity == "object")
+    objects = sorted(_sent(portal, EntityKind.OBJECT))
     # rule M4 and rule C3: objects in range only; the sandbox's last object is outside it
     assert objects == ["object:1001", "object:1002", "object:1003"]
-    assert all(
-        key.split(":")[1].split("/")[0] != "1004" for entity, key in portal.puts if entity == "unit"
-    )
-    assert any(entity == "person" for entity, _ in portal.puts)
-    assert any(entity == "ticket" for entity, _ in portal.puts)
+    assert all(key.parts[0] != "1004" for key in portal.puts if key.kind is EntityKind.UNIT)
+    assert _sent(portal, EntityKind.PERSON)
+    assert _sent(portal, EntityKind.TICKET)
     # rule S1: every decided ticket has a portal field: transferred, or the reason why not
     async with sessions() as session:
         states = (await session.scalars(select(TicketPortalState))).all()
@@ -100,16 +98,16 @@ async def test_a_changed_ticket_is_the_only_record_sent(
 ) -> None:
     portal = FakePortal()
     await _run(sessions, active_test_system, portal)
-    sent_ticket = next(key for entity, key in portal.puts if entity == "ticket")
-    number = int(sent_ticket.split(":")[1])
+    sent_ticket = next(key for key in portal.puts if key.kind is EntityKind.TICKET)
+    number = int(sent_ticket.number)
     portal.puts.clear()
     await _ixhaus_update(
         ixhaus_url, "tickets", {"ticket_no": number}, {"subject": "Heizung fällt erneut aus"}
     )
     run = await _run(sessions, active_test_system, portal)
-    assert portal.puts == [("ticket", sent_ticket)]
+    assert portal.puts == [sent_ticket]
     assert run.sent == 1
-    assert portal.records[("ticket", sent_ticket)].subject == "Heizung fällt erneut aus"
+    assert portal.records[sent_ticket].subject == "Heizung fällt erneut aus"  # type: ignore[union-attr]
 
 
 async def test_records_leaving_the_object_range_are_removed(
@@ -122,9 +120,10 @@ async def test_records_leaving_the_object_range_are_removed(
             "test", {"objects": {"range": [{"from": "1001", "to": "1002"}]}}, "test"
         )
     run = await _run(sessions, active_test_system, portal)
-    assert ("object", "object:1003") in portal.removes
-    assert any(entity == "unit" and key.startswith("unit:1003/") for entity, key in portal.removes)
-    assert ("object", "object:1003") not in portal.records
+    gone = RecordKey.of(EntityKind.OBJECT, "1003")
+    assert gone in portal.removes
+    assert any(key.kind is EntityKind.UNIT and key.parts[0] == "1003" for key in portal.removes)
+    assert gone not in portal.records
     assert run.status == "succeeded"
 
 
@@ -132,11 +131,12 @@ async def test_one_failing_record_does_not_stop_the_run_and_is_retried(
     sessions: async_sessionmaker[AsyncSession], active_test_system: SecretBox
 ) -> None:
     portal = FakePortal()
-    portal.fail_keys = {"object:1002"}
+    failing = RecordKey.of(EntityKind.OBJECT, "1002")
+    portal.fail_keys = {failing}
     run = await _run(sessions, active_test_system, portal)
     assert run.status == "succeeded"
     assert run.errors == 1
-    assert ("object", "object:1001") in portal.puts
+    assert RecordKey.of(EntityKind.OBJECT, "1001") in portal.puts
     async with sessions() as session:
         entry = await session.scalar(
             select(ProtocolEntry).where(ProtocolEntry.entity_key == "object:1002")
@@ -148,7 +148,7 @@ async def test_one_failing_record_does_not_stop_the_run_and_is_retried(
     portal.fail_keys = set()
     portal.puts.clear()
     retry = await _run(sessions, active_test_system, portal)
-    assert portal.puts == [("object", "object:1002")]
+    assert portal.puts == [failing]
     assert retry.errors == 0
 
 

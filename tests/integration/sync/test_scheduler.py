@@ -9,10 +9,13 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
+from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.models import SyncRun
+from app.adapters.store.runs import SqlRuns
 from app.configuration.secrets import SecretBox
 from app.configuration.service import ConfigService
 from app.sync.scheduler import schedule_tick
+from tests.integration.sync.conftest import SECRET_KEY
 
 
 class RecordingQueue:
@@ -30,6 +33,10 @@ class RecordingQueue:
         return None
 
 
+def _ports(sessions: async_sessionmaker[AsyncSession]) -> tuple[SqlConfigs, SqlRuns]:
+    return SqlConfigs(sessions, SecretBox(SECRET_KEY)), SqlRuns(sessions)
+
+
 async def _finish_all(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         await session.execute(update(SyncRun).values(status="succeeded"))
@@ -41,16 +48,22 @@ async def test_tick_requests_due_runs_only(
 ) -> None:
     queue = RecordingQueue()
     start = utcnow()
-    first = await schedule_tick(sessions, queue, now=lambda: start)
+    first = await schedule_tick(*_ports(sessions), queue, now=lambda: start)
     assert len(first) == 1  # rule C14: the active test system; production is switched off
     assert queue.jobs == [("run_sync", (first[0],), f"sync-run:{first[0]}")]
     # A minute later nothing is due yet, and a trigger flood would coalesce anyway.
-    assert await schedule_tick(sessions, queue, now=lambda: start + timedelta(minutes=1)) == []
+    assert (
+        await schedule_tick(*_ports(sessions), queue, now=lambda: start + timedelta(minutes=1))
+        == []
+    )
     assert len(queue.jobs) == 1
 
     await _finish_all(sessions)
-    assert await schedule_tick(sessions, queue, now=lambda: start + timedelta(minutes=4)) == []
-    later = await schedule_tick(sessions, queue, now=lambda: start + timedelta(minutes=6))
+    assert (
+        await schedule_tick(*_ports(sessions), queue, now=lambda: start + timedelta(minutes=4))
+        == []
+    )
+    later = await schedule_tick(*_ports(sessions), queue, now=lambda: start + timedelta(minutes=6))
     assert len(later) == 1
     assert later != first
 
@@ -65,5 +78,5 @@ async def test_no_scheduled_runs_in_quiet_hours(
         )
     queue = RecordingQueue()
     now = utcnow().replace(hour=12)
-    assert await schedule_tick(sessions, queue, now=lambda: now) == []
+    assert await schedule_tick(*_ports(sessions), queue, now=lambda: now) == []
     assert queue.jobs == []

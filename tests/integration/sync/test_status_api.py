@@ -6,13 +6,13 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.adapters.store.models import SyncRun, TicketPortalState
+from app.adapters.store.models import TicketPortalState
 from app.asgi import create_app
 from app.config import load_settings
 from app.configuration.secrets import SecretBox
-from app.sync.run_outbound import IxhausToCasavi
-from app.sync.runs import execute_run
-from tests.integration.sync.conftest import SECRET_KEY, FakePortal
+from app.domain.keys import EntityKind, RecordKey
+from tests.fakes import FakePortal
+from tests.integration.sync.conftest import SECRET_KEY, run_once, services_with
 
 
 async def test_protocol_and_portal_status_are_served(
@@ -22,14 +22,13 @@ async def test_protocol_and_portal_status_are_served(
     ixhaus_key: str,
 ) -> None:
     portal = FakePortal()
-    portal.fail_keys = {"object:1002"}
+    portal.fail_keys = {RecordKey.of(EntityKind.OBJECT, "1002")}
+    services = services_with(sessions, active_test_system, portal)
+    try:
+        run = await run_once(services)
+    finally:
+        await services.aclose()
     async with sessions() as session:
-        run = SyncRun(system="test", trigger="test")
-        session.add(run)
-        await session.commit()
-        await execute_run(
-            sessions, IxhausToCasavi(sessions, active_test_system, portal.factory), run.id
-        )
         states = (await session.scalars(select(TicketPortalState))).all()
     sent = next(s for s in states if s.transferred)
     locked = next(s for s in states if s.reason_code == "ticket_type_locked")
@@ -37,20 +36,39 @@ async def test_protocol_and_portal_status_are_served(
     settings = load_settings({"DATABASE_URL": migrated_pg, "GATEWAY_SECRET_KEY": SECRET_KEY})
     headers = {"X-API-Key": ixhaus_key}
     async with AsyncTestClient(create_app(settings)) as client:
-        errors = (
+        page = (
             await client.get(f"/api/v1/sync-runs/{run.id}/entries?outcome=error", headers=headers)
-        ).json()["items"]
+        ).json()
+        errors = page["items"]
         # rule L3: which record, what failed, why
         assert errors == [
             {
+                "id": errors[0]["id"],
                 "entityType": "object",
                 "entityKey": "object:1002",
                 "outcome": "error",
                 "reasonCode": None,
+                "reasonText": None,
                 "message": "RuntimeError: casavi said no",
                 "createdAt": errors[0]["createdAt"],
             }
         ]
+        assert (page["total"], page["nextCursor"]) == (1, None)
+        # rule L1/L3: the protocol is paged with a cursor and a total; filters by entity
+        url = f"/api/v1/sync-runs/{run.id}/entries?outcome=excluded&entity=ticket&limit=2"
+        first = (await client.get(url, headers=headers)).json()
+        assert len(first["items"]) == 2
+        assert first["total"] > 2
+        assert all(item["entityType"] == "ticket" for item in first["items"])
+        # the reason in German and English beside its code (rule S1 wording)
+        assert all(item["reasonText"]["de"] and item["reasonText"]["en"] for item in first["items"])
+        seen = [item["id"] for item in first["items"]]
+        cursor = first["nextCursor"]
+        while cursor is not None:
+            more = (await client.get(f"{url}&cursor={cursor}", headers=headers)).json()
+            seen += [item["id"] for item in more["items"]]
+            cursor = more["nextCursor"]
+        assert len(seen) == len(set(seen)) == first["total"]
         base = "/api/v1/systems/test/tickets"
         one = await client.get(f"{base}/{sent.ticket_number}/portal-status", headers=headers)
         assert one.status_code == 200

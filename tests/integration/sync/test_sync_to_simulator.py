@@ -6,21 +6,21 @@ against openapi/casavi.yaml (the ``contract`` fixture fails the test on any viol
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.portal import CasaviPortal
 from app.adapters.casavi.settings import CasaviClientConfig
-from app.adapters.store.models import SyncRun
+from app.adapters.factories import open_system_adapters
+from app.composition import build_services
 from app.configuration.secrets import SecretBox
 from app.configuration.service import ConfigService
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
-from app.sync.ports import PortalWriter
-from app.sync.run_outbound import CasaviAccess, IxhausToCasavi
-from app.sync.runs import execute_run
+from app.sync.context import SystemAdapters
+from app.sync.ports import SystemSettings
+from app.sync.services import Services
+from tests.fakes import FakeQueue
+from tests.integration.sync.conftest import run_once
 from tests.support.casavi import (  # noqa: F401 - fixtures
     FAST_RETRY,
     Contract,
@@ -32,18 +32,6 @@ from tests.support.casavi import (  # noqa: F401 - fixtures
 
 def _twice(value: str) -> dict[str, str]:
     return {"value": value, "confirmation": value}
-
-
-async def _run(sessions: async_sessionmaker[AsyncSession], outbound: IxhausToCasavi) -> SyncRun:
-    async with sessions() as session:
-        run = SyncRun(system="test", trigger="test")
-        session.add(run)
-        await session.commit()
-    await execute_run(sessions, outbound, run.id)
-    async with sessions() as session:
-        finished = await session.get(SyncRun, run.id)
-        assert finished is not None
-        return finished
 
 
 async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
@@ -66,16 +54,51 @@ async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
             "test",
         )
 
-    @asynccontextmanager
-    async def portal(access: CasaviAccess) -> AsyncIterator[PortalWriter]:
-        config = CasaviClientConfig(
-            base_url=access.base_url, key=access.key, secret=access.secret, retry=FAST_RETRY
-        )
-        async with CasaviClient(config, transport=contract.transport()) as client:
-            yield CasaviPortal(client, access.post_author_id)
+    clients: list[CasaviClient] = []
 
-    outbound = IxhausToCasavi(sessions, active_test_system, portal)
-    first = await _run(sessions, outbound)
+    async def adapters(settings: SystemSettings) -> SystemAdapters:
+        # The real adapters, with every casavi exchange validated against the contract.
+        real = await open_system_adapters(settings)
+        assert settings.casavi_base_url
+        assert settings.casavi_key
+        assert settings.casavi_secret
+        config = CasaviClientConfig(
+            base_url=settings.casavi_base_url,
+            key=settings.casavi_key,
+            secret=settings.casavi_secret,
+            retry=FAST_RETRY,
+        )
+        client = CasaviClient(config, transport=contract.transport())
+        clients.append(client)
+
+        async def close() -> None:
+            await client.aclose()
+            await real.close()
+
+        return SystemAdapters(
+            source=real.source,
+            writer=real.writer,
+            portal=CasaviPortal(client, settings.config.ticket_user_no),
+            close=close,
+        )
+
+    services = build_services(sessions, active_test_system, FakeQueue(), adapters=adapters)
+    try:
+        await _check_runs(services, sessions, simulator, contract, ixhaus_url)
+    finally:
+        await services.aclose()
+    # One casavi client served all three runs (one configuration version).
+    assert len(clients) == 1
+
+
+async def _check_runs(
+    services: Services,
+    sessions: async_sessionmaker[AsyncSession],
+    simulator: SimHandle,  # noqa: F811
+    contract: Contract,  # noqa: F811
+    ixhaus_url: str,
+) -> None:
+    first = await run_once(services)
     assert first.status == "succeeded", first.last_error
     assert first.errors == 0, await _errors(sessions)
     assert first.sent > 0
@@ -98,7 +121,7 @@ async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
     assert "90" not in types  # rule T4: the lock type is not offered in the portal
     writes_before = await _write_count(simulator)
 
-    again = await _run(sessions, outbound)
+    again = await run_once(services)
     assert again.status == "succeeded", again.last_error
     assert (again.sent, again.errors) == (0, 0)
     assert await _write_count(simulator) == writes_before
@@ -106,7 +129,7 @@ async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
     # A ticket changed in iX-Haus reaches casavi as a change of that ticket only.
     ticket = next(t for t in tickets if t.closed_at is None)
     await _ixhaus_update(ixhaus_url, ticket.id, "Wasserschaden im Keller")
-    changed = await _run(sessions, outbound)
+    changed = await run_once(services)
     assert (changed.sent, changed.errors) == (1, 0), await _errors(sessions)
     async with CasaviClient(config, transport=contract.transport()) as client:
         assert (await client.tickets.get(ticket.id)).subject == "Wasserschaden im Keller"

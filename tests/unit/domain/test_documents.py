@@ -6,21 +6,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.config import SyncConfig
+from app.domain.config import SyncConfig, ranges
 from app.domain.decisions import Delete, Exclude, Transfer
 from app.domain.eligibility.documents import (
     DocuWareIndex,
     decide_document,
     docuware_index_reason,
 )
+from app.domain.keys import RecordKey
 from app.domain.reasons import Reason
 from app.domain.records import DocumentRecord, DocumentTypeRecord
+
+K = RecordKey.parse
 
 NOW = datetime(2026, 6, 15, 10, tzinfo=UTC)
 BOUNDARY = datetime(2024, 12, 31, 23, tzinfo=UTC)  # 1 Jan 2025 00:00 Berlin
 MB = 1024 * 1024
 CONFIG = SyncConfig(
-    object_range=("1001-1009",),
+    object_range=ranges("1001-1009"),
     document_types_time_filtered=("NKA", "RS"),
     document_types_unfiltered=("MV",),
 )
@@ -60,20 +63,20 @@ def test_released_document_is_sent_with_content() -> None:
 def test_unreleased_document_of_enabled_object_is_reported_deleted() -> None:
     # rule D2: not released -> reported as deleted, without content
     decision = decide(doc(released=False))
-    assert decision == Delete(key="document:7", reason=Reason.DOCUMENT_NOT_RELEASED)
+    assert decision == Delete(key=K("document:7"), reason=Reason.DOCUMENT_NOT_RELEASED)
 
 
 def test_document_of_disabled_object_is_excluded_not_deleted() -> None:
     # rule D2: only documents of enabled objects are reported as deleted
     assert decide(doc(object_no="2000")) == Exclude(
-        key="document:7", reason=Reason.OBJECT_NOT_ENABLED
+        key=K("document:7"), reason=Reason.OBJECT_NOT_ENABLED
     )
 
 
 def test_document_type_not_in_either_list_is_not_released() -> None:
     # rule C6 / rule C7: only the configured document types are released
     assert decide(doc("INT")) == Delete(
-        key="document:7", reason=Reason.DOCUMENT_TYPE_NOT_CONFIGURED
+        key=K("document:7"), reason=Reason.DOCUMENT_TYPE_NOT_CONFIGURED
     )
 
 
@@ -152,10 +155,10 @@ def test_ticket_documents_follow_the_same_rules() -> None:
 def test_no_docuware_switch_skips_docuware_documents_only() -> None:
     # rule C13: "@noDwSync" - no DocuWare synchronisation
     config = SyncConfig(
-        object_range=("1001",), document_types_time_filtered=("RS",), no_docuware_sync=True
+        object_range=ranges("1001"), document_types_time_filtered=("RS",), no_docuware_sync=True
     )
     assert decide(doc(source="docuware"), config) == Exclude(
-        key="document:7", reason=Reason.DOCUWARE_SYNC_DISABLED
+        key=K("document:7"), reason=Reason.DOCUWARE_SYNC_DISABLED
     )
     assert isinstance(decide(doc(), config), Transfer)
     assert docuware_index_reason(DocuWareIndex(), config) is Reason.DOCUWARE_SYNC_DISABLED

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.domain.config import Licences, SyncConfig
+from app.domain.config import Licences, SyncConfig, ranges
 from app.domain.decisions import Delete, Exclude, Transfer
 from app.domain.eligibility.master_data import (
     decide_caretaker,
@@ -16,6 +16,7 @@ from app.domain.eligibility.master_data import (
     decide_unit,
     decide_user,
 )
+from app.domain.keys import RecordKey
 from app.domain.reasons import Reason
 from app.domain.records import (
     Address,
@@ -31,11 +32,13 @@ from app.domain.records import (
     UserRecord,
 )
 
+K = RecordKey.parse
+
 TODAY = date(2026, 6, 15)
 ADDRESS = Address(street="Goethestraße 12", postcode="10115", city="Berlin")
 BANK = BankAccount(iban="DE89370400440532013000")
 ALL = SyncConfig(
-    object_range=("1001-1009",),
+    object_range=ranges("1001-1009"),
     licences=Licences(owners=True, caretakers=True, komfortpaket=True),
     deletion_days=90,
 )
@@ -55,8 +58,8 @@ def test_owners_only_with_owner_licence() -> None:
     assert (sent.record.first_name, sent.record.last_name, sent.record.email) == (
         "Karl", "Bauer", "k.bauer@example.org",
     )  # fmt: skip
-    assert decide_owner(owner, SyncConfig(object_range=("1001",))) == Exclude(
-        key="owner:300001", reason=Reason.OWNER_LICENCE_MISSING
+    assert decide_owner(owner, SyncConfig(object_range=ranges("1001"))) == Exclude(
+        key=K("owner:300001"), reason=Reason.OWNER_LICENCE_MISSING
     )
     assert isinstance(decide_owner(OwnerRecord(number="3", object_no="2000"), ALL), Exclude)
 
@@ -72,8 +75,8 @@ def test_caretakers_only_with_caretaker_licence() -> None:
     assert (sent.record.role, sent.record.salutation, sent.record.last_name) == (
         "caretaker", "Herr", "Krüger",
     )  # fmt: skip
-    missing = decide_caretaker(caretaker, SyncConfig(object_range=("1002",)))
-    assert missing == Exclude(key="caretaker:400001", reason=Reason.CARETAKER_LICENCE_MISSING)
+    missing = decide_caretaker(caretaker, SyncConfig(object_range=ranges("1002")))
+    assert missing == Exclude(key=K("caretaker:400001"), reason=Reason.CARETAKER_LICENCE_MISSING)
 
 
 def test_users_first_last_name_email_phone() -> None:
@@ -86,7 +89,7 @@ def test_users_first_last_name_email_phone() -> None:
             sent.record.email, sent.record.phone) == ("004", "Eva", "Lang", "e@x.example",
                                                       "0221 1")  # fmt: skip
     inactive = UserRecord(number="005", active=False)
-    assert decide_user(inactive) == Exclude(key="user:005", reason=Reason.USER_INACTIVE)
+    assert decide_user(inactive) == Exclude(key=K("user:005"), reason=Reason.USER_INACTIVE)
 
 
 def test_objects_only_enabled_with_rights_and_responsibles() -> None:
@@ -105,7 +108,9 @@ def test_objects_only_enabled_with_rights_and_responsibles() -> None:
     assert [r.user_no for r in rec.rights] == ["001", "002"]  # sorted: stable fingerprints
     assert rec.responsibles == tuple(resp)
     other = ObjectRecord(number="2000", name="X")
-    assert decide_object(other, ALL) == Exclude(key="object:2000", reason=Reason.OBJECT_NOT_ENABLED)
+    assert decide_object(other, ALL) == Exclude(
+        key=K("object:2000"), reason=Reason.OBJECT_NOT_ENABLED
+    )
 
 
 def _contract(no: str, start_days: int, out_days_ago: int | None = None) -> ContractRecord:
@@ -164,6 +169,6 @@ def test_teams_with_members_need_komfortpaket_and_selection() -> None:
     assert isinstance(sent, Transfer)
     assert (sent.record.name, sent.record.member_user_nos) == ("Team Nord", ("001", "003"))
     no_licence = decide_team(team, SyncConfig())
-    assert no_licence == Exclude(key="team:T1", reason=Reason.TEAM_LICENCE_MISSING)
+    assert no_licence == Exclude(key=K("team:T1"), reason=Reason.TEAM_LICENCE_MISSING)
     selected = SyncConfig(user_teams=("T2",), licences=Licences(komfortpaket=True))
-    assert decide_team(team, selected) == Exclude(key="team:T1", reason=Reason.TEAM_NOT_ENABLED)
+    assert decide_team(team, selected) == Exclude(key=K("team:T1"), reason=Reason.TEAM_NOT_ENABLED)

@@ -4,8 +4,11 @@ from datetime import UTC, datetime
 
 from app.domain.decisions import Exclude, Transfer
 from app.domain.eligibility.notes import decide_note, inbound_note_reason
+from app.domain.keys import RecordKey
 from app.domain.reasons import Reason
 from app.domain.records import NoteRecord
+
+K = RecordKey.parse
 
 NOTE = NoteRecord(
     id=5,
@@ -28,7 +31,7 @@ def test_internal_ixhaus_note_never_goes_to_casavi() -> None:
     # rule N2: internal notes of iX-Haus plus are never sent
     internal = NoteRecord(**{**_fields(NOTE), "internal": True})
     assert decide_note(internal, ticket_transferred=True) == Exclude(
-        key="note:5", reason=Reason.NOTE_INTERNAL
+        key=K("note:5"), reason=Reason.NOTE_INTERNAL
     )
 
 
@@ -40,7 +43,7 @@ def test_internal_casavi_note_never_comes_to_ixhaus() -> None:
 
 def test_note_of_untransferred_ticket_stays() -> None:
     assert decide_note(NOTE, ticket_transferred=False) == Exclude(
-        key="note:5", reason=Reason.NOTE_TICKET_NOT_TRANSFERRED
+        key=K("note:5"), reason=Reason.NOTE_TICKET_NOT_TRANSFERRED
     )
 
 

@@ -6,16 +6,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.config import SyncConfig
+from app.domain.config import SyncConfig, ranges
 from app.domain.decisions import Delete, Exclude, Transfer
 from app.domain.eligibility.persons import decide_person, partner_contracts
+from app.domain.keys import RecordKey
 from app.domain.portal import PortalPerson
 from app.domain.reasons import Reason
 from app.domain.records import BankAccount, ContractRecord, PartnerRelation, PersonRecord
 
+K = RecordKey.parse
+
 TODAY = date(2026, 6, 15)
 CONFIG = SyncConfig(
-    object_range=("1001-1009",),
+    object_range=ranges("1001-1009"),
     person_types=("MIETER",),
     portal_lead_days=14,
     deletion_days=90,
@@ -56,7 +59,7 @@ def test_active_person_of_enabled_object_is_sent_as_portal_user() -> None:
     # rule P1: active persons with a valid contract in enabled objects are sent
     decision = decide_person(person(), [contract()], CONFIG, TODAY)
     assert isinstance(decision, Transfer)
-    assert decision.key == "person:100001"
+    assert decision.key == K("person:100001")
     assert decision.record.portal_user is True
     assert decision.note is None
 
@@ -73,7 +76,7 @@ def test_person_without_contract_in_enabled_object_is_excluded(
 ) -> None:
     # rule P1: only persons with a valid contract in an enabled object
     decision = decide_person(person(), contracts, CONFIG, TODAY)
-    assert decision == Exclude(key="person:100001", reason=reason)
+    assert decision == Exclude(key=K("person:100001"), reason=reason)
     assert decision.text_de
     assert decision.text_en
 
@@ -179,7 +182,7 @@ def test_person_fields_are_exactly_the_documented_ones() -> None:
 def test_deletion_boundary_property(days_ago: int, deletion_days: int) -> None:
     # rule P3 / rule C15 (property): deleted iff at least N days since the move-out
     config = SyncConfig(
-        object_range=("1001",), person_types=("MIETER",), deletion_days=deletion_days
+        object_range=ranges("1001"), person_types=("MIETER",), deletion_days=deletion_days
     )
     decision = decide_person(person(), [contract(move_out_days_ago=days_ago)], config, TODAY)
     assert isinstance(decision, Delete) is (days_ago >= deletion_days)
@@ -190,7 +193,7 @@ def test_deletion_boundary_property(days_ago: int, deletion_days: int) -> None:
 def test_lead_time_boundary_property(start_in_days: int, lead_days: int) -> None:
     # rule C10 (property): access iff the contract starts at most N days from today
     config = SyncConfig(
-        object_range=("1001",), person_types=("MIETER",), portal_lead_days=lead_days
+        object_range=ranges("1001"), person_types=("MIETER",), portal_lead_days=lead_days
     )
     decision = decide_person(person(), [contract(start_days=start_in_days)], config, TODAY)
     assert isinstance(decision, Transfer) is (start_in_days <= lead_days)

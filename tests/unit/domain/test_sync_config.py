@@ -3,7 +3,7 @@
 import msgspec
 import pytest
 
-from app.domain.config import Licences, SyncConfig, object_in_range
+from app.domain.config import Licences, SyncConfig, object_in_range, ranges
 
 
 @pytest.mark.parametrize(
@@ -21,12 +21,12 @@ from app.domain.config import Licences, SyncConfig, object_in_range
 )
 def test_object_in_range(object_no: str, entries: tuple[str, ...], expected: bool) -> None:
     # rule C3: object range entries are single numbers or inclusive ranges
-    assert object_in_range(object_no, entries) is expected
+    assert object_in_range(object_no, ranges(*entries)) is expected
 
 
 def test_full_history_objects_are_enabled_too() -> None:
     # rule C4: an object with full ticket history is a synchronised object as well
-    config = SyncConfig(object_range=("1001-1010",), object_range_full_history=("2001",))
+    config = SyncConfig(object_range=ranges("1001-1010"), object_range_full_history=ranges("2001"))
     assert config.object_enabled("2001")
     assert config.full_history("2001")
     assert config.object_enabled("1005")
@@ -41,7 +41,6 @@ def test_full_history_objects_are_enabled_too() -> None:
         {"deletion_days": -1},
         {"ticket_user_no": "12"},
         {"ticket_user_no": "abc"},
-        {"object_range": ("1001-",)},
         {"max_document_bytes": 0},
         {"timezone": "Mars/Olympus"},
     ],
@@ -49,6 +48,12 @@ def test_full_history_objects_are_enabled_too() -> None:
 def test_invalid_values_fail_fast(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - several distinct messages
         SyncConfig(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("entry", ["1001-", "", "-1001", " - "])
+def test_invalid_range_entries_fail_fast(entry: str) -> None:
+    with pytest.raises(ValueError, match="invalid object range"):
+        ranges(entry)
 
 
 def test_defaults_and_json_round_trip() -> None:
@@ -79,3 +84,5 @@ def test_decoding_enforces_constraints_and_schema_is_documented() -> None:
     props = schema["$defs"]["SyncConfig"]["properties"]
     assert props["portal_lead_days"]["minimum"] == 0
     assert "ranges" in props["object_range"]["description"]
+    ranged = SyncConfig(object_range=ranges("1001-1009", "2001"))
+    assert msgspec.json.decode(msgspec.json.encode(ranged), type=SyncConfig) == ranged

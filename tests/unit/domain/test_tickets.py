@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.config import Licences, SyncConfig
+from app.domain.config import Licences, SyncConfig, ranges
 from app.domain.decisions import Delete, Exclude, Transfer
 from app.domain.eligibility.tickets import (
     commissioning_note,
@@ -18,6 +18,7 @@ from app.domain.eligibility.tickets import (
     notification_channel,
     ticket_user_reason,
 )
+from app.domain.keys import RecordKey
 from app.domain.reasons import Reason
 from app.domain.records import (
     TicketPriorityRecord,
@@ -28,11 +29,13 @@ from app.domain.records import (
     WorkOrderRecord,
 )
 
+K = RecordKey.parse
+
 NOW = datetime(2026, 6, 15, 10, tzinfo=UTC)
 BOUNDARY = datetime(2024, 12, 31, 23, tzinfo=UTC)
 CONFIG = SyncConfig(
-    object_range=("1001-1009",),
-    object_range_full_history=("1010",),
+    object_range=ranges("1001-1009"),
+    object_range_full_history=ranges("1010"),
     user_teams=("T1", "T2"),
     licences=Licences(komfortpaket=True),
     ticket_user_no="900",
@@ -62,9 +65,9 @@ def test_first_export_sends_only_open_tickets_of_enabled_objects() -> None:
     assert isinstance(decide_ticket(ticket(), NORMAL, CONFIG, NOW, first_export=True), Transfer)
     for ended in ({"closed_at": NOW - timedelta(days=1)}, {"cancelled_at": NOW}):
         decision = decide_ticket(ticket(**ended), NORMAL, CONFIG, NOW, first_export=True)
-        assert decision == Exclude(key="ticket:1", reason=Reason.TICKET_NOT_OPEN)
+        assert decision == Exclude(key=K("ticket:1"), reason=Reason.TICKET_NOT_OPEN)
     other = decide_ticket(ticket(object_no="2000"), NORMAL, CONFIG, NOW, first_export=True)
-    assert other == Exclude(key="ticket:1", reason=Reason.OBJECT_NOT_ENABLED)
+    assert other == Exclude(key=K("ticket:1"), reason=Reason.OBJECT_NOT_ENABLED)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +80,7 @@ def test_only_enabled_teams_or_no_team(team: str | None, expected: type) -> None
 
 def test_team_filter_ignored_without_komfortpaket() -> None:
     # rule C8: the team selection needs the Komfortpaket licence
-    config = SyncConfig(object_range=("1001",), user_teams=("T1",))
+    config = SyncConfig(object_range=ranges("1001"), user_teams=("T1",))
     assert isinstance(decide_ticket(ticket(team_no="T4"), NORMAL, config, NOW), Transfer)
 
 
@@ -116,7 +119,7 @@ def test_lock_type_is_never_synchronised() -> None:
     # rule T4: "Serviceportal – Sperre"
     for first in (True, False):
         decision = decide_ticket(ticket(), LOCKED, CONFIG, NOW, first_export=first)
-        assert decision == Exclude(key="ticket:1", reason=Reason.TICKET_TYPE_LOCKED)
+        assert decision == Exclude(key=K("ticket:1"), reason=Reason.TICKET_TYPE_LOCKED)
     assert isinstance(decide_ticket_type(LOCKED), Exclude)
     assert inbound_ticket_type_reason(LOCKED) is Reason.TICKET_TYPE_NOT_FOR_TENANTS
 
@@ -128,7 +131,7 @@ def test_bulletin_board_without_status_and_removed_when_closed() -> None:
     assert posted.record.status_no is None
     assert posted.record.audience == "object"
     closed = decide_ticket(ticket(type_no="91", closed_at=NOW), BULLETIN, CONFIG, NOW)
-    assert closed == Delete(key="ticket:1", reason=Reason.BULLETIN_CLOSED)
+    assert closed == Delete(key=K("ticket:1"), reason=Reason.BULLETIN_CLOSED)
 
 
 def test_object_notice_goes_to_the_whole_object_and_not_from_tenants() -> None:
@@ -175,7 +178,7 @@ def test_commissioning_creates_a_portal_note_from_the_template() -> None:
     )  # fmt: skip
     note = commissioning_note(ticket(responsible_user_no="004"), ttype, order)
     assert note is not None
-    assert note.key == "work_order_note:77"
+    assert note.key == K("work_order_note:77")
     assert note.record.content == (
         "Meldung 1 (Heizung fällt aus): Wagner Sanitär GmbH beauftragt am 16.06.2026. {x}"
     )
@@ -187,9 +190,9 @@ def test_reference_data_is_synchronised() -> None:
     # rule T9: ticket types, statuses and priorities (number, name, type)
     status = TicketStatusRecord(number="8", name="Erledigt", kind="closed")
     prio = TicketPriorityRecord(number="4", name="kritisch", kind="kritisch")
-    assert decide_status(status) == Transfer(key="ticket_status:8", record=status)
-    assert decide_priority(prio) == Transfer(key="ticket_priority:4", record=prio)
-    assert decide_ticket_type(NORMAL) == Transfer(key="ticket_type:10", record=NORMAL)
+    assert decide_status(status) == Transfer(key=K("ticket_status:8"), record=status)
+    assert decide_priority(prio) == Transfer(key=K("ticket_priority:4"), record=prio)
+    assert decide_ticket_type(NORMAL) == Transfer(key=K("ticket_type:10"), record=NORMAL)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ from typing import Any
 
 import msgspec
 
-from app.adapters.ixhaus.reader import IxhausReader
 from app.domain.config import SyncConfig
 from app.domain.decisions import Decision, Transfer
 from app.domain.eligibility.master_data import (
@@ -32,8 +31,10 @@ from app.domain.eligibility.tickets import (
     decide_ticket_type,
     ticket_key,
 )
+from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PersonPayload, PortalTicket
 from app.domain.records import ContractRecord, PartnerRelation
+from app.sync.ports import IxhausSource
 
 
 async def _group(stream: AsyncIterator[Any], key: str) -> dict[str, list[Any]]:
@@ -44,7 +45,7 @@ async def _group(stream: AsyncIterator[Any], key: str) -> dict[str, list[Any]]:
 
 
 async def object_decisions(
-    reader: IxhausReader, config: SyncConfig
+    reader: IxhausSource, config: SyncConfig
 ) -> AsyncIterator[Decision[Any]]:
     rights = await _group(reader.object_rights(), "object_no")
     responsibles = await _group(reader.object_responsibles(), "object_no")
@@ -55,7 +56,7 @@ async def object_decisions(
 
 
 async def unit_decisions(
-    reader: IxhausReader, config: SyncConfig, today: date
+    reader: IxhausSource, config: SyncConfig, today: date
 ) -> AsyncIterator[Decision[Any]]:
     contracts: dict[tuple[str, str], list[ContractRecord]] = defaultdict(list)
     async for contract in reader.contracts():
@@ -65,7 +66,7 @@ async def unit_decisions(
 
 
 async def person_decisions(
-    reader: IxhausReader, config: SyncConfig, today: date
+    reader: IxhausSource, config: SyncConfig, today: date
 ) -> AsyncIterator[Decision[Any]]:
     by_person: dict[str, tuple[ContractRecord, ...]] = {
         k: tuple(v) for k, v in (await _group(reader.contracts(), "person_no")).items()
@@ -101,22 +102,24 @@ async def person_decisions(
             yield decision
 
 
-async def user_decisions(reader: IxhausReader) -> AsyncIterator[Decision[Any]]:
+async def user_decisions(reader: IxhausSource) -> AsyncIterator[Decision[Any]]:
     async for user in reader.users():
         yield decide_user(user)  # M3
 
 
-async def team_decisions(reader: IxhausReader, config: SyncConfig) -> AsyncIterator[Decision[Any]]:
+async def team_decisions(reader: IxhausSource, config: SyncConfig) -> AsyncIterator[Decision[Any]]:
     async for team in reader.teams():
         yield decide_team(team, config)  # M7, C8
 
 
-async def reference_decisions(reader: IxhausReader, entity: str) -> AsyncIterator[Decision[Any]]:
+async def reference_decisions(
+    reader: IxhausSource, kind: EntityKind
+) -> AsyncIterator[Decision[Any]]:
     """T9: ticket types (lock types excluded, T4), statuses and priorities."""
-    if entity == "ticket_type":
+    if kind is EntityKind.TICKET_TYPE:
         async for ticket_type in reader.ticket_types():
             yield decide_ticket_type(ticket_type)
-    elif entity == "ticket_status":
+    elif kind is EntityKind.TICKET_STATUS:
         async for status in reader.ticket_statuses():
             yield decide_status(status)
     else:
@@ -125,12 +128,12 @@ async def reference_decisions(reader: IxhausReader, entity: str) -> AsyncIterato
 
 
 async def ticket_decisions(
-    reader: IxhausReader,
+    reader: IxhausSource,
     config: SyncConfig,
     now: datetime,
     *,
-    sent: Container[str],
-    in_portal: Container[str],
+    sent: Container[RecordKey],
+    in_portal: Container[RecordKey],
 ) -> AsyncIterator[Decision[Any]]:
     """Rule T1 per ticket: one never sent goes out only while open; one sent before also
     when it is closed (so the portal learns that), within the C3 time window.
@@ -152,19 +155,15 @@ async def ticket_decisions(
         yield decision
 
 
-def _known_references(ticket: PortalTicket, in_portal: Container[str]) -> PortalTicket:
-    def known(key: str | None) -> bool:
-        return key is not None and key in in_portal
+def _known_references(ticket: PortalTicket, in_portal: Container[RecordKey]) -> PortalTicket:
+    def known(kind: EntityKind, number: str | None) -> str | None:
+        return number if number and RecordKey.of(kind, number) in in_portal else None
 
-    unit = f"unit:{ticket.object_no}/{ticket.unit_no}" if ticket.unit_no else None
+    unit_known = ticket.unit_no and RecordKey.unit(ticket.object_no, ticket.unit_no) in in_portal
     return msgspec.structs.replace(
         ticket,
-        reporter_person_no=ticket.reporter_person_no
-        if known(f"person:{ticket.reporter_person_no}")
-        else None,
-        responsible_user_no=ticket.responsible_user_no
-        if known(f"user:{ticket.responsible_user_no}")
-        else None,
-        team_no=ticket.team_no if known(f"team:{ticket.team_no}") else None,
-        unit_no=ticket.unit_no if known(unit) else None,
+        reporter_person_no=known(EntityKind.PERSON, ticket.reporter_person_no),
+        responsible_user_no=known(EntityKind.USER, ticket.responsible_user_no),
+        team_no=known(EntityKind.TEAM, ticket.team_no),
+        unit_no=ticket.unit_no if unit_known else None,
     )

@@ -1,6 +1,6 @@
-"""The outbound sync (iX-Haus -> casavi): decide every record, send only what changed.
+"""Outbound stages (iX-Haus -> casavi): decide every record, send only what changed.
 
-For each entity type, in dependency order (objects before units before persons and tickets):
+For each entity kind, in dependency order (objects before units before persons and tickets):
 load the ledger, stream the decisions, and per record compare the fingerprint of the
 canonical portal record with what was last sent. Only new or changed records are written to
 casavi; records that turned into a deletion (or that left the eligible set after being sent)
@@ -11,16 +11,24 @@ run's cost grows with the number of changes, not with the portfolio.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
 
-from app.adapters.store.ledger import Ledger, LedgerEntry, Outcome, PortalStatus
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.fingerprint import fingerprint
+from app.domain.keys import EntityKind, RecordKey
 from app.domain.reasons import text
-from app.sync.ports import PortalWriter
+from app.sync.ports import (
+    Ledger,
+    LedgerEntry,
+    LinkState,
+    Outcome,
+    Portal,
+    PortalStates,
+    PortalStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,35 +44,36 @@ class StageCounts(msgspec.Struct):
 
 
 async def run_stage(
-    entity: str,
+    kind: EntityKind,
     decisions: AsyncIterator[Decision[Any]],
     *,
     system: str,
     run_id: int | None,
     ledger: Ledger,
-    writer: PortalWriter,
-    known: dict[str, LedgerEntry] | None = None,
-    portal_status: Callable[[Decision[Any]], PortalStatus] | None = None,
+    portal: Portal,
+    known: dict[RecordKey, LedgerEntry] | None = None,
+    portal_states: PortalStates | None = None,
 ) -> StageCounts:
-    """Process one entity type; ``portal_status`` (tickets) also records rule S1 per record."""
-    known = await ledger.load(system, entity) if known is None else known
+    """Process one entity kind; with ``portal_states`` (tickets) also record rule S1."""
+    known = await ledger.load(system, kind) if known is None else known
     counts = StageCounts()
     outcomes: list[Outcome] = []
     statuses: list[PortalStatus] = []
 
     async def flush() -> None:
-        await ledger.save(system, entity, outcomes, known, run_id=run_id)
-        await ledger.save_ticket_states(system, statuses)
+        await ledger.save(system, kind, outcomes, known, run_id=run_id)
+        if portal_states is not None:
+            await portal_states.save(system, statuses)
         outcomes.clear()
         statuses.clear()
 
     async for decision in decisions:
-        outcome = await _apply(entity, decision, known.get(decision.key), writer, counts)
+        outcome = await _apply(decision, known.get(decision.key), portal, counts)
         if outcome is None:
             continue
         outcomes.append(outcome)
-        if portal_status is not None:
-            statuses.append(portal_status(decision))
+        if portal_states is not None:
+            statuses.append(ticket_portal_status(decision))
         if len(outcomes) >= BATCH:
             await flush()
     await flush()
@@ -72,10 +81,9 @@ async def run_stage(
 
 
 async def _apply(
-    entity: str,
     decision: Decision[Any],
     entry: LedgerEntry | None,
-    writer: PortalWriter,
+    portal: Portal,
     counts: StageCounts,
 ) -> Outcome | None:
     """Act on one decision; return the ledger outcome, or None when nothing changed."""
@@ -88,7 +96,7 @@ async def _apply(
                 counts.unchanged += 1
                 return None
             known = entry is not None and entry.casavi_id is not None
-            casavi_id = await writer.put(entity, key, decision.record, exists=known)
+            casavi_id = await portal.put(key, decision.record, exists=known)
             counts.sent += 1
             note = decision.note.value if decision.note else None
             return Outcome(
@@ -100,9 +108,9 @@ async def _apply(
             if not was_sent:
                 counts.excluded += 1
                 return _unless_same(entry, Outcome(key=key, state="excluded", reason_code=reason))
-            await writer.remove(entity, key)
+            await portal.remove(key)
             counts.removed += 1
-            state = "deleted" if isinstance(decision, Delete) else "excluded"
+            state: LinkState = "deleted" if isinstance(decision, Delete) else "excluded"
             return Outcome(
                 key=key,
                 state=state,
@@ -114,7 +122,7 @@ async def _apply(
         return _unless_same(entry, Outcome(key=key, state="excluded", reason_code=reason))
     except Exception as exc:  # one record's failure never stops the run (rule L3)
         counts.errors += 1
-        log.warning("%s %s failed: %s", entity, key, type(exc).__name__)
+        log.warning("%s failed: %s", key.ledger_key, type(exc).__name__)
         return Outcome(
             key=key,
             state="error",
@@ -142,7 +150,7 @@ def _describe(exc: Exception) -> str:
 
 def ticket_portal_status(decision: Decision[Any]) -> PortalStatus:
     """Rule S1: the 'service portal' field of a ticket."""
-    number = decision.key.removeprefix("ticket:")
+    number = decision.key.number
     if isinstance(decision, Transfer):
         status = "closed" if decision.record.closed else "open"
         return PortalStatus(ticket_number=number, transferred=True, portal_status=status)

@@ -1,0 +1,68 @@
+"""The adapters' factories: the only place below the composition roots that builds engines
+and HTTP clients (the roots call these; flows ask a ``SystemContext`` for ports).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.adapters.casavi.client import CasaviClient
+from app.adapters.casavi.portal import CasaviPortal
+from app.adapters.casavi.settings import CasaviClientConfig
+from app.adapters.ixhaus.reader import IxhausReader
+from app.adapters.ixhaus.schema import IxhausSchemaConfig, IxhausTables
+from app.adapters.ixhaus.writer import IxhausWriter
+from app.adapters.store.database import create_engine
+from app.config import normalise_database_url
+from app.errors import SyncNotPossible
+from app.sync.context import SystemAdapters
+from app.sync.ports import SystemSettings
+
+
+def casavi_client(config: CasaviClientConfig) -> CasaviClient:
+    """One long-lived casavi client (auth, retries, throttle) for ``config``."""
+    return CasaviClient(config)
+
+
+def ixhaus_engine(url: str) -> AsyncEngine:
+    """An engine on the iX-Haus interface schema (``url`` is a secret: never log it)."""
+    return create_engine(normalise_database_url(url))
+
+
+def ixhaus_tables(schema: str | None, prefix: str, table_names: dict[str, str]) -> IxhausTables:
+    return IxhausTables(IxhausSchemaConfig(schema=schema, table_names=table_names, prefix=prefix))
+
+
+async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
+    """A system's long-lived adapters, built from one configuration version."""
+    if not settings.ixhaus_url:
+        raise SyncNotPossible("The iX-Haus database is not configured (ixhausDatabaseUrl).")
+    if not (settings.casavi_base_url and settings.casavi_key and settings.casavi_secret):
+        raise SyncNotPossible("casavi is not configured (base URL, API key and secret).")
+    tables = ixhaus_tables(
+        settings.ixhaus_schema, settings.ixhaus_table_prefix, settings.ixhaus_table_names
+    )
+    engine = ixhaus_engine(settings.ixhaus_url)
+    client = casavi_client(
+        CasaviClientConfig(
+            base_url=settings.casavi_base_url,
+            key=settings.casavi_key,
+            secret=settings.casavi_secret,
+        )
+    )
+    ticket_user = settings.config.ticket_user_no
+
+    async def close() -> None:
+        try:
+            await client.aclose()
+        finally:
+            await engine.dispose()
+
+    return SystemAdapters(
+        source=IxhausReader(engine, tables),
+        # Write-back needs the ticket user (rule C11) as author; without one nothing is written.
+        writer=IxhausWriter(engine, ticket_user, tables) if ticket_user else None,
+        # House notices without a responsible user are signed by the ticket user (C11).
+        portal=CasaviPortal(client, ticket_user),
+        close=close,
+    )

@@ -1,0 +1,66 @@
+"""The systems' configurations as the flows need them (``sync.ports.Configs``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.adapters.store.models import SystemConfig
+from app.configuration.document import SYSTEMS, Schedule, System
+from app.configuration.rules import to_sync_config
+from app.configuration.secrets import SecretBox
+from app.configuration.service import ConfigService
+from app.errors import NotFound
+from app.sync.ports import SystemSettings
+
+
+class SqlConfigs:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], secret_box: SecretBox
+    ) -> None:
+        self._sessions = session_factory
+        self._box = secret_box
+
+    async def version(self, system: str) -> int:
+        async with self._sessions() as session:
+            version = await session.scalar(
+                select(SystemConfig.version).where(SystemConfig.system == system)
+            )
+        if version is None:
+            raise NotFound(f"System {system!r} has no configuration row; run the migrations.")
+        return version
+
+    async def settings(self, system: str) -> SystemSettings:
+        name = _system(system)
+        async with self._sessions() as session:
+            service = ConfigService(session, self._box)
+            doc = await service.document(name)
+            version = await self.version(system)
+            return SystemSettings(
+                system=name,
+                version=version,
+                active=doc.active,
+                config=to_sync_config(doc),
+                casavi_base_url=doc.casavi.base_url,
+                casavi_key=await service.secret(name, "casaviApiKey"),
+                casavi_secret=await service.secret(name, "casaviSecret"),
+                ixhaus_url=await service.secret(name, "ixhausDatabaseUrl"),
+                ixhaus_schema=doc.ixhaus.schema,
+                ixhaus_table_prefix=doc.ixhaus.table_prefix,
+                ixhaus_table_names=dict(doc.ixhaus.table_names),
+            )
+
+    async def schedules(self) -> list[tuple[str, Schedule]]:
+        async with self._sessions() as session:
+            systems = (
+                await session.scalars(select(SystemConfig.system).where(SystemConfig.active))
+            ).all()
+            service = ConfigService(session, self._box)
+            return [(s, (await service.document(_system(s))).schedule) for s in systems]
+
+
+def _system(system: str) -> System:
+    for known in SYSTEMS:
+        if known == system:
+            return known
+    raise NotFound(f"Unknown system {system!r}.")

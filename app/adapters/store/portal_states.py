@@ -1,0 +1,112 @@
+"""Rules S1/S2 per ticket (``sync.ports.PortalStates``): the service-portal field and the
+last portal change, as iX-Haus plus reads them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import msgspec
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.adapters.store.base import utcnow
+from app.adapters.store.models import TicketPortalState
+from app.sync.ports import PortalStatus, TicketPortalView
+
+_VIEW_COLUMNS = tuple(
+    getattr(TicketPortalState, name) for name in TicketPortalView.__struct_fields__
+)
+
+
+class SqlPortalStates:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+
+    async def save(self, system: str, states: Sequence[PortalStatus]) -> None:
+        """Rule S1: store each ticket's portal field (transferred + status, or the reason)."""
+        if not states:
+            return
+        numbers = [s.ticket_number for s in states]
+        now = utcnow()
+        async with self._sessions() as session:
+            existing = set(
+                await session.scalars(
+                    select(TicketPortalState.ticket_number).where(
+                        TicketPortalState.system == system,
+                        TicketPortalState.ticket_number.in_(numbers),
+                    )
+                )
+            )
+            rows = [
+                {"system": system, **msgspec.structs.asdict(s), "updated_at": now} for s in states
+            ]
+            inserts = [r for r in rows if r["ticket_number"] not in existing]
+            updates = [r for r in rows if r["ticket_number"] in existing]
+            if inserts:
+                await session.execute(insert(TicketPortalState), inserts)
+            if updates:
+                await session.execute(update(TicketPortalState), updates)
+            await session.commit()
+
+    async def one(self, system: str, ticket_number: str) -> TicketPortalView | None:
+        found = await self.many(system, [ticket_number])
+        return found[0] if found else None
+
+    async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]:
+        query = (
+            select(*_VIEW_COLUMNS)
+            .where(TicketPortalState.system == system, TicketPortalState.ticket_number.in_(numbers))
+            .order_by(TicketPortalState.ticket_number)
+        )
+        async with self._sessions() as session:
+            rows = await session.execute(query)
+            return [TicketPortalView(**row._asdict()) for row in rows]
+
+
+class SqlPortalActivity:
+    """Rule S2 (``sync.ports.PortalActivity``): the two service-portal columns per ticket."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+
+    async def record(self, system: str, ticket_number: str, at: dt.datetime, what: str) -> None:
+        state = TicketPortalState
+        newer = or_(state.last_portal_change_at.is_(None), state.last_portal_change_at <= at)
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(state)
+                .where(state.system == system, state.ticket_number == ticket_number, newer)
+                .values(last_portal_change_at=at, last_portal_change=what[:500])
+            )
+            if int(getattr(result, "rowcount", 0)) == 0:
+                exists = await session.get(state, (system, ticket_number))
+                if exists is None:
+                    # A ticket a tenant opened: it is in the portal from the start (S1).
+                    session.add(
+                        state(
+                            system=system,
+                            ticket_number=ticket_number,
+                            transferred=True,
+                            portal_status="open",
+                            last_portal_change_at=at,
+                            last_portal_change=what[:500],
+                        )
+                    )
+            try:
+                await session.commit()
+            except IntegrityError:  # a concurrent first record of the same ticket
+                await session.rollback()
+                await self.record(system, ticket_number, at, what)
+
+    async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
+        state = TicketPortalState
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(state)
+                .where(state.system == system, state.ticket_number == ticket_number)
+                .values(last_portal_change_at=None, last_portal_change=None, reset_at=at)
+            )
+            await session.commit()
+        return int(getattr(result, "rowcount", 0)) > 0

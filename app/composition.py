@@ -1,0 +1,41 @@
+"""What every composition root builds the same way: the gateway's stores and per-system
+contexts over one engine of its own state (``create_app``, the worker, the demo)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.adapters.factories import open_system_adapters
+from app.adapters.store.configs import SqlConfigs
+from app.adapters.store.conflicts import SqlConflicts
+from app.adapters.store.ledger import SqlLedger
+from app.adapters.store.note_links import SqlNoteLinks
+from app.adapters.store.portal_states import SqlPortalActivity, SqlPortalStates
+from app.adapters.store.runs import SqlRuns
+from app.configuration.secrets import SecretBox
+from app.domain.calendar import utcnow
+from app.sync.context import AdapterFactory, SystemContexts
+from app.sync.ports import JobQueue
+from app.sync.services import Services
+
+
+def build_services(
+    session_factory: async_sessionmaker[AsyncSession],
+    secret_box: SecretBox,
+    queue: JobQueue,
+    *,
+    adapters: AdapterFactory = open_system_adapters,
+) -> Services:
+    configs = SqlConfigs(session_factory, secret_box)
+    return Services(
+        runs=SqlRuns(session_factory),
+        ledger=SqlLedger(session_factory),
+        portal_states=SqlPortalStates(session_factory),
+        configs=configs,
+        contexts=SystemContexts(configs, adapters),
+        queue=queue,
+        clock=utcnow,
+        note_links=SqlNoteLinks(session_factory),
+        conflicts=SqlConflicts(session_factory),
+        portal_activity=SqlPortalActivity(session_factory),
+    )

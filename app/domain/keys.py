@@ -1,0 +1,107 @@
+"""Typed record identity: which iX-Haus record a decision, a ledger row or a casavi record is.
+
+``RecordKey`` is the one codec between three forms of the same identity:
+
+- in the domain: ``RecordKey(EntityKind.UNIT, ("1001", "05"))`` (built by the named
+  constructors, e.g. ``RecordKey.unit("1001", "05")``);
+- in the ledger and the protocol: the columns ``entity_type = "unit"`` and
+  ``ixhaus_key = "unit:1001/05"`` (``ledger_key`` / ``from_ledger``);
+- in casavi: the customer reference id ``"1001.05"`` (``reference_id``), ours to choose and
+  stable forever (casavi's help suggests object number, and object + unit number for a unit).
+
+Nobody else builds or parses these strings.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import msgspec
+
+
+class EntityKind(StrEnum):
+    """Every kind of record the gateway decides, sends or links."""
+
+    OBJECT = "object"
+    UNIT = "unit"
+    PERSON = "person"
+    CONTRACT = "contract"
+    OWNER = "owner"
+    CARETAKER = "caretaker"
+    USER = "user"
+    TEAM = "team"
+    TICKET_TYPE = "ticket_type"
+    TICKET_STATUS = "ticket_status"
+    TICKET_PRIORITY = "ticket_priority"
+    TICKET = "ticket"
+    NOTE = "note"
+    WORK_ORDER_NOTE = "work_order_note"
+    DOCUMENT = "document"
+
+
+class InvalidKey(ValueError):
+    pass
+
+
+class RecordKey(msgspec.Struct, frozen=True, order=True):
+    kind: EntityKind
+    parts: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.parts or any(not p or "/" in p or ":" in p for p in self.parts):
+            raise InvalidKey(f"invalid {self.kind.value} key parts {self.parts!r}")
+
+    # -- named constructors -------------------------------------------------------------
+    @classmethod
+    def of(cls, kind: EntityKind, number: str | int) -> RecordKey:
+        return cls(kind, (str(number),))
+
+    @classmethod
+    def unit(cls, object_no: str, unit_no: str) -> RecordKey:
+        return cls(EntityKind.UNIT, (object_no, unit_no))
+
+    @classmethod
+    def ticket(cls, number: int | str) -> RecordKey:
+        return cls(EntityKind.TICKET, (str(number),))
+
+    @classmethod
+    def person(cls, number: str) -> RecordKey:
+        return cls(EntityKind.PERSON, (number,))
+
+    # -- the codec ------------------------------------------------------------------------
+    @property
+    def number(self) -> str:
+        """The record's own number (for a unit: the unit number within its object)."""
+        return self.parts[-1]
+
+    @property
+    def ledger_key(self) -> str:
+        """The ``ixhaus_key`` column of the ledger and the protocol."""
+        return f"{self.kind.value}:{'/'.join(self.parts)}"
+
+    @property
+    def reference_id(self) -> str:
+        """casavi's customer reference id for the record."""
+        return ".".join(self.parts)
+
+    @classmethod
+    def from_ledger(cls, entity_type: str, ixhaus_key: str) -> RecordKey:
+        kind = EntityKind(entity_type)
+        prefix = f"{kind.value}:"
+        if not ixhaus_key.startswith(prefix):
+            raise InvalidKey(f"ledger key {ixhaus_key!r} is not a {kind.value} key")
+        return cls(kind, tuple(ixhaus_key[len(prefix) :].split("/")))
+
+    @classmethod
+    def parse(cls, ledger_key: str) -> RecordKey:
+        """The inverse of ``ledger_key`` (the kind is read from the key itself)."""
+        kind, sep, _ = ledger_key.partition(":")
+        if not sep:
+            raise InvalidKey(f"{ledger_key!r} has no kind")
+        try:
+            return cls.from_ledger(kind, ledger_key)
+        except ValueError as exc:
+            raise InvalidKey(str(exc)) from None
+
+    def __str__(self) -> str:
+        return self.ledger_key

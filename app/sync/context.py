@@ -1,0 +1,113 @@
+"""Per-system context: a system's long-lived adapters, built from its configuration.
+
+Only the composition roots (``create_app``, the worker's ``on_startup``, the demo) build a
+``SystemContexts``; a run or a job asks it for a system's ports with ``use(system)``. Per
+system there is one iX-Haus engine and one casavi client, cached by the configuration's
+version: a configuration change builds new ones on the next ``use`` and closes the old ones
+once no flow uses them any more. ``aclose`` closes everything on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from app.domain.config import SyncConfig
+from app.errors import SyncNotPossible
+from app.sync.ports import Configs, IxhausSource, IxhausWriter, Portal, SystemSettings
+
+
+@dataclass(frozen=True)
+class SystemAdapters:
+    """What the adapters' factory builds for one configuration version."""
+
+    source: IxhausSource
+    writer: IxhausWriter | None
+    portal: Portal
+    close: Callable[[], Awaitable[None]]
+
+
+AdapterFactory = Callable[[SystemSettings], Awaitable[SystemAdapters]]
+
+
+@dataclass(frozen=True)
+class SystemContext:
+    """One system's ports, for one configuration version."""
+
+    system: str
+    version: int
+    active: bool
+    config: SyncConfig
+    source: IxhausSource
+    writer: IxhausWriter | None
+    portal: Portal
+
+
+@dataclass
+class _Entry:
+    context: SystemContext
+    adapters: SystemAdapters
+    users: int = 0
+    retired: bool = False
+    closed: bool = field(default=False)
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            await self.adapters.close()
+
+
+class SystemContexts:
+    def __init__(self, configs: Configs, factory: AdapterFactory) -> None:
+        self._configs = configs
+        self._factory = factory
+        self._entries: dict[str, _Entry] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def use(self, system: str) -> AsyncIterator[SystemContext]:
+        entry = await self._current(system)
+        entry.users += 1
+        try:
+            yield entry.context
+        finally:
+            entry.users -= 1
+            if entry.retired and entry.users == 0:
+                await entry.close()
+
+    async def _current(self, system: str) -> _Entry:
+        version = await self._configs.version(system)
+        lock = self._locks.setdefault(system, asyncio.Lock())
+        async with lock:
+            entry = self._entries.get(system)
+            if entry is not None and entry.context.version == version:
+                return entry
+            settings = await self._configs.settings(system)
+            if not settings.active:
+                raise SyncNotPossible("The interface of this system is switched off (rule C12).")
+            adapters = await self._factory(settings)
+            new = _Entry(
+                SystemContext(
+                    system=system,
+                    version=settings.version,
+                    active=settings.active,
+                    config=settings.config,
+                    source=adapters.source,
+                    writer=adapters.writer,
+                    portal=adapters.portal,
+                ),
+                adapters,
+            )
+            self._entries[system] = new
+            if entry is not None:
+                entry.retired = True
+                if entry.users == 0:
+                    await entry.close()
+            return new
+
+    async def aclose(self) -> None:
+        entries, self._entries = list(self._entries.values()), {}
+        for entry in entries:
+            await entry.close()

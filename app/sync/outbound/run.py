@@ -1,0 +1,77 @@
+"""One outbound run of a system: its context's iX-Haus source -> the rules -> casavi.
+
+Entity kinds go in dependency order (objects before units before persons, reference data
+before tickets); tickets are sent only with references casavi already has.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from app.domain.decisions import Decision
+from app.domain.keys import EntityKind, RecordKey
+from app.errors import SyncNotPossible
+from app.sync.context import SystemContext
+from app.sync.outbound import sources
+from app.sync.outbound.stages import StageCounts, run_stage
+from app.sync.ports import Ledger, LedgerEntry, PortalStates, RunCounts
+
+_REFERENCES = (EntityKind.TICKET_TYPE, EntityKind.TICKET_STATUS, EntityKind.TICKET_PRIORITY)
+# Tickets may point at these; a reference casavi does not have is left out of the ticket.
+_TICKET_REFERENCES = (EntityKind.PERSON, EntityKind.UNIT, EntityKind.USER, EntityKind.TEAM)
+
+
+async def run_outbound(
+    ctx: SystemContext,
+    *,
+    ledger: Ledger,
+    portal_states: PortalStates,
+    run_id: int | None,
+    now: datetime,
+) -> RunCounts:
+    if not ctx.active:
+        raise SyncNotPossible("The interface of this system is switched off (rule C12).")
+    config, reader, today = ctx.config, ctx.source, now.date()
+    stage = functools.partial(
+        run_stage, system=ctx.system, run_id=run_id, ledger=ledger, portal=ctx.portal
+    )
+    master: list[tuple[EntityKind, AsyncIterator[Decision[Any]]]] = [
+        (EntityKind.OBJECT, sources.object_decisions(reader, config)),
+        (EntityKind.UNIT, sources.unit_decisions(reader, config, today)),
+        (EntityKind.PERSON, sources.person_decisions(reader, config, today)),
+        (EntityKind.USER, sources.user_decisions(reader)),
+        (EntityKind.TEAM, sources.team_decisions(reader, config)),
+        *((kind, sources.reference_decisions(reader, kind)) for kind in _REFERENCES),
+    ]
+    total = StageCounts()
+    for kind, decisions in master:
+        _add(total, await stage(kind, decisions))
+
+    known_tickets = await ledger.load(ctx.system, EntityKind.TICKET)
+    in_portal: set[RecordKey] = set()
+    for kind in _TICKET_REFERENCES:
+        in_portal |= _sent(await ledger.load(ctx.system, kind))
+    tickets = sources.ticket_decisions(
+        reader, config, now, sent=_sent(known_tickets), in_portal=in_portal
+    )
+    _add(
+        total,
+        await stage(EntityKind.TICKET, tickets, known=known_tickets, portal_states=portal_states),
+    )
+    return RunCounts(
+        sent=total.sent + total.removed,
+        skipped=total.excluded + total.unchanged,
+        errors=total.errors,
+    )
+
+
+def _sent(entries: dict[RecordKey, LedgerEntry]) -> set[RecordKey]:
+    return {key for key, entry in entries.items() if entry.state == "sent"}
+
+
+def _add(total: StageCounts, stage: StageCounts) -> None:
+    for field in StageCounts.__struct_fields__:
+        setattr(total, field, getattr(total, field) + getattr(stage, field))

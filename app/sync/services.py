@@ -1,0 +1,36 @@
+"""The ports a process hands to its flows and jobs, built once by its composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.sync.context import SystemContexts
+from app.sync.ports import (
+    Configs,
+    Conflicts,
+    JobQueue,
+    Ledger,
+    NoteLinks,
+    PortalActivity,
+    PortalStates,
+    Runs,
+)
+
+
+@dataclass
+class Services:
+    runs: Runs
+    ledger: Ledger
+    portal_states: PortalStates
+    configs: Configs
+    contexts: SystemContexts
+    queue: JobQueue
+    clock: Callable[[], datetime]
+    note_links: NoteLinks
+    conflicts: Conflicts
+    portal_activity: PortalActivity
+
+    async def aclose(self) -> None:
+        await self.contexts.aclose()

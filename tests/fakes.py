@@ -1,0 +1,464 @@
+"""In-memory fakes of every port in ``app.sync.ports`` (flows are unit-tested over these).
+
+Each fake keeps what a test wants to look at in plain attributes (``puts``, ``removes``,
+``saved``...). They follow the ports' contracts, including idempotency where the port
+promises it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import msgspec
+
+from app.configuration.document import Schedule
+from app.domain import records as r
+from app.domain.config import SyncConfig
+from app.domain.keys import EntityKind, RecordKey
+from app.sync.context import SystemAdapters
+from app.sync.ports import (
+    ConflictRecord,
+    ConflictSide,
+    LedgerEntry,
+    NewConflict,
+    NoteLink,
+    Outcome,
+    PortalRecord,
+    PortalStatus,
+    ProtocolPage,
+    RunCounts,
+    RunStatus,
+    SyncRunInfo,
+    SystemSettings,
+    TicketPortalView,
+)
+
+NOW = dt.datetime(2026, 6, 15, 10, tzinfo=dt.UTC)
+
+
+class FakePortal:
+    """casavi as a dict: what was put and removed, with optional failing keys."""
+
+    def __init__(self) -> None:
+        self.records: dict[RecordKey, PortalRecord] = {}
+        self.puts: list[RecordKey] = []
+        self.removes: list[RecordKey] = []
+        self.fail_keys: set[RecordKey] = set()
+
+    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+        if key in self.fail_keys:
+            raise RuntimeError("casavi said no")
+        self.records[key] = record
+        self.puts.append(key)
+        return key.reference_id
+
+    async def remove(self, key: RecordKey) -> None:
+        if key in self.fail_keys:
+            raise RuntimeError("casavi said no")
+        self.records.pop(key, None)
+        self.removes.append(key)
+
+
+class FakeLedger:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, RecordKey], LedgerEntry] = {}
+        self.protocol: list[tuple[int | None, Outcome]] = []
+        self.saves = 0
+        self._ids = itertools.count(1)
+
+    async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
+        return {k: e for (s, k), e in self.rows.items() if s == system and k.kind is kind}
+
+    async def save(
+        self,
+        system: str,
+        kind: EntityKind,
+        outcomes: Sequence[Outcome],
+        known: dict[RecordKey, LedgerEntry],
+        *,
+        run_id: int | None,
+    ) -> None:
+        if not outcomes:
+            return
+        self.saves += 1
+        for o in outcomes:
+            old = self.rows.get((system, o.key))
+            self.rows[(system, o.key)] = LedgerEntry(
+                old.id if old else next(self._ids),
+                o.fingerprint,
+                o.state,
+                o.casavi_id,
+                o.reason_code,
+            )
+            self.protocol.append((run_id, o))
+
+
+class FakePortalStates:
+    def __init__(self) -> None:
+        self.states: dict[tuple[str, str], PortalStatus] = {}
+
+    async def save(self, system: str, states: Sequence[PortalStatus]) -> None:
+        for state in states:
+            self.states[(system, state.ticket_number)] = state
+
+    async def one(self, system: str, ticket_number: str) -> TicketPortalView | None:
+        found = await self.many(system, [ticket_number])
+        return found[0] if found else None
+
+    async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]:
+        return [
+            TicketPortalView(
+                **msgspec.structs.asdict(self.states[(system, n)]),
+                last_portal_change_at=None,
+                last_portal_change=None,
+                updated_at=NOW,
+            )
+            for n in sorted(numbers)
+            if (system, n) in self.states
+        ]
+
+
+class FakeRuns:
+    def __init__(self) -> None:
+        self.runs: dict[int, SyncRunInfo] = {}
+        self._ids = itertools.count(1)
+
+    async def request(
+        self, system: str, *, trigger: str, requested_by: str | None
+    ) -> tuple[SyncRunInfo, bool]:
+        for run in self.runs.values():
+            if run.system == system and run.status in ("queued", "running"):
+                return run, False
+        run = SyncRunInfo(
+            id=next(self._ids),
+            system=system,  # type: ignore[arg-type]
+            trigger=trigger,
+            scope="full",
+            status="queued",
+            requested_by=requested_by,
+            requested_at=NOW,
+            started_at=None,
+            finished_at=None,
+            sent=0,
+            skipped=0,
+            errors=0,
+            last_error=None,
+        )
+        self.runs[run.id] = run
+        return run, True
+
+    async def fail(self, run_id: int, error: str) -> None:
+        await self.finish(run_id, "failed", RunCounts(), error)
+
+    async def claim(self, run_id: int, *, retry: bool) -> str | None:
+        run = self.runs.get(run_id)
+        if run is None or not (run.status == "queued" or (retry and run.status == "running")):
+            return None
+        self.runs[run_id] = msgspec.structs.replace(run, status="running", started_at=NOW)
+        return run.system
+
+    async def finish(
+        self, run_id: int, status: RunStatus, counts: RunCounts, error: str | None
+    ) -> None:
+        self.runs[run_id] = msgspec.structs.replace(
+            self.runs[run_id],
+            status=status,
+            finished_at=NOW,
+            sent=counts.sent,
+            skipped=counts.skipped,
+            errors=counts.errors,
+            last_error=error,
+        )
+
+    async def get(self, run_id: int) -> SyncRunInfo | None:
+        return self.runs.get(run_id)
+
+    async def recent(self, system: str | None, limit: int) -> list[SyncRunInfo]:
+        runs = [r for r in self.runs.values() if system is None or r.system == system]
+        return sorted(runs, key=lambda r: -r.id)[:limit]
+
+    async def entries(
+        self,
+        run_id: int,
+        *,
+        outcome: str | None,
+        entity: str | None,
+        after: int,
+        limit: int,
+    ) -> ProtocolPage | None:
+        return (
+            None if run_id not in self.runs else ProtocolPage(lines=[], total=0, next_cursor=None)
+        )
+
+    async def last_scheduled(self, system: str) -> dt.datetime | None:
+        times = [
+            r.requested_at
+            for r in self.runs.values()
+            if r.system == system and r.trigger == "schedule"
+        ]
+        return max(times, default=None)
+
+    async def count_by_status(self) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
+        for run in self.runs.values():
+            counts[(run.system, run.status)] = counts.get((run.system, run.status), 0) + 1
+        return counts
+
+
+class FakeConfigs:
+    """One mutable configuration per system; ``change`` bumps the version like a save."""
+
+    def __init__(self, config: SyncConfig | None = None, *, active: bool = True) -> None:
+        self.settings_by_system: dict[str, SystemSettings] = {
+            system: SystemSettings(
+                system=system,  # type: ignore[arg-type]
+                version=1,
+                active=active,
+                config=config or SyncConfig(),
+                casavi_base_url="http://127.0.0.1:9",
+                casavi_key="key",
+                casavi_secret="secret",
+                ixhaus_url="sqlite+aiosqlite://",
+                ixhaus_schema=None,
+                ixhaus_table_prefix="ixp_",
+                ixhaus_table_names={},
+            )
+            for system in ("production", "test")
+        }
+        self.schedule = Schedule()
+
+    def change(self, system: str, **fields: Any) -> None:
+        old = self.settings_by_system[system]
+        self.settings_by_system[system] = msgspec.structs.replace(
+            old, version=old.version + 1, **fields
+        )
+
+    async def version(self, system: str) -> int:
+        return self.settings_by_system[system].version
+
+    async def settings(self, system: str) -> SystemSettings:
+        return self.settings_by_system[system]
+
+    async def schedules(self) -> list[tuple[str, Schedule]]:
+        return [(s, self.schedule) for s, v in self.settings_by_system.items() if v.active]
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, tuple[Any, ...], str]] = []
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+        if any(j[2] == job_id for j in self.jobs):
+            return False
+        self.jobs.append((function, args, job_id))
+        return True
+
+    async def ping(self) -> None:
+        return None
+
+    async def depth(self) -> int:
+        return len(self.jobs)
+
+    async def worker_seen(self) -> bool | None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class FakeSource:
+    """iX-Haus as lists of records; every table empty unless a test fills it."""
+
+    def __init__(self, **tables: Sequence[Any]) -> None:
+        self.tables = {name: list(rows) for name, rows in tables.items()}
+
+    async def _rows(self, name: str) -> AsyncIterator[Any]:
+        for row in self.tables.get(name, ()):
+            yield row
+
+    def objects(self) -> AsyncIterator[r.ObjectRecord]:
+        return self._rows("objects")
+
+    def units(self) -> AsyncIterator[r.UnitRecord]:
+        return self._rows("units")
+
+    def persons(self) -> AsyncIterator[r.PersonRecord]:
+        return self._rows("persons")
+
+    def partner_relations(self) -> AsyncIterator[r.PartnerRelation]:
+        return self._rows("partner_relations")
+
+    def contracts(self) -> AsyncIterator[r.ContractRecord]:
+        return self._rows("contracts")
+
+    def owners(self) -> AsyncIterator[r.OwnerRecord]:
+        return self._rows("owners")
+
+    def caretakers(self) -> AsyncIterator[r.CaretakerRecord]:
+        return self._rows("caretakers")
+
+    def users(self) -> AsyncIterator[r.UserRecord]:
+        return self._rows("users")
+
+    def teams(self) -> AsyncIterator[r.TeamRecord]:
+        return self._rows("teams")
+
+    def object_rights(self) -> AsyncIterator[r.ObjectRight]:
+        return self._rows("object_rights")
+
+    def object_responsibles(self) -> AsyncIterator[r.ObjectResponsible]:
+        return self._rows("object_responsibles")
+
+    def ticket_types(self) -> AsyncIterator[r.TicketTypeRecord]:
+        return self._rows("ticket_types")
+
+    def ticket_statuses(self) -> AsyncIterator[r.TicketStatusRecord]:
+        return self._rows("ticket_statuses")
+
+    def ticket_priorities(self) -> AsyncIterator[r.TicketPriorityRecord]:
+        return self._rows("ticket_priorities")
+
+    def tickets(
+        self,
+        *,
+        modified_since: dt.datetime | None = None,
+        object_nos: Sequence[str] | None = None,
+    ) -> AsyncIterator[r.TicketRecord]:
+        return self._rows("tickets")
+
+    def notes(self) -> AsyncIterator[r.NoteRecord]:
+        return self._rows("notes")
+
+    def work_orders(self) -> AsyncIterator[r.WorkOrderRecord]:
+        return self._rows("work_orders")
+
+    def document_types(self) -> AsyncIterator[r.DocumentTypeRecord]:
+        return self._rows("document_types")
+
+    def documents(self) -> AsyncIterator[r.DocumentRecord]:
+        return self._rows("documents")
+
+
+class FakeWriter:
+    def __init__(self) -> None:
+        self.tickets: dict[str, tuple[int, r.InboundTicket]] = {}
+        self.notes: dict[str, tuple[int, r.InboundNote]] = {}
+
+    async def insert_ticket(self, ticket: r.InboundTicket) -> int:
+        if ticket.source_ref not in self.tickets:
+            self.tickets[ticket.source_ref] = (len(self.tickets) + 1, ticket)
+        return self.tickets[ticket.source_ref][0]
+
+    async def insert_note(self, note: r.InboundNote) -> int:
+        if note.source_ref not in self.notes:
+            self.notes[note.source_ref] = (len(self.notes) + 1, note)
+        return self.notes[note.source_ref][0]
+
+
+class CountingAdapters:
+    """An adapter factory over fakes that counts what it built and closed."""
+
+    def __init__(self, source: FakeSource | None = None, portal: FakePortal | None = None):
+        self.source = source or FakeSource()
+        self.portal = portal or FakePortal()
+        self.built: list[int] = []
+        self.closed: list[int] = []
+
+    async def __call__(self, settings: SystemSettings) -> SystemAdapters:
+        self.built.append(settings.version)
+
+        async def close() -> None:
+            self.closed.append(settings.version)
+
+        return SystemAdapters(
+            source=self.source, writer=FakeWriter(), portal=self.portal, close=close
+        )
+
+
+class FakeNoteLinks:
+    def __init__(self) -> None:
+        self.links: dict[str, list[NoteLink]] = {}
+
+    async def by_ixhaus_note(self, system: str, note_id: str) -> NoteLink | None:
+        return next((x for x in self.links.get(system, []) if x.ixhaus_note_id == note_id), None)
+
+    async def by_casavi_message(self, system: str, message_id: str) -> NoteLink | None:
+        links = self.links.get(system, [])
+        return next((x for x in links if x.casavi_message_id == message_id), None)
+
+    async def record(self, system: str, link: NoteLink) -> bool:
+        if (link.ixhaus_note_id and await self.by_ixhaus_note(system, link.ixhaus_note_id)) or (
+            link.casavi_message_id and await self.by_casavi_message(system, link.casavi_message_id)
+        ):
+            return False
+        self.links.setdefault(system, []).append(link)
+        return True
+
+
+class FakeConflicts:
+    def __init__(self) -> None:
+        self.bases: dict[tuple[str, str], dict[str, str | None]] = {}
+        self.rows: dict[int, ConflictRecord] = {}
+
+    async def base(self, system: str, ticket_number: str) -> dict[str, str | None]:
+        return dict(self.bases.get((system, ticket_number), {}))
+
+    async def set_base(
+        self, system: str, ticket_number: str, fields: dict[str, str | None]
+    ) -> None:
+        self.bases.setdefault((system, ticket_number), {}).update(fields)
+
+    async def add(self, system: str, conflict: NewConflict) -> int:
+        new_id = len(self.rows) + 1
+        self.rows[new_id] = ConflictRecord(
+            id=new_id,
+            system=system,
+            resolved_value=None,
+            resolved_by="policy" if conflict.resolution else None,
+            resolved_at=NOW if conflict.resolution else None,
+            created_at=NOW,
+            **msgspec.structs.asdict(conflict),
+        )
+        return new_id
+
+    async def get(self, system: str, conflict_id: int) -> ConflictRecord | None:
+        row = self.rows.get(conflict_id)
+        return row if row is not None and row.system == system else None
+
+    async def list(
+        self, system: str, *, open_only: bool, limit: int, after_id: int = 0
+    ) -> list[ConflictRecord]:
+        rows = [
+            r
+            for i, r in sorted(self.rows.items())
+            if r.system == system and i > after_id and not (open_only and r.resolution)
+        ]
+        return rows[:limit]
+
+    async def resolve(
+        self, system: str, conflict_id: int, *, side: ConflictSide, value: str | None, actor: str
+    ) -> ConflictRecord | None:
+        row = await self.get(system, conflict_id)
+        if row is not None and row.resolution is None:
+            self.rows[conflict_id] = msgspec.structs.replace(
+                row, resolution=side, resolved_value=value, resolved_by=actor, resolved_at=NOW
+            )
+        return await self.get(system, conflict_id)
+
+
+class FakePortalActivity:
+    def __init__(self) -> None:
+        self.activity: dict[tuple[str, str], tuple[dt.datetime, str]] = {}
+        self.resets: list[tuple[str, str]] = []
+
+    async def record(self, system: str, ticket_number: str, at: dt.datetime, what: str) -> None:
+        old = self.activity.get((system, ticket_number))
+        if old is None or old[0] <= at:
+            self.activity[(system, ticket_number)] = (at, what)
+
+    async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
+        self.resets.append((system, ticket_number))
+        return self.activity.pop((system, ticket_number), None) is not None

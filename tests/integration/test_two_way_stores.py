@@ -1,0 +1,102 @@
+"""The stores behind the two-way ticket flows, on PostgreSQL: note links (echo suppression),
+conflicts with their bases, and the portal activity columns (rule S2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.adapters.store.conflicts import SqlConflicts
+from app.adapters.store.database import create_engine, create_session_factory
+from app.adapters.store.note_links import SqlNoteLinks
+from app.adapters.store.portal_states import SqlPortalActivity, SqlPortalStates
+from app.sync.ports import NewConflict, NoteLink, PortalStatus
+
+T0 = dt.datetime(2026, 11, 29, 12, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def sessions(migrated_pg: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(migrated_pg)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_note_link_is_recorded_once_from_either_side(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # rule N1: a note and its message are linked once; the link tells who wrote it first
+    links = SqlNoteLinks(sessions)
+    link = NoteLink(
+        ticket_number="4711", ixhaus_note_id="n-1", casavi_message_id="m-1", origin="casavi"
+    )
+    assert await links.record("test", link)
+    assert not await links.record("test", link)
+    echo = NoteLink(
+        ticket_number="4711", ixhaus_note_id="n-2", casavi_message_id="m-1", origin="ixhaus"
+    )
+    assert not await links.record("test", echo)
+    assert await links.by_casavi_message("test", "m-1") == link
+    assert await links.by_ixhaus_note("test", "n-1") == link
+    assert await links.by_ixhaus_note("production", "n-1") is None
+
+
+async def test_bases_merge_and_the_first_resolution_wins(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    conflicts = SqlConflicts(sessions)
+    await conflicts.set_base("test", "4712", {"subject": "Heizung", "status": "1"})
+    await conflicts.set_base("test", "4712", {"status": "2"})
+    assert await conflicts.base("test", "4712") == {"subject": "Heizung", "status": "2"}
+    conflict_id = await conflicts.add(
+        "test",
+        NewConflict(
+            ticket_number="4712",
+            field="subject",
+            base_value="Heizung",
+            ixhaus_value="Heizung defekt",
+            casavi_value="Heizung kalt",
+            policy="manual",
+            resolution=None,
+        ),
+    )
+    open_ones = await conflicts.list("test", open_only=True, limit=10)
+    assert [c.id for c in open_ones] == [conflict_id]
+    done = await conflicts.resolve(
+        "test", conflict_id, side="casavi", value="Heizung kalt", actor="apikey:admin"
+    )
+    assert done is not None
+    assert (done.resolution, done.resolved_value) == ("casavi", "Heizung kalt")
+    again = await conflicts.resolve("test", conflict_id, side="ixhaus", value=None, actor="x")
+    assert again is not None
+    assert again.resolution == "casavi"
+    assert await conflicts.list("test", open_only=True, limit=10) == []
+    assert await conflicts.get("production", conflict_id) is None
+
+
+async def test_portal_activity_keeps_the_latest_and_resets(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # rule S2: when and what changed last in the portal; reset when staff change the ticket
+    activity, states = SqlPortalActivity(sessions), SqlPortalStates(sessions)
+    await states.save("test", [PortalStatus(ticket_number="4713", transferred=True)])
+    await activity.record("test", "4713", T0, "new message")
+    await activity.record("test", "4713", T0 - dt.timedelta(minutes=5), "status")
+    view = await states.one("test", "4713")
+    assert view is not None
+    assert (view.last_portal_change_at, view.last_portal_change) == (T0, "new message")
+    assert await activity.reset("test", "4713", T0)
+    view = await states.one("test", "4713")
+    assert view is not None
+    assert (view.last_portal_change_at, view.last_portal_change) == (None, None)
+    assert not await activity.reset("test", "99999", T0)
+    await activity.record("test", "4714", T0, "new ticket")  # a tenant's new ticket
+    new = await states.one("test", "4714")
+    assert new is not None
+    assert new.transferred
+    assert new.last_portal_change == "new ticket"
