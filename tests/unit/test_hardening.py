@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,25 @@ def test_failure_budget_memory_is_bounded() -> None:
     for n in range(1000):
         limiter.failed(f"10.0.{n // 256}.{n % 256}")
     assert len(limiter._buckets) == 100
+
+
+def test_the_cli_keeps_every_log_record_on_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # issue 10 item 7: whatever a message's arguments hold, the process logs one line.
+    from app.cli import main
+    from app.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'state.db'}")
+    get_settings.cache_clear()
+    root = logging.getLogger()
+    try:
+        assert main(["openapi", "--out", str(tmp_path / "gateway.json")]) == 0
+        with caplog.at_level(logging.WARNING):
+            logging.getLogger("app.test").warning("path %s", "/a\n2026-01-01 ERROR forged")
+        assert caplog.records[-1].getMessage() == "path /a\\x0a2026-01-01 ERROR forged"
+    finally:
+        get_settings.cache_clear()
+        for handler in root.handlers:
+            for found in [f for f in handler.filters if isinstance(f, logsafe.OneLinePerRecord)]:
+                handler.removeFilter(found)
