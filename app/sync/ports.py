@@ -18,8 +18,11 @@ from app.domain import records as r
 from app.domain.config import SyncConfig
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import (
+    ContactPayload,
     PersonPayload,
+    PortalNote,
     PortalObject,
+    PortalObjectRole,
     PortalTeam,
     PortalTicket,
     PortalUnit,
@@ -37,12 +40,15 @@ PortalRecord = (
     PortalObject
     | PortalUnit
     | PersonPayload
+    | ContactPayload
     | PortalUser
     | PortalTeam
+    | PortalObjectRole
     | r.TicketTypeRecord
     | r.TicketStatusRecord
     | r.TicketPriorityRecord
     | PortalTicket
+    | PortalNote
 )
 
 

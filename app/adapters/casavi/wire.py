@@ -19,7 +19,8 @@ NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 UtcDateTime = Annotated[datetime, msgspec.Meta(tz=True)]
 CustomValue = str | int | float | bool | None
 # OWNER and RENTER are handled in public client code; other values may exist (inferred).
-ContractType = Literal["OWNER", "RENTER"]
+# OWNER and RENTER are seen in client code; CARETAKER (rule M2) is inferred.
+ContractType = Literal["OWNER", "RENTER", "CARETAKER"]
 
 T = TypeVar("T")
 

@@ -94,6 +94,8 @@ class TicketCreate(Wire):
     # Tickets themselves can be internal (never shown to tenants), not only messages.
     visibility: Visibility = "public"
     fields: dict[str, FieldValue] = msgspec.field(default_factory=dict)  # form values by id
+    # T7: casavi e-mails the ticket's contacts that have no portal account (inferred).
+    notify_unregistered_by_email: bool = False
 
 
 class TicketUpdate(Wire, forbid_unknown_fields=True):
@@ -120,6 +122,7 @@ class TicketUpdate(Wire, forbid_unknown_fields=True):
     object_wide: bool | UnsetType = UNSET
     visibility: Visibility | UnsetType = UNSET
     fields: dict[str, FieldValue] | UnsetType = UNSET
+    notify_unregistered_by_email: bool | UnsetType = UNSET
 
 
 class TicketClose(Wire):

@@ -66,8 +66,12 @@ def _check_unit(sim: Simulator, item: Any) -> None:
 def _check_contact(sim: Simulator, item: Any) -> None:
     for contract in item.contracts:
         require(sim, "properties", contract.property_id, "contracts.propertyId")
-        if contract.unit_id is None and contract.type != "OWNER":
-            raise SimError(422, "only an OWNER contract may cover a whole property (no unitId)")
+        if contract.unit_id is None and contract.type == "RENTER":
+            raise SimError(
+                422,
+                "a RENTER contract needs a unitId (owners and caretakers may "
+                "cover a whole property)",
+            )
         require(sim, "units", contract.unit_id, "contracts.unitId")
         unit = sim.store.get("units", contract.unit_id) if contract.unit_id else None
         if unit is not None and unit["propertyId"] != contract.property_id:

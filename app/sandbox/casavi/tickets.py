@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,11 +43,47 @@ def check_ticket_refs(sim: Simulator, fields: dict[str, Any]) -> None:
         require(sim, kind, fields.get(field), field)
 
 
+def _same(record: Record, _internal_id: int) -> Record:
+    return record
+
+
+def email_notices(sim: Simulator, ticket: Record) -> None:
+    """T7 as casavi would do it (inferred): a new ticket whose ``notifyUnregisteredByEmail`` is
+    set e-mails its contacts that have an e-mail address but no portal account - the reporter,
+    or for an object-wide ticket everybody with a contract in the property. The simulator
+    keeps each e-mail as a ``notices`` record (one per ticket and contact) for tests to read.
+    """
+    if not ticket.get("notifyUnregisteredByEmail"):
+        return
+    if ticket.get("objectWide"):
+        contacts = [
+            c
+            for c in sim.store.all("contacts")
+            if any(k["propertyId"] == ticket["propertyId"] for k in c.get("contracts", []))
+        ]
+    else:
+        reporter = ticket.get("reporterContactId")
+        found = sim.store.get("contacts", reporter) if reporter else None
+        contacts = [found] if found else []
+    for contact in contacts:
+        if contact.get("isRegistered") or not contact.get("email"):
+            continue  # portal users hear from casavi itself
+        notice: Record = {
+            "ticketId": ticket["id"],
+            "contactId": contact["id"],
+            "email": contact["email"],
+        }
+        with suppress(Duplicate):
+            sim.store.insert(
+                "notices", contact["id"], functools.partial(_same, notice), parent=ticket["id"]
+            )
+
+
 def new_ticket(sim: Simulator, body: tw.TicketCreate, origin: str) -> Record:
     """Store a ticket (manager- or tenant-created); raises ``Duplicate``."""
     check_ticket_refs(sim, msgspec.to_builtins(body))
     stamp = now_utc()
-    return sim.store.insert(
+    record = sim.store.insert(
         "tickets",
         body.id,
         lambda i: to_record(
@@ -58,6 +96,8 @@ def new_ticket(sim: Simulator, body: tw.TicketCreate, origin: str) -> Record:
             closedAt=None,
         ),
     )
+    email_notices(sim, record)
+    return record
 
 
 def change_ticket(sim: Simulator, ticket_id: str, changes: dict[str, Any]) -> Record:

@@ -14,7 +14,7 @@ from app.sandbox.casavi.common import AnyRequest, SimError, bool_param
 from app.sandbox.casavi.state import Simulator
 from app.sandbox.casavi.store import Record, Where
 
-CONTRACT_TYPES = ("OWNER", "RENTER")
+CONTRACT_TYPES = ("OWNER", "RENTER", "CARETAKER")
 UNITS_OF_PROPERTY = "json_extract(data, '$.propertyId') = ?"
 HAS_CONTRACT_OF_TYPE = (
     "EXISTS (SELECT 1 FROM json_each(records.data, '$.contracts') c "
