@@ -243,11 +243,28 @@ class Runs(Protocol):
         self, run_id: int, status: RunStatus, counts: RunCounts, error: str | None
     ) -> None: ...
     async def get(self, run_id: int) -> SyncRunInfo | None: ...
-    async def recent(self, system: str | None, limit: int) -> list[SyncRunInfo]: ...
+    async def recent(
+        self,
+        system: str | None,
+        limit: int,
+        *,
+        since: dt.datetime | None = None,
+        before: dt.datetime | None = None,
+    ) -> list[SyncRunInfo]:
+        """Newest first; ``since``/``before`` bound the request time (rule L1's date filter)."""
+        ...
+
     async def entries(
-        self, run_id: int, outcome: str | None, limit: int
+        self,
+        run_id: int,
+        outcome: str | None,
+        limit: int,
+        *,
+        entity: str | None = None,
+        offset: int = 0,
     ) -> list[ProtocolLine] | None:
-        """The run's protocol (L3); None when the run does not exist."""
+        """The run's protocol (L3), in order, filtered and paged; None when the run does not
+        exist."""
         ...
 
     async def last_scheduled(self, system: str) -> dt.datetime | None: ...

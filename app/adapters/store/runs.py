@@ -115,15 +115,32 @@ class SqlRuns:
         row = (await session.execute(select(*_INFO_COLUMNS).where(SyncRun.id == run_id))).one()
         return _info(row)
 
-    async def recent(self, system: str | None, limit: int) -> list[SyncRunInfo]:
+    async def recent(
+        self,
+        system: str | None,
+        limit: int,
+        *,
+        since: dt.datetime | None = None,
+        before: dt.datetime | None = None,
+    ) -> list[SyncRunInfo]:
         query = select(*_INFO_COLUMNS).order_by(SyncRun.id.desc()).limit(limit)
         if system is not None:
             query = query.where(SyncRun.system == system)
+        if since is not None:
+            query = query.where(SyncRun.requested_at >= since)
+        if before is not None:
+            query = query.where(SyncRun.requested_at < before)
         async with self._sessions() as session:
             return [_info(row) for row in await session.execute(query)]
 
     async def entries(
-        self, run_id: int, outcome: str | None, limit: int
+        self,
+        run_id: int,
+        outcome: str | None,
+        limit: int,
+        *,
+        entity: str | None = None,
+        offset: int = 0,
     ) -> list[ProtocolLine] | None:
         e = ProtocolEntry
         query = (
@@ -131,9 +148,12 @@ class SqlRuns:
             .where(e.run_id == run_id)
             .order_by(e.id)
             .limit(limit)
+            .offset(offset)
         )
         if outcome is not None:
             query = query.where(e.outcome == outcome)
+        if entity is not None:
+            query = query.where(e.entity_type == entity)
         async with self._sessions() as session:
             if await session.scalar(select(SyncRun.id).where(SyncRun.id == run_id)) is None:
                 return None
