@@ -6,6 +6,7 @@ its own SQLite state, a seeded iX-Haus sandbox, the casavi simulator over HTTP, 
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -205,3 +207,21 @@ def sign_in(page: Page, key: str) -> None:
 def screenshot(page: Page, name: str, **options: Any) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, **options)
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found is not None
+    return found.group(1)
+
+
+def http_sign_in(gateway: Gateway, key: str) -> tuple[httpx.Client, str]:
+    """A plain HTTP client signed in to the console, and its session's CSRF token."""
+    client = httpx.Client(base_url=gateway.base_url, follow_redirects=False, timeout=10)
+    token = csrf_of(client.get("/console/signin").text)
+    answer = client.post("/console/signin", data={"csrf_token": token, "api_key": key})
+    assert answer.status_code == 303, answer.text
+    return client, csrf_of(client.get("/console").text)
