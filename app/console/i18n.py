@@ -423,11 +423,22 @@ def service_message(language: str, message: str) -> str:
     return message
 
 
+_OPEN_ENDED = ("status.", "outcome.")
+
+
 def translator(language: str) -> Callable[..., str]:
     index = 0 if language == "de" else 1
 
     def t(key: str, **fields: object) -> str:
-        text = TEXT[key][index] if key in TEXT else FIELD_LABELS[key][index]
+        if key in TEXT:
+            text = TEXT[key][index]
+        elif key in FIELD_LABELS:
+            text = FIELD_LABELS[key][index]
+        elif key.startswith(_OPEN_ENDED):
+            # A run status or outcome added by a later release shows as it is stored.
+            return key.split(".", 1)[1]
+        else:
+            raise KeyError(key)
         return text.format(**fields) if fields else text
 
     return t

@@ -55,3 +55,8 @@ def test_common_service_messages_are_shown_in_german() -> None:
     assert service_message("de", message) == "muss zwischen 1 und 1440 Minuten liegen"
     assert service_message("en", message) == message
     assert service_message("de", "something new") == "something new"
+
+
+def test_a_run_status_from_a_later_release_shows_as_stored() -> None:
+    assert translator("de")("status.partial") == "teilweise erfolgreich"
+    assert translator("de")("status.cancelled") == "cancelled"
