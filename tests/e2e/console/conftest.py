@@ -90,6 +90,12 @@ class Gateway:
     async def break_a_ticket(self) -> str:
         """Make the next run fail on one record: casavi loses the property of an open ticket
         of object 1001, and the ticket changes in iX-Haus (so the run sends it)."""
+        number = await self.change_a_ticket("1001")
+        self.simulator.simulator.store.delete("properties", "1001")
+        return number
+
+    async def change_a_ticket(self, object_no: str) -> str:
+        """Change the subject of the first open ticket of ``object_no`` in iX-Haus."""
         tables = IxhausTables()
         engine = create_engine(self.paths.ixhaus)
         try:
@@ -98,7 +104,7 @@ class Gateway:
                     select(tables.tickets.c.ticket_no)
                     .where(
                         tables.tickets.c.closed_at.is_(None),
-                        tables.tickets.c.object_no == "1001",
+                        tables.tickets.c.object_no == object_no,
                     )
                     .order_by(tables.tickets.c.ticket_no)
                     .limit(1)
@@ -110,7 +116,6 @@ class Gateway:
                 )
         finally:
             await engine.dispose()
-        self.simulator.simulator.store.delete("properties", "1001")
         return str(number)
 
 

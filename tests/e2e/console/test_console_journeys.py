@@ -86,10 +86,20 @@ def test_a_run_started_in_the_console_shows_its_outcome_when_it_finishes(
     page: Page, gateway: Gateway
 ) -> None:
     sign_in(page, gateway.admin_key)
-    page.get_by_role("button", name="Sync-Lauf starten (Test)").click()
-    page.wait_for_url(re.compile(r".*/console/runs/\d+$"))
-    # The summary updates itself (htmx) until the run has finished.
-    expect(page.locator("#run-status")).to_have_text(FINISHED)
+    # One ticket to send, through a casavi that answers slowly: the run is seen pending.
+    gateway.run(gateway.change_a_ticket("1002"))
+    faults = gateway.simulator.simulator.faults
+    faults.latency_ms = 700
+    try:
+        page.get_by_role("button", name="Sync-Lauf starten (Test)").click()
+        page.wait_for_url(re.compile(r".*/console/runs/\d+$"))
+        expect(page.locator("#run-status")).to_have_text(re.compile("^(wartend|läuft)$"))
+        expect(page.locator("#run-summary")).to_contain_text("aktualisiert sich selbst")
+        # No reload by the test: the summary polls (htmx) and the page shows the outcome.
+        expect(page.locator("#run-status")).to_have_text(FINISHED)
+    finally:
+        faults.latency_ms = 0
+    expect(page.locator("#run-sent")).to_have_text("1")
     expect(page.locator("#run-summary")).to_contain_text("console:demo")
     screenshot(page, "run")
     page.get_by_role("link", name="Protokoll", exact=True).click()
