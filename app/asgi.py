@@ -27,6 +27,7 @@ from app.api.system_config import SystemConfigController
 from app.composition import build_services
 from app.config import Settings, get_settings
 from app.configuration.secrets import SecretBox
+from app.console import build_console
 from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.ports import JobQueue
 from app.sync.queue import ArqQueue, InProcessQueue, arq_redis
@@ -94,8 +95,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             "services": Provide(provide_services, sync_to_thread=False),
         },
     )
+    console_routes, console, console_templates = build_console(settings, scheduler_here=scheduler)
     app = Litestar(
-        route_handlers=[live, ready, metrics_endpoint, api_v1],
+        route_handlers=[live, ready, metrics_endpoint, api_v1, *console_routes],
+        template_config=console_templates,
         state=State(
             {
                 "settings": settings,
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
                 "metrics": metrics,
                 "secret_box": secret_box,
                 "auth_limiter": FailureLimiter(settings.auth_failures_per_minute),
+                "console": console,
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -81,7 +81,9 @@ def hostile_input_guard(app: ASGIApp) -> ASGIApp:
         query = scope.get("query_string", b"")
         if query and _CONTROL_BYTES.search(unquote_to_bytes(query)):
             raise MalformedRequest("The query string contains control characters.")
-        if query and not scope["path"].startswith("/schema"):
+        # The versioned API declares every parameter (its OpenAPI document is the contract);
+        # the console's pages and the schema UI keep their own query conventions.
+        if query and scope["path"].startswith("/api/"):
             unknown = _undeclared_query_parameters(scope, query)
             if unknown:
                 raise MalformedRequest(

@@ -79,5 +79,11 @@ class ApiKeyRepository:
             return None
         return row
 
+    async def active_by_name(self, name: str) -> ApiKey | None:
+        """The key named ``name`` unless it is revoked (the console re-checks its session's key
+        on every request, so a revocation ends the session at once)."""
+        row = await self._by_name(name)
+        return None if row is None or row.revoked_at is not None else row
+
     async def _by_name(self, name: str) -> ApiKey | None:
         return await self._session.scalar(select(ApiKey).where(ApiKey.name == name))
