@@ -50,7 +50,7 @@ def _view(result: PushResult) -> TicketSyncView:
     )
 
 
-_TRIGGER_PROBLEMS = problem_responses(*API_PROBLEMS, 404, 409, 502, 503)
+_TRIGGER_PROBLEMS = problem_responses(*API_PROBLEMS, 404, 409, 502)
 
 
 class TicketTriggerController(Controller):
