@@ -15,6 +15,7 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.api.api_keys import ApiKeyController
 from app.api.auth import SECURITY, SECURITY_COMPONENTS, require_api_key
 from app.api.deps import provide_services, provide_session
+from app.api.docuware_callbacks import docuware_webhook
 from app.api.health import live, ready
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
@@ -81,8 +82,17 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             "services": Provide(provide_services, sync_to_thread=False),
         },
     )
+    # Callers that sign their requests instead of sending an API key (DocuWare's webhook).
+    callbacks_v1 = Router(
+        "/api/v1",
+        route_handlers=[docuware_webhook],
+        dependencies={
+            "db_session": Provide(provide_session),
+            "services": Provide(provide_services, sync_to_thread=False),
+        },
+    )
     return Litestar(
-        route_handlers=[live, ready, metrics_endpoint, api_v1],
+        route_handlers=[live, ready, metrics_endpoint, api_v1, callbacks_v1],
         state=State(
             {
                 "settings": settings,

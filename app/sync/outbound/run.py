@@ -1,7 +1,8 @@
 """One outbound run of a system: its context's iX-Haus source -> the rules -> casavi.
 
 Entity kinds go in dependency order (objects before units before persons, reference data
-before tickets); tickets are sent only with references casavi already has.
+before tickets, documents last); tickets and documents are sent only with references casavi
+already has.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from app.domain.decisions import Decision
 from app.domain.keys import EntityKind, RecordKey
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
-from app.sync.outbound import sources
+from app.sync.outbound import documents, sources
 from app.sync.outbound.stages import StageCounts, run_stage
 from app.sync.ports import Ledger, LedgerEntry, PortalStates, RunCounts
 
@@ -61,6 +62,25 @@ async def run_outbound(
         total,
         await stage(EntityKind.TICKET, tickets, known=known_tickets, portal_states=portal_states),
     )
+    if ctx.documents is not None and ctx.contents is not None:  # D1-D6, after their targets
+        decisions = documents.document_decisions(
+            reader,
+            ctx.docuware,
+            config,
+            now,
+            in_portal=await documents.portal_keys(ledger, ctx.system),
+        )
+        _add(
+            total,
+            await documents.run_documents(
+                decisions,
+                system=ctx.system,
+                run_id=run_id,
+                ledger=ledger,
+                portal=ctx.documents,
+                contents=ctx.contents,
+            ),
+        )
     return RunCounts(
         sent=total.sent + total.removed,
         skipped=total.excluded + total.unchanged,
