@@ -154,11 +154,13 @@ def dw_key(document_id: int) -> str:
     return RecordKey.docuware_document(MAIN_CABINET, document_id).ledger_key
 
 
-async def ledger(sessions: async_sessionmaker[AsyncSession]) -> dict[str, tuple[str, str | None]]:
+async def ledger(
+    sessions: async_sessionmaker[AsyncSession], kind: str = "document"
+) -> dict[str, tuple[str, str | None]]:
     async with sessions() as session:
         rows = await session.execute(
             select(EntityLink.ixhaus_key, EntityLink.state, EntityLink.reason_code).where(
-                EntityLink.entity_type == "document"
+                EntityLink.entity_type == kind
             )
         )
         return {key: (state, reason) for key, state, reason in rows}
@@ -242,12 +244,18 @@ async def test_a_run_sends_documents_by_the_rules_and_a_rerun_sends_nothing(
     assert lease["documentTypeId"] == "Mietvertrag"
     assert lease["documentDate"].startswith("2015-03-01")
     assert lease["sha256"] == content_digest(1, 4096)  # DocuWare's bytes, piped through
-    assert lease["contactId"] is None or lease["contactId"] == "4711"
+    assert lease["propertyId"] == "1001"
+    # A person casavi does not have is left out rather than sent dangling.
+    persons = await ledger(sessions, "person")
+    in_casavi = persons.get("person:4711", ("absent", None))[0] == "sent"
+    assert lease["contactId"] == ("4711" if in_casavi else None)
     # rule D6: a ticket document follows the same rules and hangs on its ticket.
-    ticket_doc = casavi_doc(simulator, "8")
     assert state["document:8"][0] == "sent"
+    ticket_doc = casavi_doc(simulator, "8")
     assert ticket_doc is not None
-    assert ticket_doc["ticketId"] in (None, "1")
+    assert (await ledger(sessions, "ticket"))["ticket:1"][0] == "sent"
+    assert ticket_doc["ticketId"] == "1"
+    assert ticket_doc["contactId"] is None
     # A "K" recipient is a creditor: the document goes to the object, not to a contact.
     creditor = casavi_doc(simulator, dw_ref(10))
     assert creditor is not None
@@ -333,6 +341,8 @@ async def test_interrupted_download_is_retried_without_a_duplicate_and_throttlin
     await dw.faults(cut_downloads=1, cut_after_bytes=1024, throttle_next=2)
     run = await run_once(services)
     assert run.status == "succeeded", run.last_error
+    faults = (await dw.control.get("/_sandbox/faults")).json()
+    assert (faults["throttleNext"], faults["cutDownloads"]) == (0, 0)  # both were met
     state = await ledger(sessions)
     sent = [n for n in (1, 2, 8, 10) if state[dw_key(n)][0] == "sent"]
     assert sent == [1, 2, 8, 10]
