@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -62,15 +61,13 @@ class MultipartUpload:
     ``source`` gives a fresh stream of the file's bytes on every call (a retry sends again);
     ``size`` is announced up front (``Content-Length``) and checked as the bytes pass: a
     source that gives more or fewer raises ``ContentSizeMismatch`` before the closing
-    boundary, so casavi never stores a truncated file. ``sha256`` is the digest of the last
-    stream sent in full (compared with casavi's afterwards).
+    boundary, so casavi never stores a truncated file.
     """
 
     def __init__(self, metadata: DocumentWrite, source: ChunkSource, size: int) -> None:
         self.boundary = secrets.token_hex(16)
         self._source = source
         self._size = size
-        self.sha256: str | None = None
         self._head = (
             f"--{self.boundary}\r\n"
             'Content-Disposition: form-data; name="metadata"\r\n'
@@ -93,15 +90,12 @@ class MultipartUpload:
         }
 
     async def stream(self) -> AsyncIterator[bytes]:
-        self.sha256 = None
-        digest = hashlib.sha256()
         sent = 0
         yield self._head
         async for chunk in self._source():
             sent += len(chunk)
             if sent > self._size:
                 break
-            digest.update(chunk)
             yield chunk
         if sent != self._size:
             raise ContentSizeMismatch(
@@ -110,7 +104,6 @@ class MultipartUpload:
                 method="POST",
                 path=DOCUMENTS,
             )
-        self.sha256 = digest.hexdigest()
         yield self._tail
 
 

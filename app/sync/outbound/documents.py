@@ -15,6 +15,7 @@ protocol of every run that meets it (D5, L3).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Container
 from datetime import datetime
@@ -47,6 +48,9 @@ from app.sync.ports import (
 log = logging.getLogger(__name__)
 
 BATCH = 200
+# Documents in flight at once: each streams source -> casavi in 64-256 KiB chunks, so this
+# bounds memory and the load on DocuWare (whose client allows 4 concurrent requests).
+CONCURRENCY = 4
 KIND = EntityKind.DOCUMENT
 
 
@@ -137,18 +141,45 @@ async def run_documents(
     ledger: Ledger,
     portal: DocumentPortal,
     contents: DocumentContents,
+    concurrency: int = CONCURRENCY,
 ) -> StageCounts:
+    """Decide every document and transfer up to ``concurrency`` at a time (each transfer
+    streams; memory grows with the number in flight, not with their size)."""
     known = await ledger.load(system, KIND)
     counts = StageCounts()
     outcomes: list[Outcome] = []
-    async for decision in decisions:
-        outcome = await apply_document(decision, known.get(decision.key), portal, contents, counts)
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(decision: Decision[PortalDocument]) -> None:
+        try:
+            outcome = await apply_document(
+                decision, known.get(decision.key), portal, contents, counts
+            )
+        finally:
+            slots.release()
         if outcome is not None:
             outcomes.append(outcome)
-        if len(outcomes) >= BATCH:
-            await ledger.save(system, KIND, outcomes, known, run_id=run_id)
-            outcomes.clear()
-    await ledger.save(system, KIND, outcomes, known, run_id=run_id)
+
+    async def flush() -> None:
+        batch = outcomes[:]
+        outcomes.clear()
+        await ledger.save(system, KIND, batch, known, run_id=run_id)
+
+    # ``apply_document`` never raises, so one document's failure stops no other. A failing
+    # source (DocuWare unreachable) ends the stage with its own error, after the transfers
+    # in flight have finished and been recorded.
+    transfers: set[asyncio.Task[None]] = set()
+    try:
+        async for decision in decisions:
+            await slots.acquire()
+            task = asyncio.create_task(one(decision))
+            transfers.add(task)
+            task.add_done_callback(transfers.discard)
+            if len(outcomes) >= BATCH:
+                await flush()
+    finally:
+        await asyncio.gather(*transfers)
+        await flush()
     return counts
 
 
