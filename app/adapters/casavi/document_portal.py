@@ -13,7 +13,7 @@ import asyncio
 import logging
 
 from app.adapters.casavi.client import CasaviClient
-from app.adapters.casavi.documents import ContentSizeMismatch
+from app.adapters.casavi.documents import DOCUMENTS, ContentSizeMismatch
 from app.adapters.casavi.errors import CasaviConflict, CasaviProtocolError
 from app.adapters.casavi.wire_tickets import DocumentWrite
 from app.adapters.docuware.errors import DocuwareUnavailable
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 # Source failures after which the transfer starts again: the DocuWare download broke off or
 # DocuWare was briefly unavailable, a file read failed, fewer bytes came than announced.
 INTERRUPTED = (DocuwareUnavailable, OSError, ContentSizeMismatch)
+# Three tries, 0.5 s then 1 s apart; after the last the document is an error of this run
+# (protocol, L3) and the next run tries again.
 TRANSFER_TRIES = 3
 TRANSFER_BACKOFF_SECONDS = 0.5
 
@@ -52,7 +54,11 @@ def to_document_write(ref: str, record: PortalDocument) -> DocumentWrite:
 
 class CasaviDocuments:
     def __init__(
-        self, client: CasaviClient, *, tries: int = TRANSFER_TRIES, backoff: float = 0.5
+        self,
+        client: CasaviClient,
+        *,
+        tries: int = TRANSFER_TRIES,
+        backoff: float = TRANSFER_BACKOFF_SECONDS,
     ) -> None:
         self._documents = client.documents
         self._tries = tries
@@ -90,7 +96,7 @@ class CasaviDocuments:
                 continue
             if stored.size != size:
                 raise CasaviProtocolError(
-                    f"casavi stored {stored.size} bytes of {size}", method="POST", path=ref
+                    f"casavi stored {stored.size} bytes of {size}", method="POST", path=DOCUMENTS
                 )
             return ref
         raise AssertionError("unreachable")
