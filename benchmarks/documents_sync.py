@@ -12,9 +12,13 @@ Prints JSON with, side by side in one run:
   (the two alternate ``--repeat`` times; the median round of each is reported, with the
   worst RSS growth);
 - ``no_change_run``: the documents stage over many DocuWare documents twice; the second run
-  must upload nothing (``uploads`` counted by the casavi simulator).
+  must upload nothing (``uploads`` counted by the casavi simulator);
+- ``no_change_scan``: the stage over ``--scan`` more documents (default 100,000, the
+  ``large`` portfolio's count) with the ledger primed as a completed first run leaves it:
+  DocuWare search paging, decisions and fingerprints, 0 uploads.
 
     python benchmarks/documents_sync.py [--size-mb 100] [--documents 2000] [--repeat 3]
+        [--scan 100000]
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ from app.adapters.document_contents import DocuwareContents, docuware_location
 from app.adapters.docuware import DocuwareClientConfig, docuware_client
 from app.adapters.docuware.documents import DocuwareDocuments
 from app.domain.config import SyncConfig, ranges
+from app.domain.decisions import Transfer
+from app.domain.fingerprint import fingerprint
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalDocument
 from app.domain.records import DocumentTypeRecord
@@ -55,14 +61,19 @@ BIG = 1
 KEY, SECRET = "sandbox-key", "sandbox-secret"
 
 
-def _serve(size: int, documents: int, ready: Any, stop: Any) -> None:
+def _serve(size: int, documents: int, scan: int, ready: Any, stop: Any) -> None:
     """Child process: both simulators, until ``stop`` is set."""
     from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, create_casavi_simulator
     from app.sandbox.docuware import ServerThread, create_docuware_simulator
-    from app.sandbox.docuware.catalogue import make_document
+    from app.sandbox.docuware.catalogue import CREDITOR_CABINET, make_document
 
     docs = [make_document(BIG, size=size)]
     docs += [make_document(n, recipient_header_id=str(n)) for n in range(2, documents + 2)]
+    first = documents + 2  # the scan's documents live in the second cabinet
+    docs += [
+        make_document(n, cabinet_id=CREDITOR_CABINET, recipient_header_id=str(n))
+        for n in range(first, first + scan)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         casavi_app = create_casavi_simulator(Path(tmp) / "casavi.db", max_upload_bytes=size)
         casavi = ServerThread(casavi_app).start()
@@ -144,15 +155,15 @@ def _median(rounds: list[dict[str, float]]) -> dict[str, float]:
     return middle
 
 
-async def run(size_mb: int, documents: int, repeat: int) -> dict[str, Any]:
+async def run(size_mb: int, documents: int, repeat: int, scan: int) -> dict[str, Any]:
     size = size_mb * MB
     context = multiprocessing.get_context("spawn")
     ready, stop = context.Queue(), context.Event()
-    child = context.Process(target=_serve, args=(size, documents, ready, stop), daemon=True)
+    child = context.Process(target=_serve, args=(size, documents, scan, ready, stop), daemon=True)
     child.start()
     casavi_url, dw_url, key, secret = ready.get(timeout=60)
     from app.sandbox.docuware import SANDBOX_PASSWORD, SANDBOX_USER
-    from app.sandbox.docuware.catalogue import MAIN_CABINET
+    from app.sandbox.docuware.catalogue import CREDITOR_CABINET, MAIN_CABINET
 
     casavi = CasaviClient(CasaviClientConfig(base_url=casavi_url, key=key, secret=secret))
     dw = docuware_client(
@@ -217,7 +228,7 @@ async def run(size_mb: int, documents: int, repeat: int) -> dict[str, Any]:
         source = DocuwareDocuments(dw, MAIN_CABINET)
         config = SyncConfig(object_range=ranges("1001"), document_types_unfiltered=("MV",))
 
-        async def stage() -> tuple[float, Any]:
+        async def stage(source: DocuwareDocuments = source) -> tuple[float, Any]:
             decisions = document_decisions(
                 LeaseTypes(),  # type: ignore[arg-type]
                 source,
@@ -244,6 +255,26 @@ async def run(size_mb: int, documents: int, repeat: int) -> dict[str, Any]:
         first_seconds, first = await stage()
         before = await uploads()
         second_seconds, second = await stage()
+        second_uploads = await uploads() - before
+
+        # The same over ``scan`` more documents, with the ledger primed from their decisions
+        # as a completed first run leaves it (uploading them all first would take long).
+        scanned = DocuwareDocuments(dw, CREDITOR_CABINET)
+        primed = 0
+        async for decision in document_decisions(
+            LeaseTypes(),  # type: ignore[arg-type]
+            scanned,
+            config,
+            datetime.now(UTC),
+            in_portal=set(),
+        ):
+            if isinstance(decision, Transfer):
+                ledger.entries[decision.key] = LedgerEntry(
+                    -1, fingerprint(decision.record), "sent", decision.key.reference_id, None
+                )
+                primed += 1
+        before = await uploads()
+        scan_seconds, scan_counts = await stage(scanned)
         return {
             "machine": {
                 "python": platform.python_version(),
@@ -257,10 +288,18 @@ async def run(size_mb: int, documents: int, repeat: int) -> dict[str, Any]:
                 "documents": documents + 1,
                 "first_run": {"sent": first.sent, "seconds": round(first_seconds, 2)},
                 "second_run": {
-                    "uploads": await uploads() - before,
+                    "uploads": second_uploads,
                     "unchanged": second.unchanged,
                     "seconds": round(second_seconds, 2),
                 },
+            },
+            "no_change_scan": {
+                "documents": scan,
+                "ledger_primed": primed,
+                "uploads": await uploads() - before,
+                "unchanged": scan_counts.unchanged,
+                "seconds": round(scan_seconds, 2),
+                "documents_per_s": round(scan / scan_seconds) if scan_seconds else None,
             },
             "docuware_logons": dw.logons,
         }
@@ -276,8 +315,10 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=100)
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scan", type=int, default=100_000)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.size_mb, args.documents, args.repeat)), indent=2))
+    result = asyncio.run(run(args.size_mb, args.documents, args.repeat, args.scan))
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
