@@ -26,7 +26,7 @@ from app.domain.config import SyncConfig
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.eligibility.documents import decide_document, docuware_index_reason
 from app.domain.fingerprint import fingerprint
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, InvalidKey, RecordKey
 from app.domain.portal import PortalDocument
 from app.domain.reasons import severity, text
 from app.domain.records import DocumentTypeRecord
@@ -115,14 +115,21 @@ def known_references(
     if not isinstance(decision, Transfer):
         return decision
     doc = decision.record
-    person = doc.person_no if RecordKey.person(doc.person_no or "-") in in_portal else None
-    ticket = doc.ticket_no if RecordKey.ticket(doc.ticket_no or 0) in in_portal else None
-    obj = (
-        doc.object_no
-        if RecordKey.of(EntityKind.OBJECT, doc.object_no or "-") in in_portal
-        else None
+
+    def known(kind: EntityKind, number: str | int | None) -> bool:
+        if number is None:
+            return False
+        try:  # DocuWare's index values are free text: one that is no key is not in casavi
+            return RecordKey.of(kind, number) in in_portal
+        except InvalidKey:
+            return False
+
+    record = msgspec.structs.replace(
+        doc,
+        person_no=doc.person_no if known(EntityKind.PERSON, doc.person_no) else None,
+        ticket_no=doc.ticket_no if known(EntityKind.TICKET, doc.ticket_no) else None,
+        object_no=doc.object_no if known(EntityKind.OBJECT, doc.object_no) else None,
     )
-    record = msgspec.structs.replace(doc, person_no=person, ticket_no=ticket, object_no=obj)
     return Transfer(key=decision.key, record=record, note=decision.note)
 
 

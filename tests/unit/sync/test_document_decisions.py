@@ -28,7 +28,7 @@ def item(index: DocuWareIndex, type_text: str = "Mietvertrag", size: int = 10) -
         created_at=datetime(2010, 1, 1, tzinfo=UTC),
         size_bytes=size,
         object_no="1001",
-        person_no="4711",
+        person_no=index.recipient_header_id,
         content_location="docuware://cab/7",
         source="docuware",
     )
@@ -85,3 +85,11 @@ def test_references_casavi_lacks_are_left_out() -> None:
     only_object = known_references(decision, {RecordKey.of(EntityKind.OBJECT, "1001")})
     assert isinstance(only_object, Transfer)
     assert (only_object.record.object_no, only_object.record.person_no) == ("1001", None)
+
+
+def test_index_values_that_are_no_keys_are_left_out() -> None:
+    odd = DocuWareIndex(recipient_type="P", object_no="1001", recipient_header_id="12/34")
+    decision = decide_dms(item(odd), TYPES, CONFIG, NOW)
+    checked = known_references(decision, {RecordKey.of(EntityKind.OBJECT, "1001")})
+    assert isinstance(checked, Transfer)
+    assert checked.record.person_no is None
