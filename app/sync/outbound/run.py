@@ -2,10 +2,11 @@
 
 Entity kinds go in dependency order: objects, units, persons, owners and caretakers (their
 contracts name objects), teams and object roles, then users (their assignments name objects,
-teams and roles: M4, M7), ticket reference data, tickets, the commissioning notes (messages
-on tickets casavi has, T8), and last the public notes (N1/N2). Tickets are sent only with
-references casavi already has. With ``two_way`` (the gateway's note links, bases and S2
-columns) the run sends the notes and keeps the ticket bookkeeping (``outbound.notes``).
+teams and roles: M4, M7), ticket reference data, tickets, the commissioning notes (messages on
+tickets casavi has, T8), the public notes (N1/N2), and last the documents (D1-D6). Tickets and
+documents are sent only with references casavi already has. With ``two_way`` (the gateway's
+note links, bases and S2 columns) the run sends the public notes and keeps the ticket
+bookkeeping (``outbound.notes``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from app.domain.decisions import Decision
 from app.domain.keys import EntityKind, RecordKey
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
-from app.sync.outbound import sources
+from app.sync.outbound import documents, sources
 from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, TwoWay, run_notes_stage
 from app.sync.outbound.stages import StageCounts, run_stage
 from app.sync.ports import Ledger, LedgerEntry, PortalStates, RunCounts
@@ -104,6 +105,25 @@ async def run_outbound(
             ctx, ledger=ledger, two_way=two_way, run_id=run_id, boards=kinds.boards
         )
         _add(total, public_notes)
+    if ctx.documents is not None and ctx.contents is not None:  # D1-D6, after their targets
+        decisions = documents.document_decisions(
+            reader,
+            ctx.docuware,
+            config,
+            now,
+            in_portal=await documents.portal_keys(ledger, ctx.system),
+        )
+        _add(
+            total,
+            await documents.run_documents(
+                decisions,
+                system=ctx.system,
+                run_id=run_id,
+                ledger=ledger,
+                portal=ctx.documents,
+                contents=ctx.contents,
+            ),
+        )
     return RunCounts(
         sent=total.sent + total.removed,
         skipped=total.excluded + total.unchanged,
