@@ -14,8 +14,11 @@ from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
 from app.api.api_keys import ApiKeyController
 from app.api.auth import SECURITY, SECURITY_COMPONENTS, require_api_key
+from app.api.callbacks import CallbackSecrets, casavi_callback
+from app.api.conflicts import ConflictController
 from app.api.deps import provide_services, provide_session
 from app.api.health import live, ready
+from app.api.inbound_events import InboundEventController
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
@@ -24,6 +27,8 @@ from app.api.system_config import SystemConfigController
 from app.composition import build_services
 from app.config import Settings, get_settings
 from app.configuration.secrets import SecretBox
+from app.sync.inbound.poll import poll_forever
+from app.sync.inbound.sweeper import sweep_forever
 from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.ports import JobQueue
 from app.sync.queue import ArqQueue, InProcessQueue, arq_redis
@@ -57,6 +62,13 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
     async def start_scheduler(_: Litestar) -> None:
         if scheduler:
             background.append(asyncio.create_task(run_forever(services)))
+            # Embedded mode: the inbound poll and the inbox sweeper run here too.
+            background.append(
+                asyncio.create_task(poll_forever(services, settings.inbound_poll_tick_seconds))
+            )
+            background.append(
+                asyncio.create_task(sweep_forever(services, settings.inbound_sweep_seconds))
+            )
 
     async def close_clients(_: Litestar) -> None:
         for task in background:
@@ -73,6 +85,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             PortalStatusController,
             ApiKeyController,
             SystemConfigController,
+            InboundEventController,
+            ConflictController,
         ],
         guards=[require_api_key],
         security=SECURITY,
@@ -81,8 +95,14 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             "services": Provide(provide_services, sync_to_thread=False),
         },
     )
+    # casavi's callbacks carry an HMAC signature instead of an API key.
+    callbacks = Router(
+        "/api/v1",
+        route_handlers=[casavi_callback],
+        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
+    )
     return Litestar(
-        route_handlers=[live, ready, metrics_endpoint, api_v1],
+        route_handlers=[live, ready, metrics_endpoint, api_v1, callbacks],
         state=State(
             {
                 "settings": settings,
@@ -92,6 +112,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
                 "services": services,
                 "metrics": metrics,
                 "secret_box": secret_box,
+                "callback_secrets": CallbackSecrets(services.configs),
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -90,3 +90,11 @@ class SyncNotPossible(GatewayError):
     status = 409
     code = "sync-not-possible"
     title = "Sync not possible"
+
+
+class MalformedRequest(GatewayError):
+    """The body cannot be read as what the endpoint takes (e.g. a callback envelope)."""
+
+    status = 400
+    code = "malformed-request"
+    title = "Malformed request"

@@ -48,12 +48,19 @@ class FakePortal:
         self.removes: list[RecordKey] = []
         self.fail_keys: set[RecordKey] = set()
 
-    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+    async def put(
+        self,
+        key: RecordKey,
+        record: PortalRecord,
+        *,
+        exists: bool = False,
+        casavi_id: str | None = None,
+    ) -> str:
         if key in self.fail_keys:
             raise RuntimeError("casavi said no")
         self.records[key] = record
         self.puts.append(key)
-        return key.reference_id
+        return casavi_id or key.reference_id
 
     async def remove(self, key: RecordKey) -> None:
         if key in self.fail_keys:

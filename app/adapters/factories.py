@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.casavi.client import CasaviClient
+from app.adapters.casavi.inbound import CasaviInbound
 from app.adapters.casavi.portal import CasaviPortal
 from app.adapters.casavi.settings import CasaviClientConfig
 from app.adapters.ixhaus.reader import IxhausReader
@@ -65,4 +66,5 @@ async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
         # House notices without a responsible user are signed by the ticket user (C11).
         portal=CasaviPortal(client, ticket_user),
         close=close,
+        casavi=CasaviInbound(client),
     )

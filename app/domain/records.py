@@ -247,3 +247,16 @@ class InboundNote(msgspec.Struct, frozen=True, kw_only=True):
     ticket_no: int
     created_at: datetime
     content: str
+
+
+class InboundDocument(msgspec.Struct, frozen=True, kw_only=True):
+    """An attachment a tenant added in casavi, as an iX-Haus ticket document (rule D6).
+
+    The bytes stay in casavi: ``content_location`` points at casavi's document."""
+
+    source_ref: str
+    ticket_no: int
+    name: str
+    created_at: datetime
+    size_bytes: int
+    content_location: str

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 from app.domain.config import SyncConfig
 from app.errors import SyncNotPossible
-from app.sync.ports import Configs, IxhausSource, IxhausWriter, Portal, SystemSettings
+from app.sync.ports import (
+    CasaviTickets,
+    Configs,
+    InboundSettings,
+    IxhausSource,
+    IxhausWriter,
+    Portal,
+    SystemSettings,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,8 @@ class SystemAdapters:
     writer: IxhausWriter | None
     portal: Portal
     close: Callable[[], Awaitable[None]]
+    # casavi's ticket side for the inbound flow (None: this process reads no casavi tickets).
+    casavi: CasaviTickets | None = None
 
 
 AdapterFactory = Callable[[SystemSettings], Awaitable[SystemAdapters]]
@@ -43,6 +53,8 @@ class SystemContext:
     source: IxhausSource
     writer: IxhausWriter | None
     portal: Portal
+    casavi: CasaviTickets | None = None
+    inbound: InboundSettings = field(default_factory=InboundSettings)
 
 
 @dataclass
@@ -97,6 +109,8 @@ class SystemContexts:
                     source=adapters.source,
                     writer=adapters.writer,
                     portal=adapters.portal,
+                    casavi=adapters.casavi,
+                    inbound=settings.inbound,
                 ),
                 adapters,
             )

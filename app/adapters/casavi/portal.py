@@ -50,8 +50,18 @@ class CasaviPortal:
             EntityKind.TICKET_PRIORITY: (c.ticket_priorities, mapping.to_priority),
         }
 
-    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+    async def put(
+        self,
+        key: RecordKey,
+        record: PortalRecord,
+        *,
+        exists: bool = False,
+        casavi_id: str | None = None,
+    ) -> str:
         ref = key.reference_id
+        if casavi_id and isinstance(record, PortalTicket) and record.kind != "bulletin_board":
+            # A tenant's ticket keeps the id casavi gave it (the ledger holds it).
+            ref = casavi_id
         if key.kind in self._targets:
             resource, to_wire = self._targets[key.kind]
             await _upsert(resource, to_wire(record), exists=exists)

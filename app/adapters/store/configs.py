@@ -10,8 +10,9 @@ from app.configuration.document import SYSTEMS, Schedule, System
 from app.configuration.rules import to_sync_config
 from app.configuration.secrets import SecretBox
 from app.configuration.service import ConfigService
+from app.domain.conflicts import TWO_WAY_FIELDS
 from app.errors import NotFound
-from app.sync.ports import SystemSettings
+from app.sync.ports import InboundSettings, SystemSettings
 
 
 class SqlConfigs:
@@ -48,6 +49,15 @@ class SqlConfigs:
                 ixhaus_schema=doc.ixhaus.schema,
                 ixhaus_table_prefix=doc.ixhaus.table_prefix,
                 ixhaus_table_names=dict(doc.ixhaus.table_names),
+                callback_secret=await service.secret(name, "callbackSecret"),
+                inbound=InboundSettings(
+                    poll_seconds=doc.inbound.poll_seconds,
+                    callbacks_enabled=doc.inbound.callbacks_enabled,
+                    retention_days=doc.support.inbound_retention_days,
+                    conflict_policies={
+                        field: getattr(doc.conflict_policy, field) for field in TWO_WAY_FIELDS
+                    },
+                ),
             )
 
     async def schedules(self) -> list[tuple[str, Schedule]]:

@@ -96,7 +96,9 @@ async def _apply(
                 counts.unchanged += 1
                 return None
             known = entry is not None and entry.casavi_id is not None
-            casavi_id = await portal.put(key, decision.record, exists=known)
+            casavi_id = await portal.put(
+                key, decision.record, exists=known, casavi_id=entry.casavi_id if entry else None
+            )
             counts.sent += 1
             note = decision.note.value if decision.note else None
             return Outcome(

@@ -1,0 +1,302 @@
+"""What one inbound event does to iX-Haus. Every handler reads casavi's *current* state
+(callbacks are thin) and writes idempotently (iX-Haus rows by ``source_ref``, note links,
+the ledger), so a duplicated, reordered or re-run event ends in the same state.
+
+An event that cannot be applied yet raises ``Park`` with the reason (an unknown object,
+unit, reporter or ticket type: only records casavi got from us exist for the gateway).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, cast
+
+from app.domain.conflicts import Policy, as_text, decide_ticket
+from app.domain.keys import EntityKind, RecordKey
+from app.domain.records import InboundDocument, InboundNote, InboundTicket, TicketRecord
+from app.sync.inbound.fingerprints import FingerprintFn
+from app.sync.ports import (
+    CasaviTickets,
+    CasaviTicketView,
+    Conflicts,
+    InboundSettings,
+    InboxEvent,
+    IxhausWriter,
+    LedgerLinks,
+    NewConflict,
+    NoteLink,
+    NoteLinks,
+    PortalActivity,
+)
+
+log = logging.getLogger(__name__)
+
+# Where a tenant's attachment stays: casavi's document (the bytes are not copied).
+DOCUMENT_LOCATION = "casavi:/v2/documents/{id}/file"
+
+Activity = Literal["new ticket", "new message", "status", "attachment", "rating", "changed"]
+
+
+class Park(Exception):
+    """The event cannot be applied now; ``reason`` says why (shown to operators)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Handlers:
+    system: str
+    casavi: CasaviTickets
+    writer: IxhausWriter
+    links: LedgerLinks
+    note_links: NoteLinks
+    conflicts: Conflicts
+    activity: PortalActivity
+    settings: InboundSettings
+    fingerprint: FingerprintFn
+
+    # -- the entry point ------------------------------------------------------------------
+    async def apply(self, event: InboxEvent) -> str:
+        """Apply one event; return what was done (for logs and the API)."""
+        ref = event.ticket_ref or ""
+        ticket = await self.casavi.ticket(ref)
+        if ticket is None:
+            raise Park(f"casavi has no ticket {ref}")
+        if ticket.visibility == "internal":
+            return "internal casavi ticket: never comes to iX-Haus"  # rule N2
+        number = await self.ensure_ticket(ticket)
+        if number is None:
+            return "not a tenant's ticket and not one the gateway sent: ignored"
+        data = event.payload.get("data", {})
+        kind = event.event_type
+        if kind == "ticket.message.created" and data.get("messageId"):
+            return await self.message(number, ref, str(data["messageId"]))
+        if kind == "ticket.attachment.created" and data.get("documentId"):
+            return await self.attachment(number, ref, str(data["documentId"]))
+        if kind == "ticket.rated":
+            return await self.rating(number, ticket)
+        if kind == "ticket.updated":
+            return await self.fields(number, ticket)
+        if kind == "ticket.created":
+            return f"ticket {number}"
+        # A polled change (or an event we do not know): reconcile everything.
+        done = [await self.fields(number, ticket), await self.rating(number, ticket)]
+        async for message in self.casavi.public_messages(ref):
+            done.append(await self.message(number, ref, message.id, message))
+        async for attachment in self.casavi.attachments(ref):
+            done.append(await self.attachment(number, ref, attachment.id, attachment))
+        return "; ".join(d for d in done if d)
+
+    # -- references through the ledger ----------------------------------------------------
+    async def _resolve(self, kind: EntityKind, casavi_id: str | None, what: str) -> RecordKey:
+        found = await self.links.by_casavi_id(self.system, kind, casavi_id) if casavi_id else None
+        if found is None or found[1].state != "sent":
+            raise Park(f"unknown {what} {casavi_id!r}: casavi did not get it from iX-Haus")
+        return found[0]
+
+    async def _optional(self, kind: EntityKind, casavi_id: str | None) -> str | None:
+        if not casavi_id:
+            return None
+        found = await self.links.by_casavi_id(self.system, kind, casavi_id)
+        return found[0].number if found is not None and found[1].state == "sent" else None
+
+    # -- a tenant's new ticket (rule T10, C11) ---------------------------------------------
+    async def ensure_ticket(self, ticket: CasaviTicketView) -> int | None:
+        """The iX-Haus number of the casavi ticket, creating it for a tenant's ticket."""
+        linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ticket.id)
+        if linked is not None:
+            return int(linked[0].number)
+        if ticket.origin != "tenant":
+            return None
+        type_key = await self._resolve(EntityKind.TICKET_TYPE, ticket.ticket_type_id, "type")
+        object_key = await self._resolve(EntityKind.OBJECT, ticket.property_id, "object")
+        unit_no = None
+        if ticket.unit_id:
+            unit_key = await self._resolve(EntityKind.UNIT, ticket.unit_id, "unit")
+            if unit_key.parts[0] != object_key.number:
+                raise Park(f"unit {ticket.unit_id!r} is not in object {ticket.property_id!r}")
+            unit_no = unit_key.number
+        reporter = await self._resolve(EntityKind.PERSON, ticket.reporter_contact_id, "reporter")
+        inbound = InboundTicket(
+            source_ref=ticket.id,
+            type_no=type_key.number,
+            subject=ticket.subject,
+            object_no=object_key.number,
+            reported_at=ticket.created_at,
+            description=ticket.description,
+            unit_no=unit_no,
+            reporter_person_no=reporter.number,
+            priority_no=await self._optional(EntityKind.TICKET_PRIORITY, ticket.priority_id),
+        )
+        number = await self.writer.insert_ticket(inbound)  # author: the ticket user (C11)
+        held = await self.writer.ticket(number)
+        # The base of conflict detection is what both sides now agree on.
+        if held is not None:
+            await self.conflicts.set_base(self.system, str(number), ixhaus_fields(held))
+        # Linked as sent, with the fingerprint of what iX-Haus holds: the outbound run
+        # recognises the ticket and never creates a second one in casavi.
+        digest = await self.fingerprint(number) if held is not None else None
+        await self.links.link(self.system, RecordKey.ticket(number), ticket.id, digest)
+        await self.activity.record(self.system, str(number), ticket.created_at, "new ticket")
+        return number
+
+    # -- messages (rules N1, N2) and attachments ------------------------------------------
+    async def message(
+        self, number: int, ref: str, message_id: str, known: object | None = None
+    ) -> str:
+        if await self.note_links.by_casavi_message(self.system, message_id) is not None:
+            # Written by the gateway itself (echo) or already applied.
+            return ""
+        message = await self.casavi.message(ref, message_id)
+        if message is None:
+            return f"message {message_id} is gone"
+        if message.visibility != "public":
+            return "internal casavi note: never comes to iX-Haus"  # rule N2
+        note_id = await self.writer.insert_note(
+            InboundNote(
+                source_ref=message.id,
+                ticket_no=number,
+                created_at=message.written_at,
+                content=message.content,
+            )
+        )
+        await self.note_links.record(
+            self.system,
+            NoteLink(
+                ticket_number=str(number),
+                ixhaus_note_id=str(note_id),
+                casavi_message_id=message.id,
+                origin="casavi",
+            ),
+        )
+        await self.activity.record(self.system, str(number), message.written_at, "new message")
+        return f"note {note_id}"
+
+    async def attachment(
+        self, number: int, ref: str, document_id: str, known: object | None = None
+    ) -> str:
+        attachment = await self.casavi.attachment(document_id)
+        if attachment is None or attachment.ticket_id != ref:
+            return f"attachment {document_id} is not on this ticket"
+        if attachment.uploaded_by != "tenant":
+            return ""  # the gateway's own upload (outbound documents): never written back
+        document_id_ix = await self.writer.insert_ticket_document(
+            InboundDocument(
+                source_ref=attachment.id,
+                ticket_no=number,
+                name=attachment.file_name,
+                created_at=attachment.created_at,
+                size_bytes=attachment.size,
+                content_location=DOCUMENT_LOCATION.format(id=attachment.id),
+            )
+        )
+        await self.activity.record(self.system, str(number), attachment.created_at, "attachment")
+        return f"document {document_id_ix}"
+
+    async def rating(self, number: int, ticket: CasaviTicketView) -> str:
+        if ticket.rating_stars is None or ticket.rated_at is None:
+            return ""
+        await self.writer.set_rating(
+            number, ticket.rating_stars, ticket.rating_comment, ticket.rated_at
+        )
+        await self.activity.record(self.system, str(number), ticket.rated_at, "rating")
+        return f"rating {ticket.rating_stars}"
+
+    # -- two-way fields and conflicts -------------------------------------------------------
+    async def casavi_fields(self, ticket: CasaviTicketView) -> dict[str, str | None]:
+        """casavi's values in iX-Haus terms; a reference iX-Haus does not know is left out."""
+        fields: dict[str, str | None] = {
+            "subject": as_text(ticket.subject),
+            "description": as_text(ticket.description),
+            "due_from": as_text(ticket.due_from),
+            "due_until": as_text(ticket.due_until),
+        }
+        for name, kind, value in (
+            ("status", EntityKind.TICKET_STATUS, ticket.status_id),
+            ("responsible_user", EntityKind.USER, ticket.responsible_staff_id),
+            ("responsible_team", EntityKind.TEAM, ticket.responsible_role_id),
+        ):
+            mapped = await self._optional(kind, value)
+            if value is None or mapped is not None:
+                fields[name] = mapped
+        return fields
+
+    async def fields(self, number: int, ticket: CasaviTicketView) -> str:
+        held = await self.writer.ticket(number)
+        if held is None:
+            raise Park(f"iX-Haus has no ticket {number}")
+        policies = cast(dict[str, Policy], self.settings.conflict_policies)
+        base = await self.conflicts.base(self.system, str(number))
+        theirs = await self.casavi_fields(ticket)
+        if not base:
+            # No synced value known (a ticket sent before bases were kept): take casavi's
+            # values as the base and change nothing - iX-Haus is the master system.
+            await self.conflicts.set_base(self.system, str(number), theirs)
+            return ""
+        decisions = decide_ticket(
+            base=base,
+            ixhaus=ixhaus_fields(held),
+            casavi=theirs,
+            policies=policies,
+        )
+        to_ixhaus = {d.field: d.casavi for d in decisions if d.action == "apply_casavi"}
+        to_casavi = {d.field: d.ixhaus for d in decisions if d.action == "keep_ixhaus"}
+        await self.writer.update_ticket_fields(number, to_ixhaus)
+        if to_casavi:
+            # iX-Haus won: casavi gets iX-Haus's value back at once, so the next event does
+            # not take casavi's (now stale) value for a change.
+            await self.casavi.change_fields(ticket.id, to_casavi)
+        open_conflicts = {
+            (c.field, c.casavi_value, c.ixhaus_value)
+            for c in await self.conflicts.list(self.system, open_only=True, limit=1000)
+            if c.ticket_number == str(number)
+        }
+        for d in decisions:
+            if not d.conflict or (d.field, d.casavi, d.ixhaus) in open_conflicts:
+                continue
+            await self.conflicts.add(
+                self.system,
+                NewConflict(
+                    ticket_number=str(number),
+                    field=d.field,
+                    base_value=d.base,
+                    ixhaus_value=d.ixhaus,
+                    casavi_value=d.casavi,
+                    policy=policies.get(d.field, "ixhaus_wins"),
+                    resolution=d.resolution,
+                ),
+            )
+        moved = {d.field: d.new_base for d in decisions if d.moves_base}
+        if moved:
+            await self.conflicts.set_base(self.system, str(number), moved)
+        if to_ixhaus:
+            what: Activity = "status" if "status" in to_ixhaus else "changed"
+            await self.activity.record(self.system, str(number), ticket.modified_at, what)
+            return f"fields {sorted(to_ixhaus)}"
+        return ""
+
+
+def ixhaus_fields(ticket: TicketRecord) -> dict[str, str | None]:
+    """The two-way fields of an iX-Haus ticket as text (what the base stores)."""
+    return {
+        "status": as_text(ticket.status_no),
+        "responsible_user": as_text(ticket.responsible_user_no),
+        "responsible_team": as_text(ticket.team_no),
+        "due_from": as_text(ticket.due_from),
+        "due_until": as_text(ticket.due_until),
+        "subject": as_text(ticket.subject),
+        "description": as_text(ticket.description),
+    }
+
+
+def retry_delay_seconds(attempts: int, *, base: float = 30.0, cap: float = 3600.0) -> float:
+    """Capped exponential backoff for a parked event: 30 s, 1 min, 2 min ... at most 1 h."""
+    return float(min(cap, base * 2 ** min(attempts, 20)))
+
+
+def now_or(value: datetime | None, default: datetime) -> datetime:
+    return value if value is not None else default
