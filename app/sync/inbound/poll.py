@@ -35,7 +35,9 @@ def polled_event(ticket_id: str, modified_at: dt.datetime) -> NewInboxEvent:
     )
 
 
-async def poll_system(services: Services, system: str, *, force: bool = False) -> int:
+async def poll_system(
+    services: Services, system: str, *, force: bool = False, overlap: dt.timedelta = OVERLAP
+) -> int:
     """Poll one system if its interval has passed; return how many new events were stored."""
     now = services.clock()
     cursor, polled_at = await services.inbox.cursor(system)
@@ -45,7 +47,7 @@ async def poll_system(services: Services, system: str, *, force: bool = False) -
             return 0
         if ctx.casavi is None:
             return 0
-        since = (cursor or now) - OVERLAP
+        since = (cursor or now) - overlap
         events = []
         newest = cursor
         async for ticket in ctx.casavi.changed_since(since):
