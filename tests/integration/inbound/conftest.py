@@ -116,7 +116,8 @@ class Inbound:
             run_id=run.id,
         )
         done = await self.services.runs.get(run.id)
-        assert done is not None and done.status == "succeeded", done
+        assert done is not None
+        assert done.status == "succeeded", done
 
     async def count(self, table: str, **where: Any) -> int:
         t = getattr(self.tables, table)
