@@ -252,10 +252,14 @@ def start_worker(settings: Settings, log_path: Path, **env: str) -> subprocess.P
         "INBOUND_POLL_TICK_SECONDS": "1",
         **env,
     }
-    log = log_path.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=environ, stdout=log, stderr=log
-    )
+    with log_path.open("ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"],
+            cwd=ROOT,
+            env=environ,
+            stdout=log,
+            stderr=log,
+        )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
