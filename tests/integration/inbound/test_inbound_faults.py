@@ -4,6 +4,7 @@ while Redis is down, a worker killed mid-burst, duplicated and reordered callbac
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +27,7 @@ from tests.integration.inbound.conftest import (
 )
 
 pytestmark = pytest.mark.fault
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 def _spare_port() -> int:
@@ -49,7 +51,7 @@ class OwnRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                "redis-server",
+                REDIS_SERVER,
                 "--port",
                 str(self.port),
                 "--bind",
