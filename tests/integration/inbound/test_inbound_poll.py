@@ -1,0 +1,60 @@
+"""Poll-only operation (callbacks switched off): the embedded poll alone brings a tenant's
+ticket and message to iX-Haus; an idle poll is one request."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+
+from app.adapters.casavi.callbacks import sign
+from app.asgi import create_app
+from app.sandbox.casavi import ServerThread
+from app.sync.inbound.poll import poll_system
+from tests.integration.inbound.conftest import CALLBACK_SECRET, Inbound, gateway_settings
+
+
+async def test_poll_alone_brings_tenant_tickets_and_messages(
+    inbound: Inbound, migrated_pg: str
+) -> None:
+    # rule T10 without callbacks: casavi may offer none; the poll alone must be enough.
+    await inbound.configure({"inbound": {"callbacksEnabled": False, "pollSeconds": 1}})
+    settings = gateway_settings(migrated_pg, INBOUND_POLL_TICK_SECONDS="1")
+    gateway = ServerThread(create_app(settings, scheduler=True)).start()  # embedded mode
+    try:
+        async with httpx.AsyncClient(base_url=gateway.base_url) as http:
+            body = b'{"id":"evt_x","type":"ticket.created","occurredAt":"2026-01-01T00:00:00Z"}'
+            refused = await http.post(
+                "/api/v1/systems/test/callbacks/casavi",
+                content=body,
+                headers={"X-Casavi-Signature": sign(body, [CALLBACK_SECRET])},
+            )
+            assert refused.status_code == 404  # callbacks are switched off: nothing stored
+        tenant = await inbound.tenant()
+        casavi_id = await inbound.open_ticket("Rauchmelder piept")
+        await inbound.sim.tenant(
+            "POST",
+            f"/tickets/{casavi_id}/messages",
+            json={"contactId": tenant["contactId"], "content": "alle 30 Sekunden"},
+        )
+
+        async def arrived() -> bool:
+            number = await inbound.ticket_no(casavi_id)
+            return number is not None and await inbound.count("notes", ticket_no=number) == 1
+
+        await inbound.wait_for(arrived, seconds=30)
+        assert all(e.external_id.startswith("poll:") for e in await inbound.inbox())
+        assert (await inbound.sim.stats())["callbacks"].get("delivered", 0) == 0
+    finally:
+        gateway.stop()
+
+    # Idle: with nothing changed since the cursor, a poll is one request to casavi.
+    await inbound.services.inbox.set_cursor(
+        "test", dt.datetime.now(dt.UTC), dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    )
+    await poll_system(inbound.services, "test", force=True)  # warm: token, first page
+    before = (await inbound.sim.stats())["requests"]
+    stored = await poll_system(inbound.services, "test", force=True, overlap=dt.timedelta(0))
+    after = (await inbound.sim.stats())["requests"]
+    assert stored == 0
+    assert after - before == 1
