@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from app.api.deps import ServicesDep
 from app.api.problems import API_PROBLEMS, problem_responses
@@ -16,6 +16,8 @@ from app.api.schemas import System
 from app.errors import InvalidInput
 from app.sync.inbound.conflicts import resolve_conflict
 from app.sync.ports import ConflictRecord
+
+RowId = Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="row id")]
 
 
 class ConflictView(msgspec.Struct, kw_only=True, rename="camel"):
@@ -66,7 +68,9 @@ class ConflictController(Controller):
         status: Annotated[
             Literal["open", "all"], QueryParameter(description="open (default) or all")
         ] = "open",
-        after_id: Annotated[int, QueryParameter(ge=0, description="paging: last id seen")] = 0,
+        after_id: Annotated[
+            int, QueryParameter(ge=0, le=2**31 - 1, description="paging: last id seen")
+        ] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> ConflictList:
         rows = await services.conflicts.list(
@@ -88,7 +92,7 @@ class ConflictController(Controller):
         request: Request[Any, Any, Any],
         services: ServicesDep,
         system: FromPath[System],
-        conflict_id: FromPath[int],
+        conflict_id: RowId,
         data: JSONBody[ResolveConflict],
     ) -> ConflictView:
         if data.side == "value" and data.value is None:

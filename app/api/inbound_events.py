@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, PathParameter, QueryParameter
 
 from app.api.deps import ServicesDep
 from app.api.problems import API_PROBLEMS, problem_responses
@@ -17,6 +17,8 @@ from app.api.schemas import System
 from app.errors import Conflict, NotFound
 from app.sync.inbound.process import enqueue_ticket
 from app.sync.ports import InboxEvent
+
+RowId = Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="row id")]
 
 
 class InboundEventView(msgspec.Struct, kw_only=True, rename="camel"):
@@ -73,7 +75,9 @@ class InboundEventController(Controller):
             Literal["received", "done", "parked", "discarded"] | None,
             QueryParameter(description="only events in this state"),
         ] = None,
-        after_id: Annotated[int, QueryParameter(ge=0, description="paging: last id seen")] = 0,
+        after_id: Annotated[
+            int, QueryParameter(ge=0, le=2**31 - 1, description="paging: last id seen")
+        ] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> InboundEventList:
         rows = await services.inbox.list(system, status=status, limit=limit, after_id=after_id)
@@ -89,7 +93,7 @@ class InboundEventController(Controller):
         responses=problem_responses(*API_PROBLEMS, 404, 409),
     )
     async def retry(
-        self, services: ServicesDep, system: FromPath[System], event_id: FromPath[int]
+        self, services: ServicesDep, system: FromPath[System], event_id: RowId
     ) -> InboundEventView:
         row = await _existing(services.inbox.retry(system, event_id), event_id)
         if row.status != "received":
@@ -105,7 +109,7 @@ class InboundEventController(Controller):
         responses=problem_responses(*API_PROBLEMS, 404, 409),
     )
     async def discard(
-        self, services: ServicesDep, system: FromPath[System], event_id: FromPath[int]
+        self, services: ServicesDep, system: FromPath[System], event_id: RowId
     ) -> InboundEventView:
         row = await _existing(services.inbox.discard(system, event_id), event_id)
         if row.status != "discarded":

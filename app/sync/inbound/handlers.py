@@ -63,6 +63,19 @@ class Handlers:
     async def apply(self, event: InboxEvent) -> str:
         """Apply one event; return what was done (for logs and the API)."""
         ref = event.ticket_ref or ""
+        data = event.payload.get("data", {})
+        kind = event.event_type
+        if (kind == "ticket.message.created" and data.get("messageId")) or (
+            kind == "ticket.attachment.created" and data.get("documentId")
+        ):
+            # The common case (a tenant writes on a ticket iX-Haus has): no need to read
+            # the ticket itself, only the message or the attachment.
+            linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ref)
+            if linked is not None:
+                linked_no = int(linked[0].number)
+                if data.get("messageId"):
+                    return await self.message(linked_no, ref, str(data["messageId"]))
+                return await self.attachment(linked_no, ref, str(data["documentId"]))
         ticket = await self.casavi.ticket(ref)
         if ticket is None:
             raise Park(f"casavi has no ticket {ref}")
@@ -71,8 +84,6 @@ class Handlers:
         number = await self.ensure_ticket(ticket)
         if number is None:
             return "not a tenant's ticket and not one the gateway sent: ignored"
-        data = event.payload.get("data", {})
-        kind = event.event_type
         if kind == "ticket.message.created" and data.get("messageId"):
             return await self.message(number, ref, str(data["messageId"]))
         if kind == "ticket.attachment.created" and data.get("documentId"):

@@ -47,7 +47,9 @@ async def poll_system(
             return 0
         if ctx.casavi is None:
             return 0
-        since = (cursor or now) - overlap
+        # The first poll starts at "now": changes from before the gateway listened are not
+        # events (tickets the outbound run just sent would all look changed).
+        since = now if cursor is None else cursor - overlap
         events = []
         newest = cursor
         async for ticket in ctx.casavi.changed_since(since):

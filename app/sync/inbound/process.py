@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -90,8 +91,11 @@ async def _apply_pending(
                     system, ctx.source, ctx.writer, services.links, ctx.config, services.clock
                 ),
             )
+            renewed = time.monotonic()
             for index, event in enumerate(events):
-                await inbox.claim(system, ticket_ref, holder, lease_seconds)  # renew
+                if time.monotonic() - renewed > lease_seconds / 3:
+                    await inbox.claim(system, ticket_ref, holder, lease_seconds)  # renew
+                    renewed = time.monotonic()
                 try:
                     outcome = await handlers.apply(event)
                 except Park as parked:
