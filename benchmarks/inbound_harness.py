@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -42,7 +43,7 @@ from app.sync.runs import execute_run
 from app.sync.services import Services
 
 ROOT = Path(__file__).resolve().parents[1]
-CALLBACK_SECRET = "whsec-benchmark"
+CALLBACK_SECRET = "whsec-benchmark"  # noqa: S105 - a throwaway sandbox secret
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -126,8 +127,9 @@ class Stack:
     def _spawn(self, command: list[str], name: str, **extra: str) -> subprocess.Popen[bytes]:
         log = self.tmp / f"{name}-{len(self.processes)}.log"
         with log.open("ab") as out:
-            process = subprocess.Popen(command, cwd=ROOT, env=self.env(**extra), stdout=out,
-                                       stderr=out)  # fmt: skip
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+                command, cwd=ROOT, env=self.env(**extra), stdout=out, stderr=out
+            )
         self.processes.append(process)
         return process
 
@@ -174,8 +176,7 @@ async def stack(
         await _admin(f'CREATE DATABASE "{name}"')
     gateway_url = normalise_database_url(f"{base}/{names[0]}")
     ixhaus_url = f"{base}/{names[1]}"
-    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"pgw-bench-{uuid.uuid4().hex[:6]}"
-    tmp.mkdir(parents=True)
+    tmp = Path(tempfile.mkdtemp(prefix="pgw-bench-"))
     sim_app = create_casavi_simulator(tmp / "casavi.db", default_page_size=100)
     sim_thread = ServerThread(sim_app).start()
     processes: list[subprocess.Popen[bytes]] = []

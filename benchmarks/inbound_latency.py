@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -95,10 +96,8 @@ async def measure(s: Stack, mode: str, rate: float, seconds: float, tickets: int
         sent[message["id"]] = t0
         sent_wall[message["id"]] = wall
     sending = False
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(watcher, timeout=60 + (0 if mode == "callback" else seconds))
-    except TimeoutError:
-        pass
     # Where the time goes: casavi -> gateway (stored in the inbox) -> job done.
     latencies: list[float] = []
     stored_ms: list[float] = []
