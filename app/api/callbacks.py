@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,16 +51,23 @@ class _Receiving:
 
 class CallbackSecrets:
     """Per system: the callback secret and switches, re-read when the configuration's
-    version changes (one small query per callback instead of decrypting every time)."""
+    version changes. The version is looked up at most once a second, so a changed secret
+    or switch applies to callbacks within a second (and a callback costs no extra query)."""
 
-    def __init__(self, configs: Configs) -> None:
+    def __init__(self, configs: Configs, *, check_seconds: float = 1.0) -> None:
         self._configs = configs
         self._cache: dict[str, _Receiving] = {}
+        self._checked: dict[str, float] = {}
+        self._check_seconds = check_seconds
         self._lock = asyncio.Lock()
 
     async def get(self, system: str) -> _Receiving:
-        version = await self._configs.version(system)
         cached = self._cache.get(system)
+        now = time.monotonic()
+        if cached is not None and now - self._checked.get(system, 0.0) < self._check_seconds:
+            return cached
+        version = await self._configs.version(system)
+        self._checked[system] = now
         if cached is not None and cached.version == version:
             return cached
         async with self._lock:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import InboundCursor, InboundLease
@@ -39,6 +39,10 @@ def _view(row: Any) -> InboxEvent:
 class SqlInbox:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
+        bind = session_factory.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError("the inbox needs a session factory bound to an engine")
+        self._engine = bind
 
     # -- storing -------------------------------------------------------------------------
     async def add(self, system: str, events: Sequence[NewInboxEvent]) -> list[NewInboxEvent]:
@@ -60,19 +64,20 @@ class SqlInbox:
             }
             for e in events
         ]
-        async with self._sessions() as session:
-            dialect = session.get_bind().dialect.name
-            if dialect in ("postgresql", "sqlite"):
-                module: Any = postgresql if dialect == "postgresql" else sqlite
-                stmt = (
-                    module.insert(Row)
-                    .values(rows)
-                    .on_conflict_do_nothing(index_elements=["source", "external_id"])
-                    .returning(Row.external_id)
-                )
-                stored = set((await session.scalars(stmt)).all())
-                await session.commit()
-                return [e for e in events if e.external_id[:128] in stored]
+        dialect = self._engine.dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            module: Any = postgresql if dialect == "postgresql" else sqlite
+            stmt = (
+                module.insert(Row.__table__)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["source", "external_id"])
+                .returning(Row.__table__.c.external_id)
+            )
+            # Core on a plain connection: the callback path's one statement, no ORM unit
+            # of work around it.
+            async with self._engine.begin() as conn:
+                stored = set((await conn.scalars(stmt)).all())
+            return [e for e in events if e.external_id[:128] in stored]
         stored_events: list[NewInboxEvent] = []
         for event, row in zip(events, rows, strict=True):
             try:
