@@ -60,6 +60,9 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         assert "errors 0" in first
         assert any(line.startswith("nothing changed:") and "sent 0," in line for line in lines)
         assert any(line.startswith("one ticket changed:") and "sent 1," in line for line in lines)
+        # rule T10: a simulated tenant's ticket and message reach iX-Haus via callbacks.
+        assert any(line.startswith("  -> iX-Haus ticket ") for line in lines), output
+        assert any(line.startswith("  -> iX-Haus note ") for line in lines), output
         key = next(line for line in lines if line.startswith("admin API key")).split(": ", 1)[1]
         # rule C14: while it serves, the embedded scheduler runs the sync on its own.
         until = time.monotonic() + 20
