@@ -3,6 +3,8 @@ iX-Haus through signed callbacks from the casavi simulator (over HTTP) to the ga
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 
 from app.adapters.casavi.wire_tickets import TicketMessageCreate
@@ -47,7 +49,7 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
         f"/tickets/{casavi_id}/messages",
         json={"contactId": tenant["contactId"], "content": "Bitte dringend"},
     )
-    staff = next(s async for s in inbound.casavi.staff.list())
+    staff = await anext(inbound.casavi.staff.list())
     response = await inbound.sim.control.post(
         f"/_sandbox/staff/tickets/{casavi_id}/messages",
         json={"staffId": staff.id, "content": "nur intern"},
@@ -134,7 +136,9 @@ async def test_echo_of_the_gateways_own_message_is_not_written_back(
             origin="ixhaus",
         ),
     )
-    staff = next(s async for s in inbound.casavi.staff.list())
+    staff = await anext(inbound.casavi.staff.list())
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    await inbound.services.inbox.set_cursor("test", since, since)  # the poll ran before
     await inbound.casavi.tickets.add_message(
         casavi_id,
         TicketMessageCreate(
