@@ -116,7 +116,7 @@ async def test_each_conflict_policy_and_resolution(
 
 
 async def test_a_status_change_in_casavi_reaches_ixhaus_and_s2(
-    inbound: Inbound, gateway: tuple[ServerThread, httpx.AsyncClient]
+    inbound: Inbound, gateway: tuple[ServerThread, httpx.AsyncClient], ixhaus_key: str
 ) -> None:
     casavi_id = await inbound.open_ticket("Licht im Flur")
 
@@ -135,3 +135,16 @@ async def test_a_status_change_in_casavi_reaches_ixhaus_and_s2(
     state = await inbound.services.portal_states.one("test", str(number))
     assert state is not None
     assert state.last_portal_change == "status"
+    # ... served to iX-Haus plus by the portal-status endpoints, one ticket and in bulk.
+    _, http = gateway
+    headers = {"X-API-Key": ixhaus_key}
+    one = await http.get(f"/api/v1/systems/test/tickets/{number}/portal-status", headers=headers)
+    assert one.status_code == 200
+    assert one.json()["lastPortalChange"] == "status"
+    assert one.json()["lastPortalChangeAt"] is not None
+    bulk = await http.get(
+        "/api/v1/systems/test/tickets/portal-status",
+        params={"numbers": str(number)},
+        headers=headers,
+    )
+    assert [i["lastPortalChange"] for i in bulk.json()["items"]] == ["status"]
