@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +27,18 @@ from app.adapters.store.models import InboxEvent as Row
 from app.sync.ports import InboxEvent, NewInboxEvent
 
 _COLUMNS = tuple(getattr(Row, name) for name in InboxEvent.__struct_fields__)
+
+
+@functools.cache
+def _skip_duplicates(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING external_id (compiled once, cached)."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    table = Row.__table__
+    return (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(table.c.external_id)
+    )
 
 
 def source_of(system: str) -> str:
@@ -66,17 +79,13 @@ class SqlInbox:
         ]
         dialect = self._engine.dialect.name
         if dialect in ("postgresql", "sqlite"):
-            module: Any = postgresql if dialect == "postgresql" else sqlite
-            stmt = (
-                module.insert(Row.__table__)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["source", "external_id"])
-                .returning(Row.__table__.c.external_id)
-            )
-            # Core on a plain connection: the callback path's one statement, no ORM unit
-            # of work around it.
-            async with self._engine.begin() as conn:
-                stored = set((await conn.scalars(stmt)).all())
+            # One cached statement, one round trip: autocommit makes the single INSERT its
+            # own transaction (durable once it returns) without BEGIN and COMMIT trips.
+            statement = _skip_duplicates(dialect)
+            async with self._engine.connect() as conn:
+                auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                result = await auto.execute(statement, rows)
+                stored = {row[0] for row in result.all()}
             return [e for e in events if e.external_id[:128] in stored]
         stored_events: list[NewInboxEvent] = []
         for event, row in zip(events, rows, strict=True):
