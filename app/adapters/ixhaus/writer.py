@@ -22,8 +22,7 @@ from app.domain.records import InboundDocument, InboundNote, InboundTicket, Tick
 
 # Two-way fields that are dates in the interface schema (the rest are text).
 _DATE_FIELDS = frozenset({"due_from", "due_until"})
-# Where a tenant's attachment stays: casavi's document (the bytes are not copied).
-CASAVI_DOCUMENT_LOCATION = "casavi:/v2/documents/{id}/file"
+# The document type of a tenant's attachment (its bytes stay in casavi, see the handlers).
 INBOUND_DOCUMENT_TYPE = "casavi"
 
 

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 INBOUND_JOB = "inbound_ticket"
 DEFAULT_LEASE_SECONDS = 30.0
+# A job hands a busy ticket over to a fresh job after this long (arq's job timeout is 600 s).
+MAX_JOB_SECONDS = 120.0
 
 
 async def enqueue_ticket(queue: JobQueue, system: str, ticket_ref: str, reason: str) -> bool:
@@ -54,7 +56,13 @@ async def process_ticket(
     """Apply the ticket's pending events; return how many were applied."""
     inbox = services.inbox
     applied = 0
+    started = time.monotonic()
     while True:
+        if time.monotonic() - started > MAX_JOB_SECONDS:
+            # A ticket that keeps getting events: hand over to a fresh job rather than
+            # run into the job timeout.
+            await enqueue_ticket(services.queue, system, ticket_ref, "continue")
+            return applied
         holder = uuid.uuid4().hex
         if not await inbox.claim(system, ticket_ref, holder, lease_seconds):
             return applied  # another job holds it and looks again after releasing
