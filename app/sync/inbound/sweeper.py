@@ -30,8 +30,7 @@ async def sweep(services: Services) -> int:
         await enqueue_ticket(services.queue, system, ticket_ref, "sweep")
     for system, _ in await services.configs.schedules():
         try:
-            async with services.contexts.use(system) as ctx:
-                days = ctx.inbound.retention_days
+            days = (await services.configs.settings(system)).inbound.retention_days
             await services.inbox.purge(system, now - dt.timedelta(days=days))
         except Exception as exc:
             log.warning("inbox purge of %s failed: %s", system, type(exc).__name__)

@@ -58,3 +58,47 @@ async def test_poll_alone_brings_tenant_tickets_and_messages(
     after = (await inbound.sim.stats())["requests"]
     assert stored == 0
     assert after - before == 1
+
+
+async def test_the_sweeper_requeues_what_the_inbox_holds_and_purges_old_payloads(
+    inbound: Inbound,
+) -> None:
+    from sqlalchemy import update
+
+    from app.adapters.store.models import InboxEvent as InboxRow
+    from app.sync.inbound.sweeper import sweep
+    from app.sync.ports import NewInboxEvent
+    from tests.fakes import FakeQueue
+
+    await inbound.configure({"support": {"inboundRetentionDays": 7}})
+    now = dt.datetime.now(dt.UTC)
+    events = [
+        NewInboxEvent(
+            external_id=name,
+            event_type="ticket.updated",
+            ticket_ref=ticket,
+            occurred_at=now,
+            payload={"data": {"ticketId": ticket}},
+        )
+        for name, ticket in (("lost", "cv-lost"), ("old", "cv-old"), ("recent", "cv-recent"))
+    ]
+    await inbound.services.inbox.add("test", events)
+    old, recent = [
+        (await inbound.services.inbox.pending("test", t))[0] for t in ("cv-old", "cv-recent")
+    ]
+    await inbound.services.inbox.done(old.id)
+    await inbound.services.inbox.done(recent.id)
+    async with inbound.sessions() as session:
+        # "lost": stored while Redis was down; "old": processed eight days ago.
+        await session.execute(
+            update(InboxRow)
+            .where(InboxRow.external_id.in_(["lost", "old"]))
+            .values(received_at=now - dt.timedelta(days=8))
+        )
+        await session.commit()
+    queue = FakeQueue()
+    inbound.services.queue = queue
+    assert await sweep(inbound.services) == 1
+    assert [args for _, args, _ in queue.jobs] == [("test", "cv-lost")]
+    left = [e.external_id for e in await inbound.inbox()]
+    assert sorted(left) == ["lost", "recent"]  # GDPR: the old processed payload is gone
