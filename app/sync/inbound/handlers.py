@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal, cast
+from typing import Literal
 
-from app.domain.conflicts import Policy, as_text, decide_ticket
 from app.domain.keys import EntityKind, RecordKey
-from app.domain.records import InboundDocument, InboundNote, InboundTicket, TicketRecord
+from app.domain.records import InboundDocument, InboundNote, InboundTicket
+from app.sync.inbound.errors import Park
+from app.sync.inbound.fields import apply_fields, ixhaus_fields
 from app.sync.inbound.fingerprints import FingerprintFn
 from app.sync.ports import (
+    CasaviAttachmentView,
+    CasaviMessageView,
     CasaviTickets,
     CasaviTicketView,
     Conflicts,
@@ -25,7 +27,6 @@ from app.sync.ports import (
     InboxEvent,
     IxhausWriter,
     LedgerLinks,
-    NewConflict,
     NoteLink,
     NoteLinks,
     PortalActivity,
@@ -37,14 +38,6 @@ log = logging.getLogger(__name__)
 DOCUMENT_LOCATION = "casavi:/v2/documents/{id}/file"
 
 Activity = Literal["new ticket", "new message", "status", "attachment", "rating", "changed"]
-
-
-class Park(Exception):
-    """The event cannot be applied now; ``reason`` says why (shown to operators)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -157,12 +150,12 @@ class Handlers:
 
     # -- messages (rules N1, N2) and attachments ------------------------------------------
     async def message(
-        self, number: int, ref: str, message_id: str, known: object | None = None
+        self, number: int, ref: str, message_id: str, known: CasaviMessageView | None = None
     ) -> str:
         if await self.note_links.by_casavi_message(self.system, message_id) is not None:
             # Written by the gateway itself (echo) or already applied.
             return ""
-        message = await self.casavi.message(ref, message_id)
+        message = known or await self.casavi.message(ref, message_id)
         if message is None:
             return f"message {message_id} is gone"
         if message.visibility != "public":
@@ -188,9 +181,9 @@ class Handlers:
         return f"note {note_id}"
 
     async def attachment(
-        self, number: int, ref: str, document_id: str, known: object | None = None
+        self, number: int, ref: str, document_id: str, known: CasaviAttachmentView | None = None
     ) -> str:
-        attachment = await self.casavi.attachment(document_id)
+        attachment = known or await self.casavi.attachment(document_id)
         if attachment is None or attachment.ticket_id != ref:
             return f"attachment {document_id} is not on this ticket"
         if attachment.uploaded_by != "tenant":
@@ -217,97 +210,14 @@ class Handlers:
         await self.activity.record(self.system, str(number), ticket.rated_at, "rating")
         return f"rating {ticket.rating_stars}"
 
-    # -- two-way fields and conflicts -------------------------------------------------------
-    async def casavi_fields(self, ticket: CasaviTicketView) -> dict[str, str | None]:
-        """casavi's values in iX-Haus terms; a reference iX-Haus does not know is left out."""
-        fields: dict[str, str | None] = {
-            "subject": as_text(ticket.subject),
-            "description": as_text(ticket.description),
-            "due_from": as_text(ticket.due_from),
-            "due_until": as_text(ticket.due_until),
-        }
-        for name, kind, value in (
-            ("status", EntityKind.TICKET_STATUS, ticket.status_id),
-            ("responsible_user", EntityKind.USER, ticket.responsible_staff_id),
-            ("responsible_team", EntityKind.TEAM, ticket.responsible_role_id),
-        ):
-            mapped = await self._optional(kind, value)
-            if value is None or mapped is not None:
-                fields[name] = mapped
-        return fields
-
+    # -- two-way fields and conflicts (``fields.py``) ----------------------------------------
     async def fields(self, number: int, ticket: CasaviTicketView) -> str:
-        held = await self.writer.ticket(number)
-        if held is None:
-            raise Park(f"iX-Haus has no ticket {number}")
-        policies = cast(dict[str, Policy], self.settings.conflict_policies)
-        base = await self.conflicts.base(self.system, str(number))
-        theirs = await self.casavi_fields(ticket)
-        if not base:
-            # No synced value known (a ticket sent before bases were kept): take casavi's
-            # values as the base and change nothing - iX-Haus is the master system.
-            await self.conflicts.set_base(self.system, str(number), theirs)
-            return ""
-        decisions = decide_ticket(
-            base=base,
-            ixhaus=ixhaus_fields(held),
-            casavi=theirs,
-            policies=policies,
-        )
-        to_ixhaus = {d.field: d.casavi for d in decisions if d.action == "apply_casavi"}
-        to_casavi = {d.field: d.ixhaus for d in decisions if d.action == "keep_ixhaus"}
-        await self.writer.update_ticket_fields(number, to_ixhaus)
-        if to_casavi:
-            # iX-Haus won: casavi gets iX-Haus's value back at once, so the next event does
-            # not take casavi's (now stale) value for a change.
-            await self.casavi.change_fields(ticket.id, to_casavi)
-        open_conflicts = {
-            (c.field, c.casavi_value, c.ixhaus_value)
-            for c in await self.conflicts.list(self.system, open_only=True, limit=1000)
-            if c.ticket_number == str(number)
-        }
-        for d in decisions:
-            if not d.conflict or (d.field, d.casavi, d.ixhaus) in open_conflicts:
-                continue
-            await self.conflicts.add(
-                self.system,
-                NewConflict(
-                    ticket_number=str(number),
-                    field=d.field,
-                    base_value=d.base,
-                    ixhaus_value=d.ixhaus,
-                    casavi_value=d.casavi,
-                    policy=policies.get(d.field, "ixhaus_wins"),
-                    resolution=d.resolution,
-                ),
-            )
-        moved = {d.field: d.new_base for d in decisions if d.moves_base}
-        if moved:
-            await self.conflicts.set_base(self.system, str(number), moved)
-        if to_ixhaus:
-            what: Activity = "status" if "status" in to_ixhaus else "changed"
-            await self.activity.record(self.system, str(number), ticket.modified_at, what)
-            return f"fields {sorted(to_ixhaus)}"
-        return ""
+        return await apply_fields(self, number, ticket)
 
-
-def ixhaus_fields(ticket: TicketRecord) -> dict[str, str | None]:
-    """The two-way fields of an iX-Haus ticket as text (what the base stores)."""
-    return {
-        "status": as_text(ticket.status_no),
-        "responsible_user": as_text(ticket.responsible_user_no),
-        "responsible_team": as_text(ticket.team_no),
-        "due_from": as_text(ticket.due_from),
-        "due_until": as_text(ticket.due_until),
-        "subject": as_text(ticket.subject),
-        "description": as_text(ticket.description),
-    }
+    async def optional_reference(self, kind: EntityKind, casavi_id: str | None) -> str | None:
+        return await self._optional(kind, casavi_id)
 
 
 def retry_delay_seconds(attempts: int, *, base: float = 30.0, cap: float = 3600.0) -> float:
     """Capped exponential backoff for a parked event: 30 s, 1 min, 2 min ... at most 1 h."""
     return float(min(cap, base * 2 ** min(attempts, 20)))
-
-
-def now_or(value: datetime | None, default: datetime) -> datetime:
-    return value if value is not None else default

@@ -22,8 +22,9 @@ import uuid
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import GatewayError
+from app.sync.inbound.errors import Park
 from app.sync.inbound.fingerprints import ticket_fingerprinter
-from app.sync.inbound.handlers import Handlers, Park, retry_delay_seconds
+from app.sync.inbound.handlers import Handlers, retry_delay_seconds
 from app.sync.ports import JobQueue
 from app.sync.services import Services
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from app.domain.keys import EntityKind, RecordKey
-from app.sync.inbound.handlers import Handlers, Park, retry_delay_seconds
+from app.sync.inbound.errors import Park
+from app.sync.inbound.handlers import Handlers, retry_delay_seconds
 from app.sync.ports import (
     CasaviMessageView,
     CasaviTicketView,
