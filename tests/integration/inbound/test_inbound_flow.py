@@ -111,6 +111,12 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
     after = [t.id async for t in inbound.casavi.tickets.list()]
     assert sorted(after) == sorted(before)
     assert str(number) not in after
+    # ... nor sends it back: the ledger holds the fingerprint of what iX-Haus holds.
+    routes = (await inbound.sim.stats())["byRoute"]
+    assert not [r for r in routes if r.startswith("PATCH /v2/tickets/") and casavi_id in r]
+    after_run = await inbound.services.links.entry("test", RecordKey.ticket(number))
+    assert after_run == entry  # unchanged: same state, casavi id and fingerprint
+    assert entry.fingerprint is not None
     assert await inbound.count("tickets", source_ref=casavi_id) == 1
 
 
