@@ -102,3 +102,29 @@ async def test_the_sweeper_requeues_what_the_inbox_holds_and_purges_old_payloads
     assert [args for _, args, _ in queue.jobs] == [("test", "cv-lost")]
     left = [e.external_id for e in await inbound.inbox()]
     assert sorted(left) == ["lost", "recent"]  # GDPR: the old processed payload is gone
+
+
+async def test_a_lost_callback_is_caught_by_the_next_poll(
+    inbound: Inbound, gateway: tuple[ServerThread, httpx.AsyncClient]
+) -> None:
+    # rule T10: casavi's callbacks are at-most-once at best; the poll is the safety net.
+    from app.sync.inbound.process import process_ticket
+
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    await inbound.services.inbox.set_cursor("test", since, since)
+    await inbound.sim.faults(drop_callbacks=1)
+    lost = await inbound.open_ticket("Callback verloren")
+    seen = await inbound.open_ticket("Callback angekommen")
+
+    async def delivered() -> bool:
+        return await inbound.ticket_no(seen) is not None and await inbound.settled()
+
+    await inbound.wait_for(delivered)
+    assert await inbound.ticket_no(lost) is None
+    assert (await inbound.sim.stats())["callbacks"]["dropped"] == 1
+    await poll_system(inbound.services, "test", force=True)
+    await process_ticket(inbound.services, "test", lost)
+    await process_ticket(inbound.services, "test", seen)  # the polled twin of a callback
+    assert await inbound.settled()
+    assert await inbound.count("tickets", source_ref=lost) == 1
+    assert await inbound.count("tickets", source_ref=seen) == 1  # no second ticket
