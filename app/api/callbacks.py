@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar import Request, post
+from litestar import Request, Response, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 
 from app.adapters.casavi.callbacks import (
@@ -96,7 +97,7 @@ class CallbackSecrets:
 )
 async def casavi_callback(
     request: Request[Any, Any, Any], services: ServicesDep, system: FromPath[System]
-) -> CallbackAccepted:
+) -> Response[CallbackAccepted]:
     body = await request.body()
     secrets: CallbackSecrets = request.app.state.callback_secrets
     receiving = await secrets.get(system)
@@ -126,6 +127,10 @@ async def casavi_callback(
             )
         ],
     )
-    if stored:
-        await enqueue_ticket(services.queue, system, event.ticket_id, "callback")
-    return CallbackAccepted(event_id=event.id, duplicate=not stored)
+    body_out = CallbackAccepted(event_id=event.id, duplicate=not stored)
+    if not stored:
+        return Response(body_out, status_code=202)
+    # The event is committed; the job is queued once the answer is on its way (a failed
+    # enqueue is logged and left to the sweeper).
+    job = BackgroundTask(enqueue_ticket, services.queue, system, event.ticket_id, "callback")
+    return Response(body_out, status_code=202, background=job)
