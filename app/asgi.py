@@ -15,10 +15,13 @@ from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
 from app.api.api_keys import ApiKeyController
 from app.api.auth import SECURITY, SECURITY_COMPONENTS, FailureLimiter, require_api_key
+from app.api.callbacks import CallbackSecrets, casavi_callback
+from app.api.conflicts import ConflictController
 from app.api.deps import provide_services, provide_session
 from app.api.docuware_callbacks import docuware_webhook
 from app.api.hardening import hostile_input_guard
 from app.api.health import live, ready
+from app.api.inbound_events import InboundEventController
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
@@ -30,6 +33,8 @@ from app.composition import build_services
 from app.config import Settings, get_settings
 from app.configuration.secrets import SecretBox
 from app.console import build_console
+from app.sync.inbound.poll import poll_forever
+from app.sync.inbound.sweeper import sweep_forever
 from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.ports import JobQueue
 from app.sync.queue import ArqQueue, InProcessQueue, arq_redis
@@ -67,6 +72,13 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
     async def start_scheduler(_: Litestar) -> None:
         if scheduler:
             background.append(asyncio.create_task(run_forever(services)))
+            # Embedded mode: the inbound poll and the inbox sweeper run here too.
+            background.append(
+                asyncio.create_task(poll_forever(services, settings.inbound_poll_tick_seconds))
+            )
+            background.append(
+                asyncio.create_task(sweep_forever(services, settings.inbound_sweep_seconds))
+            )
 
     async def freeze_startup_objects(_: Litestar) -> None:
         # Everything built so far lives as long as the process: move it out of the garbage
@@ -90,6 +102,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             TicketTriggerController,
             ApiKeyController,
             SystemConfigController,
+            InboundEventController,
+            ConflictController,
         ],
         guards=[require_api_key],
         security=SECURITY,
@@ -98,10 +112,11 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             "services": Provide(provide_services, sync_to_thread=False),
         },
     )
-    # Callers that sign their requests instead of sending an API key (DocuWare's webhook).
+    # Callers that sign their requests instead of sending an API key (casavi's callbacks,
+    # DocuWare's webhook).
     callbacks_v1 = Router(
         "/api/v1",
-        route_handlers=[docuware_webhook],
+        route_handlers=[casavi_callback, docuware_webhook],
         dependencies={
             "db_session": Provide(provide_session),
             "services": Provide(provide_services, sync_to_thread=False),
@@ -122,6 +137,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
                 "secret_box": secret_box,
                 "auth_limiter": FailureLimiter(settings.auth_failures_per_minute),
                 "console": console,
+                "callback_secrets": CallbackSecrets(services.configs),
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,

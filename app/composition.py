@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.adapters.factories import open_system_adapters
 from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.conflicts import SqlConflicts
+from app.adapters.store.inbox import SqlInbox
 from app.adapters.store.ledger import SqlLedger
 from app.adapters.store.note_links import SqlNoteLinks
 from app.adapters.store.portal_states import SqlPortalActivity, SqlPortalStates
@@ -27,9 +28,10 @@ def build_services(
     adapters: AdapterFactory = open_system_adapters,
 ) -> Services:
     configs = SqlConfigs(session_factory, secret_box)
+    ledger = SqlLedger(session_factory)
     return Services(
         runs=SqlRuns(session_factory),
-        ledger=SqlLedger(session_factory),
+        ledger=ledger,
         portal_states=SqlPortalStates(session_factory),
         configs=configs,
         contexts=SystemContexts(configs, adapters),
@@ -38,4 +40,6 @@ def build_services(
         note_links=SqlNoteLinks(session_factory),
         conflicts=SqlConflicts(session_factory),
         portal_activity=SqlPortalActivity(session_factory),
+        inbox=SqlInbox(session_factory),
+        links=ledger,
     )

@@ -52,6 +52,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # "auto": the session cookie is Secure when the request came over https; "always": also
     # behind a TLS-terminating proxy that forwards plain http.
     console_secure_cookie: Literal["auto", "always"] = "auto"
+    # Inbound (casavi -> iX-Haus): how often the sweeper re-enqueues unprocessed inbox rows,
+    # how long a job holds one ticket's lease (renewed per event; a killed job's lease
+    # expires), how often the poll checks which systems are due, and arq's queue poll delay.
+    inbound_sweep_seconds: int = 60
+    inbound_lease_seconds: float = 30.0
+    inbound_poll_tick_seconds: int = 5
+    arq_poll_delay: float = 0.5
 
     def __repr__(self) -> str:
         # Never print the secret key, nor credentials inside the URLs.
@@ -83,6 +90,10 @@ _ENV_NAMES: dict[str, str] = {
     "auth_failures_per_minute": "AUTH_FAILURES_PER_MINUTE",
     "console_idle_minutes": "CONSOLE_IDLE_MINUTES",
     "console_secure_cookie": "CONSOLE_SECURE_COOKIE",
+    "inbound_sweep_seconds": "INBOUND_SWEEP_SECONDS",
+    "inbound_lease_seconds": "INBOUND_LEASE_SECONDS",
+    "inbound_poll_tick_seconds": "INBOUND_POLL_TICK_SECONDS",
+    "arq_poll_delay": "ARQ_POLL_DELAY",
 }
 
 
@@ -149,6 +160,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError(f"{_ENV_NAMES[field]} must be greater than 0")
     if not 1 <= settings.console_idle_minutes <= 24 * 60:
         raise SettingsError("CONSOLE_IDLE_MINUTES must be between 1 and 1440")
+    if not 1 <= settings.inbound_sweep_seconds <= 60 or 60 % settings.inbound_sweep_seconds:
+        raise SettingsError("INBOUND_SWEEP_SECONDS must divide 60 (1 to 60)")
+    if not 1 <= settings.inbound_poll_tick_seconds <= 60 or 60 % settings.inbound_poll_tick_seconds:
+        raise SettingsError("INBOUND_POLL_TICK_SECONDS must divide 60 (1 to 60)")
+    if settings.inbound_lease_seconds <= 0 or settings.arq_poll_delay <= 0:
+        raise SettingsError("INBOUND_LEASE_SECONDS and ARQ_POLL_DELAY must be greater than 0")
     return settings
 
 

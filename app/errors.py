@@ -93,7 +93,8 @@ class SyncNotPossible(GatewayError):
 
 
 class MalformedRequest(GatewayError):
-    """The request itself is unusable: control characters in its path, JSON nested too deep."""
+    """The request itself is unusable: control characters in its path, JSON nested too deep,
+    a body that is not what the endpoint takes (e.g. a callback envelope)."""
 
     status = 400
     code = "bad-request"

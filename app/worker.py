@@ -17,6 +17,8 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
 from app.config import Settings, SettingsError, get_settings
 from app.configuration.secrets import SecretBox
+from app.sync.inbound.poll import poll_job
+from app.sync.inbound.sweeper import sweep_job
 from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.queue import ArqQueue, deserialize_job, serialize_job
 from app.sync.scheduler import schedule_job
@@ -72,7 +74,25 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         "functions": [func(fn, name=name) for name, fn in JOB_FUNCTIONS.items()],  # type: ignore[arg-type]
         # Rule C14: every minute, request the runs that are due (idempotent across workers).
-        "cron_jobs": [cron(schedule_job, name=schedule_job_name(settings), second={0})],
+        "cron_jobs": [
+            cron(schedule_job, name=schedule_job_name(settings), second={0}),
+            # Inbound: the poll checks which systems are due; the sweeper re-enqueues what
+            # the inbox holds unprocessed (Redis was down, a worker was killed).
+            cron(
+                poll_job,
+                name="inbound-poll",
+                second=set(range(0, 60, settings.inbound_poll_tick_seconds)),
+                run_at_startup=True,
+            ),
+            cron(
+                sweep_job,
+                name="inbound-sweep",
+                second=set(range(0, 60, settings.inbound_sweep_seconds)),
+                run_at_startup=True,
+            ),
+        ],
+        # How often an idle worker looks for new jobs (latency of callback -> iX-Haus).
+        "poll_delay": settings.arq_poll_delay,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": settings.arq_queue_name,
         "on_startup": _startup(settings),

@@ -49,11 +49,18 @@ class CountingPortal:
     def __init__(self) -> None:
         self.puts: dict[str, int] = {}
 
-    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+    async def put(
+        self,
+        key: RecordKey,
+        record: PortalRecord,
+        *,
+        exists: bool = False,
+        casavi_id: str | None = None,
+    ) -> str:
         self.puts[key.kind.value] = self.puts.get(key.kind.value, 0) + 1
         return key.reference_id
 
-    async def remove(self, key: RecordKey) -> None:
+    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
         return None
 
 

@@ -44,11 +44,18 @@ class CountingPortal:
         self.puts = 0
         self.removes = 0
 
-    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+    async def put(
+        self,
+        key: RecordKey,
+        record: PortalRecord,
+        *,
+        exists: bool = False,
+        casavi_id: str | None = None,
+    ) -> str:
         self.puts += 1
         return key.reference_id
 
-    async def remove(self, key: RecordKey) -> None:
+    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
         self.removes += 1
 
 

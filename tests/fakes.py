@@ -7,6 +7,7 @@ promises it.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import itertools
 from collections.abc import AsyncIterator, Sequence
@@ -20,10 +21,15 @@ from app.domain.config import SyncConfig
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.context import SystemAdapters
 from app.sync.ports import (
+    CasaviAttachmentView,
+    CasaviMessageView,
+    CasaviTicketView,
     ConflictRecord,
     ConflictSide,
+    InboxEvent,
     LedgerEntry,
     NewConflict,
+    NewInboxEvent,
     NoteLink,
     Outcome,
     PortalRecord,
@@ -48,14 +54,21 @@ class FakePortal:
         self.removes: list[RecordKey] = []
         self.fail_keys: set[RecordKey] = set()
 
-    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+    async def put(
+        self,
+        key: RecordKey,
+        record: PortalRecord,
+        *,
+        exists: bool = False,
+        casavi_id: str | None = None,
+    ) -> str:
         if key in self.fail_keys:
             raise RuntimeError("casavi said no")
         self.records[key] = record
         self.puts.append(key)
-        return key.reference_id
+        return casavi_id or key.reference_id
 
-    async def remove(self, key: RecordKey) -> None:
+    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
         if key in self.fail_keys:
             raise RuntimeError("casavi said no")
         self.records.pop(key, None)
@@ -97,6 +110,23 @@ class FakeLedger:
                 o.reason_code,
             )
             self.protocol.append((run_id, o))
+
+    async def by_casavi_id(
+        self, system: str, kind: EntityKind, casavi_id: str
+    ) -> tuple[RecordKey, LedgerEntry] | None:
+        for (s, key), entry in sorted(self.rows.items(), key=lambda item: item[1].id):
+            if s == system and key.kind is kind and entry.casavi_id == casavi_id:
+                return key, entry
+        return None
+
+    async def entry(self, system: str, key: RecordKey) -> LedgerEntry | None:
+        return self.rows.get((system, key))
+
+    async def link(
+        self, system: str, key: RecordKey, casavi_id: str, fingerprint: str | None
+    ) -> None:
+        outcome = Outcome(key=key, state="sent", fingerprint=fingerprint, casavi_id=casavi_id)
+        await self.save(system, key.kind, [outcome], {}, run_id=None)
 
 
 class FakePortalStates:
@@ -369,11 +399,50 @@ class FakeWriter:
     def __init__(self) -> None:
         self.tickets: dict[str, tuple[int, r.InboundTicket]] = {}
         self.notes: dict[str, tuple[int, r.InboundNote]] = {}
+        self.documents: dict[str, tuple[int, r.InboundDocument]] = {}
+        self.held: dict[int, r.TicketRecord] = {}  # what iX-Haus holds per ticket number
+        self.ratings: dict[int, tuple[int, str | None, dt.datetime]] = {}
 
     async def insert_ticket(self, ticket: r.InboundTicket) -> int:
         if ticket.source_ref not in self.tickets:
-            self.tickets[ticket.source_ref] = (len(self.tickets) + 1, ticket)
+            number = len(self.tickets) + 1
+            self.tickets[ticket.source_ref] = (number, ticket)
+            self.held[number] = r.TicketRecord(
+                number=number,
+                type_no=ticket.type_no,
+                subject=ticket.subject,
+                object_no=ticket.object_no,
+                reported_at=ticket.reported_at,
+                description=ticket.description,
+                unit_no=ticket.unit_no,
+                reporter_person_no=ticket.reporter_person_no,
+                source_ref=ticket.source_ref,
+            )
         return self.tickets[ticket.source_ref][0]
+
+    async def insert_ticket_document(self, document: r.InboundDocument) -> int:
+        if document.source_ref not in self.documents:
+            self.documents[document.source_ref] = (len(self.documents) + 1, document)
+        return self.documents[document.source_ref][0]
+
+    async def ticket(self, number: int) -> r.TicketRecord | None:
+        return self.held.get(number)
+
+    async def update_ticket_fields(self, number: int, fields: dict[str, str | None]) -> None:
+        from app.domain.conflicts import TWO_WAY_FIELDS
+
+        values: dict[str, Any] = {}
+        for name, value in fields.items():
+            if name in ("due_from", "due_until") and value:
+                values[TWO_WAY_FIELDS[name]] = dt.date.fromisoformat(value)
+            else:
+                values[TWO_WAY_FIELDS[name]] = value
+        self.held[number] = msgspec.structs.replace(self.held[number], **values)
+
+    async def set_rating(
+        self, number: int, stars: int, comment: str | None, at: dt.datetime
+    ) -> None:
+        self.ratings[number] = (stars, comment, at)
 
     async def insert_note(self, note: r.InboundNote) -> int:
         if note.source_ref not in self.notes:
@@ -494,3 +563,183 @@ class FakePortalActivity:
     async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
         self.resets.append((system, ticket_number))
         return self.activity.pop((system, ticket_number), None) is not None
+
+
+class FakeCasaviTickets:
+    """casavi's ticket side as dicts; ``changes`` records the fields the gateway set."""
+
+    def __init__(self) -> None:
+        self.tickets: dict[str, CasaviTicketView] = {}
+        self.messages: dict[str, CasaviMessageView] = {}
+        self.documents: dict[str, CasaviAttachmentView] = {}
+        self.changes: list[tuple[str, dict[str, str | None]]] = []
+
+    async def changed_since(self, when: dt.datetime) -> AsyncIterator[CasaviTicketView]:
+        for ticket in sorted(self.tickets.values(), key=lambda t: t.modified_at):
+            if ticket.modified_at > when:
+                yield ticket
+
+    async def ticket(self, ticket_id: str) -> CasaviTicketView | None:
+        return self.tickets.get(ticket_id)
+
+    async def message(self, ticket_id: str, message_id: str) -> CasaviMessageView | None:
+        found = self.messages.get(message_id)
+        return found if found is not None and found.ticket_id == ticket_id else None
+
+    async def public_messages(self, ticket_id: str) -> AsyncIterator[CasaviMessageView]:
+        for message in self.messages.values():
+            if message.ticket_id == ticket_id and message.visibility == "public":
+                yield message
+
+    async def attachment(self, document_id: str) -> CasaviAttachmentView | None:
+        return self.documents.get(document_id)
+
+    async def attachments(self, ticket_id: str) -> AsyncIterator[CasaviAttachmentView]:
+        for document in self.documents.values():
+            if document.ticket_id == ticket_id:
+                yield document
+
+    async def change_fields(self, ticket_id: str, fields: dict[str, str | None]) -> None:
+        self.changes.append((ticket_id, dict(fields)))
+
+
+class FakeInbox:
+    """The inbox as a list; leases as a dict (no expiry: tests release what they claim)."""
+
+    def __init__(self) -> None:
+        self.events: dict[int, InboxEvent] = {}
+        self.leases: dict[tuple[str, str], str] = {}
+        self.cursors: dict[str, tuple[dt.datetime | None, dt.datetime | None]] = {}
+        self._ids = itertools.count(1)
+
+    async def add(self, system: str, events: Sequence[NewInboxEvent]) -> list[NewInboxEvent]:
+        known = {(e.system, e.external_id) for e in self.events.values()}
+        stored = []
+        for new in events:
+            if (system, new.external_id) in known:
+                continue
+            event_id = next(self._ids)
+            self.events[event_id] = InboxEvent(
+                id=event_id,
+                system=system,
+                external_id=new.external_id,
+                event_type=new.event_type,
+                ticket_ref=new.ticket_ref,
+                occurred_at=new.occurred_at,
+                received_at=NOW,
+                payload=new.payload,
+                status="received",
+                attempts=0,
+                processed_at=None,
+                next_attempt_at=None,
+                last_error=None,
+            )
+            known.add((system, new.external_id))
+            stored.append(new)
+        return stored
+
+    def _set(self, event_id: int, **values: Any) -> None:
+        self.events[event_id] = msgspec.structs.replace(self.events[event_id], **values)
+
+    async def pending(self, system: str, ticket_ref: str) -> list[InboxEvent]:
+        found = [
+            e
+            for e in self.events.values()
+            if e.system == system and e.ticket_ref == ticket_ref and e.status == "received"
+        ]
+        return sorted(found, key=lambda e: (e.occurred_at or NOW, e.id))
+
+    async def claim(self, system: str, ticket_ref: str, holder: str, seconds: float) -> bool:
+        current = self.leases.get((system, ticket_ref))
+        if current not in (None, holder):
+            return False
+        self.leases[(system, ticket_ref)] = holder
+        return True
+
+    async def release(self, system: str, ticket_ref: str, holder: str) -> None:
+        if self.leases.get((system, ticket_ref)) == holder:
+            del self.leases[(system, ticket_ref)]
+
+    async def done(self, event_id: int) -> None:
+        attempts = self.events[event_id].attempts + 1
+        self._set(event_id, status="done", processed_at=NOW, attempts=attempts, last_error=None)
+
+    async def park(self, event_ids: Sequence[int], reason: str, retry_at: dt.datetime) -> None:
+        for event_id in event_ids:
+            event = self.events[event_id]
+            if event.status == "received":
+                self._set(
+                    event_id,
+                    status="parked",
+                    attempts=event.attempts + 1,
+                    last_error=reason,
+                    next_attempt_at=retry_at,
+                )
+
+    async def unpark(self, system: str, ticket_ref: str) -> int:
+        parked = [
+            e.id
+            for e in self.events.values()
+            if e.system == system and e.ticket_ref == ticket_ref and e.status == "parked"
+        ]
+        for event_id in parked:
+            self._set(event_id, status="received", next_attempt_at=None)
+        return len(parked)
+
+    async def get(self, system: str, event_id: int) -> InboxEvent | None:
+        event = self.events.get(event_id)
+        return event if event is not None and event.system == system else None
+
+    async def list(
+        self, system: str, *, status: str | None, limit: int, after_id: int = 0
+    ) -> list[InboxEvent]:
+        rows = [
+            e
+            for i, e in sorted(self.events.items())
+            if e.system == system and i > after_id and status in (None, e.status)
+        ]
+        return rows[:limit]
+
+    async def retry(self, system: str, event_id: int) -> InboxEvent | None:
+        event = await self.get(system, event_id)
+        if event is not None and event.status == "parked":
+            self._set(event_id, status="received", next_attempt_at=None)
+        return await self.get(system, event_id)
+
+    async def discard(self, system: str, event_id: int) -> InboxEvent | None:
+        event = await self.get(system, event_id)
+        if event is not None and event.status in ("parked", "received"):
+            self._set(event_id, status="discarded", processed_at=NOW)
+        return await self.get(system, event_id)
+
+    async def due(
+        self, now: dt.datetime, older_than: dt.datetime
+    ) -> builtins.list[tuple[str, str]]:
+        for e in builtins.list(self.events.values()):
+            if e.status == "parked" and e.next_attempt_at is not None and e.next_attempt_at <= now:
+                self._set(e.id, status="received", next_attempt_at=None)
+        return sorted(
+            {
+                (e.system, e.ticket_ref)
+                for e in self.events.values()
+                if e.status == "received" and e.ticket_ref and e.received_at <= older_than
+            }
+        )
+
+    async def purge(self, system: str, before: dt.datetime) -> int:
+        old = [
+            i
+            for i, e in self.events.items()
+            if e.system == system and e.status in ("done", "discarded") and e.received_at < before
+        ]
+        for event_id in old:
+            del self.events[event_id]
+        return len(old)
+
+    async def cursor(self, system: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+        return self.cursors.get(system, (None, None))
+
+    async def set_cursor(
+        self, system: str, modified_after: dt.datetime | None, polled_at: dt.datetime
+    ) -> None:
+        self.cursors[system] = (modified_after, polled_at)

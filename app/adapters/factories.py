@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.document_portal import CasaviDocuments
+from app.adapters.casavi.inbound import CasaviInbound
 from app.adapters.casavi.portal import CasaviPortal
 from app.adapters.casavi.settings import CasaviClientConfig
 from app.adapters.document_contents import DocuwareContents, IxhausDocumentFiles, SourceContents
@@ -108,4 +109,5 @@ async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
             if dw
             else None
         ),
+        casavi=CasaviInbound(client),
     )

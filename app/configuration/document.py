@@ -78,10 +78,19 @@ class DocuWareSettings(Struct, kw_only=True):
 
 
 class SupportSwitches(Struct, kw_only=True):
-    """Rule C13: the old flag files @mpSave and @noDwSync."""
+    """Rule C13: the old flag files @mpSave and @noDwSync; and how long inbound events
+    (casavi callbacks and polled changes) are kept once processed (GDPR, C15 style)."""
 
     keep_transfer_payloads: bool = False
     no_docuware_sync: bool = False
+    inbound_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 30
+
+
+class InboundOptions(Struct, kw_only=True):
+    """casavi -> iX-Haus: the poll (always on; quiet hours do not stop it) and callbacks."""
+
+    poll_seconds: Annotated[int, Meta(ge=1, le=3600)] = 60
+    callbacks_enabled: bool = True
 
 
 class QuietHours(Struct, kw_only=True):
@@ -119,7 +128,11 @@ class IxhausSettings(Struct, kw_only=True):
 class ConflictPolicies(Struct, kw_only=True):
     """What wins when both sides changed a ticket field (rule T3 fields plus status).
 
-    iX-Haus wins by default: it is the master system.
+    iX-Haus wins by default: it is the master system. Read by the inbound flow for the
+    two-way fields (status, responsible_user, responsible_team, due_from, due_until,
+    subject, description: ``app.domain.conflicts.TWO_WAY_FIELDS``). The others are stored
+    but not read: casavi does not change them (a tenant's ticket takes them once, when it
+    is created), so they never conflict.
     """
 
     ticket_type: ConflictPolicy = "ixhaus_wins"
@@ -160,6 +173,7 @@ class ConfigDocument(Struct, kw_only=True):
     support: SupportSwitches = msgspec.field(default_factory=SupportSwitches)
     schedule: Schedule = msgspec.field(default_factory=Schedule)
     conflict_policy: ConflictPolicies = msgspec.field(default_factory=ConflictPolicies)
+    inbound: InboundOptions = msgspec.field(default_factory=InboundOptions)
 
 
 def default_document(system: System) -> ConfigDocument:

@@ -39,6 +39,7 @@ class Reason(enum.StrEnum):
     NOTE_INTERNAL = "note_internal"  # N2
     NOTE_TICKET_NOT_TRANSFERRED = "note_ticket_not_transferred"  # N1/T*
     NOTE_FROM_PORTAL = "note_from_portal"  # echo suppression: written from a casavi message
+    DOCUMENT_FROM_PORTAL = "document_from_portal"  # echo suppression: a casavi attachment
     TICKET_USER_NOT_CONFIGURED = "ticket_user_not_configured"  # C11
     TICKET_USER_UNKNOWN = "ticket_user_unknown"  # C11
     TICKET_USER_WITHOUT_RIGHTS = "ticket_user_without_rights"  # C11
@@ -149,6 +150,10 @@ REASON_TEXTS: dict[Reason, ReasonText] = {
     Reason.NOTE_FROM_PORTAL: ReasonText(
         "Notiz stammt aus einer Nachricht im Serviceportal; sie wird nicht zurückgesendet.",
         "The note was written from a service-portal message; it is never sent back.",
+    ),
+    Reason.DOCUMENT_FROM_PORTAL: ReasonText(
+        "Dokument stammt aus einem Anhang im Serviceportal; es wird nicht zurückgesendet.",
+        "The document is an attachment from the service portal; it is never sent back.",
     ),
     Reason.TICKET_USER_NOT_CONFIGURED: ReasonText(
         "Kein Meldung-iX-Plus-Benutzer konfiguriert.",

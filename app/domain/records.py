@@ -16,7 +16,8 @@ import msgspec
 PortalMode = Literal["normal", "locked", "bulletin_board", "object_notice"]
 PartnerKind = Literal["co_resident", "contract_partner"]  # rule P5
 StatusKind = Literal["open", "closed", "cancelled"]
-DocumentSource = Literal["ixhaus", "docuware"]
+# "casavi": an attachment a tenant added in the portal, recorded in iX-Haus by the gateway.
+DocumentSource = Literal["ixhaus", "docuware", "casavi"]
 
 
 class Address(msgspec.Struct, frozen=True, kw_only=True):
@@ -261,3 +262,16 @@ class InboundNote(msgspec.Struct, frozen=True, kw_only=True):
     ticket_no: int
     created_at: datetime
     content: str
+
+
+class InboundDocument(msgspec.Struct, frozen=True, kw_only=True):
+    """An attachment a tenant added in casavi, as an iX-Haus ticket document (rule D6).
+
+    The bytes stay in casavi: ``content_location`` points at casavi's document."""
+
+    source_ref: str
+    ticket_no: int
+    name: str
+    created_at: datetime
+    size_bytes: int
+    content_location: str

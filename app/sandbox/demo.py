@@ -4,8 +4,10 @@ Everything runs in one process and one folder (``./portal-gateway-demo`` by defa
 the gateway's state (SQLite), a sandbox iX-Haus portfolio (SQLite) with its document files,
 the casavi and DocuWare simulators (HTTP on loopback) and the in-process job queue. The demo
 configures the ``test`` system against them, runs a sync, changes a ticket in iX-Haus, syncs
-again, and then serves the gateway's API and the admin console (a one-time sign-in link is
-printed) so the result can be explored.
+again; then a simulated tenant opens a ticket and writes a message in casavi, which reach
+iX-Haus through signed callbacks to the gateway (rule T10), and a staff reply goes back (N1);
+then it serves the gateway's API and the admin console (a one-time sign-in link is printed) so
+the result can be explored.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +48,8 @@ from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
 
 Say = Callable[[str], None]
+# The sandbox's callback secret (casavi simulator -> gateway); never a production value.
+DEMO_CALLBACK_SECRET = "demo-callback-secret"  # noqa: S105
 
 
 class DemoPaths:
@@ -110,6 +115,7 @@ async def prepare(
                         "casaviApiKey": _twice(SANDBOX_KEY),
                         "casaviSecret": _twice(SANDBOX_SECRET),
                         "docuwarePassword": _twice(DW_PASSWORD),
+                        "callbackSecret": _twice(DEMO_CALLBACK_SECRET),
                     },
                 },
                 "demo",
@@ -258,7 +264,13 @@ def run_demo(
 ) -> dict[str, Any]:
     paths = DemoPaths(folder)
     # One line per request is right for an operator's log, too much for a demo's screen.
-    for name in ("httpx", "app.adapters.casavi", "app.adapters.docuware", "alembic"):
+    for name in (
+        "httpx",
+        "app.adapters.casavi",
+        "app.adapters.docuware",
+        "app.sync.inbound",
+        "alembic",
+    ):
         logging.getLogger(name).setLevel(logging.WARNING)
     migrate.upgrade(paths.gateway)
     simulator = create_casavi_simulator(paths.casavi)
@@ -274,6 +286,7 @@ def run_demo(
         second = asyncio.run(sync_once(paths, secret_key, "nothing changed", say))
         asyncio.run(change_a_ticket(paths, say))
         third = asyncio.run(sync_once(paths, secret_key, "one ticket changed", say))
+        tenant = tenant_writes(paths, secret_key, casavi.base_url, say)
         reply = asyncio.run(staff_reply(paths, secret_key, casavi.base_url, say))
         say(
             "the CLI works on this demo's state with: "
@@ -286,6 +299,7 @@ def run_demo(
             "third": third.sent,
             "staff_reply": reply,
             "errors": first.errors + second.errors + third.errors,
+            **tenant,
         }
         if serve:
             _serve(paths, secret_key, api_key, host, port, say)
@@ -314,3 +328,100 @@ def _serve(
         say(f"admin API key (shown once): {api_key}")
     say(f"try: curl -H 'X-API-Key: …' http://{host}:{port}/api/v1/sync-runs")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def tenant_writes(paths: DemoPaths, secret_key: str, casavi_url: str, say: Say) -> dict[str, Any]:
+    """A simulated tenant opens a ticket and writes a message in casavi; both reach the
+    sandbox iX-Haus through signed callbacks to the gateway (served here for the moment)."""
+    from app.asgi import create_app
+    from app.config import load_settings
+
+    settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
+    gateway = ServerThread(create_app(settings)).start()
+    try:
+        return asyncio.run(_tenant_steps(paths, casavi_url, gateway.base_url, say))
+    finally:
+        gateway.stop()
+
+
+async def _tenant_steps(
+    paths: DemoPaths, casavi_url: str, gateway_url: str, say: Say
+) -> dict[str, Any]:
+    import httpx
+
+    tables = IxhausTables()
+    ixhaus = create_engine(paths.ixhaus)
+
+    async def ixhaus_row(table: Any, source_ref: str) -> Any:
+        async with ixhaus.connect() as conn:
+            query = select(table).where(table.c.source_ref == source_ref)
+            return (await conn.execute(query)).first()
+
+    async def arrival(table: Any, source_ref: str, since: float) -> tuple[Any, float]:
+        while (row := await ixhaus_row(table, source_ref)) is None:
+            if time.monotonic() - since > 30:
+                raise RuntimeError("nothing arrived in iX-Haus within 30 s")
+            await asyncio.sleep(0.05)
+        return row, time.monotonic() - since
+
+    try:
+        async with httpx.AsyncClient(base_url=casavi_url, timeout=10) as sim:
+            callback = f"{gateway_url}/api/v1/systems/test/callbacks/casavi"
+            body = {"url": callback, "secret": DEMO_CALLBACK_SECRET}
+            (await sim.put("/_sandbox/callbacks", json=body)).raise_for_status()
+            tenant = await _a_renter(sim)
+            say(
+                f"tenant {tenant['contactId']} (unit {tenant['unitId']}) opens a ticket in the "
+                "casavi portal"
+            )
+            since = time.monotonic()
+            created = await sim.post(
+                "/_sandbox/tenant/tickets",
+                json={**tenant, "subject": "Wasserfleck an der Decke", "description": "Bad"},
+            )
+            created.raise_for_status()
+            casavi_id = created.json()["id"]
+            row, ticket_seconds = await arrival(tables.tickets, casavi_id, since)
+            say(
+                f"  -> iX-Haus ticket {row.ticket_no} after {ticket_seconds:.2f} s "
+                f"(author: ticket user {row.created_by_user_no}, rule T10/C11)"
+            )
+            say("tenant writes a message on the ticket")
+            since = time.monotonic()
+            message = await sim.post(
+                f"/_sandbox/tenant/tickets/{casavi_id}/messages",
+                json={"contactId": tenant["contactId"], "content": "Es tropft jetzt auch."},
+            )
+            message.raise_for_status()
+            note, note_seconds = await arrival(tables.notes, message.json()["id"], since)
+            say(f"  -> iX-Haus note {note.note_id} after {note_seconds:.2f} s (rule N1)")
+            # Hook: a staff reply going back (iX-Haus note -> casavi message) is the
+            # notes/triggers flow (POST .../tickets/{number}/notes/{note}/sync).
+            say(f"staff answer from iX-Haus ticket {row.ticket_no} (notes sync, not in this demo)")
+            (await sim.put("/_sandbox/callbacks", json={"url": None})).raise_for_status()
+            return {
+                "tenant_ticket": int(row.ticket_no),
+                "tenant_ticket_seconds": round(ticket_seconds, 2),
+                "tenant_note_seconds": round(note_seconds, 2),
+            }
+    finally:
+        await ixhaus.dispose()
+
+
+async def _a_renter(sim: Any) -> dict[str, str]:
+    """A renter casavi got from the gateway, with the unit, object and a ticket type."""
+    from app.adapters.casavi import CasaviClient, CasaviClientConfig
+
+    config = CasaviClientConfig(base_url=str(sim.base_url), key=SANDBOX_KEY, secret=SANDBOX_SECRET)
+    async with CasaviClient(config) as client:
+        types = [t async for t in client.ticket_types.list() if t.tenant_creatable]
+        async for contact in client.contacts.list():
+            for contract in contact.contracts:
+                if contract.type == "RENTER" and contract.unit_id:
+                    return {
+                        "contactId": contact.id,
+                        "propertyId": contract.property_id,
+                        "unitId": contract.unit_id,
+                        "ticketTypeId": types[0].id,
+                    }
+    raise RuntimeError("no renter in the sandbox casavi")

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from app.domain.config import SyncConfig
 from app.errors import SyncNotPossible
 from app.sync.ports import (
+    CasaviTickets,
     Configs,
     DocumentContents,
     DocumentPortal,
     DocuwareSource,
+    InboundSettings,
     IxhausSource,
     IxhausWriter,
     Portal,
@@ -43,6 +45,8 @@ class SystemAdapters:
     documents: DocumentPortal | None = None
     contents: DocumentContents | None = None
     docuware: DocuwareSource | None = None
+    # casavi's ticket side for the inbound flow (None: this process reads no casavi tickets).
+    casavi: CasaviTickets | None = None
 
 
 AdapterFactory = Callable[[SystemSettings], Awaitable[SystemAdapters]]
@@ -62,6 +66,8 @@ class SystemContext:
     documents: DocumentPortal | None = None
     contents: DocumentContents | None = None
     docuware: DocuwareSource | None = None
+    casavi: CasaviTickets | None = None
+    inbound: InboundSettings = field(default_factory=InboundSettings)
 
 
 @dataclass
@@ -119,6 +125,8 @@ class SystemContexts:
                     documents=adapters.documents,
                     contents=adapters.contents,
                     docuware=adapters.docuware,
+                    casavi=adapters.casavi,
+                    inbound=settings.inbound,
                 ),
                 adapters,
             )

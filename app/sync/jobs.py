@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.sync.inbound.process import DEFAULT_LEASE_SECONDS, INBOUND_JOB, process_ticket
 from app.sync.outbound.notes import TwoWay
 from app.sync.queue import JobFunction
 from app.sync.runs import RUN_SYNC_JOB, execute_run
@@ -28,4 +29,12 @@ async def run_sync(ctx: dict[str, Any], run_id: int) -> str:
     )
 
 
-JOB_FUNCTIONS: dict[str, JobFunction] = {RUN_SYNC_JOB: run_sync}
+async def inbound_ticket(ctx: dict[str, Any], system: str, ticket_ref: str) -> int:
+    """Apply one casavi ticket's pending inbox events (safe to run twice, or at once)."""
+    services: Services = ctx["services"]
+    settings = ctx.get("settings")
+    lease = getattr(settings, "inbound_lease_seconds", DEFAULT_LEASE_SECONDS)
+    return await process_ticket(services, system, ticket_ref, lease_seconds=lease)
+
+
+JOB_FUNCTIONS: dict[str, JobFunction] = {RUN_SYNC_JOB: run_sync, INBOUND_JOB: inbound_ticket}

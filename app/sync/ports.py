@@ -7,6 +7,7 @@ row and no wire Struct ever does.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Literal, Protocol
@@ -142,6 +143,16 @@ class TicketPortalView(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: dt.datetime
 
 
+class InboundSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """What the inbound flow reads from a system's configuration."""
+
+    poll_seconds: int = 60
+    callbacks_enabled: bool = True
+    retention_days: int = 30
+    # Two-way ticket field -> policy (app.domain.conflicts.Policy); missing = ixhaus_wins.
+    conflict_policies: dict[str, str] = msgspec.field(default_factory=dict)
+
+
 class SystemSettings(msgspec.Struct, frozen=True, kw_only=True):
     """What a system's adapters are built from: one configuration version, secrets included.
 
@@ -165,6 +176,9 @@ class SystemSettings(msgspec.Struct, frozen=True, kw_only=True):
     docuware_organization: str | None = None
     docuware_cabinet_id: str | None = None
     docuware_password: str | None = None
+    # Inbound (casavi -> iX-Haus): the callbacks' HMAC secret and the inbound settings.
+    callback_secret: str | None = None
+    inbound: InboundSettings = msgspec.field(default_factory=lambda: InboundSettings())
 
     def __repr__(self) -> str:
         return f"SystemSettings(system={self.system!r}, version={self.version})"
@@ -213,20 +227,95 @@ class IxhausWriter(Protocol):
 
     async def insert_ticket(self, ticket: r.InboundTicket) -> int: ...
     async def insert_note(self, note: r.InboundNote) -> int: ...
+    async def insert_ticket_document(self, document: r.InboundDocument) -> int: ...
+    async def ticket(self, number: int) -> r.TicketRecord | None: ...
+    async def update_ticket_fields(self, number: int, fields: dict[str, str | None]) -> None:
+        """Set two-way fields (names of ``app.domain.conflicts.TWO_WAY_FIELDS``) as text."""
+        ...
+
+    async def set_rating(
+        self, number: int, stars: int, comment: str | None, at: dt.datetime
+    ) -> None: ...
+
+
+class CasaviTicketView(msgspec.Struct, frozen=True, kw_only=True):
+    """A casavi ticket as the inbound flow reads it (casavi's reference ids, not ours)."""
+
+    id: str
+    origin: str
+    ticket_type_id: str
+    subject: str
+    property_id: str
+    modified_at: dt.datetime
+    created_at: dt.datetime
+    description: str | None = None
+    unit_id: str | None = None
+    reporter_contact_id: str | None = None
+    status_id: str | None = None
+    priority_id: str | None = None
+    responsible_staff_id: str | None = None
+    responsible_role_id: str | None = None
+    due_from: dt.date | None = None
+    due_until: dt.date | None = None
+    visibility: str = "public"
+    rating_stars: int | None = None
+    rating_comment: str | None = None
+    rated_at: dt.datetime | None = None
+
+
+class CasaviMessageView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    ticket_id: str
+    visibility: str  # public | internal (rule N2)
+    author_type: str
+    content: str
+    written_at: dt.datetime
+
+
+class CasaviAttachmentView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    ticket_id: str | None
+    file_name: str
+    size: int
+    created_at: dt.datetime
+    uploaded_by: str
+
+
+class CasaviTickets(Protocol):
+    """casavi's ticket side as the inbound flow reads it (and writes resolved fields)."""
+
+    def changed_since(self, when: dt.datetime) -> AsyncIterator[CasaviTicketView]: ...
+    async def ticket(self, ticket_id: str) -> CasaviTicketView | None: ...
+    async def message(self, ticket_id: str, message_id: str) -> CasaviMessageView | None: ...
+    def public_messages(self, ticket_id: str) -> AsyncIterator[CasaviMessageView]: ...
+    async def attachment(self, document_id: str) -> CasaviAttachmentView | None: ...
+    def attachments(self, ticket_id: str) -> AsyncIterator[CasaviAttachmentView]: ...
+    async def change_fields(self, ticket_id: str, fields: dict[str, str | None]) -> None:
+        """Set two-way fields in casavi (values as iX-Haus holds them; references mapped)."""
+        ...
 
 
 class Portal(Protocol):
     """Where canonical portal records go (casavi). Every write is idempotent by key."""
 
-    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+    async def put(
+        self,
+        key: RecordKey,
+        record: PortalRecord,
+        *,
+        exists: bool = False,
+        casavi_id: str | None = None,
+    ) -> str:
         """Create or update the record; return casavi's reference id for it.
 
-        ``exists`` is the ledger's belief that casavi has the record (saves a round trip).
+        ``exists`` is the ledger's belief that casavi has the record (saves a round trip);
+        ``casavi_id`` the id the ledger holds for it (a tenant's ticket keeps casavi's id).
         """
         ...
 
-    async def remove(self, key: RecordKey) -> None:
-        """Make sure casavi no longer shows the record (a missing one is fine)."""
+    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
+        """Make sure casavi no longer shows the record (a missing one is fine); ``casavi_id``
+        is the ledger's casavi id when it differs from ours (a ticket a tenant opened)."""
         ...
 
 
@@ -296,6 +385,24 @@ class Ledger(Protocol):
         run_id: int | None,
     ) -> None:
         """Write one batch of outcomes and their protocol entries in one commit."""
+        ...
+
+
+class LedgerLinks(Protocol):
+    """Single-record look-ups and links in the ledger (the inbound flow)."""
+
+    async def by_casavi_id(
+        self, system: str, kind: EntityKind, casavi_id: str
+    ) -> tuple[RecordKey, LedgerEntry] | None:
+        """The iX-Haus record casavi knows as ``casavi_id`` (any state)."""
+        ...
+
+    async def entry(self, system: str, key: RecordKey) -> LedgerEntry | None: ...
+    async def link(
+        self, system: str, key: RecordKey, casavi_id: str, fingerprint: str | None
+    ) -> None:
+        """Record that casavi holds ``key`` as ``casavi_id`` (state sent), as of
+        ``fingerprint`` (None: the next run sends it again)."""
         ...
 
 
@@ -479,3 +586,76 @@ class PortalActivity(Protocol):
     async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
         """Staff changed the ticket: clear both columns; False for an unknown ticket."""
         ...
+
+
+# -- inbound (casavi -> iX-Haus): the inbox ----------------------------------------------------
+InboxStatus = Literal["received", "done", "parked", "discarded"]
+
+
+class NewInboxEvent(msgspec.Struct, frozen=True, kw_only=True):
+    external_id: str  # the callback's event id, or "poll:<ticket id>@<modifiedAt>"
+    event_type: str
+    ticket_ref: str
+    occurred_at: dt.datetime
+    payload: dict[str, Any]
+
+
+class InboxEvent(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    system: str
+    external_id: str
+    event_type: str
+    ticket_ref: str | None
+    occurred_at: dt.datetime | None
+    received_at: dt.datetime
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    processed_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None
+    last_error: str | None
+
+
+class Inbox(Protocol):
+    """Every inbound event, stored once, then processed by a job (the source of truth)."""
+
+    async def add(self, system: str, events: Sequence[NewInboxEvent]) -> list[NewInboxEvent]:
+        """Store the events not stored yet; return those (duplicates are left out)."""
+        ...
+
+    async def pending(self, system: str, ticket_ref: str) -> list[InboxEvent]:
+        """The ticket's received events, in (occurredAt, id) order."""
+        ...
+
+    async def claim(self, system: str, ticket_ref: str, holder: str, seconds: float) -> bool: ...
+    async def release(self, system: str, ticket_ref: str, holder: str) -> None: ...
+    async def done(self, event_id: int) -> None: ...
+    async def park(self, event_ids: Sequence[int], reason: str, retry_at: dt.datetime) -> None: ...
+    async def unpark(self, system: str, ticket_ref: str) -> int:
+        """Make the ticket's parked events pending again (their cause may be gone)."""
+        ...
+
+    async def get(self, system: str, event_id: int) -> InboxEvent | None: ...
+    async def list(
+        self, system: str, *, status: str | None, limit: int, after_id: int = 0
+    ) -> list[InboxEvent]: ...
+    async def retry(self, system: str, event_id: int) -> InboxEvent | None: ...
+    async def discard(self, system: str, event_id: int) -> InboxEvent | None: ...
+    async def due(
+        self, now: dt.datetime, older_than: dt.datetime
+    ) -> builtins.list[tuple[str, str]]:
+        """(system, ticket) with events to process: received before ``older_than``, or
+        parked with their next attempt due (those are made pending again)."""
+        ...
+
+    async def purge(self, system: str, before: dt.datetime) -> int:
+        """Delete processed and discarded events received before ``before`` (GDPR)."""
+        ...
+
+    async def cursor(self, system: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """(casavi modifiedAt seen last, when the last poll ran)."""
+        ...
+
+    async def set_cursor(
+        self, system: str, modified_after: dt.datetime | None, polled_at: dt.datetime
+    ) -> None: ...

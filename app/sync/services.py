@@ -10,8 +10,10 @@ from app.sync.context import SystemContexts
 from app.sync.ports import (
     Configs,
     Conflicts,
+    Inbox,
     JobQueue,
     Ledger,
+    LedgerLinks,
     NoteLinks,
     PortalActivity,
     PortalStates,
@@ -31,6 +33,8 @@ class Services:
     note_links: NoteLinks
     conflicts: Conflicts
     portal_activity: PortalActivity
+    inbox: Inbox
+    links: LedgerLinks
 
     async def aclose(self) -> None:
         await self.contexts.aclose()

@@ -239,16 +239,23 @@ class _Recording:
         self._portal = portal
         self.failure: Exception | None = None
 
-    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+    async def put(
+        self,
+        key: RecordKey,
+        record: PortalRecord,
+        *,
+        exists: bool = False,
+        casavi_id: str | None = None,
+    ) -> str:
         try:
-            return await self._portal.put(key, record, exists=exists)
+            return await self._portal.put(key, record, exists=exists, casavi_id=casavi_id)
         except Exception as exc:
             self.failure = exc
             raise
 
-    async def remove(self, key: RecordKey) -> None:
+    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
         try:
-            await self._portal.remove(key)
+            await self._portal.remove(key, casavi_id=casavi_id)
         except Exception as exc:
             self.failure = exc
             raise

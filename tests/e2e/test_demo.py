@@ -65,6 +65,9 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         # rule N1: a staff reply pushed by the note trigger reached casavi (read back from it)
         assert any(line.startswith("staff reply:") and line.endswith(": sent") for line in lines)
         assert any(line.strip().startswith("in casavi: message") for line in lines)
+        # rule T10: a simulated tenant's ticket and message reach iX-Haus via callbacks.
+        assert any(line.startswith("  -> iX-Haus ticket ") for line in lines), output
+        assert any(line.startswith("  -> iX-Haus note ") for line in lines), output
         key = next(line for line in lines if line.startswith("admin API key")).split(": ", 1)[1]
         _signs_in_with_the_printed_link(lines, port, key)
         # rule C14: while it serves, the embedded scheduler runs the sync on its own.

@@ -19,6 +19,8 @@ EXPECTED_TABLES = {
     "config_changes",
     "conflicts",
     "entity_links",
+    "inbound_cursors",
+    "inbound_leases",
     "inbox_events",
     "note_links",
     "protocol_entries",

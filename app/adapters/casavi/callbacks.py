@@ -12,6 +12,12 @@ import hashlib
 import hmac
 import time
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from app.adapters.casavi.wire_tickets import CallbackEvent
 
 # The whole wire shape of the signature lives here (contract: inferred), so a different real
 # scheme is a change of these names and of ``_digest``.
@@ -69,3 +75,34 @@ def verify(
         if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
             return timestamp
     raise InvalidSignature("no signature matches")
+
+
+class MalformedEvent(ValueError):
+    """The body is not a callback envelope we understand."""
+
+
+class ParsedEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """What the inbox keeps of one callback (the envelope is the one place that knows the
+    wire shape: ``CallbackEvent`` in ``wire_tickets.py``)."""
+
+    id: str
+    type: str
+    occurred_at: datetime
+    ticket_id: str
+    payload: dict[str, Any]
+
+
+def parse_event(body: bytes) -> ParsedEvent:
+    """Decode a (verified) callback body; raise ``MalformedEvent`` for anything else."""
+    try:
+        event = msgspec.json.decode(body, type=CallbackEvent)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise MalformedEvent(str(exc)[:300]) from None
+    payload: dict[str, Any] = msgspec.to_builtins(event)
+    return ParsedEvent(
+        id=event.id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        ticket_id=event.data.ticket_id,
+        payload=payload,
+    )

@@ -58,8 +58,18 @@ class CasaviPortal:
             EntityKind.TICKET_PRIORITY: (c.ticket_priorities, _plain(mapping.to_priority)),
         }
 
-    async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
+    async def put(
+        self,
+        key: RecordKey,
+        record: PortalRecord,
+        *,
+        exists: bool = False,
+        casavi_id: str | None = None,
+    ) -> str:
         ref = key.reference_id
+        if casavi_id and isinstance(record, PortalTicket) and record.kind != "bulletin_board":
+            # A tenant's ticket keeps the id casavi gave it (the ledger holds it).
+            ref = casavi_id
         if key.kind in self._targets:
             resource, to_wire = self._targets[key.kind]
             await _upsert(resource, to_wire(record, ref), exists=exists)
@@ -111,8 +121,8 @@ class CasaviPortal:
             await self._client.posts.remove(ref)
         await self._client.posts.create(post)
 
-    async def remove(self, key: RecordKey) -> None:
-        ref = key.reference_id
+    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
+        ref = casavi_id or key.reference_id
         if key.kind is EntityKind.NOTE:
             return  # the contract cannot withdraw a ticket message; the ledger says why
         if key.kind is EntityKind.TICKET:

@@ -250,6 +250,10 @@ class IxhausTables:
             Column("modified_at", UTCDateTime()),
             _str("created_by_user_no", 3),
             _str("source_ref", 100, unique=True),  # idempotent write-back from casavi
+            # A tenant's rating in casavi (the last one wins).
+            Column("rating_stars", Integer),
+            _str("rating_comment", 1000),
+            Column("rated_at", UTCDateTime()),
             Index(None, "object_no"),
         )
         self.notes = t(
@@ -290,6 +294,8 @@ class IxhausTables:
             _str("content_location", 500),
             Column("released", Boolean, nullable=False, default=True),
             _str("source", 10, nullable=False, default="ixhaus"),
+            # casavi's document id for a tenant's attachment (idempotent write-back).
+            _str("source_ref", 100, unique=True),
         )
 
     def _table(self, logical: str, *items: SchemaItem) -> Table:

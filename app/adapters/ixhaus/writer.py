@@ -7,15 +7,23 @@ jobs may run twice (house rule 7). The author is always the configured ticket us
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, Table, select
+from sqlalchemy import Insert, Select, Table, Update, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.adapters.ixhaus.mapping import ticket_record
 from app.adapters.ixhaus.schema import IxhausTables
 from app.domain.config import is_user_number
-from app.domain.records import InboundNote, InboundTicket
+from app.domain.conflicts import TWO_WAY_FIELDS
+from app.domain.records import InboundDocument, InboundNote, InboundTicket, TicketRecord
+
+# Two-way fields that are dates in the interface schema (the rest are text).
+_DATE_FIELDS = frozenset({"due_from", "due_until"})
+# The document type of a tenant's attachment (its bytes stay in casavi, see the handlers).
+INBOUND_DOCUMENT_TYPE = "casavi"
 
 
 class IxhausWriter:
@@ -84,6 +92,82 @@ class IxhausWriter:
         return await self._insert_once(
             self.tables.notes, note.source_ref, self.note_statement(note)
         )
+
+    def ticket_query(self, number: int) -> Select[Any]:
+        return select(self.tables.tickets).where(self.tables.tickets.c.ticket_no == number)
+
+    def fields_statement(self, number: int, fields: dict[str, str | None]) -> Update:
+        """Two-way fields by their conflict names (``TWO_WAY_FIELDS``) -> ticket columns."""
+        values: dict[str, Any] = {}
+        for name, value in fields.items():
+            column = TWO_WAY_FIELDS[name]
+            if name in _DATE_FIELDS:
+                values[column] = date.fromisoformat(value[:10]) if value else None
+            elif column == "subject":
+                values[column] = value or "-"  # the column is NOT NULL
+            else:
+                values[column] = value
+        t = self.tables.tickets
+        return t.update().where(t.c.ticket_no == number).values(**values)
+
+    def rating_statement(
+        self, number: int, stars: int, comment: str | None, at: datetime
+    ) -> Update:
+        t = self.tables.tickets
+        return (
+            t.update()
+            .where(t.c.ticket_no == number)
+            .values(
+                rating_stars=stars, rating_comment=(comment or None) and comment[:1000], rated_at=at
+            )
+        )
+
+    def document_statement(self, document: InboundDocument, document_id: int) -> Insert:
+        return self.tables.documents.insert().values(
+            document_id=document_id,
+            type_no=INBOUND_DOCUMENT_TYPE,
+            name=document.name[:255],
+            created_at=document.created_at,
+            size_bytes=document.size_bytes,
+            ticket_no=document.ticket_no,
+            content_location=document.content_location[:500],
+            released=True,
+            source="casavi",
+            source_ref=document.source_ref,
+        )
+
+    async def ticket(self, number: int) -> TicketRecord | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(self.ticket_query(number))).first()
+        return None if row is None else ticket_record(row)
+
+    async def update_ticket_fields(self, number: int, fields: dict[str, str | None]) -> None:
+        if not fields:
+            return
+        async with self._engine.begin() as conn:
+            await conn.execute(self.fields_statement(number, fields))
+
+    async def set_rating(self, number: int, stars: int, comment: str | None, at: datetime) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(self.rating_statement(number, stars, comment, at))
+
+    async def insert_ticket_document(self, document: InboundDocument) -> int:
+        """Insert (or find) the document row for ``document.source_ref``; returns its id.
+        The interface has no identity on documents: the next id is taken under the unique
+        key, and a collision with a concurrent insert is retried."""
+        t = self.tables.documents
+        for _ in range(5):
+            try:
+                async with self._engine.begin() as conn:
+                    existing = await conn.scalar(self.find_statement(t, document.source_ref))
+                    if existing is not None:
+                        return int(existing)
+                    next_id = int(await conn.scalar(select(func.max(t.c.document_id))) or 0) + 1
+                    await conn.execute(self.document_statement(document, next_id))
+                    return next_id
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not store the ticket document (concurrent inserts)")
 
     async def _insert_once(self, table: Table, source_ref: str, stmt: Insert) -> int:
         find = self.find_statement(table, source_ref)

@@ -10,8 +10,9 @@ from app.configuration.document import SYSTEMS, Schedule, System
 from app.configuration.rules import to_sync_config
 from app.configuration.secrets import SecretBox
 from app.configuration.service import ConfigService
+from app.domain.conflicts import TWO_WAY_FIELDS
 from app.errors import NotFound
-from app.sync.ports import SystemSettings
+from app.sync.ports import InboundSettings, SystemSettings
 
 
 class SqlConfigs:
@@ -54,6 +55,15 @@ class SqlConfigs:
                 docuware_organization=doc.docuware.organization,
                 docuware_cabinet_id=doc.docuware.file_cabinet_id,
                 docuware_password=await service.secret(name, "docuwarePassword"),
+                callback_secret=await service.secret(name, "callbackSecret"),
+                inbound=InboundSettings(
+                    poll_seconds=doc.inbound.poll_seconds,
+                    callbacks_enabled=doc.inbound.callbacks_enabled,
+                    retention_days=doc.support.inbound_retention_days,
+                    conflict_policies={
+                        field: getattr(doc.conflict_policy, field) for field in TWO_WAY_FIELDS
+                    },
+                ),
             )
 
     async def schedules(self) -> list[tuple[str, Schedule]]:

@@ -151,3 +151,55 @@ class SqlLedger:
             if row["ixhaus_key"] in ids
         ]
         return still_new, [*changed, *moved]
+
+    # -- single records (``sync.ports.LedgerLinks``, the inbound flow) -------------------
+    async def by_casavi_id(
+        self, system: str, kind: EntityKind, casavi_id: str
+    ) -> tuple[RecordKey, LedgerEntry] | None:
+        link = EntityLink
+        query = (
+            select(
+                link.ixhaus_key,
+                link.id,
+                link.fingerprint,
+                link.state,
+                link.casavi_id,
+                link.reason_code,
+            )
+            .where(
+                link.system == system,
+                link.entity_type == kind.value,
+                link.casavi_id == casavi_id,
+            )
+            .order_by(link.id)
+            .limit(1)
+        )
+        async with self._sessions() as session:
+            row = (await session.execute(query)).first()
+        if row is None:
+            return None
+        return RecordKey.from_ledger(kind.value, row[0]), LedgerEntry(*row[1:])
+
+    async def entry(self, system: str, key: RecordKey) -> LedgerEntry | None:
+        link = EntityLink
+        query = select(
+            link.id, link.fingerprint, link.state, link.casavi_id, link.reason_code
+        ).where(
+            link.system == system,
+            link.entity_type == key.kind.value,
+            link.ixhaus_key == key.ledger_key,
+        )
+        async with self._sessions() as session:
+            row = (await session.execute(query)).first()
+        return None if row is None else LedgerEntry(*row)
+
+    async def link(
+        self, system: str, key: RecordKey, casavi_id: str, fingerprint: str | None
+    ) -> None:
+        known = await self.entry(system, key)
+        outcome = Outcome(key=key, state="sent", fingerprint=fingerprint, casavi_id=casavi_id)
+        try:
+            await self.save(system, key.kind, [outcome], {key: known} if known else {}, run_id=None)
+        except IntegrityError:  # a concurrent first link of the same record: update it
+            known = await self.entry(system, key)
+            await self.save(system, key.kind, [outcome], {key: known} if known else {}, run_id=None)

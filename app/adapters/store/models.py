@@ -228,12 +228,15 @@ class ProtocolEntry(Base):
 
 
 class InboxEvent(Base):
-    """External events (casavi callbacks), stored once per (source, external id)."""
+    """Inbound events (casavi callbacks and polled changes), stored once per (source,
+    external id); ``source`` names the system (``casavi:test``). Status: received -> done,
+    or parked (with a reason and the next attempt) -> received again, or discarded."""
 
     __tablename__ = "inbox_events"
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         Index("ix_inbox_events_status", "status", "received_at"),
+        Index("ix_inbox_events_ticket", "system", "ticket_ref", "status"),
     )
 
     id: Mapped[int] = _id()
@@ -248,6 +251,30 @@ class InboxEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
+    # casavi's ticket id: events of one ticket are processed in order, one at a time.
+    ticket_ref: Mapped[str | None] = mapped_column(String(128), default=None)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class InboundLease(Base):
+    """Who processes one casavi ticket's events now (claimed by a conditional UPDATE)."""
+
+    __tablename__ = "inbound_leases"
+
+    system: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ticket_ref: Mapped[str] = mapped_column(String(128), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(64), default=None)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class InboundCursor(Base):
+    """The poll's position per system: casavi's ``modifiedAt`` seen last, and when."""
+
+    __tablename__ = "inbound_cursors"
+
+    system: Mapped[str] = mapped_column(String(16), primary_key=True)
+    modified_after: Mapped[dt.datetime | None] = mapped_column(default=None)
+    polled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class ArchivedPayload(Base):

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import msgspec
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -73,7 +73,11 @@ class SqlPortalActivity:
 
     async def record(self, system: str, ticket_number: str, at: dt.datetime, what: str) -> None:
         state = TicketPortalState
-        newer = or_(state.last_portal_change_at.is_(None), state.last_portal_change_at <= at)
+        newer = and_(
+            or_(state.last_portal_change_at.is_(None), state.last_portal_change_at <= at),
+            # An activity staff have seen (reset) never comes back, e.g. by a re-run event.
+            or_(state.reset_at.is_(None), state.reset_at < at),
+        )
         async with self._sessions() as session:
             result = await session.execute(
                 update(state)

@@ -56,6 +56,9 @@ def decide_document(
 ) -> Decision[PortalDocument]:
     """D1-D6: the same rules hold for object, person and ticket documents (D6)."""
     key = document_key(document.id)
+    if document.source == "casavi":
+        # Echo suppression: a tenant's attachment the gateway recorded in iX-Haus (T10).
+        return Exclude(key=key, reason=Reason.DOCUMENT_FROM_PORTAL)
     if document.source == "docuware" and config.no_docuware_sync:
         return Exclude(key=key, reason=Reason.DOCUWARE_SYNC_DISABLED)  # C13
     if document.object_no is None or not config.object_enabled(document.object_no):

@@ -28,14 +28,15 @@ async def load_rows(conn: AsyncConnection, table: Table, rows: Iterable[Row], ba
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
         for chunk in _batches(rows, batch):
-            records = [tuple(row[c] for c in columns) for row in chunk]
+            # Columns the generator does not fill (write-back only, e.g. ratings) stay NULL.
+            records = [tuple(row.get(c) for c in columns) for row in chunk]
             await driver.copy_records_to_table(
                 table.name, records=records, columns=columns, schema_name=table.schema
             )
             count += len(records)
         return count
     for chunk in _batches(rows, batch):
-        await conn.execute(table.insert(), [{c: row[c] for c in columns} for row in chunk])
+        await conn.execute(table.insert(), [{c: row.get(c) for c in columns} for row in chunk])
         count += len(chunk)
     return count
 

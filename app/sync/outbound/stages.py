@@ -103,7 +103,9 @@ async def _apply(
                 counts.unchanged += 1
                 return None
             known = entry is not None and entry.casavi_id is not None
-            casavi_id = await portal.put(key, decision.record, exists=known)
+            casavi_id = await portal.put(
+                key, decision.record, exists=known, casavi_id=entry.casavi_id if entry else None
+            )
             counts.sent += 1
             note = decision.note.value if decision.note else None
             return Outcome(
@@ -115,7 +117,7 @@ async def _apply(
             if not was_sent:
                 counts.excluded += 1
                 return _unless_same(entry, Outcome(key=key, state="excluded", reason_code=reason))
-            await portal.remove(key)
+            await portal.remove(key, casavi_id=entry.casavi_id if entry else None)
             counts.removed += 1
             state: LinkState = "deleted" if isinstance(decision, Delete) else "excluded"
             return Outcome(

@@ -19,7 +19,7 @@ from app.adapters.ixhaus.schema import (
     build_metadata,
 )
 from app.adapters.ixhaus.writer import IxhausWriter
-from app.domain.records import InboundNote, InboundTicket
+from app.domain.records import InboundDocument, InboundNote, InboundTicket
 
 DIALECTS: list[Dialect] = [oracle.dialect(), postgresql.dialect(), sqlite.dialect()]
 WHEN = datetime(2026, 6, 15, 10, tzinfo=UTC)
@@ -48,6 +48,24 @@ def _statements(tables: IxhausTables) -> dict[str, Any]:
     )
     stmts["find_ticket"] = writer.find_statement(tables.tickets, "c-1")
     stmts["find_note"] = writer.find_statement(tables.notes, "m-1")
+    # Inbound write-back: a ticket read back, two-way fields, a rating, a ticket document.
+    stmts["ticket_by_number"] = writer.ticket_query(1)
+    stmts["update_fields"] = writer.fields_statement(
+        1, {"status": "2", "due_from": "2026-12-01", "subject": "Neu", "description": None}
+    )
+    stmts["set_rating"] = writer.rating_statement(1, 5, "prima", WHEN)
+    stmts["insert_document"] = writer.document_statement(
+        InboundDocument(
+            source_ref="d-1",
+            ticket_no=1,
+            name="leck.jpg",
+            created_at=WHEN,
+            size_bytes=10,
+            content_location="casavi:/v2/documents/d-1/file",
+        ),
+        7,
+    )
+    stmts["find_document"] = writer.find_statement(tables.documents, "d-1")
     stmts["count_tickets"] = reader.count_statement("tickets")
     stmts["one_ticket"] = reader.ticket_statement(42)
     stmts["one_note"] = reader.note_statement(7)
@@ -85,7 +103,7 @@ def test_oracle_ddl_has_string_lengths_owner_and_mapped_names() -> None:
 @pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
 def test_every_statement_compiles(dialect: Dialect) -> None:
     stmts = _statements(IxhausTables(CONFIG))
-    assert len(stmts) == len(LOGICAL_TABLES) + 8 + 6
+    assert len(stmts) == len(LOGICAL_TABLES) + 8 + 6 + 5
     for name, stmt in stmts.items():
         sql = str(stmt.compile(dialect=dialect))
         assert sql.strip(), name
@@ -107,6 +125,14 @@ def test_oracle_statements_use_owner_returning_and_bind_params() -> None:
     assert ":note_id_1" in str(stmts["one_note"].compile(dialect=ora))
     note_sql = str(stmts["insert_note"].compile(dialect=ora))
     assert 'INSERT INTO "IXHAUS".ixp_notes' in note_sql
+    fields_sql = str(stmts["update_fields"].compile(dialect=ora))
+    assert fields_sql.startswith('UPDATE "IXHAUS".v_casavi_meldungen SET')
+    assert "status_no=:status_no" in fields_sql.replace(" ", "")
+    rating_sql = str(stmts["set_rating"].compile(dialect=ora))
+    assert "rating_stars" in rating_sql
+    document_sql = str(stmts["insert_document"].compile(dialect=ora))
+    assert 'INSERT INTO "IXHAUS".ixp_documents' in document_sql
+    assert "source_ref" in document_sql
 
 
 def test_build_metadata_maps_owner_and_names() -> None:

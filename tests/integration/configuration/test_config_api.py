@@ -35,7 +35,12 @@ def full_document(**overrides: Any) -> dict[str, Any]:
         "deleteAfterMoveOutDays": 90,
         "ticketUserNumber": "042",
         "licences": {"owners": True, "caretakers": False, "komfortpaket": True},
-        "support": {"keepTransferPayloads": True, "noDocuwareSync": False},
+        "support": {
+            "keepTransferPayloads": True,
+            "noDocuwareSync": False,
+            "inboundRetentionDays": 45,
+        },
+        "inbound": {"pollSeconds": 30, "callbacksEnabled": False},
         "schedule": {"intervalMinutes": 10, "quietHours": {"start": "22:00", "end": "05:30"}},
         "conflictPolicy": {"subject": "casavi_wins", "status": "manual"},
     }
@@ -78,6 +83,7 @@ async def test_put_stores_every_setting_and_systems_stay_independent(
         "ticketUserNumber",
         "licences",
         "support",
+        "inbound",
         "schedule",
         "casavi",
     ):

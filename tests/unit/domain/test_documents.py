@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -182,3 +183,10 @@ def test_docuware_documents_need_index_fields_without_a_filter(
 ) -> None:
     # rule C9: without a configured filter: recipient type P/K, object number, header id
     assert docuware_index_reason(index, SyncConfig(docuware_filters=filters)) is reason
+
+
+def test_an_attachment_from_the_portal_is_never_sent_back() -> None:
+    # rule D6 with echo suppression: a tenant's casavi attachment, recorded in iX-Haus by the
+    # gateway, must not return to casavi as a document
+    attachment = msgspec.structs.replace(doc(), source="casavi")
+    assert decide(attachment) == Exclude(key=K("document:7"), reason=Reason.DOCUMENT_FROM_PORTAL)

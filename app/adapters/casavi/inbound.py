@@ -1,0 +1,135 @@
+"""``CasaviInbound``: casavi's ticket side as the inbound flow reads it (``CasaviTickets``).
+
+The wire Structs stay here: the flow sees ``CasaviTicketView`` and friends, so a different
+real casavi shape is a change of this module and ``wire_tickets.py`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from app.adapters.casavi.client import CasaviClient
+from app.adapters.casavi.errors import CasaviNotFound
+from app.adapters.casavi.wire_tickets import Document, Ticket, TicketMessage, TicketUpdate
+from app.sync.ports import CasaviAttachmentView, CasaviMessageView, CasaviTicketView
+
+
+def _day(value: datetime | None) -> date | None:
+    return None if value is None else value.date()
+
+
+def _midnight(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.combine(date.fromisoformat(value[:10]), time(), tzinfo=UTC)
+
+
+def ticket_view(ticket: Ticket) -> CasaviTicketView:
+    rating = ticket.rating
+    return CasaviTicketView(
+        id=ticket.id,
+        origin=ticket.origin,
+        ticket_type_id=ticket.ticket_type_id,
+        subject=ticket.subject,
+        property_id=ticket.property_id,
+        modified_at=ticket.modified_at,
+        created_at=ticket.created_at,
+        description=ticket.description,
+        unit_id=ticket.unit_id,
+        reporter_contact_id=ticket.reporter_contact_id,
+        status_id=ticket.status_id,
+        priority_id=ticket.priority_id,
+        responsible_staff_id=ticket.responsible_staff_id,
+        responsible_role_id=ticket.responsible_role_id,
+        due_from=_day(ticket.due_from),
+        due_until=_day(ticket.due_until),
+        visibility=ticket.visibility,
+        rating_stars=rating.stars if rating else None,
+        rating_comment=rating.comment if rating else None,
+        rated_at=rating.rated_at if rating else None,
+    )
+
+
+def message_view(message: TicketMessage) -> CasaviMessageView:
+    return CasaviMessageView(
+        id=message.id,
+        ticket_id=message.ticket_id,
+        visibility=message.visibility,
+        author_type=message.author_type,
+        content=message.content,
+        written_at=message.written_at,
+    )
+
+
+def attachment_view(document: Document) -> CasaviAttachmentView:
+    return CasaviAttachmentView(
+        id=document.id,
+        ticket_id=document.ticket_id,
+        file_name=document.file_name,
+        size=document.size,
+        created_at=document.created_at,
+        uploaded_by=document.uploaded_by,
+    )
+
+
+# Two-way field (app.domain.conflicts) -> casavi ticket field; references are the ids the
+# outbound mapping gives (status, staff and role ids are iX-Haus numbers).
+_FIELD_NAMES = {
+    "status": "status_id",
+    "responsible_user": "responsible_staff_id",
+    "responsible_team": "responsible_role_id",
+    "due_from": "due_from",
+    "due_until": "due_until",
+    "subject": "subject",
+    "description": "description",
+}
+
+
+class CasaviInbound:
+    def __init__(self, client: CasaviClient) -> None:
+        self._client = client
+
+    async def changed_since(self, when: datetime) -> AsyncIterator[CasaviTicketView]:
+        async for ticket in self._client.tickets.modified_since(when):
+            yield ticket_view(ticket)
+
+    async def ticket(self, ticket_id: str) -> CasaviTicketView | None:
+        try:
+            return ticket_view(await self._client.tickets.get(ticket_id))
+        except CasaviNotFound:
+            return None
+
+    async def message(self, ticket_id: str, message_id: str) -> CasaviMessageView | None:
+        try:
+            return message_view(await self._client.tickets.get_message(ticket_id, message_id))
+        except CasaviNotFound:
+            return None
+
+    async def public_messages(self, ticket_id: str) -> AsyncIterator[CasaviMessageView]:
+        # rule N2: only public messages are asked for; internal casavi notes stay there.
+        async for message in self._client.tickets.messages(ticket_id, visibility="public"):
+            yield message_view(message)
+
+    async def attachment(self, document_id: str) -> CasaviAttachmentView | None:
+        try:
+            return attachment_view(await self._client.documents.get(document_id))
+        except CasaviNotFound:
+            return None
+
+    async def attachments(self, ticket_id: str) -> AsyncIterator[CasaviAttachmentView]:
+        async for document in self._client.tickets.attachments(ticket_id):
+            yield attachment_view(document)
+
+    async def change_fields(self, ticket_id: str, fields: dict[str, str | None]) -> None:
+        values: dict[str, Any] = {}
+        for name, value in fields.items():
+            wire = _FIELD_NAMES[name]
+            if name in ("due_from", "due_until"):
+                values[wire] = _midnight(value)
+            elif name == "subject":
+                values[wire] = value or "-"
+            else:
+                values[wire] = value
+        await self._client.tickets.change(ticket_id, TicketUpdate(**values))

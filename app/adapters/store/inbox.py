@@ -1,0 +1,299 @@
+"""The inbound inbox (``sync.ports.Inbox``): events stored once, per-ticket leases, the
+poll cursor.
+
+Duplicates are kept out by the unique (source, external id) constraint: PostgreSQL and
+SQLite skip them with ``ON CONFLICT DO NOTHING``; other dialects (Oracle) insert one by one
+and treat the unique violation as "stored already". A lease is claimed with a conditional
+UPDATE (free or expired -> mine), which every dialect runs atomically.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import functools
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.adapters.store.base import utcnow
+from app.adapters.store.models import InboundCursor, InboundLease
+from app.adapters.store.models import InboxEvent as Row
+from app.sync.ports import InboxEvent, NewInboxEvent
+
+_COLUMNS = tuple(getattr(Row, name) for name in InboxEvent.__struct_fields__)
+
+
+@functools.cache
+def _skip_duplicates(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING external_id (compiled once, cached)."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    table = Row.__table__
+    return (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(table.c.external_id)
+    )
+
+
+def source_of(system: str) -> str:
+    return f"casavi:{system}"
+
+
+def _view(row: Any) -> InboxEvent:
+    return InboxEvent(**row._asdict())
+
+
+class SqlInbox:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+        bind = session_factory.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError("the inbox needs a session factory bound to an engine")
+        self._engine = bind
+
+    # -- storing -------------------------------------------------------------------------
+    async def add(self, system: str, events: Sequence[NewInboxEvent]) -> list[NewInboxEvent]:
+        if not events:
+            return []
+        now = utcnow()
+        rows = [
+            {
+                "source": source_of(system),
+                "external_id": e.external_id[:128],
+                "system": system,
+                "event_type": e.event_type[:64],
+                "ticket_ref": e.ticket_ref[:128],
+                "occurred_at": e.occurred_at,
+                "received_at": now,
+                "payload": e.payload,
+                "status": "received",
+                "attempts": 0,
+            }
+            for e in events
+        ]
+        dialect = self._engine.dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            # One cached statement, one round trip: autocommit makes the single INSERT its
+            # own transaction (durable once it returns) without BEGIN and COMMIT trips.
+            statement = _skip_duplicates(dialect)
+            async with self._engine.connect() as conn:
+                auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                result = await auto.execute(statement, rows)
+                stored = {row[0] for row in result.all()}
+            return [e for e in events if e.external_id[:128] in stored]
+        stored_events: list[NewInboxEvent] = []
+        for event, row in zip(events, rows, strict=True):
+            try:
+                async with self._sessions() as session:
+                    await session.execute(insert(Row).values(row))
+                    await session.commit()
+                stored_events.append(event)
+            except IntegrityError:
+                continue
+        return stored_events
+
+    # -- processing ----------------------------------------------------------------------
+    async def pending(self, system: str, ticket_ref: str) -> list[InboxEvent]:
+        query = (
+            select(*_COLUMNS)
+            .where(Row.system == system, Row.ticket_ref == ticket_ref, Row.status == "received")
+            .order_by(Row.occurred_at, Row.id)
+        )
+        async with self._sessions() as session:
+            return [_view(row) for row in await session.execute(query)]
+
+    async def claim(self, system: str, ticket_ref: str, holder: str, seconds: float) -> bool:
+        now = utcnow()
+        lease = InboundLease
+        free = or_(lease.holder.is_(None), lease.expires_at < now, lease.holder == holder)
+        take = (
+            update(lease)
+            .where(lease.system == system, lease.ticket_ref == ticket_ref, free)
+            .values(holder=holder, expires_at=now + dt.timedelta(seconds=seconds))
+        )
+        async with self._sessions() as session:
+            if int(getattr(await session.execute(take), "rowcount", 0)) == 1:
+                await session.commit()
+                return True
+            exists = await session.get(lease, (system, ticket_ref))
+            if exists is not None:
+                return False
+        try:
+            async with self._sessions() as session:
+                session.add(
+                    lease(
+                        system=system,
+                        ticket_ref=ticket_ref,
+                        holder=holder,
+                        expires_at=now + dt.timedelta(seconds=seconds),
+                    )
+                )
+                await session.commit()
+        except IntegrityError:  # someone else created (and holds) it just now
+            return False
+        return True
+
+    async def release(self, system: str, ticket_ref: str, holder: str) -> None:
+        lease = InboundLease
+        async with self._sessions() as session:
+            await session.execute(
+                update(lease)
+                .where(
+                    lease.system == system, lease.ticket_ref == ticket_ref, lease.holder == holder
+                )
+                .values(holder=None, expires_at=None)
+            )
+            await session.commit()
+
+    async def done(self, event_id: int) -> None:
+        async with self._sessions() as session:
+            await session.execute(
+                update(Row)
+                .where(Row.id == event_id)
+                .values(
+                    status="done",
+                    processed_at=utcnow(),
+                    attempts=Row.attempts + 1,
+                    last_error=None,
+                    next_attempt_at=None,
+                )
+            )
+            await session.commit()
+
+    async def park(self, event_ids: Sequence[int], reason: str, retry_at: dt.datetime) -> None:
+        if not event_ids:
+            return
+        async with self._sessions() as session:
+            await session.execute(
+                update(Row)
+                .where(Row.id.in_(list(event_ids)), Row.status == "received")
+                .values(
+                    status="parked",
+                    attempts=Row.attempts + 1,
+                    last_error=reason[:1000],
+                    next_attempt_at=retry_at,
+                )
+            )
+            await session.commit()
+
+    async def unpark(self, system: str, ticket_ref: str) -> int:
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(Row)
+                .where(Row.system == system, Row.ticket_ref == ticket_ref, Row.status == "parked")
+                .values(status="received", next_attempt_at=None)
+            )
+            await session.commit()
+        return int(getattr(result, "rowcount", 0))
+
+    # -- operators -----------------------------------------------------------------------
+    async def get(self, system: str, event_id: int) -> InboxEvent | None:
+        query = select(*_COLUMNS).where(Row.id == event_id, Row.system == system)
+        async with self._sessions() as session:
+            row = (await session.execute(query)).first()
+        return None if row is None else _view(row)
+
+    async def list(
+        self, system: str, *, status: str | None, limit: int, after_id: int = 0
+    ) -> list[InboxEvent]:
+        query = (
+            select(*_COLUMNS)
+            .where(Row.system == system, Row.id > after_id)
+            .order_by(Row.id)
+            .limit(limit)
+        )
+        if status is not None:
+            query = query.where(Row.status == status)
+        async with self._sessions() as session:
+            return [_view(row) for row in await session.execute(query)]
+
+    async def _move(
+        self, system: str, event_id: int, frm: Sequence[str], values: dict[str, Any]
+    ) -> InboxEvent | None:
+        async with self._sessions() as session:
+            await session.execute(
+                update(Row)
+                .where(Row.id == event_id, Row.system == system, Row.status.in_(list(frm)))
+                .values(**values)
+            )
+            await session.commit()
+        return await self.get(system, event_id)
+
+    async def retry(self, system: str, event_id: int) -> InboxEvent | None:
+        return await self._move(
+            system, event_id, ("parked",), {"status": "received", "next_attempt_at": None}
+        )
+
+    async def discard(self, system: str, event_id: int) -> InboxEvent | None:
+        return await self._move(
+            system,
+            event_id,
+            ("parked", "received"),
+            {"status": "discarded", "processed_at": utcnow(), "next_attempt_at": None},
+        )
+
+    async def due(
+        self, now: dt.datetime, older_than: dt.datetime
+    ) -> builtins.list[tuple[str, str]]:
+        parked_due = and_(Row.status == "parked", Row.next_attempt_at <= now)
+        async with self._sessions() as session:
+            await session.execute(
+                update(Row).where(parked_due).values(status="received", next_attempt_at=None)
+            )
+            await session.commit()
+            query = (
+                select(Row.system, Row.ticket_ref)
+                .where(
+                    Row.status == "received",
+                    Row.received_at <= older_than,
+                    Row.ticket_ref.is_not(None),
+                )
+                .distinct()
+            )
+            return [(s, str(t)) for s, t in (await session.execute(query)).all()]
+
+    async def purge(self, system: str, before: dt.datetime) -> int:
+        async with self._sessions() as session:
+            result = await session.execute(
+                delete(Row).where(
+                    Row.system == system,
+                    Row.status.in_(["done", "discarded"]),
+                    Row.received_at < before,
+                )
+            )
+            await session.commit()
+        return int(getattr(result, "rowcount", 0))
+
+    # -- the poll's cursor ---------------------------------------------------------------
+    async def cursor(self, system: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+        async with self._sessions() as session:
+            row = await session.get(InboundCursor, system)
+            return (None, None) if row is None else (row.modified_after, row.polled_at)
+
+    async def set_cursor(
+        self, system: str, modified_after: dt.datetime | None, polled_at: dt.datetime
+    ) -> None:
+        async with self._sessions() as session:
+            row = await session.get(InboundCursor, system)
+            if row is None:
+                session.add(
+                    InboundCursor(system=system, modified_after=modified_after, polled_at=polled_at)
+                )
+            else:
+                row.modified_after = modified_after
+                row.polled_at = polled_at
+            try:
+                await session.commit()
+            except IntegrityError:  # two polls at once: the other one stored it
+                await session.rollback()
+
+
+def holder_id() -> str:
+    """A lease holder's name: unique per job run."""
+    return uuid.uuid4().hex

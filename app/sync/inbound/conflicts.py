@@ -1,0 +1,43 @@
+"""Resolving a recorded conflict: an operator picks iX-Haus's value, casavi's, or a value
+of their own. The chosen value is written to both sides (iX-Haus and casavi) and becomes
+the field's base, so neither side's old value reads as a change afterwards."""
+
+from __future__ import annotations
+
+from app.domain.keys import RecordKey
+from app.errors import Conflict, NotFound
+from app.sync.ports import ConflictRecord, ConflictSide
+from app.sync.services import Services
+
+
+async def resolve_conflict(
+    services: Services,
+    system: str,
+    conflict_id: int,
+    *,
+    side: ConflictSide,
+    value: str | None,
+    actor: str,
+) -> ConflictRecord:
+    found = await services.conflicts.get(system, conflict_id)
+    if found is None:
+        raise NotFound(f"Conflict {conflict_id} does not exist.")
+    if found.resolution is not None:
+        raise Conflict(f"Conflict {conflict_id} is resolved already ({found.resolution}).")
+    chosen = {"ixhaus": found.ixhaus_value, "casavi": found.casavi_value}.get(side, value)
+    number = int(found.ticket_number)
+    fields = {found.field: chosen}
+    async with services.contexts.use(system) as ctx:
+        if ctx.writer is None:
+            raise Conflict("No ticket user (rule C11) is set: iX-Haus cannot be written.")
+        await ctx.writer.update_ticket_fields(number, fields)
+        entry = await services.links.entry(system, RecordKey.ticket(number))
+        if ctx.casavi is not None and entry is not None and entry.casavi_id:
+            await ctx.casavi.change_fields(entry.casavi_id, fields)
+    await services.conflicts.set_base(system, found.ticket_number, fields)
+    resolved = await services.conflicts.resolve(
+        system, conflict_id, side=side, value=chosen, actor=actor
+    )
+    if resolved is None:  # deleted meanwhile
+        raise NotFound(f"Conflict {conflict_id} does not exist.")
+    return resolved

@@ -1,0 +1,223 @@
+"""What one inbound event does to iX-Haus. Every handler reads casavi's *current* state
+(callbacks are thin) and writes idempotently (iX-Haus rows by ``source_ref``, note links,
+the ledger), so a duplicated, reordered or re-run event ends in the same state.
+
+An event that cannot be applied yet raises ``Park`` with the reason (an unknown object,
+unit, reporter or ticket type: only records casavi got from us exist for the gateway).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from app.domain.keys import EntityKind, RecordKey
+from app.domain.records import InboundDocument, InboundNote, InboundTicket
+from app.sync.inbound.errors import Park
+from app.sync.inbound.fields import apply_fields, ixhaus_fields
+from app.sync.inbound.fingerprints import FingerprintFn
+from app.sync.ports import (
+    CasaviAttachmentView,
+    CasaviMessageView,
+    CasaviTickets,
+    CasaviTicketView,
+    Conflicts,
+    InboundSettings,
+    InboxEvent,
+    IxhausWriter,
+    LedgerLinks,
+    NoteLink,
+    NoteLinks,
+    PortalActivity,
+)
+
+log = logging.getLogger(__name__)
+
+# Where a tenant's attachment stays: casavi's document (the bytes are not copied).
+DOCUMENT_LOCATION = "casavi:/v2/documents/{id}/file"
+
+Activity = Literal["new ticket", "new message", "status", "attachment", "rating", "changed"]
+
+
+@dataclass(frozen=True)
+class Handlers:
+    system: str
+    casavi: CasaviTickets
+    writer: IxhausWriter
+    links: LedgerLinks
+    note_links: NoteLinks
+    conflicts: Conflicts
+    activity: PortalActivity
+    settings: InboundSettings
+    fingerprint: FingerprintFn
+
+    # -- the entry point ------------------------------------------------------------------
+    async def apply(self, event: InboxEvent) -> str:
+        """Apply one event; return what was done (for logs and the API)."""
+        ref = event.ticket_ref or ""
+        data = event.payload.get("data", {})
+        kind = event.event_type
+        if (kind == "ticket.message.created" and data.get("messageId")) or (
+            kind == "ticket.attachment.created" and data.get("documentId")
+        ):
+            # The common case (a tenant writes on a ticket iX-Haus has): no need to read
+            # the ticket itself, only the message or the attachment.
+            linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ref)
+            if linked is not None:
+                linked_no = int(linked[0].number)
+                if data.get("messageId"):
+                    return await self.message(linked_no, ref, str(data["messageId"]))
+                return await self.attachment(linked_no, ref, str(data["documentId"]))
+        ticket = await self.casavi.ticket(ref)
+        if ticket is None:
+            raise Park(f"casavi has no ticket {ref}")
+        if ticket.visibility == "internal":
+            return "internal casavi ticket: never comes to iX-Haus"  # rule N2
+        number = await self.ensure_ticket(ticket)
+        if number is None:
+            return "not a tenant's ticket and not one the gateway sent: ignored"
+        if kind == "ticket.message.created" and data.get("messageId"):
+            return await self.message(number, ref, str(data["messageId"]))
+        if kind == "ticket.attachment.created" and data.get("documentId"):
+            return await self.attachment(number, ref, str(data["documentId"]))
+        if kind == "ticket.rated":
+            return await self.rating(number, ticket)
+        if kind == "ticket.updated":
+            return await self.fields(number, ticket)
+        if kind == "ticket.created":
+            return f"ticket {number}"
+        # A polled change (or an event we do not know): reconcile everything.
+        done = [await self.fields(number, ticket), await self.rating(number, ticket)]
+        async for message in self.casavi.public_messages(ref):
+            done.append(await self.message(number, ref, message.id, message))
+        async for attachment in self.casavi.attachments(ref):
+            done.append(await self.attachment(number, ref, attachment.id, attachment))
+        return "; ".join(d for d in done if d)
+
+    # -- references through the ledger ----------------------------------------------------
+    async def _resolve(self, kind: EntityKind, casavi_id: str | None, what: str) -> RecordKey:
+        found = await self.links.by_casavi_id(self.system, kind, casavi_id) if casavi_id else None
+        if found is None or found[1].state != "sent":
+            raise Park(f"unknown {what} {casavi_id!r}: casavi did not get it from iX-Haus")
+        return found[0]
+
+    async def _optional(self, kind: EntityKind, casavi_id: str | None) -> str | None:
+        if not casavi_id:
+            return None
+        found = await self.links.by_casavi_id(self.system, kind, casavi_id)
+        return found[0].number if found is not None and found[1].state == "sent" else None
+
+    # -- a tenant's new ticket (rule T10, C11) ---------------------------------------------
+    async def ensure_ticket(self, ticket: CasaviTicketView) -> int | None:
+        """The iX-Haus number of the casavi ticket, creating it for a tenant's ticket."""
+        linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ticket.id)
+        if linked is not None:
+            return int(linked[0].number)
+        if ticket.origin != "tenant":
+            return None
+        type_key = await self._resolve(EntityKind.TICKET_TYPE, ticket.ticket_type_id, "type")
+        object_key = await self._resolve(EntityKind.OBJECT, ticket.property_id, "object")
+        unit_no = None
+        if ticket.unit_id:
+            unit_key = await self._resolve(EntityKind.UNIT, ticket.unit_id, "unit")
+            if unit_key.parts[0] != object_key.number:
+                raise Park(f"unit {ticket.unit_id!r} is not in object {ticket.property_id!r}")
+            unit_no = unit_key.number
+        reporter = await self._resolve(EntityKind.PERSON, ticket.reporter_contact_id, "reporter")
+        inbound = InboundTicket(
+            source_ref=ticket.id,
+            type_no=type_key.number,
+            subject=ticket.subject,
+            object_no=object_key.number,
+            reported_at=ticket.created_at,
+            description=ticket.description,
+            unit_no=unit_no,
+            reporter_person_no=reporter.number,
+            priority_no=await self._optional(EntityKind.TICKET_PRIORITY, ticket.priority_id),
+        )
+        number = await self.writer.insert_ticket(inbound)  # author: the ticket user (C11)
+        held = await self.writer.ticket(number)
+        # The base of conflict detection is what both sides now agree on.
+        if held is not None:
+            await self.conflicts.set_base(self.system, str(number), ixhaus_fields(held))
+        # Linked as sent, with the fingerprint of what iX-Haus holds: the outbound run
+        # recognises the ticket and never creates a second one in casavi.
+        digest = await self.fingerprint(number) if held is not None else None
+        await self.links.link(self.system, RecordKey.ticket(number), ticket.id, digest)
+        await self.activity.record(self.system, str(number), ticket.created_at, "new ticket")
+        return number
+
+    # -- messages (rules N1, N2) and attachments ------------------------------------------
+    async def message(
+        self, number: int, ref: str, message_id: str, known: CasaviMessageView | None = None
+    ) -> str:
+        if await self.note_links.by_casavi_message(self.system, message_id) is not None:
+            # Written by the gateway itself (echo) or already applied.
+            return ""
+        message = known or await self.casavi.message(ref, message_id)
+        if message is None:
+            return f"message {message_id} is gone"
+        if message.visibility != "public":
+            return "internal casavi note: never comes to iX-Haus"  # rule N2
+        note_id = await self.writer.insert_note(
+            InboundNote(
+                source_ref=message.id,
+                ticket_no=number,
+                created_at=message.written_at,
+                content=message.content,
+            )
+        )
+        await self.note_links.record(
+            self.system,
+            NoteLink(
+                ticket_number=str(number),
+                ixhaus_note_id=str(note_id),
+                casavi_message_id=message.id,
+                origin="casavi",
+            ),
+        )
+        await self.activity.record(self.system, str(number), message.written_at, "new message")
+        return f"note {note_id}"
+
+    async def attachment(
+        self, number: int, ref: str, document_id: str, known: CasaviAttachmentView | None = None
+    ) -> str:
+        attachment = known or await self.casavi.attachment(document_id)
+        if attachment is None or attachment.ticket_id != ref:
+            return f"attachment {document_id} is not on this ticket"
+        if attachment.uploaded_by != "tenant":
+            return ""  # the gateway's own upload (outbound documents): never written back
+        document_id_ix = await self.writer.insert_ticket_document(
+            InboundDocument(
+                source_ref=attachment.id,
+                ticket_no=number,
+                name=attachment.file_name,
+                created_at=attachment.created_at,
+                size_bytes=attachment.size,
+                content_location=DOCUMENT_LOCATION.format(id=attachment.id),
+            )
+        )
+        await self.activity.record(self.system, str(number), attachment.created_at, "attachment")
+        return f"document {document_id_ix}"
+
+    async def rating(self, number: int, ticket: CasaviTicketView) -> str:
+        if ticket.rating_stars is None or ticket.rated_at is None:
+            return ""
+        await self.writer.set_rating(
+            number, ticket.rating_stars, ticket.rating_comment, ticket.rated_at
+        )
+        await self.activity.record(self.system, str(number), ticket.rated_at, "rating")
+        return f"rating {ticket.rating_stars}"
+
+    # -- two-way fields and conflicts (``fields.py``) ----------------------------------------
+    async def fields(self, number: int, ticket: CasaviTicketView) -> str:
+        return await apply_fields(self, number, ticket)
+
+    async def optional_reference(self, kind: EntityKind, casavi_id: str | None) -> str | None:
+        return await self._optional(kind, casavi_id)
+
+
+def retry_delay_seconds(attempts: int, *, base: float = 30.0, cap: float = 3600.0) -> float:
+    """Capped exponential backoff for a parked event: 30 s, 1 min, 2 min ... at most 1 h."""
+    return float(min(cap, base * 2 ** min(attempts, 20)))

@@ -1,0 +1,90 @@
+"""The poll (always on; alone it must be enough): per active system, every ``pollSeconds``,
+list the casavi tickets modified after the cursor minus an overlap and store one inbox
+event per (ticket, modifiedAt). Nothing changed = one request. Quiet hours (C14) do not
+stop it: they are for the outbound runs.
+
+The overlap window catches tickets that casavi's offset paging shifted mid-listing and
+clock skew; the events it yields twice are the same ids, stored once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+from app.sync.inbound.process import enqueue_ticket
+from app.sync.ports import NewInboxEvent
+from app.sync.services import Services
+
+log = logging.getLogger(__name__)
+
+OVERLAP = dt.timedelta(minutes=2)
+POLL_EVENT = "ticket.polled"
+
+
+def polled_event(ticket_id: str, modified_at: dt.datetime) -> NewInboxEvent:
+    stamp = modified_at.astimezone(dt.UTC).isoformat()
+    return NewInboxEvent(
+        external_id=f"poll:{ticket_id}@{stamp}",
+        event_type=POLL_EVENT,
+        ticket_ref=ticket_id,
+        occurred_at=modified_at,
+        payload={"ticketId": ticket_id, "modifiedAt": stamp},
+    )
+
+
+async def poll_system(
+    services: Services, system: str, *, force: bool = False, overlap: dt.timedelta = OVERLAP
+) -> int:
+    """Poll one system if its interval has passed; return how many new events were stored."""
+    now = services.clock()
+    cursor, polled_at = await services.inbox.cursor(system)
+    async with services.contexts.use(system) as ctx:
+        interval = dt.timedelta(seconds=ctx.inbound.poll_seconds)
+        if not force and polled_at is not None and now - polled_at < interval:
+            return 0
+        if ctx.casavi is None:
+            return 0
+        # The first poll starts at "now": changes from before the gateway listened are not
+        # events (tickets the outbound run just sent would all look changed).
+        since = now if cursor is None else cursor - overlap
+        events = []
+        newest = cursor
+        async for ticket in ctx.casavi.changed_since(since):
+            events.append(polled_event(ticket.id, ticket.modified_at))
+            if newest is None or ticket.modified_at > newest:
+                newest = ticket.modified_at
+    stored = await services.inbox.add(system, events)
+    await services.inbox.set_cursor(system, newest or now, now)
+    for ticket_ref in dict.fromkeys(e.ticket_ref for e in stored):
+        await enqueue_ticket(services.queue, system, ticket_ref, "poll")
+    return len(stored)
+
+
+async def poll_tick(services: Services, *, force: bool = False) -> dict[str, int]:
+    """Poll every active system that is due (one failing system does not stop the others)."""
+    done: dict[str, int] = {}
+    for system, _ in await services.configs.schedules():
+        try:
+            done[system] = await poll_system(services, system, force=force)
+        except Exception as exc:  # casavi down: the next tick tries again
+            log.warning("inbound poll of %s failed: %s", system, type(exc).__name__)
+    return done
+
+
+async def poll_job(ctx: dict[str, Any]) -> dict[str, int]:
+    """arq cron entry (every ``INBOUND_POLL_TICK_SECONDS``)."""
+    services: Services = ctx["services"]
+    return await poll_tick(services)
+
+
+async def poll_forever(services: Services, tick_seconds: float) -> None:
+    """Embedded mode (no Redis): the poll as a background task of the API process."""
+    while True:
+        try:
+            await poll_tick(services)
+        except Exception as exc:  # the database is away: the next tick tries again
+            log.warning("inbound poll tick failed: %s", type(exc).__name__)
+        await asyncio.sleep(tick_seconds)

@@ -1,0 +1,53 @@
+"""The inbox's safety net: re-enqueue what is stored but not processed, retry parked
+events whose backoff has passed, and purge processed payloads after the retention period.
+
+A callback stored while Redis was down, a job lost with a killed worker, an enqueue that
+failed after the commit: all end here within one sweep interval. Jobs are idempotent, so
+re-enqueuing a ticket whose job is still running costs one lease check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+from app.sync.inbound.process import enqueue_ticket
+from app.sync.services import Services
+
+log = logging.getLogger(__name__)
+
+# A row younger than this still has its own job coming (enqueued after the commit).
+GRACE = dt.timedelta(seconds=1)
+
+
+async def sweep(services: Services) -> int:
+    """Enqueue every ticket with due events and purge old payloads; return tickets queued."""
+    now = services.clock()
+    due = await services.inbox.due(now, now - GRACE)
+    for system, ticket_ref in due:
+        await enqueue_ticket(services.queue, system, ticket_ref, "sweep")
+    for system, _ in await services.configs.schedules():
+        try:
+            days = (await services.configs.settings(system)).inbound.retention_days
+            await services.inbox.purge(system, now - dt.timedelta(days=days))
+        except Exception as exc:
+            log.warning("inbox purge of %s failed: %s", system, type(exc).__name__)
+    return len(due)
+
+
+async def sweep_job(ctx: dict[str, Any]) -> int:
+    """arq cron entry (every ``INBOUND_SWEEP_SECONDS``)."""
+    services: Services = ctx["services"]
+    return await sweep(services)
+
+
+async def sweep_forever(services: Services, seconds: float) -> None:
+    """Embedded mode (no Redis): the sweeper as a background task of the API process."""
+    while True:
+        try:
+            await sweep(services)
+        except Exception as exc:  # the database is away: the next sweep tries again
+            log.warning("inbox sweep failed: %s", type(exc).__name__)
+        await asyncio.sleep(seconds)

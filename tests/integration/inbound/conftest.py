@@ -1,0 +1,272 @@
+"""Inbound fixtures: the test system over a seeded iX-Haus sandbox and the casavi simulator
+(over HTTP), master data sent by a real outbound run, and the gateway served on loopback so
+the simulator's signed callbacks reach it."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.adapters.casavi.client import CasaviClient
+from app.adapters.casavi.settings import CasaviClientConfig
+from app.adapters.ixhaus.schema import IxhausTables
+from app.adapters.store.database import create_engine, create_session_factory
+from app.adapters.store.models import (
+    ConfigChange,
+    EntityLink,
+    FieldConflict,
+    InboundCursor,
+    InboundLease,
+    InboxEvent,
+    NoteLink,
+    ProtocolEntry,
+    SyncRun,
+    SystemConfig,
+    SystemSecret,
+    TicketFieldBase,
+    TicketPortalState,
+)
+from app.asgi import create_app
+from app.composition import build_services
+from app.config import Settings, load_settings, normalise_database_url
+from app.configuration.secrets import SecretBox
+from app.configuration.service import ConfigService
+from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread
+from app.sandbox.config import sandbox_config_patch
+from app.sync.runs import execute_run
+from app.sync.services import Services
+from tests.conftest import seeded_ixhaus_database
+from tests.fakes import FakeQueue
+from tests.support.casavi import FAST_RETRY, SimHandle, simulator  # noqa: F401 - fixture
+
+ROOT = Path(__file__).resolve().parents[3]
+SECRET_KEY = base64.urlsafe_b64encode(b"inbound-test-key-0123456789abcde").decode()
+CALLBACK_SECRET = "whsec-inbound-test"
+
+
+@pytest.fixture(scope="module")
+def ixhaus_url() -> Iterator[str]:
+    with seeded_ixhaus_database() as url:
+        yield url
+
+
+async def reset_state(factory: async_sessionmaker[AsyncSession]) -> None:
+    models = (
+        ProtocolEntry,
+        SyncRun,
+        EntityLink,
+        TicketPortalState,
+        SystemSecret,
+        ConfigChange,
+        InboxEvent,
+        InboundLease,
+        InboundCursor,
+        NoteLink,
+        FieldConflict,
+        TicketFieldBase,
+    )
+    async with factory() as session:
+        for model in models:
+            await session.execute(delete(model))
+        await session.execute(update(SystemConfig).values(active=False, settings={}, version=0))
+        await session.commit()
+
+
+def _twice(value: str) -> dict[str, str]:
+    return {"value": value, "confirmation": value}
+
+
+@dataclass
+class Inbound:
+    """One wired-up test system: the gateway's stores, iX-Haus, casavi and a casavi client."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    services: Services
+    box: SecretBox
+    ixhaus: AsyncEngine
+    tables: IxhausTables
+    sim: SimHandle
+    casavi: CasaviClient
+
+    async def configure(self, patch: dict[str, Any]) -> None:
+        async with self.sessions() as session:
+            await ConfigService(session, self.box).patch("test", patch, "test")
+
+    async def outbound_run(self) -> None:
+        run, _ = await self.services.runs.request("test", trigger="test", requested_by="test")
+        await execute_run(
+            runs=self.services.runs,
+            contexts=self.services.contexts,
+            ledger=self.services.ledger,
+            portal_states=self.services.portal_states,
+            clock=self.services.clock,
+            run_id=run.id,
+        )
+        done = await self.services.runs.get(run.id)
+        assert done is not None
+        assert done.status == "succeeded", done
+
+    async def count(self, table: str, **where: Any) -> int:
+        t = getattr(self.tables, table)
+        query = select(func.count()).select_from(t)
+        for column, value in where.items():
+            query = query.where(t.c[column] == value)
+        async with self.ixhaus.connect() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def rows(self, table: str, **where: Any) -> list[Any]:
+        t = getattr(self.tables, table)
+        query = select(t)
+        for column, value in where.items():
+            query = query.where(t.c[column] == value)
+        async with self.ixhaus.connect() as conn:
+            return list((await conn.execute(query)).all())
+
+    async def tenant(self) -> dict[str, str]:
+        """A renter casavi got from the gateway, with the unit, object and a ticket type."""
+        types = [t async for t in self.casavi.ticket_types.list() if t.tenant_creatable]
+        async for contact in self.casavi.contacts.list():
+            for contract in contact.contracts:
+                if contract.type == "RENTER":
+                    return {
+                        "contactId": contact.id,
+                        "propertyId": contract.property_id,
+                        "unitId": contract.unit_id,
+                        "ticketTypeId": types[0].id,
+                    }
+        raise AssertionError("no renter in casavi")
+
+    async def open_ticket(self, subject: str = "Wasserhahn tropft", **extra: Any) -> str:
+        body = {**(await self.tenant()), "subject": subject, "description": "Küche", **extra}
+        return str((await self.sim.tenant("POST", "/tickets", json=body))["id"])
+
+    async def ticket_no(self, casavi_id: str) -> int | None:
+        rows = await self.rows("tickets", source_ref=casavi_id)
+        return int(rows[0].ticket_no) if rows else None
+
+    async def wait_for(self, check: Callable[[], Awaitable[bool]], seconds: float = 20.0) -> None:
+        deadline = time.monotonic() + seconds
+        while not await check():
+            if time.monotonic() > deadline:
+                raise AssertionError("condition not reached in time")
+            await asyncio.sleep(0.05)
+
+    async def settled(self) -> bool:
+        """Every stored event is processed (done, parked or discarded)."""
+        return not await self.inbox("received")
+
+    async def inbox(self, status: str | None = None) -> list[Any]:
+        return await self.services.inbox.list("test", status=status, limit=10_000)
+
+
+@pytest.fixture
+async def inbound(
+    migrated_pg: str,
+    ixhaus_url: str,
+    simulator: SimHandle,  # noqa: F811
+) -> AsyncIterator[Inbound]:
+    engine = create_engine(migrated_pg)
+    sessions = create_session_factory(engine)
+    await reset_state(sessions)
+    ixhaus = create_engine(normalise_database_url(ixhaus_url))
+    box = SecretBox(SECRET_KEY)
+    async with sessions() as session:
+        await ConfigService(session, box).patch(
+            "test",
+            {
+                **sandbox_config_patch("small"),
+                "active": True,
+                "casavi": {"baseUrl": simulator.base_url},
+                "secrets": {
+                    "ixhausDatabaseUrl": _twice(ixhaus_url),
+                    "casaviApiKey": _twice(SANDBOX_KEY),
+                    "casaviSecret": _twice(SANDBOX_SECRET),
+                    "callbackSecret": _twice(CALLBACK_SECRET),
+                },
+            },
+            "test",
+        )
+    services = build_services(sessions, box, FakeQueue())
+    config = CasaviClientConfig(
+        base_url=simulator.base_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET, retry=FAST_RETRY
+    )
+    client = CasaviClient(config)
+    handle = Inbound(sessions, services, box, ixhaus, IxhausTables(), simulator, client)
+    try:
+        await handle.outbound_run()  # master data (and the ledger) as casavi got it from us
+        yield handle
+    finally:
+        await client.aclose()
+        await services.aclose()
+        await reset_state(sessions)
+        await ixhaus.dispose()
+        await engine.dispose()
+
+
+def gateway_settings(migrated_pg: str, **extra: str) -> Settings:
+    return load_settings({"DATABASE_URL": migrated_pg, "GATEWAY_SECRET_KEY": SECRET_KEY, **extra})
+
+
+@pytest.fixture
+async def gateway(
+    migrated_pg: str, inbound: Inbound
+) -> AsyncIterator[tuple[ServerThread, httpx.AsyncClient]]:
+    """The gateway's HTTP app (in-process jobs) on loopback; casavi's callbacks go to it."""
+    thread = ServerThread(create_app(gateway_settings(migrated_pg))).start()
+    await inbound.sim.callbacks_to(callback_url(thread.base_url), CALLBACK_SECRET)
+    try:
+        async with httpx.AsyncClient(base_url=thread.base_url) as http:
+            yield thread, http
+    finally:
+        thread.stop()
+
+
+def callback_url(base_url: str) -> str:
+    return f"{base_url}/api/v1/systems/test/callbacks/casavi"
+
+
+def start_worker(settings: Settings, log_path: Path, **env: str) -> subprocess.Popen[bytes]:
+    """``portal-gateway worker`` as its own process, as an operator runs it."""
+    environ = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": str(settings.redis_url),
+        "ARQ_QUEUE_NAME": settings.arq_queue_name,
+        "GATEWAY_SECRET_KEY": SECRET_KEY,
+        "ARQ_POLL_DELAY": "0.05",
+        "INBOUND_SWEEP_SECONDS": "1",
+        "INBOUND_LEASE_SECONDS": "3",
+        "INBOUND_POLL_TICK_SECONDS": "1",
+        **env,
+    }
+    with log_path.open("ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"],
+            cwd=ROOT,
+            env=environ,
+            stdout=log,
+            stderr=log,
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,229 @@
+"""The inbound handlers over fakes: what one casavi event does to iX-Haus."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.domain.keys import EntityKind, RecordKey
+from app.sync.inbound.errors import Park
+from app.sync.inbound.handlers import Handlers, retry_delay_seconds
+from app.sync.ports import (
+    CasaviMessageView,
+    CasaviTicketView,
+    InboundSettings,
+    InboxEvent,
+    NoteLink,
+    Outcome,
+)
+from tests.fakes import (
+    NOW,
+    FakeCasaviTickets,
+    FakeConflicts,
+    FakeLedger,
+    FakeNoteLinks,
+    FakePortalActivity,
+    FakeWriter,
+)
+
+
+async def _no_fingerprint(number: int) -> str | None:
+    return None
+
+
+class World:
+    def __init__(self, policies: dict[str, str] | None = None) -> None:
+        self.casavi = FakeCasaviTickets()
+        self.writer = FakeWriter()
+        self.ledger = FakeLedger()
+        self.links = FakeNoteLinks()
+        self.conflicts = FakeConflicts()
+        self.activity = FakePortalActivity()
+        self.handlers = Handlers(
+            system="test",
+            casavi=self.casavi,
+            writer=self.writer,
+            links=self.ledger,
+            note_links=self.links,
+            conflicts=self.conflicts,
+            activity=self.activity,
+            settings=InboundSettings(conflict_policies=policies or {}),
+            fingerprint=_no_fingerprint,
+        )
+
+    async def sent(self, key: RecordKey) -> None:
+        outcome = Outcome(key=key, state="sent", casavi_id=key.reference_id)
+        await self.ledger.save("test", key.kind, [outcome], {}, run_id=None)
+
+    async def master_data(self) -> None:
+        for key in (
+            RecordKey.of(EntityKind.OBJECT, "1001"),
+            RecordKey.unit("1001", "05"),
+            RecordKey.person("P7"),
+            RecordKey.of(EntityKind.TICKET_TYPE, "T1"),
+            RecordKey.of(EntityKind.TICKET_STATUS, "S1"),
+            RecordKey.of(EntityKind.TICKET_STATUS, "S2"),
+        ):
+            await self.sent(key)
+
+    def ticket(self, **changes: object) -> CasaviTicketView:
+        fields: dict[str, object] = {
+            "id": "cv-1",
+            "origin": "tenant",
+            "ticket_type_id": "T1",
+            "subject": "Tür klemmt",
+            "property_id": "1001",
+            "unit_id": "1001.05",
+            "reporter_contact_id": "P7",
+            "modified_at": NOW,
+            "created_at": NOW,
+            **changes,
+        }
+        view = CasaviTicketView(**fields)  # type: ignore[arg-type]
+        self.casavi.tickets[view.id] = view
+        return view
+
+
+def _event(kind: str, **data: str) -> InboxEvent:
+    return InboxEvent(
+        id=1,
+        system="test",
+        external_id="evt",
+        event_type=kind,
+        ticket_ref="cv-1",
+        occurred_at=NOW,
+        received_at=NOW,
+        payload={"data": {"ticketId": "cv-1", **data}},
+        status="received",
+        attempts=0,
+        processed_at=None,
+        next_attempt_at=None,
+        last_error=None,
+    )
+
+
+async def test_a_tenant_ticket_is_created_once_with_resolved_references() -> None:
+    # rule T10: object, unit, reporter and type through the ledger's links.
+    world = World()
+    await world.master_data()
+    world.ticket()
+    await world.handlers.apply(_event("ticket.created"))
+    await world.handlers.apply(_event("ticket.created"))  # a duplicate: same state
+    ((number, created),) = world.writer.tickets.values()
+    assert (created.object_no, created.unit_no, created.reporter_person_no) == (
+        "1001",
+        "05",
+        "P7",
+    )
+    assert created.type_no == "T1"
+    entry = await world.ledger.entry("test", RecordKey.ticket(number))
+    assert entry is not None
+    assert (entry.state, entry.casavi_id) == ("sent", "cv-1")
+    assert world.activity.activity[("test", "1")][1] == "new ticket"  # rule S2
+    assert (await world.conflicts.base("test", "1"))["subject"] == "Tür klemmt"
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"unit_id": "1001.99"}, "unknown unit '1001.99'"),
+        ({"reporter_contact_id": "P8"}, "unknown reporter 'P8'"),
+        ({"property_id": "2002", "unit_id": None}, "unknown object '2002'"),
+        ({"ticket_type_id": "T9"}, "unknown type 'T9'"),
+    ],
+)
+async def test_unknown_references_park_the_event(changes: dict[str, object], reason: str) -> None:
+    world = World()
+    await world.master_data()
+    world.ticket(**changes)
+    with pytest.raises(Park, match=reason):
+        await world.handlers.apply(_event("ticket.created"))
+    assert world.writer.tickets == {}
+
+
+async def test_internal_casavi_notes_and_own_messages_never_become_notes() -> None:
+    world = World()
+    await world.master_data()
+    world.ticket()
+    for message_id, visibility in (("m-int", "internal"), ("m-own", "public"), ("m-pub", "public")):
+        world.casavi.messages[message_id] = CasaviMessageView(
+            id=message_id,
+            ticket_id="cv-1",
+            visibility=visibility,
+            author_type="staff" if message_id != "m-pub" else "contact",
+            content=message_id,
+            written_at=NOW,
+        )
+    # echo suppression: the gateway posted m-own from an iX-Haus note (linked, origin ixhaus)
+    await world.links.record(
+        "test",
+        NoteLink(ticket_number="1", ixhaus_note_id="9", casavi_message_id="m-own", origin="ixhaus"),
+    )
+    for message_id in ("m-int", "m-own", "m-pub", "m-pub"):
+        await world.handlers.apply(_event("ticket.message.created", messageId=message_id))
+    # rule N2: the internal note stays in casavi; rule N1: the public one arrives once.
+    assert list(world.writer.notes) == ["m-pub"]
+    link = await world.links.by_casavi_message("test", "m-pub")
+    assert link is not None
+    assert link.origin == "casavi"
+
+
+async def test_internal_casavi_tickets_never_come_over() -> None:
+    world = World()
+    await world.master_data()
+    world.ticket(visibility="internal")
+    await world.handlers.apply(_event("ticket.created"))
+    assert world.writer.tickets == {}
+
+
+async def test_a_field_only_casavi_changed_is_applied_without_conflict() -> None:
+    world = World()
+    await world.master_data()
+    world.ticket()
+    await world.handlers.apply(_event("ticket.created"))
+    world.ticket(status_id="S2", description="jetzt auch das Fenster")
+    await world.handlers.apply(_event("ticket.updated"))
+    held = await world.writer.ticket(1)
+    assert held is not None
+    assert (held.status_no, held.description) == ("S2", "jetzt auch das Fenster")
+    assert world.conflicts.rows == {}
+    assert world.activity.activity[("test", "1")][1] == "status"  # rule S2
+
+
+@pytest.mark.parametrize(
+    ("policy", "ixhaus_after", "pushed", "resolution"),
+    [
+        ("ixhaus_wins", "Staff", [("cv-1", {"subject": "Staff"})], "ixhaus"),
+        ("casavi_wins", "Tenant", [], "casavi"),
+        ("manual", "Staff", [], None),
+    ],
+)
+async def test_both_sides_changed_follow_the_policy(
+    policy: str, ixhaus_after: str, pushed: list[object], resolution: str | None
+) -> None:
+    world = World({"subject": policy})
+    await world.master_data()
+    world.ticket()
+    await world.handlers.apply(_event("ticket.created"))
+    await world.writer.update_ticket_fields(1, {"subject": "Staff"})
+    world.ticket(subject="Tenant")
+    await world.handlers.apply(_event("ticket.updated"))
+    held = await world.writer.ticket(1)
+    assert held is not None
+    assert held.subject == ixhaus_after
+    assert world.casavi.changes == pushed
+    (conflict,) = world.conflicts.rows.values()
+    assert (conflict.base_value, conflict.ixhaus_value, conflict.casavi_value) == (
+        "Tür klemmt",
+        "Staff",
+        "Tenant",
+    )
+    assert (conflict.policy, conflict.resolution) == (policy, resolution)
+
+
+def test_parked_events_back_off_exponentially_up_to_an_hour() -> None:
+    delays = [retry_delay_seconds(n) for n in range(10)]
+    assert delays[:4] == [30.0, 60.0, 120.0, 240.0]
+    assert delays[-1] == 3600.0
+    assert dt.timedelta(seconds=max(delays)) == dt.timedelta(hours=1)
