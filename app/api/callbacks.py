@@ -92,7 +92,7 @@ class CallbackSecrets:
         "'<t>.<raw body>'>` and the system's callback secret (`callbackSecret`). No API key."
     ),
     tags=["callbacks"],
-    security=[],
+    security=[{}],
     responses=problem_responses(400, 401, 404, 409),
 )
 async def casavi_callback(

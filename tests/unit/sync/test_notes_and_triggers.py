@@ -26,6 +26,7 @@ from tests.fakes import (
     CountingAdapters,
     FakeConfigs,
     FakeConflicts,
+    FakeInbox,
     FakeLedger,
     FakeNoteLinks,
     FakePortal,
@@ -135,6 +136,8 @@ def world() -> World:
         note_links=links,
         conflicts=conflicts,
         portal_activity=activity,
+        inbox=FakeInbox(),
+        links=ledger,
     )
     links.links["test"] = [
         NoteLink(ticket_number="1", ixhaus_note_id="7", casavi_message_id="cv-7", origin="casavi")
