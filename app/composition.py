@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.factories import open_system_adapters
+from app.adapters.store.archive import SqlPayloadArchive
 from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.conflicts import SqlConflicts
 from app.adapters.store.inbox import SqlInbox
@@ -42,4 +43,5 @@ def build_services(
         portal_activity=SqlPortalActivity(session_factory),
         inbox=SqlInbox(session_factory),
         links=ledger,
+        archive=SqlPayloadArchive(session_factory),
     )

@@ -743,3 +743,21 @@ class FakeInbox:
         self, system: str, modified_after: dt.datetime | None, polled_at: dt.datetime
     ) -> None:
         self.cursors[system] = (modified_after, polled_at)
+
+
+class FakeArchive:
+    def __init__(self) -> None:
+        self.kept: list[tuple[str, int | None, RecordKey, bytes]] = []
+        self.scrubbed: list[tuple[str, RecordKey]] = []
+
+    async def keep(self, system: str, run_id: int | None, key: RecordKey, payload: bytes) -> None:
+        self.kept.append((system, run_id, key, payload))
+
+    async def scrub(self, system: str, key: RecordKey) -> int:
+        self.scrubbed.append((system, key))
+        before = len(self.kept)
+        self.kept = [k for k in self.kept if (k[0], k[2]) != (system, key)]
+        return before - len(self.kept)
+
+    async def purge(self, system: str, before: dt.datetime, *, batch: int = 1000) -> int:
+        return 0

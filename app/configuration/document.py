@@ -81,9 +81,12 @@ class SupportSwitches(Struct, kw_only=True):
     """Rule C13: the old flag files @mpSave and @noDwSync; and how long inbound events
     (casavi callbacks and polled changes) are kept once processed (GDPR, C15 style)."""
 
+    # C13 (@mpSave): archive every payload sent, per record and run, for support.
     keep_transfer_payloads: bool = False
     no_docuware_sync: bool = False
     inbound_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 30
+    # Archived payloads and protocol entries older than this many days are purged (GDPR).
+    retention_days: Annotated[int, Meta(ge=1, le=3650)] = 90
 
 
 class InboundOptions(Struct, kw_only=True):

@@ -350,6 +350,21 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
         "Keine DocuWare-Synchronisation (@noDwSync)",
         "No DocuWare sync (@noDwSync)",
     ),
+    "support.retentionDays": (
+        "Aufbewahrung von Übertragungsdaten und Protokoll (Tage)",
+        "Keep transfer payloads and protocol (days)",
+    ),
+    "support.inboundRetentionDays": (
+        "Aufbewahrung eingegangener Ereignisse (Tage)",
+        "Keep inbound events (days)",
+    ),
+    "inbound.pollSeconds": ("Abfrage von casavi alle … Sekunden", "Poll casavi every … seconds"),
+    "inbound.callbacksEnabled": ("casavi-Callbacks annehmen", "Accept casavi callbacks"),
+    "ixhaus.documentRoot": ("Ablage der iX-Haus-Dokumente", "iX-Haus document folder"),
+    "maxDocumentBytes": (
+        "Größte Dokumentgröße in Bytes (D5; casavis Upload-Formular: 50 MB)",
+        "Largest document in bytes (D5; casavi's upload form: 50 MB)",
+    ),
     "schedule.intervalMinutes": ("Abstand in Minuten", "Interval in minutes"),
     "schedule.quietHours.start": ("Ruhezeit von (HH:MM)", "Quiet hours from (HH:MM)"),
     "schedule.quietHours.end": ("Ruhezeit bis (HH:MM)", "Quiet hours until (HH:MM)"),

@@ -98,6 +98,8 @@ class SyncConfig(msgspec.Struct, frozen=True, kw_only=True):
     # C13: support switches (old flag files @noDwSync and @mpSave).
     no_docuware_sync: bool = False
     keep_payloads: bool = False
+    # C13/GDPR: archived payloads and protocol entries older than this are purged.
+    retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 90
     # D5: upper bound for document content; larger files are reported as errors.
     max_document_bytes: Annotated[int, msgspec.Meta(gt=0)] = DEFAULT_MAX_DOCUMENT_BYTES
     # IANA zone for calendar boundaries (C3, D4): iX-Haus customers keep German calendars.

@@ -659,3 +659,21 @@ class Inbox(Protocol):
     async def set_cursor(
         self, system: str, modified_after: dt.datetime | None, polled_at: dt.datetime
     ) -> None: ...
+
+
+class PayloadArchive(Protocol):
+    """Rule C13's support archive: payloads sent per record and run (keep-payloads switch),
+    purged after the retention period; P4 scrubs an anonymised person's traces."""
+
+    async def keep(
+        self, system: str, run_id: int | None, key: RecordKey, payload: bytes
+    ) -> None: ...
+
+    async def scrub(self, system: str, key: RecordKey) -> int:
+        """Delete the record's archived payloads and blank its protocol messages."""
+        ...
+
+    async def purge(self, system: str, before: dt.datetime, *, batch: int = 1000) -> int:
+        """Delete archived payloads and protocol entries older than ``before``, in batches
+        (each its own short transaction, so runs are never blocked for long)."""
+        ...

@@ -15,6 +15,7 @@ from app.sync.ports import (
     Ledger,
     LedgerLinks,
     NoteLinks,
+    PayloadArchive,
     PortalActivity,
     PortalStates,
     Runs,
@@ -35,6 +36,7 @@ class Services:
     portal_activity: PortalActivity
     inbox: Inbox
     links: LedgerLinks
+    archive: PayloadArchive
 
     async def aclose(self) -> None:
         await self.contexts.aclose()

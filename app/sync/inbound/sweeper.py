@@ -1,5 +1,6 @@
 """The inbox's safety net: re-enqueue what is stored but not processed, retry parked
-events whose backoff has passed, and purge processed payloads after the retention period.
+events whose backoff has passed, and purge processed payloads after the retention period
+(with them, the support archive and protocol entries past their own retention, C13).
 
 A callback stored while Redis was down, a job lost with a killed worker, an enqueue that
 failed after the commit: all end here within one sweep interval. Jobs are idempotent, so
@@ -30,10 +31,14 @@ async def sweep(services: Services) -> int:
         await enqueue_ticket(services.queue, system, ticket_ref, "sweep")
     for system, _ in await services.configs.schedules():
         try:
-            days = (await services.configs.settings(system)).inbound.retention_days
+            settings = await services.configs.settings(system)
+            days = settings.inbound.retention_days
             await services.inbox.purge(system, now - dt.timedelta(days=days))
+            # C13/GDPR: the support archive and the protocol, in small batches.
+            kept = dt.timedelta(days=settings.config.retention_days)
+            await services.archive.purge(system, now - kept)
         except Exception as exc:
-            log.warning("inbox purge of %s failed: %s", system, type(exc).__name__)
+            log.warning("purge of %s failed: %s", system, type(exc).__name__)
     return len(due)
 
 

@@ -41,6 +41,7 @@ from app.sync.ports import (
     LedgerEntry,
     NoteLink,
     NoteLinks,
+    PayloadArchive,
     PortalActivity,
 )
 from app.sync.services import Services
@@ -53,16 +54,20 @@ LINK_BATCH = 250
 
 @dataclass(frozen=True)
 class TwoWay:
-    """The gateway's two-way state an outbound run or a trigger keeps up to date."""
+    """The gateway's state an outbound run or a trigger keeps up to date besides the ledger:
+    the two-way stores, and the support archive (C13) with its P4 scrub."""
 
     note_links: NoteLinks
     conflicts: Conflicts
     portal_activity: PortalActivity
+    archive: PayloadArchive | None = None
 
     @classmethod
     def of(cls, services: Services) -> TwoWay:
         """From a composition root's ``Services``."""
-        return cls(services.note_links, services.conflicts, services.portal_activity)
+        return cls(
+            services.note_links, services.conflicts, services.portal_activity, services.archive
+        )
 
 
 # -- tickets ---------------------------------------------------------------------------------

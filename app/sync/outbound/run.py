@@ -22,9 +22,10 @@ from app.domain.keys import EntityKind, RecordKey
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
 from app.sync.outbound import documents, sources
+from app.sync.outbound.archive import ArchivingPortal
 from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, TwoWay, run_notes_stage
 from app.sync.outbound.stages import StageCounts, run_stage
-from app.sync.ports import Ledger, LedgerEntry, PortalStates, RunCounts
+from app.sync.ports import Ledger, LedgerEntry, Portal, PortalStates, RunCounts
 
 _REFERENCES = (EntityKind.TICKET_TYPE, EntityKind.TICKET_STATUS, EntityKind.TICKET_PRIORITY)
 # Tickets may point at these; a reference casavi does not have is left out of the ticket.
@@ -46,8 +47,17 @@ async def run_outbound(
     # P3/C15, C10, M5: every date rule counts in the system's calendar (Europe/Berlin), not
     # in UTC - a run at 00:30 Berlin time is already on the next day.
     today = local_today(now, config.timezone)
+    portal: Portal = ctx.portal
+    if two_way is not None and two_way.archive is not None:
+        portal = ArchivingPortal(
+            ctx.portal,
+            two_way.archive,
+            system=ctx.system,
+            run_id=run_id,
+            keep_payloads=config.keep_payloads,
+        )
     stage = functools.partial(
-        run_stage, system=ctx.system, run_id=run_id, ledger=ledger, portal=ctx.portal
+        run_stage, system=ctx.system, run_id=run_id, ledger=ledger, portal=portal
     )
     master: list[tuple[EntityKind, AsyncIterator[Decision[Any]]]] = [
         (EntityKind.OBJECT, sources.object_decisions(reader, config)),

@@ -24,6 +24,7 @@ from app.sync.tickets import SendFailed, push_note, push_ticket
 from tests.fakes import (
     NOW,
     CountingAdapters,
+    FakeArchive,
     FakeConfigs,
     FakeConflicts,
     FakeInbox,
@@ -138,6 +139,7 @@ def world() -> World:
         portal_activity=activity,
         inbox=FakeInbox(),
         links=ledger,
+        archive=FakeArchive(),
     )
     links.links["test"] = [
         NoteLink(ticket_number="1", ixhaus_note_id="7", casavi_message_id="cv-7", origin="casavi")
