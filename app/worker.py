@@ -64,7 +64,12 @@ def schedule_job_name(settings: Settings) -> str:
     two installations sharing a Redis would compete for one id per minute and only the first
     would tick; the queue name makes each installation's id its own.
     """
-    return f"{settings.arq_queue_name}:schedule"
+    return cron_job_name(settings, "schedule")
+
+
+def cron_job_name(settings: Settings, name: str) -> str:
+    """Every cron job's name carries the queue name (see ``schedule_job_name``)."""
+    return f"{settings.arq_queue_name}:{name}"
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
@@ -80,13 +85,13 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             # the inbox holds unprocessed (Redis was down, a worker was killed).
             cron(
                 poll_job,
-                name="inbound-poll",
+                name=cron_job_name(settings, "inbound-poll"),
                 second=set(range(0, 60, settings.inbound_poll_tick_seconds)),
                 run_at_startup=True,
             ),
             cron(
                 sweep_job,
-                name="inbound-sweep",
+                name=cron_job_name(settings, "inbound-sweep"),
                 second=set(range(0, 60, settings.inbound_sweep_seconds)),
                 run_at_startup=True,
             ),

@@ -33,7 +33,8 @@ async def _worker(database_url: str, redis_url: str, queue_name: str) -> Worker:
         default_queue_name=queue_name,
     )
     # burst: run what is queued, then return; poll fast so the test does not wait.
-    return Worker(**kwargs, redis_pool=pool, burst=True, poll_delay=0.05, handle_signals=False)
+    kwargs["poll_delay"] = 0.05
+    return Worker(**kwargs, redis_pool=pool, burst=True, handle_signals=False)
 
 
 async def _close(worker: Worker) -> None:
@@ -52,17 +53,20 @@ async def test_two_installations_on_one_redis_both_tick(migrated_pg: str, redis_
     minute = datetime.now(tz=workers[0].timezone).replace(second=0, microsecond=0)
     try:
         for worker in workers:
-            (cron_job,) = worker.cron_jobs
-            cron_job.next_run = minute
-            # arq's own cron step: enqueue the tick that is due (what each worker's heartbeat does).
+            # The schedule, the inbound poll and the inbox sweeper all tick at second 0.
+            assert len(worker.cron_jobs) == 3
+            for cron_job in worker.cron_jobs:
+                cron_job.next_run = minute
+            # arq's own cron step: enqueue the ticks that are due (each worker's heartbeat).
             await worker.run_cron(minute, 0.5)
             # No further minute falls into this short test.
-            cron_job.next_run = minute + timedelta(days=1)
+            for cron_job in worker.cron_jobs:
+                cron_job.next_run = minute + timedelta(days=1)
         queued = [await worker.pool.zcard(worker.queue_name) for worker in workers]
         completed = await asyncio.gather(*(worker.run_check() for worker in workers))
     finally:
         for worker in workers:
             await _close(worker)
-    assert queued == [1, 1]
-    # One schedule tick ran per installation.
-    assert completed == [1, 1]
+    assert queued == [3, 3]
+    # Each installation ran its own schedule tick, inbound poll and sweep.
+    assert completed == [3, 3]
