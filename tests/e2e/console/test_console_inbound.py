@@ -153,3 +153,17 @@ def test_refused_actions_are_messages_not_errors(
     )
     assert wrong.status_code == 404
     assert run_apart(gateway.inbox_event(other)).status == "parked"
+
+
+def test_the_inbound_pages_speak_english_when_asked(
+    operator: tuple[httpx.Client, str],
+) -> None:
+    client, token = operator
+    switched = client.post("/console/language", data={"csrf_token": token, "language": "en"})
+    assert switched.status_code == 303
+    conflicts = client.get("/console/conflicts?system=test&status=all").text
+    assert "<h1>Conflicts</h1>" in conflicts
+    assert "Parked inbound events" in conflicts  # the navigation
+    events = client.get("/console/inbound-events?system=test&status=discarded").text
+    assert "<h1>Parked inbound events</h1>" in events
+    assert "Inbound lag" in client.get("/console").text
