@@ -736,6 +736,11 @@ class FakeInbox:
             del self.events[event_id]
         return len(old)
 
+    async def backlog(self, system: str) -> tuple[int, dt.datetime | None]:
+        mine = [e for e in self.events.values() if e.system == system]
+        waiting = [e.received_at for e in mine if e.status == "received"]
+        return sum(e.status == "parked" for e in mine), min(waiting, default=None)
+
     async def cursor(self, system: str) -> tuple[dt.datetime | None, dt.datetime | None]:
         return self.cursors.get(system, (None, None))
 

@@ -67,6 +67,16 @@ def next_scheduled(
     return "due" if due <= now else due
 
 
+def inbound_lag(oldest: dt.datetime | None, now: dt.datetime) -> tuple[str, int] | None:
+    """The age of the oldest unprocessed inbox event as (i18n key, number), or None."""
+    if oldest is None:
+        return None
+    seconds = max(0, int((now - oldest).total_seconds()))
+    if seconds < 120:
+        return "overview.lag_seconds", seconds
+    return "overview.lag_minutes", seconds // 60
+
+
 class PagesController(Controller):
     path = "/"
     guards = [require_session]
@@ -81,6 +91,7 @@ class PagesController(Controller):
                 view = await _config_service(db, request).view(system)
                 last_runs = await services.runs.recent(system, 1)
                 last_scheduled = await services.runs.last_scheduled(system)
+                parked, oldest = await services.inbox.backlog(system)
                 systems.append(
                     {
                         "name": system,
@@ -90,6 +101,8 @@ class PagesController(Controller):
                             view.active, view.schedule.interval_minutes, last_scheduled, utcnow()
                         ),
                         "check": console.checks.get(system),
+                        "parked": parked,
+                        "lag": inbound_lag(oldest, utcnow()),
                     }
                 )
         return page(

@@ -30,14 +30,15 @@ COOKIE = "pgw_console"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
-# The navigation: one entry per page (i18n key, path). The conflict and parked-event pages
-# (inbound issue) are one template, one route and one line here each.
+# The navigation: one entry per page (i18n key, path).
 NAV: tuple[tuple[str, str], ...] = (
     ("nav.overview", PREFIX),
     ("nav.settings_production", f"{PREFIX}/systems/production/settings"),
     ("nav.settings_test", f"{PREFIX}/systems/test/settings"),
     ("nav.protocol", f"{PREFIX}/protocol"),
     ("nav.tickets", f"{PREFIX}/tickets"),
+    ("nav.conflicts", f"{PREFIX}/conflicts"),
+    ("nav.inbound_events", f"{PREFIX}/inbound-events"),
     ("nav.keys", f"{PREFIX}/keys"),
 )
 

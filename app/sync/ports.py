@@ -652,6 +652,10 @@ class Inbox(Protocol):
         """Delete processed and discarded events received before ``before`` (GDPR)."""
         ...
 
+    async def backlog(self, system: str) -> tuple[int, dt.datetime | None]:
+        """(how many events are parked, when the oldest unprocessed one was received)."""
+        ...
+
     async def cursor(self, system: str) -> tuple[dt.datetime | None, dt.datetime | None]:
         """(casavi modifiedAt seen last, when the last poll ran)."""
         ...

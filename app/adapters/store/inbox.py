@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -269,6 +269,17 @@ class SqlInbox:
             )
             await session.commit()
         return int(getattr(result, "rowcount", 0))
+
+    async def backlog(self, system: str) -> tuple[int, dt.datetime | None]:
+        # Two aggregates over the (status, received_at) index: cheap for the overview.
+        parked = select(func.count()).where(Row.status == "parked", Row.system == system)
+        oldest = select(func.min(Row.received_at)).where(
+            Row.status == "received", Row.system == system
+        )
+        async with self._sessions() as session:
+            count = int(await session.scalar(parked) or 0)
+            first: dt.datetime | None = await session.scalar(oldest)
+        return count, first
 
     # -- the poll's cursor ---------------------------------------------------------------
     async def cursor(self, system: str) -> tuple[dt.datetime | None, dt.datetime | None]:

@@ -6,6 +6,7 @@ its own SQLite state, a seeded iX-Haus sandbox, the casavi simulator over HTTP, 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator
@@ -23,15 +24,19 @@ from sqlalchemy import select, update
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
 from app.adapters.store.api_keys import ApiKeyRepository
+from app.adapters.store.conflicts import SqlConflicts
 from app.adapters.store.database import create_engine, create_session_factory
+from app.adapters.store.inbox import SqlInbox
 from app.adapters.store.models import TicketPortalState
 from app.asgi import create_app
 from app.config import load_settings
 from app.console.web import Console
+from app.domain.calendar import utcnow
 from app.sandbox.casavi import create_casavi_simulator
 from app.sandbox.casavi.app import CasaviSimulator
 from app.sandbox.casavi.server import ServerThread
 from app.sandbox.demo import DemoPaths, prepare, sync_once
+from app.sync.ports import InboxEvent, NewConflict, NewInboxEvent
 
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -117,6 +122,85 @@ class Gateway:
         finally:
             await engine.dispose()
         return str(number)
+
+    async def open_conflict(self, subject: str) -> tuple[int, str, str]:
+        """A manual conflict on the subject of a transferred ticket of the test system,
+        recorded through the conflicts port: (conflict id, ticket number, iX-Haus value)."""
+        tables = IxhausTables()
+        engine = create_engine(self.paths.gateway)
+        ixhaus = create_engine(self.paths.ixhaus)
+        try:
+            async with create_session_factory(engine)() as session:
+                number = await session.scalar(
+                    select(TicketPortalState.ticket_number)
+                    .where(
+                        TicketPortalState.system == "test",
+                        TicketPortalState.transferred.is_(True),
+                    )
+                    .order_by(TicketPortalState.ticket_number)
+                    .limit(1)
+                )
+            assert number is not None
+            async with ixhaus.connect() as conn:
+                held = await conn.scalar(
+                    select(tables.tickets.c.subject).where(tables.tickets.c.ticket_no == number)
+                )
+            conflict = NewConflict(
+                ticket_number=str(number),
+                field="subject",
+                base_value=held,
+                ixhaus_value=held,
+                casavi_value=subject,
+                policy="manual",
+                resolution=None,
+            )
+            conflict_id = await SqlConflicts(create_session_factory(engine)).add("test", conflict)
+            return conflict_id, str(number), str(held)
+        finally:
+            await engine.dispose()
+            await ixhaus.dispose()
+
+    async def ixhaus_subject(self, number: str) -> str | None:
+        tables = IxhausTables()
+        engine = create_engine(self.paths.ixhaus)
+        try:
+            async with engine.connect() as conn:
+                subject: str | None = await conn.scalar(
+                    select(tables.tickets.c.subject).where(
+                        tables.tickets.c.ticket_no == int(number)
+                    )
+                )
+                return subject
+        finally:
+            await engine.dispose()
+
+    async def parked_event(self, reason: str) -> int:
+        """An inbound event of the test system for a casavi ticket nobody knows, parked
+        through the inbox port with ``reason``; its id."""
+        engine = create_engine(self.paths.gateway)
+        try:
+            inbox = SqlInbox(create_session_factory(engine))
+            ref = f"cv-unknown-{uuid.uuid4().hex[:8]}"
+            event = NewInboxEvent(
+                external_id=f"evt-{uuid.uuid4().hex}",
+                event_type="ticket.updated",
+                ticket_ref=ref,
+                occurred_at=utcnow(),
+                payload={"ticketId": ref},
+            )
+            await inbox.add("test", [event])
+            (stored,) = await inbox.pending("test", ref)
+            await inbox.park([stored.id], reason, utcnow() + dt.timedelta(hours=1))
+            return stored.id
+        finally:
+            await engine.dispose()
+
+    async def inbox_event(self, event_id: int) -> InboxEvent | None:
+        engine = create_engine(self.paths.gateway)
+        try:
+            return await SqlInbox(create_session_factory(engine)).get("test", event_id)
+        finally:
+            await engine.dispose()
 
 
 def run_apart(coroutine: Any) -> Any:

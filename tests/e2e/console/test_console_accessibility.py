@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.console.conftest import Gateway, sign_in
+from tests.e2e.console.conftest import Gateway, run_apart, sign_in
 
 PAGES = (
     "/console",
@@ -16,6 +16,9 @@ PAGES = (
     "/console/runs/1",
     "/console/tickets?system=test&number=1",
     "/console/keys",
+    "/console/conflicts?system=test",
+    "/console/conflicts?system=test&status=all",
+    "/console/inbound-events?system=test",
 )
 FOCUSABLE = (
     "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), "
@@ -53,6 +56,9 @@ def _tab_through(page: Page) -> tuple[int, set[str]]:
 def test_every_control_of_every_page_is_reached_by_tab_and_every_field_has_a_label(
     page: Page, gateway: Gateway
 ) -> None:
+    # An open conflict and a parked event, so their forms and buttons are on the pages.
+    run_apart(gateway.open_conflict("Fenster klemmt"))
+    run_apart(gateway.parked_event("unknown reporter"))
     page.goto("/console/signin")
     assert page.evaluate(UNLABELLED, FIELDS) == []
     count, reached = _tab_through(page)

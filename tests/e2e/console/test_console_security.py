@@ -156,6 +156,8 @@ def test_no_page_contains_a_secret_or_an_api_key(
     client, token = operator
     client.post("/console/systems/test/check", data={"csrf_token": token})
     run_path = "/console/runs/1"  # the fixture's first sync
+    run_apart(gateway.open_conflict("Fenster klemmt"))
+    run_apart(gateway.parked_event("unknown reporter"))
     pages = [
         "/console",
         "/console/systems/production/settings",
@@ -167,6 +169,10 @@ def test_no_page_contains_a_secret_or_an_api_key(
         "/console/tickets?system=test&number=1",
         "/console/keys",
         "/console/runs/999999",
+        "/console/conflicts?system=test&status=all",
+        "/console/conflicts?system=production",
+        "/console/inbound-events?system=test",
+        "/console/inbound-events?system=test&status=discarded",
     ]
     cookie = client.cookies["pgw_console"]
     secrets = {

@@ -116,3 +116,30 @@ async def test_the_poll_cursor_is_kept_per_system(
         T0 + dt.timedelta(minutes=2),
     )
     assert await inbox.cursor("production") == (None, None)
+
+
+async def test_the_backlog_counts_parked_events_and_finds_the_oldest_waiting_one(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = SqlInbox(sessions)
+    assert await inbox.backlog("test") == (0, None)
+    await inbox.add("test", [_event("a", "cv-1"), _event("b", "cv-2"), _event("c", "cv-3")])
+    await inbox.add("production", [_event("p", "cv-9")])
+    first, second, third = await inbox.list("test", status=None, limit=10)
+    async with sessions() as session:
+        for row, minutes in ((first, 5), (second, 3), (third, 1)):
+            await session.execute(
+                update(InboxEvent)
+                .where(InboxEvent.id == row.id)
+                .values(received_at=T0 - dt.timedelta(minutes=minutes))
+            )
+        await session.commit()
+    await inbox.park([first.id], "unknown reporter", T0 + dt.timedelta(hours=1))
+    await inbox.done(third.id)
+    # One parked; the oldest unprocessed (received) one is the second.
+    assert await inbox.backlog("test") == (1, T0 - dt.timedelta(minutes=3))
+    await inbox.done(second.id)
+    assert await inbox.backlog("test") == (1, None)
+    parked, oldest = await inbox.backlog("production")
+    assert parked == 0
+    assert oldest is not None

@@ -6,6 +6,7 @@ import re
 
 from app.console.forms import FIELDS, POLICIES, SECRETS, SECTIONS
 from app.console.i18n import FIELD_LABELS, TEXT, service_message, translator
+from app.console.routes_inbound import EVENT_STATES
 from app.console.web import NAV, TEMPLATES
 
 # A whole key in quotes, closed right away (``t("check." ~ part)`` is composed: see below).
@@ -35,11 +36,18 @@ def test_every_composed_key_is_translated() -> None:
         + [f"check.{s}" for s in ("ok", "failed", "not_configured", "casavi", "docuware")]
         + ["check.ixhaus", "secret.value", "secret.confirmation", "lang.de", "lang.en"]
         + ["keys.scope.ixhaus", "keys.scope.admin", "system.production", "system.test"]
+        + [f"conflicts.side.{s}" for s in ("ixhaus", "casavi", "value")]
+        + [f"conflicts.show.{s}" for s in ("open", "all")]
+        + [f"events.state.{s}" for s in EVENT_STATES]
+        + [f"events.done.{s}" for s in ("retried", "discarded")]
+        + ["overview.lag_seconds", "overview.lag_minutes"]
+        + ["inbound.refused", "inbound.not_found", "inbound.unreachable"]
+        + ["conflicts.choose_side", "conflicts.value_needed"]
     )
     for language in ("de", "en"):
         t = translator(language)
         for key in composed:
-            assert t(key)
+            assert t(key, id=1, n=1)
 
 
 def test_both_languages_are_complete_and_german_comes_first() -> None:
