@@ -22,7 +22,7 @@ from app.api.problems import EXCEPTION_HANDLERS
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
 from app.composition import build_services
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.ports import JobQueue
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         )
     else:
         job_queue = InProcessQueue(JOB_FUNCTIONS, job_ctx)
-    services = build_services(session_factory, secret_box, job_queue)
+    services = build_services(session_factory, secret_box, job_queue, policy=run_policy(settings))
     job_ctx["services"] = services
     metrics = Metrics()
 

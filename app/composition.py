@@ -15,6 +15,7 @@ from app.adapters.store.runs import SqlRuns
 from app.configuration.secrets import SecretBox
 from app.domain.calendar import utcnow
 from app.sync.context import AdapterFactory, SystemContexts
+from app.sync.policy import RunPolicy
 from app.sync.ports import JobQueue
 from app.sync.services import Services
 
@@ -25,6 +26,7 @@ def build_services(
     queue: JobQueue,
     *,
     adapters: AdapterFactory = open_system_adapters,
+    policy: RunPolicy | None = None,
 ) -> Services:
     configs = SqlConfigs(session_factory, secret_box)
     return Services(
@@ -38,4 +40,5 @@ def build_services(
         note_links=SqlNoteLinks(session_factory),
         conflicts=SqlConflicts(session_factory),
         portal_activity=SqlPortalActivity(session_factory),
+        policy=policy or RunPolicy(),
     )

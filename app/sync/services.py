@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.sync.context import SystemContexts
+from app.sync.policy import RunPolicy
 from app.sync.ports import (
     Configs,
     Conflicts,
@@ -31,6 +32,7 @@ class Services:
     note_links: NoteLinks
     conflicts: Conflicts
     portal_activity: PortalActivity
+    policy: RunPolicy = field(default_factory=RunPolicy)
 
     async def aclose(self) -> None:
         await self.contexts.aclose()

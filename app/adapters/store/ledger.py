@@ -2,8 +2,10 @@
 record, and the outcome.
 
 A run loads one entity kind's entries once (key -> fingerprint, state, casavi id: a few
-dozen bytes each), decides every record, and writes back only what changed, in bulk. That is
-what lets a run with nothing changed send nothing and write nothing.
+dozen bytes each), decides every record, and writes back only what changed, in bulk: one
+multi-row ``INSERT ... ON CONFLICT DO UPDATE`` per batch on PostgreSQL and SQLite (no read
+first), an insert of the new rows plus an update by id elsewhere (Oracle). That is what lets
+a run with nothing changed send nothing and write nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +18,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import EntityLink, ProtocolEntry
+from app.adapters.store.upsert import upsert
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports import LedgerEntry, Outcome
+
+# Rows per statement: 12 columns each stays far below every driver's bind-parameter limit.
+_CHUNK = 500
+_KEY = ("system", "entity_type", "ixhaus_key")
+_UPDATED = (
+    "fingerprint",
+    "state",
+    "casavi_id",
+    "reason_code",
+    "last_error",
+    "attempts",
+    "next_attempt_at",
+    "updated_at",
+)
 
 
 class SqlLedger:
@@ -27,7 +44,14 @@ class SqlLedger:
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
         link = EntityLink
         query = select(
-            link.ixhaus_key, link.id, link.fingerprint, link.state, link.casavi_id, link.reason_code
+            link.ixhaus_key,
+            link.id,
+            link.fingerprint,
+            link.state,
+            link.casavi_id,
+            link.reason_code,
+            link.attempts,
+            link.next_attempt_at,
         ).where(link.system == system, link.entity_type == kind.value)
         async with self._sessions() as session:
             rows = await session.execute(query)
@@ -48,31 +72,23 @@ class SqlLedger:
         if not outcomes:
             return
         now = utcnow()
-        new: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
-        for outcome in outcomes:
-            values = {
+        rows: list[dict[str, Any]] = [
+            {
+                "system": system,
+                "entity_type": kind.value,
+                "ixhaus_key": outcome.key.ledger_key,
                 "fingerprint": outcome.fingerprint,
                 "state": outcome.state,
                 "casavi_id": outcome.casavi_id,
                 "reason_code": outcome.reason_code,
                 "last_error": outcome.error[:1000] if outcome.error else None,
+                "attempts": outcome.attempts,
+                "next_attempt_at": outcome.next_attempt_at,
+                "created_at": now,
                 "updated_at": now,
             }
-            entry = known.get(outcome.key)
-            if entry is None:
-                new.append(
-                    {
-                        "system": system,
-                        "entity_type": kind.value,
-                        "ixhaus_key": outcome.key.ledger_key,
-                        "attempts": 1,
-                        "created_at": now,
-                        **values,
-                    }
-                )
-            else:
-                changed.append({"id": entry.id, **values})
+            for outcome in outcomes
+        ]
         protocol = [
             {
                 "run_id": run_id,
@@ -87,9 +103,37 @@ class SqlLedger:
             for o in outcomes
         ]
         async with self._sessions() as session:
-            if new:
-                await session.execute(insert(EntityLink), new)
-            if changed:
-                await session.execute(update(EntityLink), changed)
+            dialect = session.get_bind().dialect.name
+            chunks = [rows[start : start + _CHUNK] for start in range(0, len(rows), _CHUNK)]
+            statements = [
+                upsert(dialect, EntityLink, chunk, index=_KEY, update=_UPDATED) for chunk in chunks
+            ]
+            if all(statement is not None for statement in statements):
+                for statement in statements:
+                    assert statement is not None
+                    await session.execute(statement)
+            else:
+                await self._insert_or_update(session, rows, outcomes, known)
             await session.execute(insert(ProtocolEntry), protocol)
             await session.commit()
+
+    @staticmethod
+    async def _insert_or_update(
+        session: AsyncSession,
+        rows: list[dict[str, Any]],
+        outcomes: Sequence[Outcome],
+        known: dict[RecordKey, LedgerEntry],
+    ) -> None:
+        # Oracle has no ON CONFLICT; the run's ``known`` entries say which rows exist.
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for outcome, row in zip(outcomes, rows, strict=True):
+            entry = known.get(outcome.key)
+            if entry is None:
+                new.append(row)
+            else:
+                changed.append({"id": entry.id, **{name: row[name] for name in _UPDATED}})
+        if new:
+            await session.execute(insert(EntityLink), new)
+        if changed:
+            await session.execute(update(EntityLink), changed)

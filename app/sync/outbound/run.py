@@ -16,7 +16,8 @@ from app.domain.keys import EntityKind, RecordKey
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
 from app.sync.outbound import sources
-from app.sync.outbound.stages import StageCounts, run_stage
+from app.sync.outbound.stages import DEFAULT_POLICY, StageCounts, run_stage
+from app.sync.policy import RunPolicy
 from app.sync.ports import Ledger, LedgerEntry, PortalStates, RunCounts
 
 _REFERENCES = (EntityKind.TICKET_TYPE, EntityKind.TICKET_STATUS, EntityKind.TICKET_PRIORITY)
@@ -31,12 +32,23 @@ async def run_outbound(
     portal_states: PortalStates,
     run_id: int | None,
     now: datetime,
+    policy: RunPolicy = DEFAULT_POLICY,
+    total: StageCounts | None = None,
 ) -> RunCounts:
+    """Run every stage; ``total`` (when given) is kept up to date as records are done, so a
+    run that stops early still reports what it did."""
     if not ctx.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
     config, reader, today = ctx.config, ctx.source, now.date()
+    total = StageCounts() if total is None else total
     stage = functools.partial(
-        run_stage, system=ctx.system, run_id=run_id, ledger=ledger, portal=ctx.portal
+        run_stage,
+        system=ctx.system,
+        run_id=run_id,
+        ledger=ledger,
+        portal=ctx.portal,
+        policy=policy,
+        counts=total,
     )
     master: list[tuple[EntityKind, AsyncIterator[Decision[Any]]]] = [
         (EntityKind.OBJECT, sources.object_decisions(reader, config)),
@@ -46,9 +58,8 @@ async def run_outbound(
         (EntityKind.TEAM, sources.team_decisions(reader, config)),
         *((kind, sources.reference_decisions(reader, kind)) for kind in _REFERENCES),
     ]
-    total = StageCounts()
     for kind, decisions in master:
-        _add(total, await stage(kind, decisions))
+        await stage(kind, decisions)
 
     known_tickets = await ledger.load(ctx.system, EntityKind.TICKET)
     in_portal: set[RecordKey] = set()
@@ -57,21 +68,9 @@ async def run_outbound(
     tickets = sources.ticket_decisions(
         reader, config, now, sent=_sent(known_tickets), in_portal=in_portal
     )
-    _add(
-        total,
-        await stage(EntityKind.TICKET, tickets, known=known_tickets, portal_states=portal_states),
-    )
-    return RunCounts(
-        sent=total.sent + total.removed,
-        skipped=total.excluded + total.unchanged,
-        errors=total.errors,
-    )
+    await stage(EntityKind.TICKET, tickets, known=known_tickets, portal_states=portal_states)
+    return total.as_run_counts()
 
 
 def _sent(entries: dict[RecordKey, LedgerEntry]) -> set[RecordKey]:
     return {key for key, entry in entries.items() if entry.state == "sent"}
-
-
-def _add(total: StageCounts, stage: StageCounts) -> None:
-    for field in StageCounts.__struct_fields__:
-        setattr(total, field, getattr(total, field) + getattr(stage, field))

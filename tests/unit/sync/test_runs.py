@@ -19,7 +19,7 @@ from tests.fakes import (
 )
 
 
-async def _execute(runs: FakeRuns, contexts: SystemContexts, run_id: int, job_try: int = 1) -> str:
+async def _execute(runs: FakeRuns, contexts: SystemContexts, run_id: int) -> str:
     return await execute_run(
         runs=runs,
         contexts=contexts,
@@ -27,7 +27,6 @@ async def _execute(runs: FakeRuns, contexts: SystemContexts, run_id: int, job_tr
         portal_states=FakePortalStates(),
         clock=lambda: NOW,
         run_id=run_id,
-        job_try=job_try,
     )
 
 

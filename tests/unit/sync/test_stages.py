@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -10,6 +11,7 @@ from app.domain.keys import EntityKind, RecordKey
 from app.domain.reasons import Reason
 from app.domain.records import ObjectRecord
 from app.sync.outbound.stages import run_stage
+from app.sync.policy import RunPolicy
 from tests.fakes import FakeLedger, FakePortal, FakePortalStates
 
 OBJ = EntityKind.OBJECT
@@ -29,10 +31,22 @@ async def stream(decisions: Iterable[Decision[Any]]) -> AsyncIterator[Decision[A
 
 
 async def stage(
-    decisions: Iterable[Decision[Any]], ledger: FakeLedger, portal: FakePortal, run_id: int = 1
+    decisions: Iterable[Decision[Any]],
+    ledger: FakeLedger,
+    portal: FakePortal,
+    run_id: int = 1,
+    now: dt.datetime | None = None,
+    policy: RunPolicy | None = None,
 ) -> Any:
     return await run_stage(
-        OBJ, stream(decisions), system="test", run_id=run_id, ledger=ledger, portal=portal
+        OBJ,
+        stream(decisions),
+        system="test",
+        run_id=run_id,
+        ledger=ledger,
+        portal=portal,
+        now=now,
+        policy=policy or RunPolicy(),
     )
 
 
@@ -122,7 +136,14 @@ async def test_one_failing_record_never_stops_the_stage_and_is_retried() -> None
     assert error_lines
     assert "casavi said no" in (error_lines[0].error or "")
     portal.fail_keys.clear()
-    retry = await stage([obj("1"), obj("2"), obj("3")], ledger, portal, run_id=2)
+    # Not before its backoff has passed (a record casavi rejects is not hammered)...
+    waiting = await stage([obj("1"), obj("2"), obj("3")], ledger, portal, run_id=2)
+    assert (waiting.sent, waiting.errors, portal.puts.count(key("2"))) == (0, 1, 0)
+    # ...then again, with its attempt count.
+    assert failed.attempts == 1
+    assert failed.next_attempt_at is not None
+    later = failed.next_attempt_at + dt.timedelta(seconds=1)
+    retry = await stage([obj("1"), obj("2"), obj("3")], ledger, portal, run_id=3, now=later)
     assert (retry.sent, retry.unchanged) == (1, 2)
 
 
