@@ -69,9 +69,10 @@ class Simulator:
     def __init__(self, folder: Path) -> None:
         self.port = _port()
         self.state = folder / f"casavi-{self.port}.db"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "sandbox", "casavi", "--port", str(self.port)]
-            + ["--state", str(self.state)],
+        command = [sys.executable, "-m", "app.cli", "sandbox", "casavi"]
+        command += ["--port", str(self.port), "--state", str(self.state)]
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
