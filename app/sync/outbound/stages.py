@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 DEFAULT_POLICY = RunPolicy()
 # Error codes that mean "casavi refuses us", not "casavi refuses this record".
 _REFUSED = frozenset({"casavi-auth-failed"})
+_AUTH = "/authenticate"
 
 
 class StageCounts(msgspec.Struct):
@@ -94,8 +95,13 @@ class _Breaker:
         self.in_a_row = 0
 
     def failure(self, exc: Exception) -> None:
+        if self.tripped is not None:
+            return  # sends still in flight when it tripped
         if isinstance(exc, GatewayError) and exc.code in _REFUSED:
             self.tripped = f"casavi refused the gateway's credentials: {_describe(exc)}"
+        elif is_transport_failure(exc) and str(getattr(exc, "path", "")).endswith(_AUTH):
+            # No token after the client's retries: no call of this run can succeed.
+            self.tripped = f"casavi unavailable: cannot authenticate; {_describe(exc)}"
         elif is_transport_failure(exc):
             self.in_a_row += 1
             if self.in_a_row >= self.threshold:
