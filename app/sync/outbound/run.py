@@ -9,16 +9,17 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from app.domain.decisions import Decision
 from app.domain.keys import EntityKind, RecordKey
+from app.domain.records import ContractRecord
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
 from app.sync.outbound import sources
 from app.sync.outbound.stages import DEFAULT_POLICY, StageCounts, run_stage
 from app.sync.policy import RunPolicy
-from app.sync.ports import Ledger, LedgerEntry, PortalStates, RunCounts
+from app.sync.ports import IxhausSource, Ledger, LedgerEntry, PortalStates, RunCounts
 
 _REFERENCES = (EntityKind.TICKET_TYPE, EntityKind.TICKET_STATUS, EntityKind.TICKET_PRIORITY)
 # Tickets may point at these; a reference casavi does not have is left out of the ticket.
@@ -39,7 +40,9 @@ async def run_outbound(
     run that stops early still reports what it did."""
     if not ctx.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
-    config, reader, today = ctx.config, ctx.source, now.date()
+    config, today = ctx.config, now.date()
+    once = _ContractsOnce(ctx.source)
+    reader = cast(IxhausSource, once)
     total = StageCounts() if total is None else total
     stage = functools.partial(
         run_stage,
@@ -60,6 +63,8 @@ async def run_outbound(
     ]
     for kind, decisions in master:
         await stage(kind, decisions)
+        if kind is EntityKind.PERSON:
+            once.release()
 
     known_tickets = await ledger.load(ctx.system, EntityKind.TICKET)
     in_portal: set[RecordKey] = set()
@@ -70,6 +75,28 @@ async def run_outbound(
     )
     await stage(EntityKind.TICKET, tickets, known=known_tickets, portal_states=portal_states)
     return total.as_run_counts()
+
+
+class _ContractsOnce:
+    """The run's iX-Haus source, with contracts read from iX-Haus once per run: units (M5)
+    and persons (P1/P5) both need them, and a no-change run should read each table once.
+    The rows are kept only until the person stage is done."""
+
+    def __init__(self, source: IxhausSource) -> None:
+        self._source = source
+        self._contracts: list[ContractRecord] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+    async def contracts(self) -> AsyncIterator[ContractRecord]:
+        if self._contracts is None:
+            self._contracts = [c async for c in self._source.contracts()]
+        for contract in self._contracts:
+            yield contract
+
+    def release(self) -> None:
+        self._contracts = None
 
 
 def _sent(entries: dict[RecordKey, LedgerEntry]) -> set[RecordKey]:

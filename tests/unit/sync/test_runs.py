@@ -209,3 +209,30 @@ async def test_a_run_taken_over_stops_its_old_job() -> None:
     runs.attempts[run.id] += 1  # another job claimed it (this one looked dead)
     assert await job == "taken-over"
     assert runs.runs[run.id].status == "running"  # left to its new owner
+
+
+class _CountingSource(FakeSource):
+    def __init__(self, **tables: Any) -> None:
+        super().__init__(**tables)
+        self.contract_reads = 0
+
+    def contracts(self) -> Any:
+        self.contract_reads += 1
+        return super().contracts()
+
+
+async def test_a_run_reads_the_contracts_once() -> None:
+    import datetime as dt
+
+    from app.domain.records import ContractRecord
+
+    contract = ContractRecord(
+        number="1", object_no="1000", unit_no="1", person_no="7", start=dt.date(2020, 1, 1)
+    )
+    source = _CountingSource(contracts=[contract])
+    adapters = CountingAdapters(source=source)
+    runs = FakeRuns()
+    run, _ = await runs.request("test", trigger="api", requested_by=None)
+    contexts = SystemContexts(FakeConfigs(), adapters)
+    assert await _execute(runs, contexts, run.id) == "succeeded"
+    assert source.contract_reads == 1  # units (M5) and persons (P1) share one read
