@@ -33,6 +33,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.embedded and not args.no_migrate:
         # Embedded mode owns its SQLite file: bring it to the current schema first.
         migrate.upgrade(settings.database_url)
+    if args.workers > 1:
+        if settings.redis_url is None:
+            raise SettingsError(
+                "--workers > 1 needs REDIS_URL: without Redis each process would run the "
+                "schedule and the jobs itself"
+            )
+        # Each worker process builds its own app (and clients) from the environment.
+        uvicorn.run(
+            "app.asgi:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+        )
+        return 0
     # Without Redis there is no worker: this process also runs the schedule (rule C14).
     app = create_app(settings, scheduler=settings.redis_url is None)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
@@ -56,8 +72,10 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write(migrate.render_sql(url, args.revision))
     elif args.downgrade:
         migrate.downgrade(url, args.downgrade)
+        print(f"the gateway's database is at revision {args.downgrade}")
     else:
         migrate.upgrade(url, args.revision)
+        print(f"the gateway's database is at revision {args.revision}")
     return 0
 
 
@@ -71,15 +89,24 @@ def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _migrated(settings: Settings) -> None:
+    from app.adapters.store import migrate
+
+    asyncio.run(migrate.require_current(settings.database_url))
+
+
 def _apikey(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli_apikeys import run_apikey_command
 
+    _migrated(settings)
     return asyncio.run(run_apikey_command(args, settings))
 
 
 def _config(args: argparse.Namespace, settings: Settings) -> int:
     from app.configuration.cli import run_config_command
 
+    if args.config_command != "new-key":
+        _migrated(settings)
     return asyncio.run(run_config_command(args, settings))
 
 
@@ -99,11 +126,30 @@ def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _page_size(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 500:  # the contract's pageSize range
+        raise argparse.ArgumentTypeError("must be between 1 and 500")
+    return value
+
+
 def _sandbox_casavi(args: argparse.Namespace, settings: Settings) -> int:
     from app.sandbox.casavi.server import run_simulator
 
-    options = {"callback_url": args.callback_url, "callback_secret": args.callback_secret}
+    options = {
+        "callback_url": args.callback_url,
+        "callback_secret": args.callback_secret,
+        "default_page_size": args.page_size,
+    }
     run_simulator(args.host, args.port, Path(args.state), **options)
+    return 0
+
+
+def _sandbox_docuware(args: argparse.Namespace, settings: Settings) -> int:
+    from app.sandbox.docuware.server import run_simulator
+
+    options = {"webhook_url": args.webhook_url, "webhook_secret": args.webhook_secret}
+    run_simulator(args.host, args.port, **options)
     return 0
 
 
@@ -131,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
         "--no-migrate", action="store_true", help="do not upgrade an embedded SQLite database"
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="HTTP worker processes (more than 1 needs REDIS_URL)"
     )
     serve.set_defaults(handler=_serve)
 
@@ -166,13 +215,32 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=1, help="same seed, same data")
     seed.set_defaults(handler=_sandbox_seed)
 
-    casavi = sandbox_commands.add_parser("casavi", help="serve the casavi simulator")
+    from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET
+
+    casavi = sandbox_commands.add_parser(
+        "casavi",
+        help="serve the casavi simulator",
+        description="Serve the casavi simulator (openapi/casavi.yaml) on loopback.",
+        epilog=f"Credentials: key {SANDBOX_KEY!r}, secret {SANDBOX_SECRET!r} "
+        "(POST /v2/authenticate). Sandbox controls under /_sandbox (faults, callbacks, "
+        "tenant and staff actions); see app/sandbox/casavi/__init__.py.",
+    )
     casavi.add_argument("--host", default="127.0.0.1")
     casavi.add_argument("--port", type=int, default=8090)
     casavi.add_argument("--state", default="casavi-simulator.db", help="its SQLite state file")
     casavi.add_argument("--callback-url", help="where to send signed callbacks")
     casavi.add_argument("--callback-secret", help="HMAC secret for the callbacks")
+    casavi.add_argument(
+        "--page-size", type=_page_size, default=50, help="page size when pageSize is not sent"
+    )
     casavi.set_defaults(handler=_sandbox_casavi)
+
+    docuware = sandbox_commands.add_parser("docuware", help="serve the DocuWare simulator")
+    docuware.add_argument("--host", default="127.0.0.1")
+    docuware.add_argument("--port", type=int, default=8091)
+    docuware.add_argument("--webhook-url", help="where to send signed document notifications")
+    docuware.add_argument("--webhook-secret", help="the passphrase that signs them")
+    docuware.set_defaults(handler=_sandbox_docuware)
 
     demo = commands.add_parser("demo", help="a real sync on the embedded default, then serve")
     demo.add_argument("--dir", default="portal-gateway-demo", help="folder for the demo's data")
@@ -199,6 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.log_level != "DEBUG":
+        # Alembic announces its plugins and context at INFO on every command: noise for
+        # an operator (migrate prints the revision it reached itself).
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
         return handler(args, settings)
@@ -211,9 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _expected_errors() -> tuple[type[Exception], ...]:
+    from app.adapters.store.migrate import SchemaNotCurrent
     from app.errors import GatewayError
 
-    return (GatewayError,)
+    return (GatewayError, SchemaNotCurrent)
 
 
 def run() -> Any:  # pragma: no cover - console entry

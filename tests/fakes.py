@@ -28,7 +28,7 @@ from app.sync.ports import (
     Outcome,
     PortalRecord,
     PortalStatus,
-    ProtocolLine,
+    ProtocolPage,
     RunClaim,
     RunCounts,
     RunStatus,
@@ -231,9 +231,17 @@ class FakeRuns:
         return sorted(runs, key=lambda r: -r.id)[:limit]
 
     async def entries(
-        self, run_id: int, outcome: str | None, limit: int
-    ) -> list[ProtocolLine] | None:
-        return None if run_id not in self.runs else []
+        self,
+        run_id: int,
+        *,
+        outcome: str | None,
+        entity: str | None,
+        after: int,
+        limit: int,
+    ) -> ProtocolPage | None:
+        return (
+            None if run_id not in self.runs else ProtocolPage(lines=[], total=0, next_cursor=None)
+        )
 
     async def last_scheduled(self, system: str) -> dt.datetime | None:
         times = [
@@ -242,6 +250,12 @@ class FakeRuns:
             if r.system == system and r.trigger == "schedule"
         ]
         return max(times, default=None)
+
+    async def count_by_status(self) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
+        for run in self.runs.values():
+            counts[(run.system, run.status)] = counts.get((run.system, run.status), 0) + 1
+        return counts
 
 
 class FakeConfigs:
@@ -293,6 +307,12 @@ class FakeQueue:
         return True
 
     async def ping(self) -> None:
+        return None
+
+    async def depth(self) -> int:
+        return len(self.jobs)
+
+    async def worker_seen(self) -> bool | None:
         return None
 
     async def close(self) -> None:

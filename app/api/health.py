@@ -12,6 +12,7 @@ from sqlalchemy import literal, select
 from app.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 
 Check = Literal["ok", "failed", "not_configured"]
+WorkerCheck = Literal["seen", "not_seen", "in_process", "unknown"]
 
 
 class Liveness(msgspec.Struct):
@@ -21,6 +22,9 @@ class Liveness(msgspec.Struct):
 class Readiness(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: Literal["ok"] | int
     checks: dict[str, Check]
+    # Whether an arq worker reported in within its health-check interval. Informational:
+    # an API process without a worker still serves, but runs and inbound events wait.
+    worker: WorkerCheck = "unknown"
     type: str | None = None
     title: str | None = None
     detail: str | None = None
@@ -46,9 +50,10 @@ async def ready(request: Request[Any, Any, Any]) -> Response[Readiness]:
         if state.settings.redis_url is None
         else await _check(state.job_queue.ping(), timeout),
     }
+    worker = await _worker(state.job_queue, timeout) if checks["redis"] != "failed" else "unknown"
     failed = sorted(name for name, result in checks.items() if result == "failed")
     if not failed:
-        return Response(Readiness(status="ok", checks=checks))
+        return Response(Readiness(status="ok", checks=checks, worker=worker))
     body = Readiness(
         type="urn:portal-gateway:problem:dependency-unavailable",
         title="Dependency unavailable",
@@ -57,6 +62,16 @@ async def ready(request: Request[Any, Any, Any]) -> Response[Readiness]:
         checks=checks,
     )
     return Response(body, status_code=503, media_type=PROBLEM_MEDIA_TYPE)
+
+
+async def _worker(queue: Any, seconds: float) -> WorkerCheck:
+    try:
+        seen = await asyncio.wait_for(queue.worker_seen(), seconds)
+    except Exception:
+        return "unknown"
+    if seen is None:
+        return "in_process"
+    return "seen" if seen else "not_seen"
 
 
 async def _ping_database(engine: Any) -> None:

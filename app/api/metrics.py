@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from litestar import Request, Response, get
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
+
+from app.sync.ports import SYSTEMS
+from app.sync.services import Services
+
+log = logging.getLogger(__name__)
 
 
 class Metrics:
@@ -27,6 +33,60 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+
+        # Read from the shared state at scrape time, so every API process reports the same
+        # numbers whatever worker ran the job.
+        self.runs = Gauge(
+            "gateway_sync_runs",
+            "Sync runs recorded, by system and status.",
+            ["system", "status"],
+            registry=self.registry,
+        )
+        self.last_run_seconds = Gauge(
+            "gateway_sync_last_run_duration_seconds",
+            "Duration of the latest finished run, by system.",
+            ["system"],
+            registry=self.registry,
+        )
+        self.last_run_records = Gauge(
+            "gateway_sync_last_run_records",
+            "Records of the latest finished run, by system and outcome.",
+            ["system", "outcome"],
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "gateway_job_queue_depth", "Jobs waiting to be picked up.", registry=self.registry
+        )
+        self.worker_seen = Gauge(
+            "gateway_worker_seen",
+            "1 when an arq worker reported in within its health-check interval (0 when not).",
+            registry=self.registry,
+        )
+
+    async def refresh(self, services: Services) -> None:
+        for (system, status), count in (await services.runs.count_by_status()).items():
+            self.runs.labels(system, status).set(count)
+        for system in SYSTEMS:
+            finished = [
+                (r, r.started_at, r.finished_at)
+                for r in await services.runs.recent(system, 20)
+                if r.started_at is not None and r.finished_at is not None
+            ]
+            if finished:
+                last, started, ended = finished[0]
+                seconds = (ended - started).total_seconds()
+                self.last_run_seconds.labels(system).set(seconds)
+                for outcome, value in (
+                    ("sent", last.sent),
+                    ("unchanged", last.unchanged),
+                    ("excluded", last.excluded),
+                    ("errors", last.errors),
+                ):
+                    self.last_run_records.labels(system, outcome).set(value)
+        self.queue_depth.set(await services.queue.depth())
+        seen = await services.queue.worker_seen()
+        if seen is not None:
+            self.worker_seen.set(1 if seen else 0)
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         async def measure(scope: Scope, receive: Receive, send: Send) -> None:
@@ -62,8 +122,11 @@ class Metrics:
     include_in_schema=True,
     tags=["operations"],
     summary="Prometheus metrics",
-    sync_to_thread=False,
 )
-def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
     metrics: Metrics = request.app.state.metrics
+    try:
+        await metrics.refresh(request.app.state.services)
+    except Exception as exc:  # the request metrics still answer while the database is down
+        log.warning("metrics refresh failed: %s", type(exc).__name__)
     return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -51,19 +51,32 @@ class ApiKeyList(msgspec.Struct, rename="camel", kw_only=True):
     items: list[ApiKeyView]
 
 
+class ReasonText(msgspec.Struct, kw_only=True):
+    de: str
+    en: str
+
+
 class ProtocolEntryView(msgspec.Struct, rename="camel", kw_only=True):
     """Rule L3: one record's outcome in a run: which record, what happened, why."""
 
+    id: int
     entity_type: str
     entity_key: str
     outcome: Literal["sent", "deleted", "excluded", "error"]
     reason_code: str | None
+    # The reason in the staff's words (German and English), beside its stable code.
+    reason_text: ReasonText | None
     message: str | None
     created_at: dt.datetime
 
 
 class ProtocolEntryList(msgspec.Struct, rename="camel", kw_only=True):
+    """A page of a run's protocol (L3): ``nextCursor`` continues it (L4: entries that
+    arrive later appear after the last cursor); ``total`` counts all matching entries."""
+
     items: list[ProtocolEntryView]
+    total: int
+    next_cursor: int | None
 
 
 class TicketPortalStatusView(msgspec.Struct, rename="camel", kw_only=True):

@@ -13,10 +13,13 @@ from app.api.problems import API_PROBLEMS, problem_responses
 from app.api.schemas import (
     ProtocolEntryList,
     ProtocolEntryView,
+    ReasonText,
     SyncRunList,
     SyncRunView,
     System,
 )
+from app.domain.keys import EntityKind
+from app.domain.reasons import Reason, text
 from app.errors import NotFound
 from app.sync.ports import SyncRunInfo
 from app.sync.runs import request_run
@@ -91,21 +94,41 @@ class SyncRunController(Controller):
         services: ServicesDep,
         run_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
         outcome: FromQuery[Literal["sent", "deleted", "excluded", "error"] | None] = None,
+        entity: FromQuery[EntityKind | None] = None,
+        cursor: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
     ) -> ProtocolEntryList:
-        lines = await services.runs.entries(run_id, outcome, limit)
-        if lines is None:
+        page = await services.runs.entries(
+            run_id,
+            outcome=outcome,
+            entity=entity.value if entity else None,
+            after=cursor,
+            limit=limit,
+        )
+        if page is None:
             raise NotFound(f"No sync run {run_id}.")
         return ProtocolEntryList(
             items=[
                 ProtocolEntryView(
+                    id=line.id,
                     entity_type=line.key.kind.value,
                     entity_key=line.key.ledger_key,
                     outcome=line.outcome,
                     reason_code=line.reason_code,
+                    reason_text=_reason_text(line.reason_code),
                     message=line.message,
                     created_at=line.created_at,
                 )
-                for line in lines
-            ]
+                for line in page.lines
+            ],
+            total=page.total,
+            next_cursor=page.next_cursor,
         )
+
+
+def _reason_text(code: str | None) -> ReasonText | None:
+    try:
+        reason = Reason(code) if code else None
+    except ValueError:
+        return None
+    return None if reason is None else ReasonText(de=text(reason, "de"), en=text(reason, "en"))

@@ -17,6 +17,7 @@ import msgspec
 
 from app.adapters.store.database import create_engine, create_session_factory
 from app.config import Settings
+from app.configuration.document import ConfigDocument
 from app.configuration.secrets import SECRET_NAMES, SecretBox, new_key
 from app.configuration.service import ConfigService
 from app.errors import InvalidInput
@@ -41,7 +42,8 @@ def add_parser(commands: Any) -> None:
         action="append",
         default=[],
         choices=sorted(SECRET_NAMES),
-        help="prompt for this secret twice (repeatable)",
+        help="prompt for this secret twice (repeatable); without a terminal, read it twice "
+        "from standard input, one line each",
     )
     sub.add_parser("new-key", help="print a fresh GATEWAY_SECRET_KEY")
 
@@ -57,10 +59,7 @@ def build_patch(assignments: list[str], file: Path | None) -> dict[str, Any]:
         path, sep, raw = assignment.partition("=")
         if not sep or not path:
             raise InvalidInput(f"{assignment!r} is not PATH=VALUE")
-        try:
-            value: Any = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
+        value = _value_for(path, raw)
         node = patch
         *parents, leaf = path.split(".")
         for part in parents:
@@ -69,13 +68,58 @@ def build_patch(assignments: list[str], file: Path | None) -> dict[str, Any]:
     return patch
 
 
+def _value_for(path: str, raw: str) -> Any:
+    """JSON where the setting takes JSON; the text itself where the setting is text (so
+    ``ticketUserNumber=900`` stays the string "900" and ``intervalMinutes=10`` the number)."""
+    if _takes_text(path):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def _takes_text(path: str) -> bool:
+    info: Any = msgspec.inspect.type_info(ConfigDocument)
+    for part in path.split("."):
+        while isinstance(info, msgspec.inspect.UnionType):
+            structs = [t for t in info.types if isinstance(t, msgspec.inspect.StructType)]
+            if not structs:
+                break
+            info = structs[0]
+        if not isinstance(info, msgspec.inspect.StructType):
+            return False
+        field = next((f for f in info.fields if f.encode_name == part), None)
+        if field is None:
+            return False
+        info = field.type
+    kinds = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+    return any(isinstance(k, msgspec.inspect.StrType) for k in kinds)
+
+
 def prompt_secrets(names: list[str]) -> dict[str, Any]:
+    """Each secret twice: prompted without echo on a terminal, else two lines on stdin."""
+    interactive = sys.stdin.isatty()
     secrets = {}
     for name in names:
-        value = getpass.getpass(f"{name}: ")
-        confirmation = getpass.getpass(f"{name} (again): ")
+        if interactive:
+            value = getpass.getpass(f"{name}: ")
+            confirmation = getpass.getpass(f"{name} (again): ")
+        else:
+            value, confirmation = _stdin_line(name), _stdin_line(name)
         secrets[name] = {"value": value, "confirmation": confirmation}
     return secrets
+
+
+def _stdin_line(name: str) -> str:
+    line = sys.stdin.readline()
+    if not line:
+        raise InvalidInput(
+            f"no terminal to ask for {name}: give each secret twice on standard input, "
+            'one line each (e.g. printf \'%s\\n%s\\n\' "$S" "$S" | portal-gateway config set '
+            f"--system test --secret {name})"
+        )
+    return line.rstrip("\r\n")
 
 
 async def run_config_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -12,13 +12,15 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from app.domain.catalogue import CODE_LENGTH
 from app.domain.config import Licences
 
 System = Literal["production", "test"]
 SYSTEMS: tuple[System, ...] = ("production", "test")
 
 ObjectNumber = Annotated[str, Meta(pattern=r"^[0-9A-Za-z][0-9A-Za-z.]{0,19}$")]
-TypeCode = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^\S(.*\S)?$")]
+# As wide as the interface schema's code columns (``app.domain.catalogue.CODE_LENGTH``).
+TypeCode = Annotated[str, Meta(min_length=1, max_length=CODE_LENGTH, pattern=r"^\S(.*\S)?$")]
 Days = Annotated[int, Meta(description="A number of days (never negative).")]
 ClockTime = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 ConflictPolicy = Literal["ixhaus_wins", "casavi_wins", "manual"]

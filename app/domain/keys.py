@@ -8,12 +8,16 @@
   ``ixhaus_key = "unit:1001/05"`` (``ledger_key`` / ``from_ledger``);
 - in casavi: the customer reference id ``"1001.05"`` (``reference_id``), ours to choose and
   stable forever (casavi's help suggests object number, and object + unit number for a unit).
+  Kinds that share a casavi collection with another kind carry a prefix so their ids never
+  collide: owners and caretakers are contacts beside the persons (``"owner.100050"``), and a
+  commissioning note is a ticket message beside the notes (``"work-order.77"``).
 
 Nobody else builds or parses these strings.
 """
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 import msgspec
@@ -30,6 +34,8 @@ class EntityKind(StrEnum):
     CARETAKER = "caretaker"
     USER = "user"
     TEAM = "team"
+    # M4: the casavi staff role under which a user's object right or responsibility is shown.
+    OBJECT_ROLE = "object_role"
     TICKET_TYPE = "ticket_type"
     TICKET_STATUS = "ticket_status"
     TICKET_PRIORITY = "ticket_priority"
@@ -41,6 +47,15 @@ class EntityKind(StrEnum):
 
 class InvalidKey(ValueError):
     pass
+
+
+# casavi collections shared by two kinds: the second kind's reference ids get a prefix.
+_REFERENCE_PREFIX: dict[EntityKind, str] = {
+    EntityKind.OWNER: "owner",
+    EntityKind.CARETAKER: "caretaker",
+    EntityKind.WORK_ORDER_NOTE: "work-order",
+}
+_LABEL = re.compile(r"[^0-9A-Za-z_-]+")
 
 
 class RecordKey(msgspec.Struct, frozen=True, order=True):
@@ -68,6 +83,15 @@ class RecordKey(msgspec.Struct, frozen=True, order=True):
     def person(cls, number: str) -> RecordKey:
         return cls(EntityKind.PERSON, (number,))
 
+    @classmethod
+    def object_role(cls, category: str, label: str) -> RecordKey:
+        """M4: the role for an object right (``"right"``) or a responsibility (``"responsible"``).
+
+        The label is iX-Haus free text; it is reduced to a stable id-safe slug.
+        """
+        slug = _LABEL.sub("-", label.strip()).strip("-")[:60] or "default"
+        return cls(EntityKind.OBJECT_ROLE, (category, slug))
+
     # -- the codec ------------------------------------------------------------------------
     @property
     def number(self) -> str:
@@ -82,7 +106,9 @@ class RecordKey(msgspec.Struct, frozen=True, order=True):
     @property
     def reference_id(self) -> str:
         """casavi's customer reference id for the record."""
-        return ".".join(self.parts)
+        prefix = _REFERENCE_PREFIX.get(self.kind)
+        joined = ".".join(self.parts)
+        return f"{prefix}.{joined}" if prefix else joined
 
     @classmethod
     def from_ledger(cls, entity_type: str, ixhaus_key: str) -> RecordKey:

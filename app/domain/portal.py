@@ -11,6 +11,7 @@ from typing import Literal
 
 import msgspec
 
+from app.domain.keys import RecordKey
 from app.domain.records import Address, BankAccount, ObjectResponsible, ObjectRight, PortalMode
 
 
@@ -56,12 +57,37 @@ class PortalContact(msgspec.Struct, frozen=True, kw_only=True):
     bank_account: BankAccount | None = None
 
 
+class ContactPayload(msgspec.Struct, frozen=True, kw_only=True):
+    """An owner (M1) or caretaker (M2) as the portal sees it: one contact per person, with
+    every enabled object it owns or looks after (iX-Haus keeps one row per object)."""
+
+    contact: PortalContact
+    object_nos: tuple[str, ...]
+
+
+class PortalObjectRole(msgspec.Struct, frozen=True, kw_only=True):
+    """M4: the role under which an object right or a responsibility is shown in casavi."""
+
+    category: Literal["right", "responsible"]
+    label: str  # the right kind or the responsibility's role, as iX-Haus names it
+    name: str  # what casavi shows
+
+
+class PortalAssignment(msgspec.Struct, frozen=True, kw_only=True, order=True):
+    """One staff assignment: the user acts on the object in the role (M4) or team (M7)."""
+
+    object_no: str
+    role: RecordKey  # an OBJECT_ROLE or a TEAM key
+
+
 class PortalUser(msgspec.Struct, frozen=True, kw_only=True):
     number: str  # M3
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
     phone: str | None = None
+    # M4 (object rights, persons responsible) and M7 (team membership), per object.
+    assignments: tuple[PortalAssignment, ...] = ()
 
 
 class PortalObject(msgspec.Struct, frozen=True, kw_only=True):
@@ -128,6 +154,8 @@ class PortalTicket(msgspec.Struct, frozen=True, kw_only=True):
     status_no: str | None = None
     priority_no: str | None = None
     closed: bool = False
+    # T7: the ticket's type asks casavi to e-mail contacts that have no portal account.
+    notify_unregistered_by_email: bool = False
 
 
 class PortalNote(msgspec.Struct, frozen=True, kw_only=True):

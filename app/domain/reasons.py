@@ -43,6 +43,7 @@ class Reason(enum.StrEnum):
     TICKET_USER_WITHOUT_RIGHTS = "ticket_user_without_rights"  # C11
     TICKET_TYPE_NOT_FOR_TENANTS = "ticket_type_not_for_tenants"  # T4/T5/T6 inbound
     USER_INACTIVE = "user_inactive"  # M3
+    COMMISSIONING_NOTE_NOT_CONFIGURED = "commissioning_note_not_configured"  # T8
 
 
 class ReasonText(msgspec.Struct, frozen=True):
@@ -166,6 +167,10 @@ REASON_TEXTS: dict[Reason, ReasonText] = {
     Reason.USER_INACTIVE: ReasonText(
         "Benutzer ist inaktiv.",
         "The user is inactive.",
+    ),
+    Reason.COMMISSIONING_NOTE_NOT_CONFIGURED: ReasonText(
+        "Die Meldungsart erzeugt bei Beauftragung keine Portalnotiz.",
+        "The ticket type creates no portal note when a work order is placed.",
     ),
 }
 

@@ -48,6 +48,13 @@ class UnitRecord(msgspec.Struct, frozen=True, kw_only=True):
     end: date | None = None
 
 
+class PersonTypeRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A person type of iX-Haus's catalogue (C5), e.g. "MIETER", "EIGENTUEMER"."""
+
+    number: str
+    name: str
+
+
 class PersonRecord(msgspec.Struct, frozen=True, kw_only=True):
     number: str
     person_type: str
@@ -171,6 +178,9 @@ class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
     due_from: date | None = None
     due_until: date | None = None
     status_no: str | None = None
+    # The kind of the ticket's status record (joined by the reader): a status of kind
+    # closed/cancelled ends the ticket even when iX-Haus left the date empty (rule T1).
+    status_kind: StatusKind | None = None
     priority_no: str | None = None
     closed_at: datetime | None = None
     cancelled_at: datetime | None = None
@@ -180,8 +190,12 @@ class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def is_open(self) -> bool:
-        """Rule T1: open means neither closed nor cancelled."""
-        return self.closed_at is None and self.cancelled_at is None
+        """Rule T1: open means neither closed nor cancelled - by date or by status."""
+        return (
+            self.closed_at is None
+            and self.cancelled_at is None
+            and self.status_kind not in ("closed", "cancelled")
+        )
 
     @property
     def ended_at(self) -> datetime | None:

@@ -180,6 +180,11 @@ def run_demo(
         second = asyncio.run(sync_once(paths, secret_key, "nothing changed", say))
         asyncio.run(change_a_ticket(paths, say))
         third = asyncio.run(sync_once(paths, secret_key, "one ticket changed", say))
+        say(
+            "the CLI works on this demo's state with: "
+            f"DATABASE_URL='{paths.gateway}' GATEWAY_SECRET_KEY=\"$(cat '{paths.key_file}')\" "
+            "portal-gateway apikey list"
+        )
         summary = {
             "first": first.sent,
             "second": second.sent,

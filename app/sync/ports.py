@@ -18,8 +18,11 @@ from app.domain import records as r
 from app.domain.config import SyncConfig
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import (
+    ContactPayload,
     PersonPayload,
+    PortalNote,
     PortalObject,
+    PortalObjectRole,
     PortalTeam,
     PortalTicket,
     PortalUnit,
@@ -27,6 +30,7 @@ from app.domain.portal import (
 )
 
 System = Literal["production", "test"]
+SYSTEMS: tuple[System, ...] = ("production", "test")
 # ``partial``: some records failed, the rest went through; ``failed``: the run could not do
 # its work (casavi or iX-Haus unreachable, authentication refused, configuration incomplete).
 RunStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
@@ -38,12 +42,15 @@ PortalRecord = (
     PortalObject
     | PortalUnit
     | PersonPayload
+    | ContactPayload
     | PortalUser
     | PortalTeam
+    | PortalObjectRole
     | r.TicketTypeRecord
     | r.TicketStatusRecord
     | r.TicketPriorityRecord
     | PortalTicket
+    | PortalNote
 )
 
 
@@ -87,11 +94,20 @@ class RunClaim(msgspec.Struct, frozen=True):
 class ProtocolLine(msgspec.Struct, frozen=True, kw_only=True):
     """Rule L3: what happened to one record in a run."""
 
+    id: int
     key: RecordKey
     outcome: ProtocolOutcome
     reason_code: str | None
     message: str | None
     created_at: dt.datetime
+
+
+class ProtocolPage(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of a run's protocol: the lines after a cursor, and how many match in all."""
+
+    lines: list[ProtocolLine]
+    total: int
+    next_cursor: int | None
 
 
 class LedgerEntry(msgspec.Struct, frozen=True):
@@ -289,12 +305,21 @@ class Runs(Protocol):
     async def get(self, run_id: int) -> SyncRunInfo | None: ...
     async def recent(self, system: str | None, limit: int) -> list[SyncRunInfo]: ...
     async def entries(
-        self, run_id: int, outcome: str | None, limit: int
-    ) -> list[ProtocolLine] | None:
-        """The run's protocol (L3); None when the run does not exist."""
+        self,
+        run_id: int,
+        *,
+        outcome: str | None,
+        entity: str | None,
+        after: int,
+        limit: int,
+    ) -> ProtocolPage | None:
+        """The run's protocol (L3) after the cursor ``after``; None for an unknown run."""
         ...
 
     async def last_scheduled(self, system: str) -> dt.datetime | None: ...
+    async def count_by_status(self) -> dict[tuple[str, str], int]:
+        """(system, status) -> number of runs (metrics)."""
+        ...
 
 
 class Configs(Protocol):
@@ -319,6 +344,14 @@ class JobQueue(Protocol):
 
     async def ping(self) -> None:
         """Raise when the queue's backing server does not answer."""
+        ...
+
+    async def depth(self) -> int:
+        """Jobs waiting to be picked up."""
+        ...
+
+    async def worker_seen(self) -> bool | None:
+        """Whether a worker reported in recently; None when jobs run in this process."""
         ...
 
     async def close(self) -> None: ...

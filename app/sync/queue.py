@@ -69,6 +69,13 @@ class ArqQueue:
     async def ping(self) -> None:
         await self._redis.ping()
 
+    async def depth(self) -> int:
+        return int(await self._redis.zcard(self._queue_name))
+
+    async def worker_seen(self) -> bool:
+        # arq workers refresh this key every health_check_interval (15 s; it expires after 16 s).
+        return bool(await self._redis.exists(self._queue_name + ":health-check"))
+
     async def close(self) -> None:
         await self._redis.aclose()
         # A client built on an explicit pool does not close that pool itself.
@@ -114,6 +121,12 @@ class InProcessQueue:
     async def ping(self) -> None:
         return None
 
+    async def depth(self) -> int:
+        return len(self._running)
+
+    async def worker_seen(self) -> bool | None:
+        return None
+
     async def close(self) -> None:
         await self.drain()
 
@@ -125,6 +138,12 @@ class NoQueue:
         raise RuntimeError("this process runs its jobs itself; nothing is enqueued")
 
     async def ping(self) -> None:
+        return None
+
+    async def depth(self) -> int:
+        return 0
+
+    async def worker_seen(self) -> bool | None:
         return None
 
     async def close(self) -> None:

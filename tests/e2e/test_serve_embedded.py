@@ -52,3 +52,53 @@ def test_serve_on_the_embedded_default(tmp_path: Path) -> None:
         process.terminate()
         process.wait(timeout=15)
         log.close()
+
+
+def test_serve_with_several_worker_processes(tmp_path: Path, redis_url: str) -> None:
+    # issue 13 item 10: `serve --workers N` shares one port between N processes (with Redis)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
+        REDIS_URL=redis_url,
+    )
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=tmp_path, env=env, check=True)
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        answered = 0
+        while time.monotonic() < deadline and answered < 20:
+            try:
+                answered += httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2).is_success
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert answered == 20, (tmp_path / "serve.log").read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+    assert "Started parent process" in (tmp_path / "serve.log").read_text()
+
+
+def test_several_workers_need_redis(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--workers", "2"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "REDIS_URL" in done.stderr

@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from litestar.testing import AsyncTestClient
+from redis.asyncio import Redis
 
 from app.asgi import create_app
 from app.config import load_settings
 
 
-async def test_live_and_ready_on_postgres_and_redis(migrated_pg: str, redis_url: str) -> None:
-    app = create_app(load_settings({"DATABASE_URL": migrated_pg, "REDIS_URL": redis_url}))
+async def test_live_and_ready_on_postgres_and_redis(
+    migrated_pg: str, redis_url: str, queue_name: str
+) -> None:
+    settings = {"DATABASE_URL": migrated_pg, "REDIS_URL": redis_url, "ARQ_QUEUE_NAME": queue_name}
+    app = create_app(load_settings(settings))
     async with AsyncTestClient(app) as client:
         assert (await client.get("/health/live")).json() == {"status": "ok"}
         ready = await client.get("/health/ready")
         assert ready.status_code == 200
-        assert ready.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+        # No worker on this fresh queue: ready still (the API serves), and it says so.
+        assert ready.json() == {
+            "status": "ok",
+            "checks": {"database": "ok", "redis": "ok"},
+            "worker": "not_seen",
+        }
+        # What an arq worker writes every health_check_interval (arq's key name).
+        redis = Redis.from_url(redis_url)
+        try:
+            await redis.set(f"{queue_name}:health-check", b"x", px=5000)
+        finally:
+            await redis.aclose()
+        assert (await client.get("/health/ready")).json()["worker"] == "seen"
+        metrics = (await client.get("/metrics")).text
+        assert "gateway_worker_seen 1.0" in metrics
+        assert "gateway_job_queue_depth 0.0" in metrics
 
 
 async def test_ready_without_redis_configured(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
     ready = await client.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"database": "ok", "redis": "not_configured"}
+    assert ready.json()["worker"] == "in_process"
 
 
 async def test_ready_is_503_when_redis_is_unreachable(migrated_pg: str, closed_port: int) -> None:
@@ -56,3 +78,24 @@ async def test_metrics_count_requests_by_route(client: AsyncTestClient) -> None:
     assert 'gateway_http_requests_total{method="GET",route="/health/live",status="200"} 1.0' in text
     assert 'route="/api/v1/sync-runs/{run_id}",status="401"' in text
     assert "gateway_http_request_duration_seconds_bucket" in text
+    assert "gateway_job_queue_depth" in text
+
+
+async def test_metrics_report_runs_by_system_and_status(migrated_pg: str, ixhaus_key: str) -> None:
+    settings = load_settings({"DATABASE_URL": migrated_pg})
+    async with AsyncTestClient(create_app(settings)) as client:
+        # production is switched off (rule C12): the run fails at once, in this process
+        started = await client.post(
+            "/api/v1/systems/production/sync-runs", headers={"X-API-Key": ixhaus_key}
+        )
+        assert started.status_code == 202
+        run_url = f"/api/v1/sync-runs/{started.json()['id']}"
+        for _ in range(100):
+            run = (await client.get(run_url, headers={"X-API-Key": ixhaus_key})).json()
+            if run["status"] == "failed":
+                break
+            await asyncio.sleep(0.05)
+        text = (await client.get("/metrics")).text
+    assert 'gateway_sync_runs{status="failed",system="production"}' in text
+    assert 'gateway_sync_last_run_records{outcome="errors",system="production"} 1.0' in text
+    assert 'gateway_sync_last_run_duration_seconds{system="production"}' in text

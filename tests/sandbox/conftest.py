@@ -6,3 +6,9 @@ from tests.support.casavi import (  # noqa: F401 - fixtures
     receiver,
     simulator,
 )
+from tests.support.docuware import (  # noqa: F401 - fixtures
+    dw_contract,
+    dw_page_size,
+    dw_raw,
+    dw_simulator,
+)

@@ -155,6 +155,7 @@ class CallbackReceiver:
         self.secret = secret
         self.openapi = openapi
         self.events: list[dict[str, Any]] = []
+        self.deliveries: list[tuple[dict[str, str], bytes]] = []  # headers, raw body
         self.rejected = 0
         self.violations: list[str] = []
 
@@ -174,6 +175,7 @@ class CallbackReceiver:
             if not message.get("more_body"):
                 break
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        self.deliveries.append((headers, body))
         try:
             verify(headers.get(SIGNATURE_HEADER.lower()), body, [self.secret])
         except InvalidSignature:

@@ -13,7 +13,11 @@ import hmac
 import time
 from collections.abc import Iterable
 
+# The whole wire shape of the signature lives here (contract: inferred), so a different real
+# scheme is a change of these names and of ``_digest``.
 SIGNATURE_HEADER = "X-Casavi-Signature"
+TIMESTAMP_KEY = "t"
+SIGNATURE_KEY = "v1"
 DEFAULT_TOLERANCE_SECONDS = 300
 
 
@@ -29,7 +33,10 @@ def _digest(secret: str, timestamp: int, body: bytes) -> str:
 def sign(body: bytes, secrets: Iterable[str], timestamp: int | None = None) -> str:
     """The header value for ``body``, signed with every secret given."""
     moment = int(time.time()) if timestamp is None else timestamp
-    parts = [f"t={moment}", *(f"v1={_digest(secret, moment, body)}" for secret in secrets)]
+    parts = [
+        f"{TIMESTAMP_KEY}={moment}",
+        *(f"{SIGNATURE_KEY}={_digest(secret, moment, body)}" for secret in secrets),
+    ]
     return ",".join(parts)
 
 
@@ -48,9 +55,9 @@ def verify(
     candidates: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
+        if name == TIMESTAMP_KEY and value.isdigit():
             timestamp = int(value)
-        elif name == "v1" and value:
+        elif name == SIGNATURE_KEY and value:
             candidates.append(value)
     if timestamp is None or not candidates:
         raise InvalidSignature("malformed signature header")

@@ -63,9 +63,9 @@ class CasaviClient:
         self.ticket_priorities: Resource[TicketPriority, TicketPriorityWrite] = Resource(
             http, "/v2/ticket-priorities", TicketPriority
         )
-        self.tickets = Tickets(http)
-        self.posts = Posts(http)
         self.documents = Documents(http)
+        self.tickets = Tickets(http, self.documents)
+        self.posts = Posts(http)
 
     def __repr__(self) -> str:
         return f"CasaviClient(base_url={self.http.config.base_url!r})"

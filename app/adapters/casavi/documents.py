@@ -9,6 +9,7 @@ then the closing boundary; its length is computed up front so casavi gets a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -96,10 +97,15 @@ class Documents(Resource[Document, DocumentWrite]):
             deadline=config.upload_deadline_seconds,
         )
 
-    async def download(self, ref: str, target: Path) -> int:
-        """Stream the document's bytes into ``target``; returns the number of bytes.
+    @contextlib.asynccontextmanager
+    async def stream(self, ref: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """The document's bytes as they arrive, never all in memory::
 
-        The whole transfer, not only the answer's headers, runs under the upload deadline.
+            async with client.documents.stream(ref) as chunks:
+                async for chunk in chunks: ...
+
+        The request is made on entry (errors such as ``CasaviNotFound`` raise there); the
+        whole transfer, not only the answer's headers, runs under the upload deadline.
         """
         config = self._http.config
         path = ref_path(DOCUMENTS, ref, "file")
@@ -112,12 +118,8 @@ class Documents(Resource[Document, DocumentWrite]):
                     stream=True,
                     deadline=config.upload_deadline_seconds,
                 )
-                written = 0
                 try:
-                    async with await anyio.open_file(target, "wb") as handle:
-                        async for chunk in response.aiter_bytes(config.upload_chunk_bytes):
-                            await handle.write(chunk)
-                            written += len(chunk)
+                    yield response.aiter_bytes(config.upload_chunk_bytes)
                 finally:
                     await response.aclose()
         except TimeoutError:
@@ -126,4 +128,12 @@ class Documents(Resource[Document, DocumentWrite]):
                 method="GET",
                 path=path,
             ) from None
+
+    async def download(self, ref: str, target: Path) -> int:
+        """Stream the document's bytes into ``target``; returns the number of bytes."""
+        written = 0
+        async with self.stream(ref) as chunks, await anyio.open_file(target, "wb") as handle:
+            async for chunk in chunks:
+                await handle.write(chunk)
+                written += len(chunk)
         return written

@@ -8,12 +8,14 @@ codec is ``app.domain.keys.RecordKey``.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Literal
 
 from app.adapters.casavi.wire import Address as WireAddress
 from app.adapters.casavi.wire import (
     ContactWrite,
     Contract,
     PropertyWrite,
+    StaffAssignment,
     StaffRoleWrite,
     StaffWrite,
     UnitWrite,
@@ -23,6 +25,7 @@ from app.adapters.casavi.wire_tickets import (
     PriorityType,
     StatusType,
     TicketCreate,
+    TicketMessageCreate,
     TicketPriorityWrite,
     TicketStatusWrite,
     TicketTypeWrite,
@@ -30,8 +33,11 @@ from app.adapters.casavi.wire_tickets import (
 )
 from app.domain.keys import RecordKey
 from app.domain.portal import (
+    ContactPayload,
     PersonPayload,
+    PortalNote,
     PortalObject,
+    PortalObjectRole,
     PortalPerson,
     PortalTeam,
     PortalTicket,
@@ -50,8 +56,9 @@ def _at_midnight(day: date | None) -> datetime | None:
 
 
 def to_property(obj: PortalObject) -> PropertyWrite:
-    # M4: number, name, group, start of management, address; rights and persons responsible
-    # are casavi responsibilities, which its API derives from staff (not written here).
+    # M4: number, name, group, start of management, address. Rights and persons responsible
+    # are casavi responsibilities, which casavi derives from the staff's assignments: they
+    # are written with the users (``to_staff``), under the roles of ``to_object_role``.
     address = obj.address
     return PropertyWrite(
         id=obj.number,
@@ -134,6 +141,42 @@ def to_ticket(ticket: PortalTicket) -> TicketCreate:
         status_id=ticket.status_no,
         priority_id=ticket.priority_no,
         object_wide=ticket.audience == "object",  # T6
+        # T7 (inferred): casavi e-mails the ticket's contacts without a portal account when
+        # the type asks for it; portal users it notifies itself. The gateway does not know
+        # who registered in casavi, casavi does - so the decision per contact is casavi's.
+        notify_unregistered_by_email=ticket.notify_unregistered_by_email,
+    )
+
+
+def to_owner_or_caretaker(payload: ContactPayload, ref: str) -> ContactWrite:
+    """M1/M2: an owner or caretaker is a casavi contact with one contract per object.
+
+    casavi documents OWNER and RENTER contracts on a unit. Inferred here: a contract may name
+    the property alone (iX-Haus keeps owners and caretakers per object, not per unit), and
+    CARETAKER is a contract type. The contact's reference id carries the role as a prefix
+    (``RecordKey.reference_id``) so it never collides with the same person as a tenant.
+    """
+    contact = payload.contact
+    bank = contact.bank_account
+    kind: Literal["OWNER", "CARETAKER"] = "OWNER" if contact.role == "owner" else "CARETAKER"
+    return ContactWrite(
+        id=ref,
+        last_name=contact.last_name or contact.number,
+        first_name=contact.first_name,
+        salutation=contact.salutation,
+        email=contact.email,
+        telephone=contact.phone,
+        street=contact.address.street,
+        postal_code=contact.address.postcode,
+        city=contact.address.city,
+        custom_fields={
+            "role": contact.role,
+            "ixhausPersonNo": contact.number,
+            "iban": bank.iban if bank else None,
+            "bic": bank.bic if bank else None,
+            "accountHolder": bank.holder if bank else None,
+        },
+        contracts=[Contract(type=kind, property_id=o, unit_id=None) for o in payload.object_nos],
     )
 
 
@@ -146,13 +189,35 @@ def to_staff(user: PortalUser) -> StaffWrite:
         first_name=user.first_name,
         email=user.email,
         telephone=user.phone,
+        # M4 (object rights, persons responsible) and M7 (team membership): casavi shows a
+        # property's responsibilities from these per-property role assignments.
+        responsibilities=[
+            StaffAssignment(property_id=a.object_no, role_id=a.role.reference_id)
+            for a in user.assignments
+        ],
     )
 
 
 def to_role(team: PortalTeam) -> StaffRoleWrite:
-    # M7: teams are casavi staff roles; membership needs per-property assignments, which
-    # the gateway does not derive yet.
+    # M7: teams are casavi staff roles; their members are the users assigned in the role
+    # (see ``to_staff``), per property.
     return StaffRoleWrite(id=team.number, name=team.name)
+
+
+def to_object_role(role: PortalObjectRole, ref: str) -> StaffRoleWrite:
+    """M4: the staff role an object right or a person responsible is shown under."""
+    return StaffRoleWrite(id=ref, name=role.name, visible_in_portal=role.category == "responsible")
+
+
+def to_commissioning_message(note: PortalNote, ref: str, author_id: str) -> TicketMessageCreate:
+    """T8: the commissioning note as a public message on its ticket, at the order's time."""
+    return TicketMessageCreate(
+        id=ref,
+        author_id=author_id,
+        visibility="public",
+        content=note.content,
+        written_at=note.created_at,
+    )
 
 
 def to_ticket_update(ticket: PortalTicket) -> TicketUpdate:

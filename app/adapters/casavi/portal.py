@@ -18,7 +18,7 @@ from app.adapters.casavi.errors import CasaviConflict, CasaviNotFound
 from app.adapters.casavi.resources import Resource
 from app.adapters.casavi.wire_tickets import PostWrite
 from app.domain.keys import EntityKind, RecordKey
-from app.domain.portal import PortalTicket
+from app.domain.portal import PortalNote, PortalTicket
 from app.sync.ports import PortalRecord
 
 
@@ -39,28 +39,38 @@ def _same_post(found: PostWrite, post: PostWrite) -> bool:
     return all(getattr(found, name) == getattr(post, name) for name in PostWrite.__struct_fields__)
 
 
+def _plain(to_wire: Callable[[Any], Any]) -> Callable[[Any, str], Any]:
+    """A mapping whose wire id is the record's own number (the reference id)."""
+    return lambda record, _ref: to_wire(record)
+
+
 class CasaviPortal:
     def __init__(self, client: CasaviClient, post_author_id: str | None = None) -> None:
         c = self._client = client
         # Signs house notices that have no responsible user (the ticket user, rule C11).
         self._post_author = post_author_id
-        # entity kind -> (casavi collection, mapping from the canonical portal record)
-        self._targets: dict[EntityKind, tuple[Resource[Any, Any], Callable[[Any], Any]]] = {
-            EntityKind.OBJECT: (c.properties, mapping.to_property),
-            EntityKind.UNIT: (c.units, mapping.to_unit),
-            EntityKind.PERSON: (c.contacts, mapping.to_contact),
-            EntityKind.USER: (c.staff, mapping.to_staff),
-            EntityKind.TEAM: (c.staff_roles, mapping.to_role),
-            EntityKind.TICKET_TYPE: (c.ticket_types, mapping.to_ticket_type),
-            EntityKind.TICKET_STATUS: (c.ticket_statuses, mapping.to_status),
-            EntityKind.TICKET_PRIORITY: (c.ticket_priorities, mapping.to_priority),
+        # entity kind -> (casavi collection, mapping from the canonical record and its ref id)
+        self._targets: dict[EntityKind, tuple[Resource[Any, Any], Callable[[Any, str], Any]]] = {
+            EntityKind.OBJECT: (c.properties, _plain(mapping.to_property)),
+            EntityKind.UNIT: (c.units, _plain(mapping.to_unit)),
+            EntityKind.PERSON: (c.contacts, _plain(mapping.to_contact)),
+            EntityKind.OWNER: (c.contacts, mapping.to_owner_or_caretaker),  # M1
+            EntityKind.CARETAKER: (c.contacts, mapping.to_owner_or_caretaker),  # M2
+            EntityKind.USER: (c.staff, _plain(mapping.to_staff)),
+            EntityKind.TEAM: (c.staff_roles, _plain(mapping.to_role)),
+            EntityKind.OBJECT_ROLE: (c.staff_roles, mapping.to_object_role),  # M4
+            EntityKind.TICKET_TYPE: (c.ticket_types, _plain(mapping.to_ticket_type)),
+            EntityKind.TICKET_STATUS: (c.ticket_statuses, _plain(mapping.to_status)),
+            EntityKind.TICKET_PRIORITY: (c.ticket_priorities, _plain(mapping.to_priority)),
         }
 
     async def put(self, key: RecordKey, record: PortalRecord, *, exists: bool = False) -> str:
         ref = key.reference_id
         if key.kind in self._targets:
             resource, to_wire = self._targets[key.kind]
-            await _upsert(resource, to_wire(record), exists=exists)
+            await _upsert(resource, to_wire(record, ref), exists=exists)
+        elif isinstance(record, PortalNote) and key.kind is EntityKind.WORK_ORDER_NOTE:
+            await self._put_commissioning_note(ref, record)
         elif isinstance(record, PortalTicket) and record.kind == "bulletin_board":
             await self._put_post(ref, mapping.to_post(record, self._post_author), exists=exists)
         elif isinstance(record, PortalTicket):
@@ -83,6 +93,18 @@ class CasaviPortal:
                 await tickets.change(ref, mapping.to_ticket_update(record))
         if record.closed:
             await tickets.close(ref)  # closing a closed ticket is a no-op
+
+    async def _put_commissioning_note(self, ref: str, note: PortalNote) -> None:
+        # T8: a public message on the ticket, signed by the ticket's responsible user or else
+        # the ticket user (C11). casavi messages are never edited or deleted: once the note
+        # is there (409), a later change of the template does not rewrite it.
+        author = note.author_user_no or self._post_author
+        if author is None:
+            raise ValueError(f"commissioning note {ref} has no author (set the ticket user)")
+        ticket = RecordKey.ticket(note.ticket_no).reference_id
+        message = mapping.to_commissioning_message(note, ref, author)
+        with suppress(CasaviConflict):
+            await self._client.tickets.add_message(ticket, message)
 
     async def _put_post(self, ref: str, post: PostWrite, *, exists: bool) -> None:
         # Posts are never edited in casavi (an edit notifies nobody): replace the post.
@@ -110,5 +132,7 @@ class CasaviPortal:
                 with suppress(CasaviNotFound):
                     await self._client.tickets.close(ref)
             return
+        if key.kind is EntityKind.WORK_ORDER_NOTE:
+            return  # T8: a message once shown on the ticket stays (casavi cannot delete it)
         delete: Callable[[str], Awaitable[bool]] = self._targets[key.kind][0].delete
         await delete(ref)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 
 import msgspec
 
+from app.adapters.casavi.documents import Documents
 from app.adapters.casavi.errors import NotInContract
 from app.adapters.casavi.http import CasaviHttp
 from app.adapters.casavi.pagination import iterate_pages
-from app.adapters.casavi.resources import Resource, create_once, find_or_none, ref_path
+from app.adapters.casavi.resources import Resource, create_once, find_or_none, iso, ref_path
 from app.adapters.casavi.wire_tickets import (
     Document,
     Post,
@@ -21,14 +24,28 @@ from app.adapters.casavi.wire_tickets import (
     TicketMessage,
     TicketMessageCreate,
     TicketUpdate,
+    Visibility,
 )
 
 TICKETS = "/v2/tickets"
 
 
 class Tickets(Resource[Ticket, TicketCreate]):
-    def __init__(self, http: CasaviHttp) -> None:
+    def __init__(self, http: CasaviHttp, documents: Documents) -> None:
         super().__init__(http, TICKETS, Ticket)
+        self._documents = documents
+
+    def modified_since(self, when: datetime) -> AsyncIterator[Ticket]:
+        """Tickets changed after ``when`` (exclusive), by ``modifiedAt`` then ``internalId``.
+
+        A ticket's ``modifiedAt`` also moves when a message, an attachment or a rating is
+        added. Nothing changed = one request (an empty page). Pages are by offset: a ticket
+        changed mid-listing moves to the end and may push one other past a page boundary, so
+        when a listed ``modifiedAt`` is later than the listing's start, list again from the
+        same cursor (and keep an overlap window).
+        """
+        params = {"modifiedAfter": iso(when)}
+        return iterate_pages(self._http, TICKETS, Ticket, params)
 
     async def update(self, item: TicketCreate) -> Ticket:
         raise NotInContract("tickets change by PATCH: use change()")
@@ -49,8 +66,14 @@ class Tickets(Resource[Ticket, TicketCreate]):
         response = await self._http.request("POST", ref_path(TICKETS, ref, "close"), json=payload)
         return self._http.decode(response, Ticket)
 
-    def messages(self, ticket: str) -> AsyncIterator[TicketMessage]:
-        return iterate_pages(self._http, ref_path(TICKETS, ticket, "messages"), TicketMessage)
+    def messages(
+        self, ticket: str, *, visibility: Visibility | None = None
+    ) -> AsyncIterator[TicketMessage]:
+        """Messages and internal notes of a ticket, oldest first; ``visibility`` filters.
+        Internal notes written in casavi never go to iX-Haus (rule N2)."""
+        params = None if visibility is None else {"visibility": visibility}
+        path = ref_path(TICKETS, ticket, "messages")
+        return iterate_pages(self._http, path, TicketMessage, params)
 
     async def get_message(self, ticket: str, message: str) -> TicketMessage:
         response = await self._http.request("GET", ref_path(TICKETS, ticket, "messages", message))
@@ -68,6 +91,16 @@ class Tickets(Resource[Ticket, TicketCreate]):
 
     def attachments(self, ticket: str) -> AsyncIterator[Document]:
         return iterate_pages(self._http, ref_path(TICKETS, ticket, "attachments"), Document)
+
+    def attachment_stream(
+        self, document: str
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """An attachment's bytes, streamed (attachments are documents with a ``ticketId``;
+        a message lists its own under ``attachments[].documentId``)."""
+        return self._documents.stream(document)
+
+    async def download_attachment(self, document: str, target: Path) -> int:
+        return await self._documents.download(document, target)
 
 
 class Posts(Resource[Post, PostWrite]):

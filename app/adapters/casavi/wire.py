@@ -18,6 +18,9 @@ NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 # casavi sends and expects ISO-8601 UTC; naive datetimes are refused.
 UtcDateTime = Annotated[datetime, msgspec.Meta(tz=True)]
 CustomValue = str | int | float | bool | None
+# OWNER and RENTER are handled in public client code; other values may exist (inferred).
+# OWNER and RENTER are seen in client code; CARETAKER (rule M2) is inferred.
+ContractType = Literal["OWNER", "RENTER", "CARETAKER"]
 
 T = TypeVar("T")
 
@@ -102,14 +105,26 @@ class UnitWrite(Wire):
     end_date: UtcDateTime | None = None
 
 
+class UnitContract(Wire, omit_defaults=False):
+    """A contract as a unit lists it (inferred): who holds it, of which type, and when."""
+
+    contact_id: RefId
+    type: ContractType
+    start_date: UtcDateTime | None = None
+    end_date: UtcDateTime | None = None
+
+
 class Unit(UnitWrite, kw_only=True, omit_defaults=False):
     internal_id: int
+    # Current contracts only, unless listed with ``includeInactiveContracts=true``.
+    contracts: list[UnitContract] = []
 
 
 class Contract(Wire, omit_defaults=False):
-    type: Literal["OWNER", "RENTER"]
+    type: ContractType
     property_id: RefId
-    unit_id: RefId
+    # Client code reads it; an OWNER of a whole property has none (inferred).
+    unit_id: RefId | None
     start_date: UtcDateTime | None = None
     end_date: UtcDateTime | None = None
     rent: float | None = None
@@ -136,8 +151,9 @@ class ContactWrite(Wire):
 
 class Contact(ContactWrite, kw_only=True, omit_defaults=False):
     internal_id: int
-    # casavi's documented example has a company contact with no last name.
+    # casavi's (v1) example has a company contact with no last name.
     last_name: str | None = None  # type: ignore[assignment]
+    # casavi's own state, never written by us: has a portal account / was invited to one.
     is_registered: bool = False
     is_invited: bool = False
     app_link: str | None = None

@@ -4,7 +4,7 @@ documents and callback events. All of it is ``x-provenance: inferred`` in the co
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -14,6 +14,19 @@ from app.adapters.casavi.wire import NonEmpty, RefId, UtcDateTime, Wire
 StatusType = Literal["OPEN", "IN_PROGRESS", "CLOSED"]
 PriorityType = Literal["LOW", "NORMAL", "HIGH", "URGENT"]
 Visibility = Literal["public", "internal"]
+FieldValue = str | int | float | bool | None
+FieldType = Literal["text", "textarea", "number", "date", "boolean", "select"]
+
+
+class TicketFormField(Wire, omit_defaults=False):
+    """One field of a ticket type's form; tickets carry values keyed by the field id."""
+
+    id: RefId
+    type: FieldType
+    title: NonEmpty
+    required: bool = False
+    description: str | None = None
+    options: list[str] = msgspec.field(default_factory=list)
 
 
 class TicketTypeWrite(Wire):
@@ -28,6 +41,7 @@ class TicketTypeWrite(Wire):
     locked: bool = True
     notify_unregistered_by_email: bool = False  # T7
     notify_role_ids: list[RefId] = msgspec.field(default_factory=list)
+    form_fields: list[TicketFormField] = msgspec.field(default_factory=list)
 
 
 class TicketType(TicketTypeWrite, kw_only=True, omit_defaults=False):
@@ -77,6 +91,11 @@ class TicketCreate(Wire):
     status_id: RefId | None = None
     priority_id: RefId | None = None
     object_wide: bool = False  # T6
+    # Tickets themselves can be internal (never shown to tenants), not only messages.
+    visibility: Visibility = "public"
+    fields: dict[str, FieldValue] = msgspec.field(default_factory=dict)  # form values by id
+    # T7: casavi e-mails the ticket's contacts that have no portal account (inferred).
+    notify_unregistered_by_email: bool = False
 
 
 class TicketUpdate(Wire, forbid_unknown_fields=True):
@@ -101,18 +120,35 @@ class TicketUpdate(Wire, forbid_unknown_fields=True):
     status_id: RefId | UnsetType | None = UNSET
     priority_id: RefId | UnsetType | None = UNSET
     object_wide: bool | UnsetType = UNSET
+    visibility: Visibility | UnsetType = UNSET
+    fields: dict[str, FieldValue] | UnsetType = UNSET
+    notify_unregistered_by_email: bool | UnsetType = UNSET
 
 
 class TicketClose(Wire):
     closed_at: UtcDateTime | None = None
 
 
+class TicketRating(Wire, omit_defaults=False):
+    """A tenant's rating of how the ticket was handled."""
+
+    stars: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    contact_id: RefId
+    rated_at: UtcDateTime
+    comment: str | None = None
+
+
 class Ticket(TicketCreate, kw_only=True, omit_defaults=False):
+    """A ticket as casavi shows it: ``id`` is the reference id (ours, or casavi-generated
+    for tenant tickets), ``internalId`` casavi's own id. ``modifiedAt`` also moves when a
+    message, an attachment or a rating is added."""
+
     internal_id: int
-    origin: Literal["manager", "tenant"]
+    origin: Literal["manager", "tenant"]  # manager = through the API or by staff
     created_at: UtcDateTime
     modified_at: UtcDateTime
     closed_at: UtcDateTime | None = None
+    rating: TicketRating | None = None
 
 
 class TicketMessageCreate(Wire):
@@ -123,7 +159,16 @@ class TicketMessageCreate(Wire):
     written_at: UtcDateTime | None = None  # the author's time (N1); casavi defaults to now
 
 
-class TicketMessage(Wire):
+class MessageAttachment(Wire, omit_defaults=False):
+    """A document sent with a message; its bytes are at ``/v2/documents/{id}/file``."""
+
+    document_id: RefId
+    file_name: str
+    size: int
+    content_type: str = "application/octet-stream"
+
+
+class TicketMessage(Wire, omit_defaults=False):
     id: RefId
     internal_id: int
     ticket_id: RefId
@@ -133,6 +178,7 @@ class TicketMessage(Wire):
     content: str
     written_at: UtcDateTime
     created_at: UtcDateTime
+    attachments: list[MessageAttachment] = msgspec.field(default_factory=list)
 
 
 class PostWrite(Wire):
@@ -176,7 +222,11 @@ class Document(DocumentWrite, kw_only=True, omit_defaults=False):
 
 
 EventType = Literal[
-    "ticket.created", "ticket.updated", "ticket.message.created", "ticket.attachment.created"
+    "ticket.created",
+    "ticket.updated",
+    "ticket.rated",
+    "ticket.message.created",
+    "ticket.attachment.created",
 ]
 
 
@@ -204,15 +254,18 @@ __all__ = [
     "CallbackEvent",
     "Document",
     "DocumentWrite",
+    "MessageAttachment",
     "Post",
     "PostWrite",
     "Ticket",
     "TicketClose",
     "TicketCreate",
+    "TicketFormField",
     "TicketMessage",
     "TicketMessageCreate",
     "TicketPriority",
     "TicketPriorityWrite",
+    "TicketRating",
     "TicketStatus",
     "TicketStatusWrite",
     "TicketType",

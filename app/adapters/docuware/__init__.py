@@ -1,1 +1,38 @@
-"""app/adapters/docuware"""
+"""DocuWare adapter: a resilient httpx client and wire Structs for ``openapi/docuware.yaml``."""
+
+from app.adapters.docuware.client import DocuwareClient, docuware_client
+from app.adapters.docuware.download import Download
+from app.adapters.docuware.errors import (
+    DocuwareAuthFailed,
+    DocuwareDeadlineExceeded,
+    DocuwareError,
+    DocuwareNotFound,
+    DocuwareProtocolError,
+    DocuwareRejected,
+    DocuwareUnavailable,
+    DownloadInterrupted,
+    LicencesExhausted,
+)
+from app.adapters.docuware.records import DocuwareCabinet, DocuwareDocument
+from app.adapters.docuware.retry import RetryPolicy
+from app.adapters.docuware.settings import DocuwareClientConfig, IndexFieldNames
+
+__all__ = [
+    "DocuwareAuthFailed",
+    "DocuwareCabinet",
+    "DocuwareClient",
+    "DocuwareClientConfig",
+    "DocuwareDeadlineExceeded",
+    "DocuwareDocument",
+    "DocuwareError",
+    "DocuwareNotFound",
+    "DocuwareProtocolError",
+    "DocuwareRejected",
+    "DocuwareUnavailable",
+    "Download",
+    "DownloadInterrupted",
+    "IndexFieldNames",
+    "LicencesExhausted",
+    "RetryPolicy",
+    "docuware_client",
+]

@@ -16,9 +16,11 @@ def catalogue_statements(tables: IxhausTables) -> dict[str, Select[Any]]:
     users = tables.users.c
     return {
         "objects": select(tables.objects.c.object_no),
-        # No person-type table in the interface: the types in use are the ones iX-Haus knows.
-        "person_types": select(tables.persons.c.person_type).distinct(),
+        # The type tables, not the values in use: enabling a type before the first record of
+        # it exists (e.g. owners, "EIGENTUEMER") must work.
+        "person_types": select(tables.person_types.c.type_no),
         "document_types": select(tables.document_types.c.type_no),
+        "ticket_types": select(tables.ticket_types.c.type_no),
         "teams": select(tables.teams.c.team_no),
         "users": select(users.user_no, users.active, users.plus_rights),
     }
@@ -29,13 +31,14 @@ async def load_catalogue(engine: AsyncEngine, tables: IxhausTables) -> IxhausCat
     async with engine.connect() as conn:
         codes = {
             name: frozenset((await conn.scalars(statements[name])).all())
-            for name in ("objects", "person_types", "document_types", "teams")
+            for name in ("objects", "person_types", "document_types", "ticket_types", "teams")
         }
         users = (await conn.execute(statements["users"])).all()
     return IxhausCatalogue(
         object_numbers=codes["objects"],
         person_types=codes["person_types"],
         document_types=codes["document_types"],
+        ticket_types=codes["ticket_types"],
         teams=codes["teams"],
         users={
             no: IxhausUser(number=no, active=bool(active), plus_rights=bool(rights))

@@ -72,6 +72,10 @@ def unit_record(row: Row[Any]) -> r.UnitRecord:
     )
 
 
+def person_type_record(row: Row[Any]) -> r.PersonTypeRecord:
+    return r.PersonTypeRecord(number=row.type_no, name=row.name)
+
+
 def person_record(row: Row[Any]) -> r.PersonRecord:
     return r.PersonRecord(
         number=row.person_no,
@@ -186,6 +190,7 @@ def ticket_record(row: Row[Any]) -> r.TicketRecord:
         due_from=_date(row.due_from),
         due_until=_date(row.due_until),
         status_no=row.status_no,
+        status_kind=_status_kind(row),
         priority_no=row.priority_no,
         closed_at=_ts(row.closed_at),
         cancelled_at=_ts(row.cancelled_at),
@@ -193,6 +198,16 @@ def ticket_record(row: Row[Any]) -> r.TicketRecord:
         created_by_user_no=row.created_by_user_no,
         source_ref=row.source_ref,
     )
+
+
+_STATUS_KINDS: frozenset[str] = frozenset(("open", "closed", "cancelled"))
+
+
+def _status_kind(row: Row[Any]) -> r.StatusKind | None:
+    # Joined from the status table; an unknown or missing status says nothing (T1).
+    kind = getattr(row, "status_kind", None)
+    kind = kind.strip().lower() if isinstance(kind, str) else None
+    return kind if kind in _STATUS_KINDS else None  # type: ignore[return-value]
 
 
 def note_record(row: Row[Any]) -> r.NoteRecord:

@@ -46,6 +46,7 @@ class IxhausReader:
         return {
             "objects": select(t.objects).order_by(t.objects.c.object_no),
             "units": select(t.units).order_by(t.units.c.object_no, t.units.c.unit_no),
+            "person_types": select(t.person_types).order_by(t.person_types.c.type_no),
             "persons": select(t.persons).order_by(t.persons.c.person_no),
             "partner_relations": select(t.partner_relations),
             "contracts": select(t.contracts).order_by(t.contracts.c.contract_no),
@@ -59,7 +60,14 @@ class IxhausReader:
             "ticket_types": select(t.ticket_types).order_by(t.ticket_types.c.type_no),
             "ticket_statuses": select(t.ticket_statuses),
             "ticket_priorities": select(t.ticket_priorities),
-            "tickets": select(t.tickets).order_by(t.tickets.c.ticket_no),
+            # T1: the status record's kind travels with the ticket (see the schema's docs).
+            "tickets": select(t.tickets, t.ticket_statuses.c.kind.label("status_kind"))
+            .select_from(
+                t.tickets.outerjoin(
+                    t.ticket_statuses, t.ticket_statuses.c.status_no == t.tickets.c.status_no
+                )
+            )
+            .order_by(t.tickets.c.ticket_no),
             "notes": select(t.notes).order_by(t.notes.c.note_id),
             "work_orders": select(t.work_orders).order_by(t.work_orders.c.order_no),
             "document_types": select(t.document_types),
@@ -94,6 +102,9 @@ class IxhausReader:
 
     def units(self) -> AsyncIterator[r.UnitRecord]:
         return self._stream(self.statements()["units"], m.unit_record)
+
+    def person_types(self) -> AsyncIterator[r.PersonTypeRecord]:
+        return self._stream(self.statements()["person_types"], m.person_type_record)
 
     def persons(self) -> AsyncIterator[r.PersonRecord]:
         return self._stream(self.statements()["persons"], m.person_record)

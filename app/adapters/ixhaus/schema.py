@@ -6,6 +6,24 @@ views over it. Owner/schema and each physical table name are configurable
 valid Oracle (VARCHAR2 needs one). Money is in cents, timestamps are stored as UTC.
 The gateway never creates this schema in production; the sandbox generator does
 (``metadata.create_all``) - hence no Alembic migration.
+
+Ticket state (rule T1). A ticket is *open* unless one of these says it ended:
+
+- ``tickets.closed_at`` is set -> closed;
+- ``tickets.cancelled_at`` is set -> cancelled;
+- its status (``tickets.status_no`` -> ``ticket_statuses.kind``) is ``closed`` or
+  ``cancelled`` -> ended, even when iX-Haus left both dates empty.
+
+Catalogue codes (person types, document types, ticket types, teams) are ``CODE_LENGTH`` (20)
+characters wide, as wide as the configuration accepts them; a configuration is validated
+against the type tables (``person_types``, ``document_types``, ``ticket_types``, ``teams``),
+so a type can be enabled before the first record of it exists.
+
+``ticket_statuses.kind`` is one of ``open`` / ``closed`` / ``cancelled`` (case-insensitive); a
+status number without a row, or another kind, says nothing and the dates decide. The reader
+joins the kind onto each ticket (``TicketRecord.status_kind``). A ticket ended by its status
+alone has no end date: it is not sent on the first export (T1) and, once sent, is closed in
+casavi (the C3 time window needs a date and so does not exclude it).
 """
 
 from __future__ import annotations
@@ -29,10 +47,12 @@ from sqlalchemy import (
 from sqlalchemy.sql.schema import SchemaItem
 
 from app.adapters.ixhaus.types import UTCDateTime
+from app.domain.catalogue import CODE_LENGTH
 
 LOGICAL_TABLES = (
     "objects",
     "units",
+    "person_types",
     "persons",
     "partner_relations",
     "contracts",
@@ -70,6 +90,11 @@ class IxhausSchemaConfig:
 
 def _str(name: str, length: int, **kw: object) -> Column[str]:
     return Column(name, String(length), **kw)  # type: ignore[arg-type]
+
+
+def _code(name: str, **kw: object) -> Column[str]:
+    """A catalogue code (type, team): exactly as wide as the configuration accepts (C5-C8)."""
+    return _str(name, CODE_LENGTH, **kw)
 
 
 def _address() -> list[Column[str]]:
@@ -113,10 +138,16 @@ class IxhausTables:
             Column("start_date", Date),
             Column("end_date", Date),
         )
+        # C5: the person types iX-Haus knows (validated against, whether in use or not).
+        self.person_types = t(
+            "person_types",
+            _code("type_no", primary_key=True),
+            _str("name", 100, nullable=False),
+        )
         self.persons = t(
             "persons",
             _str("person_no", 20, primary_key=True),
-            _str("person_type", 20, nullable=False),
+            _code("person_type", nullable=False),
             *_person_fields(),
             Column("anonymised", Boolean, nullable=False, default=False),
             Column("partner_managed", Boolean, nullable=False, default=False),
@@ -153,11 +184,11 @@ class IxhausTables:
             Column("plus_rights", Boolean, nullable=False, default=True),
         )
         self.teams = t(
-            "teams", _str("team_no", 20, primary_key=True), _str("name", 100, nullable=False)
+            "teams", _code("team_no", primary_key=True), _str("name", 100, nullable=False)
         )
         self.team_members = t(
             "team_members",
-            _str("team_no", 20, primary_key=True),
+            _code("team_no", primary_key=True),
             _str("user_no", 3, primary_key=True),
         )
         self.object_rights = t(
@@ -174,7 +205,7 @@ class IxhausTables:
         )
         self.ticket_types = t(
             "ticket_types",
-            _str("type_no", 20, primary_key=True),
+            _code("type_no", primary_key=True),
             _str("name", 100, nullable=False),
             # normal | locked (T4) | bulletin_board (T5) | object_notice (T6)
             _str("portal_mode", 20, nullable=False, default="normal"),
@@ -197,7 +228,7 @@ class IxhausTables:
         self.tickets = t(
             "tickets",
             Column("ticket_no", Integer, Identity(start=1), primary_key=True),
-            _str("type_no", 20, nullable=False),
+            _code("type_no", nullable=False),
             _str("subject", 200, nullable=False),
             Column("description", Text),
             _str("hint1", 500),
@@ -209,7 +240,7 @@ class IxhausTables:
             _str("unit_no", 20),
             _str("technical_object", 60),
             _str("responsible_user_no", 3),
-            _str("team_no", 20),
+            _code("team_no"),
             Column("due_from", Date),
             Column("due_until", Date),
             _str("status_no", 20),
@@ -242,14 +273,14 @@ class IxhausTables:
         )
         self.document_types = t(
             "document_types",
-            _str("type_no", 20, primary_key=True),
+            _code("type_no", primary_key=True),
             _str("name", 100, nullable=False),
             _str("document_class", 100),
         )
         self.documents = t(
             "documents",
             Column("document_id", Integer, primary_key=True, autoincrement=False),
-            _str("type_no", 20, nullable=False),
+            _code("type_no", nullable=False),
             _str("name", 255, nullable=False),
             Column("created_at", UTCDateTime(), nullable=False),
             Column("size_bytes", BigInteger, nullable=False),

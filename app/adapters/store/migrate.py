@@ -45,3 +45,40 @@ def render_sql(database_url: str, revision: str = "head") -> str:
     buffer = io.StringIO()
     command.upgrade(alembic_config(database_url, output=buffer), revision, sql=True)
     return buffer.getvalue()
+
+
+class SchemaNotCurrent(Exception):
+    """The gateway's database is not at the newest revision (not migrated, or older)."""
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+async def current_revision(database_url: str) -> str | None:
+    """The revision the database is at; None for an empty (never migrated) database."""
+    from alembic.runtime.migration import MigrationContext
+
+    from app.adapters.store.database import create_engine
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    finally:
+        await engine.dispose()
+
+
+async def require_current(database_url: str) -> None:
+    """Raise ``SchemaNotCurrent`` with what to run when the database is not migrated."""
+    current, head = await current_revision(database_url), head_revision()
+    if current != head:
+        state = "has no gateway tables" if current is None else f"is at revision {current}"
+        raise SchemaNotCurrent(
+            f"the gateway's database {state} (newest: {head}); run "
+            "`portal-gateway migrate` with the same DATABASE_URL first"
+        )

@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import ProtocolEntry, SyncRun
 from app.domain.keys import RecordKey
-from app.sync.ports import ProtocolLine, RunClaim, RunCounts, RunStatus, SyncRunInfo
+from app.sync.ports import (
+    ProtocolLine,
+    ProtocolPage,
+    RunClaim,
+    RunCounts,
+    RunStatus,
+    SyncRunInfo,
+)
 
 _INFO_COLUMNS = tuple(getattr(SyncRun, name) for name in SyncRunInfo.__struct_fields__)
 # The last sign of life of a pending run: its heartbeat, else its start, else its request.
@@ -173,30 +180,45 @@ class SqlRuns:
             return [_info(row) for row in await session.execute(query)]
 
     async def entries(
-        self, run_id: int, outcome: str | None, limit: int
-    ) -> list[ProtocolLine] | None:
+        self,
+        run_id: int,
+        *,
+        outcome: str | None,
+        entity: str | None,
+        after: int,
+        limit: int,
+    ) -> ProtocolPage | None:
         e = ProtocolEntry
-        query = (
-            select(e.entity_type, e.entity_key, e.outcome, e.reason_code, e.message, e.created_at)
-            .where(e.run_id == run_id)
-            .order_by(e.id)
-            .limit(limit)
-        )
+        where = [e.run_id == run_id]
         if outcome is not None:
-            query = query.where(e.outcome == outcome)
+            where.append(e.outcome == outcome)
+        if entity is not None:
+            where.append(e.entity_type == entity)
+        query = (
+            select(e.id, e.entity_type, e.entity_key, e.outcome, e.reason_code, e.message)
+            .add_columns(e.created_at)
+            .where(*where, e.id > after)
+            .order_by(e.id)
+            .limit(limit + 1)
+        )
         async with self._sessions() as session:
             if await session.scalar(select(SyncRun.id).where(SyncRun.id == run_id)) is None:
                 return None
-            return [
-                ProtocolLine(
-                    key=RecordKey.from_ledger(row.entity_type, row.entity_key),
-                    outcome=row.outcome,
-                    reason_code=row.reason_code,
-                    message=row.message,
-                    created_at=row.created_at,
-                )
-                for row in await session.execute(query)
-            ]
+            total = int(await session.scalar(select(func.count()).where(*where)) or 0)
+            rows = (await session.execute(query)).all()
+        lines = [
+            ProtocolLine(
+                id=row.id,
+                key=RecordKey.from_ledger(row.entity_type, row.entity_key),
+                outcome=row.outcome,
+                reason_code=row.reason_code,
+                message=row.message,
+                created_at=row.created_at,
+            )
+            for row in rows[:limit]
+        ]
+        more = len(rows) > limit
+        return ProtocolPage(lines=lines, total=total, next_cursor=lines[-1].id if more else None)
 
     async def last_scheduled(self, system: str) -> dt.datetime | None:
         async with self._sessions() as session:
@@ -205,3 +227,10 @@ class SqlRuns:
                     SyncRun.system == system, SyncRun.trigger == "schedule"
                 )
             )
+
+    async def count_by_status(self) -> dict[tuple[str, str], int]:
+        query = select(SyncRun.system, SyncRun.status, func.count()).group_by(
+            SyncRun.system, SyncRun.status
+        )
+        async with self._sessions() as session:
+            return {(system, status): int(n) for system, status, n in await session.execute(query)}

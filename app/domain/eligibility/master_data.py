@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Literal
 
-from app.domain.config import SyncConfig
+from app.domain.config import SyncConfig, number_order
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.eligibility.persons import contract_gone
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import (
+    ContactPayload,
+    PortalAssignment,
     PortalContact,
     PortalContract,
     PortalObject,
+    PortalObjectRole,
     PortalTeam,
     PortalUnit,
     PortalUser,
@@ -69,7 +73,82 @@ def decide_caretaker(caretaker: CaretakerRecord, config: SyncConfig) -> Decision
     return _contact(caretaker, "caretaker", config)
 
 
-def decide_user(user: UserRecord) -> Decision[PortalUser]:
+def merge_contacts(decisions: Sequence[Decision[PortalContact]]) -> Decision[ContactPayload]:
+    """M1/M2: one portal contact per owner/caretaker from its per-object decisions.
+
+    iX-Haus keeps one row per (person, object); the portal gets one contact with every
+    enabled object. Nothing to send: the first row's reason stands for the person.
+    """
+    if not decisions:
+        raise ValueError("no decisions to merge")
+    sent = [d.record for d in decisions if isinstance(d, Transfer)]
+    if not sent:
+        first = decisions[0]
+        assert not isinstance(first, Transfer)
+        return Exclude(key=first.key, reason=first.reason)
+    objects = tuple(sorted({c.object_no for c in sent}, key=number_order))
+    return Transfer(
+        key=decisions[0].key, record=ContactPayload(contact=sent[0], object_nos=objects)
+    )
+
+
+_ROLE_NAMES = {"right": "Objektrecht", "responsible": "Objektverantwortlich"}
+
+
+def object_role_key(category: Literal["right", "responsible"], label: str | None) -> RecordKey:
+    return RecordKey.object_role(category, label or _ROLE_NAMES[category])
+
+
+def decide_object_role(
+    category: Literal["right", "responsible"], label: str | None
+) -> Transfer[PortalObjectRole]:
+    """M4: the casavi role a right kind ("read", "write") or a responsibility is shown under."""
+    text = label or _ROLE_NAMES[category]
+    name = f"{_ROLE_NAMES[category]} ({text})" if category == "right" else text
+    record = PortalObjectRole(category=category, label=text, name=name)
+    return Transfer(key=object_role_key(category, label), record=record)
+
+
+def user_assignments(
+    config: SyncConfig,
+    rights: Iterable[ObjectRight] = (),
+    responsibles: Iterable[ObjectResponsible] = (),
+    teams: Iterable[str] = (),
+) -> tuple[PortalAssignment, ...]:
+    """M4 + M7: one user's staff assignments, on enabled objects only.
+
+    Object rights and persons responsible become assignments in their object role (M4). Team
+    membership (M7) is an assignment in the team's role on every enabled object the user
+    works on (holds a right for or is responsible for) - casavi assigns roles per property.
+    ``teams`` are the user's teams that reach casavi (C8).
+    """
+    found: set[PortalAssignment] = set()
+    objects: set[str] = set()
+    for right in rights:
+        if config.object_enabled(right.object_no):
+            objects.add(right.object_no)
+            found.add(
+                PortalAssignment(
+                    object_no=right.object_no, role=object_role_key("right", right.right)
+                )
+            )
+    for resp in responsibles:
+        if config.object_enabled(resp.object_no):
+            objects.add(resp.object_no)
+            found.add(
+                PortalAssignment(
+                    object_no=resp.object_no, role=object_role_key("responsible", resp.role)
+                )
+            )
+    for team in teams:
+        role = RecordKey.of(EntityKind.TEAM, team)
+        found.update(PortalAssignment(object_no=o, role=role) for o in objects)
+    return tuple(sorted(found, key=lambda a: (number_order(a.object_no), a.role)))
+
+
+def decide_user(
+    user: UserRecord, assignments: tuple[PortalAssignment, ...] = ()
+) -> Decision[PortalUser]:
     key = RecordKey.of(EntityKind.USER, user.number)
     if not user.active:
         return Exclude(key=key, reason=Reason.USER_INACTIVE)
@@ -79,6 +158,7 @@ def decide_user(user: UserRecord) -> Decision[PortalUser]:
         last_name=user.last_name,
         email=user.email,
         phone=user.phone,
+        assignments=assignments,  # M4, M7
     )
     return Transfer(key=key, record=record)  # M3
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
-from app.domain.calendar import on_or_after, start_of_previous_year
+from app.domain.calendar import local_today, on_or_after, start_of_previous_year
 from app.domain.config import SyncConfig
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.keys import EntityKind, RecordKey
@@ -59,6 +59,9 @@ def to_portal_ticket(ticket: TicketRecord, ticket_type: TicketTypeRecord) -> Por
         status_no=None if bulletin else ticket.status_no,  # T5: no status on the board
         priority_no=ticket.priority_no,
         closed=not ticket.is_open,
+        # T7: the type's option travels with the ticket; casavi knows which contacts have a
+        # portal account and e-mails the others (portal users it notifies itself).
+        notify_unregistered_by_email=ticket_type.notify_unregistered_by_email,
     )
 
 
@@ -136,9 +139,15 @@ class _Placeholders(dict[str, str]):
 
 
 def commissioning_note(
-    ticket: TicketRecord, ticket_type: TicketTypeRecord, order: WorkOrderRecord
+    ticket: TicketRecord,
+    ticket_type: TicketTypeRecord,
+    order: WorkOrderRecord,
+    tz: str = "Europe/Berlin",
 ) -> Transfer[PortalNote] | None:
-    """T8: a portal note built from the type's template when a work order is placed."""
+    """T8: a portal note built from the type's template when a work order is placed.
+
+    ``{placed_on}`` is the day of the order in the system's calendar (``tz``), not in UTC.
+    """
     if not ticket_type.note_on_commissioning or ticket_type.portal_mode == "locked":
         return None
     template = ticket_type.note_template or "Ihre Meldung {ticket_no} wurde beauftragt."
@@ -147,7 +156,7 @@ def commissioning_note(
         subject=ticket.subject,
         contractor=order.contractor or "",
         order_no=str(order.number),
-        placed_on=order.placed_at.date().strftime("%d.%m.%Y"),
+        placed_on=local_today(order.placed_at, tz).strftime("%d.%m.%Y"),
     )
     content = string.Formatter().vformat(template, (), values)
     note = PortalNote(
@@ -158,6 +167,29 @@ def commissioning_note(
         author_user_no=ticket.responsible_user_no,
     )
     return Transfer(key=RecordKey.of(EntityKind.WORK_ORDER_NOTE, order.number), record=note)
+
+
+def decide_commissioning_note(
+    ticket: TicketRecord,
+    ticket_type: TicketTypeRecord | None,
+    order: WorkOrderRecord,
+    *,
+    ticket_in_portal: bool,
+    tz: str = "Europe/Berlin",
+) -> Decision[PortalNote]:
+    """T8 for one work order: its note goes to the portal as a message on the ticket.
+
+    Only a ticket casavi has can carry it (a house notice on the board cannot, T5).
+    """
+    key = RecordKey.of(EntityKind.WORK_ORDER_NOTE, order.number)
+    if not ticket_in_portal:
+        return Exclude(key=key, reason=Reason.NOTE_TICKET_NOT_TRANSFERRED)
+    if ticket_type is None or ticket_type.portal_mode == "bulletin_board":
+        return Exclude(key=key, reason=Reason.COMMISSIONING_NOTE_NOT_CONFIGURED)
+    note = commissioning_note(ticket, ticket_type, order, tz)
+    if note is None:
+        return Exclude(key=key, reason=Reason.COMMISSIONING_NOTE_NOT_CONFIGURED)
+    return note
 
 
 def ticket_user_reason(config: SyncConfig, users: Mapping[str, UserRecord]) -> Reason | None:

@@ -5,24 +5,30 @@ Start it with ``run_simulator(host, port, state_path, callback_url=..., callback
 or, in tests, ``ServerThread(create_casavi_simulator(path)).start()``. Credentials:
 ``SANDBOX_KEY`` / ``SANDBOX_SECRET``. Endpoints outside the contract, under ``/_sandbox``:
 
-- ``POST  /_sandbox/tenant/tickets`` ``{contactId, propertyId, ticketTypeId, subject, ...}``
-- ``POST  /_sandbox/tenant/tickets/{ticketId}/messages`` ``{contactId, content}``
+- ``POST  /_sandbox/tenant/tickets`` ``{contactId, propertyId, ticketTypeId, subject,
+  unitId?, description?, fields?}`` (``fields``: form values by field id, checked against
+  the ticket type's ``formFields``)
+- ``POST  /_sandbox/tenant/tickets/{ticketId}/messages`` ``{contactId, content, documentIds?}``
 - ``POST  /_sandbox/tenant/tickets/{ticketId}/attachments?fileName=...`` (raw body = file)
 - ``PATCH /_sandbox/tenant/tickets/{ticketId}`` ``{subject?, description?, statusId?}``
-  (each fires a signed callback: ticket.created / ticket.message.created /
-  ticket.attachment.created / ticket.updated)
+- ``POST  /_sandbox/tenant/tickets/{ticketId}/rating`` ``{contactId, stars, comment?}``
+  (each tenant action registers the contact and fires a signed callback: ticket.created /
+  ticket.message.created / ticket.attachment.created / ticket.updated / ticket.rated)
+- ``POST  /_sandbox/staff/tickets/{ticketId}/messages`` ``{staffId, content, visibility?}``:
+  casavi staff writing in casavi's web app, internal by default (rule N2); fires
+  ticket.message.created
+- ``POST  /_sandbox/contacts/{contactId}/invite`` and ``.../register``: casavi's own portal
+  state of a contact (``isInvited``, ``isRegistered``)
 - ``GET|PUT /_sandbox/faults`` (``Faults``: the PUT replaces every switch; counters count
-  down), ``PUT /_sandbox/callbacks`` ``{url, secret}``, ``GET /_sandbox/stats``.
+  down; ``dropCallbacks``, ``duplicateCallbacks``, ``reorderCallbacks``, ``callbackDelayMs``
+  for callback delivery), ``PUT /_sandbox/callbacks`` ``{url, secret}``,
+  ``GET /_sandbox/stats``.
 """
 
-from app.sandbox.casavi.app import (
-    SANDBOX_KEY,
-    SANDBOX_SECRET,
-    CasaviSimulator,
-    create_casavi_simulator,
-)
+from app.sandbox.casavi.app import CasaviSimulator, create_casavi_simulator
 from app.sandbox.casavi.server import ServerThread, run_simulator
 from app.sandbox.casavi.state import Faults
+from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET
 
 __all__ = [
     "SANDBOX_KEY",

@@ -9,7 +9,8 @@ from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
-from app.sandbox.casavi.common import SimError, error_response
+from app.sandbox.casavi.common import SimError, error_response, refuse_unknown_query
+from app.sandbox.casavi.controls import control_handlers
 from app.sandbox.casavi.dispatcher import CallbackDispatcher
 from app.sandbox.casavi.documents import document_handlers
 from app.sandbox.casavi.master_data import master_data_handlers
@@ -18,9 +19,7 @@ from app.sandbox.casavi.state import CallbackSettings, Simulator
 from app.sandbox.casavi.store import SimStore
 from app.sandbox.casavi.tenant import sandbox_handlers
 from app.sandbox.casavi.tickets import ticket_handlers
-
-SANDBOX_KEY = "sandbox-key"
-SANDBOX_SECRET = "sandbox-secret"  # noqa: S105 - the simulator's published test credential
+from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET
 
 
 def _sim_error(_: Request[Any, Any, Any], exc: SimError) -> Response[bytes]:
@@ -76,9 +75,11 @@ def create_casavi_simulator(
             *ticket_handlers(),
             *document_handlers(),
             *sandbox_handlers(),
+            *control_handlers(),
         ],
         state=State({"sim": sim, "dispatcher": dispatcher}),
         exception_handlers={SimError: _sim_error, HTTPException: _http_error},
+        before_request=refuse_unknown_query,
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=None,

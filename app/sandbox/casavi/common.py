@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlencode
@@ -10,10 +11,33 @@ import msgspec
 from litestar import Request, Response
 
 from app.sandbox.casavi.state import Simulator
-from app.sandbox.casavi.store import Record
+from app.sandbox.casavi.store import BY_CREATION, Record, Where
 
 T = TypeVar("T")
 AnyRequest = Request[Any, Any, Any]
+# What casavi derives when it shows records (may read the request's own parameters).
+PageView = Callable[[Simulator, list[Record], AnyRequest], list[Record]]
+PAGING = frozenset({"page", "pageSize"})
+
+
+def query_opt(*names: str, paging: bool = False) -> dict[str, Any]:
+    """Route ``opt`` declaring the query parameters an operation takes (as in the contract)."""
+    return {"query": frozenset(names) | (PAGING if paging else frozenset())}
+
+
+def refuse_unknown_query(request: AnyRequest) -> Response[bytes] | None:
+    """A contract request with a query parameter its operation does not declare gets 400.
+
+    casavi's behaviour is not published (inferred): a client that sends a filter the API does
+    not know must not get an unfiltered answer that looks filtered.
+    """
+    if not request.url.path.startswith("/v2/"):
+        return None
+    allowed: Collection[str] = request.route_handler.opt.get("query", frozenset())
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if unknown:
+        return error_response(400, f"unknown query parameter: {', '.join(unknown)}")
+    return None
 
 
 class SimError(Exception):
@@ -82,6 +106,15 @@ def _int_param(request: AnyRequest, name: str, default: int, upper: int) -> int:
     return value
 
 
+def bool_param(request: AnyRequest, name: str) -> bool | None:
+    raw: str | None = request.query_params.get(name)
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise SimError(400, f"{name} must be true or false")
+    return raw == "true"
+
+
 def modified_after(request: AnyRequest) -> str | None:
     raw = request.query_params.get("modifiedAfter")
     if raw is None:
@@ -100,8 +133,10 @@ def page_response(
     kind: str,
     *,
     parent: str = "",
-    field_equals: tuple[str, str] | None = None,
+    where: tuple[Where, ...] = (),
     with_modified_after: bool = False,
+    order: str = BY_CREATION,
+    view: PageView | None = None,
 ) -> Response[bytes]:
     """A v2 page; ``_links.next`` is an absolute URL with ``page`` + 1 (pages count from 1)."""
     sim = sim_of(request)
@@ -113,8 +148,11 @@ def page_response(
         limit=size,
         parent=parent,
         modified_after=modified_after(request) if with_modified_after else None,
-        field_equals=field_equals,
+        where=where,
+        order=order,
     )
+    if view is not None:
+        items = view(sim, items, request)
     next_link = None
     if more:
         query = dict(request.query_params)

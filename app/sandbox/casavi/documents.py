@@ -22,6 +22,7 @@ from app.sandbox.casavi.common import (
     error_response,
     json_response,
     page_response,
+    query_opt,
     ref,
     require,
     sim_of,
@@ -29,6 +30,7 @@ from app.sandbox.casavi.common import (
 )
 from app.sandbox.casavi.state import Simulator
 from app.sandbox.casavi.store import Duplicate, Record, now_utc
+from app.sandbox.casavi.tickets import change_ticket
 
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?')
 _NAME = re.compile(rb'name="([^"]*)"')
@@ -104,7 +106,7 @@ def store_document(
     ):
         require(sim, kind, msgspec.to_builtins(meta).get(field), field)
     stamp = now_utc()
-    return sim.store.insert(
+    record = sim.store.insert(
         "documents",
         meta.id,
         lambda i: to_record(
@@ -118,6 +120,9 @@ def store_document(
             uploadedBy=uploaded_by,
         ),
     )
+    if meta.ticket_id is not None:
+        change_ticket(sim, meta.ticket_id, {})  # a new attachment is news on the ticket
+    return record
 
 
 def file_of(sim: Simulator, record: Record) -> Path:
@@ -183,12 +188,13 @@ async def delete_document(request: AnyRequest) -> Response[None]:
     return Response(content=None, status_code=204)
 
 
-@get("/v2/tickets/{ticketId:str}/attachments")
+@get("/v2/tickets/{ticketId:str}/attachments", opt=query_opt(paging=True))
 async def list_attachments(request: AnyRequest) -> Response[bytes]:
     ticket_id = ref(request.path_params["ticketId"])
     if sim_of(request).store.get("tickets", ticket_id) is None:
         return error_response(404, "ticket not found")
-    return page_response(request, "documents", field_equals=("ticketId", ticket_id))
+    where = (("json_extract(data, '$.ticketId') = ?", (ticket_id,)),)
+    return page_response(request, "documents", where=where)
 
 
 def document_handlers() -> list[HTTPRouteHandler]:

@@ -16,18 +16,21 @@ from app.adapters.casavi import wire
 from app.adapters.casavi import wire_tickets as tw
 from app.sandbox.casavi.common import (
     AnyRequest,
+    PageView,
     SimError,
     decode_body,
     error_response,
     json_response,
     page_response,
+    query_opt,
     ref,
     require,
     sim_of,
     to_record,
 )
 from app.sandbox.casavi.state import Simulator
-from app.sandbox.casavi.store import Duplicate, Record
+from app.sandbox.casavi.store import Duplicate, Record, Where
+from app.sandbox.casavi.views import contact_filters, property_view, unit_view
 
 
 class AuthRequest(msgspec.Struct):
@@ -63,36 +66,22 @@ def _check_unit(sim: Simulator, item: Any) -> None:
 def _check_contact(sim: Simulator, item: Any) -> None:
     for contract in item.contracts:
         require(sim, "properties", contract.property_id, "contracts.propertyId")
+        if contract.unit_id is None and contract.type == "RENTER":
+            raise SimError(
+                422,
+                "a RENTER contract needs a unitId (owners and caretakers may "
+                "cover a whole property)",
+            )
         require(sim, "units", contract.unit_id, "contracts.unitId")
+        unit = sim.store.get("units", contract.unit_id) if contract.unit_id else None
+        if unit is not None and unit["propertyId"] != contract.property_id:
+            raise SimError(422, "contracts.unitId lies in another property")
 
 
 def _check_staff(sim: Simulator, item: Any) -> None:
     for assignment in item.responsibilities:
         require(sim, "properties", assignment.property_id, "responsibilities.propertyId")
         require(sim, "staff-roles", assignment.role_id, "responsibilities.roleId")
-
-
-def property_responsibilities(sim: Simulator, record: Record) -> Record:
-    """casavi derives a property's internal responsibilities from staff assignments."""
-    roles = {role["id"]: role for role in sim.store.all("staff-roles")}
-    found = []
-    for staff in sim.store.all("staff"):
-        for assignment in staff.get("responsibilities", []):
-            if assignment["propertyId"] != record["id"]:
-                continue
-            name = " ".join(p for p in (staff.get("firstName"), staff["lastName"]) if p)
-            found.append(
-                {
-                    "contactId": staff["id"],
-                    "contactInternalId": staff["internalId"],
-                    "contactName": name,
-                    "roleName": roles.get(assignment["roleId"], {}).get("name", "?"),
-                    "roleType": "internal",
-                    "email": staff.get("email"),
-                    "telephone": staff.get("telephone"),
-                }
-            )
-    return {**record, "responsibilities": found}
 
 
 @dataclass(frozen=True)
@@ -103,8 +92,13 @@ class Kind:
     read: type[msgspec.Struct]
     check: Callable[[Simulator, Any], None] | None = None
     added: Callable[[str, int], dict[str, Any]] | None = None
-    on_read: Callable[[Simulator, Record], Record] | None = None
+    on_read: PageView | None = None
     modified_after: bool = False
+    # Query parameters the list takes besides paging (and modifiedAfter), and their filter.
+    filters: tuple[str, ...] = ()
+    where: Callable[[AnyRequest], tuple[Where, ...]] | None = None
+    # casavi's own fields, which a write (PUT) keeps as they are.
+    kept: tuple[str, ...] = ()
 
 
 KINDS = (
@@ -114,10 +108,19 @@ KINDS = (
         wire.PropertyWrite,
         wire.Property,
         added=lambda k, i: {"appLink": _app_link(k, i)},
-        on_read=property_responsibilities,
+        on_read=property_view,
         modified_after=True,
     ),
-    Kind("units", "unitId", wire.UnitWrite, wire.Unit, check=_check_unit, modified_after=True),
+    Kind(
+        "units",
+        "unitId",
+        wire.UnitWrite,
+        wire.Unit,
+        check=_check_unit,
+        on_read=unit_view,
+        modified_after=True,
+        filters=("includeInactiveContracts",),
+    ),
     Kind(
         "contacts",
         "contactId",
@@ -126,6 +129,9 @@ KINDS = (
         check=_check_contact,
         added=lambda k, i: {"appLink": _app_link(k, i)},
         modified_after=True,
+        filters=("isRegistered", "isInvited", "role"),
+        where=contact_filters,
+        kept=("isRegistered", "isInvited"),
     ),
     Kind("staff", "staffId", wire.StaffWrite, wire.Staff, check=_check_staff),
     Kind("staff-roles", "roleId", wire.StaffRoleWrite, wire.StaffRole),
@@ -139,15 +145,21 @@ def _handlers(kind: Kind) -> list[HTTPRouteHandler]:
     base = f"/v2/{kind.name}"
     item = f"{base}/{{{kind.param}:str}}"
 
-    def shown(sim: Simulator, record: Record) -> Record:
-        return kind.on_read(sim, record) if kind.on_read else record
+    def shown(request: AnyRequest, record: Record) -> Record:
+        return kind.on_read(sim_of(request), [record], request)[0] if kind.on_read else record
 
-    def build(sim: Simulator, body: Any, internal_id: int) -> Record:
+    def build(sim: Simulator, body: Any, internal_id: int, **kept: Any) -> Record:
         extra = kind.added(kind.name, internal_id) if kind.added else {}
-        return to_record(body, kind.read, internalId=internal_id, **extra)
+        return to_record(body, kind.read, internalId=internal_id, **extra, **kept)
 
     async def list_items(request: AnyRequest) -> Response[bytes]:
-        return page_response(request, kind.name, with_modified_after=kind.modified_after)
+        return page_response(
+            request,
+            kind.name,
+            with_modified_after=kind.modified_after,
+            where=kind.where(request) if kind.where else (),
+            view=kind.on_read,
+        )
 
     async def create_item(request: AnyRequest) -> Response[bytes]:
         sim = sim_of(request)
@@ -158,14 +170,14 @@ def _handlers(kind: Kind) -> list[HTTPRouteHandler]:
             record = sim.store.insert(kind.name, body.id, lambda i: build(sim, body, i))
         except Duplicate:
             return error_response(409, f"{kind.name} {body.id!r} exists")
-        return json_response(shown(sim, record), 201)
+        return json_response(shown(request, record), 201)
 
     async def get_item(request: AnyRequest) -> Response[bytes]:
         sim = sim_of(request)
         record = sim.store.get(kind.name, ref(request.path_params[kind.param]))
         if record is None:
             return error_response(404, "not found")
-        return json_response(shown(sim, record))
+        return json_response(shown(request, record))
 
     async def put_item(request: AnyRequest) -> Response[bytes]:
         sim = sim_of(request)
@@ -178,9 +190,10 @@ def _handlers(kind: Kind) -> list[HTTPRouteHandler]:
             raise SimError(422, "the body's id differs from the path")
         if kind.check:
             kind.check(sim, body)
-        record = build(sim, body, int(current["internalId"]))
+        kept = {name: current[name] for name in kind.kept if name in current}
+        record = build(sim, body, int(current["internalId"]), **kept)
         sim.store.put(kind.name, ref_id, record)
-        return json_response(shown(sim, record))
+        return json_response(shown(request, record))
 
     async def delete_item(request: AnyRequest) -> Response[None]:
         sim = sim_of(request)
@@ -189,8 +202,9 @@ def _handlers(kind: Kind) -> list[HTTPRouteHandler]:
         return Response(content=None, status_code=204)
 
     name = kind.name
+    listed = (*kind.filters, *(("modifiedAfter",) if kind.modified_after else ()))
     return [
-        get(base, name=f"list-{name}")(list_items),
+        get(base, name=f"list-{name}", opt=query_opt(*listed, paging=True))(list_items),
         post(base, name=f"create-{name}", status_code=201)(create_item),
         get(item, name=f"get-{name}")(get_item),
         put(item, name=f"put-{name}")(put_item),

@@ -27,7 +27,14 @@ CREATE TABLE IF NOT EXISTS records (
     UNIQUE (kind, parent, ref)
 );
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS records_by_property
+    ON records (kind, json_extract(data, '$.propertyId'));
+CREATE INDEX IF NOT EXISTS records_by_modification ON records (kind, parent, modified_at);
 """
+# A condition on the JSON document: an SQL fragment written in this package, and its values.
+Where = tuple[str, tuple[Any, ...]]
+BY_CREATION = "internal_id"
+BY_MODIFICATION = "modified_at, internal_id"
 
 
 def now_utc() -> str:
@@ -86,12 +93,15 @@ class SimStore:
             ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
-    def put(self, kind: str, ref: str, record: Record, parent: str = "") -> bool:
+    def put(
+        self, kind: str, ref: str, record: Record, parent: str = "", stamp: str | None = None
+    ) -> bool:
+        """Replace a record; ``stamp`` (default now) becomes its modification time."""
         with self._lock:
             cursor = self._db.execute(
                 "UPDATE records SET data = ?, modified_at = ? "
                 "WHERE kind = ? AND parent = ? AND ref = ?",
-                (json.dumps(record), now_utc(), kind, parent, ref),
+                (json.dumps(record), stamp or now_utc(), kind, parent, ref),
             )
         return cursor.rowcount == 1
 
@@ -111,22 +121,48 @@ class SimStore:
         limit: int,
         parent: str = "",
         modified_after: str | None = None,
-        field_equals: tuple[str, str] | None = None,
+        where: tuple[Where, ...] = (),
+        order: str = BY_CREATION,
     ) -> tuple[list[Record], bool]:
-        """One page in creation order, and whether more follow."""
+        """One page (in creation or modification order), and whether more follow."""
         sql = "SELECT data FROM records WHERE kind = ? AND parent = ?"
         args: list[Any] = [kind, parent]
         if modified_after is not None:
             sql += " AND modified_at > ?"
             args.append(modified_after)
-        if field_equals is not None:
-            sql += " AND json_extract(data, ?) = ?"
-            args.extend([f"$.{field_equals[0]}", field_equals[1]])
-        sql += " ORDER BY internal_id LIMIT ? OFFSET ?"
+        for condition, values in where:
+            sql += f" AND ({condition})"
+            args.extend(values)
+        sql += f" ORDER BY {order} LIMIT ? OFFSET ?"
         args.extend([limit + 1, offset])
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [dict(json.loads(row[0])) for row in rows[:limit]], len(rows) > limit
+
+    def find(self, kind: str, *where: Where) -> list[Record]:
+        """Every record of ``kind`` meeting the conditions, in creation order."""
+        sql = "SELECT data FROM records WHERE kind = ?"
+        args: list[Any] = [kind]
+        for condition, values in where:
+            sql += f" AND ({condition})"
+            args.extend(values)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY internal_id", args).fetchall()
+        return [dict(json.loads(row[0])) for row in rows]
+
+    def contracts_on(self, unit_ids: list[str]) -> list[tuple[str, Record]]:
+        """(contact id, contract) for every contact contract on one of ``unit_ids``."""
+        if not unit_ids:
+            return []
+        sql = (
+            "SELECT r.ref, c.value FROM records r, json_each(r.data, '$.contracts') c "
+            "WHERE r.kind = 'contacts' "
+            "AND json_extract(c.value, '$.unitId') IN (SELECT value FROM json_each(?)) "
+            "ORDER BY r.internal_id"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, (json.dumps(unit_ids),)).fetchall()
+        return [(str(row[0]), dict(json.loads(row[1]))) for row in rows]
 
     def all(self, kind: str) -> list[Record]:
         with self._lock:

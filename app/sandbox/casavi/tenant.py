@@ -1,17 +1,19 @@
-"""Sandbox endpoints (outside the casavi contract) that play the tenant's side and the
-simulator's controls: faults, the callback target and counters.
+"""Sandbox endpoints (outside the casavi contract) for people acting inside casavi: tenants
+in the portal and casavi staff in casavi's web app.
 
-Every tenant action fires a signed callback, as casavi would.
+Every action fires a signed callback, as casavi would. A tenant who acts has a portal
+account, so the contact becomes registered (and invited).
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Response, get, patch, post, put
+from litestar import Response, patch, post
 from litestar.handlers import HTTPRouteHandler
 
 from app.adapters.casavi import wire_tickets as tw
@@ -25,12 +27,11 @@ from app.sandbox.casavi.common import (
     require,
     sim_of,
 )
+from app.sandbox.casavi.controls import PREFIX, set_portal_state
 from app.sandbox.casavi.dispatcher import CallbackDispatcher
 from app.sandbox.casavi.documents import file_of, store_document
-from app.sandbox.casavi.state import CallbackSettings, Faults
+from app.sandbox.casavi.state import Simulator
 from app.sandbox.casavi.tickets import change_ticket, new_message, new_ticket
-
-PREFIX = "/_sandbox"
 
 
 class TenantTicket(msgspec.Struct, kw_only=True, rename="camel"):
@@ -40,11 +41,13 @@ class TenantTicket(msgspec.Struct, kw_only=True, rename="camel"):
     subject: NonEmpty
     unit_id: RefId | None = None
     description: str | None = None
+    fields: dict[str, tw.FieldValue] = {}  # the ticket type's form, by field id
 
 
 class TenantMessage(msgspec.Struct, kw_only=True, rename="camel"):
     contact_id: RefId
     content: NonEmpty
+    document_ids: list[RefId] = []  # attachments of this ticket sent with the message
 
 
 class TenantChange(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
@@ -53,14 +56,43 @@ class TenantChange(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_
     status_id: RefId | None = None
 
 
+class TenantRating(msgspec.Struct, kw_only=True, rename="camel"):
+    contact_id: RefId
+    stars: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: str | None = None
+
+
+class StaffNote(msgspec.Struct, kw_only=True, rename="camel"):
+    """A message written by casavi staff in casavi's web app (not through the API)."""
+
+    staff_id: RefId
+    content: NonEmpty
+    visibility: tw.Visibility = "internal"
+
+
 def _dispatcher(request: AnyRequest) -> CallbackDispatcher:
     dispatcher: CallbackDispatcher = request.app.state["dispatcher"]
     return dispatcher
 
 
 def _new_ref() -> str:
-    # Tenant-made records get casavi-generated reference ids.
+    # Records made inside casavi get casavi-generated reference ids.
     return f"cv-{uuid.uuid4().hex[:12]}"
+
+
+def _tenant(sim: Simulator, contact_id: str) -> None:
+    require(sim, "contacts", contact_id, "contactId")
+    set_portal_state(sim, contact_id, registered=True)
+
+
+def _check_form(ticket_type: dict[str, Any] | None, values: dict[str, tw.FieldValue]) -> None:
+    fields = {f["id"]: f for f in (ticket_type or {}).get("formFields", [])}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise SimError(422, f"unknown form fields: {', '.join(unknown)}")
+    missing = sorted(i for i, f in fields.items() if f["required"] and values.get(i) is None)
+    if missing:
+        raise SimError(422, f"required form fields missing: {', '.join(missing)}")
 
 
 @post(f"{PREFIX}/tenant/tickets", status_code=201)
@@ -71,6 +103,7 @@ async def tenant_creates_ticket(request: AnyRequest) -> Response[bytes]:
     ticket_type = sim.store.get("ticket-types", body.ticket_type_id)
     if ticket_type is not None and not ticket_type["tenantCreatable"]:
         raise SimError(422, "tenants cannot create tickets of this type (rule T6)")
+    _check_form(ticket_type, body.fields)
     create = tw.TicketCreate(
         id=_new_ref(),
         ticket_type_id=body.ticket_type_id,
@@ -79,8 +112,10 @@ async def tenant_creates_ticket(request: AnyRequest) -> Response[bytes]:
         unit_id=body.unit_id,
         description=body.description,
         reporter_contact_id=body.contact_id,
+        fields=body.fields,
     )
     record = new_ticket(sim, create, "tenant")
+    _tenant(sim, body.contact_id)
     _dispatcher(request).emit("ticket.created", tw.CallbackData(ticket_id=record["id"]))
     return json_response(record, 201)
 
@@ -92,16 +127,35 @@ def _ticket_id(request: AnyRequest) -> str:
     return ticket_id
 
 
+def _attachments(sim: Simulator, ticket_id: str, ids: list[str]) -> list[tw.MessageAttachment]:
+    found = []
+    for document_id in ids:
+        document = sim.store.get("documents", document_id)
+        if document is None or document.get("ticketId") != ticket_id:
+            raise SimError(422, f"document {document_id!r} is not attached to this ticket")
+        found.append(
+            tw.MessageAttachment(
+                document_id=document_id,
+                file_name=document["fileName"],
+                size=document["size"],
+                content_type=document["contentType"],
+            )
+        )
+    return found
+
+
 @post(f"{PREFIX}/tenant/tickets/{{ticketId:str}}/messages", status_code=201)
 async def tenant_writes_message(request: AnyRequest) -> Response[bytes]:
+    """Tenants write public messages only."""
     sim = sim_of(request)
     ticket_id = _ticket_id(request)
     body = await decode_body(request, TenantMessage)
-    require(sim, "contacts", body.contact_id, "contactId")
+    _tenant(sim, body.contact_id)
+    attachments = _attachments(sim, ticket_id, body.document_ids)
     create = tw.TicketMessageCreate(
         id=_new_ref(), author_id=body.contact_id, visibility="public", content=body.content
     )
-    record = new_message(sim, ticket_id, create, "contact")
+    record = new_message(sim, ticket_id, create, "contact", attachments)
     data = tw.CallbackData(ticket_id=ticket_id, message_id=record["id"])
     _dispatcher(request).emit("ticket.message.created", data)
     return json_response(record, 201)
@@ -142,34 +196,38 @@ async def tenant_changes_ticket(request: AnyRequest) -> Response[bytes]:
     return json_response(record)
 
 
-@get(f"{PREFIX}/faults")
-async def get_faults(request: AnyRequest) -> Response[bytes]:
-    return json_response(sim_of(request).faults)
-
-
-@put(f"{PREFIX}/faults")
-async def put_faults(request: AnyRequest) -> Response[bytes]:
+@post(f"{PREFIX}/tenant/tickets/{{ticketId:str}}/rating", status_code=200)
+async def tenant_rates_ticket(request: AnyRequest) -> Response[bytes]:
     sim = sim_of(request)
-    faults = await decode_body(request, Faults)
-    if faults.expire_tokens:
-        sim.store.revoke_tokens()
-        faults.expire_tokens = False
-    sim.faults = faults
-    return json_response(faults)
-
-
-@put(f"{PREFIX}/callbacks")
-async def put_callbacks(request: AnyRequest) -> Response[bytes]:
-    sim = sim_of(request)
-    sim.callbacks = await decode_body(request, CallbackSettings)
-    return json_response(
-        {"url": sim.callbacks.url, "secret": "***" if sim.callbacks.secret else None}
+    ticket_id = _ticket_id(request)
+    body = await decode_body(request, TenantRating)
+    _tenant(sim, body.contact_id)
+    rating = tw.TicketRating(
+        stars=body.stars,
+        contact_id=body.contact_id,
+        rated_at=datetime.now(UTC),
+        comment=body.comment,
     )
+    record = change_ticket(sim, ticket_id, {"rating": msgspec.to_builtins(rating)})
+    _dispatcher(request).emit("ticket.rated", tw.CallbackData(ticket_id=ticket_id))
+    return json_response(record)
 
 
-@get(f"{PREFIX}/stats")
-async def get_stats(request: AnyRequest) -> Response[bytes]:
-    return json_response(sim_of(request).stats.as_dict())
+@post(f"{PREFIX}/staff/tickets/{{ticketId:str}}/messages", status_code=201)
+async def staff_writes_note(request: AnyRequest) -> Response[bytes]:
+    """casavi staff write in casavi's web app: by default an internal note, which must never
+    reach iX-Haus (rule N2). The callback fires all the same."""
+    sim = sim_of(request)
+    ticket_id = _ticket_id(request)
+    body = await decode_body(request, StaffNote)
+    require(sim, "staff", body.staff_id, "staffId")
+    create = tw.TicketMessageCreate(
+        id=_new_ref(), author_id=body.staff_id, visibility=body.visibility, content=body.content
+    )
+    record = new_message(sim, ticket_id, create, "staff")
+    data = tw.CallbackData(ticket_id=ticket_id, message_id=record["id"])
+    _dispatcher(request).emit("ticket.message.created", data)
+    return json_response(record, 201)
 
 
 def sandbox_handlers() -> list[HTTPRouteHandler]:
@@ -178,8 +236,6 @@ def sandbox_handlers() -> list[HTTPRouteHandler]:
         tenant_writes_message,
         tenant_uploads_attachment,
         tenant_changes_ticket,
-        get_faults,
-        put_faults,
-        put_callbacks,
-        get_stats,
+        tenant_rates_ticket,
+        staff_writes_note,
     ]

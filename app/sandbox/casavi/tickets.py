@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,13 +19,14 @@ from app.sandbox.casavi.common import (
     error_response,
     json_response,
     page_response,
+    query_opt,
     ref,
     require,
     sim_of,
     to_record,
 )
 from app.sandbox.casavi.state import Simulator
-from app.sandbox.casavi.store import Duplicate, Record, now_utc
+from app.sandbox.casavi.store import BY_MODIFICATION, Duplicate, Record, now_utc
 
 
 def check_ticket_refs(sim: Simulator, fields: dict[str, Any]) -> None:
@@ -40,11 +43,47 @@ def check_ticket_refs(sim: Simulator, fields: dict[str, Any]) -> None:
         require(sim, kind, fields.get(field), field)
 
 
+def _same(record: Record, _internal_id: int) -> Record:
+    return record
+
+
+def email_notices(sim: Simulator, ticket: Record) -> None:
+    """T7 as casavi would do it (inferred): a new ticket whose ``notifyUnregisteredByEmail`` is
+    set e-mails its contacts that have an e-mail address but no portal account - the reporter,
+    or for an object-wide ticket everybody with a contract in the property. The simulator
+    keeps each e-mail as a ``notices`` record (one per ticket and contact) for tests to read.
+    """
+    if not ticket.get("notifyUnregisteredByEmail"):
+        return
+    if ticket.get("objectWide"):
+        contacts = [
+            c
+            for c in sim.store.all("contacts")
+            if any(k["propertyId"] == ticket["propertyId"] for k in c.get("contracts", []))
+        ]
+    else:
+        reporter = ticket.get("reporterContactId")
+        found = sim.store.get("contacts", reporter) if reporter else None
+        contacts = [found] if found else []
+    for contact in contacts:
+        if contact.get("isRegistered") or not contact.get("email"):
+            continue  # portal users hear from casavi itself
+        notice: Record = {
+            "ticketId": ticket["id"],
+            "contactId": contact["id"],
+            "email": contact["email"],
+        }
+        with suppress(Duplicate):
+            sim.store.insert(
+                "notices", contact["id"], functools.partial(_same, notice), parent=ticket["id"]
+            )
+
+
 def new_ticket(sim: Simulator, body: tw.TicketCreate, origin: str) -> Record:
     """Store a ticket (manager- or tenant-created); raises ``Duplicate``."""
     check_ticket_refs(sim, msgspec.to_builtins(body))
     stamp = now_utc()
-    return sim.store.insert(
+    record = sim.store.insert(
         "tickets",
         body.id,
         lambda i: to_record(
@@ -57,27 +96,36 @@ def new_ticket(sim: Simulator, body: tw.TicketCreate, origin: str) -> Record:
             closedAt=None,
         ),
     )
+    email_notices(sim, record)
+    return record
 
 
 def change_ticket(sim: Simulator, ticket_id: str, changes: dict[str, Any]) -> Record:
+    """Apply ``changes`` and move ``modifiedAt`` (``{}`` only moves it: news on the ticket)."""
     current = sim.store.get("tickets", ticket_id)
     if current is None:
         raise SimError(404, "ticket not found")
     check_ticket_refs(sim, changes)
-    merged = {**current, **changes, "modifiedAt": now_utc()}
+    stamp = now_utc()
+    merged = {**current, **changes, "modifiedAt": stamp}
     try:
         record: Record = msgspec.to_builtins(msgspec.convert(merged, tw.Ticket))
     except msgspec.ValidationError as exc:
         raise SimError(422, f"invalid change: {exc}") from None
-    sim.store.put("tickets", ticket_id, record)
+    sim.store.put("tickets", ticket_id, record, stamp=stamp)
     return record
 
 
 def new_message(
-    sim: Simulator, ticket_id: str, body: tw.TicketMessageCreate, author_type: str
+    sim: Simulator,
+    ticket_id: str,
+    body: tw.TicketMessageCreate,
+    author_type: str,
+    attachments: list[tw.MessageAttachment] | None = None,
 ) -> Record:
+    """Store a message (raises ``Duplicate``); the ticket's ``modifiedAt`` moves with it."""
     written = body.written_at or datetime.now(UTC)
-    return sim.store.insert(
+    record = sim.store.insert(
         "messages",
         body.id,
         lambda i: msgspec.to_builtins(
@@ -91,15 +139,19 @@ def new_message(
                 content=body.content,
                 written_at=written,
                 created_at=datetime.now(UTC),
+                attachments=attachments or [],
             )
         ),
         parent=ticket_id,
     )
+    change_ticket(sim, ticket_id, {})
+    return record
 
 
-@get("/v2/tickets")
+@get("/v2/tickets", opt=query_opt("modifiedAfter", paging=True))
 async def list_tickets(request: AnyRequest) -> Response[bytes]:
-    return page_response(request, "tickets", with_modified_after=True)
+    # Modification order: a poller's cursor is the last modifiedAt it saw.
+    return page_response(request, "tickets", with_modified_after=True, order=BY_MODIFICATION)
 
 
 @post("/v2/tickets", status_code=201)
@@ -147,12 +199,18 @@ async def close_ticket(request: AnyRequest) -> Response[bytes]:
     return json_response(change_ticket(sim, ticket_id, {"closedAt": msgspec.to_builtins(closed)}))
 
 
-@get("/v2/tickets/{ticketId:str}/messages")
+@get("/v2/tickets/{ticketId:str}/messages", opt=query_opt("visibility", paging=True))
 async def list_messages(request: AnyRequest) -> Response[bytes]:
+    visibility = request.query_params.get("visibility")
+    if visibility not in (None, "public", "internal"):
+        raise SimError(400, "visibility must be public or internal")
     ticket_id = ref(request.path_params["ticketId"])
     if sim_of(request).store.get("tickets", ticket_id) is None:
         return error_response(404, "ticket not found")
-    return page_response(request, "messages", parent=ticket_id)
+    where = (
+        () if visibility is None else (("json_extract(data, '$.visibility') = ?", (visibility,)),)
+    )
+    return page_response(request, "messages", parent=ticket_id, where=where)
 
 
 @post("/v2/tickets/{ticketId:str}/messages", status_code=201)

@@ -51,6 +51,7 @@ def _plan(ctx: Context) -> list[tuple[str, Callable[[], Iterable[Row]]]]:
         ("objects", lambda: md.objects(ctx)),
         ("units", lambda: md.units(ctx)),
         ("users", lambda: md.users(ctx)),
+        ("person_types", lambda: pp.person_types(ctx)),
         ("teams", lambda: md.teams(ctx)),
         ("team_members", lambda: md.team_members(ctx)),
         ("object_rights", lambda: md.object_rights(ctx)),

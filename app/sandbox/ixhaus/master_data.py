@@ -18,6 +18,7 @@ from app.sandbox.ixhaus.profiles import DISABLED_TEAM, ENABLED_TEAMS, TICKET_USE
 
 ROOMS = ("1-Zimmer-Apartment", "2-Zimmer-Wohnung", "3-Zimmer-Wohnung", "4-Zimmer-Wohnung")
 FLOORS = ("EG", "1. OG", "2. OG", "3. OG", "4. OG", "DG")
+UNITS_PER_ENTRANCE = 6  # units share a building entrance (a casavi property address)
 TEAM_NAMES = ("Team Nord", "Team Süd", "Team Gewerbe", "Team Sonderverwaltung")
 
 
@@ -88,11 +89,29 @@ def objects(ctx: Context) -> Iterator[Row]:
         }
 
 
+def entrance_street(street: str, entrance: int) -> str:
+    """The street of a building entrance: the property's own first, then the neighbouring
+    house numbers on the same side of the street."""
+    name, _, number = street.rpartition(" ")
+    if entrance == 0:
+        return street
+    if name and number.isdigit():
+        return f"{name} {int(number) + 2 * entrance}"
+    return f"{street} ({entrance + 1})"
+
+
 def units(ctx: Context) -> Iterator[Row]:
+    """Units lie in their property's postcode and city, at one of its entrances."""
     rnd = ctx.rnd("units")
     upo = ctx.spec.units_per_object
+    homes = [(o["street"], o["postcode"], o["city"]) for o in objects(ctx)]
     for i in range(ctx.spec.units):
-        addr = _address(ctx, rnd)
+        street, postcode, city = homes[i // upo]
+        addr = {
+            "street": entrance_street(str(street), i % upo // UNITS_PER_ENTRANCE),
+            "postcode": postcode,
+            "city": city,
+        }
         yield {
             "object_no": object_number(i // upo),
             "unit_no": f"{i % upo + 1:03d}",

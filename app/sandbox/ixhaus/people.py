@@ -42,6 +42,23 @@ def _holder_for(ctx: Context, j: int) -> int:
     return (j * 5) % span  # multiples of five are partner-managed holders
 
 
+# C5: the person type table - every type of the sandbox, including "GEWERBE" (a type not
+# enabled) and "VERWALTER" (a type no person has yet).
+PERSON_TYPES = (
+    ("MIETER", "Mieter"),
+    ("EIGENTUEMER", "Eigentümer"),
+    ("HAUSMEISTER", "Hausmeister"),
+    ("INTERESSENT", "Interessent"),
+    ("GEWERBE", "Gewerbemieter"),
+    ("VERWALTER", "Verwalter"),
+)
+
+
+def person_types(ctx: Context) -> Iterator[Row]:
+    for number, name in PERSON_TYPES:
+        yield {"type_no": number, "name": name}
+
+
 def other_persons(ctx: Context) -> Iterator[Row]:
     lay = layout(ctx)
     kinds = (

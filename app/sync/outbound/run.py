@@ -1,7 +1,9 @@
 """One outbound run of a system: its context's iX-Haus source -> the rules -> casavi.
 
-Entity kinds go in dependency order (objects before units before persons, reference data
-before tickets); tickets are sent only with references casavi already has.
+Entity kinds go in dependency order: objects, units, persons, owners and caretakers (their
+contracts name objects), teams and object roles, then users (their assignments name objects,
+teams and roles: M4, M7), ticket reference data, tickets, and last the commissioning notes
+(messages on tickets casavi has, T8). Tickets are sent only with references casavi already has.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, cast
 
+from app.domain.calendar import local_today
 from app.domain.decisions import Decision
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import ContractRecord
@@ -40,9 +43,12 @@ async def run_outbound(
     run that stops early still reports what it did."""
     if not ctx.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
-    config, today = ctx.config, now.date()
+    config = ctx.config
     once = _ContractsOnce(ctx.source)
     reader = cast(IxhausSource, once)
+    # P3/C15, C10, M5: every date rule counts in the system's calendar (Europe/Berlin), not
+    # in UTC - a run at 00:30 Berlin time is already on the next day.
+    today = local_today(now, config.timezone)
     total = StageCounts() if total is None else total
     stage = functools.partial(
         run_stage,
@@ -57,30 +63,46 @@ async def run_outbound(
         (EntityKind.OBJECT, sources.object_decisions(reader, config)),
         (EntityKind.UNIT, sources.unit_decisions(reader, config, today)),
         (EntityKind.PERSON, sources.person_decisions(reader, config, today)),
-        (EntityKind.USER, sources.user_decisions(reader)),
+        (EntityKind.OWNER, sources.contact_decisions(reader, config, EntityKind.OWNER)),
+        (EntityKind.CARETAKER, sources.contact_decisions(reader, config, EntityKind.CARETAKER)),
         (EntityKind.TEAM, sources.team_decisions(reader, config)),
+        (EntityKind.OBJECT_ROLE, sources.object_role_decisions(reader)),
+        (EntityKind.USER, sources.user_decisions(reader, config)),
         *((kind, sources.reference_decisions(reader, kind)) for kind in _REFERENCES),
     ]
     for kind, decisions in master:
         await stage(kind, decisions)
-        if kind is EntityKind.PERSON:
-            once.release()
+    once.release()
 
     known_tickets = await ledger.load(ctx.system, EntityKind.TICKET)
     in_portal: set[RecordKey] = set()
     for kind in _TICKET_REFERENCES:
         in_portal |= _sent(await ledger.load(ctx.system, kind))
+    work_orders = await sources.load_work_orders(reader)
     tickets = sources.ticket_decisions(
-        reader, config, now, sent=_sent(known_tickets), in_portal=in_portal
+        reader,
+        config,
+        now,
+        sent=_sent(known_tickets),
+        in_portal=in_portal,
+        work_orders=work_orders,
     )
     await stage(EntityKind.TICKET, tickets, known=known_tickets, portal_states=portal_states)
+    notes = sources.work_order_note_decisions(
+        reader,
+        config,
+        work_orders,
+        tickets_in_portal=_sent(await ledger.load(ctx.system, EntityKind.TICKET)),
+        users_in_portal=_sent(await ledger.load(ctx.system, EntityKind.USER)),
+    )
+    await stage(EntityKind.WORK_ORDER_NOTE, notes)
     return total.as_run_counts()
 
 
 class _ContractsOnce:
     """The run's iX-Haus source, with contracts read from iX-Haus once per run: units (M5)
     and persons (P1/P5) both need them, and a no-change run should read each table once.
-    The rows are kept only until the person stage is done."""
+    The rows are kept only until the master-data stages are done."""
 
     def __init__(self, source: IxhausSource) -> None:
         self._source = source

@@ -14,17 +14,23 @@ from typing import Any
 
 import msgspec
 
-from app.domain.config import SyncConfig
-from app.domain.decisions import Decision, Transfer
+from app.domain.config import SyncConfig, number_order
+from app.domain.decisions import Decision, Exclude, Transfer
 from app.domain.eligibility.master_data import (
+    decide_caretaker,
     decide_contract,
     decide_object,
+    decide_object_role,
+    decide_owner,
     decide_team,
     decide_unit,
     decide_user,
+    merge_contacts,
+    user_assignments,
 )
 from app.domain.eligibility.persons import decide_person, partner_contracts
 from app.domain.eligibility.tickets import (
+    decide_commissioning_note,
     decide_priority,
     decide_status,
     decide_ticket,
@@ -32,13 +38,14 @@ from app.domain.eligibility.tickets import (
     ticket_key,
 )
 from app.domain.keys import EntityKind, RecordKey
-from app.domain.portal import PersonPayload, PortalTicket
-from app.domain.records import ContractRecord, PartnerRelation
+from app.domain.portal import PersonPayload, PortalNote, PortalTicket
+from app.domain.reasons import Reason
+from app.domain.records import ContractRecord, PartnerRelation, TicketRecord, WorkOrderRecord
 from app.sync.ports import IxhausSource
 
 
-async def _group(stream: AsyncIterator[Any], key: str) -> dict[str, list[Any]]:
-    grouped: dict[str, list[Any]] = defaultdict(list)
+async def _group(stream: AsyncIterator[Any], key: str) -> dict[Any, list[Any]]:
+    grouped: dict[Any, list[Any]] = defaultdict(list)
     async for item in stream:
         grouped[getattr(item, key)].append(item)
     return grouped
@@ -102,9 +109,52 @@ async def person_decisions(
             yield decision
 
 
-async def user_decisions(reader: IxhausSource) -> AsyncIterator[Decision[Any]]:
+async def contact_decisions(
+    reader: IxhausSource, config: SyncConfig, kind: EntityKind
+) -> AsyncIterator[Decision[Any]]:
+    """M1 (owners) / M2 (caretakers): one contact per person over its rows per object."""
+    if kind is EntityKind.OWNER:
+        rows: dict[str, list[Any]] = await _group(reader.owners(), "number")
+        decide: Any = decide_owner
+    else:
+        rows = await _group(reader.caretakers(), "number")
+        decide = decide_caretaker
+    for number in sorted(rows):
+        # By object number, so the contact's fields come from the same row on every run.
+        ordered = sorted(rows[number], key=lambda row: number_order(row.object_no))
+        yield merge_contacts([decide(row, config) for row in ordered])
+
+
+async def object_role_decisions(reader: IxhausSource) -> AsyncIterator[Decision[Any]]:
+    """M4: the casavi roles the object rights and persons responsible are shown under."""
+    roles: dict[RecordKey, Decision[Any]] = {}
+    async for right in reader.object_rights():
+        decision = decide_object_role("right", right.right)
+        roles.setdefault(decision.key, decision)
+    async for resp in reader.object_responsibles():
+        decision = decide_object_role("responsible", resp.role)
+        roles.setdefault(decision.key, decision)
+    for key in sorted(roles):
+        yield roles[key]
+
+
+async def user_decisions(reader: IxhausSource, config: SyncConfig) -> AsyncIterator[Decision[Any]]:
+    """M3 with M4 (object rights, persons responsible) and M7 (team membership)."""
+    rights = await _group(reader.object_rights(), "user_no")
+    responsibles = await _group(reader.object_responsibles(), "user_no")
+    teams_of: dict[str, list[str]] = defaultdict(list)
+    async for team in reader.teams():
+        if isinstance(decide_team(team, config), Transfer):  # only teams casavi gets (C8)
+            for user_no in team.member_user_nos:
+                teams_of[user_no].append(team.number)
     async for user in reader.users():
-        yield decide_user(user)  # M3
+        assignments = user_assignments(
+            config,
+            rights.get(user.number, ()),
+            responsibles.get(user.number, ()),
+            teams_of.get(user.number, ()),
+        )
+        yield decide_user(user, assignments)
 
 
 async def team_decisions(reader: IxhausSource, config: SyncConfig) -> AsyncIterator[Decision[Any]]:
@@ -134,16 +184,19 @@ async def ticket_decisions(
     *,
     sent: Container[RecordKey],
     in_portal: Container[RecordKey],
+    work_orders: WorkOrders | None = None,
 ) -> AsyncIterator[Decision[Any]]:
     """Rule T1 per ticket: one never sent goes out only while open; one sent before also
     when it is closed (so the portal learns that), within the C3 time window.
 
     ``in_portal`` holds the ledger keys casavi has (persons, units, users, teams): a
     reference to anything else (a moved-out reporter, an inactive user, a disabled team)
-    is left out rather than sent dangling.
+    is left out rather than sent dangling. ``work_orders`` keeps the tickets it needs (T8).
     """
     types = {t.number: t async for t in reader.ticket_types()}
     async for ticket in reader.tickets():
+        if work_orders is not None:
+            work_orders.see(ticket)
         first = ticket_key(ticket.number) not in sent
         decision = decide_ticket(ticket, types.get(ticket.type_no), config, now, first_export=first)
         if isinstance(decision, Transfer):
@@ -153,6 +206,63 @@ async def ticket_decisions(
                 note=decision.note,
             )
         yield decision
+
+
+class WorkOrders:
+    """T8: the work orders by ticket, and their tickets - caught while the ticket stage
+    streams the tickets by, so a run reads the tickets table once."""
+
+    def __init__(self, by_ticket: dict[int, list[WorkOrderRecord]]) -> None:
+        self.by_ticket = by_ticket
+        self.tickets: dict[int, TicketRecord] = {}
+
+    def see(self, ticket: TicketRecord) -> None:
+        if ticket.number in self.by_ticket:
+            self.tickets[ticket.number] = ticket
+
+
+async def load_work_orders(reader: IxhausSource) -> WorkOrders:
+    return WorkOrders(await _group(reader.work_orders(), "ticket_no"))
+
+
+async def work_order_note_decisions(
+    reader: IxhausSource,
+    config: SyncConfig,
+    work_orders: WorkOrders,
+    *,
+    tickets_in_portal: Container[RecordKey],
+    users_in_portal: Container[RecordKey],
+) -> AsyncIterator[Decision[Any]]:
+    """T8: the commissioning note of each work order, as a message on its casavi ticket."""
+    types = {t.number: t async for t in reader.ticket_types()}
+    for ticket_no in sorted(work_orders.by_ticket):
+        ticket = work_orders.tickets.get(ticket_no)
+        for order in work_orders.by_ticket[ticket_no]:
+            if ticket is None:  # an order of a ticket iX-Haus no longer lists
+                key = RecordKey.of(EntityKind.WORK_ORDER_NOTE, order.number)
+                yield Exclude(key=key, reason=Reason.NOTE_TICKET_NOT_TRANSFERRED)
+                continue
+            decision = decide_commissioning_note(
+                ticket,
+                types.get(ticket.type_no),
+                order,
+                ticket_in_portal=ticket_key(ticket.number) in tickets_in_portal,
+                tz=config.timezone,
+            )
+            if isinstance(decision, Transfer):
+                decision = _known_author(decision, users_in_portal)
+            yield decision
+
+
+def _known_author(
+    note: Transfer[PortalNote], users_in_portal: Container[RecordKey]
+) -> Transfer[PortalNote]:
+    author = note.record.author_user_no
+    if author is None or RecordKey.of(EntityKind.USER, author) in users_in_portal:
+        return note
+    # casavi needs a staff author it knows: the portal adapter signs with the ticket user (C11).
+    record = msgspec.structs.replace(note.record, author_user_no=None)
+    return Transfer(key=note.key, record=record, note=note.note)
 
 
 def _known_references(ticket: PortalTicket, in_portal: Container[RecordKey]) -> PortalTicket:

@@ -83,7 +83,7 @@ def test_oracle_ddl_has_string_lengths_owner_and_mapped_names() -> None:
 @pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
 def test_every_statement_compiles(dialect: Dialect) -> None:
     stmts = _statements(IxhausTables(CONFIG))
-    assert len(stmts) == len(LOGICAL_TABLES) + 6 + 5
+    assert len(stmts) == len(LOGICAL_TABLES) + 6 + 6
     for name, stmt in stmts.items():
         sql = str(stmt.compile(dialect=dialect))
         assert sql.strip(), name
@@ -120,3 +120,33 @@ def test_writer_refuses_a_ticket_user_that_is_not_three_digits() -> None:
     engine = create_async_engine("sqlite+aiosqlite://")
     with pytest.raises(ValueError, match="three-digit"):
         IxhausWriter(engine, "12")
+
+
+def test_code_columns_are_as_wide_as_the_configuration_accepts() -> None:
+    # rules C5-C8: every code the configuration accepts fits the column it is looked up in
+    import msgspec
+
+    from app.configuration.document import ConfigDocument
+
+    tables = IxhausTables(CONFIG)
+    columns = [
+        tables.person_types.c.type_no,
+        tables.persons.c.person_type,
+        tables.document_types.c.type_no,
+        tables.documents.c.type_no,
+        tables.ticket_types.c.type_no,
+        tables.tickets.c.type_no,
+        tables.teams.c.team_no,
+        tables.team_members.c.team_no,
+        tables.tickets.c.team_no,
+    ]
+    schema = msgspec.json.schema(ConfigDocument)["$defs"]
+    accepted = {
+        schema["ConfigDocument"]["properties"]["personTypes"]["items"]["maxLength"],
+        schema["ConfigDocument"]["properties"]["userTeams"]["items"]["maxLength"],
+        schema["DocumentTypes"]["properties"]["withTimeFilter"]["items"]["maxLength"],
+        schema["DocumentTypes"]["properties"]["withoutTimeFilter"]["items"]["maxLength"],
+    }
+    assert {column.type.length for column in columns} == accepted == {20}  # type: ignore[attr-defined]
+    ddl = str(CreateTable(tables.person_types).compile(dialect=oracle.dialect()))
+    assert "type_no VARCHAR2(20 CHAR) NOT NULL" in ddl

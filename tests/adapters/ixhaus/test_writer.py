@@ -88,3 +88,26 @@ async def test_seed_and_write_in_a_configured_postgresql_schema(pg_database: str
         assert found == number
     finally:
         await engine.dispose()
+
+
+async def test_the_reader_joins_the_status_kind_onto_each_ticket(engine: AsyncEngine) -> None:
+    # rule T1: a ticket whose status is closed/cancelled but carries no date is not open
+    await seed(engine, "small", seed=5, today=date(2026, 6, 15))
+    tables = IxhausTables()
+    async with engine.begin() as conn:
+        await conn.execute(
+            tables.tickets.update()
+            .where(tables.tickets.c.ticket_no.in_([1, 2]))
+            .values(closed_at=None, cancelled_at=None, status_no="9")  # "Storniert"
+        )
+        await conn.execute(
+            tables.tickets.update().where(tables.tickets.c.ticket_no == 3).values(status_no="77")
+        )
+    reader = IxhausReader(engine)
+    tickets = {t.number: t async for t in reader.tickets() if t.number in (1, 2, 3)}
+    assert tickets[1].status_kind == "cancelled"
+    assert not tickets[1].is_open
+    assert not tickets[2].is_open
+    assert tickets[1].ended_at is None
+    assert tickets[3].status_kind is None  # an unknown status says nothing
+    assert tickets[3].is_open

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from app.sandbox.ixhaus.profiles import TICKET_USER_NO
+from tests.conftest import seeded_ixhaus_database
 from tests.integration.configuration.conftest import RecordingClient, unique_secret
 from tests.leakcheck import SecretLeakCheck
 
@@ -105,3 +108,60 @@ async def test_connection_check_reads_the_interface(connected: RecordingClient) 
     result = (await connected.post("/api/v1/systems/test/check")).json()["ixhaus"]
     assert result["status"] == "ok", result
     assert result["reason"].startswith("read the iX-Haus interface: 4 objects")
+
+
+async def _remove_owners(url: str) -> None:
+    from sqlalchemy import delete, func, select
+
+    from app.adapters.ixhaus.schema import IxhausTables
+    from app.adapters.store.database import create_engine
+    from app.config import normalise_database_url
+
+    tables = IxhausTables()
+    engine = create_engine(normalise_database_url(url))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(delete(tables.owners))
+            await conn.execute(
+                delete(tables.persons).where(tables.persons.c.person_type == "EIGENTUEMER")
+            )
+            left = select(func.count()).where(tables.persons.c.person_type == "EIGENTUEMER")
+            assert await conn.scalar(left) == 0
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def ixhaus_without_owners() -> Iterator[str]:
+    with seeded_ixhaus_database() as url:
+        asyncio.run(_remove_owners(url))
+        yield url
+
+
+async def test_a_type_can_be_enabled_before_its_first_record_exists(
+    admin: RecordingClient, ixhaus_without_owners: str, leak_check: SecretLeakCheck
+) -> None:
+    # rule C5: person types are checked against iX-Haus's type table, not the types in use -
+    # the owners' type is enabled before the first owner is entered in iX-Haus
+    leak_check.use(ixhaus_without_owners)
+    response = await admin.patch(
+        TEST,
+        {
+            "personTypes": ["MIETER", "EIGENTUEMER", "VERWALTER"],
+            "secrets": {"ixhausDatabaseUrl": _twice(ixhaus_without_owners)},
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["catalogueCheck"]["status"] == "validated"
+    assert response.json()["personTypes"] == ["MIETER", "EIGENTUEMER", "VERWALTER"]
+
+
+async def test_a_type_code_longer_than_the_interface_column_is_refused(
+    admin: RecordingClient,
+) -> None:
+    # rules C5-C7: a code wider than iX-Haus's 20-character columns can never match
+    too_long = await admin.patch(TEST, {"documentTypes": {"withTimeFilter": ["X" * 21]}})
+    assert too_long.status_code in (400, 422), too_long.text
+    assert "withTimeFilter" in too_long.text
+    fits = await admin.patch(TEST, {"documentTypes": {"withTimeFilter": ["X" * 20]}})
+    assert fits.status_code == 200, fits.text

@@ -30,7 +30,12 @@ def _answers(monkeypatch: pytest.MonkeyPatch, *answers: str) -> list[str]:
         prompts.append(prompt)
         return next(replies)
 
+    class Terminal:  # an operator at a terminal: secrets are prompted without echo
+        def isatty(self) -> bool:
+            return True
+
     monkeypatch.setattr("app.configuration.cli.getpass.getpass", fake_getpass)
+    monkeypatch.setattr("sys.stdin", Terminal())
     return prompts
 
 

@@ -36,20 +36,39 @@ async def test_protocol_and_portal_status_are_served(
     settings = load_settings({"DATABASE_URL": migrated_pg, "GATEWAY_SECRET_KEY": SECRET_KEY})
     headers = {"X-API-Key": ixhaus_key}
     async with AsyncTestClient(create_app(settings)) as client:
-        errors = (
+        page = (
             await client.get(f"/api/v1/sync-runs/{run.id}/entries?outcome=error", headers=headers)
-        ).json()["items"]
+        ).json()
+        errors = page["items"]
         # rule L3: which record, what failed, why
         assert errors == [
             {
+                "id": errors[0]["id"],
                 "entityType": "object",
                 "entityKey": "object:1002",
                 "outcome": "error",
                 "reasonCode": None,
+                "reasonText": None,
                 "message": "RuntimeError: casavi said no",
                 "createdAt": errors[0]["createdAt"],
             }
         ]
+        assert (page["total"], page["nextCursor"]) == (1, None)
+        # rule L1/L3: the protocol is paged with a cursor and a total; filters by entity
+        url = f"/api/v1/sync-runs/{run.id}/entries?outcome=excluded&entity=ticket&limit=2"
+        first = (await client.get(url, headers=headers)).json()
+        assert len(first["items"]) == 2
+        assert first["total"] > 2
+        assert all(item["entityType"] == "ticket" for item in first["items"])
+        # the reason in German and English beside its code (rule S1 wording)
+        assert all(item["reasonText"]["de"] and item["reasonText"]["en"] for item in first["items"])
+        seen = [item["id"] for item in first["items"]]
+        cursor = first["nextCursor"]
+        while cursor is not None:
+            more = (await client.get(f"{url}&cursor={cursor}", headers=headers)).json()
+            seen += [item["id"] for item in more["items"]]
+            cursor = more["nextCursor"]
+        assert len(seen) == len(set(seen)) == first["total"]
         base = "/api/v1/systems/test/tickets"
         one = await client.get(f"{base}/{sent.ticket_number}/portal-status", headers=headers)
         assert one.status_code == 200

@@ -186,6 +186,36 @@ def test_commissioning_creates_a_portal_note_from_the_template() -> None:
     assert commissioning_note(ticket(), NORMAL, order) is None
 
 
+def test_commissioning_note_dates_the_order_in_the_berlin_calendar() -> None:
+    # rule T8: an order placed at 00:15 Berlin time (22:15 UTC the day before) is dated
+    # on the Berlin day in the note
+    ttype = TicketTypeRecord(
+        number="11", name="Heizung", note_on_commissioning=True, note_template="am {placed_on}"
+    )
+    order = WorkOrderRecord(
+        number=78, ticket_no=1, placed_at=datetime(2026, 6, 15, 22, 15, tzinfo=UTC)
+    )
+    note = commissioning_note(ticket(), ttype, order)
+    assert note is not None
+    assert note.record.content == "am 16.06.2026"
+
+
+@pytest.mark.parametrize("kind", ["closed", "cancelled"])
+def test_a_ticket_ended_by_its_status_without_a_date_is_not_open(kind: str) -> None:
+    # rule T1: open = neither closed nor cancelled; the status record's kind counts too
+    ended = ticket(status_no="8", status_kind=kind)
+    assert ended.closed_at is None
+    assert ended.cancelled_at is None
+    assert not ended.is_open
+    first = decide_ticket(ended, NORMAL, CONFIG, NOW, first_export=True)
+    assert first == Exclude(key=K("ticket:1"), reason=Reason.TICKET_NOT_OPEN)
+    later = decide_ticket(ended, NORMAL, CONFIG, NOW)  # sent before: the portal learns of it
+    assert isinstance(later, Transfer)
+    assert later.record.closed
+    assert ticket(status_no="2", status_kind="open").is_open
+    assert ticket(status_no="2", status_kind=None).is_open
+
+
 def test_reference_data_is_synchronised() -> None:
     # rule T9: ticket types, statuses and priorities (number, name, type)
     status = TicketStatusRecord(number="8", name="Erledigt", kind="closed")
