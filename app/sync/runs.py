@@ -164,13 +164,16 @@ async def execute_run(
             return "taken-over"
         # The worker stops (SIGTERM) or the job was cancelled: the run goes back to queued
         # and arq's retry (or a takeover) continues it.
-        await asyncio.shield(
-            runs.release(
-                run_id,
-                claim.attempt,
-                "interrupted: the job was cancelled (worker stopping); the next job continues",
+        try:
+            await asyncio.shield(
+                runs.release(
+                    run_id,
+                    claim.attempt,
+                    "interrupted: the job was cancelled (worker stopping); the next job continues",
+                )
             )
-        )
+        except Exception as exc:  # left running: its silent heartbeat gets it taken over
+            log.warning("run %s: not released: %s", run_id, type(exc).__name__)
         raise
     except TimeoutError:
         if not limit.expired():
