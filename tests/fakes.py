@@ -184,11 +184,11 @@ class FakeRuns:
         self.alive[run_id] = dt.datetime.now(dt.UTC)
         return True
 
-    async def release(self, run_id: int, attempt: int, error: str) -> bool:
+    async def release(self, run_id: int, attempt: int, error: str, *, sent: int = 0) -> bool:
         if not self._held(run_id, attempt):
             return False
         self.runs[run_id] = msgspec.structs.replace(
-            self.runs[run_id], status="queued", last_error=error
+            self.runs[run_id], status="queued", last_error=error, sent=sent
         )
         self.alive[run_id] = dt.datetime.now(dt.UTC)
         return True

@@ -282,8 +282,9 @@ class Runs(Protocol):
         """Refresh the claim's heartbeat; False when the claim was lost (taken over)."""
         ...
 
-    async def release(self, run_id: int, attempt: int, error: str) -> bool:
-        """Put a claimed run back to queued (interrupted; a next job continues it)."""
+    async def release(self, run_id: int, attempt: int, error: str, *, sent: int = 0) -> bool:
+        """Put a claimed run back to queued (interrupted; a next job continues it), with the
+        records it has sent so far."""
         ...
 
     async def finish(

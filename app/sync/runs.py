@@ -31,6 +31,7 @@ from app.sync.ports import (
     Ledger,
     PortalStates,
     RunClaim,
+    RunCounts,
     Runs,
     RunStatus,
     SyncRunInfo,
@@ -139,7 +140,10 @@ async def execute_run(
     assert task is not None
     lost = asyncio.Event()
     beating = asyncio.create_task(_heartbeat(runs, run_id, claim, policy, task, lost))
+    # A run continued by this job (time limit, interruption) reports what all its jobs sent.
     total = StageCounts()
+    earlier = await runs.get(run_id) if claim.attempt > 1 else None
+    prior = earlier.sent if earlier is not None else 0
     limit = asyncio.timeout(policy.time_limit_seconds)
     try:
         try:
@@ -170,6 +174,7 @@ async def execute_run(
                     run_id,
                     claim.attempt,
                     "interrupted: the job was cancelled (worker stopping); the next job continues",
+                    sent=prior + total.sent + total.removed,
                 )
             )
         except Exception as exc:  # left running: its silent heartbeat gets it taken over
@@ -177,21 +182,33 @@ async def execute_run(
         raise
     except TimeoutError:
         if not limit.expired():
-            return await _failed(runs, run_id, claim, total, "TimeoutError")
-        return await _time_limit(runs, queue, run_id, claim, total, policy)
+            return await _failed(runs, run_id, claim, _counts(total, prior), "TimeoutError")
+        return await _time_limit(runs, queue, run_id, claim, total, prior, policy)
     except Exception as exc:
         # Our own errors say what to fix; anything else is named by type only (no PII).
         reason = exc.detail if isinstance(exc, GatewayError) else type(exc).__name__
-        return await _failed(runs, run_id, claim, total, reason)
+        return await _failed(runs, run_id, claim, _counts(total, prior), reason)
     outcome: RunStatus = "partial" if total.errors else "succeeded"
     error = f"{total.errors} record(s) failed; see the run's protocol" if total.errors else None
-    await runs.finish(run_id, outcome, total.as_run_counts(), error, attempt=claim.attempt)
+    await runs.finish(run_id, outcome, _counts(total, prior), error, attempt=claim.attempt)
     return outcome
 
 
-async def _failed(runs: Runs, run_id: int, claim: RunClaim, total: StageCounts, reason: str) -> str:
+def _counts(total: StageCounts, prior: int) -> RunCounts:
+    """This job's counts plus what earlier jobs of the run sent (which this job then found
+    unchanged)."""
+    counts = total.as_run_counts()
+    return RunCounts(
+        sent=counts.sent + prior,
+        unchanged=max(counts.unchanged - prior, 0),
+        excluded=counts.excluded,
+        errors=counts.errors,
+    )
+
+
+async def _failed(runs: Runs, run_id: int, claim: RunClaim, counts: RunCounts, reason: str) -> str:
     log.warning("sync run %s failed: %s", run_id, reason)
-    await runs.finish(run_id, "failed", total.as_run_counts(), reason, attempt=claim.attempt)
+    await runs.finish(run_id, "failed", counts, reason, attempt=claim.attempt)
     return "failed"
 
 
@@ -201,12 +218,14 @@ async def _time_limit(
     run_id: int,
     claim: RunClaim,
     total: StageCounts,
+    prior: int,
     policy: RunPolicy,
 ) -> str:
     limit = f"{policy.time_limit_seconds:g} s"
     if queue is not None and claim.attempt < policy.max_attempts:
         note = f"job time limit ({limit}) reached; a new job continues the run"
-        if await runs.release(run_id, claim.attempt, note):
+        sent = prior + total.sent + total.removed
+        if await runs.release(run_id, claim.attempt, note, sent=sent):
             try:
                 await enqueue_run(queue, run_id)
             except Exception as exc:  # left queued: the next trigger or tick takes it over
@@ -214,7 +233,7 @@ async def _time_limit(
             return "continued"
         return "taken-over"
     reason = f"stopped: the job time limit ({limit}) was reached {claim.attempt} time(s)"
-    return await _failed(runs, run_id, claim, total, reason)
+    return await _failed(runs, run_id, claim, _counts(total, prior), reason)
 
 
 async def _heartbeat(

@@ -134,6 +134,7 @@ async def test_a_run_past_its_job_time_limit_is_continued_to_the_end(
     done = await _finished(trigger_services, run.id)
     assert done.status == "succeeded", done.last_error
     assert done.last_error is None
+    assert done.sent > 1000  # what all of its jobs sent
     async with trigger_services.runs._sessions() as session:  # type: ignore[attr-defined]
         from sqlalchemy import select
 

@@ -117,9 +117,14 @@ class SqlRuns:
     async def heartbeat(self, run_id: int, attempt: int) -> bool:
         return await self._held(run_id, attempt, heartbeat_at=utcnow())
 
-    async def release(self, run_id: int, attempt: int, error: str) -> bool:
+    async def release(self, run_id: int, attempt: int, error: str, *, sent: int = 0) -> bool:
         return await self._held(
-            run_id, attempt, status="queued", heartbeat_at=utcnow(), last_error=error[:1000]
+            run_id,
+            attempt,
+            status="queued",
+            heartbeat_at=utcnow(),
+            last_error=error[:1000],
+            sent=sent,
         )
 
     async def finish(

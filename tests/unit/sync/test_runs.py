@@ -182,6 +182,8 @@ async def test_a_run_at_its_time_limit_is_continued_by_a_fresh_job() -> None:
         )
     assert outcomes[0] == "continued"
     assert outcomes[-1] == "succeeded"
+    done = runs.runs[run.id]
+    assert (done.sent, done.unchanged) == (100, 0)  # what all of its jobs sent
     assert len(queue.jobs) == len(outcomes)  # one fresh job id per continuation
     assert len(adapters.portal.puts) == 100
 
