@@ -21,7 +21,7 @@ class RunPolicy(msgspec.Struct, frozen=True, kw_only=True):
     # The ledger is written every ``ledger_batch`` outcomes or ``ledger_flush_seconds``,
     # whichever comes first: a crash forgets at most that much (and casavi's answers to the
     # repeated creates are adopted, so even that converges).
-    ledger_batch: int = 50
+    ledger_batch: int = 100
     ledger_flush_seconds: float = 1.0
     # A running run refreshes its heartbeat this often; one silent for ``stale_seconds`` is
     # taken over (its worker died) by the next trigger or schedule tick.

@@ -3,7 +3,7 @@ record, and the outcome.
 
 A run loads one entity kind's entries once (key -> fingerprint, state, casavi id: a few
 dozen bytes each), decides every record, and writes back only what changed, in bulk: one
-multi-row ``INSERT ... ON CONFLICT DO UPDATE`` per batch on PostgreSQL and SQLite (no read
+``INSERT ... ON CONFLICT DO UPDATE`` sent as multi-row batches on PostgreSQL and SQLite (no read
 first), an insert of the new rows plus an update by id elsewhere (Oracle). That is what lets
 a run with nothing changed send nothing and write nothing.
 """
@@ -22,8 +22,6 @@ from app.adapters.store.upsert import upsert
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports import LedgerEntry, Outcome
 
-# Rows per statement: 12 columns each stays far below every driver's bind-parameter limit.
-_CHUNK = 500
 _KEY = ("system", "entity_type", "ixhaus_key")
 _UPDATED = (
     "fingerprint",
@@ -103,15 +101,11 @@ class SqlLedger:
             for o in outcomes
         ]
         async with self._sessions() as session:
-            dialect = session.get_bind().dialect.name
-            chunks = [rows[start : start + _CHUNK] for start in range(0, len(rows), _CHUNK)]
-            statements = [
-                upsert(dialect, EntityLink, chunk, index=_KEY, update=_UPDATED) for chunk in chunks
-            ]
-            if all(statement is not None for statement in statements):
-                for statement in statements:
-                    assert statement is not None
-                    await session.execute(statement)
+            statement = upsert(
+                session.get_bind().dialect.name, EntityLink, index=_KEY, update=_UPDATED
+            )
+            if statement is not None:
+                await session.execute(statement, rows)
             else:
                 await self._insert_or_update(session, rows, outcomes, known)
             await session.execute(insert(ProtocolEntry), protocol)

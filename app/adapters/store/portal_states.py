@@ -36,12 +36,11 @@ class SqlPortalStates:
             statement = upsert(
                 session.get_bind().dialect.name,
                 TicketPortalState,
-                rows,
                 index=("system", "ticket_number"),
                 update=(*PortalStatus.__struct_fields__, "updated_at"),
             )
             if statement is not None:
-                await session.execute(statement)
+                await session.execute(statement, rows)
             else:  # Oracle: find the existing rows, insert the others
                 existing = set(
                     await session.scalars(

@@ -1,4 +1,9 @@
-"""Multi-row ``INSERT ... ON CONFLICT DO UPDATE`` where the backend has it."""
+"""``INSERT ... ON CONFLICT DO UPDATE`` where the backend has it.
+
+Executed with a list of rows (``session.execute(statement, rows)``): SQLAlchemy's
+"insertmanyvalues" sends them as multi-row VALUES batches, and the statement compiles once
+(a ``.values(rows)`` statement would compile anew for every batch, bind by bind).
+"""
 
 from __future__ import annotations
 
@@ -10,22 +15,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 
 def upsert(
-    dialect: str,
-    model: Any,
-    rows: Sequence[dict[str, Any]],
-    *,
-    index: Sequence[str],
-    update: Sequence[str],
+    dialect: str, model: Any, *, index: Sequence[str], update: Sequence[str]
 ) -> Executable | None:
-    """One statement writing ``rows`` (inserted, or ``update`` columns replaced on a clash
-    of ``index``); None for a backend without ON CONFLICT (Oracle: write them another way)."""
+    """A statement writing its rows (inserted, or ``update`` columns replaced on a clash of
+    ``index``); None for a backend without ON CONFLICT (Oracle: write them another way)."""
     if dialect == "postgresql":
-        pg = postgresql.insert(model).values(list(rows))
+        pg = postgresql.insert(model)
         return pg.on_conflict_do_update(
             index_elements=list(index), set_={name: pg.excluded[name] for name in update}
         )
     if dialect == "sqlite":
-        lite = sqlite.insert(model).values(list(rows))
+        lite = sqlite.insert(model)
         return lite.on_conflict_do_update(
             index_elements=list(index), set_={name: lite.excluded[name] for name in update}
         )
