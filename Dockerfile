@@ -8,16 +8,24 @@ COPY app ./app
 RUN /opt/venv/bin/pip install .
 
 FROM python:3.11-slim AS runtime
+# /data is the gateway user's own: the SQLite state of the embedded default lives there, and
+# it is the working directory, so commands that write beside themselves (`openapi --out`,
+# `sandbox casavi --state`, `demo --dir`) work. Mount a volume on it to keep the state.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     GATEWAY_MIGRATIONS_DIR=/srv/migrations \
-    DATABASE_URL=sqlite+aiosqlite:////var/lib/portal-gateway/state.db
-RUN useradd --system --uid 10001 --home-dir /srv gateway \
-    && mkdir -p /var/lib/portal-gateway && chown gateway /var/lib/portal-gateway
+    DATABASE_URL=sqlite+aiosqlite:////data/state.db
+RUN useradd --system --uid 10001 --user-group --home-dir /data gateway \
+    && mkdir -p /data && chown gateway:gateway /data
 COPY --from=build /opt/venv /opt/venv
 COPY migrations /srv/migrations
-WORKDIR /srv
+WORKDIR /data
+VOLUME /data
 USER gateway
 EXPOSE 8000
+# Liveness of `serve` without curl in the image. A `worker` container has no HTTP server:
+# run it with `--no-healthcheck` (or a healthcheck of `arq --check`).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:8000/health/live', timeout=4).status != 200)"]
 ENTRYPOINT ["portal-gateway"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -14,17 +14,20 @@ from litestar.openapi import OpenAPIConfig
 from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
 from app.api.api_keys import ApiKeyController
-from app.api.auth import SECURITY, SECURITY_COMPONENTS, require_api_key
+from app.api.auth import SECURITY, SECURITY_COMPONENTS, FailureLimiter, require_api_key
 from app.api.deps import provide_services, provide_session
+from app.api.hardening import hostile_input_guard
 from app.api.health import live, ready
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
+from app.api.schema_alignment import align_openapi
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
 from app.composition import build_services
 from app.config import Settings, get_settings, run_policy
 from app.configuration.secrets import SecretBox
+from app.console import build_console
 from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.ports import JobQueue
 from app.sync.queue import ArqQueue, InProcessQueue, arq_redis
@@ -38,7 +41,11 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
     """The HTTP app. ``scheduler=True`` also runs the C14 schedule in this process (embedded
     mode, no Redis); with Redis the worker's cron does that instead."""
     settings = settings or get_settings()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        command_timeout=settings.database_command_timeout_seconds,
+    )
     session_factory = create_session_factory(engine)
     secret_box = SecretBox(settings.secret_key)
     job_ctx: dict[str, Any] = {"settings": settings}
@@ -88,8 +95,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             "services": Provide(provide_services, sync_to_thread=False),
         },
     )
-    return Litestar(
-        route_handlers=[live, ready, metrics_endpoint, api_v1],
+    console_routes, console, console_templates = build_console(settings, scheduler_here=scheduler)
+    app = Litestar(
+        route_handlers=[live, ready, metrics_endpoint, api_v1, *console_routes],
+        template_config=console_templates,
         state=State(
             {
                 "settings": settings,
@@ -99,10 +108,12 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
                 "services": services,
                 "metrics": metrics,
                 "secret_box": secret_box,
+                "auth_limiter": FailureLimiter(settings.auth_failures_per_minute),
+                "console": console,
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[metrics.middleware],
+        middleware=[metrics.middleware, hostile_input_guard],
         on_startup=[start_scheduler, freeze_startup_objects],
         on_shutdown=[close_clients],
         request_max_body_size=MAX_BODY_BYTES,
@@ -116,3 +127,5 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             components=SECURITY_COMPONENTS,
         ),
     )
+    align_openapi(app)
+    return app

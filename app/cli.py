@@ -272,6 +272,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # an operator (migrate prints the revision it reached itself).
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+
+    from app import logsafe
+
+    logsafe.install()  # one line per record, whatever a request put into a message
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
         return handler(args, settings)

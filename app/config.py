@@ -49,6 +49,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     run_heartbeat_seconds: float = 10.0
     run_stale_seconds: float = 60.0
     run_time_limit_seconds: float = 540.0
+    # Upper bound for connecting to the gateway's own database (and for waiting for a free
+    # pooled connection; the busy timeout on SQLite): an outage fails fast with a 503.
+    database_connect_timeout_seconds: float = 5.0
+    # Upper bound for one statement on PostgreSQL (the pool's liveness ping included).
+    database_command_timeout_seconds: float = 30.0
+    # Failed authentications per client address and minute before 429 (per API process).
+    auth_failures_per_minute: int = 10
+    # Admin console (app/console): a session ends after this many idle minutes.
+    console_idle_minutes: int = 30
+    # "auto": the session cookie is Secure when the request came over https; "always": also
+    # behind a TLS-terminating proxy that forwards plain http.
+    console_secure_cookie: Literal["auto", "always"] = "auto"
 
     def __repr__(self) -> str:
         # Never print the secret key, nor credentials inside the URLs.
@@ -58,6 +70,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             "secret_key": "<set>" if self.secret_key else None,
             "log_level": self.log_level,
             "arq_queue_name": self.arq_queue_name,
+            "console_idle_minutes": self.console_idle_minutes,
         }
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
@@ -78,6 +91,11 @@ _ENV_NAMES: dict[str, str] = {
     "run_heartbeat_seconds": "RUN_HEARTBEAT_SECONDS",
     "run_stale_seconds": "RUN_STALE_SECONDS",
     "run_time_limit_seconds": "RUN_TIME_LIMIT_SECONDS",
+    "database_connect_timeout_seconds": "DATABASE_CONNECT_TIMEOUT_SECONDS",
+    "database_command_timeout_seconds": "DATABASE_COMMAND_TIMEOUT_SECONDS",
+    "auth_failures_per_minute": "AUTH_FAILURES_PER_MINUTE",
+    "console_idle_minutes": "CONSOLE_IDLE_MINUTES",
+    "console_secure_cookie": "CONSOLE_SECURE_COOKIE",
 }
 
 
@@ -134,8 +152,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             parse_keys(settings.secret_key)
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
-    if settings.ready_timeout_seconds <= 0:
-        raise SettingsError("READY_TIMEOUT_SECONDS must be greater than 0")
+    for field in (
+        "ready_timeout_seconds",
+        "database_connect_timeout_seconds",
+        "database_command_timeout_seconds",
+        "auth_failures_per_minute",
+    ):
+        if getattr(settings, field) <= 0:
+            raise SettingsError(f"{_ENV_NAMES[field]} must be greater than 0")
+    if not 1 <= settings.console_idle_minutes <= 24 * 60:
+        raise SettingsError("CONSOLE_IDLE_MINUTES must be between 1 and 1440")
     if not 1 <= settings.sync_concurrency <= 64:
         raise SettingsError("SYNC_CONCURRENCY must be between 1 and 64")
     for field in ("run_heartbeat_seconds", "run_stale_seconds", "run_time_limit_seconds"):

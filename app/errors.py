@@ -90,3 +90,27 @@ class SyncNotPossible(GatewayError):
     status = 409
     code = "sync-not-possible"
     title = "Sync not possible"
+
+
+class MalformedRequest(GatewayError):
+    """The request itself is unusable: control characters in its path, JSON nested too deep."""
+
+    status = 400
+    code = "bad-request"
+    title = "Bad Request"
+
+
+class UnsupportedMediaType(GatewayError):
+    status = 415
+    code = "unsupported-media-type"
+    title = "Unsupported Media Type"
+
+
+class TooManyRequests(GatewayError):
+    status = 429
+    code = "too-many-requests"
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

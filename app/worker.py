@@ -31,7 +31,11 @@ JOB_TIMEOUT_MARGIN_SECONDS = 60
 
 def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
     async def on_startup(ctx: dict[str, Any]) -> None:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            connect_timeout=settings.database_connect_timeout_seconds,
+            command_timeout=settings.database_command_timeout_seconds,
+        )
         ctx["settings"] = settings
         ctx["engine"] = engine
         # Jobs enqueued by jobs (the scheduler's runs) go through the worker's own Redis pool
@@ -56,6 +60,17 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
         await engine.dispose()
 
 
+def schedule_job_name(settings: Settings) -> str:
+    """The cron job's name, namespaced by the installation's queue.
+
+    arq forms a cron job's id from its name and the minute (``<name>:<unix ms>``) and keeps
+    job and result keys in one Redis-wide namespace, not per queue. With a bare ``schedule``
+    two installations sharing a Redis would compete for one id per minute and only the first
+    would tick; the queue name makes each installation's id its own.
+    """
+    return f"{settings.arq_queue_name}:schedule"
+
+
 def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for ``arq.worker.Worker`` built from the gateway's settings."""
     if settings.redis_url is None:
@@ -63,7 +78,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         "functions": [func(fn, name=name) for name, fn in JOB_FUNCTIONS.items()],  # type: ignore[arg-type]
         # Rule C14: every minute, request the runs that are due (idempotent across workers).
-        "cron_jobs": [cron(schedule_job, name="schedule", second={0})],
+        "cron_jobs": [cron(schedule_job, name=schedule_job_name(settings), second={0})],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": settings.arq_queue_name,
         "on_startup": _startup(settings),

@@ -226,8 +226,21 @@ class FakeRuns:
     async def get(self, run_id: int) -> SyncRunInfo | None:
         return self.runs.get(run_id)
 
-    async def recent(self, system: str | None, limit: int) -> list[SyncRunInfo]:
-        runs = [r for r in self.runs.values() if system is None or r.system == system]
+    async def recent(
+        self,
+        system: str | None,
+        limit: int,
+        *,
+        since: dt.datetime | None = None,
+        before: dt.datetime | None = None,
+    ) -> list[SyncRunInfo]:
+        runs = [
+            r
+            for r in self.runs.values()
+            if (system is None or r.system == system)
+            and (since is None or r.requested_at >= since)
+            and (before is None or r.requested_at < before)
+        ]
         return sorted(runs, key=lambda r: -r.id)[:limit]
 
     async def entries(
@@ -238,6 +251,7 @@ class FakeRuns:
         entity: str | None,
         after: int,
         limit: int,
+        offset: int = 0,
     ) -> ProtocolPage | None:
         return (
             None if run_id not in self.runs else ProtocolPage(lines=[], total=0, next_cursor=None)

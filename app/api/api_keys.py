@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Protocol
 from litestar import Controller, get, post
 from litestar.params import PathParameter
 
-from app.adapters.store.api_keys import ApiKeyRepository
+from app.adapters.store.api_keys import KEY_NAME_PATTERN, ApiKeyRepository
 from app.api.deps import DbSession
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.api.schemas import ApiKeyList, ApiKeyView
@@ -56,7 +56,7 @@ class ApiKeyController(Controller):
     async def revoke(
         self,
         db_session: DbSession,
-        name: Annotated[str, PathParameter(min_length=1, max_length=128)],
+        name: Annotated[str, PathParameter(pattern=KEY_NAME_PATTERN)],
     ) -> ApiKeyView:
         row = await ApiKeyRepository(db_session).revoke(name)
         await db_session.commit()

@@ -18,6 +18,9 @@ TicketNumber = Annotated[
     str, PathParameter(pattern=r"^[0-9]{1,18}$", description="iX-Haus ticket number")
 ]
 MAX_BULK = 500
+# 1 to MAX_BULK comma-separated ticket numbers: the pattern states all the server accepts.
+NUMBERS = rf"^[0-9]{{1,18}}(,[0-9]{{1,18}}){{0,{MAX_BULK - 1}}}$"
+NUMBERS_DESCRIPTION = f"1 to {MAX_BULK} comma-separated ticket numbers (digits only)"
 
 
 def to_view(row: TicketPortalView) -> TicketPortalStatusView:
@@ -50,9 +53,7 @@ class PortalStatusController(Controller):
         self,
         services: ServicesDep,
         system: FromPath[System],
-        numbers: Annotated[
-            str, QueryParameter(description="comma-separated ticket numbers", max_length=10_000)
-        ],
+        numbers: Annotated[str, QueryParameter(description=NUMBERS_DESCRIPTION, pattern=NUMBERS)],
     ) -> TicketPortalStatusList:
         wanted = [n.strip() for n in numbers.split(",") if n.strip()]
         if not wanted or len(wanted) > MAX_BULK or not all(n.isdigit() for n in wanted):

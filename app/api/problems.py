@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg.exceptions
 import msgspec
+import sqlalchemy.exc
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from app.errors import GatewayError
+from app.errors import DependencyUnavailable, GatewayError, TooManyRequests
+from app.logsafe import untrusted
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +46,10 @@ _DESCRIPTIONS = {
     404: "The resource does not exist.",
     409: "The request conflicts with the current state.",
     413: "The body is larger than this endpoint accepts.",
+    415: "The body is not JSON (send Content-Type: application/json).",
     422: "The request is well-formed but its content is invalid.",
-    503: "A dependency of the gateway is unavailable.",
+    429: "Too many failed authentications from this client; wait for Retry-After seconds.",
+    503: "A dependency of the gateway (its database, Redis) is unavailable; retry later.",
 }
 
 
@@ -61,7 +66,7 @@ def problem_responses(*codes: int) -> dict[int, ResponseSpec]:
     }
 
 
-API_PROBLEMS = (400, 401, 403)
+API_PROBLEMS = (400, 401, 403, 429, 503)
 
 
 def problem_response(
@@ -85,7 +90,14 @@ def problem_response(
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def _gateway_error(request: Request[Any, Any, Any], exc: GatewayError) -> Response[ProblemDetails]:
+def _gateway_error(
+    request: Request[Any, Any, Any],
+    exc: GatewayError,
+    *,
+    headers: dict[str, str] | None = None,
+) -> Response[ProblemDetails]:
+    if isinstance(exc, TooManyRequests):
+        headers = {**(headers or {}), "Retry-After": str(exc.retry_after)}
     return problem_response(
         exc.status,
         exc.title,
@@ -93,6 +105,7 @@ def _gateway_error(request: Request[Any, Any, Any], exc: GatewayError) -> Respon
         detail=exc.detail,
         instance=request.url.path,
         errors=[FieldError(field=field, message=message) for field, message in exc.errors],
+        headers=headers,
     )
 
 
@@ -135,9 +148,62 @@ def _field_name(key: object) -> str | None:
     return "body" if key == "data" else str(key)
 
 
+# Errors that mean "the gateway's database (or another server) is not answering", as opposed
+# to a bug: a refused or reset connection, a connect or statement timeout, a full pool.
+_ASYNCPG_UNAVAILABLE: tuple[type[Exception], ...] = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, cannot connect now
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InterfaceError,  # e.g. "connection is closed"
+)
+RETRY_AFTER_SECONDS = 5
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says a server did not answer (503), rather than that we have a bug."""
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        return (
+            exc.connection_invalidated
+            or isinstance(exc, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError))
+            or isinstance(exc.orig, (*_ASYNCPG_UNAVAILABLE, OSError, TimeoutError))
+        )
+    return isinstance(
+        exc,
+        (
+            sqlalchemy.exc.TimeoutError,  # no free pooled connection in time
+            sqlalchemy.exc.DisconnectionError,
+            OSError,  # refused, reset, unreachable (socket errors)
+            TimeoutError,  # connect or statement timeout (asyncio.TimeoutError is this class)
+            *_ASYNCPG_UNAVAILABLE,
+        ),
+    )
+
+
+def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
+    if not is_unavailable(exc):
+        return _unexpected(request, exc)
+    log.warning(
+        "dependency unavailable on %s %s: %s",
+        untrusted(request.method),
+        untrusted(request.url.path),
+        type(exc).__name__,
+    )
+    return _gateway_error(
+        request,
+        DependencyUnavailable("A server the gateway depends on did not answer; try again shortly."),
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
-    # Only the type reaches the log line: exception messages can carry personal data.
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    # Only the type reaches the log line: exception messages can carry personal data. The
+    # path comes from the client: escaped, so `%0a` in it cannot start a forged log line.
+    log.error(
+        "unhandled %s on %s %s",
+        type(exc).__name__,
+        untrusted(request.method),
+        untrusted(request.url.path),
+    )
     return problem_response(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "Internal error",
@@ -158,6 +224,11 @@ def _title(status: int) -> str:
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     GatewayError: _gateway_error,
     HTTPException: _http_error,
+    sqlalchemy.exc.SQLAlchemyError: _unavailable,
+    OSError: _unavailable,
+    TimeoutError: _unavailable,
+    asyncpg.exceptions.PostgresError: _unavailable,
+    asyncpg.exceptions.InterfaceError: _unavailable,
     Exception: _unexpected,
 }
 

@@ -15,10 +15,11 @@ from app.api.deps import DbSession
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.configuration.checks import CheckReport, check_system
 from app.configuration.document import ConfigInput, ConfigView, System
+from app.configuration.patch import ConfigPatch, merge_patch
 from app.configuration.service import ConfigService
 
 SystemPath = Annotated[System, PathParameter(description="production or test (rule C1)")]
-WRITE_PROBLEMS = (*API_PROBLEMS, 422, 503)
+WRITE_PROBLEMS = (*API_PROBLEMS, 413, 415, 422)
 
 
 class ConfigChangeView(msgspec.Struct, rename="camel", kw_only=True):
@@ -80,9 +81,9 @@ class SystemConfigController(Controller):
         request: Request[Any, Any, Any],
         config_service: Service,
         system: SystemPath,
-        data: JSONBody[dict[str, Any]],
+        data: JSONBody[ConfigPatch],
     ) -> ConfigView:
-        return await config_service.patch(system, data, _actor(request))
+        return await config_service.patch(system, merge_patch(data), _actor(request))
 
     @get(
         "/config/changes",

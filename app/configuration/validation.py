@@ -22,6 +22,10 @@ from app.errors import InvalidInput
 
 MAX_DAYS = 3650
 _TICKET_USER = re.compile(r"^[0-9]{3}$")
+# NUL, newlines, escape sequences, C1 controls, Unicode line breaks: no setting needs them,
+# and they break URLs, SQL drivers (PostgreSQL refuses NUL) and log lines.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_MESSAGE = "must not contain control characters (NUL, line breaks, tabs, escapes)"
 
 
 class Problem(msgspec.Struct, frozen=True):
@@ -37,6 +41,8 @@ def secret_problems(secrets: SecretsInput | None) -> list[Problem]:
     for name, given in msgspec.structs.asdict(secrets).items():
         if given is None:
             continue
+        if _CONTROL.search(given.value):
+            problems.append(Problem(f"secrets.{_camel(name)}.value", CONTROL_MESSAGE))
         if not hmac.compare_digest(given.value.encode(), given.confirmation.encode()):
             api_name = _camel(name)
             problems.append(
@@ -47,7 +53,7 @@ def secret_problems(secrets: SecretsInput | None) -> list[Problem]:
 
 def document_problems(system: System, doc: ConfigDocument, secrets_set: set[str]) -> list[Problem]:
     """Everything wrong with ``doc`` for ``system``; ``secrets_set`` = secrets stored after save."""
-    problems: list[Problem] = []
+    problems: list[Problem] = control_character_problems(doc)
     add = problems.append
     if doc.ticket_user_number is not None and not _TICKET_USER.match(doc.ticket_user_number):
         add(Problem("ticketUserNumber", "must be a three-digit iX-Haus user number (rule C11)"))
@@ -88,13 +94,36 @@ def document_problems(system: System, doc: ConfigDocument, secrets_set: set[str]
     return problems
 
 
+def control_character_problems(doc: ConfigDocument) -> list[Problem]:
+    """Every text field (and map key) of the document that holds a control character."""
+    problems: list[Problem] = []
+
+    def walk(value: object, field: str) -> None:
+        if isinstance(value, str):
+            if _CONTROL.search(value):
+                problems.append(Problem(field or "body", CONTROL_MESSAGE))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _CONTROL.search(str(key)):
+                    # Name the map, not the key: the key is what must not be echoed.
+                    problems.append(Problem(field or "body", f"keys {CONTROL_MESSAGE}"))
+                    continue
+                walk(item, f"{field}.{key}" if field else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{field}[{index}]")
+
+    walk(msgspec.to_builtins(doc), "")
+    return problems
+
+
 def table_name_problems(doc: ConfigDocument) -> list[Problem]:
     from app.adapters.ixhaus.schema import LOGICAL_TABLES
 
     return [
         Problem(f"ixhaus.tableNames.{name}", "is not a table of the iX-Haus interface")
         for name in doc.ixhaus.table_names
-        if name not in LOGICAL_TABLES
+        if name not in LOGICAL_TABLES and not _CONTROL.search(name)
     ]
 
 

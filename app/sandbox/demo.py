@@ -4,7 +4,8 @@ Everything runs in one process and one folder (``./portal-gateway-demo`` by defa
 the gateway's state (SQLite), a sandbox iX-Haus portfolio (SQLite), the casavi simulator
 (HTTP on loopback) and the in-process job queue. The demo configures the ``test`` system
 against them, runs a sync, changes a ticket in iX-Haus, syncs again, and then serves the
-gateway's API so the result can be explored.
+gateway's API and the admin console (a one-time sign-in link is printed) so the result can be
+explored.
 """
 
 from __future__ import annotations
@@ -208,8 +209,12 @@ def _serve(
     from app.config import load_settings
 
     settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
+    app = create_app(settings, scheduler=True)
+    # A one-time link signs the operator in with the demo key (the key never goes in a URL).
+    token = app.state.console.links.issue("demo")
+    say(f"admin console: http://{host}:{port}/console/signin?token={token} (works once, 10 min)")
     say(f"gateway API: http://{host}:{port}/schema (OpenAPI UI), /health/ready, /metrics")
     if api_key:
         say(f"admin API key (shown once): {api_key}")
     say(f"try: curl -H 'X-API-Key: …' http://{host}:{port}/api/v1/sync-runs")
-    uvicorn.run(create_app(settings, scheduler=True), host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

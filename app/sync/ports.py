@@ -304,7 +304,17 @@ class Runs(Protocol):
         ...
 
     async def get(self, run_id: int) -> SyncRunInfo | None: ...
-    async def recent(self, system: str | None, limit: int) -> list[SyncRunInfo]: ...
+    async def recent(
+        self,
+        system: str | None,
+        limit: int,
+        *,
+        since: dt.datetime | None = None,
+        before: dt.datetime | None = None,
+    ) -> list[SyncRunInfo]:
+        """Newest first; ``since``/``before`` bound the request time (rule L1's date filter)."""
+        ...
+
     async def entries(
         self,
         run_id: int,
@@ -313,8 +323,10 @@ class Runs(Protocol):
         entity: str | None,
         after: int,
         limit: int,
+        offset: int = 0,
     ) -> ProtocolPage | None:
-        """The run's protocol (L3) after the cursor ``after``; None for an unknown run."""
+        """The run's protocol (L3) after the cursor ``after`` (skipping ``offset`` more: the
+        console pages by number); None for an unknown run."""
         ...
 
     async def last_scheduled(self, system: str) -> dt.datetime | None: ...

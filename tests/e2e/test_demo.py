@@ -61,6 +61,7 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         assert any(line.startswith("nothing changed:") and "sent 0," in line for line in lines)
         assert any(line.startswith("one ticket changed:") and "sent 1," in line for line in lines)
         key = next(line for line in lines if line.startswith("admin API key")).split(": ", 1)[1]
+        _signs_in_with_the_printed_link(lines, port, key)
         # rule C14: while it serves, the embedded scheduler runs the sync on its own.
         until = time.monotonic() + 20
         while True:
@@ -78,3 +79,18 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         process.terminate()
         process.wait(timeout=15)
         log.close()
+
+
+def _signs_in_with_the_printed_link(lines: list[str], port: int, key: str) -> None:
+    """The console line is a one-time sign-in link; the key itself is never in a URL."""
+    line = next(line for line in lines if line.startswith("admin console:"))
+    link = line.split(": ", 1)[1].split(" ", 1)[0]
+    assert link.startswith(f"http://127.0.0.1:{port}/console/signin?token=")
+    assert key not in link
+    with httpx.Client(timeout=5) as browser:
+        signed_in = browser.get(link)
+        assert signed_in.status_code == 303
+        overview = browser.get(f"http://127.0.0.1:{port}/console")
+        assert overview.status_code == 200
+        assert "Angemeldet mit Schlüssel demo" in overview.text
+    assert httpx.get(link, timeout=5).status_code == 400  # used once already

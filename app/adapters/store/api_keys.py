@@ -7,6 +7,7 @@ nothing to brute-force, and a lookup by hash stays one indexed query per request
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from typing import Literal, get_args
 
@@ -20,6 +21,8 @@ from app.errors import Conflict, InvalidInput, NotFound
 Scope = Literal["ixhaus", "admin"]
 SCOPES: tuple[str, ...] = get_args(Scope)
 KEY_PREFIX = "pgw"
+# A key's name: 1 to 128 characters, no control characters (names reach logs and paths).
+KEY_NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]{1,128}$"
 
 
 def hash_key(key: str) -> str:
@@ -44,8 +47,10 @@ class ApiKeyRepository:
     async def create(self, name: str, scope: str) -> tuple[ApiKey, str]:
         """Store a new key; return the row and the plaintext key (shown once, never stored)."""
         name = name.strip()
-        if not name or len(name) > 128:
-            raise InvalidInput("The key name must be 1 to 128 characters.")
+        if not re.fullmatch(KEY_NAME_PATTERN, name):
+            raise InvalidInput(
+                "The key name must be 1 to 128 characters, without control characters."
+            )
         if scope not in SCOPES:
             raise InvalidInput(f"Unknown scope {scope!r}; use one of {', '.join(SCOPES)}.")
         if await self._by_name(name) is not None:
@@ -73,6 +78,12 @@ class ApiKeyRepository:
         if row is None or row.revoked_at is not None:
             return None
         return row
+
+    async def active_by_name(self, name: str) -> ApiKey | None:
+        """The key named ``name`` unless it is revoked (the console re-checks its session's key
+        on every request, so a revocation ends the session at once)."""
+        row = await self._by_name(name)
+        return None if row is None or row.revoked_at is not None else row
 
     async def _by_name(self, name: str) -> ApiKey | None:
         return await self._session.scalar(select(ApiKey).where(ApiKey.name == name))

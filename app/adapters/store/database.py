@@ -1,10 +1,16 @@
-"""Engine and session factory for the gateway's own state."""
+"""Engine and session factory for the gateway's own state.
+
+Every engine has bounded waits, so an outage of its database fails a request in seconds
+(mapped to a 503 problem at the edge) instead of hanging on the drivers' defaults (asyncpg
+waits 60 s for a connection, SQLAlchemy's pool 30 s for a free one, a statement forever).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -12,16 +18,41 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
 
-def create_engine(database_url: str) -> AsyncEngine:
+
+def create_engine(
+    database_url: str,
+    *,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    command_timeout: float | None = None,
+) -> AsyncEngine:
+    """An async engine whose connects (and pool checkouts) give up after ``connect_timeout``
+    seconds and, when ``command_timeout`` is set, whose statements give up after that.
+
+    On SQLite ``connect_timeout`` is the busy timeout: how long a writer waits for the lock.
+    """
+    backend = make_url(database_url).get_backend_name()
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
-    engine = create_async_engine(database_url, **kwargs)
-    if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine)
+    connect_args: dict[str, Any] = {}
+    if backend == "postgresql":
+        # asyncpg: `timeout` bounds connecting (TCP + startup + auth); `command_timeout` bounds
+        # every statement, the pool's pre-ping included (a silently dead server).
+        connect_args["timeout"] = connect_timeout
+        if command_timeout is not None:
+            connect_args["command_timeout"] = command_timeout
+    elif backend == "oracle":
+        connect_args["tcp_connect_timeout"] = connect_timeout
+    if backend != "sqlite":
+        # Waiting for a free pooled connection is bounded the same way.
+        kwargs["pool_timeout"] = connect_timeout
+    engine = create_async_engine(database_url, connect_args=connect_args, **kwargs)
+    if backend == "sqlite":
+        _tune_sqlite(engine, busy_timeout_ms=int(connect_timeout * 1000))
     return engine
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     # Embedded mode: WAL lets readers run beside the one writer, and foreign keys are off
     # by default in SQLite; busy_timeout makes a second writer wait instead of failing.
     @event.listens_for(engine.sync_engine, "connect")
@@ -29,7 +60,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
         cursor.close()
 
 

@@ -177,10 +177,21 @@ class SqlRuns:
         row = (await session.execute(select(*_INFO_COLUMNS).where(SyncRun.id == run_id))).one()
         return _info(row)
 
-    async def recent(self, system: str | None, limit: int) -> list[SyncRunInfo]:
+    async def recent(
+        self,
+        system: str | None,
+        limit: int,
+        *,
+        since: dt.datetime | None = None,
+        before: dt.datetime | None = None,
+    ) -> list[SyncRunInfo]:
         query = select(*_INFO_COLUMNS).order_by(SyncRun.id.desc()).limit(limit)
         if system is not None:
             query = query.where(SyncRun.system == system)
+        if since is not None:
+            query = query.where(SyncRun.requested_at >= since)
+        if before is not None:
+            query = query.where(SyncRun.requested_at < before)
         async with self._sessions() as session:
             return [_info(row) for row in await session.execute(query)]
 
@@ -192,6 +203,7 @@ class SqlRuns:
         entity: str | None,
         after: int,
         limit: int,
+        offset: int = 0,
     ) -> ProtocolPage | None:
         e = ProtocolEntry
         where = [e.run_id == run_id]
@@ -204,6 +216,7 @@ class SqlRuns:
             .add_columns(e.created_at)
             .where(*where, e.id > after)
             .order_by(e.id)
+            .offset(offset)
             .limit(limit + 1)
         )
         async with self._sessions() as session:

@@ -87,7 +87,7 @@ async def test_protocol_and_portal_status_are_served(
             await client.get(f"{base}/999999/portal-status", headers=headers)
         ).status_code == 404
         bad = await client.get(f"{base}/portal-status?numbers=1,x", headers=headers)
-        assert bad.status_code == 422
+        assert bad.status_code == 400  # issue 10 item 8: the documented pattern says so
         assert bad.json()["errors"][0]["field"] == "numbers"
         missing = await client.get("/api/v1/sync-runs/999999/entries", headers=headers)
         assert missing.status_code == 404

@@ -1,0 +1,190 @@
+"""Settings per system (rules C1–C15) with their audit trail, and the API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, PathParameter
+
+from app.adapters.store.api_keys import SCOPES, ApiKeyRepository
+from app.configuration.document import System
+from app.configuration.secrets import SECRET_NAMES
+from app.configuration.service import ConfigService
+from app.console.forms import (
+    FIELDS,
+    POLICIES,
+    SECRETS,
+    SECTIONS,
+    FormProblems,
+    field_of,
+    secret_field_id,
+    submitted_values,
+    text_values,
+    to_patch,
+)
+from app.console.i18n import service_message, translator
+from app.console.web import (
+    PREFIX,
+    console_of,
+    current_session,
+    page,
+    require_session,
+    see_other,
+)
+from app.errors import GatewayError, InvalidInput
+
+AUDIT_ROWS = 50
+
+
+class SettingsController(Controller):
+    path = "/systems/{system:str}/settings"
+    guards = [require_session]
+
+    @get("/")
+    async def show(
+        self, request: Request[Any, Any, Any], system: FromPath[System]
+    ) -> Response[Any]:
+        async with request.app.state.session_factory() as db:
+            service = ConfigService(db, request.app.state.secret_box)
+            view = await service.view(system)
+        return await self._page(request, system, text_values(view), {}, [])
+
+    @post("/", status_code=200)
+    async def save(
+        self, request: Request[Any, Any, Any], system: FromPath[System]
+    ) -> Response[Any]:
+        form = {
+            key: value for key, value in (await request.form()).items() if isinstance(value, str)
+        }
+        language = current_session(request).language
+        t = translator(language)
+        errors: dict[str, list[str]] = {}
+        general: list[str] = []
+        async with request.app.state.session_factory() as db:
+            service = ConfigService(db, request.app.state.secret_box)
+            try:
+                patch = to_patch(form, await service.document(system))
+                before = (await service.view(system)).version
+                after = await service.patch(
+                    system, patch, f"console:{current_session(request).key_name}"
+                )
+            except FormProblems as exc:
+                for name, key, fields in exc.problems:
+                    errors.setdefault(name, []).append(t(key, **fields))
+            except InvalidInput as exc:
+                known = {f.name for f in FIELDS} | {
+                    f"secrets.{n}.{part}" for n in SECRETS for part in ("value", "confirmation")
+                }
+                for reported, message in exc.errors or [("", exc.detail)]:
+                    name = field_of(reported)
+                    text = service_message(language, message)
+                    if name in known:
+                        errors.setdefault(name, []).append(text)
+                    else:
+                        general.append(f"{reported}: {text}" if reported else text)
+            except GatewayError as exc:
+                general.append(exc.detail)
+            else:
+                changed = "1" if after.version != before else "0"
+                return see_other(f"{PREFIX}/systems/{system}/settings?saved={changed}#saved")
+        return await self._page(
+            request, system, submitted_values(form), errors, general, status_code=422
+        )
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        system: System,
+        values: dict[str, Any],
+        errors: dict[str, list[str]],
+        general: list[str],
+        *,
+        status_code: int = 200,
+    ) -> Response[Any]:
+        async with request.app.state.session_factory() as db:
+            service = ConfigService(db, request.app.state.secret_box)
+            view = await service.view(system)
+            changes = await service.changes(system, AUDIT_ROWS)
+        saved_flag = request.query_params.get("saved")
+        return page(
+            request,
+            "settings.html",
+            status_code=status_code,
+            system=system,
+            view=view,
+            values=values,
+            errors=errors,
+            general=general,
+            saved=saved_flag,
+            fields=FIELDS,
+            sections=SECTIONS,
+            policies=POLICIES,
+            secrets=SECRETS,
+            secret_states={
+                api: getattr(view.secrets, stored) for api, stored in SECRET_NAMES.items()
+            },
+            secret_field_id=secret_field_id,
+            changes=changes,
+            check=console_of(request).checks.get(system),
+        )
+
+
+class KeysController(Controller):
+    path = "/keys"
+    guards = [require_session]
+
+    @get("/")
+    async def list_keys(
+        self, request: Request[Any, Any, Any], revoked: FromQuery[str | None] = None
+    ) -> Response[Any]:
+        return await self._page(request, revoked=revoked)
+
+    @post("/", status_code=200)
+    async def create(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        form = await request.form()
+        name = str(form.get("name") or "").strip()
+        scope = str(form.get("scope") or "")
+        async with request.app.state.session_factory() as db:
+            try:
+                row, key = await ApiKeyRepository(db).create(name, scope)
+                await db.commit()
+            except GatewayError as exc:
+                return await self._page(request, error=exc.detail, name=name, status_code=422)
+        # The key is in this one response (not cached), never again.
+        return await self._page(request, created=(row.name, key))
+
+    @post("/{name:str}/revoke", status_code=303)
+    async def revoke(
+        self, request: Request[Any, Any, Any], name: Annotated[str, PathParameter(max_length=128)]
+    ) -> Response[Any]:
+        async with request.app.state.session_factory() as db:
+            await ApiKeyRepository(db).revoke(name)
+            await db.commit()
+        console_of(request).sessions.end_sessions_of(name)
+        return see_other(f"{PREFIX}/keys?revoked={quote(name)}")
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        *,
+        created: tuple[str, str] | None = None,
+        revoked: FromQuery[str | None] = None,
+        error: str | None = None,
+        name: str = "",
+        status_code: int = 200,
+    ) -> Response[Any]:
+        async with request.app.state.session_factory() as db:
+            rows = await ApiKeyRepository(db).list()
+        return page(
+            request,
+            "keys.html",
+            status_code=status_code,
+            keys=rows,
+            scopes=SCOPES,
+            created=created,
+            revoked=revoked,
+            error=error,
+            name=name,
+        )

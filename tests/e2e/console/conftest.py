@@ -1,0 +1,234 @@
+"""One real gateway for the console's tests: uvicorn on loopback (a thread of this process),
+its own SQLite state, a seeded iX-Haus sandbox, the casavi simulator over HTTP, and the
+``test`` system configured and synced once. Browsers are the distribution's Chromium.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import select, update
+
+from app.adapters.ixhaus.schema import IxhausTables
+from app.adapters.store import migrate
+from app.adapters.store.api_keys import ApiKeyRepository
+from app.adapters.store.database import create_engine, create_session_factory
+from app.adapters.store.models import TicketPortalState
+from app.asgi import create_app
+from app.config import load_settings
+from app.console.web import Console
+from app.sandbox.casavi import create_casavi_simulator
+from app.sandbox.casavi.app import CasaviSimulator
+from app.sandbox.casavi.server import ServerThread
+from app.sandbox.demo import DemoPaths, prepare, sync_once
+
+ROOT = Path(__file__).resolve().parents[3]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class Gateway:
+    base_url: str
+    app: Litestar
+    admin_key: str
+    ixhaus_key: str
+    paths: DemoPaths
+    secret_key: str
+    simulator: CasaviSimulator
+
+    @property
+    def console(self) -> Console:
+        console: Console = self.app.state.console
+        return console
+
+    def run(self, coroutine: Any) -> Any:
+        return run_apart(coroutine)
+
+    async def not_transferred_ticket(self) -> tuple[str, str]:
+        """A ticket of the test system that the rules kept out of the portal, and why."""
+        engine = create_engine(self.paths.gateway)
+        try:
+            async with create_session_factory(engine)() as session:
+                row = await session.scalar(
+                    select(TicketPortalState)
+                    .where(
+                        TicketPortalState.system == "test",
+                        TicketPortalState.transferred.is_(False),
+                        TicketPortalState.reason_text.is_not(None),
+                    )
+                    .order_by(TicketPortalState.ticket_number)
+                    .limit(1)
+                )
+                assert row is not None
+                assert row.reason_text is not None
+                return row.ticket_number, row.reason_text
+        finally:
+            await engine.dispose()
+
+    async def break_a_ticket(self) -> str:
+        """Make the next run fail on one record: casavi loses the property of an open ticket
+        of object 1001, and the ticket changes in iX-Haus (so the run sends it)."""
+        number = await self.change_a_ticket("1001")
+        self.simulator.simulator.store.delete("properties", "1001")
+        return number
+
+    async def change_a_ticket(self, object_no: str) -> str:
+        """Change the subject of the first open ticket of ``object_no`` in iX-Haus."""
+        tables = IxhausTables()
+        engine = create_engine(self.paths.ixhaus)
+        try:
+            async with engine.begin() as conn:
+                number = await conn.scalar(
+                    select(tables.tickets.c.ticket_no)
+                    .where(
+                        tables.tickets.c.closed_at.is_(None),
+                        tables.tickets.c.object_no == object_no,
+                    )
+                    .order_by(tables.tickets.c.ticket_no)
+                    .limit(1)
+                )
+                await conn.execute(
+                    update(tables.tickets)
+                    .where(tables.tickets.c.ticket_no == number)
+                    .values(subject=f"Wasserschaden im Keller {uuid.uuid4().hex[:6]}")
+                )
+        finally:
+            await engine.dispose()
+        return str(number)
+
+
+def run_apart(coroutine: Any) -> Any:
+    """Run a coroutine to its end in a thread of its own: Playwright's sync API keeps an event
+    loop running in the test's thread, where ``asyncio.run`` is refused."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def run_apart_sync(function: Any, *args: Any) -> Any:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
+async def _key(database_url: str, name: str, scope: str) -> str:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            _, key = await ApiKeyRepository(session).create(name, scope)
+            await session.commit()
+            return key
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    paths = DemoPaths(tmp_path_factory.mktemp("console"))
+    run_apart_sync(migrate.upgrade, paths.gateway)
+    simulator = create_casavi_simulator(paths.casavi)
+    casavi = ServerThread(simulator).start()
+    server: ServerThread | None = None
+    try:
+        secret_key, admin_key = run_apart(prepare(paths, casavi.base_url, lambda _: None))
+        assert admin_key is not None
+        run_apart(sync_once(paths, secret_key, "first sync", lambda _: None))
+        ixhaus_key = run_apart(_key(paths.gateway, "ixhaus-plus", "ixhaus"))
+        settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
+        app = create_app(settings)
+        server = ServerThread(app).start()
+        yield Gateway(
+            base_url=server.base_url,
+            app=app,
+            admin_key=admin_key,
+            ixhaus_key=ixhaus_key,
+            paths=paths,
+            secret_key=secret_key,
+            simulator=simulator,
+        )
+    finally:
+        if server is not None:
+            server.stop()
+        casavi.stop()
+        simulator.simulator.store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while it
+    # is open, which the asyncio tests of other modules must never meet.
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, gateway: Gateway) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=gateway.base_url, viewport={"width": 1280, "height": 900}
+    )
+    # Loopback only: any request elsewhere fails the test.
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(gateway.base_url) else route.abort()
+        ),
+    )
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def sign_in(page: Page, key: str) -> None:
+    page.goto("/console/signin")
+    page.get_by_label("API-Schlüssel").fill(key)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/console")
+
+
+def screenshot(page: Page, name: str, **options: Any) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, **options)
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found is not None
+    return found.group(1)
+
+
+def http_sign_in(gateway: Gateway, key: str) -> tuple[httpx.Client, str]:
+    """A plain HTTP client signed in to the console, and its session's CSRF token."""
+    client = httpx.Client(base_url=gateway.base_url, follow_redirects=False, timeout=10)
+    token = csrf_of(client.get("/console/signin").text)
+    answer = client.post("/console/signin", data={"csrf_token": token, "api_key": key})
+    assert answer.status_code == 303, answer.text
+    return client, csrf_of(client.get("/console").text)

@@ -1,0 +1,177 @@
+"""The admin console in a real browser (issue 9): an operator's journeys, each against the
+real gateway on loopback. Each page's screenshot lands in docs/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from app.sandbox.casavi import SANDBOX_SECRET
+from tests.e2e.console.conftest import Gateway, screenshot, sign_in
+
+FINISHED = re.compile(r"^(erfolgreich|fehlgeschlagen|teilweise erfolgreich)$")
+
+
+def test_an_operator_signs_in_with_an_admin_key_and_sees_both_systems(
+    page: Page, gateway: Gateway
+) -> None:
+    page.goto("/console")
+    expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+    expect(page.get_by_text("Bitte anmelden.")).to_be_visible()
+    screenshot(page, "signin")
+    sign_in(page, gateway.admin_key)
+    expect(page.get_by_role("heading", name="Übersicht")).to_be_visible()
+    expect(page.get_by_role("heading", name="Produktiv")).to_be_visible()
+    test_card = page.get_by_role("region", name="Test", exact=True)
+    expect(test_card).to_contain_text("Schnittstelle aktiv (C12)")
+    expect(test_card).to_contain_text("erfolgreich")  # the first sync, as the last run
+    screenshot(page, "overview")
+    # English is one switch away, and stays for the session.
+    page.get_by_label("Sprache").select_option("en")
+    page.get_by_role("button", name="Sprache wechseln").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    page.get_by_role("link", name="Protocol").click()
+    expect(page.get_by_role("heading", name="Protocol", exact=True)).to_be_visible()
+    screenshot(page, "protocol-en")
+
+
+def test_a_setting_with_a_validation_error_is_fixed_saved_and_audited(
+    page: Page, gateway: Gateway
+) -> None:
+    sign_in(page, gateway.admin_key)
+    page.get_by_role("link", name="Einstellungen Test").click()
+    interval = page.get_by_label("Abstand in Minuten")
+    interval.fill("0")
+    page.get_by_role("button", name="Speichern").click()
+    # The message stands next to the field (and in the summary at the top).
+    field = page.locator(".field", has=page.get_by_label("Abstand in Minuten"))
+    expect(field.locator(".error")).to_have_text("muss zwischen 1 und 1440 Minuten liegen")
+    expect(page.get_by_label("Abstand in Minuten")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-summary")).to_contain_text("Abstand in Minuten")
+    screenshot(page, "settings-validation-error")
+    page.get_by_label("Abstand in Minuten").fill("7")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#saved")).to_have_text("Gespeichert.")
+    expect(page.get_by_label("Abstand in Minuten")).to_have_value("7")
+    latest = page.locator("#audit tbody tr").first
+    expect(latest).to_contain_text("console:demo")
+    expect(latest).to_contain_text("schedule.intervalMinutes")
+    screenshot(page, "settings")
+
+
+def test_a_secret_is_entered_twice_and_never_shown(page: Page, gateway: Gateway) -> None:
+    sign_in(page, gateway.admin_key)
+    page.goto("/console/systems/test/settings")
+    page.get_by_label("casavi-Secret: neuer Wert", exact=True).fill(SANDBOX_SECRET)
+    page.get_by_label("casavi-Secret: neuer Wert (Wiederholung)").fill(SANDBOX_SECRET + "x")
+    page.get_by_role("button", name="Speichern").click()
+    confirmation = page.locator(
+        ".field", has=page.get_by_label("casavi-Secret: neuer Wert (Wiederholung)")
+    )
+    expect(confirmation.locator(".error")).to_have_text("stimmt nicht mit dem Wert überein")
+    # Nothing entered is sent back to the browser.
+    expect(page.get_by_label("casavi-Secret: neuer Wert", exact=True)).to_have_value("")
+    screenshot(page, "settings-secret-mismatch")
+    page.get_by_label("casavi-Secret: neuer Wert", exact=True).fill(SANDBOX_SECRET)
+    page.get_by_label("casavi-Secret: neuer Wert (Wiederholung)").fill(SANDBOX_SECRET)
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#saved")).to_have_text("Gespeichert.")
+    expect(page.locator("#state-casaviSecret")).to_contain_text("gesetzt am")
+    expect(page.locator("#audit tbody tr").first).to_contain_text("secrets.casaviSecret")
+    assert SANDBOX_SECRET not in page.content()
+
+
+def test_a_run_started_in_the_console_shows_its_outcome_when_it_finishes(
+    page: Page, gateway: Gateway
+) -> None:
+    sign_in(page, gateway.admin_key)
+    # One ticket to send, through a casavi that answers slowly: the run is seen pending.
+    gateway.run(gateway.change_a_ticket("1002"))
+    faults = gateway.simulator.simulator.faults
+    faults.latency_ms = 700
+    try:
+        page.get_by_role("button", name="Sync-Lauf starten (Test)").click()
+        page.wait_for_url(re.compile(r".*/console/runs/\d+$"))
+        expect(page.locator("#run-status")).to_have_text(re.compile("^(wartend|läuft)$"))
+        expect(page.locator("#run-summary")).to_contain_text("aktualisiert sich selbst")
+        # No reload by the test: the summary polls (htmx) and the page shows the outcome.
+        expect(page.locator("#run-status")).to_have_text(FINISHED)
+    finally:
+        faults.latency_ms = 0
+    expect(page.locator("#run-sent")).to_have_text("1")
+    expect(page.locator("#run-summary")).to_contain_text("console:demo")
+    screenshot(page, "run")
+    page.get_by_role("link", name="Protokoll", exact=True).click()
+    expect(page.locator("#runs tbody tr").first).to_contain_text("console")
+    page.get_by_role("link", name="Aktualisieren").click()  # rule L4
+    expect(page.locator("#runs tbody tr").first).to_contain_text("console")
+    screenshot(page, "protocol")
+
+
+def test_the_error_grid_of_a_run_names_the_failing_record_and_why(
+    page: Page, gateway: Gateway
+) -> None:
+    number = gateway.run(gateway.break_a_ticket())
+    sign_in(page, gateway.admin_key)
+    page.get_by_role("button", name="Sync-Lauf starten (Test)").click()
+    expect(page.locator("#run-status")).to_have_text(FINISHED)
+    expect(page.locator("#run-errors")).to_have_text("1")
+    page.get_by_label("Ergebnis").select_option("error")
+    page.get_by_label("Art des Datensatzes").select_option("ticket")
+    page.get_by_role("button", name="Filtern").click()
+    rows = page.locator("#grid tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"ticket:{number}")
+    expect(rows.first).to_contain_text("propertyId '1001' does not exist")
+    screenshot(page, "run-error-grid")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Protokoll als CSV herunterladen").click()
+    csv_text = download.value.path().read_text(encoding="utf-8")
+    assert f"ticket:{number}" in csv_text
+    assert "does not exist" in csv_text
+
+
+def test_a_ticket_that_is_not_transferred_says_why(page: Page, gateway: Gateway) -> None:
+    number, reason = gateway.run(gateway.not_transferred_ticket())
+    sign_in(page, gateway.admin_key)
+    page.get_by_role("link", name="Meldungen").click()
+    page.get_by_label("System").select_option("test")
+    page.get_by_label("Meldungsnummer").fill(number)
+    page.get_by_role("button", name="Nachschlagen").click()
+    expect(page.get_by_role("heading", name=f"Meldung {number}")).to_be_visible()
+    expect(page.locator("#ticket-reason")).to_have_text(reason)
+    expect(
+        page.get_by_role("button", name="Sync-Lauf für dieses System starten (Test)")
+    ).to_be_visible()
+    screenshot(page, "ticket")
+
+
+def test_an_api_key_is_shown_once_listed_and_revoked(page: Page, gateway: Gateway) -> None:
+    sign_in(page, gateway.admin_key)
+    page.get_by_role("link", name="API-Schlüssel").click()
+    page.get_by_label("Name").fill("iX-Haus plus Filiale")
+    page.get_by_label("Bereich").select_option("ixhaus")
+    page.get_by_role("button", name="Erstellen").click()
+    key = page.get_by_label("Neuer Schlüssel").input_value()
+    assert key.startswith("pgw_")
+    screenshot(page, "keys-created", mask=[page.get_by_label("Neuer Schlüssel")])
+    page.reload()  # a GET: the key is not in any later page
+    assert key not in page.content()
+    row = page.locator("tbody tr", has_text="iX-Haus plus Filiale")
+    expect(row).to_contain_text("aktiv")
+    page.get_by_role("button", name="Schlüssel iX-Haus plus Filiale widerrufen").click()
+    expect(page.get_by_role("status")).to_contain_text("widerrufen")
+    expect(page.locator("tbody tr", has_text="iX-Haus plus Filiale")).not_to_contain_text("aktiv")
+    screenshot(page, "keys")
+
+
+def test_after_signing_out_the_console_refuses_the_browser(page: Page, gateway: Gateway) -> None:
+    sign_in(page, gateway.admin_key)
+    page.get_by_role("button", name="Abmelden").click()
+    expect(page.get_by_text("Sie sind abgemeldet.")).to_be_visible()
+    response = page.goto("/console/protocol")
+    assert response is not None
+    assert response.status == 401
+    expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+    expect(page.get_by_role("navigation")).to_have_count(0)

@@ -1,0 +1,103 @@
+"""Issue 10 item 7: the building blocks of the hostile-input guards."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from app import logsafe
+from app.api.auth import FailureLimiter
+from app.api.hardening import is_json, json_depth
+from app.logsafe import untrusted
+
+
+def test_untrusted_values_cannot_break_a_log_line() -> None:
+    assert untrusted("/a\nb\r\x00\x1b[31m\u2028\\") == "/a\\x0ab\\x0d\\x00\\x1b[31m\\u2028\\\\"
+    assert untrusted("Müller /ok") == "Müller /ok"
+    assert untrusted("x" * 500).endswith("…")
+    assert len(untrusted("x" * 500)) == 201
+
+
+def test_the_process_log_filter_keeps_one_line_per_record(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    handler = logging.StreamHandler()
+    logsafe.install([handler])
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "path %s", ("/a\nFORGED",), None)
+    handler.filter(record)
+    assert record.getMessage() == "path /a\\x0aFORGED"
+
+
+@pytest.mark.parametrize(
+    ("body", "depth"),
+    [
+        (b"{}", 1),
+        (b'{"a": [1, {"b": []}]}', 4),
+        (b'{"a": "[[[[[[{{{{"}', 1),
+        (b'{"a": "\\"[[[["}', 1),
+        (b"[" * 1000 + b"]" * 1000, 1000),
+        (b"1", 0),
+    ],
+)
+def test_json_depth_skips_strings(body: bytes, depth: int) -> None:
+    assert json_depth(body) == depth
+
+
+@pytest.mark.parametrize(
+    ("content_type", "ok"),
+    [
+        ("application/json", True),
+        ("application/json; charset=utf-8", True),
+        ("application/merge-patch+json", True),
+        ("application/problem+json", True),
+        ("text/plain", False),
+        ("application/x-www-form-urlencoded", False),
+        ("", False),
+        ("application/jsonx", False),
+    ],
+)
+def test_json_media_types(content_type: str, ok: bool) -> None:
+    assert is_json(content_type) is ok
+
+
+def test_failure_budget_refills_over_a_minute() -> None:
+    now = [1000.0]
+    limiter = FailureLimiter(6, clock=lambda: now[0])
+    for _ in range(6):
+        assert limiter.retry_after("10.0.0.1") is None
+        limiter.failed("10.0.0.1")
+    assert limiter.retry_after("10.0.0.1") == 10  # one token per 10 s
+    assert limiter.retry_after("10.0.0.2") is None  # per client
+    now[0] += 10
+    assert limiter.retry_after("10.0.0.1") is None
+
+
+def test_failure_budget_memory_is_bounded() -> None:
+    limiter = FailureLimiter(1, max_clients=100)
+    for n in range(1000):
+        limiter.failed(f"10.0.{n // 256}.{n % 256}")
+    assert len(limiter._buckets) == 100
+
+
+def test_the_cli_keeps_every_log_record_on_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # issue 10 item 7: whatever a message's arguments hold, the process logs one line.
+    from app.cli import main
+    from app.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'state.db'}")
+    get_settings.cache_clear()
+    root = logging.getLogger()
+    try:
+        assert main(["openapi", "--out", str(tmp_path / "gateway.json")]) == 0
+        with caplog.at_level(logging.WARNING):
+            logging.getLogger("app.test").warning("path %s", "/a\n2026-01-01 ERROR forged")
+        assert caplog.records[-1].getMessage() == "path /a\\x0a2026-01-01 ERROR forged"
+    finally:
+        get_settings.cache_clear()
+        for handler in root.handlers:
+            for found in [f for f in handler.filters if isinstance(f, logsafe.OneLinePerRecord)]:
+                handler.removeFilter(found)
