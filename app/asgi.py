@@ -16,6 +16,7 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.api.api_keys import ApiKeyController
 from app.api.auth import SECURITY, SECURITY_COMPONENTS, FailureLimiter, require_api_key
 from app.api.deps import provide_services, provide_session
+from app.api.docuware_callbacks import docuware_webhook
 from app.api.hardening import hostile_input_guard
 from app.api.health import live, ready
 from app.api.metrics import Metrics, metrics_endpoint
@@ -95,9 +96,18 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             "services": Provide(provide_services, sync_to_thread=False),
         },
     )
+    # Callers that sign their requests instead of sending an API key (DocuWare's webhook).
+    callbacks_v1 = Router(
+        "/api/v1",
+        route_handlers=[docuware_webhook],
+        dependencies={
+            "db_session": Provide(provide_session),
+            "services": Provide(provide_services, sync_to_thread=False),
+        },
+    )
     console_routes, console, console_templates = build_console(settings, scheduler_here=scheduler)
     app = Litestar(
-        route_handlers=[live, ready, metrics_endpoint, api_v1, *console_routes],
+        route_handlers=[live, ready, metrics_endpoint, api_v1, callbacks_v1, *console_routes],
         template_config=console_templates,
         state=State(
             {

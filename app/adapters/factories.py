@@ -4,11 +4,18 @@ and HTTP clients (the roots call these; flows ask a ``SystemContext`` for ports)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.casavi.client import CasaviClient
+from app.adapters.casavi.document_portal import CasaviDocuments
 from app.adapters.casavi.portal import CasaviPortal
 from app.adapters.casavi.settings import CasaviClientConfig
+from app.adapters.document_contents import DocuwareContents, IxhausDocumentFiles, SourceContents
+from app.adapters.docuware.client import DocuwareClient, docuware_client
+from app.adapters.docuware.documents import DocuwareDocuments
+from app.adapters.docuware.settings import DocuwareClientConfig
 from app.adapters.ixhaus.reader import IxhausReader
 from app.adapters.ixhaus.schema import IxhausSchemaConfig, IxhausTables
 from app.adapters.ixhaus.writer import IxhausWriter
@@ -33,6 +40,22 @@ def ixhaus_tables(schema: str | None, prefix: str, table_names: dict[str, str]) 
     return IxhausTables(IxhausSchemaConfig(schema=schema, table_names=table_names, prefix=prefix))
 
 
+def docuware_config(settings: SystemSettings) -> DocuwareClientConfig | None:
+    """The DocuWare client's configuration, or None when DocuWare is not to be used: not
+    configured, or switched off by "no DocuWare sync" (rule C13)."""
+    if settings.config.no_docuware_sync:
+        return None
+    if not (settings.docuware_base_url and settings.docuware_username):
+        return None
+    if not (settings.docuware_password and settings.docuware_cabinet_id):
+        return None
+    return DocuwareClientConfig(
+        base_url=settings.docuware_base_url,
+        username=settings.docuware_username,
+        password=settings.docuware_password,
+    )
+
+
 async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
     """A system's long-lived adapters, built from one configuration version."""
     if not settings.ixhaus_url:
@@ -48,13 +71,24 @@ async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
             base_url=settings.casavi_base_url,
             key=settings.casavi_key,
             secret=settings.casavi_secret,
+            max_document_bytes=settings.config.max_document_bytes,  # D5, as configured
         )
     )
     ticket_user = settings.config.ticket_user_no
+    # One long-lived DocuWare client per configuration version: one logon for every run.
+    dw_config = docuware_config(settings)
+    dw: DocuwareClient | None = docuware_client(dw_config) if dw_config else None
+    root = settings.ixhaus_document_root
+    contents = SourceContents(
+        IxhausDocumentFiles(Path(root) if root else None),
+        DocuwareContents(dw) if dw else None,
+    )
 
     async def close() -> None:
         try:
             await client.aclose()
+            if dw is not None:
+                await dw.aclose()
         finally:
             await engine.dispose()
 
@@ -65,4 +99,13 @@ async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
         # House notices without a responsible user are signed by the ticket user (C11).
         portal=CasaviPortal(client, ticket_user),
         close=close,
+        documents=CasaviDocuments(client),
+        contents=contents,
+        docuware=(
+            DocuwareDocuments(
+                dw, settings.docuware_cabinet_id or "", settings.config.docuware_filters
+            )
+            if dw
+            else None
+        ),
     )

@@ -15,6 +15,14 @@ import msgspec
 from app.adapters.casavi.errors import CasaviAuthFailed, CasaviError, CasaviUnavailable
 from app.adapters.casavi.retry import RetryPolicy
 from app.adapters.casavi.settings import CasaviClientConfig
+from app.adapters.docuware import (
+    DocuwareAuthFailed,
+    DocuwareClientConfig,
+    DocuwareError,
+    DocuwareUnavailable,
+    docuware_client,
+)
+from app.adapters.docuware import RetryPolicy as DocuwareRetryPolicy
 from app.adapters.factories import casavi_client
 from app.configuration.document import ConfigDocument, System
 from app.configuration.service import ConfigService
@@ -40,7 +48,7 @@ async def check_system(service: ConfigService, system: System) -> CheckReport:
     document = await service.document(system)
     casavi, docuware, ixhaus = await asyncio.gather(
         _guard(_check_casavi(service, system, document)),
-        _guard(_check_docuware(document)),
+        _guard(_check_docuware(service, system, document)),
         _guard(_check_ixhaus(service, system)),
     )
     return CheckReport(system=system, casavi=casavi, docuware=docuware, ixhaus=ixhaus)
@@ -89,13 +97,60 @@ async def _check_casavi(service: ConfigService, system: System, doc: ConfigDocum
     return CheckResult(status="ok", reason="authenticated with casavi")
 
 
-async def _check_docuware(doc: ConfigDocument) -> CheckResult:
+async def _check_docuware(
+    service: ConfigService, system: System, doc: ConfigDocument
+) -> CheckResult:
     if doc.support.no_docuware_sync:
         return CheckResult(
             status="not_configured", reason="DocuWare sync is switched off (rule C13)"
         )
-    # No DocuWare adapter exists yet; until it does, nothing can be tried.
-    return CheckResult(status="not_configured", reason="the DocuWare adapter is not available yet")
+    dw = doc.docuware
+    password = await service.secret(system, "docuwarePassword")
+    missing = [
+        n
+        for n, v in (
+            ("docuware.baseUrl", dw.base_url),
+            ("docuware.username", dw.username),
+            ("docuware.fileCabinetId", dw.file_cabinet_id),
+            ("docuwarePassword", password),
+        )
+        if not v
+    ]
+    if missing:
+        return CheckResult(status="not_configured", reason=f"not set: {', '.join(missing)}")
+    assert dw.base_url
+    assert dw.username
+    assert password
+    config = DocuwareClientConfig(
+        base_url=dw.base_url,
+        username=dw.username,
+        password=password,
+        deadline_seconds=CHECK_TIMEOUT_SECONDS,
+        retry=DocuwareRetryPolicy(max_attempts=1),
+    )
+    # One logon (it books a licence for the token's life) and one cabinet list; no log-off,
+    # because a logon soon after a log-off can fail (KBA-36918).
+    try:
+        async with docuware_client(config) as client:
+            cabinets = await client.cabinets()
+    except DocuwareAuthFailed as exc:
+        return CheckResult(status="failed", reason=f"DocuWare refused the logon: {exc.title}")
+    except DocuwareUnavailable as exc:
+        return CheckResult(status="failed", reason=f"cannot reach DocuWare: {exc.detail}")
+    except DocuwareError as exc:
+        return CheckResult(status="failed", reason=f"DocuWare: {exc.detail}")
+    names = {c.id: c.name for c in cabinets}
+    if dw.file_cabinet_id not in names:
+        return CheckResult(
+            status="failed",
+            reason=f"logged on, but file cabinet {dw.file_cabinet_id!r} is not among the "
+            f"{len(names)} cabinets this user may use",
+        )
+    return CheckResult(
+        status="ok",
+        reason=f"logged on to DocuWare; file cabinet {names[dw.file_cabinet_id]!r} "
+        f"({len(names)} cabinets usable)",
+    )
 
 
 async def _check_ixhaus(service: ConfigService, system: System) -> CheckResult:

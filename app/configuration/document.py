@@ -13,7 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from app.domain.catalogue import CODE_LENGTH
-from app.domain.config import Licences
+from app.domain.config import DEFAULT_MAX_DOCUMENT_BYTES, Licences
 
 System = Literal["production", "test"]
 SYSTEMS: tuple[System, ...] = ("production", "test")
@@ -23,6 +23,18 @@ ObjectNumber = Annotated[str, Meta(pattern=r"^[0-9A-Za-z][0-9A-Za-z.]{0,19}$")]
 TypeCode = Annotated[str, Meta(min_length=1, max_length=CODE_LENGTH, pattern=r"^\S(.*\S)?$")]
 Days = Annotated[int, Meta(description="A number of days (never negative).")]
 ClockTime = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+MaxDocumentBytes = Annotated[
+    int,
+    Meta(
+        gt=0,
+        description=(
+            "Rule D5: documents larger than this many bytes are never sent and are reported "
+            "as errors in the protocol. The default, 100 MB (104857600), is the old "
+            "interface's limit. Lower it (e.g. to 52428800) if documents must stay within "
+            "what casavi's own upload form accepts: that form stops at 50 MB."
+        ),
+    ),
+]
 ConflictPolicy = Literal["ixhaus_wins", "casavi_wins", "manual"]
 
 
@@ -99,6 +111,9 @@ class IxhausSettings(Struct, kw_only=True):
     schema: Identifier | None = None
     table_prefix: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_$#]{0,30}$")] = "ixp_"
     table_names: dict[str, Identifier] = msgspec.field(default_factory=dict)
+    # Where iX-Haus's document store (Multimedia) is mounted on the worker: a document's
+    # content location (``ixhaus://multimedia/...`` or a relative path) is read below it.
+    document_root: Annotated[str, Meta(min_length=1, max_length=1000)] | None = None
 
 
 class ConflictPolicies(Struct, kw_only=True):
@@ -136,6 +151,7 @@ class ConfigDocument(Struct, kw_only=True):
     document_types: DocumentTypes = msgspec.field(default_factory=DocumentTypes)
     user_teams: list[TypeCode] = msgspec.field(default_factory=list)  # rule C8
     docuware: DocuWareSettings = msgspec.field(default_factory=DocuWareSettings)
+    max_document_bytes: MaxDocumentBytes = DEFAULT_MAX_DOCUMENT_BYTES  # rule D5
     # Defaults shared with app.domain.config.SyncConfig (the seed names neither value).
     portal_account_lead_days: Days = 14  # rule C10
     delete_after_move_out_days: Days = 90  # rule C15
@@ -178,6 +194,9 @@ class SecretsInput(Struct, kw_only=True):
     casavi_secret: SecretInput | None = None
     docuware_password: SecretInput | None = None
     callback_secret: SecretInput | None = None
+    # The DocuWare organisation's webhook passphrase (``x-docuware-signature``); separate
+    # from casavi's callback secret, because DocuWare and casavi each sign with their own.
+    docuware_webhook_secret: SecretInput | None = None
     ixhaus_database_url: SecretInput | None = None
 
 
@@ -192,6 +211,7 @@ class SecretsView(Struct, kw_only=True):
     casavi_secret: SecretState
     docuware_password: SecretState
     callback_secret: SecretState
+    docuware_webhook_secret: SecretState
     ixhaus_database_url: SecretState
 
 

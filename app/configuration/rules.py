@@ -22,6 +22,7 @@ def to_sync_config(doc: ConfigDocument) -> SyncConfig:
         ticket_user_no=doc.ticket_user_number,
         no_docuware_sync=doc.support.no_docuware_sync,
         keep_payloads=doc.support.keep_transfer_payloads,
+        max_document_bytes=doc.max_document_bytes,
     )
 
 

@@ -27,6 +27,7 @@ SECRET_NAMES: dict[str, str] = {
     "casaviSecret": "casavi_secret",
     "docuwarePassword": "docuware_password",
     "callbackSecret": "callback_secret",
+    "docuwareWebhookSecret": "docuware_webhook_secret",
     "ixhausDatabaseUrl": "ixhaus_database_url",
 }
 

@@ -357,6 +357,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "secrets.casaviApiKey": ("casavi-API-Schlüssel", "casavi API key"),
     "secrets.casaviSecret": ("casavi-Secret", "casavi secret"),
     "secrets.docuwarePassword": ("DocuWare-Passwort", "DocuWare password"),
+    "secrets.docuwareWebhookSecret": ("DocuWare-Webhook-Secret", "DocuWare webhook secret"),
     "secrets.callbackSecret": ("Callback-Secret", "Callback secret"),
     "secrets.ixhausDatabaseUrl": ("iX-Haus-Datenbank-URL", "iX-Haus database URL"),
     "conflictPolicy.ticketType": ("Meldungsart", "Ticket type"),

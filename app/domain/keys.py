@@ -45,6 +45,9 @@ class EntityKind(StrEnum):
     DOCUMENT = "document"
 
 
+DOCUWARE = "dw"  # first part of a DocuWare document's key
+
+
 class InvalidKey(ValueError):
     pass
 
@@ -91,6 +94,18 @@ class RecordKey(msgspec.Struct, frozen=True, order=True):
         """
         slug = _LABEL.sub("-", label.strip()).strip("-")[:60] or "default"
         return cls(EntityKind.OBJECT_ROLE, (category, slug))
+
+    @classmethod
+    def docuware_document(cls, cabinet_id: str, document_id: int | str) -> RecordKey:
+        """A DocuWare document: ids are per cabinet and may equal an iX-Haus document id,
+        so the key carries ``dw`` and the cabinet (reference id ``dw.<cabinet>.<id>``)."""
+        return cls(EntityKind.DOCUMENT, (DOCUWARE, cabinet_id, str(document_id)))
+
+    @property
+    def is_docuware(self) -> bool:
+        return (
+            self.kind is EntityKind.DOCUMENT and len(self.parts) == 3 and self.parts[0] == DOCUWARE
+        )
 
     # -- the codec ------------------------------------------------------------------------
     @property

@@ -40,6 +40,10 @@ class PortalDocument(msgspec.Struct, frozen=True, kw_only=True):
     ticket_no: int | None = None
     content_location: str | None = None
     size_bytes: int = 0
+    content_type: str = "application/octet-stream"
+    # What says "the content changed" without reading it: DocuWare's modification time (the
+    # location holds its id); None for iX-Haus documents, whose location and size stand in.
+    content_version: str | None = None
 
 
 class PortalContact(msgspec.Struct, frozen=True, kw_only=True):

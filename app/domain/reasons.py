@@ -86,8 +86,9 @@ REASON_TEXTS: dict[Reason, ReasonText] = {
         "The document is older than the start of the previous calendar year.",
     ),
     Reason.DOCUMENT_TOO_LARGE: ReasonText(
-        "Dokument ist größer als 100 MB und wird nicht übertragen.",
-        "The document is larger than 100 MB and is not sent.",
+        "Dokument ist größer als die eingestellte Höchstgröße (Standard 100 MB) und wird "
+        "nicht übertragen.",
+        "The document is larger than the configured size limit (default 100 MB) and is not sent.",
         "error",
     ),
     Reason.DOCUWARE_SYNC_DISABLED: ReasonText(

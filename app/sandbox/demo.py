@@ -1,11 +1,11 @@
 """``portal-gateway demo``: a real sync on the embedded default, with nothing to install.
 
 Everything runs in one process and one folder (``./portal-gateway-demo`` by default):
-the gateway's state (SQLite), a sandbox iX-Haus portfolio (SQLite), the casavi simulator
-(HTTP on loopback) and the in-process job queue. The demo configures the ``test`` system
-against them, runs a sync, changes a ticket in iX-Haus, syncs again, and then serves the
-gateway's API and the admin console (a one-time sign-in link is printed) so the result can be
-explored.
+the gateway's state (SQLite), a sandbox iX-Haus portfolio (SQLite) with its document files,
+the casavi and DocuWare simulators (HTTP on loopback) and the in-process job queue. The demo
+configures the ``test`` system against them, runs a sync, changes a ticket in iX-Haus, syncs
+again, and then serves the gateway's API and the admin console (a one-time sign-in link is
+printed) so the result can be explored.
 """
 
 from __future__ import annotations
@@ -18,21 +18,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.adapters.ixhaus.reader import IxhausReader
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
 from app.adapters.store.api_keys import ApiKeyRepository
 from app.adapters.store.database import create_engine, create_session_factory
-from app.adapters.store.models import ApiKey, TicketPortalState
+from app.adapters.store.models import ApiKey, ProtocolEntry, TicketPortalState
 from app.composition import build_services
 from app.configuration.secrets import SecretBox, new_key
 from app.configuration.service import ConfigService
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, create_casavi_simulator
 from app.sandbox.casavi.server import ServerThread
 from app.sandbox.config import sandbox_config_patch
+from app.sandbox.docuware import SANDBOX_PASSWORD as DW_PASSWORD
+from app.sandbox.docuware import SANDBOX_USER as DW_USER
+from app.sandbox.docuware import create_docuware_simulator
+from app.sandbox.docuware.catalogue import MAIN_CABINET
 from app.sandbox.ixhaus import seed_database
+from app.sandbox.ixhaus.files import write_document_files
 from app.sync.ports import SyncRunInfo
 from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
@@ -49,6 +55,7 @@ class DemoPaths:
         self.ixhaus = f"sqlite+aiosqlite:///{self.ixhaus_file}"
         self.casavi = folder / "casavi.db"
         self.key_file = folder / "secret.key"
+        self.documents = folder / "documents"  # iX-Haus's document store (sparse files)
 
     def secret_key(self) -> str:
         """The demo's own key for secrets at rest, kept beside its data (never for production)."""
@@ -62,7 +69,9 @@ def _twice(value: str) -> dict[str, str]:
     return {"value": value, "confirmation": value}
 
 
-async def prepare(paths: DemoPaths, casavi_url: str, say: Say) -> tuple[str, str | None]:
+async def prepare(
+    paths: DemoPaths, casavi_url: str, say: Say, docuware_url: str = ""
+) -> tuple[str, str | None]:
     """Seed iX-Haus, configure and activate the test system; return (secret key, API key)."""
     if not paths.ixhaus_file.exists():
         report = await seed_database(paths.ixhaus, "small", 1)
@@ -70,6 +79,14 @@ async def prepare(paths: DemoPaths, casavi_url: str, say: Say) -> tuple[str, str
             f"iX-Haus sandbox: {report.counts['objects']} objects, {report.counts['persons']} "
             f"persons, {report.counts['tickets']} tickets ({paths.ixhaus_file})"
         )
+        ixhaus = create_engine(paths.ixhaus)
+        try:
+            files = await write_document_files(
+                paths.documents, IxhausReader(ixhaus, IxhausTables()).documents()
+            )
+        finally:
+            await ixhaus.dispose()
+        say(f"iX-Haus document store: {files} files ({paths.documents})")
     secret_key = paths.secret_key()
     engine = create_engine(paths.gateway)
     try:
@@ -81,10 +98,17 @@ async def prepare(paths: DemoPaths, casavi_url: str, say: Say) -> tuple[str, str
                     **sandbox_config_patch("small"),
                     "active": True,
                     "casavi": {"baseUrl": casavi_url},
+                    "ixhaus": {"documentRoot": str(paths.documents)},
+                    "docuware": {
+                        "baseUrl": docuware_url or None,
+                        "username": DW_USER,
+                        "fileCabinetId": MAIN_CABINET,
+                    },
                     "secrets": {
                         "ixhausDatabaseUrl": _twice(paths.ixhaus),
                         "casaviApiKey": _twice(SANDBOX_KEY),
                         "casaviSecret": _twice(SANDBOX_SECRET),
+                        "docuwarePassword": _twice(DW_PASSWORD),
                     },
                 },
                 "demo",
@@ -124,9 +148,19 @@ async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> 
             if done.finished_at and done.started_at
             else 0.0
         )
+        async with create_session_factory(engine)() as session:
+            too_large = await session.scalar(  # rule D5: expected errors in the sandbox
+                select(func.count())
+                .select_from(ProtocolEntry)
+                .where(
+                    ProtocolEntry.run_id == done.id,
+                    ProtocolEntry.reason_code == "document_too_large",
+                )
+            )
         say(
             f"{label}: run {done.id} {done.status} in {seconds:.2f} s - sent {done.sent}, "
-            f"unchanged {done.unchanged}, excluded {done.excluded}, errors {done.errors}"
+            f"unchanged {done.unchanged}, excluded {done.excluded}, errors {done.errors} "
+            f"(documents over the size limit: {too_large})"
             + (f" ({done.last_error})" if done.last_error else "")
         )
         async with create_session_factory(engine)() as session:
@@ -169,14 +203,18 @@ def run_demo(
 ) -> dict[str, Any]:
     paths = DemoPaths(folder)
     # One line per request is right for an operator's log, too much for a demo's screen.
-    for name in ("httpx", "app.adapters.casavi", "alembic"):
+    for name in ("httpx", "app.adapters.casavi", "app.adapters.docuware", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
     migrate.upgrade(paths.gateway)
     simulator = create_casavi_simulator(paths.casavi)
     casavi = ServerThread(simulator, port=casavi_port).start()
     say(f"casavi simulator: {casavi.base_url} (state {paths.casavi})")
+    docuware = ServerThread(create_docuware_simulator()).start()
+    say(f"DocuWare simulator: {docuware.base_url}")
     try:
-        secret_key, api_key = asyncio.run(prepare(paths, casavi.base_url, say))
+        secret_key, api_key = asyncio.run(
+            prepare(paths, casavi.base_url, say, docuware_url=docuware.base_url)
+        )
         first = asyncio.run(sync_once(paths, secret_key, "first sync", say))
         second = asyncio.run(sync_once(paths, secret_key, "nothing changed", say))
         asyncio.run(change_a_ticket(paths, say))
@@ -197,6 +235,7 @@ def run_demo(
         return summary
     finally:
         casavi.stop()
+        docuware.stop()
         simulator.simulator.store.close()
 
 

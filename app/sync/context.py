@@ -16,17 +16,33 @@ from dataclasses import dataclass, field
 
 from app.domain.config import SyncConfig
 from app.errors import SyncNotPossible
-from app.sync.ports import Configs, IxhausSource, IxhausWriter, Portal, SystemSettings
+from app.sync.ports import (
+    Configs,
+    DocumentContents,
+    DocumentPortal,
+    DocuwareSource,
+    IxhausSource,
+    IxhausWriter,
+    Portal,
+    SystemSettings,
+)
 
 
 @dataclass(frozen=True)
 class SystemAdapters:
-    """What the adapters' factory builds for one configuration version."""
+    """What the adapters' factory builds for one configuration version.
+
+    ``documents`` and ``contents`` are None where documents are not sent; ``docuware`` is
+    None unless DocuWare is configured and "no DocuWare sync" (C13) is off. Its client is
+    long-lived: one logon serves every run and webhook of this configuration version."""
 
     source: IxhausSource
     writer: IxhausWriter | None
     portal: Portal
     close: Callable[[], Awaitable[None]]
+    documents: DocumentPortal | None = None
+    contents: DocumentContents | None = None
+    docuware: DocuwareSource | None = None
 
 
 AdapterFactory = Callable[[SystemSettings], Awaitable[SystemAdapters]]
@@ -43,6 +59,9 @@ class SystemContext:
     source: IxhausSource
     writer: IxhausWriter | None
     portal: Portal
+    documents: DocumentPortal | None = None
+    contents: DocumentContents | None = None
+    docuware: DocuwareSource | None = None
 
 
 @dataclass
@@ -97,6 +116,9 @@ class SystemContexts:
                     source=adapters.source,
                     writer=adapters.writer,
                     portal=adapters.portal,
+                    documents=adapters.documents,
+                    contents=adapters.contents,
+                    docuware=adapters.docuware,
                 ),
                 adapters,
             )

@@ -16,10 +16,12 @@ import msgspec
 from app.configuration.document import Schedule
 from app.domain import records as r
 from app.domain.config import SyncConfig
+from app.domain.eligibility.documents import DocuWareIndex
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import (
     ContactPayload,
     PersonPayload,
+    PortalDocument,
     PortalNote,
     PortalObject,
     PortalObjectRole,
@@ -179,6 +181,12 @@ class SystemSettings(msgspec.Struct, frozen=True, kw_only=True):
     ixhaus_schema: str | None
     ixhaus_table_prefix: str
     ixhaus_table_names: dict[str, str]
+    ixhaus_document_root: str | None = None
+    docuware_base_url: str | None = None
+    docuware_username: str | None = None
+    docuware_organization: str | None = None
+    docuware_cabinet_id: str | None = None
+    docuware_password: str | None = None
 
     def __repr__(self) -> str:
         return f"SystemSettings(system={self.system!r}, version={self.version})"
@@ -233,6 +241,53 @@ class Portal(Protocol):
 
     async def remove(self, key: RecordKey) -> None:
         """Make sure casavi no longer shows the record (a missing one is fine)."""
+        ...
+
+
+class DmsDocument(msgspec.Struct, frozen=True, kw_only=True):
+    """A DocuWare document as the rules see it: the record (``type_no`` holds DocuWare's
+    document type text), the C9 index fields, and what says its content changed."""
+
+    key: RecordKey
+    record: r.DocumentRecord
+    index: DocuWareIndex
+    content_type: str = "application/octet-stream"
+    version: str | None = None  # DocuWare's modification time
+
+
+class DocuwareSource(Protocol):
+    """The configured DocuWare file cabinet, searched with the configured filters (C9)."""
+
+    def documents(self) -> AsyncIterator[DmsDocument]: ...
+    async def document(self, document_id: int) -> DmsDocument: ...
+
+
+class DocumentContents(Protocol):
+    """Where a document's bytes come from (iX-Haus's document store, DocuWare)."""
+
+    async def size(self, document: PortalDocument) -> int:
+        """The content's size in bytes as the source has it now."""
+        ...
+
+    def chunks(self, document: PortalDocument) -> AsyncIterator[bytes]:
+        """The content from its first byte, streamed; a fresh stream on every call."""
+        ...
+
+
+class DocumentPortal(Protocol):
+    """Documents (rules D1-D6) go to casavi with their content streamed from the source.
+
+    Separate from ``Portal.put`` because the record alone is not the whole write.
+    """
+
+    async def put_document(
+        self, key: RecordKey, record: PortalDocument, contents: DocumentContents, *, exists: bool
+    ) -> str:
+        """Upload (or replace) the document; idempotent by key; casavi's reference id."""
+        ...
+
+    async def remove_document(self, key: RecordKey) -> None:
+        """Make sure casavi no longer shows the document (D2; a missing one is fine)."""
         ...
 
 

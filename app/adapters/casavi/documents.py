@@ -1,9 +1,10 @@
 """Documents: streamed multipart upload, metadata, download and delete.
 
 An upload of up to 100 MB (rule D5) never sits in memory: the multipart body is an async
-generator that yields the small ``metadata`` part, then the file in chunks read from disk,
-then the closing boundary; its length is computed up front so casavi gets a
-``Content-Length``. A retry re-opens the file and streams it again.
+generator that yields the small ``metadata`` part, then the file in chunks as its source
+gives them (a file on disk, a DocuWare download), then the closing boundary; its length is
+computed up front so casavi gets a ``Content-Length``. A retry re-opens the source and
+streams it again.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import anyio
 import msgspec
 
-from app.adapters.casavi.errors import CasaviDeadlineExceeded, DocumentTooLarge, NotInContract
+from app.adapters.casavi.errors import (
+    CasaviDeadlineExceeded,
+    CasaviError,
+    DocumentTooLarge,
+    NotInContract,
+)
 from app.adapters.casavi.http import CasaviHttp
 from app.adapters.casavi.resources import Resource, create_once, ref_path
 from app.adapters.casavi.wire_tickets import Document, DocumentWrite
@@ -29,13 +35,39 @@ def _header_value(text: str) -> str:
     return text.replace("\\", "_").replace('"', "_").replace("\r", "_").replace("\n", "_")
 
 
-class MultipartUpload:
-    """The body of ``POST /v2/documents``: parts ``metadata`` (JSON) and ``file``."""
+ChunkSource = Callable[[], AsyncIterator[bytes]]
 
-    def __init__(self, metadata: DocumentWrite, path: Path, size: int, chunk_bytes: int) -> None:
+
+class ContentSizeMismatch(CasaviError):
+    """The source gave a different number of bytes than announced: the upload was aborted
+    before its end, so casavi stores nothing."""
+
+    code = "casavi-document-size-mismatch"
+    title = "Document content did not match its announced size"
+
+
+def file_chunks(path: Path, chunk_bytes: int) -> ChunkSource:
+    async def chunks() -> AsyncIterator[bytes]:
+        async with await anyio.open_file(path, "rb") as handle:
+            while chunk := await handle.read(chunk_bytes):
+                yield chunk
+
+    return chunks
+
+
+class MultipartUpload:
+    """The body of ``POST /v2/documents``: parts ``metadata`` (JSON) and ``file``.
+
+    ``source`` gives a fresh stream of the file's bytes on every call (a retry sends again);
+    ``size`` is announced up front (``Content-Length``) and checked as the bytes pass: a
+    source that gives more or fewer raises ``ContentSizeMismatch`` before the closing
+    boundary, so casavi never stores a truncated file.
+    """
+
+    def __init__(self, metadata: DocumentWrite, source: ChunkSource, size: int) -> None:
         self.boundary = secrets.token_hex(16)
-        self._path = path
-        self._chunk = chunk_bytes
+        self._source = source
+        self._size = size
         self._head = (
             f"--{self.boundary}\r\n"
             'Content-Disposition: form-data; name="metadata"\r\n'
@@ -58,10 +90,20 @@ class MultipartUpload:
         }
 
     async def stream(self) -> AsyncIterator[bytes]:
+        sent = 0
         yield self._head
-        async with await anyio.open_file(self._path, "rb") as handle:
-            while chunk := await handle.read(self._chunk):
-                yield chunk
+        async for chunk in self._source():
+            sent += len(chunk)
+            if sent > self._size:
+                break
+            yield chunk
+        if sent != self._size:
+            raise ContentSizeMismatch(
+                f"content gave {'more than ' if sent > self._size else ''}{sent} bytes, "
+                f"{self._size} announced",
+                method="POST",
+                path=DOCUMENTS,
+            )
         yield self._tail
 
 
@@ -78,15 +120,23 @@ class Documents(Resource[Document, DocumentWrite]):
     async def upload(self, metadata: DocumentWrite, path: Path) -> Document:
         """Upload ``path`` under ``metadata.id`` at most once; ``ticketId`` makes it an
         attachment of that ticket."""
-        config = self._http.config
         size = (await anyio.Path(path).stat()).st_size
+        chunks = file_chunks(path, self._http.config.upload_chunk_bytes)
+        return await self.upload_stream(metadata, chunks, size)
+
+    async def upload_stream(
+        self, metadata: DocumentWrite, source: ChunkSource, size: int
+    ) -> Document:
+        """Upload ``size`` bytes from ``source`` (called afresh for every try, e.g. a new
+        DocuWare download) under ``metadata.id`` at most once; nothing is held in memory."""
+        config = self._http.config
         if size > config.max_document_bytes:
             raise DocumentTooLarge(
                 f"{size} bytes is above the limit of {config.max_document_bytes}",
                 method="POST",
                 path=DOCUMENTS,
             )
-        upload = MultipartUpload(metadata, path, size, config.upload_chunk_bytes)
+        upload = MultipartUpload(metadata, source, size)
         return await create_once(
             self._http,
             DOCUMENTS,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.adapters.casavi.retry import RetryPolicy
+from app.domain.config import DEFAULT_MAX_DOCUMENT_BYTES
 
-MAX_DOCUMENT_BYTES = 100 * 1024 * 1024  # rule D5
+MAX_DOCUMENT_BYTES = DEFAULT_MAX_DOCUMENT_BYTES  # rule D5; the configuration may lower it
 
 
 @dataclass(frozen=True, slots=True)

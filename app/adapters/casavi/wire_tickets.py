@@ -210,6 +210,8 @@ class DocumentWrite(Wire):
     unit_id: RefId | None = None
     contact_id: RefId | None = None
     ticket_id: RefId | None = None
+    # Rule D3: the document's own creation date (not the upload's).
+    document_date: UtcDateTime | None = None
 
 
 class Document(DocumentWrite, kw_only=True, omit_defaults=False):

@@ -32,6 +32,8 @@ class DocuwareDocument(msgspec.Struct, frozen=True, kw_only=True):
     content_type: str
     size_bytes: int
     index: dict[str, IndexValue]
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
 
     def text(self, field: str) -> str | None:
         value = self.index.get(field)
@@ -70,6 +72,8 @@ def to_document(wire: Document, cabinet_id: str) -> DocuwareDocument:
         title=wire.title,
         content_type=wire.content_type,
         size_bytes=wire.file_size,
+        created_at=parse_date(wire.created_at),
+        modified_at=parse_date(wire.last_modified),
         index={
             f.field_name: None if f.is_null else _value(f.item, f.item_element_name)
             for f in wire.fields

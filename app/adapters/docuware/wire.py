@@ -87,6 +87,8 @@ class Document(msgspec.Struct, kw_only=True, rename="pascal"):
     title: str = ""
     content_type: str = "application/octet-stream"
     file_size: int = 0
+    created_at: str = ""  # "/Date(ms)/"
+    last_modified: str = ""  # "/Date(ms)/"; with the id, the document's fingerprint
     fields: list[IndexField] = msgspec.field(default_factory=list)
     links: list[Link] = msgspec.field(default_factory=list)
 

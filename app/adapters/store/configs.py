@@ -48,6 +48,12 @@ class SqlConfigs:
                 ixhaus_schema=doc.ixhaus.schema,
                 ixhaus_table_prefix=doc.ixhaus.table_prefix,
                 ixhaus_table_names=dict(doc.ixhaus.table_names),
+                ixhaus_document_root=doc.ixhaus.document_root,
+                docuware_base_url=doc.docuware.base_url,
+                docuware_username=doc.docuware.username,
+                docuware_organization=doc.docuware.organization,
+                docuware_cabinet_id=doc.docuware.file_cabinet_id,
+                docuware_password=await service.secret(name, "docuwarePassword"),
             )
 
     async def schedules(self) -> list[tuple[str, Schedule]]:

@@ -75,6 +75,9 @@ def document_json(request: AnyRequest, document: SimDocument) -> dict[str, objec
         "ContentType": document.content_type,
         "FileSize": document.size,
         "CreatedAt": _date_item(document.created.strftime("%Y-%m-%dT%H:%M:%S")),
+        "LastModified": _date_item(
+            (document.modified or document.created).strftime("%Y-%m-%dT%H:%M:%S")
+        ),
         "Fields": fields,
         "Links": [
             {"rel": "self", "href": self_path},

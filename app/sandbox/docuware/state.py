@@ -46,6 +46,7 @@ class SimDocument:
     created: datetime
     fields: dict[str, str | None]
     content_type: str = "application/pdf"
+    modified: datetime | None = None  # None: never changed since ``created``
 
 
 @dataclass(frozen=True)

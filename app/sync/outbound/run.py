@@ -2,8 +2,9 @@
 
 Entity kinds go in dependency order: objects, units, persons, owners and caretakers (their
 contracts name objects), teams and object roles, then users (their assignments name objects,
-teams and roles: M4, M7), ticket reference data, tickets, and last the commissioning notes
-(messages on tickets casavi has, T8). Tickets are sent only with references casavi already has.
+teams and roles: M4, M7), ticket reference data, tickets, the commissioning notes (messages on
+tickets casavi has, T8), and last the documents (D1-D6). Tickets and documents are sent only
+with references casavi already has.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import ContractRecord
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
-from app.sync.outbound import sources
+from app.sync.outbound import documents, sources
 from app.sync.outbound.stages import DEFAULT_POLICY, StageCounts, run_stage
 from app.sync.policy import RunPolicy
 from app.sync.ports import IxhausSource, Ledger, LedgerEntry, PortalStates, RunCounts
@@ -96,7 +97,31 @@ async def run_outbound(
         users_in_portal=_sent(await ledger.load(ctx.system, EntityKind.USER)),
     )
     await stage(EntityKind.WORK_ORDER_NOTE, notes)
+    if ctx.documents is not None and ctx.contents is not None:  # D1-D6, after their targets
+        decisions = documents.document_decisions(
+            reader,
+            ctx.docuware,
+            config,
+            now,
+            in_portal=await documents.portal_keys(ledger, ctx.system),
+        )
+        _add(
+            total,
+            await documents.run_documents(
+                decisions,
+                system=ctx.system,
+                run_id=run_id,
+                ledger=ledger,
+                portal=ctx.documents,
+                contents=ctx.contents,
+            ),
+        )
     return total.as_run_counts()
+
+
+def _add(total: StageCounts, stage: StageCounts) -> None:
+    for field in StageCounts.__struct_fields__:
+        setattr(total, field, getattr(total, field) + getattr(stage, field))
 
 
 class _ContractsOnce:

@@ -113,3 +113,49 @@ async def test_casavi_authentication_against_the_simulator(
     finally:
         server.stop()
         simulator.simulator.store.close()
+
+
+async def test_docuware_logon_and_cabinets_against_the_simulator(
+    admin: RecordingClient, leak_check: SecretLeakCheck
+) -> None:
+    # The check logs on for real and lists the cabinets; the password never shows up.
+    from app.sandbox.docuware import (
+        SANDBOX_PASSWORD,
+        SANDBOX_USER,
+        ServerThread,
+        create_docuware_simulator,
+    )
+    from app.sandbox.docuware.catalogue import MAIN_CABINET
+
+    app = create_docuware_simulator()
+    server = ServerThread(app).start()
+    try:
+        leak_check.use(SANDBOX_PASSWORD)
+        await admin.patch(
+            TEST,
+            {
+                "docuware": {
+                    "baseUrl": server.base_url,
+                    "username": SANDBOX_USER,
+                    "fileCabinetId": MAIN_CABINET,
+                },
+            },
+        )
+        missing = (await admin.post(CHECK)).json()["docuware"]
+        assert missing == {"status": "not_configured", "reason": "not set: docuwarePassword"}
+        await admin.patch(TEST, {"secrets": {"docuwarePassword": _twice(SANDBOX_PASSWORD)}})
+        assert (await admin.post(CHECK)).json()["docuware"] == {
+            "status": "ok",
+            "reason": "logged on to DocuWare; file cabinet 'Mieterakten' (2 cabinets usable)",
+        }
+        await admin.patch(TEST, {"docuware": {"fileCabinetId": "no-such-cabinet"}})
+        unknown = (await admin.post(CHECK)).json()["docuware"]
+        assert unknown["status"] == "failed"
+        assert "'no-such-cabinet' is not among the 2 cabinets" in unknown["reason"]
+        wrong = leak_check.use(unique_secret("dw-wrong"))
+        await admin.patch(TEST, {"secrets": {"docuwarePassword": _twice(wrong)}})
+        refused = (await admin.post(CHECK)).json()["docuware"]
+        assert refused["status"] == "failed"
+        assert refused["reason"].startswith("DocuWare refused the logon")
+    finally:
+        server.stop()
