@@ -115,6 +115,8 @@ async def activate(gateway_db: str, ixhaus_url: str, casavi_url: str) -> None:
                         **sandbox_config_patch("medium")["objects"],
                         "range": OBJECT_RANGE,
                     },
+                    # Documents have a suite of their own; here none are released.
+                    "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
                     "active": True,
                     "casavi": {"baseUrl": casavi_url},
                     "secrets": {

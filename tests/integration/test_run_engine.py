@@ -107,6 +107,8 @@ async def _embedded_state(tmp_path: Path, ixhaus_url: str, casavi_url: str) -> t
                 "test",
                 {
                     **sandbox_config_patch("small"),
+                    # Documents have a suite of their own; here none are released.
+                    "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
                     "active": True,
                     "casavi": {"baseUrl": casavi_url},
                     "secrets": {
