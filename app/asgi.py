@@ -25,6 +25,7 @@ from app.api.problems import EXCEPTION_HANDLERS
 from app.api.schema_alignment import align_openapi
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
+from app.api.tickets import TicketTriggerController
 from app.composition import build_services
 from app.config import Settings, get_settings, run_policy
 from app.configuration.secrets import SecretBox
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         route_handlers=[
             SyncRunController,
             PortalStatusController,
+            TicketTriggerController,
             ApiKeyController,
             SystemConfigController,
         ],

@@ -73,6 +73,9 @@ class FakeLedger:
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
         return {k: e for (s, k), e in self.rows.items() if s == system and k.kind is kind}
 
+    async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
+        return {k: self.rows[(system, k)] for k in keys if (system, k) in self.rows}
+
     async def save(
         self,
         system: str,
@@ -396,6 +399,12 @@ class FakeSource:
     def notes(self) -> AsyncIterator[r.NoteRecord]:
         return self._rows("notes")
 
+    async def ticket(self, number: int) -> r.TicketRecord | None:
+        return next((t for t in self.tables.get("tickets", ()) if t.number == number), None)
+
+    async def note(self, note_id: int) -> r.NoteRecord | None:
+        return next((n for n in self.tables.get("notes", ()) if n.id == note_id), None)
+
     def work_orders(self) -> AsyncIterator[r.WorkOrderRecord]:
         return self._rows("work_orders")
 
@@ -460,6 +469,15 @@ class FakeNoteLinks:
             return False
         self.links.setdefault(system, []).append(link)
         return True
+
+    async def record_many(self, system: str, links: Sequence[NoteLink]) -> dict[str, NoteLink]:
+        for link in links:
+            await self.record(system, link)
+        return {
+            x.ixhaus_note_id: x
+            for x in self.links.get(system, [])
+            if x.ixhaus_note_id in {y.ixhaus_note_id for y in links}
+        }
 
 
 class FakeConflicts:

@@ -49,6 +49,7 @@ _DESCRIPTIONS = {
     415: "The body is not JSON (send Content-Type: application/json).",
     422: "The request is well-formed but its content is invalid.",
     429: "Too many failed authentications from this client; wait for Retry-After seconds.",
+    502: "casavi did not take the record (the ledger and the protocol say why).",
     503: "A dependency of the gateway (its database, Redis) is unavailable; retry later.",
 }
 

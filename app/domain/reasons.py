@@ -38,6 +38,7 @@ class Reason(enum.StrEnum):
     BULLETIN_CLOSED = "bulletin_closed"  # T5: removed from the board
     NOTE_INTERNAL = "note_internal"  # N2
     NOTE_TICKET_NOT_TRANSFERRED = "note_ticket_not_transferred"  # N1/T*
+    NOTE_FROM_PORTAL = "note_from_portal"  # echo suppression: written from a casavi message
     TICKET_USER_NOT_CONFIGURED = "ticket_user_not_configured"  # C11
     TICKET_USER_UNKNOWN = "ticket_user_unknown"  # C11
     TICKET_USER_WITHOUT_RIGHTS = "ticket_user_without_rights"  # C11
@@ -144,6 +145,10 @@ REASON_TEXTS: dict[Reason, ReasonText] = {
     Reason.NOTE_TICKET_NOT_TRANSFERRED: ReasonText(
         "Die Meldung der Notiz wird nicht an das Serviceportal übertragen.",
         "The note's ticket is not transferred to the service portal.",
+    ),
+    Reason.NOTE_FROM_PORTAL: ReasonText(
+        "Notiz stammt aus einer Nachricht im Serviceportal; sie wird nicht zurückgesendet.",
+        "The note was written from a service-portal message; it is never sent back.",
     ),
     Reason.TICKET_USER_NOT_CONFIGURED: ReasonText(
         "Kein Meldung-iX-Plus-Benutzer konfiguriert.",

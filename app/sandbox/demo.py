@@ -14,7 +14,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from app.sandbox.docuware import create_docuware_simulator
 from app.sandbox.docuware.catalogue import MAIN_CABINET
 from app.sandbox.ixhaus import seed_database
 from app.sandbox.ixhaus.files import write_document_files
+from app.sync.outbound.notes import TwoWay
 from app.sync.ports import SyncRunInfo
 from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
@@ -140,6 +141,7 @@ async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> 
             portal_states=services.portal_states,
             clock=services.clock,
             run_id=run.id,
+            two_way=TwoWay.of(services),
         )
         done = await services.runs.get(run.id)
         assert done is not None
@@ -198,6 +200,60 @@ async def change_a_ticket(paths: DemoPaths, say: Say) -> None:
     say(f"changed the subject of ticket {number} in iX-Haus")
 
 
+async def staff_reply(paths: DemoPaths, secret_key: str, casavi_url: str, say: Say) -> str:
+    """A staff reply: a public note on a transferred ticket, pushed by the note trigger (N1);
+    read back from casavi. Returns the trigger's outcome."""
+    from app.adapters.casavi.client import CasaviClient
+    from app.adapters.casavi.settings import CasaviClientConfig
+    from app.sync.tickets import push_note
+
+    engine = create_engine(paths.gateway)
+    sessions = create_session_factory(engine)
+    services = build_services(sessions, SecretBox(secret_key), NoQueue())
+    ixhaus, t = create_engine(paths.ixhaus), IxhausTables()
+    try:
+        async with sessions() as session:
+            open_in_portal = await session.scalars(
+                select(TicketPortalState.ticket_number).where(
+                    TicketPortalState.transferred, TicketPortalState.portal_status == "open"
+                )
+            )
+            numbers = [int(n) for n in open_in_portal]
+        async with ixhaus.begin() as conn:
+            number = await conn.scalar(
+                select(t.tickets.c.ticket_no)
+                .join(t.ticket_types, t.ticket_types.c.type_no == t.tickets.c.type_no)
+                .where(t.ticket_types.c.portal_mode == "normal", t.tickets.c.ticket_no.in_(numbers))
+                .order_by(t.tickets.c.ticket_no)
+                .limit(1)
+            )
+            note_id = await conn.scalar(
+                t.notes.insert()
+                .values(
+                    ticket_no=number,
+                    author_user_no="001",
+                    created_at=datetime.now(UTC),
+                    content="Der Techniker kommt morgen zwischen 8 und 10 Uhr.",
+                    internal=False,
+                )
+                .returning(t.notes.c.note_id)
+            )
+        result = await push_note(services, "test", str(number), str(note_id))
+        say(f"staff reply: note {note_id} on ticket {number}, note trigger: {result.outcome}")
+        config = CasaviClientConfig(base_url=casavi_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET)
+        async with CasaviClient(config) as client:
+            message = await client.tickets.get_message(str(number), str(result.casavi_id))
+        say(
+            f"  in casavi: message {message.id} on ticket {number} by staff {message.author_id}"
+            f" ({message.visibility}): {message.content}"
+        )
+        return result.outcome
+    finally:
+        await services.aclose()
+        await ixhaus.dispose()
+        await engine.dispose()
+
+
 def run_demo(
     folder: Path, *, host: str, port: int, casavi_port: int, serve: bool, say: Say = print
 ) -> dict[str, Any]:
@@ -219,6 +275,7 @@ def run_demo(
         second = asyncio.run(sync_once(paths, secret_key, "nothing changed", say))
         asyncio.run(change_a_ticket(paths, say))
         third = asyncio.run(sync_once(paths, secret_key, "one ticket changed", say))
+        reply = asyncio.run(staff_reply(paths, secret_key, casavi.base_url, say))
         say(
             "the CLI works on this demo's state with: "
             f"DATABASE_URL='{paths.gateway}' GATEWAY_SECRET_KEY=\"$(cat '{paths.key_file}')\" "
@@ -228,6 +285,7 @@ def run_demo(
             "first": first.sent,
             "second": second.sent,
             "third": third.sent,
+            "staff_reply": reply,
             "errors": first.errors + second.errors + third.errors,
         }
         if serve:

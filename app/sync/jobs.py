@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.sync.outbound.notes import TwoWay
 from app.sync.queue import JobFunction
 from app.sync.runs import RUN_SYNC_JOB, execute_run
 from app.sync.services import Services
@@ -24,6 +25,7 @@ async def run_sync(ctx: dict[str, Any], run_id: int) -> str:
         run_id=run_id,
         queue=services.queue,
         policy=services.policy,
+        two_way=TwoWay.of(services),
     )
 
 

@@ -23,6 +23,7 @@ from datetime import datetime
 
 from app.errors import DependencyUnavailable, GatewayError
 from app.sync.context import SystemContexts
+from app.sync.outbound.notes import TwoWay
 from app.sync.outbound.run import run_outbound
 from app.sync.outbound.stages import StageCounts
 from app.sync.policy import RunPolicy
@@ -128,6 +129,7 @@ async def execute_run(
     run_id: int,
     queue: JobQueue | None = None,
     policy: RunPolicy = DEFAULT_POLICY,
+    two_way: TwoWay | None = None,
 ) -> str:
     """Claim the run, execute it, record the outcome. Safe to call more than once and from
     several jobs at once: only a queued run, or a running one whose heartbeat stopped, is
@@ -156,6 +158,7 @@ async def execute_run(
                     now=clock(),
                     policy=policy,
                     total=total,
+                    two_way=two_way,
                 )
         finally:
             beating.cancel()

@@ -64,6 +64,9 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         assert re.search(r"errors (\d+) \(documents over the size limit: \1\)", first), first
         assert any(line.startswith("nothing changed:") and "sent 0," in line for line in lines)
         assert any(line.startswith("one ticket changed:") and "sent 1," in line for line in lines)
+        # rule N1: a staff reply pushed by the note trigger reached casavi (read back from it)
+        assert any(line.startswith("staff reply:") and line.endswith(": sent") for line in lines)
+        assert any(line.strip().startswith("in casavi: message") for line in lines)
         key = next(line for line in lines if line.startswith("admin API key")).split(": ", 1)[1]
         _signs_in_with_the_printed_link(lines, port, key)
         # rule C14: while it serves, the embedded scheduler runs the sync on its own.

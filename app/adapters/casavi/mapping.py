@@ -226,6 +226,17 @@ def to_ticket_update(ticket: PortalTicket) -> TicketUpdate:
     return TicketUpdate(**{name: getattr(created, name) for name in TicketUpdate.__struct_fields__})
 
 
+def to_message(note: PortalNote, ref: str) -> TicketMessageCreate:
+    """N1: a public iX-Haus note as a public ticket message, with its author and time.
+
+    ``author_user_no`` is already resolved by the notes stage (the note's user when casavi
+    has them as staff, else the ticket user, C11)."""
+    if note.author_user_no is None:
+        raise ValueError(f"note {note.id} has no author in casavi (set the ticket user, C11)")
+    # Public, like a commissioning note (N2: internal notes never get here).
+    return to_commissioning_message(note, ref, note.author_user_no)
+
+
 def to_post(ticket: PortalTicket, author_id: str | None) -> PostWrite:
     # T5: a house notice goes to the bulletin board, without status.
     author = ticket.responsible_user_no or author_id

@@ -75,6 +75,11 @@ class CasaviPortal:
             await self._put_post(ref, mapping.to_post(record, self._post_author), exists=exists)
         elif isinstance(record, PortalTicket):
             await self._put_ticket(ref, record, exists=exists)
+        elif isinstance(record, PortalNote):
+            # N1: a ticket message, written at most once per reference id (messages are
+            # never edited in casavi: an edited note changes nothing there).
+            ticket = RecordKey.ticket(record.ticket_no).reference_id
+            await self._client.tickets.add_message(ticket, mapping.to_message(record, ref))
         else:
             raise ValueError(f"no casavi mapping for {key.kind.value} records")
         return ref
@@ -125,6 +130,8 @@ class CasaviPortal:
 
     async def remove(self, key: RecordKey) -> None:
         ref = key.reference_id
+        if key.kind is EntityKind.NOTE:
+            return  # the contract cannot withdraw a ticket message; the ledger says why
         if key.kind is EntityKind.TICKET:
             # T5: a closed house notice leaves the board. casavi tickets are never deleted:
             # one that left the eligible set is closed.

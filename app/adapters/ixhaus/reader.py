@@ -88,6 +88,14 @@ class IxhausReader:
             stmt = stmt.where(c.object_no.in_(list(object_nos)))
         return stmt
 
+    def ticket_statement(self, number: int) -> Select[Any]:
+        """One ticket by number (the trigger of iX-Haus plus)."""
+        return self.statements()["tickets"].where(self.tables.tickets.c.ticket_no == number)
+
+    def note_statement(self, note_id: int) -> Select[Any]:
+        """One note by id (the trigger of iX-Haus plus)."""
+        return self.statements()["notes"].where(self.tables.notes.c.note_id == note_id)
+
     def count_statement(self, logical: str) -> Select[Any]:
         return select(func.count()).select_from(self.tables.all()[logical])
 
@@ -162,6 +170,17 @@ class IxhausReader:
 
     def notes(self) -> AsyncIterator[r.NoteRecord]:
         return self._stream(self.statements()["notes"], m.note_record)
+
+    async def ticket(self, number: int) -> r.TicketRecord | None:
+        return await self._one(self.ticket_statement(number), m.ticket_record)
+
+    async def note(self, note_id: int) -> r.NoteRecord | None:
+        return await self._one(self.note_statement(note_id), m.note_record)
+
+    async def _one(self, stmt: Select[Any], mapper: Callable[[Row[Any]], T]) -> T | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else mapper(row)
 
     def work_orders(self) -> AsyncIterator[r.WorkOrderRecord]:
         return self._stream(self.statements()["work_orders"], m.work_order_record)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
@@ -56,6 +57,22 @@ class SqlLedger:
             return {
                 RecordKey.from_ledger(kind.value, row[0]): LedgerEntry(*row[1:]) for row in rows
             }
+
+    async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
+        if not keys:
+            return {}
+        link = EntityLink
+        wanted = {key.ledger_key: key for key in keys}
+        query = select(
+            link.ixhaus_key, link.id, link.fingerprint, link.state, link.casavi_id, link.reason_code
+        ).where(
+            link.system == system,
+            link.entity_type.in_({key.kind.value for key in keys}),
+            link.ixhaus_key.in_(list(wanted)),
+        )
+        async with self._sessions() as session:
+            rows = await session.execute(query)
+            return {wanted[row[0]]: LedgerEntry(*row[1:]) for row in rows if row[0] in wanted}
 
     async def save(
         self,
@@ -105,29 +122,71 @@ class SqlLedger:
                 session.get_bind().dialect.name, EntityLink, index=_KEY, update=_UPDATED
             )
             if statement is not None:
+                # A row written meanwhile (a trigger of iX-Haus plus linked the record after
+                # ``known`` was loaded) is simply updated.
                 await session.execute(statement, rows)
-            else:
-                await self._insert_or_update(session, rows, outcomes, known)
+                await session.execute(insert(ProtocolEntry), protocol)
+                await session.commit()
+                return
+        # Oracle: insert what ``known`` does not hold, update the rest by id.
+        new, changed = _split(rows, outcomes, known)
+        try:
+            await self._write(new, changed, protocol)
+        except IntegrityError:
+            if not new:
+                raise
+            # A trigger of iX-Haus plus linked some of these records after ``known`` was
+            # loaded: they become updates of the rows it wrote.
+            new, changed = await self._resolve(system, kind, new, changed)
+            await self._write(new, changed, protocol)
+
+    async def _write(
+        self,
+        new: list[dict[str, Any]],
+        changed: list[dict[str, Any]],
+        protocol: list[dict[str, Any]],
+    ) -> None:
+        async with self._sessions() as session:
+            if new:
+                await session.execute(insert(EntityLink), new)
+            if changed:
+                await session.execute(update(EntityLink), changed)
             await session.execute(insert(ProtocolEntry), protocol)
             await session.commit()
 
-    @staticmethod
-    async def _insert_or_update(
-        session: AsyncSession,
-        rows: list[dict[str, Any]],
-        outcomes: Sequence[Outcome],
-        known: dict[RecordKey, LedgerEntry],
-    ) -> None:
-        # Oracle has no ON CONFLICT; the run's ``known`` entries say which rows exist.
-        new: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
-        for outcome, row in zip(outcomes, rows, strict=True):
-            entry = known.get(outcome.key)
-            if entry is None:
-                new.append(row)
-            else:
-                changed.append({"id": entry.id, **{name: row[name] for name in _UPDATED}})
-        if new:
-            await session.execute(insert(EntityLink), new)
-        if changed:
-            await session.execute(update(EntityLink), changed)
+    async def _resolve(
+        self,
+        system: str,
+        kind: EntityKind,
+        new: list[dict[str, Any]],
+        changed: list[dict[str, Any]],
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        link = EntityLink
+        query = select(link.ixhaus_key, link.id).where(
+            link.system == system,
+            link.entity_type == kind.value,
+            link.ixhaus_key.in_([row["ixhaus_key"] for row in new]),
+        )
+        async with self._sessions() as session:
+            ids = {row[0]: row[1] for row in await session.execute(query)}
+        still_new = [row for row in new if row["ixhaus_key"] not in ids]
+        moved = [
+            {"id": ids[row["ixhaus_key"]], **{k: row[k] for k in _UPDATED}}
+            for row in new
+            if row["ixhaus_key"] in ids
+        ]
+        return still_new, [*changed, *moved]
+
+
+def _split(
+    rows: list[dict[str, Any]], outcomes: Sequence[Outcome], known: dict[RecordKey, LedgerEntry]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for outcome, row in zip(outcomes, rows, strict=True):
+        entry = known.get(outcome.key)
+        if entry is None:
+            new.append(row)
+        else:
+            changed.append({"id": entry.id, **{name: row[name] for name in _UPDATED}})
+    return new, changed

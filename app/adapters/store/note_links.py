@@ -6,7 +6,9 @@ second insert of the same link fails and is reported as "linked already".
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -53,3 +55,54 @@ class SqlNoteLinks:
         except IntegrityError:
             return False
         return True
+
+    async def record_many(self, system: str, links: Sequence[NoteLink]) -> dict[str, NoteLink]:
+        """One look-up, one insert and one commit for a batch (the notes stage's first
+        export); a concurrent writer of the same links falls back to one at a time."""
+        notes = [x.ixhaus_note_id for x in links if x.ixhaus_note_id]
+        messages = [x.casavi_message_id for x in links if x.casavi_message_id]
+        if not links:
+            return {}
+        try:
+            async with self._sessions() as session:
+                taken = (
+                    await session.execute(
+                        select(NoteLinkRow.ixhaus_note_id, NoteLinkRow.casavi_message_id).where(
+                            NoteLinkRow.system == system,
+                            or_(
+                                NoteLinkRow.ixhaus_note_id.in_(notes),
+                                NoteLinkRow.casavi_message_id.in_(messages),
+                            ),
+                        )
+                    )
+                ).all()
+                taken_notes = {row[0] for row in taken}
+                taken_messages = {row[1] for row in taken}
+                for link in links:
+                    if (
+                        link.ixhaus_note_id in taken_notes
+                        or link.casavi_message_id in taken_messages
+                    ):
+                        continue
+                    taken_notes.add(link.ixhaus_note_id)
+                    taken_messages.add(link.casavi_message_id)
+                    session.add(
+                        NoteLinkRow(
+                            system=system,
+                            ticket_number=link.ticket_number,
+                            ixhaus_note_id=link.ixhaus_note_id,
+                            casavi_message_id=link.casavi_message_id,
+                            origin=link.origin,
+                        )
+                    )
+                await session.commit()
+        except IntegrityError:
+            for link in links:
+                await self.record(system, link)
+        query = select(*_COLUMNS).where(
+            NoteLinkRow.system == system, NoteLinkRow.ixhaus_note_id.in_(notes)
+        )
+        async with self._sessions() as session:
+            rows = await session.execute(query)
+            found = [NoteLink(**row._asdict()) for row in rows]
+        return {x.ixhaus_note_id: x for x in found if x.ixhaus_note_id}

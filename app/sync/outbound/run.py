@@ -3,8 +3,10 @@
 Entity kinds go in dependency order: objects, units, persons, owners and caretakers (their
 contracts name objects), teams and object roles, then users (their assignments name objects,
 teams and roles: M4, M7), ticket reference data, tickets, the commissioning notes (messages on
-tickets casavi has, T8), and last the documents (D1-D6). Tickets and documents are sent only
-with references casavi already has.
+tickets casavi has, T8), the public notes (N1/N2), and last the documents (D1-D6). Tickets and
+documents are sent only with references casavi already has. With ``two_way`` (the gateway's
+note links, bases and S2 columns) the run sends the public notes and keeps the ticket
+bookkeeping (``outbound.notes``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from app.domain.records import ContractRecord
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
 from app.sync.outbound import documents, sources
+from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, TwoWay, run_notes_stage
 from app.sync.outbound.stages import DEFAULT_POLICY, StageCounts, run_stage
 from app.sync.policy import RunPolicy
 from app.sync.ports import IxhausSource, Ledger, LedgerEntry, PortalStates, RunCounts
@@ -39,6 +42,7 @@ async def run_outbound(
     now: datetime,
     policy: RunPolicy = DEFAULT_POLICY,
     total: StageCounts | None = None,
+    two_way: TwoWay | None = None,
 ) -> RunCounts:
     """Run every stage; ``total`` (when given) is kept up to date as records are done, so a
     run that stops early still reports what it did."""
@@ -88,7 +92,18 @@ async def run_outbound(
         in_portal=in_portal,
         work_orders=work_orders,
     )
-    await stage(EntityKind.TICKET, tickets, known=known_tickets, portal_states=portal_states)
+    kinds = TicketKinds()
+    bookkeeping = None
+    if two_way is not None:
+        tickets = kinds.watch(tickets)
+        bookkeeping = TicketBookkeeping(ctx.system, two_way, lambda: now, staff=False)
+    await stage(
+        EntityKind.TICKET,
+        tickets,
+        known=known_tickets,
+        portal_states=portal_states,
+        after_send=bookkeeping,
+    )
     notes = sources.work_order_note_decisions(
         reader,
         config,
@@ -97,6 +112,11 @@ async def run_outbound(
         users_in_portal=_sent(await ledger.load(ctx.system, EntityKind.USER)),
     )
     await stage(EntityKind.WORK_ORDER_NOTE, notes)
+    if two_way is not None:
+        public_notes = await run_notes_stage(
+            ctx, ledger=ledger, two_way=two_way, run_id=run_id, boards=kinds.boards
+        )
+        _add(total, public_notes)
     if ctx.documents is not None and ctx.contents is not None:  # D1-D6, after their targets
         decisions = documents.document_decisions(
             reader,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +52,9 @@ DEFAULT_POLICY = RunPolicy()
 # Error codes that mean "casavi refuses us", not "casavi refuses this record".
 _REFUSED = frozenset({"casavi-auth-failed"})
 _AUTH = "/authenticate"
+
+# Called after a record was sent, with its ledger entry from before (tickets: base, S2).
+AfterSend = Callable[[Transfer[Any], LedgerEntry | None], Awaitable[None]]
 
 
 class StageCounts(msgspec.Struct):
@@ -174,6 +177,7 @@ async def run_stage(
     policy: RunPolicy = DEFAULT_POLICY,
     counts: StageCounts | None = None,
     now: datetime | None = None,
+    after_send: AfterSend | None = None,
 ) -> StageCounts:
     """Process one entity kind; with ``portal_states`` (tickets) also record rule S1.
 
@@ -195,6 +199,8 @@ async def run_stage(
                 breaker.success()
             else:
                 breaker.failure(failure)
+            if after_send is not None and failure is None and isinstance(decision, Transfer):
+                await after_send(decision, entry)
             writer.add(outcome, decision)
             await writer.maybe_flush()
         finally:

@@ -49,6 +49,8 @@ def _statements(tables: IxhausTables) -> dict[str, Any]:
     stmts["find_ticket"] = writer.find_statement(tables.tickets, "c-1")
     stmts["find_note"] = writer.find_statement(tables.notes, "m-1")
     stmts["count_tickets"] = reader.count_statement("tickets")
+    stmts["one_ticket"] = reader.ticket_statement(42)
+    stmts["one_note"] = reader.note_statement(7)
     stmts.update({f"catalogue_{k}": v for k, v in catalogue_statements(tables).items()})
     return stmts
 
@@ -83,7 +85,7 @@ def test_oracle_ddl_has_string_lengths_owner_and_mapped_names() -> None:
 @pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
 def test_every_statement_compiles(dialect: Dialect) -> None:
     stmts = _statements(IxhausTables(CONFIG))
-    assert len(stmts) == len(LOGICAL_TABLES) + 6 + 6
+    assert len(stmts) == len(LOGICAL_TABLES) + 8 + 6
     for name, stmt in stmts.items():
         sql = str(stmt.compile(dialect=dialect))
         assert sql.strip(), name
@@ -99,6 +101,10 @@ def test_oracle_statements_use_owner_returning_and_bind_params() -> None:
     assert insert_sql.startswith('INSERT INTO "IXHAUS".v_casavi_meldungen')
     assert "RETURNING" in insert_sql
     assert "ticket_no" in insert_sql.split("RETURNING")[1]
+    one_sql = str(stmts["one_ticket"].compile(dialect=ora))
+    assert 'FROM "IXHAUS".v_casavi_meldungen' in one_sql
+    assert ":ticket_no_1" in one_sql  # the trigger's ticket number is a bind parameter
+    assert ":note_id_1" in str(stmts["one_note"].compile(dialect=ora))
     note_sql = str(stmts["insert_note"].compile(dialect=ora))
     assert 'INSERT INTO "IXHAUS".ixp_notes' in note_sql
 

@@ -14,10 +14,13 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import (
     ConfigChange,
     EntityLink,
+    FieldConflict,
+    NoteLink,
     ProtocolEntry,
     SyncRun,
     SystemConfig,
     SystemSecret,
+    TicketFieldBase,
     TicketPortalState,
 )
 from app.composition import build_services
@@ -25,6 +28,7 @@ from app.configuration.secrets import SecretBox
 from app.configuration.service import ConfigService
 from app.sandbox.config import sandbox_config_patch
 from app.sync.context import SystemAdapters
+from app.sync.outbound.notes import TwoWay
 from app.sync.ports import Portal, SyncRunInfo, SystemSettings
 from app.sync.runs import execute_run
 from app.sync.services import Services
@@ -64,6 +68,7 @@ async def run_once(services: Services) -> SyncRunInfo:
         portal_states=services.portal_states,
         clock=services.clock,
         run_id=run.id,
+        two_way=TwoWay.of(services),
     )
     done = await services.runs.get(run.id)
     assert done is not None
@@ -84,7 +89,17 @@ async def sessions(migrated_pg: str) -> AsyncIterator[async_sessionmaker[AsyncSe
 
 
 async def reset_state(factory: async_sessionmaker[AsyncSession]) -> None:
-    models = (ProtocolEntry, SyncRun, EntityLink, TicketPortalState, SystemSecret, ConfigChange)
+    models = (
+        ProtocolEntry,
+        SyncRun,
+        EntityLink,
+        TicketPortalState,
+        NoteLink,
+        TicketFieldBase,
+        FieldConflict,
+        SystemSecret,
+        ConfigChange,
+    )
     async with factory() as session:
         for model in models:
             await session.execute(delete(model))

@@ -1,0 +1,276 @@
+"""Tickets and notes, outbound half of both directions (rules N1, N2, S2; echo suppression).
+
+- The **notes stage** runs after the tickets: every public note of a ticket casavi has as a
+  ticket goes out as a public ticket message (N1: author, time, content); internal notes
+  never do (N2). Fingerprints in the ledger keep an unchanged note from being sent again.
+  The author is the note's user when casavi has that user as staff, else the ticket user
+  (C11).
+- **Echo suppression**: a note the gateway itself wrote into iX-Haus from a casavi message
+  (``source_ref`` set, or a note link of origin ``casavi``) is never sent back. Before a
+  note goes out for the first time its link (origin ``ixhaus``, the message's reference id)
+  is recorded, so the inbound side recognises the message when casavi reports it - even
+  when casavi's callback arrives before the answer to the post.
+- **Sent tickets** (``TicketBookkeeping``): whenever a ticket is sent, its two-way fields as
+  sent become the base for conflict detection; a ticket sent again because it changed in
+  iX-Haus is a staff change, which resets the S2 columns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Container, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from app.domain.conflicts import TWO_WAY_FIELDS, ticket_fields
+from app.domain.decisions import Decision, Exclude, Transfer
+from app.domain.eligibility.notes import decide_note, note_key
+from app.domain.fingerprint import fingerprint
+from app.domain.keys import EntityKind, RecordKey
+from app.domain.portal import PortalNote, PortalTicket
+from app.domain.reasons import Reason
+from app.domain.records import NoteRecord
+from app.sync.context import SystemContext
+from app.sync.outbound.stages import StageCounts, run_stage
+from app.sync.ports import (
+    Conflicts,
+    Ledger,
+    LedgerEntry,
+    NoteLink,
+    NoteLinks,
+    PortalActivity,
+)
+from app.sync.services import Services
+
+log = logging.getLogger(__name__)
+
+# Notes linked per look-up and insert when many go out at once (a first export).
+LINK_BATCH = 250
+
+
+@dataclass(frozen=True)
+class TwoWay:
+    """The gateway's two-way state an outbound run or a trigger keeps up to date."""
+
+    note_links: NoteLinks
+    conflicts: Conflicts
+    portal_activity: PortalActivity
+
+    @classmethod
+    def of(cls, services: Services) -> TwoWay:
+        """From a composition root's ``Services``."""
+        return cls(services.note_links, services.conflicts, services.portal_activity)
+
+
+# -- tickets ---------------------------------------------------------------------------------
+# The base also keeps a digest of the one-way fields as sent (ignored by the conflict rules,
+# which read only the two-way fields): with it a run tells a staff change from its own echo.
+ONE_WAY_KEY = "_one_way_digest"
+
+
+def one_way_digest(ticket: PortalTicket) -> str:
+    """The fields only iX-Haus changes (everything but the two-way fields), as a digest."""
+    builtins = msgspec.to_builtins(ticket)
+    two_way = set(TWO_WAY_FIELDS.values())
+    return fingerprint({k: v for k, v in builtins.items() if k not in two_way})
+
+
+class TicketBookkeeping:
+    """The ticket stage's ``after_send``: the base for conflicts, and the S2 reset.
+
+    A ticket a run sends again changed in iX-Haus. That is a staff change (rule S2) unless
+    it is the gateway's own echo: a casavi change the inbound side applied to iX-Haus moves
+    the base with it, so a ticket whose two-way fields equal the base and whose one-way
+    fields are as last sent changed only by casavi, and its S2 columns stay.
+    """
+
+    def __init__(
+        self, system: str, two_way: TwoWay, clock: Callable[[], datetime], *, staff: bool
+    ) -> None:
+        self._system = system
+        self._two_way = two_way
+        self._clock = clock
+        # A trigger is a staff change in itself (it resets S2 on its own).
+        self._reset_on_change = not staff
+
+    async def __call__(self, decision: Transfer[Any], entry: LedgerEntry | None) -> None:
+        record = decision.record
+        if not isinstance(record, PortalTicket):
+            return
+        number = decision.key.number
+        conflicts = self._two_way.conflicts
+        fields: dict[str, str | None] = {**ticket_fields(record)}
+        fields[ONE_WAY_KEY] = one_way_digest(record)
+        try:
+            if self._reset_on_change and entry is not None and entry.state == "sent":
+                base = await conflicts.base(self._system, number)
+                if any(name not in base or base[name] != value for name, value in fields.items()):
+                    # rule S2: sent again because staff changed it in iX-Haus.
+                    await self._two_way.portal_activity.reset(self._system, number, self._clock())
+            # The fields as sent: the base the inbound side measures casavi's changes against.
+            await conflicts.set_base(self._system, number, fields)
+        except Exception as exc:  # the ticket reached casavi; its bookkeeping must not stop a run
+            log.warning("bookkeeping of ticket %s failed: %s", number, type(exc).__name__)
+
+
+class TicketKinds:
+    """Watches the ticket decisions of a run: which tickets go to the bulletin board (T5),
+    where messages cannot follow them."""
+
+    def __init__(self) -> None:
+        self.boards: set[RecordKey] = set()
+
+    async def watch(self, decisions: AsyncIterator[Decision[Any]]) -> AsyncIterator[Decision[Any]]:
+        async for decision in decisions:
+            if isinstance(decision, Transfer) and is_board(decision.record):
+                self.boards.add(decision.key)
+            yield decision
+
+
+def is_board(ticket: PortalTicket) -> bool:
+    return ticket.kind == "bulletin_board"
+
+
+def sent_keys(entries: dict[RecordKey, LedgerEntry]) -> set[RecordKey]:
+    return {key for key, entry in entries.items() if entry.state == "sent"}
+
+
+# -- notes -----------------------------------------------------------------------------------
+def note_author(
+    note: NoteRecord, users_in_portal: Container[RecordKey], ticket_user_no: str | None
+) -> str | None:
+    """The casavi staff member who signs the message: the note's user if casavi has them,
+    else the ticket user (C11); None when neither is possible."""
+    user = note.author_user_no
+    if user and RecordKey.of(EntityKind.USER, user) in users_in_portal:
+        return user
+    return ticket_user_no
+
+
+def outbound_note(
+    note: NoteRecord, *, ticket_transferred: bool, from_portal: bool, author: str | None
+) -> Decision[PortalNote]:
+    """N1/N2 plus echo suppression: what to do with one iX-Haus note."""
+    if from_portal and not note.internal:
+        return Exclude(key=note_key(note.id), reason=Reason.NOTE_FROM_PORTAL)
+    decision = decide_note(note, ticket_transferred=ticket_transferred)
+    if isinstance(decision, Transfer):
+        record = msgspec.structs.replace(decision.record, author_user_no=author)
+        return Transfer(key=decision.key, record=record)
+    return decision
+
+
+def message_link(note: NoteRecord) -> NoteLink:
+    """The link of a note the gateway posts to casavi (the message id is the note's
+    reference id, known before it is posted)."""
+    return NoteLink(
+        ticket_number=str(note.ticket_no),
+        ixhaus_note_id=str(note.id),
+        casavi_message_id=note_key(note.id).reference_id,
+        origin="ixhaus",
+    )
+
+
+async def link_before_send(
+    decision: Decision[PortalNote], note: NoteRecord, links: NoteLinks, system: str
+) -> Decision[PortalNote]:
+    """A note about to go out for the first time: an echo (origin ``casavi``) is excluded;
+    otherwise the ``ixhaus`` link is recorded before the message exists in casavi."""
+    if not isinstance(decision, Transfer):
+        return decision
+    return (await link_all_before_send([(decision, note)], links, system))[0]
+
+
+async def link_all_before_send(
+    pending: Sequence[tuple[Transfer[PortalNote], NoteRecord]], links: NoteLinks, system: str
+) -> list[Decision[PortalNote]]:
+    """``link_before_send`` for a batch: one look-up and one insert for all of them."""
+    stored = await links.record_many(system, [message_link(note) for _, note in pending])
+    decided: list[Decision[PortalNote]] = []
+    for decision, note in pending:
+        link = stored.get(str(note.id))
+        if link is not None and link.origin == "casavi":
+            decided.append(Exclude(key=decision.key, reason=Reason.NOTE_FROM_PORTAL))
+        else:
+            decided.append(decision)
+    return decided
+
+
+async def note_decisions(
+    ctx: SystemContext,
+    *,
+    known: dict[RecordKey, LedgerEntry],
+    messageable: Container[RecordKey],
+    users_in_portal: Container[RecordKey],
+    links: NoteLinks,
+) -> AsyncIterator[Decision[Any]]:
+    """One decision per iX-Haus note. Only notes about to be sent for the first time cost
+    a look-up (in batches): an unchanged note, an internal one or one of an untransferred
+    ticket costs nothing."""
+    ticket_user = ctx.config.ticket_user_no
+    pending: list[tuple[Transfer[PortalNote], NoteRecord]] = []
+    async for note in ctx.source.notes():
+        key = note_key(note.id)
+        entry = known.get(key)
+        echo = entry is not None and entry.reason_code == Reason.NOTE_FROM_PORTAL.value
+        decision = outbound_note(
+            note,
+            ticket_transferred=RecordKey.ticket(note.ticket_no) in messageable,
+            from_portal=bool(note.source_ref) or echo,
+            author=note_author(note, users_in_portal, ticket_user),
+        )
+        if isinstance(decision, Transfer) and (entry is None or entry.state != "sent"):
+            pending.append((decision, note))
+            if len(pending) >= LINK_BATCH:
+                for linked in await link_all_before_send(pending, links, ctx.system):
+                    yield linked
+                pending.clear()
+            continue
+        yield decision
+    if pending:
+        for linked in await link_all_before_send(pending, links, ctx.system):
+            yield linked
+
+
+async def run_notes_stage(
+    ctx: SystemContext,
+    *,
+    ledger: Ledger,
+    two_way: TwoWay,
+    run_id: int | None,
+    boards: Container[RecordKey],
+) -> StageCounts:
+    """The notes stage of a run (after the tickets, so it sees this run's ticket outcomes)."""
+    messageable = sent_keys(await ledger.load(ctx.system, EntityKind.TICKET))
+    users = sent_keys(await ledger.load(ctx.system, EntityKind.USER))
+    known = await ledger.load(ctx.system, EntityKind.NOTE)
+    decisions = note_decisions(
+        ctx,
+        known=known,
+        messageable=_Without(messageable, boards),
+        users_in_portal=users,
+        links=two_way.note_links,
+    )
+    return await run_stage(
+        EntityKind.NOTE,
+        decisions,
+        system=ctx.system,
+        run_id=run_id,
+        ledger=ledger,
+        portal=ctx.portal,
+        known=known,
+    )
+
+
+class _Without:
+    """``keys`` minus ``removed``, without copying either."""
+
+    def __init__(self, keys: Container[RecordKey], removed: Container[RecordKey]) -> None:
+        self._keys = keys
+        self._removed = removed
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys and key not in self._removed
