@@ -134,12 +134,18 @@ async def test_a_run_past_its_job_time_limit_is_continued_to_the_end(
     workers.start(RUN_TIME_LIMIT_SECONDS="3")
     run = await _trigger(trigger_services)
     done = await _finished(trigger_services, run.id)
+    if done.status != "succeeded":
+        async with trigger_services.runs._sessions() as session:  # type: ignore[attr-defined]
+            from app.adapters.store.models import ProtocolEntry
+
+            rows = await session.scalars(
+                select(ProtocolEntry).where(ProtocolEntry.outcome == "error").limit(5)
+            )
+            print("ERRORS", [(r.entity_key, r.message) for r in rows])
     assert done.status == "succeeded", done.last_error
     assert done.last_error is None
     assert done.sent > 1000  # what all of its jobs sent
     async with trigger_services.runs._sessions() as session:  # type: ignore[attr-defined]
-        from sqlalchemy import select
-
         from app.adapters.store.models import SyncRun
 
         attempts = await session.scalar(select(SyncRun.attempts).where(SyncRun.id == run.id))

@@ -77,9 +77,12 @@ class CasaviPortal:
             await self._put_ticket(ref, record, exists=exists)
         elif isinstance(record, PortalNote):
             # N1: a ticket message, written at most once per reference id (messages are
-            # never edited in casavi: an edited note changes nothing there).
+            # never edited in casavi: an edited note changes nothing there). One casavi has
+            # already (sent before a crash or a job's time limit made the ledger forget it)
+            # is adopted.
             ticket = RecordKey.ticket(record.ticket_no).reference_id
-            await self._client.tickets.add_message(ticket, mapping.to_message(record, ref))
+            with suppress(CasaviConflict):
+                await self._client.tickets.add_message(ticket, mapping.to_message(record, ref))
         else:
             raise ValueError(f"no casavi mapping for {key.kind.value} records")
         return ref
