@@ -30,7 +30,7 @@ from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
 from app.api.tickets import TicketTriggerController
 from app.composition import build_services
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.console import build_console
 from app.sync.inbound.poll import poll_forever
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         )
     else:
         job_queue = InProcessQueue(JOB_FUNCTIONS, job_ctx)
-    services = build_services(session_factory, secret_box, job_queue)
+    services = build_services(session_factory, secret_box, job_queue, policy=run_policy(settings))
     job_ctx["services"] = services
     metrics = Metrics()
 

@@ -17,6 +17,7 @@ from app.adapters.store.runs import SqlRuns
 from app.configuration.secrets import SecretBox
 from app.domain.calendar import utcnow
 from app.sync.context import AdapterFactory, SystemContexts
+from app.sync.policy import RunPolicy
 from app.sync.ports import JobQueue
 from app.sync.services import Services
 
@@ -27,6 +28,7 @@ def build_services(
     queue: JobQueue,
     *,
     adapters: AdapterFactory = open_system_adapters,
+    policy: RunPolicy | None = None,
 ) -> Services:
     configs = SqlConfigs(session_factory, secret_box)
     ledger = SqlLedger(session_factory)
@@ -44,4 +46,5 @@ def build_services(
         inbox=SqlInbox(session_factory),
         links=ledger,
         archive=SqlPayloadArchive(session_factory),
+        policy=policy or RunPolicy(),
     )

@@ -9,9 +9,12 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
+
+if TYPE_CHECKING:
+    from app.sync.policy import RunPolicy
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -40,6 +43,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     arq_queue_name: str = "portal-gateway:queue"
     # Upper bound for a readiness probe's dependency check.
     ready_timeout_seconds: float = 2.0
+    # Runs (app.sync.policy.RunPolicy): sends in flight per stage, heartbeat, takeover of a
+    # silent run, and how long one job works on a run before a fresh job continues it.
+    sync_concurrency: int = 8
+    run_heartbeat_seconds: float = 10.0
+    run_stale_seconds: float = 60.0
+    run_time_limit_seconds: float = 540.0
     # Upper bound for connecting to the gateway's own database (and for waiting for a free
     # pooled connection; the busy timeout on SQLite): an outage fails fast with a 503.
     database_connect_timeout_seconds: float = 5.0
@@ -85,6 +94,10 @@ _ENV_NAMES: dict[str, str] = {
     "secret_key": "GATEWAY_SECRET_KEY",
     "arq_queue_name": "ARQ_QUEUE_NAME",
     "ready_timeout_seconds": "READY_TIMEOUT_SECONDS",
+    "sync_concurrency": "SYNC_CONCURRENCY",
+    "run_heartbeat_seconds": "RUN_HEARTBEAT_SECONDS",
+    "run_stale_seconds": "RUN_STALE_SECONDS",
+    "run_time_limit_seconds": "RUN_TIME_LIMIT_SECONDS",
     "database_connect_timeout_seconds": "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "database_command_timeout_seconds": "DATABASE_COMMAND_TIMEOUT_SECONDS",
     "auth_failures_per_minute": "AUTH_FAILURES_PER_MINUTE",
@@ -166,7 +179,25 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("INBOUND_POLL_TICK_SECONDS must divide 60 (1 to 60)")
     if settings.inbound_lease_seconds <= 0 or settings.arq_poll_delay <= 0:
         raise SettingsError("INBOUND_LEASE_SECONDS and ARQ_POLL_DELAY must be greater than 0")
+    if not 1 <= settings.sync_concurrency <= 64:
+        raise SettingsError("SYNC_CONCURRENCY must be between 1 and 64")
+    for field in ("run_heartbeat_seconds", "run_stale_seconds", "run_time_limit_seconds"):
+        if getattr(settings, field) <= 0:
+            raise SettingsError(f"{_ENV_NAMES[field]} must be greater than 0")
+    if settings.run_stale_seconds <= settings.run_heartbeat_seconds:
+        raise SettingsError("RUN_STALE_SECONDS must be longer than RUN_HEARTBEAT_SECONDS")
     return settings
+
+
+def run_policy(settings: Settings) -> RunPolicy:
+    from app.sync.policy import RunPolicy
+
+    return RunPolicy(
+        concurrency=settings.sync_concurrency,
+        heartbeat_seconds=settings.run_heartbeat_seconds,
+        stale_seconds=settings.run_stale_seconds,
+        time_limit_seconds=settings.run_time_limit_seconds,
+    )
 
 
 def _explain(message: str) -> str:

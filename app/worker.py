@@ -15,7 +15,7 @@ from arq.worker import func
 
 from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
-from app.config import Settings, SettingsError, get_settings
+from app.config import Settings, SettingsError, get_settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.sync.inbound.poll import poll_job
 from app.sync.inbound.sweeper import sweep_job
@@ -23,9 +23,12 @@ from app.sync.jobs import JOB_FUNCTIONS
 from app.sync.queue import ArqQueue, deserialize_job, serialize_job
 from app.sync.scheduler import schedule_job
 
-# A job that runs longer than this is failed (arq does not retry timeouts); a killed worker's
-# jobs are re-run once their in-progress key expires, i.e. after this plus 10 s.
-JOB_TIMEOUT_SECONDS = 600
+# A run job hands its run to a fresh job at the run time limit (RUN_TIME_LIMIT_SECONDS,
+# default 540 s), so arq's own timeout (which fails a job without retry and without letting
+# it record anything) is only a backstop a minute later. A killed worker's run is taken over
+# through its heartbeat within about a minute (the schedule tick or the next trigger), long
+# before arq would re-run the job (in-progress key: this timeout plus 10 s).
+JOB_TIMEOUT_MARGIN_SECONDS = 60
 
 
 def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
@@ -41,7 +44,10 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
         # (closed by arq).
         queue = ArqQueue(ctx["redis"], settings.arq_queue_name)
         ctx["services"] = build_services(
-            create_session_factory(engine), SecretBox(settings.secret_key), queue
+            create_session_factory(engine),
+            SecretBox(settings.secret_key),
+            queue,
+            policy=run_policy(settings),
         )
 
     return on_startup
@@ -104,7 +110,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "on_shutdown": _shutdown,
         "job_serializer": serialize_job,
         "job_deserializer": deserialize_job,
-        "job_timeout": JOB_TIMEOUT_SECONDS,
+        "job_timeout": int(settings.run_time_limit_seconds) + JOB_TIMEOUT_MARGIN_SECONDS,
         # arq's default of 3600 s makes `arq --check` useless; 15 s keeps it meaningful.
         "health_check_interval": 15,
         # Results hold only ids and a status word; keep them an hour for inspection.

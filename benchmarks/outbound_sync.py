@@ -130,7 +130,8 @@ async def run(profile: str, changes: int, admin_url: str) -> dict[str, Any]:
             return {
                 "seconds": round(seconds, 2),
                 "sent": done.sent,
-                "skipped": done.skipped,
+                "unchanged": done.unchanged,
+                "excluded": done.excluded,
                 "errors": done.errors,
                 "writes_to_portal": portal.puts + portal.removes,
             }
@@ -157,7 +158,7 @@ async def run(profile: str, changes: int, admin_url: str) -> dict[str, Any]:
         changed = await one_run()
         await services.aclose()
         await engine.dispose()
-        decided = first["sent"] + first["skipped"] + first["errors"]
+        decided = first["sent"] + first["unchanged"] + first["excluded"] + first["errors"]
         return {
             "benchmark": "outbound_sync",
             "profile": profile,

@@ -35,6 +35,7 @@ from app.sync.ports import (
     PortalRecord,
     PortalStatus,
     ProtocolPage,
+    RunClaim,
     RunCounts,
     RunStatus,
     SyncRunInfo,
@@ -108,6 +109,8 @@ class FakeLedger:
                 o.state,
                 o.casavi_id,
                 o.reason_code,
+                o.attempts,
+                o.next_attempt_at,
             )
             self.protocol.append((run_id, o))
 
@@ -155,8 +158,12 @@ class FakePortalStates:
 
 
 class FakeRuns:
+    """Runs in a dict; ``attempts``/``alive`` per run stand for the claim and heartbeat."""
+
     def __init__(self) -> None:
         self.runs: dict[int, SyncRunInfo] = {}
+        self.attempts: dict[int, int] = {}
+        self.alive: dict[int, dt.datetime] = {}
         self._ids = itertools.count(1)
 
     async def request(
@@ -176,35 +183,78 @@ class FakeRuns:
             started_at=None,
             finished_at=None,
             sent=0,
-            skipped=0,
+            unchanged=0,
+            excluded=0,
             errors=0,
             last_error=None,
         )
         self.runs[run.id] = run
+        self.attempts[run.id] = 0
+        self.alive[run.id] = dt.datetime.now(dt.UTC)
         return run, True
 
     async def fail(self, run_id: int, error: str) -> None:
         await self.finish(run_id, "failed", RunCounts(), error)
 
-    async def claim(self, run_id: int, *, retry: bool) -> str | None:
+    async def claim(self, run_id: int, *, stale_before: dt.datetime) -> RunClaim | None:
         run = self.runs.get(run_id)
-        if run is None or not (run.status == "queued" or (retry and run.status == "running")):
+        if run is None:
+            return None
+        silent = run.status == "running" and self.alive[run_id] < stale_before
+        if not (run.status == "queued" or silent):
             return None
         self.runs[run_id] = msgspec.structs.replace(run, status="running", started_at=NOW)
-        return run.system
+        self.attempts[run_id] += 1
+        self.alive[run_id] = dt.datetime.now(dt.UTC)
+        return RunClaim(system=run.system, attempt=self.attempts[run_id])
+
+    def _held(self, run_id: int, attempt: int) -> bool:
+        return self.attempts.get(run_id) == attempt and self.runs[run_id].status == "running"
+
+    async def heartbeat(self, run_id: int, attempt: int) -> bool:
+        if not self._held(run_id, attempt):
+            return False
+        self.alive[run_id] = dt.datetime.now(dt.UTC)
+        return True
+
+    async def release(self, run_id: int, attempt: int, error: str, *, sent: int = 0) -> bool:
+        if not self._held(run_id, attempt):
+            return False
+        self.runs[run_id] = msgspec.structs.replace(
+            self.runs[run_id], status="queued", last_error=error, sent=sent
+        )
+        self.alive[run_id] = dt.datetime.now(dt.UTC)
+        return True
 
     async def finish(
-        self, run_id: int, status: RunStatus, counts: RunCounts, error: str | None
-    ) -> None:
+        self,
+        run_id: int,
+        status: RunStatus,
+        counts: RunCounts,
+        error: str | None,
+        *,
+        attempt: int | None = None,
+    ) -> bool:
+        if attempt is not None and self.attempts.get(run_id) != attempt:
+            return False
         self.runs[run_id] = msgspec.structs.replace(
             self.runs[run_id],
             status=status,
             finished_at=NOW,
             sent=counts.sent,
-            skipped=counts.skipped,
+            unchanged=counts.unchanged,
+            excluded=counts.excluded,
             errors=counts.errors,
             last_error=error,
         )
+        return True
+
+    async def stale(self, before: dt.datetime) -> list[SyncRunInfo]:
+        return [
+            run
+            for run in self.runs.values()
+            if run.status in ("queued", "running") and self.alive[run.id] < before
+        ]
 
     async def get(self, run_id: int) -> SyncRunInfo | None:
         return self.runs.get(run_id)

@@ -78,7 +78,8 @@ class Metrics:
                 self.last_run_seconds.labels(system).set(seconds)
                 for outcome, value in (
                     ("sent", last.sent),
-                    ("skipped", last.skipped),
+                    ("unchanged", last.unchanged),
+                    ("excluded", last.excluded),
                     ("errors", last.errors),
                 ):
                     self.last_run_records.labels(system, outcome).set(value)

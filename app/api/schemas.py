@@ -8,10 +8,17 @@ from typing import Literal
 import msgspec
 
 System = Literal["production", "test"]
-RunStatus = Literal["queued", "running", "succeeded", "failed"]
+RunStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
 
 
 class SyncRunView(msgspec.Struct, rename="camel", kw_only=True):
+    """Rules L1/L2. ``status``: ``succeeded``; ``partial`` (some records failed, the rest
+    went through; see ``errors`` and the entries); ``failed`` (casavi or iX-Haus unreachable,
+    credentials refused, configuration incomplete; ``lastError`` says which). Records by
+    outcome: ``sent`` (created, updated or removed in casavi), ``unchanged`` (casavi is up to
+    date), ``excluded`` (left out by a rule, with its reason in the entries), ``errors``.
+    ``unchanged`` + ``excluded`` replace the former ``skipped``."""
+
     id: int
     system: System
     trigger: str
@@ -22,7 +29,8 @@ class SyncRunView(msgspec.Struct, rename="camel", kw_only=True):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     sent: int
-    skipped: int
+    unchanged: int
+    excluded: int
     errors: int
     last_error: str | None
 

@@ -53,6 +53,7 @@ class SyncRunController(Controller):
             system=system,
             trigger="api",
             requested_by=request.state.api_key_name,
+            policy=services.policy,
         )
         return Response(to_view(run), status_code=202)
 

@@ -167,8 +167,9 @@ async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> 
             )
         say(
             f"{label}: run {done.id} {done.status} in {seconds:.2f} s - sent {done.sent}, "
-            f"skipped {done.skipped}, errors {done.errors} (documents over the size limit: "
-            f"{too_large})" + (f" ({done.last_error})" if done.last_error else "")
+            f"unchanged {done.unchanged}, excluded {done.excluded}, errors {done.errors} "
+            f"(documents over the size limit: {too_large})"
+            + (f" ({done.last_error})" if done.last_error else "")
         )
         async with create_session_factory(engine)() as session:
             states = (await session.scalars(select(TicketPortalState).limit(200))).all()

@@ -24,7 +24,8 @@ async def run_sync(ctx: dict[str, Any], run_id: int) -> str:
         portal_states=services.portal_states,
         clock=services.clock,
         run_id=run_id,
-        job_try=int(ctx.get("job_try", 1)),
+        queue=services.queue,
+        policy=services.policy,
         two_way=TwoWay.of(services),
     )
 

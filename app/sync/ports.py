@@ -34,7 +34,9 @@ from app.domain.portal import (
 
 System = Literal["production", "test"]
 SYSTEMS: tuple[System, ...] = ("production", "test")
-RunStatus = Literal["queued", "running", "succeeded", "failed"]
+# ``partial``: some records failed, the rest went through; ``failed``: the run could not do
+# its work (casavi or iX-Haus unreachable, authentication refused, configuration incomplete).
+RunStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
 LinkState = Literal["pending", "sent", "deleted", "excluded", "error"]
 ProtocolOutcome = Literal["sent", "deleted", "excluded", "error"]
 
@@ -57,8 +59,12 @@ PortalRecord = (
 
 # -- records that cross the ports ------------------------------------------------------------
 class RunCounts(msgspec.Struct, frozen=True):
+    """Records of a run by outcome: written to casavi (created, updated or removed), already
+    up to date there, left out by a rule (with its reason), failed."""
+
     sent: int = 0
-    skipped: int = 0
+    unchanged: int = 0
+    excluded: int = 0
     errors: int = 0
 
 
@@ -75,9 +81,17 @@ class SyncRunInfo(msgspec.Struct, frozen=True, kw_only=True):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     sent: int
-    skipped: int
+    unchanged: int
+    excluded: int
     errors: int
     last_error: str | None
+
+
+class RunClaim(msgspec.Struct, frozen=True):
+    """A job's hold on a run: ``attempt`` is its owner token (heartbeat, release, finish)."""
+
+    system: str
+    attempt: int
 
 
 class ProtocolLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -100,13 +114,18 @@ class ProtocolPage(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class LedgerEntry(msgspec.Struct, frozen=True):
-    """What the ledger knows about one record: what was last sent, and the outcome."""
+    """What the ledger knows about one record: what was last sent, and the outcome.
+
+    ``attempts`` counts failed sends in a row; a record in ``error`` is tried again from
+    ``next_attempt_at`` on (capped backoff)."""
 
     id: int
     fingerprint: str | None
     state: LinkState
     casavi_id: str | None
     reason_code: str | None
+    attempts: int = 0
+    next_attempt_at: dt.datetime | None = None
 
 
 class Outcome(msgspec.Struct, frozen=True, kw_only=True):
@@ -118,6 +137,9 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     casavi_id: str | None = None
     reason_code: str | None = None
     error: str | None = None
+    # With ``state="error"``: failed sends in a row including this one, and the next try.
+    attempts: int = 0
+    next_attempt_at: dt.datetime | None = None
 
 
 class PortalStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -424,13 +446,36 @@ class Runs(Protocol):
         ...
 
     async def fail(self, run_id: int, error: str) -> None: ...
-    async def claim(self, run_id: int, *, retry: bool) -> str | None:
-        """Mark the run running when it may be taken; its system, or None."""
+    async def claim(self, run_id: int, *, stale_before: dt.datetime) -> RunClaim | None:
+        """Take the run when it is queued, or running with no heartbeat since
+        ``stale_before`` (its worker died); None when it may not be taken."""
+        ...
+
+    async def heartbeat(self, run_id: int, attempt: int) -> bool:
+        """Refresh the claim's heartbeat; False when the claim was lost (taken over)."""
+        ...
+
+    async def release(self, run_id: int, attempt: int, error: str, *, sent: int = 0) -> bool:
+        """Put a claimed run back to queued (interrupted; a next job continues it), with the
+        records it has sent so far."""
         ...
 
     async def finish(
-        self, run_id: int, status: RunStatus, counts: RunCounts, error: str | None
-    ) -> None: ...
+        self,
+        run_id: int,
+        status: RunStatus,
+        counts: RunCounts,
+        error: str | None,
+        *,
+        attempt: int | None = None,
+    ) -> bool:
+        """Record the outcome (only while ``attempt`` still holds the claim, when given)."""
+        ...
+
+    async def stale(self, before: dt.datetime) -> list[SyncRunInfo]:
+        """Queued or running runs with no sign of life since ``before`` (to take over)."""
+        ...
+
     async def get(self, run_id: int) -> SyncRunInfo | None: ...
     async def recent(
         self,

@@ -1,44 +1,122 @@
 """The life of a sync run: requested (API, scheduler), then executed by the ``run_sync`` job.
 
 Every dependency is a port handed over by a composition root (``app.sync.services``).
+
+One run per system is pending at a time (``Runs.request``). A job claims its run and keeps a
+heartbeat while it works; a run whose heartbeat stopped (a killed worker) is taken over by
+the next trigger or schedule tick under a fresh job id, and the new job continues where the
+old one stopped (the ledger knows what casavi holds). A job that is cancelled (the worker
+stops) puts its run back to queued; one that reaches its time limit hands the run to a fresh
+job. Every enqueue uses a job id of its own, so arq never refuses a run's job because an old
+result with the same id is still in Redis.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 
 from app.errors import DependencyUnavailable, GatewayError
 from app.sync.context import SystemContexts
 from app.sync.outbound.notes import TwoWay
 from app.sync.outbound.run import run_outbound
-from app.sync.ports import JobQueue, Ledger, PortalStates, RunCounts, Runs, SyncRunInfo
+from app.sync.outbound.stages import StageCounts
+from app.sync.policy import RunPolicy
+from app.sync.ports import (
+    JobQueue,
+    Ledger,
+    PortalStates,
+    RunClaim,
+    RunCounts,
+    Runs,
+    RunStatus,
+    SyncRunInfo,
+)
 
 log = logging.getLogger(__name__)
 
 RUN_SYNC_JOB = "run_sync"
+DEFAULT_POLICY = RunPolicy()
 
 
 def run_job_id(run_id: int) -> str:
-    return f"sync-run:{run_id}"
+    """A job id of its own for every enqueue of a run (arq refuses an id it still has)."""
+    return f"sync-run:{run_id}:{uuid.uuid4().hex[:12]}"
+
+
+class QueueRefused(GatewayError):
+    status = 503
+    code = "queue-refused"
+    title = "The job queue refused the run"
+
+
+async def enqueue_run(queue: JobQueue, run_id: int) -> str:
+    """Enqueue the run's job under a fresh id; its id, or ``QueueRefused``."""
+    for _ in range(2):
+        job_id = run_job_id(run_id)
+        if await queue.enqueue(RUN_SYNC_JOB, run_id, job_id=job_id):
+            return job_id
+    raise QueueRefused(f"the job queue refused run {run_id}'s job twice (job id taken)")
+
+
+def _now() -> datetime:
+    return datetime.now(dt.UTC)
 
 
 async def request_run(
-    runs: Runs, queue: JobQueue, *, system: str, trigger: str, requested_by: str | None
+    runs: Runs,
+    queue: JobQueue,
+    *,
+    system: str,
+    trigger: str,
+    requested_by: str | None,
+    policy: RunPolicy = DEFAULT_POLICY,
 ) -> tuple[SyncRunInfo, bool]:
-    """Record a run (or return the pending one) and enqueue it after the commit."""
+    """Record a run (or return the pending one) and enqueue it after the commit.
+
+    A pending run whose job died (no heartbeat for ``policy.stale_seconds``) is taken over
+    here: enqueued again under a fresh job id.
+    """
     run, created = await runs.request(system, trigger=trigger, requested_by=requested_by)
     if not created:
+        await take_over_stale(runs, queue, policy, only=run.id)
         return run, False
     try:
-        await queue.enqueue(RUN_SYNC_JOB, run.id, job_id=run_job_id(run.id))
+        await enqueue_run(queue, run.id)
     except Exception as exc:
-        await runs.fail(run.id, f"could not enqueue the run: {type(exc).__name__}")
+        error = exc.detail if isinstance(exc, QueueRefused) else type(exc).__name__
+        await runs.fail(run.id, f"could not enqueue the run: {error}")
         raise DependencyUnavailable(
             "The job queue is unavailable; the run was not started."
         ) from exc
     return run, True
+
+
+async def take_over_stale(
+    runs: Runs, queue: JobQueue, policy: RunPolicy, *, only: int | None = None
+) -> list[int]:
+    """Enqueue a fresh job for every pending run that shows no sign of life; their ids.
+
+    Safe to call from several processes at once: only one job can claim a run (its claim
+    renews the heartbeat), the others find it taken and end.
+    """
+    taken: list[int] = []
+    for run in await runs.stale(_now() - dt.timedelta(seconds=policy.stale_seconds)):
+        if only is not None and run.id != only:
+            continue
+        try:
+            job_id = await enqueue_run(queue, run.id)
+        except Exception as exc:  # the next trigger or tick tries again
+            log.warning("could not take over run %s: %s", run.id, type(exc).__name__)
+            continue
+        log.warning("run %s showed no sign of life; taken over by job %s", run.id, job_id)
+        taken.append(run.id)
+    return taken
 
 
 async def execute_run(
@@ -49,29 +127,134 @@ async def execute_run(
     portal_states: PortalStates,
     clock: Callable[[], datetime],
     run_id: int,
-    job_try: int = 1,
+    queue: JobQueue | None = None,
+    policy: RunPolicy = DEFAULT_POLICY,
     two_way: TwoWay | None = None,
 ) -> str:
-    """Claim the run, execute it, record the outcome. Safe to call more than once: only a
-    queued run, or a running one whose earlier try died (``job_try > 1``), is claimed."""
-    system = await runs.claim(run_id, retry=job_try > 1)
-    if system is None:
+    """Claim the run, execute it, record the outcome. Safe to call more than once and from
+    several jobs at once: only a queued run, or a running one whose heartbeat stopped, is
+    claimed, and only the latest claim may record anything."""
+    stale_before = _now() - dt.timedelta(seconds=policy.stale_seconds)
+    claim = await runs.claim(run_id, stale_before=stale_before)
+    if claim is None:
         return "not-claimed"
+    task = asyncio.current_task()
+    assert task is not None
+    lost = asyncio.Event()
+    beating = asyncio.create_task(_heartbeat(runs, run_id, claim, policy, task, lost))
+    # A run continued by this job (time limit, interruption) reports what all its jobs sent.
+    total = StageCounts()
+    earlier = await runs.get(run_id) if claim.attempt > 1 else None
+    prior = earlier.sent if earlier is not None else 0
+    limit = asyncio.timeout(policy.time_limit_seconds)
     try:
-        async with contexts.use(system) as ctx:
-            counts = await run_outbound(
-                ctx,
-                ledger=ledger,
-                portal_states=portal_states,
-                run_id=run_id,
-                now=clock(),
-                two_way=two_way,
+        try:
+            async with limit, contexts.use(claim.system) as ctx:
+                await run_outbound(
+                    ctx,
+                    ledger=ledger,
+                    portal_states=portal_states,
+                    run_id=run_id,
+                    now=clock(),
+                    policy=policy,
+                    total=total,
+                    two_way=two_way,
+                )
+        finally:
+            beating.cancel()
+            with suppress(asyncio.CancelledError):
+                await beating
+    except asyncio.CancelledError:
+        if lost.is_set():
+            task.uncancel()
+            log.warning("run %s was taken over by another job; this one stops", run_id)
+            return "taken-over"
+        # The worker stops (SIGTERM) or the job was cancelled: the run goes back to queued
+        # and arq's retry (or a takeover) continues it.
+        try:
+            await asyncio.shield(
+                runs.release(
+                    run_id,
+                    claim.attempt,
+                    "interrupted: the job was cancelled (worker stopping); the next job continues",
+                    sent=prior + total.sent + total.removed,
+                )
             )
+        except Exception as exc:  # left running: its silent heartbeat gets it taken over
+            log.warning("run %s: not released: %s", run_id, type(exc).__name__)
+        raise
+    except TimeoutError:
+        if not limit.expired():
+            return await _failed(runs, run_id, claim, _counts(total, prior), "TimeoutError")
+        return await _time_limit(runs, queue, run_id, claim, total, prior, policy)
     except Exception as exc:
         # Our own errors say what to fix; anything else is named by type only (no PII).
         reason = exc.detail if isinstance(exc, GatewayError) else type(exc).__name__
-        log.warning("sync run %s failed: %s", run_id, reason)
-        await runs.finish(run_id, "failed", RunCounts(errors=1), reason)
-        return "failed"
-    await runs.finish(run_id, "succeeded", counts, None)
-    return "succeeded"
+        return await _failed(runs, run_id, claim, _counts(total, prior), reason)
+    outcome: RunStatus = "partial" if total.errors else "succeeded"
+    error = f"{total.errors} record(s) failed; see the run's protocol" if total.errors else None
+    await runs.finish(run_id, outcome, _counts(total, prior), error, attempt=claim.attempt)
+    return outcome
+
+
+def _counts(total: StageCounts, prior: int) -> RunCounts:
+    """This job's counts plus what earlier jobs of the run sent (which this job then found
+    unchanged)."""
+    counts = total.as_run_counts()
+    return RunCounts(
+        sent=counts.sent + prior,
+        unchanged=max(counts.unchanged - prior, 0),
+        excluded=counts.excluded,
+        errors=counts.errors,
+    )
+
+
+async def _failed(runs: Runs, run_id: int, claim: RunClaim, counts: RunCounts, reason: str) -> str:
+    log.warning("sync run %s failed: %s", run_id, reason)
+    await runs.finish(run_id, "failed", counts, reason, attempt=claim.attempt)
+    return "failed"
+
+
+async def _time_limit(
+    runs: Runs,
+    queue: JobQueue | None,
+    run_id: int,
+    claim: RunClaim,
+    total: StageCounts,
+    prior: int,
+    policy: RunPolicy,
+) -> str:
+    limit = f"{policy.time_limit_seconds:g} s"
+    if queue is not None and claim.attempt < policy.max_attempts:
+        note = f"job time limit ({limit}) reached; a new job continues the run"
+        sent = prior + total.sent + total.removed
+        if await runs.release(run_id, claim.attempt, note, sent=sent):
+            try:
+                await enqueue_run(queue, run_id)
+            except Exception as exc:  # left queued: the next trigger or tick takes it over
+                log.warning("run %s: continuation not enqueued: %s", run_id, type(exc).__name__)
+            return "continued"
+        return "taken-over"
+    reason = f"stopped: the job time limit ({limit}) was reached {claim.attempt} time(s)"
+    return await _failed(runs, run_id, claim, _counts(total, prior), reason)
+
+
+async def _heartbeat(
+    runs: Runs,
+    run_id: int,
+    claim: RunClaim,
+    policy: RunPolicy,
+    task: asyncio.Task[object],
+    lost: asyncio.Event,
+) -> None:
+    while True:
+        await asyncio.sleep(policy.heartbeat_seconds)
+        try:
+            held = await runs.heartbeat(run_id, claim.attempt)
+        except Exception as exc:  # the database is briefly away: try on the next beat
+            log.warning("run %s: heartbeat failed: %s", run_id, type(exc).__name__)
+            continue
+        if not held:
+            lost.set()
+            task.cancel()
+            return

@@ -2,7 +2,8 @@
 when its interval has passed and it is not in its quiet hours.
 
 The tick is idempotent and safe on several workers at once: ``request_run`` returns a run
-that is already queued or running instead of starting a second one.
+that is already queued or running instead of starting a second one. Each tick also takes over
+the runs whose job died (no heartbeat for a minute): they get a fresh job.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 from app.domain.calendar import utcnow
 from app.domain.schedule import clock, run_due
+from app.sync.policy import RunPolicy
 from app.sync.ports import Configs, JobQueue, Runs
-from app.sync.runs import request_run
+from app.sync.runs import DEFAULT_POLICY, request_run, take_over_stale
 from app.sync.services import Services
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,11 @@ async def schedule_tick(
     queue: JobQueue,
     *,
     now: Callable[[], datetime] = utcnow,
+    policy: RunPolicy = DEFAULT_POLICY,
 ) -> list[int]:
-    """Request the runs that are due; return their ids (new or already pending)."""
+    """Take over the runs whose job died, request the runs that are due; return the ids
+    of the runs due (new or already pending)."""
+    await take_over_stale(runs, queue, policy)
     started: list[int] = []
     for system, schedule in await configs.schedules():
         last = await runs.last_scheduled(system)
@@ -40,7 +45,12 @@ async def schedule_tick(
         if not run_due(now(), last, schedule.interval_minutes, window):
             continue
         run, _ = await request_run(
-            runs, queue, system=system, trigger="schedule", requested_by="scheduler"
+            runs,
+            queue,
+            system=system,
+            trigger="schedule",
+            requested_by="scheduler",
+            policy=policy,
         )
         started.append(run.id)
     return started
@@ -49,14 +59,18 @@ async def schedule_tick(
 async def schedule_job(ctx: dict[str, Any]) -> list[int]:
     """arq cron entry (every minute)."""
     services: Services = ctx["services"]
-    return await schedule_tick(services.configs, services.runs, services.queue)
+    return await schedule_tick(
+        services.configs, services.runs, services.queue, policy=services.policy
+    )
 
 
 async def run_forever(services: Services) -> None:
     """The embedded (no Redis) scheduler: a tick every minute inside the API process."""
     while True:
         try:
-            await schedule_tick(services.configs, services.runs, services.queue)
+            await schedule_tick(
+                services.configs, services.runs, services.queue, policy=services.policy
+            )
         except Exception as exc:  # a failed tick is retried on the next one
             log.warning("schedule tick failed: %s", type(exc).__name__)
         await asyncio.sleep(TICK_SECONDS)

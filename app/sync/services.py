@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.sync.context import SystemContexts
+from app.sync.policy import RunPolicy
 from app.sync.ports import (
     Configs,
     Conflicts,
@@ -37,6 +38,7 @@ class Services:
     inbox: Inbox
     links: LedgerLinks
     archive: PayloadArchive
+    policy: RunPolicy = field(default_factory=RunPolicy)
 
     async def aclose(self) -> None:
         await self.contexts.aclose()

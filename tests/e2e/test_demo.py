@@ -57,8 +57,10 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         assert ready.status_code == 200
         lines = output.splitlines()
         first = next(line for line in lines if line.startswith("first sync:"))
-        assert "succeeded" in first
-        # rule D5: the only errors are the sandbox's documents over the size limit
+        # Honest outcome (issue 13): the sandbox holds a document over the size limit, an
+        # error of every run (rule D5), so the runs are partial; rule D5: the only errors
+        # are the sandbox's documents over the size limit.
+        assert " partial " in first
         assert re.search(r"errors (\d+) \(documents over the size limit: \1\)", first), first
         assert any(line.startswith("nothing changed:") and "sent 0," in line for line in lines)
         assert any(line.startswith("one ticket changed:") and "sent 1," in line for line in lines)
@@ -80,7 +82,7 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
                 break
             time.sleep(0.2)
         demo_runs = [run["status"] for run in runs if run["trigger"] == "demo"]
-        assert demo_runs == ["succeeded"] * 3
+        assert demo_runs == ["partial"] * 3
         scheduled = [run for run in runs if run["trigger"] == "schedule"]
         assert len(scheduled) == 1
     finally:

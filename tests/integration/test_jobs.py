@@ -28,9 +28,7 @@ from tests.fakes import NOW, CountingAdapters, FakeConfigs, FakeLedger, FakePort
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def _execute(
-    factory: Any, run_id: int, adapters: CountingAdapters, *, job_try: int = 1
-) -> str:
+async def _execute(factory: Any, run_id: int, adapters: CountingAdapters) -> str:
     """The run job over the real runs table, with nothing to read and nothing to send."""
     return await execute_run(
         runs=SqlRuns(factory),
@@ -39,7 +37,6 @@ async def _execute(
         portal_states=FakePortalStates(),
         clock=lambda: NOW,
         run_id=run_id,
-        job_try=job_try,
     )
 
 
@@ -137,7 +134,9 @@ async def _fail_run(database_url: str, run_id: int) -> None:
     try:
         async with create_session_factory(engine)() as session:
             await session.execute(
-                update(SyncRun).where(SyncRun.id == run_id).values(status="failed")
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(status="failed", active_system=None)
             )
             await session.commit()
     finally:
@@ -149,7 +148,7 @@ async def test_run_job_is_safe_to_run_twice(migrated_pg: str) -> None:
     factory = create_session_factory(engine)
     try:
         async with factory() as session:
-            run = SyncRun(system="test", trigger="test")
+            run = SyncRun(system="test", trigger="test", active_system="test")
             session.add(run)
             await session.commit()
         adapters = CountingAdapters()
@@ -160,17 +159,39 @@ async def test_run_job_is_safe_to_run_twice(migrated_pg: str) -> None:
         await engine.dispose()
 
 
-async def test_a_died_try_is_reclaimed_on_retry(migrated_pg: str) -> None:
+async def test_a_run_whose_heartbeat_stopped_is_taken_over(migrated_pg: str) -> None:
+    import datetime as dt
+
+    await _fail_pending(migrated_pg)
     engine = create_engine(migrated_pg)
     factory = create_session_factory(engine)
     try:
         async with factory() as session:
-            run = SyncRun(system="test", trigger="test", status="running")
+            run = SyncRun(
+                system="test",
+                trigger="test",
+                status="running",
+                active_system="test",
+                attempts=1,
+                heartbeat_at=dt.datetime.now(dt.UTC),
+            )
             session.add(run)
             await session.commit()
         adapters = CountingAdapters()
-        assert await _execute(factory, run.id, adapters, job_try=1) == "not-claimed"
-        assert await _execute(factory, run.id, adapters, job_try=2) == "succeeded"
+        # Its worker is alive (fresh heartbeat): a second job leaves it alone.
+        assert await _execute(factory, run.id, adapters) == "not-claimed"
+        async with factory() as session:
+            silent = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)
+            await session.execute(
+                update(SyncRun).where(SyncRun.id == run.id).values(heartbeat_at=silent)
+            )
+            await session.commit()
+        # Silent for longer than a minute: taken over, and only the new claim may finish it.
+        assert await _execute(factory, run.id, adapters) == "succeeded"
+        assert not await SqlRuns(factory).heartbeat(run.id, 1)
+        done = await SqlRuns(factory).get(run.id)
+        assert done is not None
+        assert done.status == "succeeded"
     finally:
         await engine.dispose()
 
@@ -204,14 +225,14 @@ async def _fail_pending(database_url: str) -> None:
             await session.execute(
                 update(SyncRun)
                 .where(SyncRun.status.in_(("queued", "running")))
-                .values(status="failed")
+                .values(status="failed", active_system=None)
             )
             await session.commit()
     finally:
         await engine.dispose()
 
 
-async def test_an_abandoned_run_does_not_block_the_system(
+async def test_a_silent_run_is_taken_over_by_the_next_trigger(
     settings: Settings, migrated_pg: str, ixhaus_key: str
 ) -> None:
     import datetime as dt
@@ -225,8 +246,10 @@ async def test_an_abandoned_run_does_not_block_the_system(
                 system="production",
                 trigger="test",
                 status="running",
+                active_system="production",
                 started_at=long_ago,
                 requested_at=long_ago,
+                heartbeat_at=long_ago,
             )
             session.add(stuck)
             await session.commit()
@@ -236,10 +259,12 @@ async def test_an_abandoned_run_does_not_block_the_system(
         headers = {"X-API-Key": ixhaus_key}
         response = await client.post("/api/v1/systems/production/sync-runs", headers=headers)
         assert response.status_code == 202
-        assert response.json()["id"] != stuck.id
-        old = (await client.get(f"/api/v1/sync-runs/{stuck.id}", headers=headers)).json()
+        # The trigger coalesces onto the stuck run and gives it a fresh job, which runs it
+        # (this system is switched off, so the run ends saying so).
+        assert response.json()["id"] == stuck.id
+        old = await _wait_for_run(client, ixhaus_key, stuck.id, seconds=10)
     assert old["status"] == "failed"
-    assert old["lastError"].startswith("abandoned: still running after")
+    assert "rule C12" in old["lastError"]
 
 
 async def test_concurrent_triggers_create_one_run(migrated_pg: str) -> None:

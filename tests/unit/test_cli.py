@@ -97,8 +97,9 @@ def test_worker_runs_the_schedule_every_minute(monkeypatch: pytest.MonkeyPatch) 
     settings = worker_settings(load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}))
     job, poll, sweep = settings["cron_jobs"]
     # Inbound: the poll checks every 5 s which systems are due; the sweeper runs each minute.
-    assert (poll.name, poll.second) == ("inbound-poll", set(range(0, 60, 5)))
-    assert (sweep.name, sweep.second) == ("inbound-sweep", {0})
+    # Like the schedule, both carry the queue name (installations sharing a Redis).
+    assert (poll.name, poll.second) == ("portal-gateway:queue:inbound-poll", set(range(0, 60, 5)))
+    assert (sweep.name, sweep.second) == ("portal-gateway:queue:inbound-sweep", {0})
     # rule C14: the tick runs at second 0 of every minute; it decides per system what is due
     assert job.coroutine is schedule_job
     assert job.second == {0}

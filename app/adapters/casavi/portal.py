@@ -1,8 +1,9 @@
 """``CasaviPortal``: the outbound port (``sync.ports.Portal``) implemented with casavi.
 
 Writes are idempotent by reference id: an update of a record casavi does not have becomes a
-create, a create of one it has (409) becomes an update, and a create whose answer was lost is
-looked up by the client before it is repeated.
+create, a create of one it has (409) becomes an update (a post, which casavi never edits, is
+adopted when it says the same, else replaced), and a create whose answer was lost is looked
+up by the client before it is repeated.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from app.adapters.casavi import mapping
 from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.errors import CasaviConflict, CasaviNotFound
 from app.adapters.casavi.resources import Resource
+from app.adapters.casavi.wire_tickets import PostWrite
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalNote, PortalTicket
 from app.sync.ports import PortalRecord
@@ -31,6 +33,10 @@ async def _upsert(resource: Any, item: Any, *, exists: bool) -> None:
         await resource.create(item)
     except CasaviConflict:  # casavi has it already (e.g. the gateway's ledger was reset)
         await resource.update(item)
+
+
+def _same_post(found: PostWrite, post: PostWrite) -> bool:
+    return all(getattr(found, name) == getattr(post, name) for name in PostWrite.__struct_fields__)
 
 
 def _plain(to_wire: Callable[[Any], Any]) -> Callable[[Any, str], Any]:
@@ -81,9 +87,12 @@ class CasaviPortal:
             await self._put_ticket(ref, record, exists=exists)
         elif isinstance(record, PortalNote):
             # N1: a ticket message, written at most once per reference id (messages are
-            # never edited in casavi: an edited note changes nothing there).
+            # never edited in casavi: an edited note changes nothing there). One casavi has
+            # already (sent before a crash or a job's time limit made the ledger forget it)
+            # is adopted.
             ticket = RecordKey.ticket(record.ticket_no).reference_id
-            await self._client.tickets.add_message(ticket, mapping.to_message(record, ref))
+            with suppress(CasaviConflict):
+                await self._client.tickets.add_message(ticket, mapping.to_message(record, ref))
         else:
             raise ValueError(f"no casavi mapping for {key.kind.value} records")
         return ref
@@ -115,11 +124,22 @@ class CasaviPortal:
         with suppress(CasaviConflict):
             await self._client.tickets.add_message(ticket, message)
 
-    async def _put_post(self, ref: str, post: Any, *, exists: bool) -> None:
+    async def _put_post(self, ref: str, post: PostWrite, *, exists: bool) -> None:
         # Posts are never edited in casavi (an edit notifies nobody): replace the post.
+        posts = self._client.posts
         if exists:
-            await self._client.posts.remove(ref)
-        await self._client.posts.create(post)
+            await posts.remove(ref)
+        try:
+            await posts.create(post)
+        except CasaviConflict:
+            # casavi has a post with this reference id already (sent before a crash made
+            # the ledger forget it, or the ledger was reset): adopt it when it says what we
+            # would post, else replace it.
+            found = await posts.find(ref)
+            if found is not None and _same_post(found, post):
+                return
+            await posts.remove(ref)
+            await posts.create(post)
 
     async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
         ref = casavi_id or key.reference_id

@@ -2,8 +2,10 @@
 record, and the outcome.
 
 A run loads one entity kind's entries once (key -> fingerprint, state, casavi id: a few
-dozen bytes each), decides every record, and writes back only what changed, in bulk. That is
-what lets a run with nothing changed send nothing and write nothing.
+dozen bytes each), decides every record, and writes back only what changed, in bulk: one
+``INSERT ... ON CONFLICT DO UPDATE`` sent as multi-row batches on PostgreSQL and SQLite (no read
+first), an insert of the new rows plus an update by id elsewhere (Oracle). That is what lets
+a run with nothing changed send nothing and write nothing.
 """
 
 from __future__ import annotations
@@ -17,10 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import EntityLink, ProtocolEntry
+from app.adapters.store.upsert import upsert
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports import LedgerEntry, Outcome
 
-_VALUES = ("fingerprint", "state", "casavi_id", "reason_code", "last_error", "updated_at")
+_KEY = ("system", "entity_type", "ixhaus_key")
+_UPDATED = (
+    "fingerprint",
+    "state",
+    "casavi_id",
+    "reason_code",
+    "last_error",
+    "attempts",
+    "next_attempt_at",
+    "updated_at",
+)
 
 
 class SqlLedger:
@@ -30,7 +43,14 @@ class SqlLedger:
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
         link = EntityLink
         query = select(
-            link.ixhaus_key, link.id, link.fingerprint, link.state, link.casavi_id, link.reason_code
+            link.ixhaus_key,
+            link.id,
+            link.fingerprint,
+            link.state,
+            link.casavi_id,
+            link.reason_code,
+            link.attempts,
+            link.next_attempt_at,
         ).where(link.system == system, link.entity_type == kind.value)
         async with self._sessions() as session:
             rows = await session.execute(query)
@@ -67,31 +87,23 @@ class SqlLedger:
         if not outcomes:
             return
         now = utcnow()
-        new: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
-        for outcome in outcomes:
-            values = {
+        rows: list[dict[str, Any]] = [
+            {
+                "system": system,
+                "entity_type": kind.value,
+                "ixhaus_key": outcome.key.ledger_key,
                 "fingerprint": outcome.fingerprint,
                 "state": outcome.state,
                 "casavi_id": outcome.casavi_id,
                 "reason_code": outcome.reason_code,
                 "last_error": outcome.error[:1000] if outcome.error else None,
+                "attempts": outcome.attempts,
+                "next_attempt_at": outcome.next_attempt_at,
+                "created_at": now,
                 "updated_at": now,
             }
-            entry = known.get(outcome.key)
-            if entry is None:
-                new.append(
-                    {
-                        "system": system,
-                        "entity_type": kind.value,
-                        "ixhaus_key": outcome.key.ledger_key,
-                        "attempts": 1,
-                        "created_at": now,
-                        **values,
-                    }
-                )
-            else:
-                changed.append({"id": entry.id, **values})
+            for outcome in outcomes
+        ]
         protocol = [
             {
                 "run_id": run_id,
@@ -105,6 +117,19 @@ class SqlLedger:
             }
             for o in outcomes
         ]
+        async with self._sessions() as session:
+            statement = upsert(
+                session.get_bind().dialect.name, EntityLink, index=_KEY, update=_UPDATED
+            )
+            if statement is not None:
+                # A row written meanwhile (a trigger of iX-Haus plus linked the record after
+                # ``known`` was loaded) is simply updated.
+                await session.execute(statement, rows)
+                await session.execute(insert(ProtocolEntry), protocol)
+                await session.commit()
+                return
+        # Oracle: insert what ``known`` does not hold, update the rest by id.
+        new, changed = _split(rows, outcomes, known)
         try:
             await self._write(new, changed, protocol)
         except IntegrityError:
@@ -146,7 +171,7 @@ class SqlLedger:
             ids = {row[0]: row[1] for row in await session.execute(query)}
         still_new = [row for row in new if row["ixhaus_key"] not in ids]
         moved = [
-            {"id": ids[row["ixhaus_key"]], **{k: row[k] for k in _VALUES}}
+            {"id": ids[row["ixhaus_key"]], **{k: row[k] for k in _UPDATED}}
             for row in new
             if row["ixhaus_key"] in ids
         ]
@@ -203,3 +228,17 @@ class SqlLedger:
         except IntegrityError:  # a concurrent first link of the same record: update it
             known = await self.entry(system, key)
             await self.save(system, key.kind, [outcome], {key: known} if known else {}, run_id=None)
+
+
+def _split(
+    rows: list[dict[str, Any]], outcomes: Sequence[Outcome], known: dict[RecordKey, LedgerEntry]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for outcome, row in zip(outcomes, rows, strict=True):
+        entry = known.get(outcome.key)
+        if entry is None:
+            new.append(row)
+        else:
+            changed.append({"id": entry.id, **{name: row[name] for name in _UPDATED}})
+    return new, changed

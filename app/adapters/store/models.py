@@ -109,7 +109,9 @@ class EntityLink(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
     state: Mapped[LinkState] = mapped_column(String(16), default="pending")
     reason_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Failed sends in a row (reset by a success) and when the record is tried again.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -184,12 +186,20 @@ class TicketFieldBase(Base):
 
 
 class SyncRun(Base):
-    """Rules L1/L2: one row per sync run with its counts."""
+    """Rules L1/L2: one row per sync run with its counts.
+
+    ``active_system`` holds the system while the run is queued or running and is NULL
+    otherwise; its plain unique constraint is what keeps one pending run per system on every
+    backend (NULLs never collide on SQLite, PostgreSQL or Oracle; SQLite ignores row locks
+    and Oracle has no partial index).
+    """
 
     __tablename__ = "sync_runs"
     __table_args__ = (
         CheckConstraint(_SYSTEM_CHECK, name="system"),
-        CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status"),
+        CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'partial', 'failed')", name="status"
+        ),
         Index("ix_sync_runs_system_requested", "system", "requested_at"),
     )
 
@@ -203,10 +213,14 @@ class SyncRun(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     sent: Mapped[int] = mapped_column(Integer, default=0)
-    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    excluded: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    # Claims so far; the current claim's number is the owner token of heartbeat and finish.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
+    active_system: Mapped[str | None] = mapped_column(String(16), unique=True, default=None)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class ProtocolEntry(Base):

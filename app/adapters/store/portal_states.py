@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import TicketPortalState
+from app.adapters.store.upsert import upsert
 from app.sync.ports import PortalStatus, TicketPortalView
 
 _VIEW_COLUMNS = tuple(
@@ -28,26 +29,33 @@ class SqlPortalStates:
         """Rule S1: store each ticket's portal field (transferred + status, or the reason)."""
         if not states:
             return
-        numbers = [s.ticket_number for s in states]
         now = utcnow()
+        rows = [{"system": system, **msgspec.structs.asdict(s), "updated_at": now} for s in states]
         async with self._sessions() as session:
-            existing = set(
-                await session.scalars(
-                    select(TicketPortalState.ticket_number).where(
-                        TicketPortalState.system == system,
-                        TicketPortalState.ticket_number.in_(numbers),
+            # One multi-row upsert per batch, no read first (Oracle: read, insert, update).
+            statement = upsert(
+                session.get_bind().dialect.name,
+                TicketPortalState,
+                index=("system", "ticket_number"),
+                update=(*PortalStatus.__struct_fields__, "updated_at"),
+            )
+            if statement is not None:
+                await session.execute(statement, rows)
+            else:  # Oracle: find the existing rows, insert the others
+                existing = set(
+                    await session.scalars(
+                        select(TicketPortalState.ticket_number).where(
+                            TicketPortalState.system == system,
+                            TicketPortalState.ticket_number.in_([r["ticket_number"] for r in rows]),
+                        )
                     )
                 )
-            )
-            rows = [
-                {"system": system, **msgspec.structs.asdict(s), "updated_at": now} for s in states
-            ]
-            inserts = [r for r in rows if r["ticket_number"] not in existing]
-            updates = [r for r in rows if r["ticket_number"] in existing]
-            if inserts:
-                await session.execute(insert(TicketPortalState), inserts)
-            if updates:
-                await session.execute(update(TicketPortalState), updates)
+                inserts = [r for r in rows if r["ticket_number"] not in existing]
+                updates = [r for r in rows if r["ticket_number"] in existing]
+                if inserts:
+                    await session.execute(insert(TicketPortalState), inserts)
+                if updates:
+                    await session.execute(update(TicketPortalState), updates)
             await session.commit()
 
     async def one(self, system: str, ticket_number: str) -> TicketPortalView | None:

@@ -5,23 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
-from app.adapters.store.models import ProtocolEntry, SyncRun, SystemConfig
+from app.adapters.store.models import ProtocolEntry, SyncRun
 from app.domain.keys import RecordKey
-from app.sync.ports import ProtocolLine, ProtocolPage, RunCounts, RunStatus, SyncRunInfo
-
-# Longer than the worker's job timeout (10 min) plus arq's re-run delay after a crash.
-STALE_AFTER = dt.timedelta(minutes=30)
+from app.sync.ports import (
+    ProtocolLine,
+    ProtocolPage,
+    RunClaim,
+    RunCounts,
+    RunStatus,
+    SyncRunInfo,
+)
 
 _INFO_COLUMNS = tuple(getattr(SyncRun, name) for name in SyncRunInfo.__struct_fields__)
-
-
-def _abandoned(status: str, started_at: dt.datetime | None, requested_at: dt.datetime) -> bool:
-    since = started_at if status == "running" else requested_at
-    return since is not None and utcnow() - since > STALE_AFTER
+# The last sign of life of a pending run: its heartbeat, else its start, else its request.
+_ALIVE_AT = func.coalesce(SyncRun.heartbeat_at, SyncRun.started_at, SyncRun.requested_at)
 
 
 def _info(row: Any) -> SyncRunInfo:
@@ -36,73 +38,133 @@ class SqlRuns:
         self, system: str, *, trigger: str, requested_by: str | None
     ) -> tuple[SyncRunInfo, bool]:
         """A run of the same system that is still queued or running is returned instead of a
-        new one, so a flood of triggers coalesces into one run. One that has been queued or
-        running for longer than any run can take (its worker died, its job expired) is
-        recorded as abandoned, so a lost job never blocks a system's syncs for good.
+        new one, so a flood of triggers coalesces into one run.
+
+        The unique ``active_system`` column decides, on every backend: of two concurrent
+        inserts one fails, and that request returns the other's run. (A pending run whose
+        worker died is not failed here: ``request_run`` takes it over.)
         """
-        async with self._sessions() as session:
-            # Serialise requests per system (two API processes, two workers' schedule ticks):
-            # the system's configuration row is locked until this transaction commits
-            # (PostgreSQL and Oracle; SQLite has one writer at a time anyway).
-            await session.execute(
-                select(SystemConfig.system).where(SystemConfig.system == system).with_for_update()
-            )
-            pending = await session.scalar(
-                select(SyncRun)
-                .where(SyncRun.system == system, SyncRun.status.in_(("queued", "running")))
-                .order_by(SyncRun.id.desc())
-                .limit(1)
-            )
-            if pending is not None and not _abandoned(
-                pending.status, pending.started_at, pending.requested_at
-            ):
-                return await self._get(session, pending.id), False
-            if pending is not None:
-                pending.last_error = f"abandoned: still {pending.status} after {STALE_AFTER}"
-                pending.status = "failed"
-                pending.finished_at = utcnow()
-            run = SyncRun(system=system, trigger=trigger, requested_by=requested_by)
-            session.add(run)
-            await session.commit()
-            return await self._get(session, run.id), True
+        for _ in range(5):
+            async with self._sessions() as session:
+                pending = await session.scalar(
+                    select(SyncRun.id).where(SyncRun.active_system == system)
+                )
+                if pending is not None:
+                    return await self._get(session, pending), False
+                run = SyncRun(
+                    system=system,
+                    trigger=trigger,
+                    requested_by=requested_by,
+                    active_system=system,
+                )
+                session.add(run)
+                try:
+                    await session.commit()
+                except IntegrityError:
+                    await session.rollback()
+                    continue  # another request won; return its run
+                return await self._get(session, run.id), True
+        raise RuntimeError(f"no pending run of {system} found, and none could be created")
 
     async def fail(self, run_id: int, error: str) -> None:
         await self.finish(run_id, "failed", RunCounts(), error)
 
-    async def claim(self, run_id: int, *, retry: bool) -> str | None:
-        """A conditional UPDATE: only a queued run, or a running one whose earlier try died
-        (``retry``), is taken; anything else is left alone."""
-        claimable = SyncRun.status == "queued"
-        if retry:
-            claimable = or_(claimable, SyncRun.status == "running")
+    async def claim(self, run_id: int, *, stale_before: dt.datetime) -> RunClaim | None:
+        """A conditional UPDATE: a queued run, or a running one whose heartbeat stopped
+        before ``stale_before``, is taken; anything else is left alone."""
+        claimable = or_(
+            SyncRun.status == "queued",
+            and_(SyncRun.status == "running", stale_before > _ALIVE_AT),
+        )
+        now = utcnow()
         async with self._sessions() as session:
             result = await session.execute(
                 update(SyncRun)
-                .where(SyncRun.id == run_id, claimable)
-                .values(status="running", started_at=utcnow(), attempts=SyncRun.attempts + 1)
+                .where(SyncRun.id == run_id, SyncRun.active_system.is_not(None), claimable)
+                .values(
+                    status="running",
+                    started_at=func.coalesce(
+                        SyncRun.started_at, literal(now, SyncRun.started_at.type)
+                    ),
+                    heartbeat_at=now,
+                    attempts=SyncRun.attempts + 1,
+                )
             )
             await session.commit()
             if int(getattr(result, "rowcount", 0)) == 0:
                 return None
-            return await session.scalar(select(SyncRun.system).where(SyncRun.id == run_id))
+            row = (
+                await session.execute(
+                    select(SyncRun.system, SyncRun.attempts).where(SyncRun.id == run_id)
+                )
+            ).one()
+            return RunClaim(system=row.system, attempt=row.attempts)
+
+    async def _held(self, run_id: int, attempt: int, **values: Any) -> bool:
+        async with self._sessions() as session:
+            result = await session.execute(
+                update(SyncRun)
+                .where(
+                    SyncRun.id == run_id,
+                    SyncRun.attempts == attempt,
+                    SyncRun.status == "running",
+                )
+                .values(**values)
+            )
+            await session.commit()
+            return int(getattr(result, "rowcount", 0)) > 0
+
+    async def heartbeat(self, run_id: int, attempt: int) -> bool:
+        return await self._held(run_id, attempt, heartbeat_at=utcnow())
+
+    async def release(self, run_id: int, attempt: int, error: str, *, sent: int = 0) -> bool:
+        return await self._held(
+            run_id,
+            attempt,
+            status="queued",
+            heartbeat_at=utcnow(),
+            last_error=error[:1000],
+            sent=sent,
+        )
 
     async def finish(
-        self, run_id: int, status: RunStatus, counts: RunCounts, error: str | None
-    ) -> None:
+        self,
+        run_id: int,
+        status: RunStatus,
+        counts: RunCounts,
+        error: str | None,
+        *,
+        attempt: int | None = None,
+    ) -> bool:
+        condition = [SyncRun.id == run_id]
+        if attempt is not None:
+            condition.append(SyncRun.attempts == attempt)
         async with self._sessions() as session:
-            await session.execute(
+            result = await session.execute(
                 update(SyncRun)
-                .where(SyncRun.id == run_id)
+                .where(*condition)
                 .values(
                     status=status,
                     finished_at=utcnow(),
+                    active_system=None,
                     sent=counts.sent,
-                    skipped=counts.skipped,
+                    unchanged=counts.unchanged,
+                    excluded=counts.excluded,
                     errors=counts.errors,
                     last_error=error[:1000] if error else None,
                 )
             )
             await session.commit()
+            return int(getattr(result, "rowcount", 0)) > 0
+
+    async def stale(self, before: dt.datetime) -> list[SyncRunInfo]:
+        query = (
+            select(*_INFO_COLUMNS)
+            .where(SyncRun.active_system.is_not(None), before > _ALIVE_AT)
+            .order_by(SyncRun.id)
+        )
+        async with self._sessions() as session:
+            return [_info(row) for row in await session.execute(query)]
 
     async def get(self, run_id: int) -> SyncRunInfo | None:
         async with self._sessions() as session:

@@ -14,18 +14,20 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from app.domain.calendar import local_today
 from app.domain.decisions import Decision
 from app.domain.keys import EntityKind, RecordKey
+from app.domain.records import ContractRecord
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
 from app.sync.outbound import documents, sources
 from app.sync.outbound.archive import ArchivingPortal
 from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, TwoWay, run_notes_stage
-from app.sync.outbound.stages import StageCounts, run_stage
-from app.sync.ports import Ledger, LedgerEntry, Portal, PortalStates, RunCounts
+from app.sync.outbound.stages import DEFAULT_POLICY, StageCounts, run_stage
+from app.sync.policy import RunPolicy
+from app.sync.ports import IxhausSource, Ledger, LedgerEntry, Portal, PortalStates, RunCounts
 
 _REFERENCES = (EntityKind.TICKET_TYPE, EntityKind.TICKET_STATUS, EntityKind.TICKET_PRIORITY)
 # Tickets may point at these; a reference casavi does not have is left out of the ticket.
@@ -39,11 +41,17 @@ async def run_outbound(
     portal_states: PortalStates,
     run_id: int | None,
     now: datetime,
+    policy: RunPolicy = DEFAULT_POLICY,
+    total: StageCounts | None = None,
     two_way: TwoWay | None = None,
 ) -> RunCounts:
+    """Run every stage; ``total`` (when given) is kept up to date as records are done, so a
+    run that stops early still reports what it did."""
     if not ctx.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
-    config, reader = ctx.config, ctx.source
+    config = ctx.config
+    once = _ContractsOnce(ctx.source)
+    reader = cast(IxhausSource, once)
     # P3/C15, C10, M5: every date rule counts in the system's calendar (Europe/Berlin), not
     # in UTC - a run at 00:30 Berlin time is already on the next day.
     today = local_today(now, config.timezone)
@@ -56,8 +64,15 @@ async def run_outbound(
             run_id=run_id,
             keep_payloads=config.keep_payloads,
         )
+    total = StageCounts() if total is None else total
     stage = functools.partial(
-        run_stage, system=ctx.system, run_id=run_id, ledger=ledger, portal=portal
+        run_stage,
+        system=ctx.system,
+        run_id=run_id,
+        ledger=ledger,
+        portal=portal,
+        policy=policy,
+        counts=total,
     )
     master: list[tuple[EntityKind, AsyncIterator[Decision[Any]]]] = [
         (EntityKind.OBJECT, sources.object_decisions(reader, config)),
@@ -70,9 +85,9 @@ async def run_outbound(
         (EntityKind.USER, sources.user_decisions(reader, config)),
         *((kind, sources.reference_decisions(reader, kind)) for kind in _REFERENCES),
     ]
-    total = StageCounts()
     for kind, decisions in master:
-        _add(total, await stage(kind, decisions))
+        await stage(kind, decisions)
+    once.release()
 
     known_tickets = await ledger.load(ctx.system, EntityKind.TICKET)
     in_portal: set[RecordKey] = set()
@@ -92,15 +107,12 @@ async def run_outbound(
     if two_way is not None:
         tickets = kinds.watch(tickets)
         bookkeeping = TicketBookkeeping(ctx.system, two_way, lambda: now, staff=False)
-    _add(
-        total,
-        await stage(
-            EntityKind.TICKET,
-            tickets,
-            known=known_tickets,
-            portal_states=portal_states,
-            after_send=bookkeeping,
-        ),
+    await stage(
+        EntityKind.TICKET,
+        tickets,
+        known=known_tickets,
+        portal_states=portal_states,
+        after_send=bookkeeping,
     )
     notes = sources.work_order_note_decisions(
         reader,
@@ -109,7 +121,7 @@ async def run_outbound(
         tickets_in_portal=_sent(await ledger.load(ctx.system, EntityKind.TICKET)),
         users_in_portal=_sent(await ledger.load(ctx.system, EntityKind.USER)),
     )
-    _add(total, await stage(EntityKind.WORK_ORDER_NOTE, notes))
+    await stage(EntityKind.WORK_ORDER_NOTE, notes)
     if two_way is not None:
         public_notes = await run_notes_stage(
             ctx, ledger=ledger, two_way=two_way, run_id=run_id, boards=kinds.boards
@@ -134,17 +146,35 @@ async def run_outbound(
                 contents=ctx.contents,
             ),
         )
-    return RunCounts(
-        sent=total.sent + total.removed,
-        skipped=total.excluded + total.unchanged,
-        errors=total.errors,
-    )
-
-
-def _sent(entries: dict[RecordKey, LedgerEntry]) -> set[RecordKey]:
-    return {key for key, entry in entries.items() if entry.state == "sent"}
+    return total.as_run_counts()
 
 
 def _add(total: StageCounts, stage: StageCounts) -> None:
     for field in StageCounts.__struct_fields__:
         setattr(total, field, getattr(total, field) + getattr(stage, field))
+
+
+class _ContractsOnce:
+    """The run's iX-Haus source, with contracts read from iX-Haus once per run: units (M5)
+    and persons (P1/P5) both need them, and a no-change run should read each table once.
+    The rows are kept only until the master-data stages are done."""
+
+    def __init__(self, source: IxhausSource) -> None:
+        self._source = source
+        self._contracts: list[ContractRecord] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+    async def contracts(self) -> AsyncIterator[ContractRecord]:
+        if self._contracts is None:
+            self._contracts = [c async for c in self._source.contracts()]
+        for contract in self._contracts:
+            yield contract
+
+    def release(self) -> None:
+        self._contracts = None
+
+
+def _sent(entries: dict[RecordKey, LedgerEntry]) -> set[RecordKey]:
+    return {key for key, entry in entries.items() if entry.state == "sent"}

@@ -117,7 +117,11 @@ class Inbound:
         )
         done = await self.services.runs.get(run.id)
         assert done is not None
-        assert done.status == "succeeded", done
+        page = await self.services.runs.entries(
+            run.id, outcome="error", entity=None, after=0, limit=50
+        )
+        errors = [(line.key.ledger_key, line.message) for line in page.lines] if page else []
+        assert done.status == "succeeded", (done, errors)
 
     async def count(self, table: str, **where: Any) -> int:
         t = getattr(self.tables, table)
@@ -188,6 +192,8 @@ async def inbound(
             "test",
             {
                 **sandbox_config_patch("small"),
+                # Documents are not what these tests are about (the sandbox keeps no files here).
+                "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
                 "active": True,
                 "casavi": {"baseUrl": simulator.base_url},
                 "secrets": {

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import pytest
+
 from app.domain.config import SyncConfig, ranges
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import ObjectRecord
+from app.errors import DependencyUnavailable
 from app.sync.context import SystemContexts
+from app.sync.policy import RunPolicy
 from app.sync.runs import RUN_SYNC_JOB, execute_run, request_run
 from tests.fakes import (
     NOW,
     CountingAdapters,
     FakeConfigs,
     FakeLedger,
+    FakePortal,
     FakePortalStates,
     FakeQueue,
     FakeRuns,
@@ -19,7 +27,7 @@ from tests.fakes import (
 )
 
 
-async def _execute(runs: FakeRuns, contexts: SystemContexts, run_id: int, job_try: int = 1) -> str:
+async def _execute(runs: FakeRuns, contexts: SystemContexts, run_id: int) -> str:
     return await execute_run(
         runs=runs,
         contexts=contexts,
@@ -27,7 +35,6 @@ async def _execute(runs: FakeRuns, contexts: SystemContexts, run_id: int, job_tr
         portal_states=FakePortalStates(),
         clock=lambda: NOW,
         run_id=run_id,
-        job_try=job_try,
     )
 
 
@@ -74,3 +81,162 @@ async def test_two_runs_reuse_the_system_adapters() -> None:
         run, _ = await runs.request("test", trigger="api", requested_by=None)
         assert await _execute(runs, contexts, run.id) == "succeeded"
     assert adapters.built == [1]
+
+
+class _RefusingQueue(FakeQueue):
+    """A queue that still holds a job under every id it is given (arq's refusal)."""
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+        return False
+
+
+class _SlowPortal(FakePortal):
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def put(
+        self, key: RecordKey, record: Any, *, exists: bool = False, casavi_id: str | None = None
+    ) -> str:
+        await asyncio.sleep(self.delay)
+        return await super().put(key, record, exists=exists, casavi_id=casavi_id)
+
+
+def _objects(n: int) -> tuple[SystemContexts, CountingAdapters]:
+    source = FakeSource(objects=[ObjectRecord(number=str(1000 + i), name="Haus") for i in range(n)])
+    adapters = CountingAdapters(source=source, portal=_SlowPortal(0.01))
+    configs = FakeConfigs()
+    configs.change("test", config=SyncConfig(object_range=ranges(f"1000-{1000 + n}")))
+    return SystemContexts(configs, adapters), adapters
+
+
+async def test_a_refused_job_id_fails_the_run_with_a_clear_error() -> None:
+    runs = FakeRuns()
+    with pytest.raises(DependencyUnavailable):
+        await request_run(runs, _RefusingQueue(), system="test", trigger="api", requested_by=None)
+    (run,) = runs.runs.values()
+    assert run.status == "failed"
+    assert "refused" in (run.last_error or "")
+    # The system is not blocked: the next trigger makes a new run.
+    again, created = await request_run(
+        runs, FakeQueue(), system="test", trigger="api", requested_by=None
+    )
+    assert created
+    assert again.id != run.id
+
+
+async def test_a_cancelled_job_puts_its_run_back_to_queued() -> None:
+    contexts, adapters = _objects(200)
+    runs, ledger = FakeRuns(), FakeLedger()
+    run, _ = await runs.request("test", trigger="api", requested_by=None)
+    job = asyncio.create_task(
+        execute_run(
+            runs=runs,
+            contexts=contexts,
+            ledger=ledger,
+            portal_states=FakePortalStates(),
+            clock=lambda: NOW,
+            run_id=run.id,
+        )
+    )
+    for _ in range(500):
+        if len(adapters.portal.puts) >= 10:
+            break
+        await asyncio.sleep(0.01)
+    job.cancel()  # the worker stops (SIGTERM)
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    interrupted = runs.runs[run.id]
+    assert interrupted.status == "queued"
+    assert "interrupted" in (interrupted.last_error or "")
+    # The next job continues: what went out before is not sent again.
+    sent_before = set(adapters.portal.puts)
+    assert await execute_run(
+        runs=runs,
+        contexts=contexts,
+        ledger=ledger,
+        portal_states=FakePortalStates(),
+        clock=lambda: NOW,
+        run_id=run.id,
+    ) in ("succeeded",)
+    assert len(adapters.portal.puts) == len(set(adapters.portal.puts)) == 200
+    assert sent_before <= set(adapters.portal.puts)
+
+
+async def test_a_run_at_its_time_limit_is_continued_by_a_fresh_job() -> None:
+    contexts, adapters = _objects(100)
+    runs, ledger, queue = FakeRuns(), FakeLedger(), FakeQueue()
+    policy = RunPolicy(time_limit_seconds=0.2, concurrency=2)
+    run, _ = await request_run(runs, queue, system="test", trigger="api", requested_by=None)
+    outcomes = []
+    while runs.runs[run.id].status in ("queued", "running"):
+        outcomes.append(
+            await execute_run(
+                runs=runs,
+                contexts=contexts,
+                ledger=ledger,
+                portal_states=FakePortalStates(),
+                clock=lambda: NOW,
+                run_id=run.id,
+                queue=queue,
+                policy=policy,
+            )
+        )
+    assert outcomes[0] == "continued"
+    assert outcomes[-1] == "succeeded"
+    done = runs.runs[run.id]
+    assert (done.sent, done.unchanged) == (100, 0)  # what all of its jobs sent
+    assert len(queue.jobs) == len(outcomes)  # one fresh job id per continuation
+    assert len(adapters.portal.puts) == 100
+
+
+async def test_a_run_taken_over_stops_its_old_job() -> None:
+    contexts, adapters = _objects(300)
+    runs = FakeRuns()
+    policy = RunPolicy(heartbeat_seconds=0.02, stale_seconds=0.05)
+    run, _ = await runs.request("test", trigger="api", requested_by=None)
+    job = asyncio.create_task(
+        execute_run(
+            runs=runs,
+            contexts=contexts,
+            ledger=FakeLedger(),
+            portal_states=FakePortalStates(),
+            clock=lambda: NOW,
+            run_id=run.id,
+            policy=policy,
+        )
+    )
+    for _ in range(500):
+        if adapters.portal.puts:
+            break
+        await asyncio.sleep(0.01)
+    runs.attempts[run.id] += 1  # another job claimed it (this one looked dead)
+    assert await job == "taken-over"
+    assert runs.runs[run.id].status == "running"  # left to its new owner
+
+
+class _CountingSource(FakeSource):
+    def __init__(self, **tables: Any) -> None:
+        super().__init__(**tables)
+        self.contract_reads = 0
+
+    def contracts(self) -> Any:
+        self.contract_reads += 1
+        return super().contracts()
+
+
+async def test_a_run_reads_the_contracts_once() -> None:
+    import datetime as dt
+
+    from app.domain.records import ContractRecord
+
+    contract = ContractRecord(
+        number="1", object_no="1000", unit_no="1", person_no="7", start=dt.date(2020, 1, 1)
+    )
+    source = _CountingSource(contracts=[contract])
+    adapters = CountingAdapters(source=source)
+    runs = FakeRuns()
+    run, _ = await runs.request("test", trigger="api", requested_by=None)
+    contexts = SystemContexts(FakeConfigs(), adapters)
+    assert await _execute(runs, contexts, run.id) == "succeeded"
+    assert source.contract_reads == 1  # units (M5) and persons (P1) share one read

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
+
+import pytest
 
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.reasons import Reason
 from app.domain.records import ObjectRecord
-from app.sync.outbound.stages import run_stage
+from app.errors import GatewayError
+from app.sync.outbound.stages import CasaviDown, run_stage
+from app.sync.policy import RunPolicy
 from tests.fakes import FakeLedger, FakePortal, FakePortalStates
 
 OBJ = EntityKind.OBJECT
@@ -29,10 +35,22 @@ async def stream(decisions: Iterable[Decision[Any]]) -> AsyncIterator[Decision[A
 
 
 async def stage(
-    decisions: Iterable[Decision[Any]], ledger: FakeLedger, portal: FakePortal, run_id: int = 1
+    decisions: Iterable[Decision[Any]],
+    ledger: FakeLedger,
+    portal: FakePortal,
+    run_id: int = 1,
+    now: dt.datetime | None = None,
+    policy: RunPolicy | None = None,
 ) -> Any:
     return await run_stage(
-        OBJ, stream(decisions), system="test", run_id=run_id, ledger=ledger, portal=portal
+        OBJ,
+        stream(decisions),
+        system="test",
+        run_id=run_id,
+        ledger=ledger,
+        portal=portal,
+        now=now,
+        policy=policy or RunPolicy(),
     )
 
 
@@ -122,7 +140,14 @@ async def test_one_failing_record_never_stops_the_stage_and_is_retried() -> None
     assert error_lines
     assert "casavi said no" in (error_lines[0].error or "")
     portal.fail_keys.clear()
-    retry = await stage([obj("1"), obj("2"), obj("3")], ledger, portal, run_id=2)
+    # Not before its backoff has passed (a record casavi rejects is not hammered)...
+    waiting = await stage([obj("1"), obj("2"), obj("3")], ledger, portal, run_id=2)
+    assert (waiting.sent, waiting.errors, portal.puts.count(key("2"))) == (0, 1, 0)
+    # ...then again, with its attempt count.
+    assert failed.attempts == 1
+    assert failed.next_attempt_at is not None
+    later = failed.next_attempt_at + dt.timedelta(seconds=1)
+    retry = await stage([obj("1"), obj("2"), obj("3")], ledger, portal, run_id=3, now=later)
     assert (retry.sent, retry.unchanged) == (1, 2)
 
 
@@ -145,3 +170,79 @@ async def test_ticket_stage_records_the_portal_field() -> None:
     assert not state.transferred
     assert state.reason_code == Reason.TICKET_TYPE_LOCKED.value
     assert state.reason_text
+
+
+class _Down(GatewayError):
+    status = 503
+    code = "casavi-unavailable"
+
+
+class _SlowPortal(FakePortal):
+    """Counts sends in flight; with ``down`` every call fails like an unreachable casavi."""
+
+    def __init__(self, down: bool = False) -> None:
+        super().__init__()
+        self.down = down
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.calls = 0
+
+    async def put(
+        self, key: RecordKey, record: Any, *, exists: bool = False, casavi_id: str | None = None
+    ) -> str:
+        self.calls += 1
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.01)
+            if self.down:
+                raise _Down("casavi unavailable (POST /v2/properties -> 503)")
+            return await super().put(key, record, exists=exists, casavi_id=casavi_id)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_sends_run_concurrently_up_to_the_configured_bound() -> None:
+    ledger, portal = FakeLedger(), _SlowPortal()
+    policy = RunPolicy(concurrency=4)
+    counts = await stage([obj(str(n)) for n in range(40)], ledger, portal, policy=policy)
+    assert counts.sent == 40
+    assert portal.max_in_flight == 4
+    assert len(ledger.rows) == 40
+
+
+async def test_outcomes_are_written_in_small_batches() -> None:
+    # A crash forgets at most one batch of sends (and those converge: creates adopt a 409).
+    ledger, portal = FakeLedger(), FakePortal()
+    policy = RunPolicy(ledger_batch=10)
+    await stage([obj(str(n)) for n in range(95)], ledger, portal, policy=policy)
+    assert ledger.saves == 10
+
+
+async def test_the_breaker_stops_a_stage_when_casavi_is_down() -> None:
+    ledger, portal = FakeLedger(), _SlowPortal(down=True)
+    policy = RunPolicy(concurrency=2, breaker_threshold=5)
+    with pytest.raises(CasaviDown) as stopped:
+        await stage([obj(str(n)) for n in range(200)], ledger, portal, policy=policy)
+    assert stopped.value.detail.startswith("casavi unavailable: 5 calls in a row failed")
+    assert portal.calls < 10  # not one call per record
+    # What was tried is recorded; casavi being away is no fault of the record: no backoff.
+    failed = [e for e in ledger.rows.values() if e.state == "error"]
+    assert failed
+    assert all(e.next_attempt_at is None for e in failed)
+
+
+async def test_a_cancelled_stage_still_records_what_casavi_holds() -> None:
+    ledger, portal = FakeLedger(), _SlowPortal()
+    policy = RunPolicy(concurrency=1, ledger_batch=1000, ledger_flush_seconds=1000)
+    task = asyncio.create_task(
+        stage([obj(str(n)) for n in range(1000)], ledger, portal, policy=policy)
+    )
+    for _ in range(1000):  # until a few records are in casavi
+        if len(portal.puts) >= 5:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert {k for (_, k) in ledger.rows} == set(portal.puts)

@@ -1,0 +1,236 @@
+"""Fault-suite fixtures: real processes on spare loopback ports.
+
+Each test gets its own ``redis-server`` (never the shared one), a fresh PostgreSQL database
+for the gateway, the casavi simulator over HTTP, and ``python -m app.cli worker`` processes
+it may kill. The iX-Haus ``medium`` portfolio is seeded once per module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis
+
+from app.adapters.store import migrate
+from app.adapters.store.database import create_engine, create_session_factory
+from app.composition import build_services
+from app.config import load_settings
+from app.configuration.secrets import SecretBox
+from app.configuration.service import ConfigService
+from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
+from app.sandbox.config import sandbox_config_patch
+from app.sync.policy import RunPolicy
+from app.sync.queue import ArqQueue, arq_redis
+from app.sync.services import Services
+from tests.conftest import seeded_ixhaus_database
+from tests.support.casavi import SimHandle
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_KEY = base64.urlsafe_b64encode(b"fault-suite-key-0123456789abcdef").decode()
+# Short enough for a test, the same mechanism as the defaults (10 s / 60 s).
+HEARTBEAT_SECONDS = 0.5
+STALE_SECONDS = 3.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[str]:
+    """A private ``redis-server`` on a spare loopback port, without persistence."""
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(tmp_path)]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(host="127.0.0.1", port=port)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def ixhaus_medium() -> Iterator[str]:
+    with seeded_ixhaus_database("medium") as url:
+        yield url
+
+
+@pytest.fixture
+def gateway_db(fresh_pg_database: str) -> str:
+    url = load_settings({"DATABASE_URL": fresh_pg_database}).database_url
+    migrate.upgrade(url)
+    return url
+
+
+def _twice(value: str) -> dict[str, str]:
+    return {"value": value, "confirmation": value}
+
+
+# The medium portfolio's first 12 of 39 objects (about 1,500 records to send): long enough
+# to be killed at several points, short enough for the suite on a shared 2-core machine.
+OBJECT_RANGE = [{"from": "1001", "to": "1012"}]
+
+
+async def activate(gateway_db: str, ixhaus_url: str, casavi_url: str) -> None:
+    """The test system, switched on, over the medium portfolio and the simulator."""
+    engine = create_engine(gateway_db)
+    try:
+        async with create_session_factory(engine)() as session:
+            await ConfigService(session, SecretBox(SECRET_KEY)).patch(
+                "test",
+                {
+                    **sandbox_config_patch("medium"),
+                    "objects": {
+                        **sandbox_config_patch("medium")["objects"],
+                        "range": OBJECT_RANGE,
+                    },
+                    # Documents have a suite of their own; here none are released.
+                    "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
+                    "active": True,
+                    "casavi": {"baseUrl": casavi_url},
+                    "secrets": {
+                        "ixhausDatabaseUrl": _twice(ixhaus_url),
+                        "casaviApiKey": _twice(SANDBOX_KEY),
+                        "casaviSecret": _twice(SANDBOX_SECRET),
+                    },
+                },
+                "fault-suite",
+            )
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class Workers:
+    """``python -m app.cli worker`` processes, as an operator runs them."""
+
+    env: dict[str, str]
+    logs: Path
+    running: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self, **extra_env: str) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"worker-{len(self.running)}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"],
+            cwd=ROOT,
+            env={**self.env, **extra_env},
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+        self.running.append(process)
+        return process
+
+    def kill(self, process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+        process.send_signal(sig)
+        process.wait(timeout=30)
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
+
+
+@pytest.fixture
+def workers(gateway_db: str, own_redis: str, tmp_path: Path) -> Iterator[Workers]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": gateway_db,
+        "REDIS_URL": own_redis,
+        "ARQ_QUEUE_NAME": f"pgw-fault:{uuid.uuid4().hex[:8]}",
+        "GATEWAY_SECRET_KEY": SECRET_KEY,
+        "RUN_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
+        "RUN_STALE_SECONDS": str(STALE_SECONDS),
+        "LOG_LEVEL": "WARNING",
+    }
+    logs = tmp_path / "workers"
+    logs.mkdir()
+    pool = Workers(env, logs)
+    try:
+        yield pool
+    finally:
+        for process in pool.running:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+@pytest.fixture
+async def trigger_services(workers: Workers) -> AsyncIterator[Services]:
+    """What the API process uses to trigger runs: the gateway's stores and the arq queue."""
+    env = workers.env
+    engine = create_engine(env["DATABASE_URL"])
+    queue = ArqQueue(arq_redis(env["REDIS_URL"], env["ARQ_QUEUE_NAME"]), env["ARQ_QUEUE_NAME"])
+    services = build_services(
+        create_session_factory(engine),
+        SecretBox(SECRET_KEY),
+        queue,
+        policy=RunPolicy(heartbeat_seconds=HEARTBEAT_SECONDS, stale_seconds=STALE_SECONDS),
+    )
+    try:
+        yield services
+    finally:
+        await services.aclose()
+        await queue.close()
+        await engine.dispose()
+
+
+def sim_counts(simulator: SimHandle) -> tuple[int, int]:
+    """(successful creates ever, records held) in the simulator's store.
+
+    The store refuses a duplicate reference id (409), and a refused insert does not use up
+    an id, so the id sequence counts the creates that succeeded: equal to the records held
+    means no record was ever created twice (nor removed and created again)."""
+    db = sqlite3.connect(simulator.state.store.path)
+    try:
+        seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
+        held = db.execute("SELECT COUNT(*) FROM records").fetchone()
+    finally:
+        db.close()
+    return (int(seq[0]) if seq else 0), int(held[0])
+
+
+async def wait_until(predicate: object, seconds: float, what: str, every: float = 0.1) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        result = predicate()  # type: ignore[operator]
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await asyncio.sleep(every)
