@@ -67,6 +67,7 @@ async def test_two_installations_on_one_redis_both_tick(migrated_pg: str, redis_
     finally:
         for worker in workers:
             await _close(worker)
-    assert queued == [3, 3]
-    # Each installation ran its own schedule tick, inbound poll and sweep.
-    assert completed == [3, 3]
+    # Each installation enqueued and ran its own schedule tick, inbound poll and sweep (a
+    # collision of job ids would leave one of them short); a tick may add run jobs of its own.
+    assert queued[0] == queued[1] >= 3
+    assert min(completed) >= 3

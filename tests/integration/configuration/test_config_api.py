@@ -39,6 +39,7 @@ def full_document(**overrides: Any) -> dict[str, Any]:
             "keepTransferPayloads": True,
             "noDocuwareSync": False,
             "inboundRetentionDays": 45,
+            "retentionDays": 120,
         },
         "inbound": {"pollSeconds": 30, "callbacksEnabled": False},
         "schedule": {"intervalMinutes": 10, "quietHours": {"start": "22:00", "end": "05:30"}},
