@@ -9,7 +9,15 @@ Services raise these; only ``app.api.problems`` turns them into HTTP responses::
     ├── SyncNotPossible (409)       a system switched off (C12) or not configured
     ├── Unauthenticated (401)
     ├── Forbidden (403)
+    ├── MalformedRequest (400)      control characters, JSON too deep, not a callback envelope
+    ├── UnsupportedMediaType (415)
+    ├── TooManyRequests (429)       failed authentications per client (with Retry-After)
     ├── DependencyUnavailable (503) database, Redis, the key for secrets...
+    ├── DocuwareError               app/adapters/docuware/errors.py (same shape as casavi's)
+    │   ├── DocuwareUnavailable     ├── DocuwareDeadlineExceeded, DownloadInterrupted
+    │   ├── DocuwareAuthFailed      └── LicencesExhausted
+    │   ├── DocuwareRejected        └── DocuwareNotFound
+    │   └── DocuwareProtocolError
     └── CasaviError                 app/adapters/casavi/errors.py: method, path, status, body
         ├── CasaviUnavailable       (transport, 5xx, 429 after retries)
         │   ├── CasaviDeadlineExceeded
@@ -22,8 +30,9 @@ Services raise these; only ``app.api.problems`` turns them into HTTP responses::
         ├── DocumentTooLarge
         └── NotInContract
 
-Adapter subtrees (casavi today, DocuWare next) hang from ``GatewayError`` so one handler
-serves them all; they carry what failed, never a secret.
+Adapter subtrees hang from ``GatewayError`` so one handler serves them all; they carry what
+failed, never a secret. (``app.sync.inbound.errors.Park`` is no error of the API: it tells the
+inbox to park an event with its reason.)
 """
 
 from __future__ import annotations
