@@ -53,13 +53,45 @@ class PortalStatusController(Controller):
         self,
         services: ServicesDep,
         system: FromPath[System],
-        numbers: Annotated[str, QueryParameter(description=NUMBERS_DESCRIPTION, pattern=NUMBERS)],
+        numbers: Annotated[
+            str | None, QueryParameter(description=NUMBERS_DESCRIPTION, pattern=NUMBERS)
+        ] = None,
+        number: Annotated[
+            list[Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,18}$")]] | None,
+            QueryParameter(
+                description="ticket numbers as iX-Haus plus sends them: ?number=1&number=2 "
+                "(the answer keeps this order)",
+                max_items=MAX_BULK,
+            ),
+        ] = None,
     ) -> TicketPortalStatusList:
-        wanted = [n.strip() for n in numbers.split(",") if n.strip()]
-        if not wanted or len(wanted) > MAX_BULK or not all(n.isdigit() for n in wanted):
+        """Either form; the items follow the order asked for, and numbers no run has decided
+        yet are listed in ``unknown`` (rule S1)."""
+        if (numbers is None) == (number is None):
             raise InvalidInput(
-                f"numbers must be 1 to {MAX_BULK} comma-separated ticket numbers",
-                errors=[("numbers", "1 to 500 comma-separated digits")],
+                "give the ticket numbers as numbers=1,2 or as number=1&number=2 (one form)",
+                errors=[("numbers", "exactly one of numbers or number")],
             )
-        rows = await services.portal_states.many(system, wanted)
-        return TicketPortalStatusList(items=[to_view(row) for row in rows])
+        field = "numbers" if numbers is not None else "number"
+        wanted = (
+            [n.strip() for n in numbers.split(",") if n.strip()]
+            if numbers is not None
+            else [n.strip() for n in number or []]
+        )
+        if (
+            not wanted
+            or len(wanted) > MAX_BULK
+            or not all(n.isdigit() and len(n) <= 18 for n in wanted)
+        ):
+            raise InvalidInput(
+                f"{field} must be 1 to {MAX_BULK} ticket numbers (digits)",
+                errors=[(field, f"1 to {MAX_BULK} ticket numbers of digits")],
+            )
+        found = {
+            row.ticket_number: row for row in await services.portal_states.many(system, wanted)
+        }
+        ordered = list(dict.fromkeys(wanted))
+        return TicketPortalStatusList(
+            items=[to_view(found[n]) for n in ordered if n in found],
+            unknown=[n for n in ordered if n not in found],
+        )

@@ -34,3 +34,27 @@ def align_openapi(app: Litestar) -> None:
     for name, schema in msgspec_components().items():
         if name in schemas:
             schemas[name] = schema
+    align_query_lists(app)
+
+
+# Litestar drops the constraints of list items in query parameters too; state them here.
+LIST_ITEM_PATTERNS: dict[tuple[str, str], str] = {
+    ("/api/v1/systems/{system}/tickets/portal-status", "number"): r"^[0-9]{1,18}$",
+}
+
+
+def align_query_lists(app: Litestar) -> None:
+    from litestar.openapi.spec import Schema
+
+    paths = app.openapi_schema.paths or {}
+    for (path, name), pattern in LIST_ITEM_PATTERNS.items():
+        item = paths.get(path)
+        operation = item.get if item is not None else None
+        for parameter in (operation.parameters or []) if operation is not None else []:
+            if getattr(parameter, "name", None) != name:
+                continue
+            schema = getattr(parameter, "schema", None)
+            for variant in [schema, *(getattr(schema, "one_of", None) or [])]:
+                items = getattr(variant, "items", None)
+                if isinstance(items, Schema):
+                    items.pattern = pattern

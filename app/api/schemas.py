@@ -94,3 +94,5 @@ class TicketPortalStatusView(msgspec.Struct, rename="camel", kw_only=True):
 
 class TicketPortalStatusList(msgspec.Struct, rename="camel", kw_only=True):
     items: list[TicketPortalStatusView]
+    # Numbers asked for that no run has decided yet (not in iX-Haus, or not yet synced).
+    unknown: list[str] = msgspec.field(default_factory=list)

@@ -83,6 +83,26 @@ async def test_protocol_and_portal_status_are_served(
         # rule S1 and rule T4: the reason, in German, for staff
         assert by_number[locked.ticket_number]["transferred"] is False
         assert by_number[locked.ticket_number]["reasonText"]
+        assert bulk.json()["unknown"] == ["999999"]
+        # iX-Haus plus's own form: repeated parameters; the answer keeps the order asked for
+        multi = await client.get(
+            f"{base}/portal-status?number=999998&number={locked.ticket_number}"
+            f"&number={sent.ticket_number}",
+            headers=headers,
+        )
+        assert multi.status_code == 200
+        assert [i["ticketNumber"] for i in multi.json()["items"]] == [
+            locked.ticket_number,
+            sent.ticket_number,
+        ]
+        assert multi.json()["unknown"] == ["999998"]
+        both = await client.get(f"{base}/portal-status?numbers=1&number=2", headers=headers)
+        assert both.status_code == 422
+        neither = await client.get(f"{base}/portal-status", headers=headers)
+        assert neither.status_code == 422
+        letters = await client.get(f"{base}/portal-status?number=1&number=x", headers=headers)
+        assert letters.status_code == 400  # the documented item pattern says so
+        assert "number" in letters.text
         assert (
             await client.get(f"{base}/999999/portal-status", headers=headers)
         ).status_code == 404
