@@ -183,17 +183,16 @@ def _range_problems(name: str, ranges: list[ObjectRange]) -> list[Problem]:
     history) then applies, as in the old interface where both lists were kept apart."""
     problems = []
     for index, item in enumerate(ranges):
-        if _key(item.start) > _key(item.end):
+        if number_order(item.start) > number_order(item.end):
             problems.append(Problem(f"{name}[{index}]", "'from' is after 'to'"))
     for a_index, a in enumerate(ranges):
         for b_index in range(a_index + 1, len(ranges)):
             b = ranges[b_index]
-            if _key(a.start) <= _key(b.end) and _key(b.start) <= _key(a.end):
+            if number_order(a.start) <= number_order(b.end) and number_order(
+                b.start
+            ) <= number_order(a.end):
                 problems.append(Problem(f"{name}[{b_index}]", f"overlaps {name}[{a_index}]"))
     return problems
-
-
-_key = number_order
 
 
 def _duplicates(field: str, values: Iterable[str]) -> list[Problem]:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
 
+from app.domain.calendar import utcnow
 from app.errors import DependencyUnavailable, GatewayError
 from app.sync.context import SystemContexts
 from app.sync.outbound.notes import TwoWay
@@ -64,10 +65,6 @@ async def enqueue_run(queue: JobQueue, run_id: int) -> str:
     raise QueueRefused(f"the job queue refused run {run_id}'s job twice (job id taken)")
 
 
-def _now() -> datetime:
-    return datetime.now(dt.UTC)
-
-
 async def request_run(
     runs: Runs,
     queue: JobQueue,
@@ -106,7 +103,7 @@ async def take_over_stale(
     renews the heartbeat), the others find it taken and end.
     """
     taken: list[int] = []
-    for run in await runs.stale(_now() - dt.timedelta(seconds=policy.stale_seconds)):
+    for run in await runs.stale(utcnow() - dt.timedelta(seconds=policy.stale_seconds)):
         if only is not None and run.id != only:
             continue
         try:
@@ -134,7 +131,7 @@ async def execute_run(
     """Claim the run, execute it, record the outcome. Safe to call more than once and from
     several jobs at once: only a queued run, or a running one whose heartbeat stopped, is
     claimed, and only the latest claim may record anything."""
-    stale_before = _now() - dt.timedelta(seconds=policy.stale_seconds)
+    stale_before = utcnow() - dt.timedelta(seconds=policy.stale_seconds)
     claim = await runs.claim(run_id, stale_before=stale_before)
     if claim is None:
         return "not-claimed"

@@ -10,6 +10,8 @@ from sqlalchemy.dialects import oracle
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from app.domain.calendar import utcnow as _utcnow
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -19,8 +21,8 @@ NAMING_CONVENTION = {
 }
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+# The one clock (``app.domain.calendar.utcnow``), re-exported for the store's defaults.
+utcnow = _utcnow
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

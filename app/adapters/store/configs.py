@@ -36,10 +36,12 @@ class SqlConfigs:
         async with self._sessions() as session:
             service = ConfigService(session, self._box)
             doc = await service.document(name)
-            version = await self.version(system)
+            version = await session.scalar(
+                select(SystemConfig.version).where(SystemConfig.system == name)
+            )
             return SystemSettings(
                 system=name,
-                version=version,
+                version=version or 0,
                 active=doc.active,
                 config=to_sync_config(doc),
                 casavi_base_url=doc.casavi.base_url,

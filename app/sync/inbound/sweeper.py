@@ -31,12 +31,12 @@ async def sweep(services: Services) -> int:
         await enqueue_ticket(services.queue, system, ticket_ref, "sweep")
     for system, _ in await services.configs.schedules():
         try:
-            settings = await services.configs.settings(system)
-            days = settings.inbound.retention_days
-            await services.inbox.purge(system, now - dt.timedelta(days=days))
+            # The system's cached context: no secrets are decrypted again on every sweep.
+            async with services.contexts.use(system) as ctx:
+                inbound_days, kept_days = ctx.inbound.retention_days, ctx.config.retention_days
+            await services.inbox.purge(system, now - dt.timedelta(days=inbound_days))
             # C13/GDPR: the support archive and the protocol, in small batches.
-            kept = dt.timedelta(days=settings.config.retention_days)
-            await services.archive.purge(system, now - kept)
+            await services.archive.purge(system, now - dt.timedelta(days=kept_days))
         except Exception as exc:
             log.warning("purge of %s failed: %s", system, type(exc).__name__)
     return len(due)

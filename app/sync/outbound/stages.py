@@ -29,6 +29,7 @@ from typing import Any
 
 import msgspec
 
+from app.domain.calendar import utcnow
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.fingerprint import fingerprint
 from app.domain.keys import EntityKind, RecordKey
@@ -312,7 +313,7 @@ async def _send(
         log.warning("%s failed: %s", key.ledger_key, type(exc).__name__)
         attempts = (entry.attempts if entry is not None and entry.state == "error" else 0) + 1
         # casavi being away is no fault of the record: the next run tries it at once.
-        retry_at = None if is_transport_failure(exc) else policy.retry_at(_utcnow(), attempts)
+        retry_at = None if is_transport_failure(exc) else policy.retry_at(utcnow(), attempts)
         outcome = Outcome(
             key=key,
             state="error",
@@ -323,10 +324,6 @@ async def _send(
             next_attempt_at=retry_at,
         )
         return outcome, exc
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _unless_same(entry: LedgerEntry | None, outcome: Outcome) -> Outcome | None:
