@@ -53,7 +53,15 @@ class Image:
         self.paths.update({volume: str(self.workdir) for volume in stage.volumes})
         for source, target in stage.copies:
             # Absolute sources come from the build stage: the installed virtualenv.
-            self.paths[target] = sys.prefix if source.startswith("/") else str(ROOT / source)
+            if source.startswith("/"):
+                self.paths[target] = sys.prefix
+                continue
+            # Files the image COPYs are copied into the scratch tree as the image holds them,
+            # so the user reaches them even when this checkout lies in a directory only root
+            # may enter (os.access, which alembic uses, ignores CAP_DAC_READ_SEARCH).
+            copy = scratch / "image" / target.strip("/")
+            shutil.copytree(ROOT / source, copy)
+            self.paths[target] = str(copy)
         env = {name: self.mapped(value) for name, value in stage.env.items()}
         env["PATH"] = env["PATH"].replace("$PATH", os.environ["PATH"])
         env["HOME"] = self.mapped(stage.homes.get(stage.user, stage.workdir))
