@@ -81,6 +81,7 @@ class FakeLedger:
         self.rows: dict[tuple[str, RecordKey], LedgerEntry] = {}
         self.protocol: list[tuple[int | None, Outcome]] = []
         self.saves = 0
+        self.digests: dict[tuple[str, RecordKey], str] = {}
         self._ids = itertools.count(1)
 
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
@@ -88,6 +89,9 @@ class FakeLedger:
 
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         return {k: self.rows[(system, k)] for k in keys if (system, k) in self.rows}
+
+    async def field_digests(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, str]:
+        return {k: self.digests[(system, k)] for k in keys if (system, k) in self.digests}
 
     async def save(
         self,
@@ -113,6 +117,10 @@ class FakeLedger:
                 o.next_attempt_at,
             )
             self.protocol.append((run_id, o))
+            if o.field_digests is None:
+                self.digests.pop((system, o.key), None)
+            else:
+                self.digests[(system, o.key)] = o.field_digests
 
     async def by_casavi_id(
         self, system: str, kind: EntityKind, casavi_id: str

@@ -14,11 +14,13 @@ from typing import Any
 import msgspec
 from litestar import Litestar
 
+from app.api.schemas import SyncRunRequest
 from app.configuration.document import ConfigInput, ConfigView
 from app.configuration.patch import ConfigPatch
 
 REF_TEMPLATE = "#/components/schemas/{name}"
-ALIGNED: tuple[type[msgspec.Struct], ...] = (ConfigInput, ConfigPatch, ConfigView)
+ALIGNED: tuple[type[msgspec.Struct], ...] = (ConfigInput, ConfigPatch, ConfigView, SyncRunRequest)
+SYNC_RUNS = "/api/v1/systems/{system}/sync-runs"
 
 
 def msgspec_components() -> dict[str, Any]:
@@ -35,6 +37,29 @@ def align_openapi(app: Litestar) -> None:
         if name in schemas:
             schemas[name] = schema
     align_query_lists(app)
+    align_sync_runs(app)
+
+
+def align_sync_runs(app: Litestar) -> None:
+    """``POST …/sync-runs``: the body is optional (no body starts a run), 202 is a run and
+    200 a dry run's plan (Litestar states the handler's union for both and a required body)."""
+    from litestar.openapi.spec import OpenAPIType, Reference, Schema
+
+    item = (app.openapi_schema.paths or {}).get(SYNC_RUNS)
+    operation = item.post if item is not None else None
+    if operation is None:
+        return
+    body = operation.request_body
+    if body is not None and not isinstance(body, Reference):
+        body.required = False
+        for media in (body.content or {}).values():  # JSON null is taken like no body
+            request = Reference(ref=REF_TEMPLATE.format(name="SyncRunRequest"))
+            media.schema = Schema(one_of=[request, Schema(type=OpenAPIType.NULL)])
+    accepted = (operation.responses or {}).get("202")
+    if accepted is not None and not isinstance(accepted, Reference):
+        for media in (accepted.content or {}).values():
+            if isinstance(media.schema, Schema) and media.schema.one_of:
+                media.schema = Reference(ref=REF_TEMPLATE.format(name="SyncRunView"))
 
 
 # Litestar drops the constraints of list items in query parameters too; state them here.

@@ -9,6 +9,22 @@ import msgspec
 
 System = Literal["production", "test"]
 RunStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
+# The entity kinds a dry run plans (``sync.outbound.plan.PLANNED_KINDS``, in run order).
+PlannedEntity = Literal[
+    "object",
+    "unit",
+    "person",
+    "owner",
+    "caretaker",
+    "team",
+    "object_role",
+    "user",
+    "ticket_type",
+    "ticket_status",
+    "ticket_priority",
+    "ticket",
+    "work_order_note",
+]
 
 
 class SyncRunView(msgspec.Struct, rename="camel", kw_only=True):
@@ -96,3 +112,44 @@ class TicketPortalStatusList(msgspec.Struct, rename="camel", kw_only=True):
     items: list[TicketPortalStatusView]
     # Numbers asked for that no run has decided yet (not in iX-Haus, or not yet synced).
     unknown: list[str] = msgspec.field(default_factory=list)
+
+
+class SyncRunRequest(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    """Optional body of ``POST …/sync-runs``. ``dryRun``: answer the plan of a run now and
+    send nothing; ``entities`` (dry run only): the entity kinds to plan (default: all but
+    public notes and documents, which a dry run does not plan)."""
+
+    dry_run: bool = False
+    entities: list[PlannedEntity] | None = None
+
+
+class PlanItemView(msgspec.Struct, rename="camel", kw_only=True):
+    """One record whose state a run would change. ``fields`` (update): the fields that would
+    change; null when the record was last sent before the gateway kept field digests."""
+
+    entity_type: str
+    entity_key: str
+    action: Literal["create", "update", "delete", "exclude"]
+    fields: list[str] | None
+    reason_code: str | None
+    reason_text: ReasonText | None
+
+
+class SyncPlanView(msgspec.Struct, rename="camel", kw_only=True):
+    """A dry run's plan. Counts cover every record; ``items`` lists those whose state would
+    change (at most 10,000; ``truncated`` says when there were more). ``stillExcluded``:
+    records excluded for the same reason as before; ``waiting``: failed records whose retry
+    is not due yet."""
+
+    system: System
+    dry_run: bool
+    entities: list[str]
+    creates: int
+    updates: int
+    deletes: int
+    excludes: int
+    unchanged: int
+    still_excluded: int
+    waiting: int
+    truncated: bool
+    items: list[PlanItemView]

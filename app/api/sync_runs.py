@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from app.api.deps import ServicesDep
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.api.schemas import (
+    PlanItemView,
     ProtocolEntryList,
     ProtocolEntryView,
     ReasonText,
+    SyncPlanView,
     SyncRunList,
+    SyncRunRequest,
     SyncRunView,
     System,
 )
 from app.domain.keys import EntityKind
 from app.domain.reasons import Reason, text
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
+from app.sync.outbound.plan import SyncPlan, plan_run
 from app.sync.ports import SyncRunInfo
 from app.sync.runs import request_run
 
@@ -38,15 +43,33 @@ class SyncRunController(Controller):
     @post(
         "/systems/{system:str}/sync-runs",
         status_code=202,
-        summary="Start a sync run (or get the one already queued or running)",
-        responses=problem_responses(*API_PROBLEMS, 503),
+        summary="Start a sync run (or get the one already queued or running), or a dry run",
+        responses={
+            200: ResponseSpec(SyncPlanView, description="A dry run's plan; nothing was sent"),
+            **problem_responses(*API_PROBLEMS, 409, 422, 503),
+        },
     )
     async def start(
         self,
         request: Request[Any, Any, Any],
         services: ServicesDep,
         system: Annotated[System, PathParameter(description="production or test (rule C1)")],
-    ) -> Response[SyncRunView]:
+        data: JSONBody[SyncRunRequest | None] = None,
+    ) -> Response[SyncRunView | SyncPlanView]:
+        """Without a body (or ``dryRun: false``): start a run, 202 with the run. With
+        ``dryRun: true``: 200 with the plan of a run now; nothing is sent or written."""
+        if data is not None and data.dry_run:
+            kinds = [EntityKind(e) for e in data.entities] if data.entities else None
+            async with services.contexts.use(system) as ctx:
+                plan = await plan_run(
+                    ctx, ledger=services.ledger, now=services.clock(), kinds=kinds
+                )
+            return Response(plan_view(plan), status_code=200)
+        if data is not None and data.entities is not None:
+            raise InvalidInput(
+                "'entities' applies to a dry run only; a run covers every entity.",
+                errors=[("entities", "only with dryRun: true")],
+            )
         run, _created = await request_run(
             services.runs,
             services.queue,
@@ -124,6 +147,33 @@ class SyncRunController(Controller):
             total=page.total,
             next_cursor=page.next_cursor,
         )
+
+
+def plan_view(plan: SyncPlan) -> SyncPlanView:
+    return SyncPlanView(
+        system=cast(System, plan.system),
+        dry_run=True,
+        entities=[kind.value for kind in plan.kinds],
+        creates=plan.creates,
+        updates=plan.updates,
+        deletes=plan.deletes,
+        excludes=plan.excludes,
+        unchanged=plan.unchanged,
+        still_excluded=plan.still_excluded,
+        waiting=plan.waiting,
+        truncated=plan.truncated,
+        items=[
+            PlanItemView(
+                entity_type=item.key.kind.value,
+                entity_key=item.key.ledger_key,
+                action=item.action,
+                fields=item.fields,
+                reason_code=item.reason_code,
+                reason_text=_reason_text(item.reason_code),
+            )
+            for item in plan.items
+        ],
+    )
 
 
 def _reason_text(code: str | None) -> ReasonText | None:

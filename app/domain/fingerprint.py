@@ -8,6 +8,7 @@ with equal fields never collide.
 from __future__ import annotations
 
 import hashlib
+import zlib
 
 import msgspec
 
@@ -23,3 +24,26 @@ def fingerprint(record: object) -> str:
     digest.update(b"\x00")
     digest.update(canonical_json(record))
     return digest.hexdigest()
+
+
+def field_digests(record: msgspec.Struct) -> str:
+    """What was sent, field by field, without the values: a JSON object of field name ->
+    8-hex CRC-32 of the field's canonical JSON. Stored in the ledger next to the fingerprint
+    (which alone decides whether a record changed), so a dry run can name the fields an
+    update would change without keeping personal data."""
+    encode = _ENCODER.encode
+    return _ENCODER.encode(
+        {
+            name: f"{zlib.crc32(encode(getattr(record, name))):08x}"
+            for name in record.__struct_fields__
+        }
+    ).decode()
+
+
+def changed_fields(before: str | None, after: str) -> list[str] | None:
+    """The fields whose digests differ (sorted), or None when nothing was recorded before."""
+    if before is None:
+        return None
+    old: dict[str, str] = msgspec.json.decode(before)
+    new: dict[str, str] = msgspec.json.decode(after)
+    return sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))

@@ -32,6 +32,7 @@ _UPDATED = (
     "last_error",
     "attempts",
     "next_attempt_at",
+    "field_digests",
     "updated_at",
 )
 
@@ -74,6 +75,25 @@ class SqlLedger:
             rows = await session.execute(query)
             return {wanted[row[0]]: LedgerEntry(*row[1:]) for row in rows if row[0] in wanted}
 
+    async def field_digests(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, str]:
+        link = EntityLink
+        found: dict[RecordKey, str] = {}
+        for kind in {key.kind for key in keys}:
+            wanted = {key.ledger_key: key for key in keys if key.kind is kind}
+            names = list(wanted)
+            for start in range(0, len(names), 500):  # Oracle: at most 1,000 bind values
+                query = select(link.ixhaus_key, link.field_digests).where(
+                    link.system == system,
+                    link.entity_type == kind.value,
+                    link.ixhaus_key.in_(names[start : start + 500]),
+                    link.field_digests.is_not(None),
+                )
+                async with self._sessions() as session:
+                    for name, digests in await session.execute(query):
+                        if digests is not None:
+                            found[wanted[name]] = digests
+        return found
+
     async def save(
         self,
         system: str,
@@ -99,6 +119,7 @@ class SqlLedger:
                 "last_error": outcome.error[:1000] if outcome.error else None,
                 "attempts": outcome.attempts,
                 "next_attempt_at": outcome.next_attempt_at,
+                "field_digests": outcome.field_digests,
                 "created_at": now,
                 "updated_at": now,
             }

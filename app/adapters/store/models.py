@@ -113,6 +113,8 @@ class EntityLink(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
+    # JSON: field -> CRC-32 of what was sent (``domain.fingerprint.field_digests``).
+    field_digests: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -12,7 +12,7 @@ bookkeeping (``outbound.notes``).
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -44,9 +44,11 @@ async def run_outbound(
     policy: RunPolicy = DEFAULT_POLICY,
     total: StageCounts | None = None,
     two_way: TwoWay | None = None,
+    scope: Scope | None = None,
 ) -> RunCounts:
     """Run every stage; ``total`` (when given) is kept up to date as records are done, so a
-    run that stops early still reports what it did."""
+    run that stops early still reports what it did. ``scope`` limits the run to some entity
+    kinds, or to one record sent even if unchanged (a re-send)."""
     if not ctx.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
     config = ctx.config
@@ -65,7 +67,8 @@ async def run_outbound(
             keep_payloads=config.keep_payloads,
         )
     total = StageCounts() if total is None else total
-    stage = functools.partial(
+    scope = Scope() if scope is None else scope
+    send = functools.partial(
         run_stage,
         system=ctx.system,
         run_id=run_id,
@@ -73,7 +76,14 @@ async def run_outbound(
         portal=portal,
         policy=policy,
         counts=total,
+        force=scope.record,
     )
+
+    async def stage(kind: EntityKind, decisions: AsyncIterator[Decision[Any]], **kw: Any) -> None:
+        if scope.covers(kind):
+            await send(kind, scope.pick(decisions), **kw)
+        scope.tell(kind)
+
     master: list[tuple[EntityKind, AsyncIterator[Decision[Any]]]] = [
         (EntityKind.OBJECT, sources.object_decisions(reader, config)),
         (EntityKind.UNIT, sources.unit_decisions(reader, config, today)),
@@ -89,45 +99,51 @@ async def run_outbound(
         await stage(kind, decisions)
     once.release()
 
-    known_tickets = await ledger.load(ctx.system, EntityKind.TICKET)
-    in_portal: set[RecordKey] = set()
-    for kind in _TICKET_REFERENCES:
-        in_portal |= _sent(await ledger.load(ctx.system, kind))
-    work_orders = await sources.load_work_orders(reader)
-    tickets = sources.ticket_decisions(
-        reader,
-        config,
-        now,
-        sent=_sent(known_tickets),
-        in_portal=in_portal,
-        work_orders=work_orders,
-    )
-    kinds = TicketKinds()
-    bookkeeping = None
-    if two_way is not None:
-        tickets = kinds.watch(tickets)
-        bookkeeping = TicketBookkeeping(ctx.system, two_way, lambda: now, staff=False)
-    await stage(
-        EntityKind.TICKET,
-        tickets,
-        known=known_tickets,
-        portal_states=portal_states,
-        after_send=bookkeeping,
-    )
-    notes = sources.work_order_note_decisions(
-        reader,
-        config,
-        work_orders,
-        tickets_in_portal=_sent(await ledger.load(ctx.system, EntityKind.TICKET)),
-        users_in_portal=_sent(await ledger.load(ctx.system, EntityKind.USER)),
-    )
-    await stage(EntityKind.WORK_ORDER_NOTE, notes)
-    if two_way is not None:
+    kinds = TicketKinds()  # which tickets are bulletin-board posts (T5), for the notes
+    if any(
+        scope.covers(k) for k in (EntityKind.TICKET, EntityKind.WORK_ORDER_NOTE, EntityKind.NOTE)
+    ):
+        known_tickets = await ledger.load(ctx.system, EntityKind.TICKET)
+        in_portal: set[RecordKey] = set()
+        for kind in _TICKET_REFERENCES:
+            in_portal |= _sent(await ledger.load(ctx.system, kind))
+        work_orders = await sources.load_work_orders(reader)
+        tickets = sources.ticket_decisions(
+            reader,
+            config,
+            now,
+            sent=_sent(known_tickets),
+            in_portal=in_portal,
+            work_orders=work_orders,
+        )
+        bookkeeping = None
+        if two_way is not None:
+            tickets = kinds.watch(tickets)
+            bookkeeping = TicketBookkeeping(ctx.system, two_way, lambda: now, staff=False)
+        await stage(
+            EntityKind.TICKET,
+            tickets,
+            known=known_tickets,
+            portal_states=portal_states,
+            after_send=bookkeeping,
+        )
+        notes = sources.work_order_note_decisions(
+            reader,
+            config,
+            work_orders,
+            tickets_in_portal=_sent(await ledger.load(ctx.system, EntityKind.TICKET)),
+            users_in_portal=_sent(await ledger.load(ctx.system, EntityKind.USER)),
+        )
+        await stage(EntityKind.WORK_ORDER_NOTE, notes)
+    if two_way is not None and scope.covers(EntityKind.NOTE):
         public_notes = await run_notes_stage(
             ctx, ledger=ledger, two_way=two_way, run_id=run_id, boards=kinds.boards
         )
         _add(total, public_notes)
-    if ctx.documents is not None and ctx.contents is not None:  # D1-D6, after their targets
+        scope.tell(EntityKind.NOTE)
+    if (
+        ctx.documents is not None and ctx.contents is not None and scope.covers(EntityKind.DOCUMENT)
+    ):  # D1-D6, after their targets
         decisions = documents.document_decisions(
             reader,
             ctx.docuware,
@@ -146,7 +162,60 @@ async def run_outbound(
                 contents=ctx.contents,
             ),
         )
+        scope.tell(EntityKind.DOCUMENT)
     return total.as_run_counts()
+
+
+class Scope:
+    """What a run covers: every kind (a run), some kinds (``kinds``: a dry run's choice), or
+    one record sent even if unchanged (``record``: a re-send). ``progress`` is told each
+    kind as its stage ends (the CLI's progress bar)."""
+
+    def __init__(
+        self,
+        kinds: frozenset[EntityKind] | None = None,
+        record: RecordKey | None = None,
+        progress: Callable[[EntityKind], None] | None = None,
+    ) -> None:
+        self.kinds = frozenset({record.kind}) if record is not None else kinds
+        self.record = record
+        self.progress = progress
+
+    def tell(self, kind: EntityKind) -> None:
+        if self.progress is not None and self.covers(kind):
+            self.progress(kind)
+
+    def covers(self, kind: EntityKind) -> bool:
+        return self.kinds is None or kind in self.kinds
+
+    def pick(self, decisions: AsyncIterator[Decision[Any]]) -> AsyncIterator[Decision[Any]]:
+        return decisions if self.record is None else self._only(decisions, self.record)
+
+    @staticmethod
+    async def _only(
+        decisions: AsyncIterator[Decision[Any]], key: RecordKey
+    ) -> AsyncIterator[Decision[Any]]:
+        async for decision in decisions:
+            if decision.key == key:
+                yield decision
+
+
+# The kinds a run sends, in its order (a dry run plans all but notes and documents).
+RUN_KINDS = (
+    EntityKind.OBJECT,
+    EntityKind.UNIT,
+    EntityKind.PERSON,
+    EntityKind.OWNER,
+    EntityKind.CARETAKER,
+    EntityKind.TEAM,
+    EntityKind.OBJECT_ROLE,
+    EntityKind.USER,
+    *_REFERENCES,
+    EntityKind.TICKET,
+    EntityKind.WORK_ORDER_NOTE,
+    EntityKind.NOTE,
+    EntityKind.DOCUMENT,
+)
 
 
 def _add(total: StageCounts, stage: StageCounts) -> None:

@@ -31,7 +31,7 @@ import msgspec
 
 from app.domain.calendar import utcnow
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
-from app.domain.fingerprint import fingerprint
+from app.domain.fingerprint import field_digests, fingerprint
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.reasons import text
 from app.errors import GatewayError
@@ -179,11 +179,13 @@ async def run_stage(
     counts: StageCounts | None = None,
     now: datetime | None = None,
     after_send: AfterSend | None = None,
+    force: RecordKey | None = None,
 ) -> StageCounts:
     """Process one entity kind; with ``portal_states`` (tickets) also record rule S1.
 
     ``counts`` (when given) is updated as records are done, so a stage that stops early
-    still reports what it did. Raises ``CasaviDown`` when the breaker trips.
+    still reports what it did. ``force`` is a record sent even when casavi should already
+    have it (an operator's re-send). Raises ``CasaviDown`` when the breaker trips.
     """
     known = await ledger.load(system, kind) if known is None else known
     counts = StageCounts() if counts is None else counts
@@ -211,7 +213,10 @@ async def run_stage(
         async for decision in decisions:
             breaker.check()
             entry = known.get(decision.key)
-            settled = _settle(decision, entry, counts, now)
+            if decision.key == force and isinstance(decision, Transfer):
+                settled: Outcome | object | None = _SEND
+            else:
+                settled = _settle(decision, entry, counts, now)
             if settled is _SEND:
                 await slots.acquire()
                 breaker.check()
@@ -295,7 +300,12 @@ async def _send(
             counts.sent += 1
             note = decision.note.value if decision.note else None
             outcome = Outcome(
-                key=key, state="sent", fingerprint=digest, casavi_id=casavi_id, reason_code=note
+                key=key,
+                state="sent",
+                fingerprint=digest,
+                casavi_id=casavi_id,
+                reason_code=note,
+                field_digests=field_digests(decision.record),
             )
             return outcome, None
         await portal.remove(key, casavi_id=entry.casavi_id if entry else None)

@@ -135,6 +135,8 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     # With ``state="error"``: failed sends in a row including this one, and the next try.
     attempts: int = 0
     next_attempt_at: dt.datetime | None = None
+    # With ``state="sent"``: the record's field digests (``domain.fingerprint.field_digests``).
+    field_digests: str | None = None
 
 
 class PortalStatus(msgspec.Struct, frozen=True, kw_only=True):

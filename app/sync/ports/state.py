@@ -32,6 +32,11 @@ class Ledger(Protocol):
         """The entries of a few records of any kinds (a trigger's ticket, note, references)."""
         ...
 
+    async def field_digests(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, str]:
+        """What was last sent of these records, field by field (digests; a dry run's diff).
+        Records sent before digests were kept are missing from the answer."""
+        ...
+
     async def save(
         self,
         system: str,

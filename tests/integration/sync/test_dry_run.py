@@ -1,0 +1,165 @@
+"""A dry run (issue 13): the plan of a run now, per record, sending and writing nothing.
+
+The gateway is served as in production (``create_app``) and talks to the casavi simulator
+over loopback; what the simulator counted and what the gateway's tables hold prove that a
+dry run leaves both alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.adapters.ixhaus.schema import IxhausTables
+from app.adapters.store.database import create_engine
+from app.adapters.store.models import EntityLink, ProtocolEntry, SyncRun, TicketPortalState
+from app.asgi import create_app
+from app.composition import build_services
+from app.config import load_settings, normalise_database_url
+from app.configuration.secrets import SecretBox
+from app.configuration.service import ConfigService
+from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
+from tests.fakes import FakeQueue
+from tests.integration.sync.conftest import SECRET_KEY, run_once
+from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixtures
+
+URL = "/api/v1/systems/test/sync-runs"
+
+
+def _twice(value: str) -> dict[str, str]:
+    return {"value": value, "confirmation": value}
+
+
+async def _state(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, ...]:
+    async with sessions() as session:
+        counts = []
+        for model in (EntityLink, ProtocolEntry, SyncRun, TicketPortalState):
+            counts.append(await session.scalar(select(func.count()).select_from(model)) or 0)
+        digests = await session.scalar(
+            select(func.count()).where(EntityLink.field_digests.is_not(None))
+        )
+        return (*counts, digests or 0)
+
+
+async def _writes(sim: SimHandle) -> int:
+    stats = await sim.stats()
+    return sum(n for route, n in stats["byRoute"].items() if not route.startswith("GET"))
+
+
+async def _plan(client: AsyncTestClient[Any], key: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = await client.post(URL, json=body, headers={"X-API-Key": key})
+    assert response.status_code == 200, response.text
+    plan: dict[str, Any] = response.json()
+    return plan
+
+
+async def test_a_dry_run_plans_every_change_and_sends_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+    active_test_system: SecretBox,
+    simulator: SimHandle,  # noqa: F811
+    migrated_pg: str,
+    ixhaus_key: str,
+    ixhaus_url: str,
+) -> None:
+    async with sessions() as session:
+        await ConfigService(session, active_test_system).patch(
+            "test",
+            {
+                "casavi": {"baseUrl": simulator.base_url},
+                # No document store here: documents are not planned, so none are sent.
+                "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
+                "secrets": {
+                    "casaviApiKey": _twice(SANDBOX_KEY),
+                    "casaviSecret": _twice(SANDBOX_SECRET),
+                },
+            },
+            "test",
+        )
+    settings = load_settings({"DATABASE_URL": migrated_pg, "GATEWAY_SECRET_KEY": SECRET_KEY})
+    async with AsyncTestClient(create_app(settings)) as client:
+        before = await _state(sessions)
+        first = await _plan(client, ixhaus_key, {"dryRun": True})
+        # Nothing reached casavi, nothing was written: no ledger row, protocol line or run.
+        assert (await simulator.stats())["requests"] == 0
+        assert await _state(sessions) == before
+        assert first["dryRun"] is True
+        assert first["updates"] == first["deletes"] == 0
+        creates = [i for i in first["items"] if i["action"] == "create"]
+        assert len(creates) == first["creates"] > 0
+        assert {i["entityType"] for i in creates} >= {"object", "unit", "person", "ticket"}
+        excluded = [i for i in first["items"] if i["action"] == "exclude"]
+        assert len(excluded) == first["excludes"] > 0
+        assert all(i["reasonCode"] and i["reasonText"]["de"] for i in excluded)
+        # Later stages see what earlier ones would create: tickets are planned with the
+        # units and persons a real run would have sent first (as in the real run below).
+
+        services = build_services(sessions, active_test_system, FakeQueue())
+        try:
+            run = await run_once(services)
+        finally:
+            await services.aclose()
+        assert run.status == "succeeded"
+        async with sessions() as session:
+            sent = {
+                (kind, key)
+                for kind, key in (
+                    await session.execute(
+                        select(EntityLink.entity_type, EntityLink.ixhaus_key).where(
+                            EntityLink.state == "sent"
+                        )
+                    )
+                ).all()
+            }
+        # The plan named exactly what the run then created (public notes are not planned).
+        notes = {(kind, key) for kind, key in sent if kind == "note"}
+        assert {(i["entityType"], i["entityKey"]) for i in creates} == sent - notes
+        assert run.sent == len(creates) + len(notes)
+
+        # Change one object's name in iX-Haus: the plan names that record and that field.
+        tables = IxhausTables()
+        engine = create_engine(normalise_database_url(ixhaus_url))
+        try:
+            async with engine.begin() as conn:
+                object_no = await conn.scalar(
+                    select(tables.objects.c.object_no).order_by(tables.objects.c.object_no)
+                )
+                await conn.execute(
+                    update(tables.objects)
+                    .where(tables.objects.c.object_no == object_no)
+                    .values(name="Umbenannt 1")
+                )
+        finally:
+            await engine.dispose()
+        writes, before = await _writes(simulator), await _state(sessions)
+        second = await _plan(client, ixhaus_key, {"dryRun": True, "entities": ["object", "unit"]})
+        assert await _writes(simulator) == writes
+        assert await _state(sessions) == before
+        assert second["entities"] == ["object", "unit"]
+        assert (second["creates"], second["updates"], second["deletes"]) == (0, 1, 0)
+        assert second["items"] == [
+            {
+                "entityType": "object",
+                "entityKey": f"object:{object_no}",
+                "action": "update",
+                "fields": ["name"],
+                "reasonCode": None,
+                "reasonText": None,
+            }
+        ]
+        assert second["unchanged"] > 0
+
+        # Entities only with a dry run; documents and notes are not planned.
+        refused = await client.post(
+            URL, json={"entities": ["unit"]}, headers={"X-API-Key": ixhaus_key}
+        )
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        unknown = await client.post(
+            URL, json={"dryRun": True, "entities": ["document"]}, headers={"X-API-Key": ixhaus_key}
+        )
+        assert unknown.status_code == 422
+        assert "entities" in unknown.text
+        assert await _state(sessions) == before
