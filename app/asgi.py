@@ -25,6 +25,7 @@ from app.api.inbound_events import InboundEventController
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
+from app.api.records import RecordController
 from app.api.schema_alignment import align_openapi
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             SyncRunController,
             PortalStatusController,
             TicketTriggerController,
+            RecordController,
             ApiKeyController,
             SystemConfigController,
             InboundEventController,

@@ -1,4 +1,4 @@
-"""``portal-gateway``: serve, worker, migrate, openapi, apikey."""
+"""``portal-gateway``: serve, worker, migrate, openapi, apikey, sync, config, sandbox, demo."""
 
 from __future__ import annotations
 
@@ -100,6 +100,13 @@ def _apikey(args: argparse.Namespace, settings: Settings) -> int:
 
     _migrated(settings)
     return asyncio.run(run_apikey_command(args, settings))
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_sync import run_sync_command
+
+    _migrated(settings)
+    return asyncio.run(run_sync_command(args, settings))
 
 
 def _config(args: argparse.Namespace, settings: Settings) -> int:
@@ -249,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--casavi-port", type=int, default=0, help="0 picks a free port")
     demo.add_argument("--once", action="store_true", help="sync and exit (do not serve)")
     demo.set_defaults(handler=_demo)
+
+    from app.cli_sync import add_parser as add_sync_parser
+
+    add_sync_parser(commands)
+    commands.choices["sync"].set_defaults(handler=_sync)
 
     from app.configuration.cli import add_parser as add_config_parser
 

@@ -22,10 +22,11 @@ from contextlib import suppress
 from datetime import datetime
 
 from app.domain.calendar import utcnow
+from app.domain.keys import EntityKind
 from app.errors import DependencyUnavailable, GatewayError
 from app.sync.context import SystemContexts
 from app.sync.outbound.notes import TwoWay
-from app.sync.outbound.run import run_outbound
+from app.sync.outbound.run import Scope, run_outbound
 from app.sync.outbound.stages import StageCounts
 from app.sync.policy import RunPolicy
 from app.sync.ports import (
@@ -127,10 +128,14 @@ async def execute_run(
     queue: JobQueue | None = None,
     policy: RunPolicy = DEFAULT_POLICY,
     two_way: TwoWay | None = None,
+    total: StageCounts | None = None,
+    progress: Callable[[EntityKind], None] | None = None,
 ) -> str:
     """Claim the run, execute it, record the outcome. Safe to call more than once and from
     several jobs at once: only a queued run, or a running one whose heartbeat stopped, is
-    claimed, and only the latest claim may record anything."""
+    claimed, and only the latest claim may record anything. ``total`` (kept up to date as
+    records are done) and ``progress`` (told each stage's kind as it ends) are for a caller
+    that shows the run's progress (the CLI)."""
     stale_before = utcnow() - dt.timedelta(seconds=policy.stale_seconds)
     claim = await runs.claim(run_id, stale_before=stale_before)
     if claim is None:
@@ -140,7 +145,7 @@ async def execute_run(
     lost = asyncio.Event()
     beating = asyncio.create_task(_heartbeat(runs, run_id, claim, policy, task, lost))
     # A run continued by this job (time limit, interruption) reports what all its jobs sent.
-    total = StageCounts()
+    total = StageCounts() if total is None else total
     earlier = await runs.get(run_id) if claim.attempt > 1 else None
     prior = earlier.sent if earlier is not None else 0
     limit = asyncio.timeout(policy.time_limit_seconds)
@@ -156,6 +161,7 @@ async def execute_run(
                     policy=policy,
                     total=total,
                     two_way=two_way,
+                    scope=Scope(progress=progress),
                 )
         finally:
             beating.cancel()

@@ -74,7 +74,7 @@ async def push_ticket(services: Services, system: str, number: str) -> PushResul
         key = ticket_key(ticket_no)
         known = await services.ledger.entries(system, [key, *_references(ticket)])
         decision = await _ticket_decision(ctx, ticket, known, services)
-        portal = _Recording(ctx.portal)
+        portal = RecordingPortal(ctx.portal)
         counts = await run_stage(
             EntityKind.TICKET,
             _one(decision),
@@ -123,7 +123,7 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
         )
         if entry is None or entry.state != "sent":
             decision = await link_before_send(decision, note, services.note_links, system)
-        portal = _Recording(ctx.portal)
+        portal = RecordingPortal(ctx.portal)
         counts = await run_stage(
             EntityKind.NOTE,
             _one(decision),
@@ -232,7 +232,7 @@ def _reason(decision: Decision[Any], counts: StageCounts) -> Reason | None:
     return None
 
 
-class _Recording:
+class RecordingPortal:
     """The context's portal, remembering a failure so the trigger can report it."""
 
     def __init__(self, portal: Portal) -> None:
