@@ -151,6 +151,22 @@ async def test_a_dry_run_plans_every_change_and_sends_nothing(
         ]
         assert second["unchanged"] > 0
 
+        # Object 1003 leaves the range (rule C3): the plan removes it and its units from
+        # casavi, with the reason; nothing is sent or written yet.
+        async with sessions() as session:
+            await ConfigService(session, active_test_system).patch(
+                "test", {"objects": {"range": [{"from": "1001", "to": "1002"}]}}, "test"
+            )
+        before = await _state(sessions)
+        third = await _plan(client, ixhaus_key, {"dryRun": True, "entities": ["object", "unit"]})
+        assert await _writes(simulator) == writes
+        assert await _state(sessions) == before
+        deletes = [i for i in third["items"] if i["action"] == "delete"]
+        assert len(deletes) == third["deletes"] > 1
+        assert {"entityType": "object", "entityKey": "object:1003"}.items() <= deletes[0].items()
+        assert all(i["entityKey"].startswith(("object:1003", "unit:1003/")) for i in deletes)
+        assert all(i["reasonCode"] and i["reasonText"]["en"] for i in deletes)
+
         # Entities only with a dry run; documents and notes are not planned.
         refused = await client.post(
             URL, json={"entities": ["unit"]}, headers={"X-API-Key": ixhaus_key}
