@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         settings.database_url,
         connect_timeout=settings.database_connect_timeout_seconds,
         command_timeout=settings.database_command_timeout_seconds,
+        pool_size=settings.database_pool_size,
     )
     session_factory = create_session_factory(engine)
     secret_box = SecretBox(settings.secret_key)

@@ -54,6 +54,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_connect_timeout_seconds: float = 5.0
     # Upper bound for one statement on PostgreSQL (the pool's liveness ping included).
     database_command_timeout_seconds: float = 30.0
+    # Connections each API process keeps open to the gateway's own database (PostgreSQL,
+    # Oracle), about one per request in flight; up to 10 more are opened under load.
+    database_pool_size: int = 20
     # Failed authentications per client address and minute before 429 (per API process).
     auth_failures_per_minute: int = 10
     # Admin console (app/console): a session ends after this many idle minutes.
@@ -100,6 +103,7 @@ _ENV_NAMES: dict[str, str] = {
     "run_time_limit_seconds": "RUN_TIME_LIMIT_SECONDS",
     "database_connect_timeout_seconds": "DATABASE_CONNECT_TIMEOUT_SECONDS",
     "database_command_timeout_seconds": "DATABASE_COMMAND_TIMEOUT_SECONDS",
+    "database_pool_size": "DATABASE_POOL_SIZE",
     "auth_failures_per_minute": "AUTH_FAILURES_PER_MINUTE",
     "console_idle_minutes": "CONSOLE_IDLE_MINUTES",
     "console_secure_cookie": "CONSOLE_SECURE_COOKIE",
@@ -179,6 +183,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("INBOUND_POLL_TICK_SECONDS must divide 60 (1 to 60)")
     if settings.inbound_lease_seconds <= 0 or settings.arq_poll_delay <= 0:
         raise SettingsError("INBOUND_LEASE_SECONDS and ARQ_POLL_DELAY must be greater than 0")
+    if not 1 <= settings.database_pool_size <= 200:
+        raise SettingsError("DATABASE_POOL_SIZE must be between 1 and 200")
     if not 1 <= settings.sync_concurrency <= 64:
         raise SettingsError("SYNC_CONCURRENCY must be between 1 and 64")
     for field in ("run_heartbeat_seconds", "run_stale_seconds", "run_time_limit_seconds"):

@@ -26,11 +26,17 @@ def create_engine(
     *,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
     command_timeout: float | None = None,
+    pool_size: int | None = None,
 ) -> AsyncEngine:
     """An async engine whose connects (and pool checkouts) give up after ``connect_timeout``
     seconds and, when ``command_timeout`` is set, whose statements give up after that.
 
     On SQLite ``connect_timeout`` is the busy timeout: how long a writer waits for the lock.
+
+    ``pool_size`` (not SQLite) is how many connections the pool keeps open; up to 10 more are
+    opened under load and closed again when returned. An API process needs about one per
+    request in flight: with SQLAlchemy's default of 5, 16 concurrent requests per process
+    opened and closed a PostgreSQL connection (a backend fork) on most requests.
     """
     backend = make_url(database_url).get_backend_name()
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
@@ -46,6 +52,8 @@ def create_engine(
     if backend != "sqlite":
         # Waiting for a free pooled connection is bounded the same way.
         kwargs["pool_timeout"] = connect_timeout
+        if pool_size is not None:
+            kwargs["pool_size"] = pool_size
     engine = create_async_engine(database_url, connect_args=connect_args, **kwargs)
     if backend == "sqlite":
         _tune_sqlite(engine, busy_timeout_ms=int(connect_timeout * 1000))
