@@ -92,6 +92,11 @@ class PortalStatusController(Controller):
         }
         ordered = list(dict.fromkeys(wanted))
         return TicketPortalStatusList(
-            items=[to_view(found[n]) for n in ordered if n in found],
+            # One conversion of the whole list (field by field, the same names).
+            items=msgspec.convert(
+                [found[n] for n in ordered if n in found],
+                list[TicketPortalStatusView],
+                from_attributes=True,
+            ),
             unknown=[n for n in ordered if n not in found],
         )

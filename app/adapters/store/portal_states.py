@@ -7,23 +7,36 @@ import datetime as dt
 from collections.abc import Sequence
 
 import msgspec
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import String, and_, any_, bindparam, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
+from app.adapters.store.database import read_connection
 from app.adapters.store.models import TicketPortalState
 from app.adapters.store.upsert import upsert
 from app.sync.ports import PortalStatus, TicketPortalView
 
-_VIEW_COLUMNS = tuple(
-    getattr(TicketPortalState, name) for name in TicketPortalView.__struct_fields__
+_VIEW_FIELDS = TicketPortalView.__struct_fields__
+_VIEW_COLUMNS = tuple(getattr(TicketPortalState, name) for name in _VIEW_FIELDS)
+_MANY = select(*_VIEW_COLUMNS).order_by(TicketPortalState.ticket_number)
+# PostgreSQL takes the numbers as one array parameter: one statement (prepared once per
+# connection) for any count, and no expansion of N bound parameters per call. Other
+# dialects get the portable IN list.
+_MANY_PG = _MANY.where(
+    TicketPortalState.system == bindparam("system"),
+    TicketPortalState.ticket_number == any_(bindparam("numbers", type_=ARRAY(String))),
 )
 
 
 class SqlPortalStates:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
+        bind = session_factory.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError("the portal states need a session factory bound to an engine")
+        self._engine = bind
 
     async def save(self, system: str, states: Sequence[PortalStatus]) -> None:
         """Rule S1: store each ticket's portal field (transferred + status, or the reason)."""
@@ -63,14 +76,20 @@ class SqlPortalStates:
         return found[0] if found else None
 
     async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]:
-        query = (
-            select(*_VIEW_COLUMNS)
-            .where(TicketPortalState.system == system, TicketPortalState.ticket_number.in_(numbers))
-            .order_by(TicketPortalState.ticket_number)
-        )
-        async with self._sessions() as session:
-            rows = await session.execute(query)
-            return [TicketPortalView(**row._asdict()) for row in rows]
+        """The views of ``numbers`` that are stored, by ticket number: selected straight from
+        the columns on a pooled connection (no ORM session, no objects to hydrate)."""
+        async with read_connection(self._engine) as conn:
+            if conn.dialect.name == "postgresql":
+                result = await conn.execute(_MANY_PG, {"system": system, "numbers": list(numbers)})
+            else:
+                result = await conn.execute(
+                    _MANY.where(
+                        TicketPortalState.system == system,
+                        TicketPortalState.ticket_number.in_(numbers),
+                    )
+                )
+            rows = result.all()
+        return [TicketPortalView(**dict(zip(_VIEW_FIELDS, row, strict=True))) for row in rows]
 
 
 class SqlPortalActivity:
