@@ -14,7 +14,13 @@ from litestar.openapi import OpenAPIConfig
 from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
 from app.api.api_keys import ApiKeyController
-from app.api.auth import SECURITY, SECURITY_COMPONENTS, FailureLimiter, require_api_key
+from app.api.auth import (
+    SECURITY,
+    SECURITY_COMPONENTS,
+    FailureLimiter,
+    KeyCache,
+    require_api_key,
+)
 from app.api.callbacks import CallbackSecrets, casavi_callback
 from app.api.conflicts import ConflictController
 from app.api.deps import provide_services, provide_session
@@ -139,6 +145,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
                 "metrics": metrics,
                 "secret_box": secret_box,
                 "auth_limiter": FailureLimiter(settings.auth_failures_per_minute),
+                "api_key_cache": KeyCache(),
                 "console": console,
                 "callback_secrets": CallbackSecrets(services.configs),
             }

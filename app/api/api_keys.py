@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Annotated, Literal, Protocol
 
 from litestar import Controller, get, post
+from litestar.datastructures import State
 from litestar.params import PathParameter
 
 from app.adapters.store.api_keys import KEY_NAME_PATTERN, ApiKeyRepository
+from app.api.auth import KeyCache
 from app.api.deps import DbSession
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.api.schemas import ApiKeyList, ApiKeyView
@@ -56,8 +58,13 @@ class ApiKeyController(Controller):
     async def revoke(
         self,
         db_session: DbSession,
+        state: State,
         name: Annotated[str, PathParameter(pattern=KEY_NAME_PATTERN)],
     ) -> ApiKeyView:
         row = await ApiKeyRepository(db_session).revoke(name)
         await db_session.commit()
+        # This process stops trusting the key at once; other processes within
+        # KEY_CACHE_SECONDS (app.api.auth).
+        cache: KeyCache = state.api_key_cache
+        cache.forget(row.name)
         return to_view(row)

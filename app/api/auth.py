@@ -3,6 +3,13 @@
 Each operation names the scope it needs in its ``opt`` (default ``ixhaus``); ``admin`` keys
 may call everything. Failures are our own errors, so they leave as problem details.
 
+A verified key is remembered in the process for ``KEY_CACHE_SECONDS`` (by its SHA-256 hash,
+never the key), so a busy client costs one database lookup per key and interval instead of a
+second database session per request. Revoking a key over this process's API forgets it at
+once; a revocation anywhere else (the CLI, another API process) takes effect here within
+``KEY_CACHE_SECONDS``. Unknown and revoked keys are never remembered: they are looked up
+every time (and rate-limited).
+
 Failed authentications are rate-limited per client address (issue 10 item 7): after
 ``AUTH_FAILURES_PER_MINUTE`` failures a client gets 429 with ``Retry-After`` until its budget
 refills. The budget lives in the process: each API process counts on its own, and behind a
@@ -20,8 +27,12 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.adapters.store.api_keys import ApiKeyRepository, scope_allows
+from app.adapters.store.api_keys import hash_key, scope_allows
+from app.adapters.store.database import read_connection
+from app.adapters.store.models import ApiKey
 from app.errors import Forbidden, TooManyRequests, Unauthenticated
 
 API_KEY_HEADER = "X-API-Key"
@@ -37,6 +48,58 @@ SECURITY_COMPONENTS = Components(
         )
     }
 )
+
+
+# How long a verified key is trusted without asking the database again: the bound for a
+# revocation made outside this process (the CLI, another API process) to take effect here.
+KEY_CACHE_SECONDS = 5.0
+
+
+class KeyCache:
+    """Verified keys by hash -> (name, scope), each for ``seconds``; bounded in memory."""
+
+    def __init__(
+        self,
+        seconds: float = KEY_CACHE_SECONDS,
+        *,
+        max_keys: int = 1_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._seconds = seconds
+        self._max_keys = max_keys
+        self._clock = clock
+        self._keys: dict[str, tuple[str, str, float]] = {}
+
+    def get(self, key_hash: str) -> tuple[str, str] | None:
+        found = self._keys.get(key_hash)
+        if found is None:
+            return None
+        name, scope, until = found
+        if self._clock() >= until:
+            del self._keys[key_hash]
+            return None
+        return name, scope
+
+    def put(self, key_hash: str, name: str, scope: str) -> None:
+        if len(self._keys) >= self._max_keys:
+            self._keys.clear()  # many distinct valid keys is unusual: start over
+        self._keys[key_hash] = (name, scope, self._clock() + self._seconds)
+
+    def forget(self, name: str) -> None:
+        """Drop the key named ``name`` (it was revoked in this process)."""
+        for key_hash in [h for h, (n, _, _) in self._keys.items() if n == name]:
+            del self._keys[key_hash]
+
+
+async def _active_key(engine: AsyncEngine, key_hash: str) -> tuple[str, str] | None:
+    """(name, scope) of the active key with this hash: one indexed SELECT on a pooled
+    connection, without an ORM session."""
+    query = select(ApiKey.name, ApiKey.scope).where(
+        ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
+    )
+    async with read_connection(engine) as conn:
+        row = (await conn.execute(query)).first()
+    return None if row is None else (row[0], row[1])
 
 
 class FailureLimiter:
@@ -94,12 +157,16 @@ async def require_api_key(
     if not key:
         limiter.failed(client)
         raise Unauthenticated(f"Send an API key in the {API_KEY_HEADER} header.")
-    session_factory = connection.app.state.session_factory
-    async with session_factory() as session:
-        found = await ApiKeyRepository(session).find_active(key)
+    key_hash = hash_key(key)
+    cache: KeyCache = connection.app.state.api_key_cache
+    found = cache.get(key_hash)
     if found is None:
-        limiter.failed(client)
-        raise Unauthenticated("The API key is unknown or revoked.")
-    if not scope_allows(found.scope, required):
+        found = await _active_key(connection.app.state.engine, key_hash)
+        if found is None:
+            limiter.failed(client)
+            raise Unauthenticated("The API key is unknown or revoked.")
+        cache.put(key_hash, *found)
+    name, scope = found
+    if not scope_allows(scope, required):
         raise Forbidden(f"This operation needs an API key with scope '{required}'.")
-    connection.state.api_key_name = found.name
+    connection.state.api_key_name = name
