@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl, unquote_to_bytes
+from urllib.parse import unquote, unquote_to_bytes
 
 import msgspec
 from litestar.enums import ScopeType
@@ -120,15 +120,50 @@ def _route(scope: Scope) -> HTTPRoute | None:
     return None
 
 
-def _undeclared_query_parameters(scope: Scope, query: bytes) -> list[str]:
+# (app, path template, method) -> the query parameter names the operation declares. Routes
+# are fixed once the app is built, so each is looked up once instead of per request.
+_DECLARED: dict[tuple[int, str, str], frozenset[str] | None] = {}
+
+
+def _declared_query_parameters(scope: Scope) -> frozenset[str] | None:
+    method = str(scope.get("method", ""))
+    cache_key = (id(scope["app"]), str(scope.get("path_template", "")), method)
+    if cache_key in _DECLARED:
+        return _DECLARED[cache_key]
     route = _route(scope)
-    method: Any = scope.get("method")
-    if route is None or method not in route.route_handler_map:
+    declared: frozenset[str] | None = None
+    if route is not None and method in route.route_handler_map:
+        _, kwargs_model = route.route_handler_map[method]  # type: ignore[index]
+        declared = frozenset(param.field_alias for param in kwargs_model.expected_query_params)
+    if len(_DECLARED) < 10_000:
+        _DECLARED[cache_key] = declared
+    return declared
+
+
+# A parameter: its name from the start or an ``&`` up to its ``=`` (or the next ``&``), and
+# the ``=`` if there is one (``=x`` names the empty name; an empty part names nothing).
+_QUERY_NAME = re.compile(rb"(?:^|&)([^&=]*)(=?)")
+
+
+def query_parameter_names(query: bytes) -> set[str]:
+    """The names in a query string, decoded as ``urllib.parse.parse_qsl`` decodes them, without
+    decoding the values (a bulk request repeats one name hundreds of times)."""
+    names: set[str] = set()
+    for raw, equals in set(_QUERY_NAME.findall(query)):
+        if not raw and not equals:
+            continue
+        name = raw.decode("latin-1")
+        if b"%" in raw or b"+" in raw:
+            name = unquote(name.replace("+", " "))
+        names.add(name)
+    return names
+
+
+def _undeclared_query_parameters(scope: Scope, query: bytes) -> list[str]:
+    declared = _declared_query_parameters(scope)
+    if declared is None:
         return []
-    _, kwargs_model = route.route_handler_map[method]
-    declared = {param.field_alias for param in kwargs_model.expected_query_params}
-    given = {name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
-    return sorted(given - declared)
+    return sorted(query_parameter_names(query) - declared)
 
 
 def allowed_methods(scope: Scope) -> str:

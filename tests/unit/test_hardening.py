@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app import logsafe
-from app.api.auth import FailureLimiter
-from app.api.hardening import is_json, json_depth
+from app.api.auth import KEY_CACHE_SECONDS, FailureLimiter, KeyCache
+from app.api.hardening import is_json, json_depth, query_parameter_names
 from app.logsafe import untrusted
 
 
@@ -101,3 +104,46 @@ def test_the_cli_keeps_every_log_record_on_one_line(
         for handler in root.handlers:
             for found in [f for f in handler.filters if isinstance(f, logsafe.OneLinePerRecord)]:
                 handler.removeFilter(found)
+
+
+@given(
+    st.lists(
+        st.sampled_from([b"a", b"b", b"=", b"&", b"+", b"%2F", b"%C3%A9", b"%", b"\xe9", b";"])
+    )
+)
+def test_query_parameter_names_are_parse_qsl_names(parts: list[bytes]) -> None:
+    # The guard reads only the names (issue 10 item 8), decoded exactly as parse_qsl does.
+    query = b"".join(parts)
+    expected = {name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+    assert query_parameter_names(query) == expected
+
+
+def test_query_parameter_names_of_a_bulk_request() -> None:
+    query = "&".join(f"number={n}" for n in range(500)) + "&numbers=1,2&limt=5&a%20b=1&c+d"
+    assert query_parameter_names(query.encode()) == {"number", "numbers", "limt", "a b", "c d"}
+    assert query_parameter_names(b"") == set()
+    assert query_parameter_names(b"&&=x&") == {""}  # as parse_qsl: ("", "x")
+
+
+def test_a_verified_key_is_trusted_for_a_bounded_time_and_forgotten_on_revocation() -> None:
+    now = [0.0]
+    cache = KeyCache(KEY_CACHE_SECONDS, clock=lambda: now[0])
+    cache.put("h1", "ixhaus-plus", "ixhaus")
+    cache.put("h2", "admin", "admin")
+    assert cache.get("h1") == ("ixhaus-plus", "ixhaus")
+    now[0] += KEY_CACHE_SECONDS - 0.1
+    assert cache.get("h1") == ("ixhaus-plus", "ixhaus")
+    now[0] += 0.1  # the documented bound for a revocation made in another process
+    assert cache.get("h1") is None
+    cache.put("h1", "ixhaus-plus", "ixhaus")
+    cache.forget("ixhaus-plus")  # revoked in this process: at once
+    assert cache.get("h1") is None
+    assert cache.get("h2") is None  # expired as well
+
+
+def test_the_key_cache_is_bounded() -> None:
+    cache = KeyCache(max_keys=10)
+    for n in range(100):
+        cache.put(f"h{n}", f"k{n}", "ixhaus")
+    assert sum(cache.get(f"h{n}") is not None for n in range(100)) <= 10
+    assert cache.get("h99") == ("k99", "ixhaus")
