@@ -799,6 +799,12 @@ class FakeInbox:
         waiting = [e.received_at for e in mine if e.status == "received"]
         return sum(e.status == "parked" for e in mine), min(waiting, default=None)
 
+    async def waiting(self, system: str) -> tuple[int, int, dt.datetime | None]:
+        mine = [e for e in self.events.values() if e.system == system]
+        received = [e.received_at for e in mine if e.status == "received"]
+        parked = sum(e.status == "parked" for e in mine)
+        return len(received), parked, min(received, default=None)
+
     async def cursor(self, system: str) -> tuple[dt.datetime | None, dt.datetime | None]:
         return self.cursors.get(system, (None, None))
 

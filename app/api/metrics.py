@@ -57,6 +57,20 @@ class Metrics:
         self.queue_depth = Gauge(
             "gateway_job_queue_depth", "Jobs waiting to be picked up.", registry=self.registry
         )
+        # The inbound queue (casavi -> iX-Haus), from the inbox: how far processing lags.
+        self.inbound_waiting = Gauge(
+            "gateway_inbound_events_waiting",
+            "Inbox events not yet processed, by system and status (received: waiting for a "
+            "job; parked: waiting for their next attempt).",
+            ["system", "status"],
+            registry=self.registry,
+        )
+        self.inbound_lag = Gauge(
+            "gateway_inbound_oldest_waiting_age_seconds",
+            "Age of the oldest received, unprocessed inbox event by system (0 when none).",
+            ["system"],
+            registry=self.registry,
+        )
         self.worker_seen = Gauge(
             "gateway_worker_seen",
             "1 when an arq worker reported in within its health-check interval (0 when not).",
@@ -83,6 +97,13 @@ class Metrics:
                     ("errors", last.errors),
                 ):
                     self.last_run_records.labels(system, outcome).set(value)
+        now = services.clock()
+        for system in SYSTEMS:
+            received, parked, oldest = await services.inbox.waiting(system)
+            self.inbound_waiting.labels(system, "received").set(received)
+            self.inbound_waiting.labels(system, "parked").set(parked)
+            age = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+            self.inbound_lag.labels(system).set(age)
         self.queue_depth.set(await services.queue.depth())
         seen = await services.queue.worker_seen()
         if seen is not None:

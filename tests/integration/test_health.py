@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import uuid
 
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
+from sqlalchemy import delete
 
+from app.adapters.store.database import create_engine, create_session_factory
+from app.adapters.store.models import InboxEvent
 from app.asgi import create_app
 from app.config import load_settings
+from app.domain.calendar import utcnow
 
 
 async def test_live_and_ready_on_postgres_and_redis(
@@ -101,3 +108,45 @@ async def test_metrics_report_runs_by_system_and_status(migrated_pg: str, ixhaus
     assert 'gateway_sync_last_run_records{outcome="errors",system="production"} 0.0' in text
     assert 'gateway_sync_last_run_records{outcome="unchanged",system="production"} 0.0' in text
     assert 'gateway_sync_last_run_duration_seconds{system="production"}' in text
+
+
+async def test_metrics_report_the_inbound_queue_and_its_lag(
+    app: Litestar, migrated_pg: str
+) -> None:
+    # Issue 13 item 7: how many inbox events wait, and how long the oldest one has waited.
+    an_hour_ago = utcnow() - dt.timedelta(hours=1)
+    engine = create_engine(migrated_pg)
+    marker = uuid.uuid4().hex[:12]
+    rows = [
+        {"external_id": f"{marker}-{n}", "status": status, "received_at": an_hour_ago}
+        for n, status in enumerate(["received", "received", "parked", "done"])
+    ]
+    try:
+        async with create_session_factory(engine)() as session:
+            for row in rows:
+                session.add(
+                    InboxEvent(
+                        source="casavi:production",
+                        system="production",
+                        event_type="ticket.updated",
+                        ticket_ref=f"cv-{marker}",
+                        **row,
+                    )
+                )
+            await session.commit()
+        async with AsyncTestClient(app) as client:
+            text = (await client.get("/metrics")).text
+        samples = {
+            line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("gateway_inbound_")
+        }
+        # Other tests share this database: at least ours are counted.
+        assert samples['gateway_inbound_events_waiting{status="received",system="production"}'] >= 2
+        assert samples['gateway_inbound_events_waiting{status="parked",system="production"}'] >= 1
+        assert samples['gateway_inbound_oldest_waiting_age_seconds{system="production"}'] >= 3600
+        assert 'gateway_inbound_oldest_waiting_age_seconds{system="test"}' in samples
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(delete(InboxEvent).where(InboxEvent.external_id.like(f"{marker}-%")))
+        await engine.dispose()

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
+from app.adapters.store.database import read_connection
 from app.adapters.store.models import InboundCursor, InboundLease
 from app.adapters.store.models import InboxEvent as Row
 from app.sync.ports import InboxEvent, NewInboxEvent
@@ -280,6 +281,18 @@ class SqlInbox:
             count = int(await session.scalar(parked) or 0)
             first: dt.datetime | None = await session.scalar(oldest)
         return count, first
+
+    async def waiting(self, system: str) -> tuple[int, int, dt.datetime | None]:
+        # One grouped read over the (status, received_at) index, for the metrics scrape.
+        query = (
+            select(Row.status, func.count(), func.min(Row.received_at))
+            .where(Row.system == system, Row.status.in_(["received", "parked"]))
+            .group_by(Row.status)
+        )
+        async with read_connection(self._engine) as conn:
+            found = {status: (int(n), first) for status, n, first in await conn.execute(query)}
+        received, oldest = found.get("received", (0, None))
+        return received, found.get("parked", (0, None))[0], oldest
 
     # -- the poll's cursor ---------------------------------------------------------------
     async def cursor(self, system: str) -> tuple[dt.datetime | None, dt.datetime | None]:

@@ -77,6 +77,11 @@ class Inbox(Protocol):
         """(how many events are parked, when the oldest unprocessed one was received)."""
         ...
 
+    async def waiting(self, system: str) -> tuple[int, int, dt.datetime | None]:
+        """(events received and not yet processed, events parked, when the oldest of the
+        received ones arrived): the inbound queue as metrics report it."""
+        ...
+
     async def cursor(self, system: str) -> tuple[dt.datetime | None, dt.datetime | None]:
         """(casavi modifiedAt seen last, when the last poll ran)."""
         ...
