@@ -27,12 +27,8 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Components, SecurityScheme
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.adapters.store.api_keys import hash_key, scope_allows
-from app.adapters.store.database import read_connection
-from app.adapters.store.models import ApiKey
+from app.adapters.store.api_keys import active_key, hash_key, scope_allows
 from app.errors import Forbidden, TooManyRequests, Unauthenticated
 
 API_KEY_HEADER = "X-API-Key"
@@ -69,6 +65,9 @@ class KeyCache:
         self._max_keys = max_keys
         self._clock = clock
         self._keys: dict[str, tuple[str, str, float]] = {}
+        # Counts revocations seen here: a lookup that started before one is not remembered
+        # (it may have read the key as active just before the revocation committed).
+        self.generation = 0
 
     def get(self, key_hash: str) -> tuple[str, str] | None:
         found = self._keys.get(key_hash)
@@ -80,26 +79,19 @@ class KeyCache:
             return None
         return name, scope
 
-    def put(self, key_hash: str, name: str, scope: str) -> None:
+    def put(self, key_hash: str, name: str, scope: str, *, generation: int) -> None:
+        """Remember a key verified by a lookup that started at ``generation``."""
+        if generation != self.generation:
+            return
         if len(self._keys) >= self._max_keys:
             self._keys.clear()  # many distinct valid keys is unusual: start over
         self._keys[key_hash] = (name, scope, self._clock() + self._seconds)
 
     def forget(self, name: str) -> None:
         """Drop the key named ``name`` (it was revoked in this process)."""
+        self.generation += 1
         for key_hash in [h for h, (n, _, _) in self._keys.items() if n == name]:
             del self._keys[key_hash]
-
-
-async def _active_key(engine: AsyncEngine, key_hash: str) -> tuple[str, str] | None:
-    """(name, scope) of the active key with this hash: one indexed SELECT on a pooled
-    connection, without an ORM session."""
-    query = select(ApiKey.name, ApiKey.scope).where(
-        ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
-    )
-    async with read_connection(engine) as conn:
-        row = (await conn.execute(query)).first()
-    return None if row is None else (row[0], row[1])
 
 
 class FailureLimiter:
@@ -161,11 +153,12 @@ async def require_api_key(
     cache: KeyCache = connection.app.state.api_key_cache
     found = cache.get(key_hash)
     if found is None:
-        found = await _active_key(connection.app.state.engine, key_hash)
+        generation = cache.generation
+        found = await active_key(connection.app.state.engine, key_hash)
         if found is None:
             limiter.failed(client)
             raise Unauthenticated("The API key is unknown or revoked.")
-        cache.put(key_hash, *found)
+        cache.put(key_hash, *found, generation=generation)
     name, scope = found
     if not scope_allows(scope, required):
         raise Forbidden(f"This operation needs an API key with scope '{required}'.")

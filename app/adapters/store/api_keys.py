@@ -12,9 +12,10 @@ import secrets
 from typing import Literal, get_args
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.adapters.store.base import utcnow
+from app.adapters.store.database import read_connection
 from app.adapters.store.models import ApiKey
 from app.errors import Conflict, InvalidInput, NotFound
 
@@ -38,6 +39,17 @@ def new_key() -> tuple[str, str]:
 def scope_allows(granted: str, required: str) -> bool:
     """``admin`` keys may call every operation; ``ixhaus`` keys only the iX-Haus plus ones."""
     return granted == required or granted == "admin"
+
+
+async def active_key(engine: AsyncEngine, key_hash: str) -> tuple[str, str] | None:
+    """(name, scope) of the unrevoked key with this hash: the API's per-request check, one
+    indexed SELECT on a pooled connection without an ORM session."""
+    query = select(ApiKey.name, ApiKey.scope).where(
+        ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
+    )
+    async with read_connection(engine) as conn:
+        row = (await conn.execute(query)).first()
+    return None if row is None else (row[0], row[1])
 
 
 class ApiKeyRepository:
