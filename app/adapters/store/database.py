@@ -112,6 +112,14 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def engine_of(session_factory: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine a session factory is bound to (for reads and writes that need no session)."""
+    bind = session_factory.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("the store needs a session factory bound to an engine")
+    return bind
+
+
 @asynccontextmanager
 async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A pooled connection for one or a few SELECTs that need no transaction of their own.

@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
-from app.adapters.store.database import read_connection
+from app.adapters.store.database import engine_of, read_connection
 from app.adapters.store.models import InboundCursor, InboundLease
 from app.adapters.store.models import InboxEvent as Row
 from app.sync.ports import InboxEvent, NewInboxEvent
@@ -53,10 +53,7 @@ def _view(row: Any) -> InboxEvent:
 class SqlInbox:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
-        bind = session_factory.kw.get("bind")
-        if not isinstance(bind, AsyncEngine):
-            raise TypeError("the inbox needs a session factory bound to an engine")
-        self._engine = bind
+        self._engine = engine_of(session_factory)
 
     # -- storing -------------------------------------------------------------------------
     async def add(self, system: str, events: Sequence[NewInboxEvent]) -> list[NewInboxEvent]:

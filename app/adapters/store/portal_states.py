@@ -10,10 +10,10 @@ import msgspec
 from sqlalchemy import String, and_, any_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
-from app.adapters.store.database import read_connection
+from app.adapters.store.database import engine_of, read_connection
 from app.adapters.store.models import TicketPortalState
 from app.adapters.store.upsert import upsert
 from app.sync.ports import PortalStatus, TicketPortalView
@@ -33,10 +33,7 @@ _MANY_PG = _MANY.where(
 class SqlPortalStates:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
-        bind = session_factory.kw.get("bind")
-        if not isinstance(bind, AsyncEngine):
-            raise TypeError("the portal states need a session factory bound to an engine")
-        self._engine = bind
+        self._engine = engine_of(session_factory)
 
     async def save(self, system: str, states: Sequence[PortalStatus]) -> None:
         """Rule S1: store each ticket's portal field (transferred + status, or the reason)."""
