@@ -47,11 +47,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             port=args.port,
             workers=args.workers,
             log_level="info",
+            access_log=not args.no_access_log,
         )
         return 0
     # Without Redis there is no worker: this process also runs the schedule (rule C14).
     app = create_app(settings, scheduler=settings.redis_url is None)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level="info", access_log=not args.no_access_log
+    )
     return 0
 
 
@@ -187,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--workers", type=int, default=1, help="HTTP worker processes (more than 1 needs REDIS_URL)"
+    )
+    serve.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help="no line per request (a bulk portal-status URL carries up to 100 numbers)",
     )
     serve.set_defaults(handler=_serve)
 

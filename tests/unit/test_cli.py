@@ -104,3 +104,15 @@ def test_worker_runs_the_schedule_every_minute(monkeypatch: pytest.MonkeyPatch) 
     assert job.coroutine is schedule_job
     assert job.second == {0}
     assert job.minute is None
+
+
+def test_serve_can_leave_out_the_access_log(
+    env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append(kw))
+    assert main(["serve", "--no-access-log"]) == 0
+    assert main(["serve"]) == 0
+    assert [call["access_log"] for call in calls] == [False, True]
