@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.adapters.store.upsert import upsert
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, LedgerKeys, RecordKey
 from app.sync.ports import LedgerEntry, Outcome
 
+_LINKS = EntityLink.__table__
 _KEY = ("system", "entity_type", "ixhaus_key")
 _UPDATED = (
     "fingerprint",
@@ -41,7 +42,8 @@ class SqlLedger:
         self._sessions = session_factory
 
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
-        link = EntityLink
+        # Core columns (not ORM attributes): no ORM row processing for a few 100k rows.
+        link = _LINKS.c
         query = select(
             link.ixhaus_key,
             link.id,
@@ -52,11 +54,21 @@ class SqlLedger:
             link.attempts,
             link.next_attempt_at,
         ).where(link.system == system, link.entity_type == kind.value)
+        decode = RecordKey.ledger_decoder(kind)
+        entry = LedgerEntry
         async with self._sessions() as session:
             rows = await session.execute(query)
-            return {
-                RecordKey.from_ledger(kind.value, row[0]): LedgerEntry(*row[1:]) for row in rows
-            }
+            return {decode(k): entry(i, f, s, c, r, a, n) for k, i, f, s, c, r, a, n in rows}
+
+    async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> LedgerKeys:
+        link = _LINKS.c
+        query = select(link.ixhaus_key).where(
+            link.system == system,
+            link.entity_type.in_([kind.value for kind in kinds]),
+            link.state == "sent",
+        )
+        async with self._sessions() as session:
+            return LedgerKeys((await session.execute(query)).scalars())
 
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         if not keys:
