@@ -62,7 +62,7 @@ _REFERENCE_PREFIX: dict[EntityKind, str] = {
 _LABEL = re.compile(r"[^0-9A-Za-z_-]+")
 
 
-class RecordKey(msgspec.Struct, frozen=True, order=True):
+class RecordKey(msgspec.Struct, frozen=True, order=True, gc=False):
     kind: EntityKind
     parts: tuple[str, ...]
 
