@@ -11,9 +11,9 @@ a run with nothing changed send nothing and write nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,7 +23,8 @@ from app.adapters.store.upsert import upsert
 from app.domain.keys import EntityKind, LedgerKeys, RecordKey
 from app.sync.ports import LedgerEntry, Outcome
 
-_LINKS = EntityLink.__table__
+_LINKS = cast(Table, EntityLink.__table__)
+_PROTOCOL = cast(Table, ProtocolEntry.__table__)
 _KEY = ("system", "entity_type", "ixhaus_key")
 _UPDATED = (
     "fingerprint",
@@ -130,14 +131,14 @@ class SqlLedger:
             for o in outcomes
         ]
         async with self._sessions() as session:
-            statement = upsert(
-                session.get_bind().dialect.name, EntityLink, index=_KEY, update=_UPDATED
-            )
+            # On the tables, not the ORM classes: Core multi-row statements without the ORM's
+            # per-row bulk bookkeeping (a first export of large writes ~190k rows of each).
+            statement = upsert(session.get_bind().dialect.name, _LINKS, index=_KEY, update=_UPDATED)
             if statement is not None:
                 # A row written meanwhile (a trigger of iX-Haus plus linked the record after
                 # ``known`` was loaded) is simply updated.
                 await session.execute(statement, rows)
-                await session.execute(insert(ProtocolEntry), protocol)
+                await session.execute(insert(_PROTOCOL), protocol)
                 await session.commit()
                 return
         # Oracle: insert what ``known`` does not hold, update the rest by id.
