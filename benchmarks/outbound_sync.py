@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import json
 import os
 import platform
@@ -187,6 +188,8 @@ async def run(
             )
 
         services = build_services(sessions, box, NoQueue(), adapters=adapters)
+        gc.collect()
+        gc.freeze()  # as the worker does after its start-up (app/worker.py)
 
         async def one_run() -> dict[str, Any]:
             portal.puts = portal.removes = 0
