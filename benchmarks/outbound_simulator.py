@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import gc
 import json
 import multiprocessing
 import os
@@ -48,7 +49,7 @@ from app.adapters.casavi.http import CasaviHttp
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
 from app.adapters.store.database import create_engine, create_session_factory
-from app.adapters.store.models import EntityLink
+from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.composition import build_services
 from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox, new_key
@@ -88,6 +89,9 @@ class Recorded(msgspec.Struct, frozen=True):
     path: str  # with the query, as sent
     content_type: str | None
     body: bytes | None
+    sent_at: float = 0.0  # perf_counter when the gateway sent it
+    seconds: float = 0.0  # until its answer was read
+    status: int = 0
 
 
 class Recorder:
@@ -106,6 +110,8 @@ class Recorder:
         async def recording_send(
             http: CasaviHttp, request: httpx.Request, *, stream: bool
         ) -> httpx.Response:
+            started = time.perf_counter()
+            response = await send(http, request, stream=stream)
             try:
                 body = request.content
             except httpx.RequestNotRead:
@@ -118,9 +124,12 @@ class Recorder:
                         request.url.raw_path.decode("ascii"),
                         request.headers.get("content-type"),
                         body or None,
+                        started,
+                        time.perf_counter() - started,
+                        response.status_code,
                     )
                 )
-            return await send(http, request, stream=stream)
+            return response
 
         def staged(function: Any) -> Any:
             async def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -183,6 +192,15 @@ async def seed_in_child(url: str, profile: str) -> dict[str, int]:
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
         return await asyncio.get_running_loop().run_in_executor(pool, _seed, url, profile)
+
+
+def _timeline(calls: list[Recorded], since: float, limit: int = 40) -> list[str]:
+    """When each call of a run went out and how long it took (the first ``limit``)."""
+    return [
+        f"+{c.sent_at - since:.3f}s {c.seconds * 1000:.0f}ms stage {c.stage} {c.method} "
+        f"{c.path.split('?')[0][:60]} -> {c.status}"
+        for c in sorted(calls, key=lambda c: c.sent_at)[:limit]
+    ]
 
 
 def _ratio(value: float, ceiling: float) -> float | None:
@@ -271,10 +289,15 @@ async def one_profile(
         services = build_services(
             sessions, box, NoQueue(), policy=RunPolicy(concurrency=concurrency)
         )
+        gc.collect()
+        gc.freeze()  # as the worker does after its start-up (app/worker.py)
+
+        run_ids: list[int] = []
 
         async def one_run() -> dict[str, Any]:
             before = sim.stats()["requests"]
             row, _ = await services.runs.request("test", trigger="benchmark", requested_by=None)
+            run_ids.append(row.id)
             t0 = time.perf_counter()
             await execute_run(
                 runs=services.runs,
@@ -312,7 +335,8 @@ async def one_profile(
             fresh.stop()
         unchanged = await one_run()
         recorder.take()
-        tickets = IxhausTables().tickets
+        tables = IxhausTables()
+        tickets = tables.tickets
         ix_engine = create_engine(normalise_database_url(ixhaus_url))
         async with ix_engine.begin() as conn:
             total = await conn.scalar(select(func.count()).select_from(tickets))
@@ -329,20 +353,44 @@ async def one_profile(
                 .where(tickets.c.ticket_no.in_(numbers))
                 .values(subject=f"Heizung fällt aus ({uuid.uuid4().hex[:6]})")
             )
-        await ix_engine.dispose()
-        # The changed tickets the gateway had sent: exactly these must be sent again.
-        link = EntityLink.__table__.c
-        async with engine.connect() as conn:
-            expected = await conn.scalar(
-                select(func.count()).where(
-                    link.system == "test",
-                    link.entity_type == "ticket",
-                    link.state == "sent",
-                    link.ixhaus_key.in_([f"ticket:{n}" for n in numbers]),
+            orders = (
+                await conn.scalars(
+                    select(tables.work_orders.c.order_no).where(
+                        tables.work_orders.c.ticket_no.in_(numbers)
+                    )
                 )
+            ).all()
+        await ix_engine.dispose()
+        # Exactly these must be sent again: the changed tickets the gateway had sent, and the
+        # commissioning notes (T8) it had sent for them (a note is made from its ticket).
+        link = EntityLink.__table__.c
+        wanted = [f"ticket:{n}" for n in numbers] + [f"work_order_note:{n}" for n in orders]
+        async with engine.connect() as conn:
+            expected = sorted(
+                (
+                    await conn.scalars(
+                        select(link.ixhaus_key).where(
+                            link.system == "test",
+                            link.state == "sent",
+                            link.ixhaus_key.in_(wanted),
+                        )
+                    )
+                ).all()
             )
+        changed_started = time.perf_counter()
         changed = await one_run()
         changed_calls = recorder.take()
+        protocol = ProtocolEntry.__table__.c
+        async with engine.connect() as conn:
+            sent_keys = sorted(
+                (
+                    await conn.scalars(
+                        select(protocol.entity_key).where(
+                            protocol.run_id == run_ids[-1], protocol.outcome == "sent"
+                        )
+                    )
+                ).all()
+            )
         changed_replay = await replay(sim.url, changed_calls, concurrency)
         await services.aclose()
         await engine.dispose()
@@ -365,9 +413,10 @@ async def one_profile(
             ),
             "nothing_changed": unchanged,
             "tickets_changed_in_ixhaus": len(numbers),
-            "changed_tickets_sent_before": expected,
-            "after_changes": changed,
-            "after_changes_sent_exactly_the_changes": changed["sent"] == expected,
+            "expected_sends": len(expected),
+            "after_changes": {**changed, "sent_keys": sent_keys},
+            "after_changes_sent_exactly_the_changes": sent_keys == expected,
+            "after_changes_calls": _timeline(changed_calls, changed_started),
             "after_changes_bare_httpx_replay": changed_replay,
             "after_changes_vs_no_change_plus_replay": _ratio(
                 changed["seconds"], unchanged["seconds"] + changed_replay["seconds"]
