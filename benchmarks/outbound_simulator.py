@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import dataclasses
 import gc
 import json
 import multiprocessing
@@ -46,6 +47,7 @@ from sqlalchemy import func, select, update
 
 import app.sync.outbound.run as outbound_run
 from app.adapters.casavi.http import CasaviHttp
+from app.adapters.factories import open_system_adapters
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
 from app.adapters.store.database import create_engine, create_session_factory
@@ -57,8 +59,10 @@ from app.configuration.service import ConfigService
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
+from app.sync.context import SystemAdapters
 from app.sync.outbound import documents as outbound_documents
 from app.sync.policy import RunPolicy
+from app.sync.ports import SystemSettings
 from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
 
@@ -289,7 +293,14 @@ async def one_profile(
         # One job does the whole export (no hand-over at the job time limit): the benchmark
         # measures throughput, not the continuation.
         policy = RunPolicy(concurrency=concurrency, time_limit_seconds=7200)
-        services = build_services(sessions, box, NoQueue(), policy=policy)
+
+        async def adapters(settings: SystemSettings) -> SystemAdapters:
+            # Without documents (their own issue and benchmark): the sandbox has no document
+            # store here, and every document would fail without a casavi request.
+            real = await open_system_adapters(settings)
+            return dataclasses.replace(real, documents=None, contents=None, docuware=None)
+
+        services = build_services(sessions, box, NoQueue(), policy=policy, adapters=adapters)
         gc.collect()
         gc.freeze()  # as the worker does after its start-up (app/worker.py)
 
