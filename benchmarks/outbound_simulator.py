@@ -3,8 +3,10 @@
 
 The simulator runs in its own process (``portal-gateway sandbox casavi``) on a spare
 loopback port; the gateway's state and the iX-Haus portfolio are fresh PostgreSQL databases,
-dropped afterwards. The portfolio is seeded in a child process, so ``peak_rss_mb`` (this
-process's ``ru_maxrss``) is what the gateway's runs held, as a worker would.
+dropped afterwards. The portfolio is seeded in a child process; ``peak_rss_mb`` (this
+process's ``ru_maxrss``) still includes the recorded requests kept for the replays (about
+134k bodies on ``large``), so it overstates the worker: ``outbound_sync.py`` reports the runs'
+own peak.
 
 Ceilings, measured in the same run: every request the gateway sent to casavi is recorded
 (method, path, body; by stage) and replayed by a bare ``httpx.AsyncClient`` with the same
