@@ -4,7 +4,15 @@ casavi is replaced by a writer that only counts (the gateway's own cost: reading
 deciding every record, fingerprints, ledger and protocol writes). Prints JSON. Both databases
 are fresh PostgreSQL databases, dropped afterwards.
 
-    python benchmarks/outbound_sync.py [--profile large] [--changes 10]
+Beside the no-change runs (``--repeat`` of them, median reported) the same reads are timed
+with bare SQLAlchemy Core in the same process and run, alternating with the runs: every
+interface table a run reads, streamed once (``yield_per``) with no mapping, plus the
+system's ledger rows. ``ratio_to_bare_core`` is the no-change median over that median.
+``peak_rss_mb`` is this process's ``ru_maxrss`` (the portfolio is seeded in a child process,
+so it is what the runs held, as a worker would).
+
+    python benchmarks/outbound_sync.py [--profile large] [--changes 10] [--repeat 3]
+        [--cprofile FILE]  (cProfile of the last no-change run)
         [--admin-url postgresql://postgres@127.0.0.1:5432/test]
 """
 
@@ -12,9 +20,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
+import cProfile
+import gc
 import json
+import multiprocessing
 import os
 import platform
+import resource
+import statistics
 import time
 import uuid
 from typing import Any
@@ -26,6 +40,7 @@ from app.adapters.factories import open_system_adapters
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
 from app.adapters.store.database import create_engine, create_session_factory
+from app.adapters.store.models import EntityLink
 from app.composition import build_services
 from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox, new_key
@@ -71,7 +86,84 @@ def _twice(value: str) -> dict[str, str]:
     return {"value": value, "confirmation": value}
 
 
-async def run(profile: str, changes: int, admin_url: str) -> dict[str, Any]:
+def _seed(url: str, profile: str) -> dict[str, int]:
+    return asyncio.run(seed_database(url, profile, 1)).counts
+
+
+async def seed_in_child(url: str, profile: str) -> dict[str, int]:
+    """Seed in a child process: the generator's memory is not the gateway's peak RSS."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        return await asyncio.get_running_loop().run_in_executor(pool, _seed, url, profile)
+
+
+# Every interface table an outbound run without documents reads (the tickets with their
+# status kind joined, as the reader does).
+BARE_TABLES = (
+    "objects",
+    "units",
+    "persons",
+    "partner_relations",
+    "contracts",
+    "owners",
+    "caretakers",
+    "users",
+    "teams",
+    "team_members",
+    "object_rights",
+    "object_responsibles",
+    "ticket_types",
+    "ticket_statuses",
+    "ticket_priorities",
+    "work_orders",
+)
+
+
+async def bare_core_reads(ixhaus_url: str, gateway_url: str, system: str) -> dict[str, Any]:
+    """The reads of a no-change run with bare SQLAlchemy Core: each table once, streamed,
+    rows iterated but not mapped; then the system's ledger rows."""
+    tables = IxhausTables()
+    ix_engine = create_engine(normalise_database_url(ixhaus_url))
+    gw_engine = create_engine(gateway_url)
+    t = tables.tickets
+    statements = [select(tables.all()[name]) for name in BARE_TABLES]
+    statements.append(
+        select(t, tables.ticket_statuses.c.kind).select_from(
+            t.outerjoin(tables.ticket_statuses, tables.ticket_statuses.c.status_no == t.c.status_no)
+        )
+    )
+    link = EntityLink.__table__.c
+    ledger = select(
+        link.entity_type,
+        link.ixhaus_key,
+        link.id,
+        link.fingerprint,
+        link.state,
+        link.casavi_id,
+        link.reason_code,
+        link.attempts,
+        link.next_attempt_at,
+    ).where(link.system == system)
+    rows = 0
+    try:
+        # Connections are opened before the clock starts, as a warm pool would have them.
+        async with ix_engine.connect() as ix, gw_engine.connect() as gw:
+            started = time.perf_counter()
+            for conn, stmt in [*((ix, s) for s in statements), (gw, ledger)]:
+                result = await conn.stream(stmt.execution_options(yield_per=2000))
+                async for partition in result.partitions():
+                    for _row in partition:
+                        rows += 1
+            seconds = time.perf_counter() - started
+    finally:
+        await ix_engine.dispose()
+        await gw_engine.dispose()
+    return {"seconds": round(seconds, 2), "rows": rows}
+
+
+async def run(
+    profile: str, changes: int, admin_url: str, repeat: int = 3, profile_to: str | None = None
+) -> dict[str, Any]:
     base = admin_url.rpartition("/")[0]
     names = [f"pgw_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
     for name in names:
@@ -81,7 +173,7 @@ async def run(profile: str, changes: int, admin_url: str) -> dict[str, Any]:
     try:
         await asyncio.to_thread(migrate.upgrade, gateway_url)
         started = time.perf_counter()
-        report = await seed_database(ixhaus_url, profile, 1)
+        counts = await seed_in_child(ixhaus_url, profile)
         seed_seconds = time.perf_counter() - started
         engine = create_engine(gateway_url)
         sessions = create_session_factory(engine)
@@ -110,6 +202,8 @@ async def run(profile: str, changes: int, admin_url: str) -> dict[str, Any]:
             )
 
         services = build_services(sessions, box, NoQueue(), adapters=adapters)
+        gc.collect()
+        gc.freeze()  # as the worker does after its start-up (app/worker.py)
 
         async def one_run() -> dict[str, Any]:
             portal.puts = portal.removes = 0
@@ -137,7 +231,33 @@ async def run(profile: str, changes: int, admin_url: str) -> dict[str, Any]:
             }
 
         first = await one_run()
-        unchanged = await one_run()
+        unchanged_runs: list[dict[str, Any]] = []
+        bare_runs: list[dict[str, Any]] = []
+        for i in range(max(repeat, 1)):
+            bare_runs.append(await bare_core_reads(ixhaus_url, gateway_url, "test"))
+            if profile_to is not None and i == max(repeat, 1) - 1:
+                profiler = cProfile.Profile()
+                profiler.enable()
+                unchanged_runs.append(await one_run())
+                profiler.disable()
+                profiler.dump_stats(profile_to)
+            else:
+                unchanged_runs.append(await one_run())
+        unchanged_seconds = [r["seconds"] for r in unchanged_runs]
+        if profile_to is not None:
+            unchanged_seconds = unchanged_seconds[:-1] or unchanged_seconds
+        bare_seconds = [r["seconds"] for r in bare_runs]
+        unchanged = {
+            **unchanged_runs[0],
+            "seconds": round(statistics.median(unchanged_seconds), 2),
+            "seconds_each": [r["seconds"] for r in unchanged_runs],
+            "writes_to_portal": max(r["writes_to_portal"] for r in unchanged_runs),
+        }
+        bare = {
+            "seconds": round(statistics.median(bare_seconds), 2),
+            "seconds_each": bare_seconds,
+            "rows": bare_runs[0]["rows"],
+        }
         tickets = IxhausTables().tickets
         ix_engine = create_engine(normalise_database_url(ixhaus_url))
         async with ix_engine.begin() as conn:
@@ -163,14 +283,18 @@ async def run(profile: str, changes: int, admin_url: str) -> dict[str, Any]:
             "benchmark": "outbound_sync",
             "profile": profile,
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-            "portfolio": report.counts,
+            "portfolio": counts,
             "seed_seconds": round(seed_seconds, 2),
             "first_export": first,
             "nothing_changed": unchanged,
+            "bare_core_same_reads": bare,
+            "ratio_to_bare_core": round(unchanged["seconds"] / max(bare["seconds"], 1e-9), 2),
             "tickets_changed_in_ixhaus": len(numbers),
             "after_changes": changed,
             "records_decided_per_run": decided,
             "unchanged_run_records_per_second": round(decided / max(unchanged["seconds"], 1e-9)),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         }
     finally:
         for name in names:
@@ -181,9 +305,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profile", default="large", choices=["small", "medium", "large"])
     parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=3, help="no-change runs (median)")
+    parser.add_argument("--cprofile", default=None, help="cProfile the last no-change run")
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.profile, args.changes, args.admin_url)), indent=2))
+    result = asyncio.run(
+        run(args.profile, args.changes, args.admin_url, args.repeat, args.cprofile)
+    )
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

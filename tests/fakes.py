@@ -87,6 +87,13 @@ class FakeLedger:
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
         return {k: e for (s, k), e in self.rows.items() if s == system and k.kind is kind}
 
+    async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> set[RecordKey]:
+        return {
+            k
+            for (s, k), e in self.rows.items()
+            if s == system and k.kind in kinds and e.state == "sent"
+        }
+
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         return {k: self.rows[(system, k)] for k in keys if (system, k) in self.rows}
 

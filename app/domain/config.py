@@ -14,6 +14,7 @@ configuration document's ranges become these directly (``app.configuration.rules
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -142,5 +143,7 @@ def number_order(number: str) -> tuple[int, int | str]:
     return (0, int(stripped)) if stripped.isdigit() else (1, stripped)
 
 
+@functools.lru_cache(maxsize=8192)
 def object_in_range(object_no: str, entries: tuple[ObjectRange, ...]) -> bool:
+    # Cached: a run asks this for every record, of a few thousand distinct objects.
     return any(entry.contains(object_no) for entry in entries)

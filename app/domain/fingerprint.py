@@ -19,11 +19,16 @@ def canonical_json(record: object) -> bytes:
     return _ENCODER.encode(record)
 
 
+_TAGS: dict[type, bytes] = {}
+
+
 def fingerprint(record: object) -> str:
-    digest = hashlib.sha256(type(record).__name__.encode())
-    digest.update(b"\x00")
-    digest.update(canonical_json(record))
-    return digest.hexdigest()
+    # sha256(type name, NUL, canonical JSON): one call per record (a run hashes every record).
+    kind = type(record)
+    tag = _TAGS.get(kind)
+    if tag is None:
+        tag = _TAGS[kind] = kind.__name__.encode() + b"\x00"
+    return hashlib.sha256(tag + _ENCODER.encode(record)).hexdigest()
 
 
 def field_digests(record: msgspec.Struct) -> str:

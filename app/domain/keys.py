@@ -18,6 +18,7 @@ Nobody else builds or parses these strings.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Container, Iterable
 from enum import StrEnum
 
 import msgspec
@@ -61,13 +62,18 @@ _REFERENCE_PREFIX: dict[EntityKind, str] = {
 _LABEL = re.compile(r"[^0-9A-Za-z_-]+")
 
 
-class RecordKey(msgspec.Struct, frozen=True, order=True):
+class RecordKey(msgspec.Struct, frozen=True, order=True, gc=False):
     kind: EntityKind
     parts: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        if not self.parts or any(not p or "/" in p or ":" in p for p in self.parts):
-            raise InvalidKey(f"invalid {self.kind.value} key parts {self.parts!r}")
+        # A plain loop: every decision and every ledger row builds a key (hot on big runs).
+        parts = self.parts
+        if not parts:
+            raise InvalidKey(f"invalid {self.kind.value} key parts {parts!r}")
+        for part in parts:
+            if not part or "/" in part or ":" in part:
+                raise InvalidKey(f"invalid {self.kind.value} key parts {parts!r}")
 
     # -- named constructors -------------------------------------------------------------
     @classmethod
@@ -127,11 +133,20 @@ class RecordKey(msgspec.Struct, frozen=True, order=True):
 
     @classmethod
     def from_ledger(cls, entity_type: str, ixhaus_key: str) -> RecordKey:
-        kind = EntityKind(entity_type)
+        return cls.ledger_decoder(EntityKind(entity_type))(ixhaus_key)
+
+    @classmethod
+    def ledger_decoder(cls, kind: EntityKind) -> Callable[[str], RecordKey]:
+        """``from_ledger`` for many keys of one kind (a ledger load decodes every row)."""
         prefix = f"{kind.value}:"
-        if not ixhaus_key.startswith(prefix):
-            raise InvalidKey(f"ledger key {ixhaus_key!r} is not a {kind.value} key")
-        return cls(kind, tuple(ixhaus_key[len(prefix) :].split("/")))
+        start = len(prefix)
+
+        def decode(ixhaus_key: str) -> RecordKey:
+            if not ixhaus_key.startswith(prefix):
+                raise InvalidKey(f"ledger key {ixhaus_key!r} is not a {kind.value} key")
+            return cls(kind, tuple(ixhaus_key[start:].split("/")))
+
+        return decode
 
     @classmethod
     def parse(cls, ledger_key: str) -> RecordKey:
@@ -146,3 +161,19 @@ class RecordKey(msgspec.Struct, frozen=True, order=True):
 
     def __str__(self) -> str:
         return self.ledger_key
+
+
+class LedgerKeys(Container[RecordKey]):
+    """A set of records given by their ledger keys (``RecordKey.ledger_key``), for membership
+    tests only: a ledger read of 100k keys need not decode each one into a ``RecordKey``."""
+
+    __slots__ = ("_keys",)
+
+    def __init__(self, ledger_keys: Iterable[str]) -> None:
+        self._keys = frozenset(ledger_keys)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, RecordKey) and key.ledger_key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)

@@ -1,7 +1,8 @@
 """Canonical portal records: what the gateway sends for each entity (fields of domain.md).
 
 These are the gateway's own canonical shapes, not casavi wire types (the casavi adapter maps
-them). Fingerprints (``app.domain.fingerprint``) are taken over these records.
+them). Fingerprints (``app.domain.fingerprint``) are taken over these records. Like the source
+records they cannot form reference cycles and are not tracked by the garbage collector.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from app.domain.keys import RecordKey
 from app.domain.records import Address, BankAccount, ObjectResponsible, ObjectRight, PortalMode
 
 
-class PortalPerson(msgspec.Struct, frozen=True, kw_only=True):
+class PortalPerson(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     # P6: first name, last name, salutation, e-mail, phone, bank account - nothing else
     # (no balances, no bookings).
     number: str
@@ -29,7 +30,7 @@ class PortalPerson(msgspec.Struct, frozen=True, kw_only=True):
     bank_account: BankAccount | None = None
 
 
-class PortalDocument(msgspec.Struct, frozen=True, kw_only=True):
+class PortalDocument(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     # D3: name, type (or class), creation date, content (only if released).
     id: int
     name: str
@@ -46,7 +47,7 @@ class PortalDocument(msgspec.Struct, frozen=True, kw_only=True):
     content_version: str | None = None
 
 
-class PortalContact(msgspec.Struct, frozen=True, kw_only=True):
+class PortalContact(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Owners (M1) and caretakers (M2)."""
 
     number: str
@@ -61,7 +62,7 @@ class PortalContact(msgspec.Struct, frozen=True, kw_only=True):
     bank_account: BankAccount | None = None
 
 
-class ContactPayload(msgspec.Struct, frozen=True, kw_only=True):
+class ContactPayload(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An owner (M1) or caretaker (M2) as the portal sees it: one contact per person, with
     every enabled object it owns or looks after (iX-Haus keeps one row per object)."""
 
@@ -69,7 +70,7 @@ class ContactPayload(msgspec.Struct, frozen=True, kw_only=True):
     object_nos: tuple[str, ...]
 
 
-class PortalObjectRole(msgspec.Struct, frozen=True, kw_only=True):
+class PortalObjectRole(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """M4: the role under which an object right or a responsibility is shown in casavi."""
 
     category: Literal["right", "responsible"]
@@ -77,14 +78,14 @@ class PortalObjectRole(msgspec.Struct, frozen=True, kw_only=True):
     name: str  # what casavi shows
 
 
-class PortalAssignment(msgspec.Struct, frozen=True, kw_only=True, order=True):
+class PortalAssignment(msgspec.Struct, frozen=True, kw_only=True, order=True, gc=False):
     """One staff assignment: the user acts on the object in the role (M4) or team (M7)."""
 
     object_no: str
     role: RecordKey  # an OBJECT_ROLE or a TEAM key
 
 
-class PortalUser(msgspec.Struct, frozen=True, kw_only=True):
+class PortalUser(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     number: str  # M3
     first_name: str | None = None
     last_name: str | None = None
@@ -94,7 +95,7 @@ class PortalUser(msgspec.Struct, frozen=True, kw_only=True):
     assignments: tuple[PortalAssignment, ...] = ()
 
 
-class PortalObject(msgspec.Struct, frozen=True, kw_only=True):
+class PortalObject(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     number: str  # M4
     name: str
     group: str | None = None
@@ -104,7 +105,7 @@ class PortalObject(msgspec.Struct, frozen=True, kw_only=True):
     responsibles: tuple[ObjectResponsible, ...] = ()
 
 
-class PortalUnit(msgspec.Struct, frozen=True, kw_only=True):
+class PortalUnit(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     object_no: str  # M5
     number: str
     description: str | None = None
@@ -115,7 +116,7 @@ class PortalUnit(msgspec.Struct, frozen=True, kw_only=True):
     contract_end: date | None = None
 
 
-class PortalContract(msgspec.Struct, frozen=True, kw_only=True):
+class PortalContract(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     number: str  # M6
     object_no: str
     unit_no: str
@@ -126,7 +127,7 @@ class PortalContract(msgspec.Struct, frozen=True, kw_only=True):
     end: date | None = None
 
 
-class PortalTeam(msgspec.Struct, frozen=True, kw_only=True):
+class PortalTeam(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     number: str  # M7
     name: str
     member_user_nos: tuple[str, ...] = ()
@@ -135,7 +136,7 @@ class PortalTeam(msgspec.Struct, frozen=True, kw_only=True):
 Audience = Literal["reporter", "object"]
 
 
-class PortalTicket(msgspec.Struct, frozen=True, kw_only=True):
+class PortalTicket(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     # T3 fields; T5 bulletin posts carry no status; T6 object notices go to the whole object.
     number: int
     kind: PortalMode
@@ -162,7 +163,7 @@ class PortalTicket(msgspec.Struct, frozen=True, kw_only=True):
     notify_unregistered_by_email: bool = False
 
 
-class PortalNote(msgspec.Struct, frozen=True, kw_only=True):
+class PortalNote(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     id: int  # N1: author, time, content
     ticket_no: int
     created_at: datetime
@@ -170,7 +171,7 @@ class PortalNote(msgspec.Struct, frozen=True, kw_only=True):
     author_user_no: str | None = None
 
 
-class PersonPayload(msgspec.Struct, frozen=True, kw_only=True):
+class PersonPayload(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A person as the portal sees it: the person (P6) with its contracts (M6).
 
     One record, so one fingerprint: a changed contract re-sends the person's contact.

@@ -8,6 +8,8 @@ cursor at once. Personal data is never logged here.
 
 from __future__ import annotations
 
+import collections
+import functools
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -32,12 +34,15 @@ class IxhausReader:
         self.tables = tables or IxhausTables()
         self._batch = batch_size
 
-    async def _stream(self, stmt: Select[Any], mapper: Callable[[Row[Any]], T]) -> AsyncIterator[T]:
+    async def _stream(self, stmt: Select[Any], mapper: Callable[[Any], T]) -> AsyncIterator[T]:
         async with self._engine.connect() as conn:
             result = await conn.stream(stmt.execution_options(yield_per=self._batch))
+            # The mappers read columns by name; a plain named tuple answers that about ten
+            # times faster than a SQLAlchemy Row (which dominated a no-change run).
+            make = _row_type(tuple(result.keys()))._make
             async for partition in result.partitions():
                 for row in partition:
-                    yield mapper(row)
+                    yield mapper(make(row))
 
     # -- statements (public so tests can compile each with the Oracle dialect) ----------
 
@@ -192,5 +197,11 @@ class IxhausReader:
         return self._stream(self.statements()["documents"], m.document_record)
 
 
-def _identity(row: Row[Any]) -> Row[Any]:
+def _identity(row: Any) -> Any:
     return row
+
+
+@functools.cache
+def _row_type(keys: tuple[str, ...]) -> Any:
+    """A named tuple class for one statement's result columns (cached per column list)."""
+    return collections.namedtuple("IxhausRow", keys)

@@ -11,18 +11,20 @@ a run with nothing changed send nothing and write nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.adapters.store.upsert import upsert
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, LedgerKeys, RecordKey
 from app.sync.ports import LedgerEntry, Outcome
 
+_LINKS = cast(Table, EntityLink.__table__)
+_PROTOCOL = cast(Table, ProtocolEntry.__table__)
 _KEY = ("system", "entity_type", "ixhaus_key")
 _UPDATED = (
     "fingerprint",
@@ -42,7 +44,8 @@ class SqlLedger:
         self._sessions = session_factory
 
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
-        link = EntityLink
+        # Core columns (not ORM attributes): no ORM row processing for a few 100k rows.
+        link = _LINKS.c
         query = select(
             link.ixhaus_key,
             link.id,
@@ -53,11 +56,21 @@ class SqlLedger:
             link.attempts,
             link.next_attempt_at,
         ).where(link.system == system, link.entity_type == kind.value)
+        decode = RecordKey.ledger_decoder(kind)
+        entry = LedgerEntry
         async with self._sessions() as session:
             rows = await session.execute(query)
-            return {
-                RecordKey.from_ledger(kind.value, row[0]): LedgerEntry(*row[1:]) for row in rows
-            }
+            return {decode(k): entry(i, f, s, c, r, a, n) for k, i, f, s, c, r, a, n in rows}
+
+    async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> LedgerKeys:
+        link = _LINKS.c
+        query = select(link.ixhaus_key).where(
+            link.system == system,
+            link.entity_type.in_([kind.value for kind in kinds]),
+            link.state == "sent",
+        )
+        async with self._sessions() as session:
+            return LedgerKeys((await session.execute(query)).scalars())
 
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         if not keys:
@@ -139,14 +152,14 @@ class SqlLedger:
             for o in outcomes
         ]
         async with self._sessions() as session:
-            statement = upsert(
-                session.get_bind().dialect.name, EntityLink, index=_KEY, update=_UPDATED
-            )
+            # On the tables, not the ORM classes: Core multi-row statements without the ORM's
+            # per-row bulk bookkeeping (a first export of large writes ~190k rows of each).
+            statement = upsert(session.get_bind().dialect.name, _LINKS, index=_KEY, update=_UPDATED)
             if statement is not None:
                 # A row written meanwhile (a trigger of iX-Haus plus linked the record after
                 # ``known`` was loaded) is simply updated.
                 await session.execute(statement, rows)
-                await session.execute(insert(ProtocolEntry), protocol)
+                await session.execute(insert(_PROTOCOL), protocol)
                 await session.commit()
                 return
         # Oracle: insert what ``known`` does not hold, update the rest by id.

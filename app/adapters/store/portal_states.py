@@ -45,7 +45,7 @@ class SqlPortalStates:
             # One multi-row upsert per batch, no read first (Oracle: read, insert, update).
             statement = upsert(
                 session.get_bind().dialect.name,
-                TicketPortalState,
+                TicketPortalState.__table__,  # Core: no ORM bulk bookkeeping per row
                 index=("system", "ticket_number"),
                 update=(*PortalStatus.__struct_fields__, "updated_at"),
             )

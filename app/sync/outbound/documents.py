@@ -133,11 +133,8 @@ def known_references(
     return Transfer(key=decision.key, record=record, note=decision.note)
 
 
-async def portal_keys(ledger: Ledger, system: str) -> set[RecordKey]:
-    keys: set[RecordKey] = set()
-    for kind in (EntityKind.OBJECT, EntityKind.PERSON, EntityKind.TICKET):
-        keys |= {k for k, e in (await ledger.load(system, kind)).items() if e.state == "sent"}
-    return keys
+async def portal_keys(ledger: Ledger, system: str) -> Container[RecordKey]:
+    return await ledger.sent_keys(system, (EntityKind.OBJECT, EntityKind.PERSON, EntityKind.TICKET))
 
 
 async def run_documents(

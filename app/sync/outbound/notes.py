@@ -139,10 +139,6 @@ def is_board(ticket: PortalTicket) -> bool:
     return ticket.kind == "bulletin_board"
 
 
-def sent_keys(entries: dict[RecordKey, LedgerEntry]) -> set[RecordKey]:
-    return {key for key, entry in entries.items() if entry.state == "sent"}
-
-
 # -- notes -----------------------------------------------------------------------------------
 def note_author(
     note: NoteRecord, users_in_portal: Container[RecordKey], ticket_user_no: str | None
@@ -249,8 +245,8 @@ async def run_notes_stage(
     boards: Container[RecordKey],
 ) -> StageCounts:
     """The notes stage of a run (after the tickets, so it sees this run's ticket outcomes)."""
-    messageable = sent_keys(await ledger.load(ctx.system, EntityKind.TICKET))
-    users = sent_keys(await ledger.load(ctx.system, EntityKind.USER))
+    messageable = await ledger.sent_keys(ctx.system, (EntityKind.TICKET,))
+    users = await ledger.sent_keys(ctx.system, (EntityKind.USER,))
     known = await ledger.load(ctx.system, EntityKind.NOTE)
     decisions = note_decisions(
         ctx,

@@ -14,7 +14,7 @@ casavi as they go; the S1 states and the protocol are not written.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -127,6 +127,9 @@ class _PlanningLedger:
                 entries[key] = entry
         return entries
 
+    async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> Container[RecordKey]:
+        return _PlannedKeys(await self._ledger.sent_keys(system, kinds), self._planned)
+
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         entries = await self._ledger.entries(system, keys)
         entries.update({k: self._planned[k] for k in keys if k in self._planned})
@@ -185,6 +188,17 @@ class _PlanningLedger:
             )
             for key, action, reason, after in self._listed
         ]
+
+
+class _PlannedKeys(Container[RecordKey]):
+    """The real ledger's sent keys with this run's planned outcomes on top."""
+
+    def __init__(self, real: Container[RecordKey], planned: dict[RecordKey, LedgerEntry]) -> None:
+        self._real, self._planned = real, planned
+
+    def __contains__(self, key: object) -> bool:
+        planned = self._planned.get(key) if isinstance(key, RecordKey) else None
+        return key in self._real if planned is None else planned.state == "sent"
 
 
 class PlanningPortal:

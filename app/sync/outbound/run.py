@@ -104,9 +104,7 @@ async def run_outbound(
         scope.covers(k) for k in (EntityKind.TICKET, EntityKind.WORK_ORDER_NOTE, EntityKind.NOTE)
     ):
         known_tickets = await ledger.load(ctx.system, EntityKind.TICKET)
-        in_portal: set[RecordKey] = set()
-        for kind in _TICKET_REFERENCES:
-            in_portal |= _sent(await ledger.load(ctx.system, kind))
+        in_portal = await ledger.sent_keys(ctx.system, _TICKET_REFERENCES)
         work_orders = await sources.load_work_orders(reader)
         tickets = sources.ticket_decisions(
             reader,
@@ -131,8 +129,8 @@ async def run_outbound(
             reader,
             config,
             work_orders,
-            tickets_in_portal=_sent(await ledger.load(ctx.system, EntityKind.TICKET)),
-            users_in_portal=_sent(await ledger.load(ctx.system, EntityKind.USER)),
+            tickets_in_portal=await ledger.sent_keys(ctx.system, (EntityKind.TICKET,)),
+            users_in_portal=await ledger.sent_keys(ctx.system, (EntityKind.USER,)),
         )
         await stage(EntityKind.WORK_ORDER_NOTE, notes)
     if two_way is not None and scope.covers(EntityKind.NOTE):

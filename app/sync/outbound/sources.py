@@ -40,7 +40,13 @@ from app.domain.eligibility.tickets import (
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PersonPayload, PortalNote, PortalTicket
 from app.domain.reasons import Reason
-from app.domain.records import ContractRecord, PartnerRelation, TicketRecord, WorkOrderRecord
+from app.domain.records import (
+    ContractRecord,
+    PartnerRelation,
+    PersonRecord,
+    TicketRecord,
+    WorkOrderRecord,
+)
 from app.sync.ports import IxhausSource
 
 
@@ -82,31 +88,42 @@ async def person_decisions(
     relations: dict[str, list[PartnerRelation]] = await _group(
         reader.partner_relations(), "partner_no"
     )
+    # The persons table is read once: a partner whose main person comes later in the stream
+    # waits until the main person's P5 flag has been seen (at the latest, the stream's end).
+    main_persons = {rel.person_no for rels in relations.values() for rel in rels}
     partner_managed: dict[str, bool] = {}
-    if relations:
-        main_persons = {rel.person_no for rels in relations.values() for rel in rels}
-        async for person in reader.persons():
-            if person.number in main_persons:
-                partner_managed[person.number] = person.partner_managed
-    async for person in reader.persons():
+    waiting: list[PersonRecord] = []
+
+    def decide(person: PersonRecord) -> Decision[Any]:
         own = by_person.get(person.number, ())
         inherited = partner_contracts(
             person.number, relations.get(person.number, ()), partner_managed, by_person
         )
         decision = decide_person(person, own, config, today, inherited)
-        if isinstance(decision, Transfer):
-            contracts = tuple(
-                d.record
-                for c in (*own, *inherited)
-                if isinstance(d := decide_contract(c, config, today), Transfer)
-            )
-            yield Transfer(
-                key=decision.key,
-                record=PersonPayload(person=decision.record, contracts=contracts),
-                note=decision.note,
-            )
+        if not isinstance(decision, Transfer):
+            return decision
+        contracts = tuple(
+            d.record
+            for c in (*own, *inherited)
+            if isinstance(d := decide_contract(c, config, today), Transfer)
+        )
+        return Transfer(
+            key=decision.key,
+            record=PersonPayload(person=decision.record, contracts=contracts),
+            note=decision.note,
+        )
+
+    async for person in reader.persons():
+        if person.number in main_persons:
+            partner_managed[person.number] = person.partner_managed
+        mains = relations.get(person.number)
+        if mains and any(rel.person_no not in partner_managed for rel in mains):
+            waiting.append(person)
         else:
-            yield decision
+            yield decide(person)
+    for person in waiting:
+        # A main person iX-Haus does not list counts as not partner-managed (as before).
+        yield decide(person)
 
 
 async def contact_decisions(

@@ -108,7 +108,7 @@ class ProtocolPage(msgspec.Struct, frozen=True, kw_only=True):
     next_cursor: int | None
 
 
-class LedgerEntry(msgspec.Struct, frozen=True):
+class LedgerEntry(msgspec.Struct, frozen=True, gc=False):
     """What the ledger knows about one record: what was last sent, and the outcome.
 
     ``attempts`` counts failed sends in a row; a record in ``error`` is tried again from
@@ -123,7 +123,7 @@ class LedgerEntry(msgspec.Struct, frozen=True):
     next_attempt_at: dt.datetime | None = None
 
 
-class Outcome(msgspec.Struct, frozen=True, kw_only=True):
+class Outcome(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What happened to one record in this run (only records whose state changed)."""
 
     key: RecordKey

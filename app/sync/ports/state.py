@@ -4,7 +4,7 @@ the support archive."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any, Protocol
 
 from app.configuration.document import Schedule
@@ -28,6 +28,10 @@ class Ledger(Protocol):
     """Which iX-Haus record is which casavi record, and what was last sent (with L3)."""
 
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]: ...
+    async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> Container[RecordKey]:
+        """The records of these kinds casavi holds (state ``sent``), for membership tests."""
+        ...
+
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         """The entries of a few records of any kinds (a trigger's ticket, note, references)."""
         ...

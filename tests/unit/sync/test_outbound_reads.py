@@ -1,0 +1,118 @@
+"""A run reads each iX-Haus table once and decides the same as before (P5 across the
+persons stream; ledger keys without decoding)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from app.domain.config import SyncConfig, ranges
+from app.domain.decisions import Exclude, Transfer
+from app.domain.keys import EntityKind, InvalidKey, LedgerKeys, RecordKey
+from app.domain.portal import PersonPayload
+from app.domain.reasons import Reason
+from app.domain.records import ContractRecord, PartnerRelation, PersonRecord
+from app.sync.context import SystemContext
+from app.sync.outbound import sources
+from app.sync.outbound.run import run_outbound
+from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates, FakeSource
+
+CONFIG = SyncConfig(object_range=ranges("1001"), person_types=("MIETER",))
+TODAY = date(2026, 3, 2)
+
+
+class CountingSource(FakeSource):
+    def __init__(self, **tables: Any) -> None:
+        super().__init__(**tables)
+        self.reads: Counter[str] = Counter()
+
+    async def _rows(self, name: str) -> AsyncIterator[Any]:
+        self.reads[name] += 1
+        async for row in super()._rows(name):
+            yield row
+
+
+def _contract(person_no: str) -> ContractRecord:
+    return ContractRecord(
+        number=f"V{person_no}",
+        object_no="1001",
+        unit_no="01",
+        person_no=person_no,
+        start=date(2020, 1, 1),
+    )
+
+
+def _source() -> CountingSource:
+    # Partners "100" and "102" come before their main persons "500" / "600" in the
+    # stream: "500" is kept in the partner management (P5), "600" is not.
+    return CountingSource(
+        persons=[
+            PersonRecord(number="100", person_type="MIETER", last_name="Partnerin"),
+            PersonRecord(number="102", person_type="MIETER", last_name="Mitbewohner"),
+            PersonRecord(number="500", person_type="MIETER", partner_managed=True),
+            PersonRecord(number="600", person_type="MIETER", partner_managed=False),
+        ],
+        partner_relations=[
+            PartnerRelation(person_no="500", partner_no="100", kind="co_resident"),
+            PartnerRelation(person_no="600", partner_no="102", kind="contract_partner"),
+        ],
+        contracts=[_contract("500"), _contract("600")],
+    )
+
+
+async def test_partners_inherit_across_the_stream_from_a_single_read_of_persons() -> None:
+    source = _source()
+    decisions = {d.key.number: d async for d in sources.person_decisions(source, CONFIG, TODAY)}
+    assert source.reads["persons"] == 1
+    partner = decisions["100"]
+    assert isinstance(partner, Transfer)
+    assert isinstance(partner.record, PersonPayload)
+    assert [c.number for c in partner.record.contracts] == ["V500"]  # P5
+    unmanaged = decisions["102"]
+    assert isinstance(unmanaged, Exclude)
+    assert unmanaged.reason is Reason.NO_VALID_CONTRACT
+    assert isinstance(decisions["500"], Transfer)
+    assert isinstance(decisions["600"], Transfer)
+
+
+async def test_a_run_reads_the_big_tables_once() -> None:
+    source = _source()
+    ctx = SystemContext(
+        system="test",
+        version=1,
+        active=True,
+        config=CONFIG,
+        source=source,
+        writer=None,
+        portal=FakePortal(),
+    )
+    ledger = FakeLedger()
+    await run_outbound(ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW)
+    for table in ("persons", "contracts", "partner_relations", "units", "tickets"):
+        assert source.reads[table] <= 1, table
+
+
+def test_ledger_keys_answer_membership_by_ledger_key() -> None:
+    person = RecordKey.person("100")
+    unit = RecordKey.unit("1001", "01")
+    keys = LedgerKeys([person.ledger_key, unit.ledger_key])
+    assert person in keys
+    assert unit in keys
+    assert RecordKey.person("101") not in keys
+    assert RecordKey.of(EntityKind.USER, "100") not in keys
+    assert "person:100" not in keys  # keys, not strings
+    assert len(keys) == 2
+
+
+def test_the_ledger_decoder_is_from_ledger() -> None:
+    decode = RecordKey.ledger_decoder(EntityKind.UNIT)
+    assert decode("unit:1001/05") == RecordKey.unit("1001", "05")
+    assert decode("unit:1001/05") == RecordKey.from_ledger("unit", "unit:1001/05")
+    with pytest.raises(InvalidKey):
+        decode("person:1001")
+    with pytest.raises(InvalidKey):
+        decode("unit:1001//05")
