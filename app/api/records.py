@@ -10,8 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from app.api.deps import ServicesDep
 from app.api.problems import API_PROBLEMS, problem_responses
-from app.api.schemas import ReasonText, System
-from app.domain.reasons import text
+from app.api.schemas import ReasonText, System, reason_text
 from app.sync.resend import record_key, resend
 
 
@@ -54,8 +53,6 @@ class RecordController(Controller):
             entity_key=key.ledger_key,
             outcome=result.outcome,
             reason_code=reason.value if reason else None,
-            reason_text=ReasonText(de=text(reason, "de"), en=text(reason, "en"))
-            if reason
-            else None,
+            reason_text=reason_text(reason.value if reason else None),
             casavi_id=result.casavi_id,
         )

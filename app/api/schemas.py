@@ -7,6 +7,8 @@ from typing import Literal
 
 import msgspec
 
+from app.domain.reasons import Reason, text
+
 System = Literal["production", "test"]
 RunStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
 # The entity kinds a dry run plans (``sync.outbound.plan.PLANNED_KINDS``, in run order).
@@ -70,6 +72,15 @@ class ApiKeyList(msgspec.Struct, rename="camel", kw_only=True):
 class ReasonText(msgspec.Struct, kw_only=True):
     de: str
     en: str
+
+
+def reason_text(code: str | None) -> ReasonText | None:
+    """The German and English text of a reason code (None for no or an unknown code)."""
+    try:
+        reason = Reason(code) if code else None
+    except ValueError:
+        return None
+    return None if reason is None else ReasonText(de=text(reason, "de"), en=text(reason, "en"))
 
 
 class ProtocolEntryView(msgspec.Struct, rename="camel", kw_only=True):

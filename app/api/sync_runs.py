@@ -15,15 +15,14 @@ from app.api.schemas import (
     PlanItemView,
     ProtocolEntryList,
     ProtocolEntryView,
-    ReasonText,
     SyncPlanView,
     SyncRunList,
     SyncRunRequest,
     SyncRunView,
     System,
+    reason_text,
 )
 from app.domain.keys import EntityKind
-from app.domain.reasons import Reason, text
 from app.errors import InvalidInput, NotFound
 from app.sync.outbound.plan import SyncPlan, plan_run
 from app.sync.ports import SyncRunInfo
@@ -138,7 +137,7 @@ class SyncRunController(Controller):
                     entity_key=line.key.ledger_key,
                     outcome=line.outcome,
                     reason_code=line.reason_code,
-                    reason_text=_reason_text(line.reason_code),
+                    reason_text=reason_text(line.reason_code),
                     message=line.message,
                     created_at=line.created_at,
                 )
@@ -169,16 +168,8 @@ def plan_view(plan: SyncPlan) -> SyncPlanView:
                 action=item.action,
                 fields=item.fields,
                 reason_code=item.reason_code,
-                reason_text=_reason_text(item.reason_code),
+                reason_text=reason_text(item.reason_code),
             )
             for item in plan.items
         ],
     )
-
-
-def _reason_text(code: str | None) -> ReasonText | None:
-    try:
-        reason = Reason(code) if code else None
-    except ValueError:
-        return None
-    return None if reason is None else ReasonText(de=text(reason, "de"), en=text(reason, "en"))

@@ -70,6 +70,17 @@ class SimHandle:
         result: dict[str, Any] = response.json()
         return result
 
+    async def write_count(self) -> int:
+        """Requests that could change casavi's records (POST, PUT, PATCH, DELETE; not a
+        token request), on every route."""
+        stats = await self.stats()
+        return sum(
+            count
+            for route, count in stats["byRoute"].items()
+            if route.split(" ", 1)[0] in ("POST", "PUT", "PATCH", "DELETE")
+            and "authenticate" not in route
+        )
+
     async def route_count(self, route: str) -> int:
         return int((await self.stats())["byRoute"].get(route, 0))
 

@@ -117,7 +117,6 @@ class _PlanningLedger:
         self._limit = limit
         self._planned: dict[RecordKey, LedgerEntry] = {}
         self._listed: list[tuple[RecordKey, PlanAction, str | None, str | None]] = []
-        self._real: dict[RecordKey, LedgerEntry | None] = {}
         self.actions: list[PlanAction] = []
 
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:

@@ -111,6 +111,28 @@ def _twice(value: str) -> dict[str, str]:
     return {"value": value, "confirmation": value}
 
 
+async def point_at_simulator(
+    sessions: async_sessionmaker[AsyncSession], box: SecretBox, base_url: str
+) -> None:
+    """The test system talks to the casavi simulator at ``base_url`` with its sandbox
+    credentials; no document types (there is no document store in these tests)."""
+    from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
+
+    async with sessions() as session:
+        await ConfigService(session, box).patch(
+            "test",
+            {
+                "casavi": {"baseUrl": base_url},
+                "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
+                "secrets": {
+                    "casaviApiKey": _twice(SANDBOX_KEY),
+                    "casaviSecret": _twice(SANDBOX_SECRET),
+                },
+            },
+            "test",
+        )
+
+
 @pytest.fixture
 async def active_test_system(
     sessions: async_sessionmaker[AsyncSession], ixhaus_url: str

@@ -21,16 +21,11 @@ from app.composition import build_services
 from app.config import load_settings, normalise_database_url
 from app.configuration.secrets import SecretBox
 from app.configuration.service import ConfigService
-from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from tests.fakes import FakeQueue
-from tests.integration.sync.conftest import SECRET_KEY, run_once
+from tests.integration.sync.conftest import SECRET_KEY, point_at_simulator, run_once
 from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixtures
 
 URL = "/api/v1/systems/test/sync-runs"
-
-
-def _twice(value: str) -> dict[str, str]:
-    return {"value": value, "confirmation": value}
 
 
 async def _state(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, ...]:
@@ -42,11 +37,6 @@ async def _state(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, ...]:
             select(func.count()).where(EntityLink.field_digests.is_not(None))
         )
         return (*counts, digests or 0)
-
-
-async def _writes(sim: SimHandle) -> int:
-    stats = await sim.stats()
-    return sum(n for route, n in stats["byRoute"].items() if not route.startswith("GET"))
 
 
 async def _plan(client: AsyncTestClient[Any], key: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -64,20 +54,8 @@ async def test_a_dry_run_plans_every_change_and_sends_nothing(
     ixhaus_key: str,
     ixhaus_url: str,
 ) -> None:
-    async with sessions() as session:
-        await ConfigService(session, active_test_system).patch(
-            "test",
-            {
-                "casavi": {"baseUrl": simulator.base_url},
-                # No document store here: documents are not planned, so none are sent.
-                "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
-                "secrets": {
-                    "casaviApiKey": _twice(SANDBOX_KEY),
-                    "casaviSecret": _twice(SANDBOX_SECRET),
-                },
-            },
-            "test",
-        )
+    # No document store here: documents are not planned, so none are sent.
+    await point_at_simulator(sessions, active_test_system, simulator.base_url)
     settings = load_settings({"DATABASE_URL": migrated_pg, "GATEWAY_SECRET_KEY": SECRET_KEY})
     async with AsyncTestClient(create_app(settings)) as client:
         before = await _state(sessions)
@@ -133,9 +111,9 @@ async def test_a_dry_run_plans_every_change_and_sends_nothing(
                 )
         finally:
             await engine.dispose()
-        writes, before = await _writes(simulator), await _state(sessions)
+        writes, before = await simulator.write_count(), await _state(sessions)
         second = await _plan(client, ixhaus_key, {"dryRun": True, "entities": ["object", "unit"]})
-        assert await _writes(simulator) == writes
+        assert await simulator.write_count() == writes
         assert await _state(sessions) == before
         assert second["entities"] == ["object", "unit"]
         assert (second["creates"], second["updates"], second["deletes"]) == (0, 1, 0)
@@ -159,7 +137,7 @@ async def test_a_dry_run_plans_every_change_and_sends_nothing(
             )
         before = await _state(sessions)
         third = await _plan(client, ixhaus_key, {"dryRun": True, "entities": ["object", "unit"]})
-        assert await _writes(simulator) == writes
+        assert await simulator.write_count() == writes
         assert await _state(sessions) == before
         deletes = [i for i in third["items"] if i["action"] == "delete"]
         assert len(deletes) == third["deletes"] > 1

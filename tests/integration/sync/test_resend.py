@@ -16,22 +16,11 @@ from app.asgi import create_app
 from app.composition import build_services
 from app.config import load_settings
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
-from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from tests.fakes import FakeQueue
-from tests.integration.sync.conftest import SECRET_KEY, run_once
+from tests.integration.sync.conftest import SECRET_KEY, point_at_simulator, run_once
 from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixtures
 
 URL = "/api/v1/systems/test/records/resend"
-
-
-def _twice(value: str) -> dict[str, str]:
-    return {"value": value, "confirmation": value}
-
-
-async def _writes(sim: SimHandle) -> int:
-    stats = await sim.stats()
-    return sum(n for route, n in stats["byRoute"].items() if not route.startswith("GET"))
 
 
 async def test_one_record_is_sent_again_even_when_unchanged(
@@ -41,19 +30,7 @@ async def test_one_record_is_sent_again_even_when_unchanged(
     migrated_pg: str,
     ixhaus_key: str,
 ) -> None:
-    async with sessions() as session:
-        await ConfigService(session, active_test_system).patch(
-            "test",
-            {
-                "casavi": {"baseUrl": simulator.base_url},
-                "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
-                "secrets": {
-                    "casaviApiKey": _twice(SANDBOX_KEY),
-                    "casaviSecret": _twice(SANDBOX_SECRET),
-                },
-            },
-            "test",
-        )
+    await point_at_simulator(sessions, active_test_system, simulator.base_url)
     services = build_services(sessions, active_test_system, FakeQueue())
     try:
         assert (await run_once(services)).status == "succeeded"
@@ -84,20 +61,20 @@ async def test_one_record_is_sent_again_even_when_unchanged(
         return await client.post(URL, json={"entityKey": key}, headers=headers)
 
     async with AsyncTestClient(create_app(settings)) as client:
-        before = await _writes(simulator)
+        before = await simulator.write_count()
         response = await resend(ticket_key)
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["entityKey"] == ticket_key
         assert body["outcome"] == "sent"
         assert simulator.state.store.get("tickets", number) is not None
-        assert await _writes(simulator) > before
+        assert await simulator.write_count() > before
 
         # An unchanged object is written again too (one record, not the whole run).
-        before = await _writes(simulator)
+        before = await simulator.write_count()
         again = await resend("object:1001")
         assert again.json()["outcome"] == "sent"
-        assert 1 <= await _writes(simulator) - before <= 2
+        assert 1 <= await simulator.write_count() - before <= 2
         # rule L3: the protocol records the re-sends (without a run)
         async with sessions() as session:
             lines = await session.scalar(
@@ -109,12 +86,12 @@ async def test_one_record_is_sent_again_even_when_unchanged(
         assert lines == 2
 
         # A record the rules exclude is not sent; the answer says why (rule S1 wording).
-        before = await _writes(simulator)
+        before = await simulator.write_count()
         excluded = (await resend(excluded_key)).json()
         assert excluded["outcome"] == "excluded"
         assert excluded["reasonCode"]
         assert excluded["reasonText"]["de"]
-        assert await _writes(simulator) == before
+        assert await simulator.write_count() == before
 
         missing = await resend("ticket:999999")
         assert missing.status_code == 404

@@ -19,16 +19,10 @@ from app.adapters.store.database import create_engine
 from app.adapters.store.models import SyncRun
 from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
-from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
-from tests.integration.sync.conftest import SECRET_KEY
+from tests.integration.sync.conftest import SECRET_KEY, point_at_simulator
 from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixtures
 
 CLI = str(Path(sys.executable).with_name("portal-gateway"))
-
-
-def _twice(value: str) -> dict[str, str]:
-    return {"value": value, "confirmation": value}
 
 
 def _env(database_url: str) -> dict[str, str]:
@@ -72,19 +66,7 @@ async def test_sync_command_runs_with_progress_and_prints_the_plan(
     migrated_pg: str,
     ixhaus_url: str,
 ) -> None:
-    async with sessions() as session:
-        await ConfigService(session, active_test_system).patch(
-            "test",
-            {
-                "casavi": {"baseUrl": simulator.base_url},
-                "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
-                "secrets": {
-                    "casaviApiKey": _twice(SANDBOX_KEY),
-                    "casaviSecret": _twice(SANDBOX_SECRET),
-                },
-            },
-            "test",
-        )
+    await point_at_simulator(sessions, active_test_system, simulator.base_url)
     env = _env(migrated_pg)
 
     code, plan = await _cli(env, "sync", "--system", "test", "--dry-run")

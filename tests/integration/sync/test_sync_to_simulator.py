@@ -119,12 +119,12 @@ async def _check_runs(
     # rule T5: house notices go to the bulletin board (the contract has no list of posts)
     assert simulator.state.store.count("posts") > 0
     assert "90" not in types  # rule T4: the lock type is not offered in the portal
-    writes_before = await _write_count(simulator)
+    writes_before = await simulator.write_count()
 
     again = await run_once(services)
     assert again.status == "succeeded", again.last_error
     assert (again.sent, again.errors) == (0, 0)
-    assert await _write_count(simulator) == writes_before
+    assert await simulator.write_count() == writes_before
 
     # A ticket changed in iX-Haus reaches casavi as a change of that ticket only.
     ticket = next(t for t in tickets if t.closed_at is None)
@@ -133,7 +133,7 @@ async def _check_runs(
     assert (changed.sent, changed.errors) == (1, 0), await _errors(sessions)
     async with CasaviClient(config, transport=contract.transport()) as client:
         assert (await client.tickets.get(ticket.id)).subject == "Wasserschaden im Keller"
-    assert await _write_count(simulator) == writes_before + 1
+    assert await simulator.write_count() == writes_before + 1
 
 
 async def _ixhaus_update(url: str, ticket_no: str, subject: str) -> None:
@@ -152,16 +152,6 @@ async def _ixhaus_update(url: str, ticket_no: str, subject: str) -> None:
             )
     finally:
         await engine.dispose()
-
-
-async def _write_count(simulator: SimHandle) -> int:  # noqa: F811
-    stats = await simulator.stats()
-    return sum(
-        count
-        for route, count in stats["byRoute"].items()
-        if route.split(" ", 1)[0] in ("POST", "PUT", "PATCH", "DELETE")
-        and "authenticate" not in route
-    )
 
 
 async def _errors(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
