@@ -265,7 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--once", action="store_true", help="sync and exit (do not serve)")
     demo.set_defaults(handler=_demo)
 
-    from app.cli_sync import add_parser as add_sync_parser
+    # Only import-light modules here: a command's own module is imported when it runs
+    # (tests/unit/test_cli_imports.py).
+    from app.cli_args import add_sync_parser
 
     add_sync_parser(commands)
     commands.choices["sync"].set_defaults(handler=_sync)
