@@ -72,17 +72,14 @@ class PortalStatusController(Controller):
                 "give the ticket numbers as numbers=1,2 or as number=1&number=2 (one form)",
                 errors=[("numbers", "exactly one of numbers or number")],
             )
-        field = "numbers" if numbers is not None else "number"
-        wanted = (
-            [n.strip() for n in numbers.split(",") if n.strip()]
-            if numbers is not None
-            else [n.strip() for n in number or []]
-        )
-        if (
-            not wanted
-            or len(wanted) > MAX_BULK
-            or not all(n.isdigit() and len(n) <= 18 for n in wanted)
-        ):
+        if numbers is not None:
+            field = "numbers"
+            wanted = [n.strip() for n in numbers.split(",") if n.strip()]
+            well_formed = all(n.isdigit() and len(n) <= 18 for n in wanted)
+        else:
+            # Each ``number`` already matched its declared pattern (digits, 1 to 18).
+            field, wanted, well_formed = "number", list(number or []), True
+        if not wanted or len(wanted) > MAX_BULK or not well_formed:
             raise InvalidInput(
                 f"{field} must be 1 to {MAX_BULK} ticket numbers (digits)",
                 errors=[(field, f"1 to {MAX_BULK} ticket numbers of digits")],
