@@ -103,8 +103,8 @@ class SqlInbox:
             .where(Row.system == system, Row.ticket_ref == ticket_ref, Row.status == "received")
             .order_by(Row.occurred_at, Row.id)
         )
-        async with self._sessions() as session:
-            return [_view(row) for row in await session.execute(query)]
+        async with read_connection(self._engine) as conn:
+            return [_view(row) for row in await conn.execute(query)]
 
     async def claim(self, system: str, ticket_ref: str, holder: str, seconds: float) -> bool:
         now = utcnow()
@@ -115,10 +115,9 @@ class SqlInbox:
             .where(lease.system == system, lease.ticket_ref == ticket_ref, free)
             .values(holder=holder, expires_at=now + dt.timedelta(seconds=seconds))
         )
+        if await self._write_one(take) == 1:
+            return True
         async with self._sessions() as session:
-            if int(getattr(await session.execute(take), "rowcount", 0)) == 1:
-                await session.commit()
-                return True
             exists = await session.get(lease, (system, ticket_ref))
             if exists is not None:
                 return False
@@ -139,30 +138,37 @@ class SqlInbox:
 
     async def release(self, system: str, ticket_ref: str, holder: str) -> None:
         lease = InboundLease
-        async with self._sessions() as session:
-            await session.execute(
-                update(lease)
-                .where(
-                    lease.system == system, lease.ticket_ref == ticket_ref, lease.holder == holder
-                )
-                .values(holder=None, expires_at=None)
-            )
-            await session.commit()
+        await self._write_one(
+            update(lease)
+            .where(lease.system == system, lease.ticket_ref == ticket_ref, lease.holder == holder)
+            .values(holder=None, expires_at=None)
+        )
 
     async def done(self, event_id: int) -> None:
-        async with self._sessions() as session:
-            await session.execute(
-                update(Row)
-                .where(Row.id == event_id)
-                .values(
-                    status="done",
-                    processed_at=utcnow(),
-                    attempts=Row.attempts + 1,
-                    last_error=None,
-                    next_attempt_at=None,
-                )
+        await self._write_one(
+            update(Row)
+            .where(Row.id == event_id)
+            .values(
+                status="done",
+                processed_at=utcnow(),
+                attempts=Row.attempts + 1,
+                last_error=None,
+                next_attempt_at=None,
             )
+        )
+
+    async def _write_one(self, statement: Any) -> int:
+        """One UPDATE as its own transaction; the rows it changed. On PostgreSQL and SQLite in
+        autocommit (one round trip instead of BEGIN, UPDATE, COMMIT; a single statement is
+        atomic either way), elsewhere in a session."""
+        if self._engine.dialect.name in ("postgresql", "sqlite"):
+            async with self._engine.connect() as conn:
+                auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                return int(getattr(await auto.execute(statement), "rowcount", 0))
+        async with self._sessions() as session:
+            changed = int(getattr(await session.execute(statement), "rowcount", 0))
             await session.commit()
+            return changed
 
     async def park(self, event_ids: Sequence[int], reason: str, retry_at: dt.datetime) -> None:
         if not event_ids:
@@ -208,8 +214,8 @@ class SqlInbox:
         )
         if status is not None:
             query = query.where(Row.status == status)
-        async with self._sessions() as session:
-            return [_view(row) for row in await session.execute(query)]
+        async with read_connection(self._engine) as conn:
+            return [_view(row) for row in await conn.execute(query)]
 
     async def _move(
         self, system: str, event_id: int, frm: Sequence[str], values: dict[str, Any]
