@@ -10,7 +10,9 @@ a run with nothing changed send nothing and write nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
@@ -18,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
+from app.adapters.store.database import engine_of, read_connection
 from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.adapters.store.upsert import upsert
 from app.domain.keys import EntityKind, LedgerKeys, RecordKey
@@ -39,6 +42,18 @@ _UPDATED = (
 )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No automatic garbage collection inside (restored after, as it was)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class SqlLedger:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
@@ -58,8 +73,13 @@ class SqlLedger:
         ).where(link.system == system, link.entity_type == kind.value)
         decode = RecordKey.ledger_decoder(kind)
         entry = LedgerEntry
-        async with self._sessions() as session:
-            rows = await session.execute(query)
+        # An autocommit read (no BEGIN/ROLLBACK), all rows fetched at once (iterating the
+        # result fetched them one call per row), and no garbage collection while the
+        # 100k-entry dict is built: keys and entries hold no cycles (gc=False structs), yet
+        # every few hundred allocations would start a collection over everything alive.
+        async with read_connection(engine_of(self._sessions)) as conn:
+            rows = (await conn.execute(query)).all()
+        with _gc_paused():
             return {decode(k): entry(i, f, s, c, r, a, n) for k, i, f, s, c, r, a, n in rows}
 
     async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> LedgerKeys:
@@ -69,8 +89,8 @@ class SqlLedger:
             link.entity_type.in_([kind.value for kind in kinds]),
             link.state == "sent",
         )
-        async with self._sessions() as session:
-            return LedgerKeys((await session.execute(query)).scalars())
+        async with read_connection(engine_of(self._sessions)) as conn:
+            return LedgerKeys((await conn.execute(query)).scalars().all())
 
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         if not keys:
