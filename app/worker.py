@@ -50,12 +50,27 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
             queue,
             policy=run_policy(settings),
         )
-        # What is loaded by now lives as long as the worker: frozen out of the collector's
-        # way, so the full collections a big run triggers do not scan it every time.
-        gc.collect()
-        gc.freeze()
+        settle_gc()
 
     return on_startup
+
+
+# A run allocates millions of short-lived objects: with Python's default (a collection every
+# 700 net allocations) a no-change run over the large portfolio ran ~2,100 collections.
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def settle_gc() -> None:
+    """The worker's garbage collection, set once its start-up is done.
+
+    What is loaded by now lives as long as the worker: frozen out of the collector's way, so
+    the full collections a big run triggers do not scan it every time. The youngest
+    generation is collected every ``GC_YOUNG_THRESHOLD`` allocations (cyclic garbage waits
+    a little longer; that is a few MB at most)."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:

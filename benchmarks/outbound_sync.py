@@ -52,6 +52,7 @@ from app.sync.context import SystemAdapters
 from app.sync.ports import PortalRecord, SystemSettings
 from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
+from app.worker import settle_gc
 
 
 class CountingPortal:
@@ -228,8 +229,7 @@ async def run(
             )
 
         services = build_services(sessions, box, NoQueue(), adapters=adapters)
-        gc.collect()
-        gc.freeze()  # as the worker does after its start-up (app/worker.py)
+        settle_gc()  # as the worker does after its start-up
 
         gc_time = _GcClock()
 
