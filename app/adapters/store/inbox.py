@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
-from app.adapters.store.database import engine_of, read_connection
+from app.adapters.store.database import engine_of, read_connection, write_alone
 from app.adapters.store.models import InboundCursor, InboundLease
 from app.adapters.store.models import InboxEvent as Row
 from app.sync.ports import InboxEvent, NewInboxEvent
@@ -158,17 +158,7 @@ class SqlInbox:
         )
 
     async def _write_one(self, statement: Any) -> int:
-        """One UPDATE as its own transaction; the rows it changed. On PostgreSQL and SQLite in
-        autocommit (one round trip instead of BEGIN, UPDATE, COMMIT; a single statement is
-        atomic either way), elsewhere in a session."""
-        if self._engine.dialect.name in ("postgresql", "sqlite"):
-            async with self._engine.connect() as conn:
-                auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                return int(getattr(await auto.execute(statement), "rowcount", 0))
-        async with self._sessions() as session:
-            changed = int(getattr(await session.execute(statement), "rowcount", 0))
-            await session.commit()
-            return changed
+        return await write_alone(self._sessions, statement)
 
     async def park(self, event_ids: Sequence[int], reason: str, retry_at: dt.datetime) -> None:
         if not event_ids:
