@@ -177,14 +177,11 @@ class SqlInbox:
             await session.commit()
 
     async def unpark(self, system: str, ticket_ref: str) -> int:
-        async with self._sessions() as session:
-            result = await session.execute(
-                update(Row)
-                .where(Row.system == system, Row.ticket_ref == ticket_ref, Row.status == "parked")
-                .values(status="received", next_attempt_at=None)
-            )
-            await session.commit()
-        return int(getattr(result, "rowcount", 0))
+        return await self._write_one(
+            update(Row)
+            .where(Row.system == system, Row.ticket_ref == ticket_ref, Row.status == "parked")
+            .values(status="received", next_attempt_at=None)
+        )
 
     # -- operators -----------------------------------------------------------------------
     async def get(self, system: str, event_id: int) -> InboxEvent | None:
