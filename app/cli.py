@@ -59,11 +59,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from arq.worker import run_worker
+    from app.worker import WakingWorker, worker_settings
 
-    from app.worker import worker_settings
-
-    run_worker(type("WorkerSettings", (), worker_settings(settings)))
+    WakingWorker(**worker_settings(settings)).run()
     return 0
 
 

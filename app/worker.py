@@ -6,13 +6,16 @@ created once in ``on_startup``, kept in ``ctx`` and closed in ``on_shutdown``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arq.connections import RedisSettings
 from arq.cron import cron
-from arq.worker import func
+from arq.worker import Worker, func
 
 from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
@@ -21,7 +24,7 @@ from app.configuration.secrets import SecretBox
 from app.sync.inbound.poll import poll_job
 from app.sync.inbound.sweeper import sweep_job
 from app.sync.jobs import JOB_FUNCTIONS
-from app.sync.queue import ArqQueue, deserialize_job, serialize_job
+from app.sync.queue import ArqQueue, deserialize_job, serialize_job, wake_channel
 from app.sync.scheduler import schedule_job
 
 # A run job hands its run to a fresh job at the run time limit (RUN_TIME_LIMIT_SECONDS,
@@ -30,6 +33,57 @@ from app.sync.scheduler import schedule_job
 # through its heartbeat within about a minute (the schedule tick or the next trigger), long
 # before arq would re-run the job (in-progress key: this timeout plus 10 s).
 JOB_TIMEOUT_MARGIN_SECONDS = 60
+
+log = logging.getLogger(__name__)
+
+
+class WakingWorker(Worker):
+    """arq's worker, woken when a job is queued instead of finding it at its next poll.
+
+    ``ArqQueue.enqueue`` announces each job on ``wake_channel(queue)``; between two polls the
+    worker waits for such an announcement or ``poll_delay``, whichever comes first (arq's own
+    sleep between polls is set to zero). Without the channel (Redis pub/sub down, a job
+    queued by another client) it polls every ``poll_delay`` as before.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._idle_wait = self.poll_delay_s
+        self.poll_delay_s = 0.0
+        self._wake = asyncio.Event()
+        self._listener: asyncio.Task[None] | None = None
+
+    async def _poll_iteration(self) -> None:
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen())
+        self._wake.clear()  # an announcement during this poll makes the wait below return
+        await super()._poll_iteration()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self._idle_wait)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self.pool.pubsub() as pubsub:
+                    await pubsub.subscribe(wake_channel(self.queue_name))
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis away: poll on, listen again in a moment
+                log.warning("job announcements unavailable: %s", type(exc).__name__)
+                await asyncio.sleep(max(self._idle_wait, 1.0))
+
+    async def stop_listening(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+            self._listener = None
+
+    async def close(self) -> None:
+        await self.stop_listening()
+        await super().close()
 
 
 def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:

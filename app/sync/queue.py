@@ -59,12 +59,19 @@ def arq_redis(redis_url: str, queue_name: str) -> ArqRedis:
 # arq's ``enqueue_job`` in one round trip: it WATCHes the job key, asks whether the job or its
 # result exists, then runs MULTI/PSETEX/ZADD/EXEC (three round trips on a connection held
 # throughout). A script is atomic on the server, so the same check-then-add needs no WATCH.
+# It also wakes the waiting workers (``wake_channel``, see ``app.worker.WakingWorker``).
 _ENQUEUE = """
 if redis.call('exists', KEYS[1], KEYS[2]) > 0 then return 0 end
 redis.call('psetex', KEYS[1], ARGV[1], ARGV[2])
 redis.call('zadd', KEYS[3], ARGV[3], ARGV[4])
+redis.call('publish', ARGV[5], '')
 return 1
 """
+
+
+def wake_channel(queue_name: str) -> str:
+    """The Redis channel a queued job is announced on (no payload: a worker just polls)."""
+    return f"{queue_name}:wake"
 
 
 class ArqQueue:
@@ -83,7 +90,13 @@ class ArqQueue:
         job = arq_job_bytes(function, args, {}, None, now_ms, serializer=self._redis.job_serializer)
         added = await self._enqueue_script(
             keys=[job_key_prefix + arq_id, result_key_prefix + arq_id, self._queue_name],
-            args=[self._redis.expires_extra_ms, job, now_ms, arq_id],
+            args=[
+                self._redis.expires_extra_ms,
+                job,
+                now_ms,
+                arq_id,
+                wake_channel(self._queue_name),
+            ],
         )
         return bool(added)
 
