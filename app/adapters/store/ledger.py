@@ -74,13 +74,14 @@ class SqlLedger:
         decode = RecordKey.ledger_decoder(kind)
         entry = LedgerEntry
         # An autocommit read (no BEGIN/ROLLBACK), all rows fetched at once (iterating the
-        # result fetched them one call per row), and no garbage collection while the
-        # 100k-entry dict is built: keys and entries hold no cycles (gc=False structs), yet
-        # every few hundred allocations would start a collection over everything alive.
+        # result fetched them one call per row), and no garbage collection while the rows
+        # and the 100k-entry dict are built: they hold no cycles (keys and entries are
+        # gc=False structs), yet their allocation would start collections over all of them.
         async with read_connection(engine_of(self._sessions)) as conn:
-            rows = (await conn.execute(query)).all()
-        with _gc_paused():
-            return {decode(k): entry(i, f, s, c, r, a, n) for k, i, f, s, c, r, a, n in rows}
+            result = await conn.execute(query)
+            with _gc_paused():
+                rows = result.all()
+                return {decode(k): entry(i, f, s, c, r, a, n) for k, i, f, s, c, r, a, n in rows}
 
     async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> LedgerKeys:
         link = _LINKS.c
