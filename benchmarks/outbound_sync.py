@@ -33,6 +33,11 @@ import time
 import uuid
 from typing import Any
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import asyncpg
 from sqlalchemy import select, update
 
