@@ -29,12 +29,11 @@ import os
 import platform
 import resource
 import statistics
+import sys
 import time
 import uuid
-from typing import Any
-
-import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
