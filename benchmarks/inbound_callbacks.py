@@ -82,8 +82,10 @@ def bare_app() -> Litestar:
 
     from app.adapters.store.database import create_engine
     from app.adapters.store.inbox import _skip_duplicates
+    from app.config import load_settings
 
-    engine = create_engine(os.environ["DATABASE_URL"])
+    # The gateway's pool size (DATABASE_POOL_SIZE), so both wait for connections alike.
+    engine = create_engine(os.environ["DATABASE_URL"], pool_size=load_settings().database_pool_size)
     statement = _skip_duplicates("postgresql")
 
     @post("/api/v1/systems/{system:str}/callbacks/casavi", status_code=202)
