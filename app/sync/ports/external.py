@@ -10,12 +10,14 @@ import msgspec
 
 from app.domain import records as r
 from app.domain.eligibility.documents import DocuWareIndex
+from app.domain.identity import IdentityMap
 from app.domain.keys import RecordKey
 from app.domain.portal import (
     PortalDocument,
 )
 from app.sync.ports.records import (
     PortalRecord,
+    Presence,
 )
 
 
@@ -130,27 +132,38 @@ class CasaviTickets(Protocol):
         ...
 
 
+class PortalWrite(Protocol):
+    """One prepared write to casavi: the record and every id it names are mapped already
+    (no request yet); called with what the gateway knows of the record's presence, it
+    writes and returns the id casavi knows the record by.
+
+    ``presence``: ``new`` (never sent: create, and adopt what casavi turns out to hold),
+    ``held`` (casavi has it: update in place) or ``unknown`` (a create may have happened
+    unrecorded, or the gateway lost its state: look before writing)."""
+
+    async def __call__(self, presence: Presence) -> str: ...
+
+
 class Portal(Protocol):
-    """Where canonical portal records go (casavi). Every write is idempotent by key."""
+    """Where canonical portal records go (casavi). Every write is idempotent by key, and
+    every id a request names - the record's own and its parents' - comes from ``ids``."""
 
-    async def put(
-        self,
-        key: RecordKey,
-        record: PortalRecord,
-        *,
-        exists: bool = False,
-        casavi_id: str | None = None,
-    ) -> str:
-        """Create or update the record; return casavi's reference id for it.
-
-        ``exists`` is the ledger's belief that casavi has the record (saves a round trip);
-        ``casavi_id`` the id the ledger holds for it (a tenant's ticket keeps casavi's id).
-        """
+    def prepare(self, key: RecordKey, record: PortalRecord, ids: IdentityMap) -> PortalWrite:
+        """Map the record for casavi; raises ``ParentUnsettled`` (before any request) when
+        a record it names may not be in casavi."""
         ...
 
-    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
-        """Make sure casavi no longer shows the record (a missing one is fine); ``casavi_id``
-        is the ledger's casavi id when it differs from ours (a ticket a tenant opened)."""
+    async def remove(self, key: RecordKey, *, ids: IdentityMap) -> None:
+        """Make sure casavi no longer shows the record (a missing one is fine)."""
+        ...
+
+    async def verify(self) -> None:
+        """One authenticated request: raises when casavi refuses the credentials or cannot
+        be reached (a run with nothing to send still proves its access)."""
+        ...
+
+    async def is_empty(self) -> bool:
+        """casavi holds no record the gateway could have sent (one small read)."""
         ...
 
 
@@ -187,15 +200,20 @@ class DocumentContents(Protocol):
 class DocumentPortal(Protocol):
     """Documents (rules D1-D6) go to casavi with their content streamed from the source.
 
-    Separate from ``Portal.put`` because the record alone is not the whole write.
+    Separate from ``Portal`` because the record alone is not the whole write.
     """
 
-    async def put_document(
-        self, key: RecordKey, record: PortalDocument, contents: DocumentContents, *, exists: bool
-    ) -> str:
-        """Upload (or replace) the document; idempotent by key; casavi's reference id."""
+    def prepare_document(
+        self,
+        key: RecordKey,
+        record: PortalDocument,
+        contents: DocumentContents,
+        ids: IdentityMap,
+    ) -> PortalWrite:
+        """The document's upload: a document casavi holds already is adopted when it is
+        the same (name, size, targets) and replaced only when it is not."""
         ...
 
-    async def remove_document(self, key: RecordKey) -> None:
+    async def remove_document(self, key: RecordKey, *, ids: IdentityMap) -> None:
         """Make sure casavi no longer shows the document (D2; a missing one is fine)."""
         ...

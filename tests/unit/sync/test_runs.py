@@ -31,7 +31,7 @@ async def _execute(runs: FakeRuns, contexts: SystemContexts, run_id: int) -> str
     return await execute_run(
         runs=runs,
         contexts=contexts,
-        ledger=FakeLedger(),
+        ledger=runs.ledger,
         portal_states=FakePortalStates(),
         clock=lambda: NOW,
         run_id=run_id,
@@ -90,21 +90,9 @@ class _RefusingQueue(FakeQueue):
         return False
 
 
-class _SlowPortal(FakePortal):
-    def __init__(self, delay: float) -> None:
-        super().__init__()
-        self.delay = delay
-
-    async def put(
-        self, key: RecordKey, record: Any, *, exists: bool = False, casavi_id: str | None = None
-    ) -> str:
-        await asyncio.sleep(self.delay)
-        return await super().put(key, record, exists=exists, casavi_id=casavi_id)
-
-
 def _objects(n: int) -> tuple[SystemContexts, CountingAdapters]:
     source = FakeSource(objects=[ObjectRecord(number=str(1000 + i), name="Haus") for i in range(n)])
-    adapters = CountingAdapters(source=source, portal=_SlowPortal(0.01))
+    adapters = CountingAdapters(source=source, portal=FakePortal(delay=0.01))
     configs = FakeConfigs()
     configs.change("test", config=SyncConfig(object_range=ranges(f"1000-{1000 + n}")))
     return SystemContexts(configs, adapters), adapters
@@ -127,7 +115,8 @@ async def test_a_refused_job_id_fails_the_run_with_a_clear_error() -> None:
 
 async def test_a_cancelled_job_puts_its_run_back_to_queued() -> None:
     contexts, adapters = _objects(200)
-    runs, ledger = FakeRuns(), FakeLedger()
+    ledger = FakeLedger()
+    runs = FakeRuns(ledger)
     run, _ = await runs.request("test", trigger="api", requested_by=None)
     job = asyncio.create_task(
         execute_run(
@@ -165,7 +154,8 @@ async def test_a_cancelled_job_puts_its_run_back_to_queued() -> None:
 
 async def test_a_run_at_its_time_limit_is_continued_by_a_fresh_job() -> None:
     contexts, adapters = _objects(100)
-    runs, ledger, queue = FakeRuns(), FakeLedger(), FakeQueue()
+    ledger, queue = FakeLedger(), FakeQueue()
+    runs = FakeRuns(ledger)
     policy = RunPolicy(time_limit_seconds=0.2, concurrency=2)
     run, _ = await request_run(runs, queue, system="test", trigger="api", requested_by=None)
     outcomes = []
