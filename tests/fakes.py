@@ -555,6 +555,32 @@ class FakeWriter:
             self.notes[note.source_ref] = (len(self.notes) + 1, note)
         return self.notes[note.source_ref][0]
 
+    def _note(self, note_id: int) -> tuple[str, r.InboundNote] | None:
+        for ref, (number, note) in self.notes.items():
+            if number == note_id:
+                return ref, note
+        return None
+
+    async def note(self, note_id: int) -> r.NoteRecord | None:
+        found = self._note(note_id)
+        if found is None:
+            return None
+        _, note = found
+        return r.NoteRecord(
+            id=note_id,
+            ticket_no=note.ticket_no,
+            created_at=note.created_at,
+            content=note.content,
+            author_user_no=note.author_user_no,
+            source_ref=note.source_ref,
+        )
+
+    async def update_note(self, note_id: int, content: str) -> None:
+        found = self._note(note_id)
+        if found is not None:
+            ref, note = found
+            self.notes[ref] = (note_id, msgspec.structs.replace(note, content=content))
+
 
 class CountingAdapters:
     """An adapter factory over fakes that counts what it built and closed."""
@@ -679,6 +705,7 @@ class FakeCasaviTickets:
         self.messages: dict[str, CasaviMessageView] = {}
         self.documents: dict[str, CasaviAttachmentView] = {}
         self.changes: list[tuple[str, dict[str, str | None]]] = []
+        self.names: dict[str, str] = {}  # the names casavi shows, by contact or staff id
 
     async def changed_since(self, when: dt.datetime) -> AsyncIterator[CasaviTicketView]:
         for ticket in sorted(self.tickets.values(), key=lambda t: t.modified_at):
@@ -707,6 +734,9 @@ class FakeCasaviTickets:
 
     async def change_fields(self, ticket_id: str, fields: dict[str, str | None]) -> None:
         self.changes.append((ticket_id, dict(fields)))
+
+    async def author_name(self, author_type: str, author_id: str) -> str | None:
+        return self.names.get(author_id)
 
 
 class FakeInbox:

@@ -73,6 +73,10 @@ class IxhausWriter(Protocol):
     async def set_rating(
         self, number: int, stars: int, comment: str | None, at: dt.datetime
     ) -> None: ...
+    async def note(self, note_id: int) -> r.NoteRecord | None: ...
+    async def update_note(self, note_id: int, content: str) -> None:
+        """Change a note's content (a tenant edited their message in casavi)."""
+        ...
 
 
 class CasaviTicketView(msgspec.Struct, frozen=True, kw_only=True):
@@ -104,9 +108,11 @@ class CasaviMessageView(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     ticket_id: str
     visibility: str  # public | internal (rule N2)
-    author_type: str
+    author_type: str  # staff | contact | system
     content: str
     written_at: dt.datetime
+    author_id: str | None = None  # casavi's id of the staff member or contact
+    edited_at: dt.datetime | None = None
 
 
 class CasaviAttachmentView(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,6 +135,10 @@ class CasaviTickets(Protocol):
     def attachments(self, ticket_id: str) -> AsyncIterator[CasaviAttachmentView]: ...
     async def change_fields(self, ticket_id: str, fields: dict[str, str | None]) -> None:
         """Set two-way fields in casavi (values as iX-Haus holds them; references mapped)."""
+        ...
+
+    async def author_name(self, author_type: str, author_id: str) -> str | None:
+        """The name casavi shows for a message's author (a contact or a staff member)."""
         ...
 
 
