@@ -169,11 +169,6 @@ async def execute_run(
                     scope=Scope(progress=progress),
                     written_before=written,
                 )
-                breaker = report.engine.breaker
-                if not breaker.answered and not breaker.transport_failures:
-                    # Nothing went to casavi: one authenticated request still proves the
-                    # credentials work (revoked ones are noticed by the next run).
-                    await ctx.portal.verify()
         finally:
             beating.cancel()
             with suppress(asyncio.CancelledError):
@@ -207,11 +202,9 @@ _INTERRUPTED = "interrupted: the job was cancelled (worker stopping); the next j
 
 
 def _verdict(report: RunReport) -> tuple[RunStatus, str | None]:
-    """A run that never reached casavi failed; one whose records or sources partly failed is
-    partial (rule outcomes - exclusions with their reasons - are not failures)."""
-    never = report.engine.breaker.never_reached
-    if never is not None:
-        return "failed", never
+    """A run whose records or sources partly failed is partial; rule outcomes (exclusions
+    with their reasons) are not failures. (A run that could not reach casavi at all raised
+    ``CasaviDown`` before it got here: failed.)"""
     problems = list(report.problems)
     if report.tally.errors:
         problems.append(f"{report.tally.errors} record(s) failed; see the run's protocol")

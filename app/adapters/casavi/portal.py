@@ -140,16 +140,16 @@ class _Ticket:
         tickets, ref = self._tickets, self._ref
         if presence == "new":
             try:
-                await tickets.create(self._create)
+                held = await tickets.create(self._create)
             except CasaviConflict:
-                await tickets.change(ref, self._update)
+                held = await tickets.change(ref, self._update)
         else:
             try:
-                await tickets.change(ref, self._update)
+                held = await tickets.change(ref, self._update)
             except CasaviNotFound:
-                await tickets.create(self._create)
-        if self._closed:
-            await tickets.close(ref)  # closing a closed ticket is a no-op
+                held = await tickets.create(self._create)
+        if self._closed and held.closed_at is None:
+            await tickets.close(ref)
         return ref
 
 

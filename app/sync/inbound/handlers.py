@@ -16,8 +16,8 @@ from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import InboundDocument, InboundNote, InboundTicket
 from app.sync.inbound.errors import Park
 from app.sync.inbound.fields import apply_fields, ixhaus_fields
-from app.sync.inbound.notes import edited_message, note_field
 from app.sync.inbound.fingerprints import FingerprintFn
+from app.sync.inbound.notes import edited_message, note_field
 from app.sync.ports import (
     CasaviAttachmentView,
     CasaviMessageView,

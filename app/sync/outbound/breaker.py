@@ -2,13 +2,19 @@
 
 One breaker per run, across every stage (documents included): ``threshold`` transport
 failures in a row (casavi unreachable, 5xx after the client's retries) trip it, and so does
-casavi refusing the credentials or the token request failing. It also keeps what the run's
-outcome needs: whether casavi answered at all, and the last transport failure.
+casavi refusing the credentials or the token request failing. It also keeps whether casavi
+answered at all: a run none of whose writes went through (or that had none) asks once more
+(``probe``) and fails when casavi does not answer that either.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from app.errors import GatewayError
+
+T = TypeVar("T")
 
 # Error codes that mean "casavi refuses us", not "casavi refuses this record".
 _REFUSED = frozenset({"casavi-auth-failed"})
@@ -43,8 +49,6 @@ class Breaker:
         self.tripped: str | None = None
         # casavi answered at least once (a write went through, or a record was refused).
         self.answered = False
-        self.transport_failures = 0
-        self.last_transport_failure: str | None = None
 
     def success(self) -> None:
         self.in_a_row = 0
@@ -56,8 +60,6 @@ class Breaker:
         if isinstance(exc, GatewayError) and exc.code in _REFUSED:
             self.tripped = f"casavi refused the gateway's credentials: {describe(exc)}"
         elif is_transport_failure(exc):
-            self.transport_failures += 1
-            self.last_transport_failure = describe(exc)
             if str(getattr(exc, "path", "")).endswith(_AUTH):
                 # No token after the client's retries: no call of this run can succeed.
                 self.tripped = f"casavi unavailable: cannot authenticate; {describe(exc)}"
@@ -76,13 +78,14 @@ class Breaker:
         if self.tripped is not None:
             raise CasaviDown(self.tripped)
 
-    @property
-    def never_reached(self) -> str | None:
-        """Why the run must count as failed although the breaker did not trip: every call
-        it made failed in transport (casavi never answered); None otherwise."""
-        if self.transport_failures and not self.answered:
-            return (
-                f"casavi unavailable: none of the run's {self.transport_failures} call(s) "
-                f"went through; last: {self.last_transport_failure}"
-            )
-        return None
+
+async def probe(call: Callable[[], Awaitable[T]], breaker: Breaker) -> T:
+    """One request outside the records (is casavi empty? do the credentials still work?):
+    casavi failing it stops the run, with a reason that names casavi."""
+    try:
+        result = await call()
+    except Exception as exc:
+        breaker.failure(exc)
+        raise CasaviDown(breaker.tripped or f"casavi unavailable: {describe(exc)}") from exc
+    breaker.success()
+    return result

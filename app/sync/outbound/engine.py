@@ -161,13 +161,20 @@ class _Writer:
         async with self._lock:
             outcomes, self._outcomes = self._outcomes, []
             statuses, self._statuses = self._statuses, []
-            if outcomes:
-                engine = self._engine
-                await engine.ledger.save(
-                    engine.system, self._kind, outcomes, self._known, run_id=engine.run_id
-                )
-            if statuses and self._states is not None:
-                await self._states.save(self._engine.system, statuses)
+            try:
+                if outcomes:
+                    engine = self._engine
+                    await engine.ledger.save(
+                        engine.system, self._kind, outcomes, self._known, run_id=engine.run_id
+                    )
+                    outcomes = []
+                if statuses and self._states is not None:
+                    await self._states.save(self._engine.system, statuses)
+            except BaseException:
+                # Not written: kept for the next flush (nothing casavi holds is forgotten).
+                self._outcomes[:0] = outcomes
+                self._statuses[:0] = statuses
+                raise
 
     async def write_ahead(self, sends: list[_Send]) -> None:
         """Mark the creates of a wave ``pending`` (no protocol line) before they go out."""
@@ -183,7 +190,8 @@ class _Writer:
     async def tick(self) -> None:
         while True:
             await asyncio.sleep(self._engine.policy.ledger_flush_seconds)
-            await self.flush()
+            # Shielded: the stage ending (it cancels the ticker) never cuts a write short.
+            await asyncio.shield(self.flush())
 
 
 class SendEngine:
@@ -289,9 +297,17 @@ class SendEngine:
             raise
         finally:
             ticker.cancel()
-            # What casavi holds now is written even when the stage fails or is cancelled.
-            await asyncio.shield(writer.flush())
-            self.tally.add(tally)
+            await asyncio.gather(ticker, return_exceptions=True)
+            # What casavi holds now is written even when the stage fails or is cancelled -
+            # and before the stage ends, so a job that continues the run never races it.
+            flush = asyncio.ensure_future(writer.flush())
+            try:
+                await asyncio.shield(flush)
+            except asyncio.CancelledError:
+                await flush
+                raise
+            finally:
+                self.tally.add(tally)
         return tally
 
     # -- deciding ---------------------------------------------------------------------------

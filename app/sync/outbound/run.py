@@ -30,7 +30,7 @@ from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
 from app.sync.outbound import documents, sources
 from app.sync.outbound.archive import Archiver
-from app.sync.outbound.breaker import Breaker, CasaviDown, describe
+from app.sync.outbound.breaker import Breaker, describe, probe
 from app.sync.outbound.engine import (
     DEFAULT_POLICY,
     DocumentSender,
@@ -42,7 +42,7 @@ from app.sync.outbound.engine import (
 from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, TwoWay, run_notes_stage
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
-from app.sync.ports import Ledger, Portal, PortalStates, RunCounts
+from app.sync.ports import Ledger, PortalStates, RunCounts
 
 
 class Scope:
@@ -260,7 +260,8 @@ async def run_outbound(
     scope = Scope() if scope is None else scope
     ids = await ledger.identities(ctx.system, PARENT_KINDS)
     breaker = Breaker(policy.breaker_threshold)
-    recovering = await ledger.is_empty(ctx.system) and not await _is_empty(ctx.portal, breaker)
+    # A ledger holding nothing beside a casavi that holds records: the state was lost.
+    recovering = await ledger.is_empty(ctx.system) and not await probe(ctx.portal.is_empty, breaker)
     archiver = None
     if two_way is not None and two_way.archive is not None:
         archiver = Archiver(
@@ -292,20 +293,11 @@ async def run_outbound(
             await stage(state, kind)
             if scope.progress is not None:
                 scope.progress(kind)
+    if not breaker.answered:
+        # No write went through (nothing to send, or every one failed): one authenticated
+        # request says whether casavi is there and still takes the credentials.
+        await probe(ctx.portal.verify, breaker)
     return report
-
-
-async def _is_empty(portal: Portal, breaker: Breaker) -> bool:
-    """Whether casavi holds nothing yet (asked only when the ledger is empty: a first export,
-    or a gateway that lost its state). casavi unreachable stops the run here."""
-    try:
-        empty = await portal.is_empty()
-    except Exception as exc:
-        breaker.failure(exc)
-        breaker.check()
-        raise CasaviDown(f"casavi unavailable: {describe(exc)}") from exc
-    breaker.success()
-    return empty
 
 
 async def _reading(

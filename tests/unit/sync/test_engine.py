@@ -339,3 +339,21 @@ async def test_a_cancelled_stage_still_records_what_casavi_holds() -> None:
     assert sent == set(portal.puts)
     # The creates it had not reached are marked: the next run looks before it writes.
     assert all(e.state in ("sent", "pending") for e in ledger.rows.values())
+
+
+class _SlowLedger(FakeLedger):
+    """Every write takes a while (a busy database)."""
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        await asyncio.sleep(0.02)
+        await super().save(*args, **kwargs)
+
+
+async def test_the_end_of_a_stage_never_cuts_a_timed_flush_short() -> None:
+    # Outcomes reach the ledger within a second (a ticker), and the stage's end - which
+    # stops the ticker - must not lose the batch the ticker is writing at that moment.
+    for _ in range(5):
+        ledger, portal = _SlowLedger(), FakePortal(delay=0.001)
+        policy = RunPolicy(ledger_batch=1000, ledger_flush_seconds=0.005)
+        await stage([obj(str(n)) for n in range(60)], ledger, portal, policy=policy)
+        assert sorted(e.state for e in ledger.rows.values()) == ["sent"] * 60
