@@ -24,8 +24,8 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.config import Settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.domain.keys import EntityKind
-from app.sync.outbound.engine import Tally
 from app.sync.outbound.notes import TwoWay
+from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.plan import PLANNED_KINDS, SyncPlan, plan_run
 from app.sync.outbound.run import RUN_KINDS
 from app.sync.ports import SyncRunInfo

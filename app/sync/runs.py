@@ -27,8 +27,8 @@ from app.domain.calendar import utcnow
 from app.domain.keys import EntityKind
 from app.errors import DependencyUnavailable, GatewayError
 from app.sync.context import SystemContexts
-from app.sync.outbound.engine import Tally
 from app.sync.outbound.notes import TwoWay
+from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.run import RunReport, Scope, run_outbound
 from app.sync.policy import RunPolicy
 from app.sync.ports import (

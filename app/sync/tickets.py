@@ -26,7 +26,7 @@ from app.domain.reasons import Reason
 from app.domain.records import TicketRecord, TicketTypeRecord
 from app.errors import GatewayError, NotFound, SyncNotPossible
 from app.sync.context import SystemContext
-from app.sync.outbound.engine import PortalSender, SendEngine, Tally, identities_of
+from app.sync.outbound.engine import SendEngine, identities_of
 from app.sync.outbound.notes import (
     TicketBookkeeping,
     TwoWay,
@@ -35,6 +35,8 @@ from app.sync.outbound.notes import (
     note_author,
     outbound_note,
 )
+from app.sync.outbound.outcomes import Tally
+from app.sync.outbound.senders import PortalSender
 from app.sync.outbound.sources import ticket_references
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.ports import LedgerEntry, TicketPortalView

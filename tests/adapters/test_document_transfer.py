@@ -18,8 +18,8 @@ from app.adapters.docuware import DocuwareClient, DocuwareProtocolError
 from app.domain.identity import IdentityMap
 from app.domain.keys import RecordKey
 from app.domain.portal import PortalDocument
-from app.sync.ports import DocumentContents, Presence
 from app.sandbox.docuware.content import content_digest
+from app.sync.ports import DocumentContents, Presence
 from tests.support.casavi import (  # noqa: F401 - fixtures
     SimHandle,
     client,

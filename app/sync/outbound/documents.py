@@ -30,7 +30,9 @@ from app.domain.portal import PortalDocument
 from app.domain.records import DocumentTypeRecord
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
-from app.sync.outbound.engine import DocumentSender, SendEngine, Tally
+from app.sync.outbound.engine import SendEngine
+from app.sync.outbound.outcomes import Tally
+from app.sync.outbound.senders import DocumentSender
 from app.sync.ports import DmsDocument, DocuwareSource, IxhausSource, Ledger
 
 # Documents in flight at once: each streams source -> casavi in 64-256 KiB chunks, so this

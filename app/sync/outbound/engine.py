@@ -27,30 +27,23 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Container, Mapping
 from datetime import datetime
-from typing import Any, Protocol
-
-import msgspec
+from typing import Any
 
 from app.domain.calendar import utcnow
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.fingerprint import field_digests, fingerprint
 from app.domain.identity import IdentityMap, ParentUnsettled
 from app.domain.keys import EntityKind, RecordKey
-from app.domain.portal import PortalDocument
 from app.sync.outbound.breaker import Breaker, describe, is_transport_failure
+from app.sync.outbound.outcomes import LedgerWriter, Send, Tally, TicketStatusOf
+from app.sync.outbound.senders import Sender
 from app.sync.policy import RunPolicy
 from app.sync.ports import (
-    DocumentContents,
-    DocumentPortal,
     Ledger,
     LedgerEntry,
     Outcome,
-    Portal,
     PortalStates,
-    PortalStatus,
-    PortalWrite,
     Presence,
-    RunCounts,
 )
 from app.sync.ports.records import LinkState
 
@@ -61,137 +54,6 @@ DEFAULT_POLICY = RunPolicy()
 # Called after a record was written, with its ledger entry from before (tickets: the
 # conflict base and S2; the support archive).
 AfterSend = Callable[[Transfer[Any], LedgerEntry | None], Awaitable[None]]
-# Rule S1 of a ticket decision (tickets only).
-TicketStatusOf = Callable[[Decision[Any]], PortalStatus]
-
-
-class Tally(msgspec.Struct):
-    """What happened to the records, as the protocol counts them (see ``RunCounts``)."""
-
-    sent: int = 0  # lines "sent"
-    removed: int = 0  # lines "deleted"
-    unchanged: int = 0
-    excluded: int = 0  # lines "excluded"
-    errors: int = 0  # lines "error"
-    waiting: int = 0
-    # Of ``unchanged``: left out by a rule for the same reason as before (no new line).
-    still_excluded: int = 0
-
-    def add(self, other: Tally) -> None:
-        for name in Tally.__struct_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def as_run_counts(self) -> RunCounts:
-        return RunCounts(
-            sent=self.sent + self.removed,
-            unchanged=self.unchanged,
-            excluded=self.excluded,
-            errors=self.errors,
-            waiting=self.waiting,
-        )
-
-
-class Sender(Protocol):
-    """Where a stage's records go: casavi's records (``PortalSender``) or its documents."""
-
-    def prepare(self, decision: Transfer[Any], ids: IdentityMap) -> PortalWrite: ...
-    async def remove(self, key: RecordKey, ids: IdentityMap) -> None: ...
-
-
-class PortalSender:
-    def __init__(self, portal: Portal) -> None:
-        self._portal = portal
-
-    def prepare(self, decision: Transfer[Any], ids: IdentityMap) -> PortalWrite:
-        return self._portal.prepare(decision.key, decision.record, ids)
-
-    async def remove(self, key: RecordKey, ids: IdentityMap) -> None:
-        await self._portal.remove(key, ids=ids)
-
-
-class DocumentSender:
-    def __init__(self, documents: DocumentPortal, contents: DocumentContents) -> None:
-        self._documents = documents
-        self._contents = contents
-
-    def prepare(self, decision: Transfer[Any], ids: IdentityMap) -> PortalWrite:
-        record: PortalDocument = decision.record
-        return self._documents.prepare_document(decision.key, record, self._contents, ids)
-
-    async def remove(self, key: RecordKey, ids: IdentityMap) -> None:
-        await self._documents.remove_document(key, ids=ids)
-
-
-class _Send(msgspec.Struct, gc=False):
-    decision: Transfer[Any] | Delete | Exclude
-    entry: LedgerEntry | None
-    presence: Presence
-    write: PortalWrite | None  # None: a removal
-
-
-class _Writer:
-    """Outcomes (and S1 states) on their way to the ledger: every ``policy.ledger_batch``
-    outcomes, every ``policy.ledger_flush_seconds`` (a ticker), and at the stage's end."""
-
-    def __init__(
-        self,
-        engine: SendEngine,
-        kind: EntityKind,
-        known: dict[RecordKey, LedgerEntry],
-        states: PortalStates | None,
-        status_of: TicketStatusOf | None,
-    ) -> None:
-        self._engine, self._kind, self._known = engine, kind, known
-        self._states, self._status_of = states, status_of
-        self._outcomes: list[Outcome] = []
-        self._statuses: list[PortalStatus] = []
-        self._lock = asyncio.Lock()
-
-    def add(self, outcome: Outcome, decision: Decision[Any]) -> None:
-        self._outcomes.append(outcome)
-        self._engine.ids.learn(outcome.key, outcome.state, outcome.casavi_id)
-        if self._status_of is not None:
-            self._statuses.append(self._status_of(decision))
-
-    @property
-    def full(self) -> bool:
-        return len(self._outcomes) >= self._engine.policy.ledger_batch
-
-    async def flush(self) -> None:
-        async with self._lock:
-            outcomes, self._outcomes = self._outcomes, []
-            statuses, self._statuses = self._statuses, []
-            try:
-                if outcomes:
-                    engine = self._engine
-                    await engine.ledger.save(
-                        engine.system, self._kind, outcomes, self._known, run_id=engine.run_id
-                    )
-                    outcomes = []
-                if statuses and self._states is not None:
-                    await self._states.save(self._engine.system, statuses)
-            except BaseException:
-                # Not written: kept for the next flush (nothing casavi holds is forgotten).
-                self._outcomes[:0] = outcomes
-                self._statuses[:0] = statuses
-                raise
-
-    async def write_ahead(self, sends: list[_Send]) -> None:
-        """Mark the creates of a wave ``pending`` (no protocol line) before they go out."""
-        marks = [Outcome(key=s.decision.key, state="pending") for s in sends]
-        if not marks:
-            return
-        async with self._lock:
-            engine = self._engine
-            await engine.ledger.save(
-                engine.system, self._kind, marks, self._known, run_id=engine.run_id
-            )
-
-    async def tick(self) -> None:
-        while True:
-            await asyncio.sleep(self._engine.policy.ledger_flush_seconds)
-            # Shielded: the stage ending (it cancels the ticker) never cuts a write short.
-            await asyncio.shield(self.flush())
 
 
 class SendEngine:
@@ -246,12 +108,12 @@ class SendEngine:
         them). Raises ``CasaviDown`` when the breaker trips."""
         known = await self.ledger.load(self.system, kind) if known is None else known
         tally = Tally()
-        writer = _Writer(self, kind, known, states, status_of)
+        writer = LedgerWriter(self, kind, known, states, status_of)
         slots = asyncio.Semaphore(max(concurrency or self.policy.concurrency, 1))
         pending: set[asyncio.Task[None]] = set()
         hooks = [h for h in (after_send, self._after_any_send) if h is not None]
 
-        async def send(item: _Send) -> None:
+        async def send(item: Send) -> None:
             try:
                 outcome = await self._send(item, sender, tally)
                 if outcome.state == "sent" and isinstance(item.decision, Transfer):
@@ -263,7 +125,7 @@ class SendEngine:
             finally:
                 slots.release()
 
-        async def launch(wave: list[_Send]) -> None:
+        async def launch(wave: list[Send]) -> None:
             await writer.write_ahead([s for s in wave if s.presence == "new"])
             for item in wave:
                 await slots.acquire()
@@ -273,13 +135,13 @@ class SendEngine:
                 task.add_done_callback(pending.discard)
 
         ticker = asyncio.create_task(writer.tick())
-        wave: list[_Send] = []
+        wave: list[Send] = []
         try:
             async for decision in decisions:
                 self.breaker.check()
                 entry = known.get(decision.key)
                 item = self._settle(decision, entry, sender, tally, force, retry_now)
-                if isinstance(item, _Send):
+                if isinstance(item, Send):
                     wave.append(item)
                     if len(wave) >= self.policy.ledger_batch:
                         await launch(wave)
@@ -319,8 +181,8 @@ class SendEngine:
         tally: Tally,
         force: RecordKey | None,
         retry_now: bool,
-    ) -> _Send | Outcome | None:
-        """What a decision needs: a write or removal (``_Send``), a protocol line without a
+    ) -> Send | Outcome | None:
+        """What a decision needs: a write or removal (``Send``), a protocol line without a
         write (``Outcome``), or nothing (None; counted as unchanged or waiting)."""
         key = decision.key
         forced = key == force
@@ -344,10 +206,10 @@ class SendEngine:
                 log.info("%s waits: %s", key.ledger_key, exc)
                 tally.waiting += 1
                 return None
-            return _Send(decision, entry, self._presence(key, entry, held), write)
+            return Send(decision, entry, self._presence(key, entry, held), write)
         if held or (entry is not None and entry.state == "pending"):
             # Rules P3, D2, T5 - or a record that left the eligible set: casavi drops it.
-            return _Send(decision, entry, "held", None)
+            return Send(decision, entry, "held", None)
         reason = decision.reason.value
         left_out = entry is not None and entry.state in ("excluded", "deleted")
         if left_out and entry is not None and entry.reason_code == reason:
@@ -365,7 +227,7 @@ class SendEngine:
         return "new"
 
     # -- sending ------------------------------------------------------------------------------
-    async def _send(self, item: _Send, sender: Sender, tally: Tally) -> Outcome:
+    async def _send(self, item: Send, sender: Sender, tally: Tally) -> Outcome:
         """Write one record to casavi; its outcome (a failure is an outcome, rule L3)."""
         decision, entry = item.decision, item.entry
         key = decision.key

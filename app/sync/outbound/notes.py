@@ -35,7 +35,9 @@ from app.domain.portal import PortalNote, PortalTicket
 from app.domain.reasons import Reason
 from app.domain.records import NoteRecord
 from app.sync.context import SystemContext
-from app.sync.outbound.engine import PortalSender, SendEngine, Tally
+from app.sync.outbound.engine import SendEngine
+from app.sync.outbound.outcomes import Tally
+from app.sync.outbound.senders import PortalSender
 from app.sync.ports import (
     Conflicts,
     LedgerEntry,

@@ -31,15 +31,10 @@ from app.sync.context import SystemContext
 from app.sync.outbound import documents, sources
 from app.sync.outbound.archive import Archiver
 from app.sync.outbound.breaker import Breaker, describe, probe
-from app.sync.outbound.engine import (
-    DEFAULT_POLICY,
-    DocumentSender,
-    PortalSender,
-    SendEngine,
-    Tally,
-    TicketStatusOf,
-)
+from app.sync.outbound.engine import DEFAULT_POLICY, SendEngine
 from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, TwoWay, run_notes_stage
+from app.sync.outbound.outcomes import Tally, TicketStatusOf
+from app.sync.outbound.senders import DocumentSender, PortalSender
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
 from app.sync.ports import Ledger, PortalStates, RunCounts

@@ -88,7 +88,7 @@ def casavi_ids(side: Side) -> dict[RecordKey, str]:
     return {k: (v if side == "casavi" else k.reference_id) for k, v in FOREIGN.items()}
 
 
-async def born(client: CasaviClient, ids: dict[RecordKey, str]) -> IdentityMap:
+async def born(client: CasaviClient, ids: dict[RecordKey, str]) -> IdentityMap:  # noqa: F811
     """The parents in casavi under their ids, and the map that knows them."""
     await client.properties.create(PropertyWrite(id=ids[OBJECT], name="Haus"))
     await client.units.create(UnitWrite(id=ids[UNIT], property_id=ids[OBJECT], number="01"))

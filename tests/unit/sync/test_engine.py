@@ -16,7 +16,9 @@ from app.domain.reasons import Reason
 from app.domain.records import ObjectRecord
 from app.errors import GatewayError
 from app.sync.outbound.breaker import CasaviDown
-from app.sync.outbound.engine import PortalSender, SendEngine, Tally
+from app.sync.outbound.engine import SendEngine
+from app.sync.outbound.outcomes import Tally
+from app.sync.outbound.senders import PortalSender
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
 from app.sync.ports import PortalWrite, Presence
