@@ -431,3 +431,28 @@ async def test_docuware_webhook_signed_accepted_and_forged_refused(
     last = await run_once(services)
     assert last.status == _outcome(last), last.last_error
     assert await uploads(simulator) == before
+
+
+async def test_a_run_whose_casavi_work_succeeded_is_partial_when_only_docuware_was_throttled(
+    services: Services,
+    sessions: async_sessionmaker[AsyncSession],
+    simulator: SimHandle,  # noqa: F811
+    dw: DwHandle,
+) -> None:
+    # DocuWare throttles every request (429) beyond the client's patience: the run sends
+    # casavi everything else, leaves DocuWare's documents as they are (nothing deleted) and
+    # ends partial, naming DocuWare - not failed.
+    first = await run_once(services)
+    assert first.status == "succeeded", first.last_error
+    held = await ledger(sessions)
+    await dw.faults(throttle_next=1_000_000, retry_after_seconds=0)
+    deletes = await simulator.route_count(f"DELETE /v2/documents/{dw_ref(1)}")
+    throttled = await run_once(services)
+    assert throttled.status == "partial", throttled.last_error
+    assert "DocuWare" in (throttled.last_error or "")
+    assert throttled.errors == 0
+    assert await ledger(sessions) == held  # DocuWare's documents stay as casavi has them
+    assert await simulator.route_count(f"DELETE /v2/documents/{dw_ref(1)}") == deletes
+    await dw.faults(throttle_next=0)
+    again = await run_once(services)
+    assert (again.status, again.sent, again.errors) == ("succeeded", 0, 0), again.last_error

@@ -362,3 +362,19 @@ def test_a_note_message_is_public_with_the_notes_author_and_time() -> None:
     assert ticket == "1"
     assert (message.id, message.author_id, message.visibility) == ("5", "001", "public")
     assert (message.content, message.written_at) == ("Hallo", WRITTEN)
+
+
+async def test_a_triggers_answer_is_its_protocol_line(world: World) -> None:
+    # rule L2/L3 without a run: what a push answers is exactly the entry it writes
+    await world.run()
+    world.source.tables["notes"].append(note(8, content="Der Techniker kommt morgen."))
+    lines = len(world.ledger.protocol)
+    sent = await push_note(world.services, "test", "1", "8")
+    assert sent.outcome == "sent"
+    (line,) = world.ledger.protocol[lines:]
+    assert (line[0], line[1].key, line[1].protocol_outcome) == (None, note_key(8), "sent")
+    again = await push_note(world.services, "test", "1", "8")
+    assert again.outcome == "unchanged"
+    internal = await push_note(world.services, "test", "1", "2")
+    assert (internal.outcome, internal.reason) == ("not_sent", "note_internal")
+    assert len(world.ledger.protocol) == lines + 1  # unchanged and still excluded: no line
