@@ -12,6 +12,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
+from app.monitoring import process_metrics
 from app.sync.ports import SYSTEMS
 from app.sync.services import Services
 
@@ -150,4 +151,7 @@ async def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
         await metrics.refresh(request.app.state.services)
     except Exception as exc:  # the request metrics still answer while the database is down
         log.warning("metrics refresh failed: %s", type(exc).__name__)
-    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    # What this process observed running jobs (embedded mode: all of them; with Redis the
+    # worker serves its own on WORKER_METRICS_PORT).
+    body = metrics.render() + process_metrics.render()
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
