@@ -6,6 +6,7 @@ created once in ``on_startup``, kept in ``ctx`` and closed in ``on_shutdown``.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,6 +16,7 @@ from arq.cron import cron
 from arq.worker import func
 
 from app.adapters.store.database import create_engine, create_session_factory
+from app.alerts.monitor import alert_loop
 from app.composition import build_services
 from app.config import Settings, SettingsError, get_settings, run_policy
 from app.configuration.secrets import SecretBox
@@ -51,6 +53,10 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
             queue,
             policy=run_policy(settings),
         )
+        # Alerts: every worker runs the monitor (each step is safe in several at once).
+        alerts = ctx["services"].alerts
+        if alerts is not None:
+            ctx["alerts_loop"] = asyncio.create_task(alert_loop(alerts, full=True))
         if settings.worker_metrics_port is not None:  # the worker's own /metrics
             from app.monitoring.worker_metrics import start_worker_metrics
 
@@ -69,6 +75,8 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
+    if "alerts_loop" in ctx:
+        ctx["alerts_loop"].cancel()
     if "metrics_server" in ctx:
         await ctx["metrics_server"].close()
     services = ctx.get("services")

@@ -72,6 +72,12 @@ class Metrics:
             ["system"],
             registry=self.registry,
         )
+        self.alerts_open = Gauge(
+            "gateway_alert_incidents_open",
+            "Open alert incidents, by system and event (app/alerts).",
+            ["system", "event"],
+            registry=self.registry,
+        )
         self.worker_seen = Gauge(
             "gateway_worker_seen",
             "1 when an arq worker reported in within its health-check interval (0 when not).",
@@ -105,6 +111,10 @@ class Metrics:
             self.inbound_waiting.labels(system, "parked").set(parked)
             age = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
             self.inbound_lag.labels(system).set(age)
+        if services.alerts is not None:
+            self.alerts_open.clear()
+            for incident in await services.alerts.store.open_incidents():
+                self.alerts_open.labels(incident.system, incident.event).inc()
         self.queue_depth.set(await services.queue.depth())
         seen = await services.queue.worker_seen()
         if seen is not None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
 
+from app.alerts import events as alert_events
 from app.domain.calendar import utcnow
 from app.domain.keys import EntityKind
 from app.errors import DependencyUnavailable, GatewayError
@@ -193,6 +194,7 @@ async def execute_run(
     except Exception as exc:
         # Our own errors say what to fix; anything else is named by type only (no PII).
         reason = exc.detail if isinstance(exc, GatewayError) else type(exc).__name__
+        alert_events.run_stopped(claim.system, run_id, exc)  # alerts: a tripped breaker
         return await _failed(runs, run_id, claim, _counts(total, prior), reason)
     outcome: RunStatus = "partial" if total.errors else "succeeded"
     error = f"{total.errors} record(s) failed; see the run's protocol" if total.errors else None
