@@ -8,6 +8,7 @@ says why it is not run."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -24,6 +25,7 @@ import pytest
 from tests.conftest import PG_ADMIN_URL, REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
+BASH = shutil.which("bash") or "/bin/bash"
 GUIDE = ROOT / "docs" / "operations.md"
 TAGS = {"install", "embedded", "scaled", "both", "remove"}
 FENCE = re.compile(r"^```(\w*)([^\n]*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -76,7 +78,7 @@ def _environment(**values: str) -> dict[str, str]:
 
 def _run(text: str, env: dict[str, str], cwd: Path, timeout: float) -> None:
     result = subprocess.run(  # the guide's commands, as an operator's shell runs them
-        ["bash", "-euo", "pipefail", "-c", text],
+        [BASH, "-euo", "pipefail", "-c", text],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -96,10 +98,8 @@ def _run(text: str, env: dict[str, str], cwd: Path, timeout: float) -> None:
 def _stop_left_over(state: Path) -> None:
     """Processes the guide started and did not stop (it failed before its uninstall)."""
     for pid_file in state.glob("*.pid"):
-        try:
+        with contextlib.suppress(ValueError, ProcessLookupError):
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-        except (ValueError, ProcessLookupError):
-            pass
 
 
 @pytest.fixture(scope="module")
