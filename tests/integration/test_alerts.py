@@ -205,7 +205,6 @@ async def test_every_event_is_told_once_and_resolved_once_with_nothing_personal_
     # Every event at once.
     runs, inbox = SqlRuns(sessions), SqlInbox(sessions)
     failed = await _finished_run(runs, "failed", f"casavi said: {PERSON[1]} unknown")
-    events.breaker_tripped("test", failed)  # as execute_run reports a tripped breaker
     added = await inbox.add(
         "test",
         [
@@ -232,8 +231,8 @@ async def test_every_event_is_told_once_and_resolved_once_with_nothing_personal_
     async with docuware_client(config) as client:
         with pytest.raises(LicencesExhausted):
             await client.logon()
+    events.breaker_tripped("test", failed)  # as execute_run reports a tripped breaker
     events.contract_deviation("GET /v2/tickets/{id}", "test")
-
     await monitor.tick()
     opened = {(event, "opened"): 1 for event in EVENTS}
     assert _told(receiver) == Counter({("config_changed", "notice"): 1, **opened})
