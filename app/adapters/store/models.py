@@ -310,3 +310,8 @@ class ArchivedPayload(Base):
     direction: Mapped[str] = mapped_column(String(16))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = _created()
+
+
+# Alert incidents and notifications live beside their repository (app/alerts uses them);
+# imported here so every table is on the metadata wherever the models are.
+from app.adapters.store.alerts import AlertIncident, AlertNotification  # noqa: E402, F401
