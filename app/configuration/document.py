@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from app.alerts.settings import AlertSettings
 from app.domain.catalogue import CODE_LENGTH
 from app.domain.config import DEFAULT_MAX_DOCUMENT_BYTES, Licences
 
@@ -133,7 +134,9 @@ class ConflictPolicies(Struct, kw_only=True):
 
     iX-Haus wins by default: it is the master system. Read by the inbound flow for the
     two-way fields (status, responsible_user, responsible_team, due_from, due_until,
-    subject, description: ``app.domain.conflicts.TWO_WAY_FIELDS``). The others are stored
+    subject, description: ``app.domain.conflicts.TWO_WAY_FIELDS``) and for the notes written
+    from tenants' messages (``notes``: an edit in casavi after staff changed the note). The
+    others are stored
     but not read: casavi does not change them (a tenant's ticket takes them once, when it
     is created), so they never conflict.
     """
@@ -154,6 +157,8 @@ class ConflictPolicies(Struct, kw_only=True):
     due_from: ConflictPolicy = "ixhaus_wins"
     due_until: ConflictPolicy = "ixhaus_wins"
     status: ConflictPolicy = "ixhaus_wins"
+    # N1: a tenant edited their message in casavi after staff changed its iX-Haus note.
+    notes: ConflictPolicy = "ixhaus_wins"
 
 
 class ConfigDocument(Struct, kw_only=True):
@@ -177,6 +182,8 @@ class ConfigDocument(Struct, kw_only=True):
     schedule: Schedule = msgspec.field(default_factory=Schedule)
     conflict_policy: ConflictPolicies = msgspec.field(default_factory=ConflictPolicies)
     inbound: InboundOptions = msgspec.field(default_factory=InboundOptions)
+    # Who is told when the gateway needs a person (app/alerts).
+    alerts: AlertSettings = msgspec.field(default_factory=AlertSettings)
 
 
 def default_document(system: System) -> ConfigDocument:
@@ -215,6 +222,9 @@ class SecretsInput(Struct, kw_only=True):
     # from casavi's callback secret, because DocuWare and casavi each sign with their own.
     docuware_webhook_secret: SecretInput | None = None
     ixhaus_database_url: SecretInput | None = None
+    # Alerts: the SMTP password and the HMAC secret that signs the webhook's requests.
+    alert_smtp_password: SecretInput | None = None
+    alert_webhook_secret: SecretInput | None = None
 
 
 class ConfigInput(ConfigDocument, kw_only=True):
@@ -230,6 +240,8 @@ class SecretsView(Struct, kw_only=True):
     callback_secret: SecretState
     docuware_webhook_secret: SecretState
     ixhaus_database_url: SecretState
+    alert_smtp_password: SecretState
+    alert_webhook_secret: SecretState
 
 
 class CatalogueCheck(Struct, kw_only=True):

@@ -218,6 +218,8 @@ class SyncRun(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     excluded: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    # Records not tried: a retry not due yet, or a parent whose state is unsettled.
+    waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Claims so far; the current claim's number is the owner token of heartbeat and finish.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
@@ -308,3 +310,8 @@ class ArchivedPayload(Base):
     direction: Mapped[str] = mapped_column(String(16))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = _created()
+
+
+# Alert incidents and notifications live beside their repository (app/alerts uses them);
+# imported here so every table is on the metadata wherever the models are.
+from app.adapters.store.alerts import AlertIncident, AlertNotification  # noqa: E402, F401
