@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await job_queue.close()
+        await console.close()
         await services.aclose()
         await engine.dispose()
 
@@ -131,7 +132,9 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             "services": Provide(provide_services, sync_to_thread=False),
         },
     )
-    console_routes, console, console_templates = build_console(settings, scheduler_here=scheduler)
+    console_routes, console, console_templates = build_console(
+        settings, engine, scheduler_here=scheduler
+    )
     app = Litestar(
         route_handlers=[live, ready, metrics_endpoint, api_v1, callbacks_v1, *console_routes],
         template_config=console_templates,

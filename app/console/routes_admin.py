@@ -26,9 +26,11 @@ from app.console.forms import (
 )
 from app.console.i18n import service_message, translator
 from app.console.web import (
+    COOKIE,
     PREFIX,
     console_of,
     current_session,
+    language_of,
     page,
     require_session,
     see_other,
@@ -58,7 +60,7 @@ class SettingsController(Controller):
         form = {
             key: value for key, value in (await request.form()).items() if isinstance(value, str)
         }
-        language = current_session(request).language
+        language = language_of(request)
         t = translator(language)
         errors: dict[str, list[str]] = {}
         general: list[str] = []
@@ -162,7 +164,13 @@ class KeysController(Controller):
         async with request.app.state.session_factory() as db:
             await ApiKeyRepository(db).revoke(name)
             await db.commit()
-        console_of(request).sessions.end_sessions_of(name)
+        session = current_session(request)
+        if name == session.key_name:
+            # Your own key: this session ends now (every other one at its next request).
+            await console_of(request).sessions.delete(session.id)
+            response = see_other(f"{PREFIX}/signin?signedOut=true")
+            response.delete_cookie(COOKIE, path=PREFIX)
+            return response
         return see_other(f"{PREFIX}/keys?revoked={quote(name)}")
 
     async def _page(

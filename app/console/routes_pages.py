@@ -25,6 +25,7 @@ from app.console.web import (
     CheckResultAt,
     console_of,
     current_session,
+    language_of,
     page,
     require_session,
     see_other,
@@ -157,7 +158,7 @@ class PagesController(Controller):
         else:
             runs = await services.runs.recent(system, RECENT_RUNS)
         query = {k: v for k, v in (("date", day and day.isoformat()), ("system", system)) if v}
-        language = current_session(request).language
+        language = language_of(request)
         return page(
             request,
             "protocol.html",
