@@ -10,6 +10,7 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
 from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
@@ -32,6 +33,7 @@ from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.records import RecordController
+from app.api.reference import OfflineSwaggerPlugin, reference_routes
 from app.api.schema_alignment import align_openapi
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
@@ -136,7 +138,15 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         settings, engine, scheduler_here=scheduler
     )
     app = Litestar(
-        route_handlers=[live, ready, metrics_endpoint, api_v1, callbacks_v1, *console_routes],
+        route_handlers=[
+            live,
+            ready,
+            metrics_endpoint,
+            api_v1,
+            callbacks_v1,
+            *console_routes,
+            *reference_routes(),
+        ],
         template_config=console_templates,
         state=State(
             {
@@ -166,6 +176,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             version=__version__,
             path="/schema",
             components=SECURITY_COMPONENTS,
+            # The API reference is served from the gateway's own files (no CDN).
+            render_plugins=[OfflineSwaggerPlugin(), JsonRenderPlugin(), YamlRenderPlugin()],
         ),
     )
     align_openapi(app)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -39,7 +40,10 @@ from app.sandbox.demo import DemoPaths, prepare, sync_once
 from app.sync.ports import InboxEvent, NewConflict, NewInboxEvent
 
 ROOT = Path(__file__).resolve().parents[3]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to a temporary folder; `CONSOLE_SCREENSHOTS=docs/screenshots` (README)
+# refreshes the committed ones instead.
+SCREENSHOTS_ENV = "CONSOLE_SCREENSHOTS"
+_screenshots: list[Path] = []
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -295,9 +299,17 @@ def sign_in(page: Page, key: str) -> None:
     page.wait_for_url("**/console")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def screenshots_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get(SCREENSHOTS_ENV)
+    folder = (ROOT / chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    _screenshots[:] = [folder]
+    return folder
+
+
 def screenshot(page: Page, name: str, **options: Any) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, **options)
+    page.screenshot(path=str(_screenshots[0] / f"{name}.png"), full_page=True, **options)
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
