@@ -134,9 +134,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             "services": Provide(provide_services, sync_to_thread=False),
         },
     )
-    console_routes, console, console_templates = build_console(
-        settings, engine, scheduler_here=scheduler
-    )
+    console_routes, console = build_console(settings, engine, scheduler_here=scheduler)
     app = Litestar(
         route_handlers=[
             live,
@@ -147,7 +145,6 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             *console_routes,
             *reference_routes(),
         ],
-        template_config=console_templates,
         state=State(
             {
                 "settings": settings,

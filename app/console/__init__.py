@@ -13,11 +13,9 @@ from typing import Any
 from litestar import Request, Response, Router
 from litestar.exceptions import HTTPException
 from litestar.plugins.htmx import HTMXRequest
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.redis import RedisStore
-from litestar.template import TemplateConfig
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,7 +33,6 @@ from app.console.web import (
     CsrfRejected,
     SignInRequired,
     csrf_rejected,
-    environment,
     page,
     sign_in_required,
 )
@@ -75,7 +72,7 @@ async def issue_sign_in_link(settings: Settings, engine: AsyncEngine, key_name: 
 
 def build_console(
     settings: Settings, engine: AsyncEngine, *, scheduler_here: bool
-) -> tuple[list[Router], Console, TemplateConfig[JinjaTemplateEngine]]:
+) -> tuple[list[Router], Console]:
     store = session_store(settings, engine)
     console = Console(
         store=store,
@@ -111,8 +108,7 @@ def build_console(
         include_in_schema=False,
         after_request=_static_headers,
     )
-    templates = TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
-    return [router, static], console, templates
+    return [router, static], console
 
 
 async def _static_headers(response: Response[Any]) -> Response[Any]:

@@ -24,7 +24,8 @@ from app.console.forms import (
     text_values,
     to_patch,
 )
-from app.console.i18n import service_message, translator
+from app.console.i18n import texts
+from app.console.messages import translate
 from app.console.web import (
     COOKIE,
     PREFIX,
@@ -61,7 +62,7 @@ class SettingsController(Controller):
             key: value for key, value in (await request.form()).items() if isinstance(value, str)
         }
         language = language_of(request)
-        t = translator(language)
+        words = texts(language)
         errors: dict[str, list[str]] = {}
         general: list[str] = []
         async with request.app.state.session_factory() as db:
@@ -74,20 +75,20 @@ class SettingsController(Controller):
                 )
             except FormProblems as exc:
                 for name, key, fields in exc.problems:
-                    errors.setdefault(name, []).append(t(key, **fields))
+                    errors.setdefault(name, []).append(words.msg(key, **fields))
             except InvalidInput as exc:
                 known = {f.name for f in FIELDS} | {
                     f"secrets.{n}.{part}" for n in SECRETS for part in ("value", "confirmation")
                 }
                 for reported, message in exc.errors or [("", exc.detail)]:
                     name = field_of(reported)
-                    text = service_message(language, message)
+                    text = translate(words, message)
                     if name in known:
                         errors.setdefault(name, []).append(text)
                     else:
                         general.append(f"{reported}: {text}" if reported else text)
             except GatewayError as exc:
-                general.append(exc.detail)
+                general.append(translate(words, exc.detail))
             else:
                 changed = "1" if after.version != before else "0"
                 return see_other(f"{PREFIX}/systems/{system}/settings?saved={changed}#saved")

@@ -12,7 +12,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, PathParameter
 
 from app.configuration.document import System
-from app.console.i18n import FIELD_LABELS, TEXT
 from app.console.web import PREFIX, current_session, page, require_session, see_other
 from app.errors import Conflict, GatewayError, InvalidInput, NotFound
 from app.sync.inbound.conflicts import resolve_conflict
@@ -26,7 +25,6 @@ ROWS = 200
 MAX_VALUE = 100_000
 RowId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 SIDES: tuple[ConflictSide, ...] = ("ixhaus", "casavi", "value")
-LABELS = frozenset(TEXT) | frozenset(FIELD_LABELS)
 EVENT_STATES: tuple[str, ...] = ("parked", "received", "done", "discarded")
 
 
@@ -129,7 +127,6 @@ class InboundController(Controller):
             resolved=resolved,
             error=error,
             limit=ROWS,
-            labels=LABELS,
         )
 
     @get("/inbound-events")

@@ -32,7 +32,7 @@ from app.console.web import (
 )
 from app.domain.calendar import utcnow
 from app.domain.keys import EntityKind
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.sync.ports import ProtocolLine, SyncRunInfo
 from app.sync.runs import request_run
 from app.sync.services import Services
@@ -176,16 +176,21 @@ class PagesController(Controller):
         self,
         request: Request[Any, Any, Any],
         run_id: RunId,
-        outcome: FromQuery[Outcome | None] = None,
-        entity: FromQuery[str | None] = None,
+        outcome: Annotated[str, QueryParameter(max_length=20)] = "",
+        entity: Annotated[str, QueryParameter(max_length=40)] = "",
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
     ) -> Response[Any]:
+        # A filter form sends "all" as an empty value (``?outcome=&entity=&page=2``).
+        if outcome and outcome not in OUTCOMES:
+            raise InvalidInput(f"Unknown outcome {outcome!r}.")
+        if entity and entity not in ENTITIES:
+            raise InvalidInput(f"Unknown kind of record {entity!r}.")
         services = _services(request)
         info = await _run(services, run_id)
-        kind = entity if entity in ENTITIES else None
+        kind = entity or None
         protocol = await services.runs.entries(
             run_id,
-            outcome=outcome,
+            outcome=outcome or None,
             entity=kind,
             after=0,
             offset=(page_number - 1) * PAGE_SIZE,
@@ -200,7 +205,7 @@ class PagesController(Controller):
             lines=lines,
             has_next=protocol is not None and protocol.next_cursor is not None,
             page_number=page_number,
-            outcome=outcome,
+            outcome=outcome or None,
             entity=kind,
             outcomes=OUTCOMES,
             entities=ENTITIES,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from dataclasses import dataclass, field
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,17 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
+from litestar.enums import MediaType
 from litestar.handlers.base import BaseRouteHandler
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 from litestar.stores.base import Store
 
 from app.adapters.store.api_keys import ApiKeyRepository
 from app.configuration.checks import CheckReport
 from app.configuration.document import SYSTEMS
-from app.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, local_time, translator
+from app.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, texts
+from app.console.labels import N_
+from app.console.messages import reason_text, translate
 from app.console.sessions import (
     ConsoleSession,
     SessionStore,
@@ -41,16 +45,16 @@ LANGUAGE_MAX_AGE = 365 * 24 * 3600
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
-# The navigation: one entry per page (i18n key, path).
+# The navigation: one entry per page (its name, path).
 NAV: tuple[tuple[str, str], ...] = (
-    ("nav.overview", PREFIX),
-    ("nav.settings_production", f"{PREFIX}/systems/production/settings"),
-    ("nav.settings_test", f"{PREFIX}/systems/test/settings"),
-    ("nav.protocol", f"{PREFIX}/protocol"),
-    ("nav.tickets", f"{PREFIX}/tickets"),
-    ("nav.conflicts", f"{PREFIX}/conflicts"),
-    ("nav.inbound_events", f"{PREFIX}/inbound-events"),
-    ("nav.keys", f"{PREFIX}/keys"),
+    (N_("Overview"), PREFIX),
+    (N_("Settings production"), f"{PREFIX}/systems/production/settings"),
+    (N_("Settings test"), f"{PREFIX}/systems/test/settings"),
+    (N_("Protocol"), f"{PREFIX}/protocol"),
+    (N_("Tickets"), f"{PREFIX}/tickets"),
+    (N_("Conflicts"), f"{PREFIX}/conflicts"),
+    (N_("Parked inbound events"), f"{PREFIX}/inbound-events"),
+    (N_("API keys"), f"{PREFIX}/keys"),
 )
 
 # Nothing is loaded from elsewhere, nothing is inline, no page may be framed or cached.
@@ -119,15 +123,34 @@ def console_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Console:
     return console
 
 
-def environment() -> Environment:
+@cache
+def environment(language: str) -> Environment:
+    """One Jinja environment per language, its gettext installed (newstyle: ``_("Run
+    %(id)s", id=...)`` formats and escapes)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.globals.update(NAV=NAV, SYSTEMS=SYSTEMS, LANGUAGES=LANGUAGES, PREFIX=PREFIX)
+    env.install_gettext_translations(catalogue(language), newstyle=True)  # type: ignore[attr-defined]
+    words = texts(language)
+    env.globals.update(
+        NAV=NAV,
+        SYSTEMS=SYSTEMS,
+        LANGUAGES=LANGUAGES,
+        PREFIX=PREFIX,
+        lang=language,
+        label=words.label,
+        msg=words.msg,
+        when=words.when,
+        day=words.day,
+        num=words.num,
+        server=partial(translate, words),
+        reason=partial(reason_text, words),
+    )
     return env
 
 
@@ -193,7 +216,7 @@ def page(
     status_code: int = 200,
     cookies: list[Cookie] | None = None,
     **context: Any,
-) -> Template:
+) -> Response[str]:
     """A console page. Signed in, its forms carry the session's CSRF token; on the sign-in
     page (``form_token``) they carry the double-submit token instead."""
     session = session or request.state.get("console_session")
@@ -202,17 +225,19 @@ def page(
         token = session.csrf_token
     else:
         token = form_token or current_form_token(request) or ""
-    return Template(
-        template_name=template,
-        context={
-            "t": translator(language),
-            "when": local_time(language),
-            "lang": language,
-            "csrf_token": token,
-            "signed_in": session.key_name if session else None,
-            "path": request.url.path,
+    html = (
+        environment(language)
+        .get_template(template)
+        .render(
+            csrf_token=token,
+            signed_in=session.key_name if session else None,
+            path=request.url.path,
             **context,
-        },
+        )
+    )
+    return Response(
+        html,
+        media_type=MediaType.HTML,
         status_code=status_code,
         cookies=cookies or [],
         headers=SECURITY_HEADERS,
@@ -233,7 +258,7 @@ def anonymous_page(
     status_code: int = 200,
     clear_session: bool = False,
     **context: Any,
-) -> Template:
+) -> Response[str]:
     """A page for a browser that is not signed in: no session is created, only the form
     token's cookie is (re)set."""
     console = console_of(request)

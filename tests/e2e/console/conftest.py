@@ -43,7 +43,9 @@ ROOT = Path(__file__).resolve().parents[3]
 # Screenshots go to a temporary folder; `CONSOLE_SCREENSHOTS=docs/screenshots` (README)
 # refreshes the committed ones instead.
 SCREENSHOTS_ENV = "CONSOLE_SCREENSHOTS"
-_screenshots: list[Path] = []
+# Where this run writes them (set by the session fixture: test modules import this conftest
+# under another module name, so a module global would not be shared).
+_RUN_FOLDER = "CONSOLE_SCREENSHOTS_RUN"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -300,16 +302,20 @@ def sign_in(page: Page, key: str) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def screenshots_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def screenshots_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     chosen = os.environ.get(SCREENSHOTS_ENV)
     folder = (ROOT / chosen) if chosen else tmp_path_factory.mktemp("screenshots")
     folder.mkdir(parents=True, exist_ok=True)
-    _screenshots[:] = [folder]
-    return folder
+    os.environ[_RUN_FOLDER] = str(folder)
+    try:
+        yield folder
+    finally:
+        os.environ.pop(_RUN_FOLDER, None)
 
 
 def screenshot(page: Page, name: str, **options: Any) -> None:
-    page.screenshot(path=str(_screenshots[0] / f"{name}.png"), full_page=True, **options)
+    folder = Path(os.environ[_RUN_FOLDER])
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True, **options)
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
