@@ -200,6 +200,12 @@ LABELS: dict[str, dict[str, str]] = {
         "work_order_note": C_("entity", "work order note"),
         "document": C_("entity", "document"),
     },
+    "plan action": {
+        "create": C_("plan action", "create"),
+        "update": C_("plan action", "update"),
+        "delete": C_("plan action", "remove"),
+        "exclude": C_("plan action", "exclude"),
+    },
     "yes no": {
         "yes": C_("yes no", "yes"),
         "no": C_("yes no", "no"),

@@ -162,10 +162,35 @@ class KeysController(Controller):
     async def revoke(
         self, request: Request[Any, Any, Any], name: Annotated[str, PathParameter(max_length=128)]
     ) -> Response[Any]:
+        session = current_session(request)
+        form = await request.form()
+        if form.get("confirmed") != "yes":
+            words = texts(language_of(request))
+            own = name == session.key_name
+            return page(
+                request,
+                "confirm.html",
+                title=words.gettext("Revoke key %(name)s", name=name),
+                question=words.gettext("Revoke the API key “%(name)s”?", name=name),
+                details=[
+                    words.gettext(
+                        "Every program using this key is refused from now on, and every "
+                        "console session opened with it ends. This cannot be undone."
+                    )
+                ],
+                warning=words.gettext(
+                    "This is the key you are signed in with: you will be signed out at once."
+                )
+                if own
+                else None,
+                action=f"{PREFIX}/keys/{quote(name)}/revoke",
+                fields={},
+                confirm_label=words.gettext("Revoke key %(name)s", name=name),
+                cancel=f"{PREFIX}/keys",
+            )
         async with request.app.state.session_factory() as db:
             await ApiKeyRepository(db).revoke(name)
             await db.commit()
-        session = current_session(request)
         if name == session.key_name:
             # Your own key: this session ends now (every other one at its next request).
             await console_of(request).sessions.delete(session.id)

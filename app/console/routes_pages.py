@@ -32,8 +32,9 @@ from app.console.web import (
 )
 from app.domain.calendar import utcnow
 from app.domain.keys import EntityKind
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound, SyncNotPossible
 from app.sync.ports import ProtocolLine, SyncRunInfo
+from app.sync.resend import RESENDABLE
 from app.sync.runs import request_run
 from app.sync.services import Services
 
@@ -41,9 +42,9 @@ PAGE_SIZE = 50
 RECENT_RUNS = 50
 MAX_ID = 2**31 - 1
 PENDING = ("queued", "running")
-Outcome = Literal["sent", "deleted", "excluded", "error"]
 OUTCOMES: tuple[str, ...] = ("error", "sent", "deleted", "excluded")
 ENTITIES: tuple[str, ...] = tuple(kind.value for kind in EntityKind)
+RESENDABLE_KINDS = frozenset(kind.value for kind in RESENDABLE)
 RunId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
@@ -130,6 +131,10 @@ class PagesController(Controller):
         self, request: Request[Any, Any, Any], system: FromPath[System]
     ) -> Response[Any]:
         services = _services(request)
+        async with request.app.state.session_factory() as db:
+            active = (await _config_service(db, request).view(system)).active
+        if not active:
+            raise SyncNotPossible("The interface of this system is switched off (rule C12).")
         run, _ = await request_run(
             services.runs,
             services.queue,
@@ -209,6 +214,10 @@ class PagesController(Controller):
             entity=kind,
             outcomes=OUTCOMES,
             entities=ENTITIES,
+            resendable=RESENDABLE_KINDS,
+            filter_query=urlencode(
+                {k: v for k, v in (("outcome", outcome), ("entity", entity)) if v}
+            ),
         )
 
     @get("/runs/{run_id:int}/status")
@@ -231,25 +240,6 @@ class PagesController(Controller):
                 **SECURITY_HEADERS,
                 "Content-Disposition": f'attachment; filename="sync-run-{run_id}.csv"',
             },
-        )
-
-    @get("/tickets")
-    async def tickets(
-        self,
-        request: Request[Any, Any, Any],
-        system: FromQuery[System] = "production",
-        number: Annotated[str | None, QueryParameter(max_length=40)] = None,
-    ) -> Response[Any]:
-        found = None
-        problem = None
-        if number is not None:
-            number = number.strip()
-            if not number.isdigit() or len(number) > 18:
-                problem = "tickets.invalid_number"
-            else:
-                found = await _services(request).portal_states.one(system, number)
-        return page(
-            request, "tickets.html", system=system, number=number, found=found, problem=problem
         )
 
 
