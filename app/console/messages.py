@@ -178,6 +178,18 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (_P(r"^No API key named '(?P<name>.+)'\.$"), N_("No API key named “%(name)s”.")),
     (_P(r"^No sync run (?P<id>\d+)\.$"), N_("There is no sync run %(id)s.")),
+    (
+        _P(r"^Inbound event (?P<id>\d+) does not exist\.$"),
+        N_("Inbound event %(id)s does not exist."),
+    ),
+    (
+        _P(r"^Event (?P<id>\d+) is (?P<state>\w+); only parked events are retried\.$"),
+        N_("Event %(id)s is %(state)s; only parked events are retried."),
+    ),
+    (
+        _P(r"^Event (?P<id>\d+) is (?P<state>\w+); it cannot be discarded\.$"),
+        N_("Event %(id)s is %(state)s; it cannot be discarded."),
+    ),
     (_P(r"^Unknown outcome '(?P<value>.*)'\.$"), N_("Unknown outcome “%(value)s”.")),
     (_P(r"^Unknown kind of record '(?P<value>.*)'\.$"), N_("Unknown kind of record “%(value)s”.")),
 ]
@@ -197,7 +209,11 @@ def _fields(texts: Texts, value: str) -> str:
     return ", ".join(labelled)
 
 
-_FIELD_GROUPS: dict[str, Callable[[Texts, str], str]] = {"fields": _fields, "other": _fields}
+_FIELD_GROUPS: dict[str, Callable[[Texts, str], str]] = {
+    "fields": _fields,
+    "other": _fields,
+    "state": lambda texts, value: texts.label("event state", value),
+}
 
 
 def translate(texts: Texts, message: str | None) -> Markup:
