@@ -142,6 +142,21 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
         _P(r"^could not enqueue the run: (?P<detail>.+)$"),
         N_("could not enqueue the run: %(detail)s"),
     ),
+    # inbound events parked (rule T10)
+    (
+        _P(r"^no ticket user \(rule C11\) or no casavi client for this system$"),
+        N_("no ticket user (rule C11) or no casavi connection for this system"),
+    ),
+    (_P(r"^casavi has no ticket (?P<ref>.+)$"), N_("casavi has no ticket %(ref)s")),
+    (
+        _P(r"^unknown (?P<what>\w+) '(?P<id>.+)': casavi did not get it from iX-Haus$"),
+        N_("unknown %(what)s “%(id)s”: casavi did not get it from iX-Haus"),
+    ),
+    (
+        _P(r"^unit '(?P<unit>.+)' is not in object '(?P<object>.+)'$"),
+        N_("unit “%(unit)s” is not in object “%(object)s”"),
+    ),
+    (_P(r"^iX-Haus has no ticket (?P<number>.+)$"), N_("iX-Haus has no ticket %(number)s")),
     # tickets, records, conflicts, keys
     (
         _P(r"^Ticket (?P<number>\d+) does not exist in iX-Haus\.$"),

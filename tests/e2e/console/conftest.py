@@ -9,6 +9,8 @@ import asyncio
 import datetime as dt
 import os
 import re
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -316,6 +318,39 @@ def screenshots_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
 def screenshot(page: Page, name: str, **options: Any) -> None:
     folder = Path(os.environ[_RUN_FOLDER])
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True, **options)
+
+
+HERE = Path(__file__).parent
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry, pinned by package-lock.json (``.ci/run`` installs it;
+    a plain pytest run installs it here when it is missing)."""
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        assert npm is not None, "npm is needed to install axe-core (tests/e2e/console)"
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=HERE, check=True, timeout=600
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_findings(page: Page, source: str) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page (WCAG 2.1 A/AA and best
+    practices). Injected through the DevTools protocol: the console's CSP allows no inline
+    script, and the test must not weaken it."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(source)
+    result: dict[str, Any] = page.evaluate(
+        """() => axe.run(document, {resultTypes: ['violations']})"""
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
