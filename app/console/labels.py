@@ -238,5 +238,8 @@ MESSAGES: dict[str, str] = {
     "form.invalid_number": N_("must be a whole number"),
     "form.invalid_range": N_("line %(line)s: expected “1001” or “1001-1099”"),
     "form.invalid_mapping": N_("line %(line)s: expected “logical=physical”"),
+    "form.invalid_time": N_(
+        "“%(value)s” is not a time of day: expected hours and minutes, 00:00 to 23:59"
+    ),
     "form.quiet_both": N_("give both start and end of the quiet hours (or neither)"),
 }
