@@ -228,6 +228,7 @@ _FIELD_GROUPS: dict[str, Callable[[Texts, str], str]] = {
     "fields": _fields,
     "other": _fields,
     "state": lambda texts, value: texts.label("event state", value),
+    "what": lambda texts, value: texts.label("entity", value),
 }
 
 

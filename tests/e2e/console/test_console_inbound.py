@@ -58,15 +58,18 @@ def test_an_operator_resolves_a_conflict_with_a_value_of_their_own(
 def test_parked_events_are_shown_with_their_reason_then_discarded_and_retried(
     page: Page, gateway: Gateway
 ) -> None:
-    kept = run_apart(gateway.parked_event("unknown reporter 'P-NEW-1'"))
-    retried = run_apart(gateway.parked_event("casavi ticket not found"))
+    kept = run_apart(
+        gateway.parked_event("unknown person 'P-NEW-1': casavi did not get it from iX-Haus")
+    )
+    retried = run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     sign_in(page, gateway.admin_key)
     expect(page.locator("#parked-test")).to_contain_text(re.compile(r"[1-9]"))
     expect(page.locator("#lag-test")).not_to_be_empty()
     page.goto("/console/inbound-events?system=test")
     expect(page.get_by_role("heading", name="Geparkte Ereignisse")).to_be_visible()
     row = page.locator(f"#event-{kept}")
-    expect(row).to_contain_text("unknown reporter 'P-NEW-1'")
+    # The reason in the operator's language (issue 19 item 2).
+    expect(row).to_contain_text("unbekannt (Person) „P-NEW-1“: casavi hat es nicht aus iX-Haus")
     expect(row).to_contain_text("ticket.updated")
     screenshot(page, "inbound-events")
     page.get_by_role("button", name=f"Ereignis {kept} verwerfen").click()
@@ -104,7 +107,7 @@ def test_the_inbound_posts_need_the_csrf_token_and_a_session(
 ) -> None:
     client, token = operator
     conflict_id, number, held = run_apart(gateway.open_conflict("Tür klemmt"))
-    event_id = run_apart(gateway.parked_event("unknown reporter"))
+    event_id = run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     posts = (
         (f"/console/systems/test/conflicts/{conflict_id}/resolve", {"side": "casavi"}),
         (f"/console/systems/test/inbound-events/{event_id}/retry", {}),
@@ -153,7 +156,7 @@ def test_refused_actions_are_messages_not_errors(
     )
     assert unknown.status_code == 404
     assert "Eintrag 999999 gibt es nicht." in unknown.text
-    event_id = run_apart(gateway.parked_event("unknown reporter"))
+    event_id = run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     base = f"/console/systems/test/inbound-events/{event_id}"
     asked = client.post(base + "/discard", data={"csrf_token": token})
     assert asked.status_code == 200
@@ -165,7 +168,7 @@ def test_refused_actions_are_messages_not_errors(
     assert again.status_code == 409
     assert "nur geparkte Ereignisse werden erneut versucht" in again.text
     # An event of the test system is not reachable through the production system.
-    other = run_apart(gateway.parked_event("unknown reporter"))
+    other = run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     wrong = client.post(
         f"/console/systems/production/inbound-events/{other}/discard",
         data={"csrf_token": token, "confirmed": "yes"},

@@ -202,7 +202,7 @@ def test_no_page_contains_a_secret_or_an_api_key(
     client.post("/console/systems/test/check", data={"csrf_token": token})
     run_path = "/console/runs/1"  # the fixture's first sync
     run_apart(gateway.open_conflict("Fenster klemmt"))
-    run_apart(gateway.parked_event("unknown reporter"))
+    run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     pages = [
         "/console",
         "/console/systems/production/settings",
