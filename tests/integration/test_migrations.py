@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "api_keys",
     "archived_payloads",
     "config_changes",
+    "console_sessions",
     "conflicts",
     "entity_links",
     "inbound_cursors",
