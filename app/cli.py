@@ -48,12 +48,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             workers=args.workers,
             log_level="info",
             access_log=not args.no_access_log,
+            # X-Forwarded-For is the app's business (TRUSTED_PROXIES, app/api/proxies.py).
+            proxy_headers=False,
         )
         return 0
     # Without Redis there is no worker: this process also runs the schedule (rule C14).
     app = create_app(settings, scheduler=settings.redis_url is None)
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level="info", access_log=not args.no_access_log
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=not args.no_access_log,
+        proxy_headers=False,  # X-Forwarded-For is the app's business (TRUSTED_PROXIES)
     )
     return 0
 

@@ -17,10 +17,17 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 
 from app.adapters.store.api_keys import ApiKeyRepository
+from app.api.auth_failures import AuthFailures
 from app.configuration.checks import CheckReport
 from app.configuration.document import SYSTEMS
 from app.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, local_time, translator
-from app.console.sessions import ConsoleSession, SessionStore, SignInLimiter, SignInLinks
+from app.console.sessions import (
+    FAILED_SIGNIN_WINDOW,
+    MAX_FAILED_SIGNINS,
+    ConsoleSession,
+    SessionStore,
+    SignInLinks,
+)
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -65,7 +72,12 @@ class Console:
 
     sessions: SessionStore
     links: SignInLinks = field(default_factory=SignInLinks)
-    limiter: SignInLimiter = field(default_factory=SignInLimiter)
+    # Failed sign-ins per client address and per presented key prefix (issue 23 item 2).
+    limiter: AuthFailures = field(
+        default_factory=lambda: AuthFailures(
+            MAX_FAILED_SIGNINS, period_seconds=FAILED_SIGNIN_WINDOW.total_seconds()
+        )
+    )
     secure_cookie_always: bool = False
     # Who runs the C14 schedule and the jobs, as far as this process knows (overview page).
     scheduler_here: bool = False
