@@ -54,7 +54,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Upper bound for connecting to the gateway's own database (and for waiting for a free
     # pooled connection; the busy timeout on SQLite): an outage fails fast with a 503.
     database_connect_timeout_seconds: float = 5.0
-    # Upper bound for one statement on PostgreSQL (the pool's liveness ping included).
+    # Upper bound for one statement on PostgreSQL (the pool's liveness ping has its own).
     database_command_timeout_seconds: float = 30.0
     # Connections each API process keeps open to the gateway's own database (PostgreSQL,
     # Oracle), about one per request in flight; up to 10 more are opened under load.
