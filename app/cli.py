@@ -66,11 +66,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from arq.worker import run_worker
-
+    from app.resilient_worker import run_resilient_worker
     from app.worker import worker_settings
 
-    run_worker(type("WorkerSettings", (), worker_settings(settings)))
+    run_resilient_worker(worker_settings(settings))  # rides out a Redis outage
     return 0
 
 
