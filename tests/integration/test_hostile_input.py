@@ -76,6 +76,22 @@ def _assert_one_line_per_record(records: list[logging.LogRecord]) -> None:
             422,
             "secrets.casaviApiKey.value",
         ),
+        # issue 23 item 4: ids from outside have a declared pattern and length (a 500 on
+        # PostgreSQL before, for NUL in the entity key).
+        (
+            "POST",
+            "/api/v1/systems/test/records/resend",
+            {"json": {"entityKey": "unit:1001\u0000/01"}},
+            400,
+            "entityKey",
+        ),
+        (
+            "POST",
+            "/api/v1/systems/test/records/resend",
+            {"json": {"entityKey": "ticket:42\n"}},
+            400,
+            "entityKey",
+        ),
         # Bodies that are not JSON on JSON endpoints.
         ("PUT", CONFIG, {"content": "{}", "headers": {"Content-Type": "text/plain"}}, 415, None),
         (
