@@ -185,3 +185,18 @@ async def test_a_valid_admin_key_signs_in_to_the_console_after_failed_sign_ins(
             assert (await client.get("/console")).status_code == 200
     finally:
         await _shutdown(app)
+
+
+async def test_forwarded_proto_counts_only_from_a_trusted_proxy(backend_url: str) -> None:
+    # issue 23 item 2: behind a TLS-terminating proxy in TRUSTED_PROXIES the console's cookie
+    # is Secure; a client cannot claim https for itself.
+    app = _app(backend_url)
+    try:
+        async with _from(app, PROXY) as proxy:
+            page = await proxy.get("/console/signin", headers={"X-Forwarded-Proto": "https"})
+            assert "secure" in page.headers["set-cookie"].lower()
+        async with _from(app, "192.0.2.60") as direct:
+            page = await direct.get("/console/signin", headers={"X-Forwarded-Proto": "https"})
+            assert "secure" not in page.headers["set-cookie"].lower()
+    finally:
+        await _shutdown(app)
