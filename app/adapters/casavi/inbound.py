@@ -60,6 +60,8 @@ def message_view(message: TicketMessage) -> CasaviMessageView:
         author_type=message.author_type,
         content=message.content,
         written_at=message.written_at,
+        author_id=message.author_id,
+        edited_at=message.edited_at,
     )
 
 
@@ -121,6 +123,20 @@ class CasaviInbound:
     async def attachments(self, ticket_id: str) -> AsyncIterator[CasaviAttachmentView]:
         async for document in self._client.tickets.attachments(ticket_id):
             yield attachment_view(document)
+
+    async def author_name(self, author_type: str, author_id: str) -> str | None:
+        try:
+            if author_type == "contact":
+                contact = await self._client.contacts.get(author_id)
+                parts = (contact.first_name, contact.last_name)
+            elif author_type == "staff":
+                staff = await self._client.staff.get(author_id)
+                parts = (staff.first_name, staff.last_name)
+            else:
+                return None
+        except CasaviNotFound:
+            return None
+        return " ".join(p for p in parts if p) or None
 
     async def change_fields(self, ticket_id: str, fields: dict[str, str | None]) -> None:
         values: dict[str, Any] = {}

@@ -10,7 +10,7 @@ the caller decides whether to update instead.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 from urllib.parse import quote
@@ -25,6 +25,7 @@ from app.adapters.casavi.errors import (
 )
 from app.adapters.casavi.http import BodyFactory, CasaviHttp, Params
 from app.adapters.casavi.pagination import iterate_pages
+from app.adapters.casavi.wire import Page
 
 R = TypeVar("R")
 
@@ -120,6 +121,12 @@ class Resource(Generic[R, W]):
             params["modifiedAfter"] = iso(modified_after)
         query: Params | None = params or None
         return iterate_pages(self._http, self._path, self._type, query)
+
+    async def first_page(self, *, limit: int) -> Sequence[R]:
+        """The first ``limit`` records, in one request (a probe: are there any?)."""
+        response = await self._http.request("GET", self._path, params={"pageSize": limit})
+        page: Page[R] = self._http.decode(response, Page[self._type])  # type: ignore[name-defined]
+        return page.items
 
     async def get(self, ref: str) -> R:
         response = await self._http.request("GET", ref_path(self._path, ref))

@@ -23,6 +23,7 @@ from app.sync.ports.external import (
     IxhausSource,
     IxhausWriter,
     Portal,
+    PortalWrite,
 )
 from app.sync.ports.inbox import (
     Inbox,
@@ -38,6 +39,7 @@ from app.sync.ports.records import (
     Outcome,
     PortalRecord,
     PortalStatus,
+    Presence,
     ProtocolLine,
     ProtocolOutcome,
     ProtocolPage,
@@ -106,6 +108,8 @@ __all__ = [
     "PortalRecord",
     "PortalStates",
     "PortalStatus",
+    "PortalWrite",
+    "Presence",
     "ProtocolLine",
     "ProtocolOutcome",
     "ProtocolPage",
