@@ -15,7 +15,7 @@ import logging
 
 from app.errors import GatewayError
 from app.sync.outbound.documents import send_docuware_document
-from app.sync.outbound.stages import StageCounts
+from app.sync.outbound.outcomes import Tally
 from app.sync.services import Services
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def notification_job_id(system: str, document_id: int, body: bytes) -> str:
 
 async def send_notified_document(
     services: Services, system: str, document_id: int
-) -> StageCounts | None:
+) -> Tally | None:
     """Send DocuWare's document ``document_id`` of ``system`` now; its counts, or None when
     the system cannot send it (switched off, DocuWare not configured or unreachable...)."""
     try:
