@@ -10,9 +10,12 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
 from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
+from app.alerts.monitor import alert_loop
+from app.api.alerts import AlertController
 from app.api.api_keys import ApiKeyController
 from app.api.auth import (
     SECURITY,
@@ -33,6 +36,7 @@ from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.proxies import TrustedProxies, parse_trusted_proxies, trusted_proxy_headers
 from app.api.records import RecordController
+from app.api.reference import OfflineSwaggerPlugin, reference_routes
 from app.api.schema_alignment import align_openapi
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
@@ -79,6 +83,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
     background: list[asyncio.Task[None]] = []
 
     async def start_scheduler(_: Litestar) -> None:
+        # Alerts: the one process of the embedded mode runs them; with Redis the workers
+        # do, and this process only writes what its code paths report (events.py).
+        if services.alerts is not None:
+            background.append(asyncio.create_task(alert_loop(services.alerts, full=scheduler)))
         if scheduler:
             background.append(asyncio.create_task(run_forever(services)))
             # Embedded mode: the inbound poll and the inbox sweeper run here too.
@@ -100,6 +108,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await job_queue.close()
+        await console.close()
         await services.aclose()
         await engine.dispose()
 
@@ -114,6 +123,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             SystemConfigController,
             InboundEventController,
             ConflictController,
+            AlertController,
         ],
         guards=[require_api_key],
         security=SECURITY,
@@ -132,10 +142,17 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             "services": Provide(provide_services, sync_to_thread=False),
         },
     )
-    console_routes, console, console_templates = build_console(settings, scheduler_here=scheduler)
+    console_routes, console = build_console(settings, engine, scheduler_here=scheduler)
     app = Litestar(
-        route_handlers=[live, ready, metrics_endpoint, api_v1, callbacks_v1, *console_routes],
-        template_config=console_templates,
+        route_handlers=[
+            live,
+            ready,
+            metrics_endpoint,
+            api_v1,
+            callbacks_v1,
+            *console_routes,
+            *reference_routes(),
+        ],
         state=State(
             {
                 "settings": settings,
@@ -168,6 +185,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             version=__version__,
             path="/schema",
             components=SECURITY_COMPONENTS,
+            # The API reference is served from the gateway's own files (no CDN).
+            render_plugins=[OfflineSwaggerPlugin(), JsonRenderPlugin(), YamlRenderPlugin()],
         ),
     )
     align_openapi(app)

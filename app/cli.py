@@ -1,4 +1,5 @@
-"""``portal-gateway``: serve, worker, migrate, openapi, apikey, sync, config, sandbox, demo."""
+"""``portal-gateway``: serve, worker, migrate, openapi, apikey, sync, config, ixhaus, sandbox,
+demo."""
 
 from __future__ import annotations
 
@@ -124,6 +125,14 @@ def _config(args: argparse.Namespace, settings: Settings) -> int:
     if args.config_command != "new-key":
         _migrated(settings)
     return asyncio.run(run_config_command(args, settings))
+
+
+def _ixhaus(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_ixhaus import run_ixhaus_command
+
+    if args.ixhaus_command == "check":
+        _migrated(settings)
+    return run_ixhaus_command(args, settings)
 
 
 def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -280,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_config_parser(commands)
     commands.choices["config"].set_defaults(handler=_config)
+
+    from app.cli_ixhaus import add_parser as add_ixhaus_parser
+
+    add_ixhaus_parser(commands)
+    commands.choices["ixhaus"].set_defaults(handler=_ixhaus)
     return parser
 
 

@@ -14,6 +14,7 @@ from app.adapters.store.ledger import SqlLedger
 from app.adapters.store.note_links import SqlNoteLinks
 from app.adapters.store.portal_states import SqlPortalActivity, SqlPortalStates
 from app.adapters.store.runs import SqlRuns
+from app.alerts.monitor import AlertMonitor
 from app.configuration.secrets import SecretBox
 from app.domain.calendar import utcnow
 from app.sync.context import AdapterFactory, SystemContexts
@@ -47,4 +48,5 @@ def build_services(
         links=ledger,
         archive=SqlPayloadArchive(session_factory),
         policy=policy or RunPolicy(),
+        alerts=AlertMonitor(session_factory, secret_box),
     )

@@ -4,6 +4,7 @@ and HTTP clients (the roots call these; flows ask a ``SystemContext`` for ports)
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +22,7 @@ from app.adapters.ixhaus.reader import IxhausReader
 from app.adapters.ixhaus.schema import IxhausSchemaConfig, IxhausTables
 from app.adapters.ixhaus.writer import IxhausWriter
 from app.adapters.store.database import create_engine
+from app.alerts.events import docuware_logon
 from app.config import normalise_database_url
 from app.errors import SyncNotPossible
 from app.sync.context import SystemAdapters
@@ -54,6 +56,8 @@ def docuware_config(settings: SystemSettings) -> DocuwareClientConfig | None:
         base_url=settings.docuware_base_url,
         username=settings.docuware_username,
         password=settings.docuware_password,
+        # Alerts: "DocuWare licences exhausted" opens with a refused logon, ends with the next.
+        on_logon=functools.partial(docuware_logon, settings.system),
     )
 
 

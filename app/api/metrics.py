@@ -12,6 +12,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
+from app.monitoring import process_metrics
 from app.sync.ports import SYSTEMS
 from app.sync.services import Services
 
@@ -71,6 +72,12 @@ class Metrics:
             ["system"],
             registry=self.registry,
         )
+        self.alerts_open = Gauge(
+            "gateway_alert_incidents_open",
+            "Open alert incidents, by system and event (app/alerts).",
+            ["system", "event"],
+            registry=self.registry,
+        )
         self.worker_seen = Gauge(
             "gateway_worker_seen",
             "1 when an arq worker reported in within its health-check interval (0 when not).",
@@ -104,6 +111,10 @@ class Metrics:
             self.inbound_waiting.labels(system, "parked").set(parked)
             age = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
             self.inbound_lag.labels(system).set(age)
+        if services.alerts is not None:
+            self.alerts_open.clear()
+            for incident in await services.alerts.store.open_incidents():
+                self.alerts_open.labels(incident.system, incident.event).inc()
         self.queue_depth.set(await services.queue.depth())
         seen = await services.queue.worker_seen()
         if seen is not None:
@@ -150,4 +161,7 @@ async def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
         await metrics.refresh(request.app.state.services)
     except Exception as exc:  # the request metrics still answer while the database is down
         log.warning("metrics refresh failed: %s", type(exc).__name__)
-    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    # What this process observed running jobs (embedded mode: all of them; with Redis the
+    # worker serves its own on WORKER_METRICS_PORT).
+    body = metrics.render() + process_metrics.render()
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -30,9 +30,7 @@ def notification_job_id(system: str, document_id: int, body: bytes) -> str:
     return f"docuware:{system}:{document_id}:{digest}"
 
 
-async def send_notified_document(
-    services: Services, system: str, document_id: int
-) -> Tally | None:
+async def send_notified_document(services: Services, system: str, document_id: int) -> Tally | None:
     """Send DocuWare's document ``document_id`` of ``system`` now; its counts, or None when
     the system cannot send it (switched off, DocuWare not configured or unreachable...)."""
     try:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.alerts.monitor import AlertMonitor
 from app.sync.context import SystemContexts
 from app.sync.policy import RunPolicy
 from app.sync.ports import (
@@ -39,6 +40,8 @@ class Services:
     links: LedgerLinks
     archive: PayloadArchive
     policy: RunPolicy = field(default_factory=RunPolicy)
+    # Alerts (app/alerts): incidents, notifications, the console's overview.
+    alerts: AlertMonitor | None = None
 
     async def aclose(self) -> None:
         await self.contexts.aclose()

@@ -14,9 +14,12 @@ from app.adapters.store.database import create_engine
 from app.config import load_settings
 
 EXPECTED_TABLES = {
+    "alert_incidents",
+    "alert_notifications",
     "api_keys",
     "archived_payloads",
     "config_changes",
+    "console_sessions",
     "conflicts",
     "entity_links",
     "inbound_cursors",
