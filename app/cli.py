@@ -49,20 +49,30 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             workers=args.workers,
             log_level="info",
             access_log=not args.no_access_log,
+            # X-Forwarded-For is the app's business (TRUSTED_PROXIES, app/api/proxies.py).
+            proxy_headers=False,
         )
         return 0
     # Without Redis there is no worker: this process also runs the schedule (rule C14).
     app = create_app(settings, scheduler=settings.redis_url is None)
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level="info", access_log=not args.no_access_log
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=not args.no_access_log,
+        proxy_headers=False,  # X-Forwarded-For is the app's business (TRUSTED_PROXIES)
     )
     return 0
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from arq.worker import get_kwargs
+
     from app.worker import WakingWorker, worker_settings
 
-    WakingWorker(**worker_settings(settings)).run()
+    # Rides out a Redis outage (ResilientWorker) and is woken by each queued job.
+    WakingWorker(**get_kwargs(worker_settings(settings))).run()
     return 0
 
 

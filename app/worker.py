@@ -1,7 +1,8 @@
 """The arq worker: composition root for background jobs.
 
-Run it with ``portal-gateway worker`` (or ``arq app.worker.WorkerSettings``). Clients are
-created once in ``on_startup``, kept in ``ctx`` and closed in ``on_shutdown``.
+Run it with ``portal-gateway worker`` (``app.resilient_worker``: rides out a Redis outage),
+or ``arq app.worker.WorkerSettings`` (arq's plain worker, which ends when Redis goes away).
+Clients are created once in ``on_startup``, kept in ``ctx`` and closed in ``on_shutdown``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from arq.connections import RedisSettings
 from arq.cron import cron
-from arq.worker import Worker, func
+from arq.worker import func
 
 from app.adapters.store.database import create_engine, create_session_factory
 from app.alerts.monitor import alert_loop
@@ -23,6 +24,7 @@ from app.composition import build_services
 from app.config import Settings, SettingsError, get_settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.monitoring.process_metrics import observed
+from app.resilient_worker import ResilientWorker
 from app.sync.inbound.poll import poll_job
 from app.sync.inbound.sweeper import sweep_job
 from app.sync.jobs import JOB_FUNCTIONS
@@ -39,8 +41,10 @@ JOB_TIMEOUT_MARGIN_SECONDS = 60
 log = logging.getLogger(__name__)
 
 
-class WakingWorker(Worker):
-    """arq's worker, woken when a job is queued instead of finding it at its next poll.
+class WakingWorker(ResilientWorker):
+    """The worker of ``portal-gateway worker``: it rides out a Redis outage
+    (``ResilientWorker``) and is woken when a job is queued instead of finding it at its
+    next poll.
 
     ``ArqQueue.enqueue`` announces each job on ``wake_channel(queue)``; between two polls the
     worker waits for such an announcement or ``poll_delay``, whichever comes first (arq's own
