@@ -67,10 +67,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from app.resilient_worker import run_resilient_worker
-    from app.worker import worker_settings
+    from arq.worker import get_kwargs
 
-    run_resilient_worker(worker_settings(settings))  # rides out a Redis outage
+    from app.worker import WakingWorker, worker_settings
+
+    # Rides out a Redis outage (ResilientWorker) and is woken by each queued job.
+    WakingWorker(**get_kwargs(worker_settings(settings))).run()
     return 0
 
 
@@ -280,7 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--once", action="store_true", help="sync and exit (do not serve)")
     demo.set_defaults(handler=_demo)
 
-    from app.cli_sync import add_parser as add_sync_parser
+    # Only import-light modules here: a command's own module is imported when it runs
+    # (tests/unit/test_cli_imports.py).
+    from app.cli_args import add_sync_parser
 
     add_sync_parser(commands)
     commands.choices["sync"].set_defaults(handler=_sync)

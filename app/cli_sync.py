@@ -1,14 +1,5 @@
-"""``portal-gateway sync --system S [--dry-run]``: a run (or its plan) from the command line.
-
-A run is executed in this process (as the worker's job would: same claim, heartbeat, ledger
-and protocol), with a progress bar on a terminal and one line per stage otherwise, and ends
-with a summary. When the system already has a run queued or running (the worker's), the
-command follows that one instead of starting a second. Exit status: 0 succeeded, 3 partial
-(some records failed), 1 failed.
-
-``--dry-run`` prints the plan (``POST …/sync-runs {"dryRun": true}``) and sends nothing;
-``--json`` prints it as the API answers it.
-"""
+"""``portal-gateway sync``: run a sync (or print its plan); the arguments and the text of
+``sync --help`` live in ``app.cli_args`` so that building the parser imports none of this."""
 
 from __future__ import annotations
 
@@ -27,7 +18,7 @@ from app.configuration.secrets import SecretBox
 from app.domain.keys import EntityKind
 from app.sync.outbound.notes import TwoWay
 from app.sync.outbound.outcomes import Tally
-from app.sync.outbound.plan import PLANNED_KINDS, SyncPlan, plan_run
+from app.sync.outbound.plan import SyncPlan, plan_run
 from app.sync.outbound.run import RUN_KINDS
 from app.sync.ports import SyncRunInfo
 from app.sync.queue import NoQueue
@@ -36,24 +27,6 @@ from app.sync.services import Services
 
 EXIT = {"succeeded": 0, "partial": 3, "failed": 1}
 _BAR = 24
-
-
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sync = commands.add_parser(
-        "sync",
-        help="run a sync now (or print its plan with --dry-run)",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sync.add_argument("--system", required=True, choices=["production", "test"])
-    sync.add_argument("--dry-run", action="store_true", help="print the plan; send nothing")
-    sync.add_argument(
-        "--entity",
-        action="append",
-        choices=[kind.value for kind in PLANNED_KINDS],
-        help="with --dry-run: plan only these entity kinds (repeatable)",
-    )
-    sync.add_argument("--json", action="store_true", help="with --dry-run: print the plan as JSON")
 
 
 async def run_sync_command(args: argparse.Namespace, settings: Settings) -> int:

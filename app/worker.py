@@ -8,7 +8,9 @@ Clients are created once in ``on_startup``, kept in ``ctx`` and closed in ``on_s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,10 +24,11 @@ from app.composition import build_services
 from app.config import Settings, SettingsError, get_settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.monitoring.process_metrics import observed
+from app.resilient_worker import ResilientWorker
 from app.sync.inbound.poll import poll_job
 from app.sync.inbound.sweeper import sweep_job
 from app.sync.jobs import JOB_FUNCTIONS
-from app.sync.queue import ArqQueue, deserialize_job, serialize_job
+from app.sync.queue import ArqQueue, deserialize_job, serialize_job, wake_channel
 from app.sync.scheduler import schedule_job
 
 # A run job hands its run to a fresh job at the run time limit (RUN_TIME_LIMIT_SECONDS,
@@ -34,6 +37,59 @@ from app.sync.scheduler import schedule_job
 # through its heartbeat within about a minute (the schedule tick or the next trigger), long
 # before arq would re-run the job (in-progress key: this timeout plus 10 s).
 JOB_TIMEOUT_MARGIN_SECONDS = 60
+
+log = logging.getLogger(__name__)
+
+
+class WakingWorker(ResilientWorker):
+    """The worker of ``portal-gateway worker``: it rides out a Redis outage
+    (``ResilientWorker``) and is woken when a job is queued instead of finding it at its
+    next poll.
+
+    ``ArqQueue.enqueue`` announces each job on ``wake_channel(queue)``; between two polls the
+    worker waits for such an announcement or ``poll_delay``, whichever comes first (arq's own
+    sleep between polls is set to zero). Without the channel (Redis pub/sub down, a job
+    queued by another client) it polls every ``poll_delay`` as before.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._idle_wait = self.poll_delay_s
+        self.poll_delay_s = 0.0
+        self._wake = asyncio.Event()
+        self._listener: asyncio.Task[None] | None = None
+
+    async def _poll_iteration(self) -> None:
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen())
+        self._wake.clear()  # an announcement during this poll makes the wait below return
+        await super()._poll_iteration()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self._idle_wait)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self.pool.pubsub() as pubsub:
+                    await pubsub.subscribe(wake_channel(self.queue_name))
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis away: poll on, listen again in a moment
+                log.warning("job announcements unavailable: %s", type(exc).__name__)
+                await asyncio.sleep(max(self._idle_wait, 1.0))
+
+    async def stop_listening(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+            self._listener = None
+
+    async def close(self) -> None:
+        await self.stop_listening()
+        await super().close()
 
 
 def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
@@ -67,12 +123,27 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
                 ctx["redis"],
                 settings.arq_queue_name,
             )
-        # What is loaded by now lives as long as the worker: frozen out of the collector's
-        # way, so the full collections a big run triggers do not scan it every time.
-        gc.collect()
-        gc.freeze()
+        settle_gc()
 
     return on_startup
+
+
+# A run allocates millions of short-lived objects: with Python's default (a collection every
+# 700 net allocations) a no-change run over the large portfolio ran ~2,100 collections.
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def settle_gc() -> None:
+    """The worker's garbage collection, set once its start-up is done.
+
+    What is loaded by now lives as long as the worker: frozen out of the collector's way, so
+    the full collections a big run triggers do not scan it every time. The youngest
+    generation is collected every ``GC_YOUNG_THRESHOLD`` allocations (cyclic garbage waits
+    a little longer; that is a few MB at most)."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:

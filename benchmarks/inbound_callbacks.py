@@ -1,13 +1,16 @@
 """Signed callback acceptance with the durable inbox: callbacks per second the gateway
 verifies, stores (one INSERT ... ON CONFLICT DO NOTHING) and enqueues (arq on Redis),
-answering 202 each.
+answering 202 each, beside a **bare** reference in the same run: one Litestar POST handler
+under the same uvicorn settings that reads the body's id and writes one row (the same
+``INSERT ... ON CONFLICT DO NOTHING`` into the inbox table, autocommit), nothing else. The two
+are loaded alternately for ``--rounds`` rounds of ``--events`` requests each.
 
 The gateway runs under uvicorn (``--workers``, default 2 = the target's 2 cores) on a fresh
 PostgreSQL database; the load comes from raw keep-alive HTTP/1.1 connections in this process
 with bodies signed beforehand (no client library in the measured path). 10 % of the events
 are duplicates (same event id). Prints JSON; the inbox row count is checked afterwards.
 
-    python benchmarks/inbound_callbacks.py [--events 20000] [--connections 32] [--workers 2]
+    python benchmarks/inbound_callbacks.py [--events 10000] [--rounds 3] [--connections 32]
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import asyncio
 import json
 import random
+import statistics
 import sys
 import time
 import uuid
@@ -25,11 +29,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from litestar import Litestar, Request, post
 from sqlalchemy import func, select
 
 from app.adapters.casavi.callbacks import SIGNATURE_HEADER, sign
 from app.adapters.store.models import InboxEvent
-from benchmarks.inbound_harness import CALLBACK_SECRET, machine, quiet, stack
+from benchmarks.inbound_harness import CALLBACK_SECRET, free_port, machine, quiet, stack
 
 PATH = "/api/v1/systems/test/callbacks/casavi"
 
@@ -71,54 +76,129 @@ async def _connection(
         writer.close()
 
 
+def bare_app() -> Litestar:
+    """The reference: read the event id, write one inbox row (autocommit), answer 202."""
+    import os
+
+    from app.adapters.store.database import create_engine
+    from app.adapters.store.inbox import _skip_duplicates
+    from app.config import load_settings
+
+    # The gateway's pool size (DATABASE_POOL_SIZE), so both wait for connections alike.
+    engine = create_engine(os.environ["DATABASE_URL"], pool_size=load_settings().database_pool_size)
+    statement = _skip_duplicates("postgresql")
+
+    @post("/api/v1/systems/{system:str}/callbacks/casavi", status_code=202)
+    async def accept(request: Request[Any, Any, Any], system: str) -> dict[str, Any]:
+        event = json.loads(await request.body())
+        row = {
+            "source": f"bare:{system}",
+            "external_id": event["id"],
+            "system": system,
+            "event_type": event["type"],
+            "ticket_ref": event["data"]["ticketId"],
+            "occurred_at": datetime.now(UTC),
+            "received_at": datetime.now(UTC),
+            "payload": event,
+            "status": "done",
+            "attempts": 0,
+        }
+        async with engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            stored = (await auto.execute(statement, [row])).all()
+        return {"eventId": event["id"], "duplicate": not stored}
+
+    async def dispose() -> None:
+        await engine.dispose()
+
+    return Litestar([accept], on_shutdown=[dispose], logging_config=None)
+
+
+def _events(count: int) -> list[tuple[str, str]]:
+    unique = int(count * 0.9)
+    ids = [f"evt_{uuid.uuid4().hex}" for _ in range(unique)]
+    ids += random.choices(ids, k=count - unique)  # 10 % duplicates
+    random.shuffle(ids)
+    tickets = [f"cv-bench-{i}" for i in range(200)]
+    return [(i, random.choice(tickets)) for i in ids]
+
+
+async def _round(port: int, events: list[tuple[str, str]], connections: int) -> dict[str, Any]:
+    host = "127.0.0.1"
+    requests = [_request(host, port, event_id, ticket) for event_id, ticket in events]
+    statuses: dict[int, int] = {}
+    chunks = [requests[i::connections] for i in range(connections)]
+    started = time.perf_counter()
+    await asyncio.gather(*(_connection(host, port, chunk, statuses) for chunk in chunks))
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 2),
+        "per_second": round(len(events) / seconds),
+        "statuses": statuses,
+        "load_average_1m": machine()["load_average_1m"],
+    }
+
+
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     quiet()
     async with stack() as s:
         base = s.start_gateway(workers=args.workers)
-        host, port = "127.0.0.1", int(base.rsplit(":", 1)[1])
-        unique = int(args.events * 0.9)
-        ids = [f"evt_{uuid.uuid4().hex}" for _ in range(unique)]
-        ids += random.choices(ids, k=args.events - unique)  # 10 % duplicates
-        random.shuffle(ids)
-        tickets = [f"cv-bench-{i}" for i in range(200)]
-        requests = [_request(host, port, i, random.choice(tickets)) for i in ids]
-        # Warm-up: every uvicorn worker has its engine, Redis pool and secret cache.
-        warm: dict[int, int] = {}
-        await asyncio.gather(
-            *(_connection(host, port, [_request(host, port, f"warm-{i}-{j}", "cv-w")
-                                       for j in range(5)], warm)
-              for i in range(args.connections))
+        bare_port = free_port()
+        s._spawn(
+            [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.inbound_callbacks:bare_app",
+             "--host", "127.0.0.1", "--port", str(bare_port), "--workers", str(args.workers),
+             "--log-level", "warning", "--no-access-log"],
+            "bare",
         )  # fmt: skip
-        statuses: dict[int, int] = {}
-        chunks = [requests[i :: args.connections] for i in range(args.connections)]
-        started = time.perf_counter()
-        await asyncio.gather(*(_connection(host, port, chunk, statuses) for chunk in chunks))
-        seconds = time.perf_counter() - started
+        ports = {"gateway": int(base.rsplit(":", 1)[1]), "bare": bare_port}
+        # Warm-up: every uvicorn worker has its engine, Redis pool and secret cache.
+        deadline = time.monotonic() + 30
+        for port in ports.values():
+            while True:
+                try:
+                    await _round(port, _events(args.connections * 5), args.connections)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.2)
+        rounds: dict[str, list[dict[str, Any]]] = {"gateway": [], "bare": []}
+        gateway_ids: set[str] = set()
+        for _ in range(args.rounds):
+            for target, port in ports.items():
+                events = _events(args.events)
+                if target == "gateway":
+                    gateway_ids.update(event_id for event_id, _ in events)
+                rounds[target].append(await _round(port, events, args.connections))
         async with s.services.inbox._sessions() as session:
             stored = await session.scalar(
                 select(func.count())
                 .select_from(InboxEvent)
-                .where(InboxEvent.external_id.in_(set(ids)))
+                .where(InboxEvent.external_id.in_(gateway_ids), InboxEvent.source == "casavi:test")
             )
+        median = {
+            target: statistics.median(r["per_second"] for r in results)
+            for target, results in rounds.items()
+        }
         return {
             "benchmark": "inbound_callback_acceptance",
             "machine": machine(),
             "gateway_workers": args.workers,
             "connections": args.connections,
-            "requests": args.events,
-            "duplicates": args.events - unique,
-            "seconds": round(seconds, 2),
-            "accepted_per_second": round(args.events / seconds),
-            "statuses": statuses,
-            "warmup_statuses": warm,
-            "inbox_rows": stored,
-            "inbox_rows_expected": unique,
+            "requests_per_round": args.events,
+            "duplicates_per_round": args.events - int(args.events * 0.9),
+            "rounds": rounds,
+            "median_per_second": median,
+            "gateway_share_of_bare": round(median["gateway"] / median["bare"], 3),
+            "gateway_inbox_rows": stored,
+            "gateway_inbox_rows_expected": len(gateway_ids),
         }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=10_000, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     print(json.dumps(asyncio.run(main_async(parser.parse_args())), indent=2))

@@ -1,7 +1,8 @@
 """Tenant message in casavi -> iX-Haus note committed: latency under a steady load.
 
 ``--mode callback``: the casavi simulator calls the gateway back (signed), the gateway stores
-the event and queues the ticket's job, an arq worker (``poll_delay`` 0.05 s) writes the note.
+the event and queues the ticket's job (which wakes the worker), an arq worker (``poll_delay``
+0.05 s as a fallback) writes the note.
 ``--mode poll``: callbacks off; the worker's poll finds the change (every ``--interval`` s);
 the note's arrival is seen by reading the notes table every 20 ms.
 

@@ -29,9 +29,13 @@ import os
 import platform
 import resource
 import statistics
+import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncpg
 from sqlalchemy import select, update
@@ -55,23 +59,31 @@ from app.sync.runs import execute_run
 
 
 class CountingPortal:
+    """casavi replaced by a writer that only counts (the Portal port: prepare, remove,
+    verify, is_empty); ``prepare`` maps nothing, so the casavi mapping is not measured."""
+
     def __init__(self) -> None:
         self.puts = 0
         self.removes = 0
+        self.held = 0
 
-    async def put(
-        self,
-        key: RecordKey,
-        record: PortalRecord,
-        *,
-        exists: bool = False,
-        casavi_id: str | None = None,
-    ) -> str:
-        self.puts += 1
-        return key.reference_id
+    def prepare(self, key: RecordKey, record: PortalRecord, ids: Any) -> Any:
+        async def write(presence: Any) -> str:
+            self.puts += 1
+            self.held += 1
+            return key.reference_id
 
-    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
+        return write
+
+    async def remove(self, key: RecordKey, *, ids: Any) -> None:
         self.removes += 1
+
+    async def verify(self) -> None:
+        return None
+
+    async def is_empty(self) -> bool:
+        # A run over an empty ledger asks: this casavi holds what was put in this process.
+        return self.held == 0
 
 
 async def _admin(url: str, sql: str) -> None:
@@ -148,6 +160,7 @@ async def bare_core_reads(ixhaus_url: str, gateway_url: str, system: str) -> dic
     try:
         # Connections are opened before the clock starts, as a warm pool would have them.
         async with ix_engine.connect() as ix, gw_engine.connect() as gw:
+            cpu_started = time.process_time()
             started = time.perf_counter()
             for conn, stmt in [*((ix, s) for s in statements), (gw, ledger)]:
                 result = await conn.stream(stmt.execution_options(yield_per=2000))
@@ -155,10 +168,45 @@ async def bare_core_reads(ixhaus_url: str, gateway_url: str, system: str) -> dic
                     for _row in partition:
                         rows += 1
             seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
     finally:
         await ix_engine.dispose()
         await gw_engine.dispose()
-    return {"seconds": round(seconds, 2), "rows": rows}
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "rows": rows}
+
+
+def _settle_gc() -> None:
+    try:
+        from app.worker import settle_gc
+    except ImportError:  # a tree from before settle_gc (a before/after comparison)
+        gc.collect()
+        gc.freeze()
+    else:
+        settle_gc()
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class _GcClock:
+    """Time spent in the garbage collector (``gc.callbacks``) since ``reset``."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = 0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def reset(self) -> None:
+        self.seconds, self.collections = 0.0, 0
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections += 1
 
 
 async def run(
@@ -202,12 +250,15 @@ async def run(
             )
 
         services = build_services(sessions, box, NoQueue(), adapters=adapters)
-        gc.collect()
-        gc.freeze()  # as the worker does after its start-up (app/worker.py)
+        _settle_gc()  # as the worker does after its start-up
+
+        gc_time = _GcClock()
 
         async def one_run() -> dict[str, Any]:
             portal.puts = portal.removes = 0
             row, _ = await services.runs.request("test", trigger="benchmark", requested_by=None)
+            gc_time.reset()
+            c0 = time.process_time()
             t0 = time.perf_counter()
             await execute_run(
                 runs=services.runs,
@@ -218,11 +269,15 @@ async def run(
                 run_id=row.id,
             )
             seconds = time.perf_counter() - t0
+            cpu = time.process_time() - c0
             done = await services.runs.get(row.id)
             assert done is not None
             assert done.status == "succeeded", done.last_error
             return {
                 "seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu, 2),
+                "gc_seconds": round(gc_time.seconds, 2),
+                "gc_collections": gc_time.collections,
                 "sent": done.sent,
                 "unchanged": done.unchanged,
                 "excluded": done.excluded,
@@ -231,6 +286,7 @@ async def run(
             }
 
         first = await one_run()
+        first["peak_rss_mb_after"] = _peak_rss_mb()
         unchanged_runs: list[dict[str, Any]] = []
         bare_runs: list[dict[str, Any]] = []
         for i in range(max(repeat, 1)):
@@ -247,15 +303,22 @@ async def run(
         if profile_to is not None:
             unchanged_seconds = unchanged_seconds[:-1] or unchanged_seconds
         bare_seconds = [r["seconds"] for r in bare_runs]
+        unchanged_cpu = [r["cpu_seconds"] for r in unchanged_runs]
+        if profile_to is not None:
+            unchanged_cpu = unchanged_cpu[:-1] or unchanged_cpu
         unchanged = {
             **unchanged_runs[0],
             "seconds": round(statistics.median(unchanged_seconds), 2),
+            "cpu_seconds": round(statistics.median(unchanged_cpu), 2),
+            "cpu_seconds_each": [r["cpu_seconds"] for r in unchanged_runs],
+            "gc_seconds_each": [r["gc_seconds"] for r in unchanged_runs],
             "seconds_each": [r["seconds"] for r in unchanged_runs],
             "writes_to_portal": max(r["writes_to_portal"] for r in unchanged_runs),
         }
         bare = {
             "seconds": round(statistics.median(bare_seconds), 2),
             "seconds_each": bare_seconds,
+            "cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in bare_runs), 2),
             "rows": bare_runs[0]["rows"],
         }
         tickets = IxhausTables().tickets
@@ -289,11 +352,15 @@ async def run(
             "nothing_changed": unchanged,
             "bare_core_same_reads": bare,
             "ratio_to_bare_core": round(unchanged["seconds"] / max(bare["seconds"], 1e-9), 2),
+            # This process's CPU only (PostgreSQL's is outside both): steadier when shared.
+            "cpu_ratio_to_bare_core": round(
+                unchanged["cpu_seconds"] / max(bare["cpu_seconds"], 1e-9), 2
+            ),
             "tickets_changed_in_ixhaus": len(numbers),
             "after_changes": changed,
             "records_decided_per_run": decided,
             "unchanged_run_records_per_second": round(decided / max(unchanged["seconds"], 1e-9)),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mb": _peak_rss_mb(),
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         }
     finally:

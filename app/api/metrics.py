@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 class Metrics:
     def __init__(self) -> None:
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "gateway_http_requests",
@@ -120,6 +121,20 @@ class Metrics:
         if seen is not None:
             self.worker_seen.set(1 if seen else 0)
 
+    def _children(self, method: str, route: str, status: int) -> tuple[Any, Any]:
+        """The request counter and latency histogram of one label set, looked up once
+        (``labels()`` validates and locks on every call)."""
+        key = (method, route, status)
+        found = self._request_children.get(key)
+        if found is None:
+            found = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            if len(self._request_children) < 10_000:  # routes are templates: a small set
+                self._request_children[key] = found
+        return found
+
     def middleware(self, app: ASGIApp) -> ASGIApp:
         async def measure(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != ScopeType.HTTP:
@@ -137,10 +152,12 @@ class Metrics:
             try:
                 await app(scope, receive, capture)
             finally:
+                seconds = time.perf_counter() - started
                 route = str(scope.get("path_template") or "unmatched")
                 method = str(scope.get("method", ""))
-                self.requests.labels(method, route, str(status)).inc()
-                self.latency.labels(method, route).observe(time.perf_counter() - started)
+                count, latency = self._children(method, route, status)
+                count.inc()
+                latency.observe(seconds)
 
         return measure
 

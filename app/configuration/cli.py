@@ -15,11 +15,9 @@ from typing import Any
 
 import msgspec
 
-from app.adapters.store.database import create_engine, create_session_factory
 from app.config import Settings
 from app.configuration.document import ConfigDocument
 from app.configuration.secrets import SECRET_NAMES, SecretBox, new_key
-from app.configuration.service import ConfigService
 from app.errors import InvalidInput
 
 
@@ -126,6 +124,10 @@ async def run_config_command(args: argparse.Namespace, settings: Settings) -> in
     if args.config_command == "new-key":
         print(new_key())
         return 0
+    # Imported here, not above: ``portal-gateway --help`` builds this module's parser.
+    from app.adapters.store.database import create_engine, create_session_factory
+    from app.configuration.service import ConfigService
+
     engine = create_engine(settings.database_url)
     try:
         async with create_session_factory(engine)() as session:

@@ -19,13 +19,16 @@ from app.domain.reasons import Reason, Severity, severity, text
 P = TypeVar("P")
 
 
-class Transfer(msgspec.Struct, Generic[P], frozen=True, tag="transfer"):
+# One decision per record and run (~200k on the large portfolio): none can be part of a
+# reference cycle (built from finished records and keys), so the garbage collector does not
+# track them (``gc=False``) and their allocation does not count towards its next collection.
+class Transfer(msgspec.Struct, Generic[P], frozen=True, tag="transfer", gc=False):
     key: RecordKey
     record: P
     note: Reason | None = None
 
 
-class Delete(msgspec.Struct, frozen=True, tag="delete"):
+class Delete(msgspec.Struct, frozen=True, tag="delete", gc=False):
     key: RecordKey
     reason: Reason
 
@@ -38,7 +41,7 @@ class Delete(msgspec.Struct, frozen=True, tag="delete"):
         return text(self.reason, "en")
 
 
-class Exclude(msgspec.Struct, frozen=True, tag="exclude"):
+class Exclude(msgspec.Struct, frozen=True, tag="exclude", gc=False):
     key: RecordKey
     reason: Reason
 

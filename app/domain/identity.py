@@ -103,9 +103,7 @@ class IdentityMap:
                 self._unsettled.add(ledger_key)
             else:
                 self._unsettled.discard(ledger_key)
-        if casavi_id is not None and casavi_id != reference_of_ledger_key(
-            EntityKind(kind), ledger_key
-        ):
+        if casavi_id is not None and casavi_id != reference_of_ledger_key(kind, ledger_key):
             self._foreign[ledger_key] = casavi_id
         elif not held:
             self._foreign.pop(ledger_key, None)

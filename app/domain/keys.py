@@ -59,6 +59,11 @@ _REFERENCE_PREFIX: dict[EntityKind, str] = {
     EntityKind.CARETAKER: "caretaker",
     EntityKind.WORK_ORDER_NOTE: "work-order",
 }
+# By kind value (a plain str key: an Enum member hashes by its name): where the number
+# starts in a ledger key, and the reference id's prefix.
+_REFERENCE_BY_VALUE: dict[str, tuple[int, str | None]] = {
+    kind.value: (len(kind.value) + 1, _REFERENCE_PREFIX.get(kind)) for kind in EntityKind
+}
 _LABEL = re.compile(r"[^0-9A-Za-z_-]+")
 
 
@@ -122,7 +127,9 @@ class RecordKey(msgspec.Struct, frozen=True, order=True, gc=False):
     @property
     def ledger_key(self) -> str:
         """The ``ixhaus_key`` column of the ledger and the protocol."""
-        return f"{self.kind.value}:{'/'.join(self.parts)}"
+        # ``kind + ":"``: a StrEnum member concatenates as its value, without the (slow)
+        # ``.value`` descriptor; a run asks every key for this a few times.
+        return self.kind + ":" + "/".join(self.parts)
 
     @property
     def reference_id(self) -> str:
@@ -163,11 +170,12 @@ class RecordKey(msgspec.Struct, frozen=True, order=True, gc=False):
         return self.ledger_key
 
 
-def reference_of_ledger_key(kind: EntityKind, ledger_key: str) -> str:
-    """``RecordKey.reference_id`` straight from a ledger key of ``kind``, without decoding it
-    (the identity map reads a few 100k of them per run)."""
-    joined = ledger_key[len(kind.value) + 1 :].replace("/", ".")
-    prefix = _REFERENCE_PREFIX.get(kind)
+def reference_of_ledger_key(kind: EntityKind | str, ledger_key: str) -> str:
+    """``RecordKey.reference_id`` straight from a ledger key of ``kind`` (a kind or its value
+    as the ledger stores it), without decoding it (the identity map reads a few 100k of them
+    per run)."""
+    start, prefix = _REFERENCE_BY_VALUE[str.__str__(kind)]
+    joined = ledger_key[start:].replace("/", ".")
     return f"{prefix}.{joined}" if prefix else joined
 
 

@@ -13,6 +13,9 @@ from typing import Any
 
 import msgspec
 from arq.connections import ArqRedis
+from arq.constants import job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job as arq_job_bytes
+from arq.utils import timestamp_ms
 from redis.asyncio import ConnectionPool
 
 log = logging.getLogger(__name__)
@@ -53,18 +56,49 @@ def arq_redis(redis_url: str, queue_name: str) -> ArqRedis:
     )
 
 
+# arq's ``enqueue_job`` in one round trip: it WATCHes the job key, asks whether the job or its
+# result exists, then runs MULTI/PSETEX/ZADD/EXEC (three round trips on a connection held
+# throughout). A script is atomic on the server, so the same check-then-add needs no WATCH.
+# It also wakes the waiting workers (``wake_channel``, see ``app.worker.WakingWorker``).
+_ENQUEUE = """
+if redis.call('exists', KEYS[1], KEYS[2]) > 0 then return 0 end
+redis.call('psetex', KEYS[1], ARGV[1], ARGV[2])
+redis.call('zadd', KEYS[3], ARGV[3], ARGV[4])
+redis.call('publish', ARGV[5], '')
+return 1
+"""
+
+
+def wake_channel(queue_name: str) -> str:
+    """The Redis channel a queued job is announced on (no payload: a worker just polls)."""
+    return f"{queue_name}:wake"
+
+
 class ArqQueue:
     def __init__(self, redis: ArqRedis, queue_name: str) -> None:
         self._redis = redis
         self._queue_name = queue_name
+        self._enqueue_script = redis.register_script(_ENQUEUE)
 
     async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+        """What ``ArqRedis.enqueue_job`` does (same keys, job bytes, score and expiry; nothing
+        when the job or its result is still there), in one round trip."""
         # arq's job keys are global to the Redis database; the queue name keeps two
         # installations (or a re-created database) from deduplicating each other's jobs.
-        job = await self._redis.enqueue_job(
-            function, *args, _job_id=f"{self._queue_name}:{job_id}", _queue_name=self._queue_name
+        arq_id = f"{self._queue_name}:{job_id}"
+        now_ms = timestamp_ms()
+        job = arq_job_bytes(function, args, {}, None, now_ms, serializer=self._redis.job_serializer)
+        added = await self._enqueue_script(
+            keys=[job_key_prefix + arq_id, result_key_prefix + arq_id, self._queue_name],
+            args=[
+                self._redis.expires_extra_ms,
+                job,
+                now_ms,
+                arq_id,
+                wake_channel(self._queue_name),
+            ],
         )
-        return job is not None
+        return bool(added)
 
     async def ping(self) -> None:
         await self._redis.ping()

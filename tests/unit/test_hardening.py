@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from app import logsafe
 from app.api.auth import KEY_CACHE_SECONDS, KeyCache
 from app.api.auth_failures import AuthFailures, FailureLimiter, key_prefix
-from app.api.hardening import is_json, json_depth, query_parameter_names
+from app.api.hardening import _has_control_bytes, is_json, json_depth, query_parameter_names
 from app.api.proxies import TrustedProxies, parse_trusted_proxies
 from app.config import SettingsError, load_settings
 from app.logsafe import untrusted
@@ -156,6 +156,22 @@ def test_the_key_cache_is_bounded() -> None:
         cache.put(f"h{n}", f"k{n}", "ixhaus", generation=0)
     assert sum(cache.get(f"h{n}") is not None for n in range(100)) <= 10
     assert cache.get("h99") == ("k99", "ixhaus")
+
+
+@pytest.mark.parametrize(
+    ("query", "hostile"),
+    [
+        (b"number=1&number=2", False),
+        (b"a=%41%20b+c", False),
+        (b"a=1\nb", True),  # raw
+        (b"a=%0A", True),  # percent-encoded
+        (b"a=%7f", True),
+        (b"a=\x7f", True),
+        (b"a=%", False),
+    ],
+)
+def test_control_bytes_in_a_query_raw_or_encoded(query: bytes, hostile: bool) -> None:
+    assert _has_control_bytes(query) is hostile
 
 
 def test_a_key_prefix_is_the_public_part_of_a_gateway_key() -> None:

@@ -199,11 +199,20 @@ class IxhausWriter:
     async def _insert_once(self, table: Table, source_ref: str, stmt: Insert) -> int:
         find = self.find_statement(table, source_ref)
         try:
-            async with self._engine.begin() as conn:
+            # The unique source ref, not the transaction, keeps a second insert out (a
+            # concurrent job lands in the except below): on PostgreSQL and SQLite the look-up
+            # and the insert each run on their own (two round trips instead of four).
+            autocommit = self._engine.dialect.name in ("postgresql", "sqlite")
+            async with self._engine.connect() as conn:
+                if autocommit:
+                    conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 existing = await conn.scalar(find)
                 if existing is not None:
                     return int(existing)
-                return int((await conn.execute(stmt)).scalar_one())
+                inserted = int((await conn.execute(stmt)).scalar_one())
+                if not autocommit:
+                    await conn.commit()
+                return inserted
         except IntegrityError:
             # A concurrent job inserted the same ref between our check and insert.
             async with self._engine.connect() as conn:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
-from app.adapters.store.database import engine_of, read_connection
+from app.adapters.store.database import engine_of, read_connection, write_alone
 from app.adapters.store.models import InboundCursor, InboundLease
 from app.adapters.store.models import InboxEvent as Row
 from app.domain.ids import stored_id
@@ -108,8 +108,8 @@ class SqlInbox:
             .where(Row.system == system, Row.ticket_ref == ticket_ref, Row.status == "received")
             .order_by(Row.occurred_at, Row.id)
         )
-        async with self._sessions() as session:
-            return [_view(row) for row in await session.execute(query)]
+        async with read_connection(self._engine) as conn:
+            return [_view(row) for row in await conn.execute(query)]
 
     async def claim(self, system: str, ticket_ref: str, holder: str, seconds: float) -> bool:
         now = utcnow()
@@ -120,10 +120,9 @@ class SqlInbox:
             .where(lease.system == system, lease.ticket_ref == ticket_ref, free)
             .values(holder=holder, expires_at=now + dt.timedelta(seconds=seconds))
         )
+        if await self._write_one(take) == 1:
+            return True
         async with self._sessions() as session:
-            if int(getattr(await session.execute(take), "rowcount", 0)) == 1:
-                await session.commit()
-                return True
             exists = await session.get(lease, (system, ticket_ref))
             if exists is not None:
                 return False
@@ -144,30 +143,27 @@ class SqlInbox:
 
     async def release(self, system: str, ticket_ref: str, holder: str) -> None:
         lease = InboundLease
-        async with self._sessions() as session:
-            await session.execute(
-                update(lease)
-                .where(
-                    lease.system == system, lease.ticket_ref == ticket_ref, lease.holder == holder
-                )
-                .values(holder=None, expires_at=None)
-            )
-            await session.commit()
+        await self._write_one(
+            update(lease)
+            .where(lease.system == system, lease.ticket_ref == ticket_ref, lease.holder == holder)
+            .values(holder=None, expires_at=None)
+        )
 
     async def done(self, event_id: int) -> None:
-        async with self._sessions() as session:
-            await session.execute(
-                update(Row)
-                .where(Row.id == event_id)
-                .values(
-                    status="done",
-                    processed_at=utcnow(),
-                    attempts=Row.attempts + 1,
-                    last_error=None,
-                    next_attempt_at=None,
-                )
+        await self._write_one(
+            update(Row)
+            .where(Row.id == event_id)
+            .values(
+                status="done",
+                processed_at=utcnow(),
+                attempts=Row.attempts + 1,
+                last_error=None,
+                next_attempt_at=None,
             )
-            await session.commit()
+        )
+
+    async def _write_one(self, statement: Any) -> int:
+        return await write_alone(self._sessions, statement)
 
     async def park(self, event_ids: Sequence[int], reason: str, retry_at: dt.datetime) -> None:
         if not event_ids:
@@ -186,14 +182,11 @@ class SqlInbox:
             await session.commit()
 
     async def unpark(self, system: str, ticket_ref: str) -> int:
-        async with self._sessions() as session:
-            result = await session.execute(
-                update(Row)
-                .where(Row.system == system, Row.ticket_ref == ticket_ref, Row.status == "parked")
-                .values(status="received", next_attempt_at=None)
-            )
-            await session.commit()
-        return int(getattr(result, "rowcount", 0))
+        return await self._write_one(
+            update(Row)
+            .where(Row.system == system, Row.ticket_ref == ticket_ref, Row.status == "parked")
+            .values(status="received", next_attempt_at=None)
+        )
 
     # -- operators -----------------------------------------------------------------------
     async def get(self, system: str, event_id: int) -> InboxEvent | None:
@@ -213,8 +206,8 @@ class SqlInbox:
         )
         if status is not None:
             query = query.where(Row.status == status)
-        async with self._sessions() as session:
-            return [_view(row) for row in await session.execute(query)]
+        async with read_connection(self._engine) as conn:
+            return [_view(row) for row in await conn.execute(query)]
 
     async def _move(
         self, system: str, event_id: int, frm: Sequence[str], values: dict[str, Any]

@@ -10,7 +10,9 @@ a run with nothing changed send nothing and write nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
@@ -18,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
+from app.adapters.store.database import engine_of, read_connection
 from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.adapters.store.upsert import upsert
 from app.domain.identity import IdentityMap
@@ -40,6 +43,18 @@ _UPDATED = (
 )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No automatic garbage collection inside (restored after, as it was)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class SqlLedger:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
@@ -59,9 +74,15 @@ class SqlLedger:
         ).where(link.system == system, link.entity_type == kind.value)
         decode = RecordKey.ledger_decoder(kind)
         entry = LedgerEntry
-        async with self._sessions() as session:
-            rows = await session.execute(query)
-            return {decode(k): entry(i, f, s, c, r, a, n) for k, i, f, s, c, r, a, n in rows}
+        # An autocommit read (no BEGIN/ROLLBACK), all rows fetched at once (iterating the
+        # result fetched them one call per row), and no garbage collection while the rows
+        # and the 100k-entry dict are built: they hold no cycles (keys and entries are
+        # gc=False structs), yet their allocation would start collections over all of them.
+        async with read_connection(engine_of(self._sessions)) as conn:
+            result = await conn.execute(query)
+            with _gc_paused():
+                rows = result.all()
+                return {decode(k): entry(i, f, s, c, r, a, n) for k, i, f, s, c, r, a, n in rows}
 
     async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
         link = _LINKS.c
@@ -70,8 +91,8 @@ class SqlLedger:
             link.entity_type.in_([kind.value for kind in kinds]),
             link.state.in_(("sent", "error", "pending")),
         )
-        async with self._sessions() as session:
-            return IdentityMap.of_rows(await session.execute(query))
+        async with read_connection(engine_of(self._sessions)) as conn:
+            return IdentityMap.of_rows((await conn.execute(query)).all())
 
     async def is_empty(self, system: str) -> bool:
         link = _LINKS.c

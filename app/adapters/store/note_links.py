@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.adapters.store.database import engine_of, read_connection, write_alone
 from app.adapters.store.models import NoteLink as NoteLinkRow
 from app.sync.ports import NoteLink
 
@@ -35,23 +36,23 @@ class SqlNoteLinks:
 
     async def _one(self, system: str, condition: ColumnElement[bool]) -> NoteLink | None:
         query = select(*_COLUMNS).where(NoteLinkRow.system == system, condition)
-        async with self._sessions() as session:
-            row = (await session.execute(query.limit(1))).first()
+        async with read_connection(engine_of(self._sessions)) as conn:
+            row = (await conn.execute(query.limit(1))).first()
         return None if row is None else NoteLink(**row._asdict())
 
     async def record(self, system: str, link: NoteLink) -> bool:
         try:
-            async with self._sessions() as session:
-                session.add(
-                    NoteLinkRow(
-                        system=system,
-                        ticket_number=link.ticket_number,
-                        ixhaus_note_id=link.ixhaus_note_id,
-                        casavi_message_id=link.casavi_message_id,
-                        origin=link.origin,
-                    )
-                )
-                await session.commit()
+            # One INSERT in its own transaction (one round trip on PostgreSQL and SQLite).
+            await write_alone(
+                self._sessions,
+                insert(NoteLinkRow).values(
+                    system=system,
+                    ticket_number=link.ticket_number,
+                    ixhaus_note_id=link.ixhaus_note_id,
+                    casavi_message_id=link.casavi_message_id,
+                    origin=link.origin,
+                ),
+            )
         except IntegrityError:
             return False
         return True

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
-from app.adapters.store.database import engine_of, read_connection
+from app.adapters.store.database import engine_of, read_connection, write_alone
 from app.adapters.store.models import TicketPortalState
 from app.adapters.store.upsert import upsert
 from app.sync.ports import PortalStatus, TicketPortalView
@@ -102,12 +102,16 @@ class SqlPortalActivity:
             # An activity staff have seen (reset) never comes back, e.g. by a re-run event.
             or_(state.reset_at.is_(None), state.reset_at < at),
         )
+        change = (
+            update(state)
+            .where(state.system == system, state.ticket_number == ticket_number, newer)
+            .values(last_portal_change_at=at, last_portal_change=what[:500])
+        )
+        # The usual case, a known ticket: one UPDATE in its own transaction (one round trip).
+        if await write_alone(self._sessions, change) > 0:
+            return
         async with self._sessions() as session:
-            result = await session.execute(
-                update(state)
-                .where(state.system == system, state.ticket_number == ticket_number, newer)
-                .values(last_portal_change_at=at, last_portal_change=what[:500])
-            )
+            result = await session.execute(change)
             if int(getattr(result, "rowcount", 0)) == 0:
                 exists = await session.get(state, (system, ticket_number))
                 if exists is None:
