@@ -52,8 +52,15 @@ class IdentityMap:
     def of_rows(cls, rows: Iterable[tuple[str, str, str, str | None]]) -> IdentityMap:
         """From ledger rows ``(entity_type, ixhaus_key, state, casavi_id)``."""
         ids = cls()
+        held, unsettled, foreign = ids._held, ids._unsettled, ids._foreign
+        # One row per record (a ledger snapshot): ``_note`` inlined, a few 100k per run.
         for kind, ledger_key, state, casavi_id in rows:
-            ids._note(kind, ledger_key, state, casavi_id)
+            if state == _HELD or (state == _FAILED and casavi_id is not None):
+                held.add(ledger_key)
+            elif state == _FAILED or state == _PENDING:
+                unsettled.add(ledger_key)
+            if casavi_id is not None and casavi_id != reference_of_ledger_key(kind, ledger_key):
+                foreign[ledger_key] = casavi_id
         return ids
 
     # -- what the map says ------------------------------------------------------------------

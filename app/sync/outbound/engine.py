@@ -186,20 +186,22 @@ class SendEngine:
         write (``Outcome``), or nothing (None; counted as unchanged or waiting)."""
         key = decision.key
         forced = key == force
+        if (
+            entry is not None
+            and entry.state == "sent"
+            and type(decision) is Transfer
+            and not forced
+            and entry.fingerprint == fingerprint(decision.record)
+        ):
+            # The common case of every run: casavi holds the record as it is.
+            if not self._written_before or key.ledger_key not in self._written_before:
+                tally.unchanged += 1
+            return None
         if not (forced or retry_now) and _retry_not_due(entry, self.clock()):
             tally.waiting += 1  # still failing; tried again once its backoff has passed
             return None
         held = _held(entry) or self.ids.holds(key)
         if isinstance(decision, Transfer):
-            unchanged = entry is not None and entry.state == "sent" and not forced
-            if (
-                unchanged
-                and entry is not None
-                and entry.fingerprint == fingerprint(decision.record)
-            ):
-                if key.ledger_key not in self._written_before:
-                    tally.unchanged += 1
-                return None
             try:
                 write = sender.prepare(decision, self.ids)
             except ParentUnsettled as exc:
