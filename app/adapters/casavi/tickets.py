@@ -23,6 +23,7 @@ from app.adapters.casavi.wire_tickets import (
     TicketCreate,
     TicketMessage,
     TicketMessageCreate,
+    TicketMessageUpdate,
     TicketUpdate,
     Visibility,
 )
@@ -50,8 +51,11 @@ class Tickets(Resource[Ticket, TicketCreate]):
     async def update(self, item: TicketCreate) -> Ticket:
         raise NotInContract("tickets change by PATCH: use change()")
 
-    async def delete(self, ref: str) -> bool:
-        raise NotInContract("casavi tickets are closed, not deleted: use close()")
+    async def remove(self, ref: str) -> bool:
+        """Delete the ticket with its messages (casavi-api.md §8: ``ticket`` remove).
+        True if casavi removed it, False if it was not there (already removed). Tickets the
+        gateway is done with are closed (``close()``), not removed."""
+        return await self.delete(ref)
 
     async def change(self, ref: str, changes: TicketUpdate) -> Ticket:
         """Change only the fields set in ``changes`` (PATCH)."""
@@ -77,6 +81,15 @@ class Tickets(Resource[Ticket, TicketCreate]):
 
     async def get_message(self, ticket: str, message: str) -> TicketMessage:
         response = await self._http.request("GET", ref_path(TICKETS, ticket, "messages", message))
+        return self._http.decode(response, TicketMessage)
+
+    async def update_message(self, ticket: str, message: str, content: str) -> TicketMessage:
+        """Change a message's content (an edited note); author, visibility and time stay.
+        Sending the same content again changes nothing, so retrying is safe."""
+        payload = msgspec.json.encode(TicketMessageUpdate(content=content))
+        response = await self._http.request(
+            "PATCH", ref_path(TICKETS, ticket, "messages", message), json=payload
+        )
         return self._http.decode(response, TicketMessage)
 
     async def add_message(self, ticket: str, message: TicketMessageCreate) -> TicketMessage:

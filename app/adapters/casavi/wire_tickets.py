@@ -179,6 +179,13 @@ class TicketMessage(Wire, omit_defaults=False):
     written_at: UtcDateTime
     created_at: UtcDateTime
     attachments: list[MessageAttachment] = msgspec.field(default_factory=list)
+    edited_at: UtcDateTime | None = None  # set once the content was changed
+
+
+class TicketMessageUpdate(Wire):
+    """An edited message: only its content changes (``ticketcomment`` update, casavi-api.md §8)."""
+
+    content: NonEmpty
 
 
 class PostWrite(Wire):

@@ -113,6 +113,14 @@ class SimStore:
             )
         return cursor.rowcount == 1
 
+    def delete_children(self, kind: str, parent: str) -> int:
+        """Delete every record of ``kind`` under ``parent``; how many went."""
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM records WHERE kind = ? AND parent = ?", (kind, parent)
+            )
+        return cursor.rowcount
+
     def page(
         self,
         kind: str,

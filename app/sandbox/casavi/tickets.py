@@ -184,6 +184,23 @@ async def update_ticket(request: AnyRequest) -> Response[bytes]:
     return json_response(change_ticket(sim, ticket_id, changes))
 
 
+@delete("/v2/tickets/{ticketId:str}", status_code=204)
+async def delete_ticket(request: AnyRequest) -> Response[None]:
+    """Ticket removal (casavi-api.md §8): the ticket goes with its messages, e-mail notices
+    and attachments."""
+    sim = sim_of(request)
+    ticket_id = ref(request.path_params["ticketId"])
+    if not sim.store.delete("tickets", ticket_id):
+        raise SimError(404, "not found")
+    for kind in ("messages", "notices"):
+        sim.store.delete_children(kind, ticket_id)
+    attached = ("json_extract(data, '$.ticketId') = ?", (ticket_id,))
+    for document in sim.store.find("documents", attached):
+        sim.store.delete("documents", document["id"])
+        (sim.store.files / str(document["internalId"])).unlink(missing_ok=True)
+    return Response(content=None, status_code=204)
+
+
 @post("/v2/tickets/{ticketId:str}/close", status_code=200)
 async def close_ticket(request: AnyRequest) -> Response[bytes]:
     sim = sim_of(request)
@@ -237,6 +254,26 @@ async def get_message(request: AnyRequest) -> Response[bytes]:
     return error_response(404, "not found") if record is None else json_response(record)
 
 
+@patch("/v2/tickets/{ticketId:str}/messages/{messageId:str}")
+async def update_message(request: AnyRequest) -> Response[bytes]:
+    """An edited message (casavi-api.md §8 ``ticketcomment`` update): only the content
+    changes, ``editedAt`` is set and the ticket's ``modifiedAt`` moves (pollers see it)."""
+    sim = sim_of(request)
+    ticket_id, message_id = (ref(request.path_params[n]) for n in ("ticketId", "messageId"))
+    current = sim.store.get("messages", message_id, parent=ticket_id)
+    if current is None:
+        return error_response(404, "not found")
+    body = await decode_body(request, tw.TicketMessageUpdate)
+    if current["authorType"] != "staff":
+        raise SimError(422, "only messages written through the API can be changed")
+    if current["content"] == body.content:  # the same edit again changes nothing
+        return json_response(current)
+    record = {**current, "content": body.content, "editedAt": now_utc()}
+    sim.store.put("messages", message_id, record, parent=ticket_id)
+    change_ticket(sim, ticket_id, {})
+    return json_response(record)
+
+
 @post("/v2/posts", status_code=201)
 async def create_post(request: AnyRequest) -> Response[bytes]:
     sim = sim_of(request)
@@ -272,10 +309,12 @@ def ticket_handlers() -> list[HTTPRouteHandler]:
         create_ticket,
         get_ticket,
         update_ticket,
+        delete_ticket,
         close_ticket,
         list_messages,
         create_message,
         get_message,
+        update_message,
         create_post,
         get_post,
         delete_post,
