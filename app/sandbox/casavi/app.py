@@ -9,7 +9,7 @@ from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
-from app.sandbox.casavi.common import SimError, error_response, refuse_unknown_query
+from app.sandbox.casavi.common import SimError, error_response, record_unknown_query
 from app.sandbox.casavi.controls import control_handlers
 from app.sandbox.casavi.dispatcher import CallbackDispatcher
 from app.sandbox.casavi.documents import document_handlers
@@ -49,6 +49,7 @@ def create_casavi_simulator(
     token_ttl_seconds: float = 30 * 24 * 3600,
     default_page_size: int = 50,
     max_upload_bytes: int = 100 * 1024 * 1024,
+    invite_contacts: bool = False,
 ) -> CasaviSimulator:
     """A casavi simulator keeping its state in the SQLite file ``state_path``."""
     store = SimStore(Path(state_path))
@@ -60,6 +61,7 @@ def create_casavi_simulator(
         default_page_size=default_page_size,
         max_upload_bytes=max_upload_bytes,
         callbacks=CallbackSettings(url=callback_url, secret=callback_secret),
+        invite_contacts=invite_contacts,
     )
     dispatcher = CallbackDispatcher(sim)
 
@@ -79,7 +81,7 @@ def create_casavi_simulator(
         ],
         state=State({"sim": sim, "dispatcher": dispatcher}),
         exception_handlers={SimError: _sim_error, HTTPException: _http_error},
-        before_request=refuse_unknown_query,
+        before_request=record_unknown_query,
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=None,

@@ -41,6 +41,8 @@ class Stats:
     max_in_flight: int = 0
     by_route: Counter[str] = field(default_factory=Counter)
     callbacks: Counter[str] = field(default_factory=Counter)
+    # Query parameters no operation declares: "METHOD /path/template name" -> count.
+    unknown_query: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -49,6 +51,7 @@ class Stats:
             "maxInFlight": self.max_in_flight,
             "byRoute": dict(self.by_route),
             "callbacks": dict(self.callbacks),
+            "unknownQuery": dict(self.unknown_query),
         }
 
 
@@ -80,6 +83,8 @@ class Simulator:
     default_page_size: int
     max_upload_bytes: int
     callbacks: CallbackSettings
+    # The sandbox's casavi invites every new contact that has an e-mail address.
+    invite_contacts: bool = False
     faults: Faults = field(default_factory=Faults)
     stats: Stats = field(default_factory=Stats)
     rate_window: RateWindow = field(default_factory=RateWindow)

@@ -45,6 +45,48 @@ def test_every_path_operation_and_schema_states_its_provenance() -> None:
     assert problems == []
 
 
+def test_every_operation_has_an_id_and_names_its_evidence() -> None:
+    spec = _spec()
+    problems: list[str] = []
+    ids: list[str] = []
+    for path, item in spec["paths"].items():
+        for method in METHODS & set(item):
+            operation = item[method]
+            ids.append(str(operation.get("operationId")))
+            source = str(operation.get("x-source", ""))
+            if not (source.startswith(("https://", "http://")) or source.startswith("none public")):
+                problems.append(f"{method.upper()} {path}: x-source is {source!r}")
+    assert problems == []
+    assert len(ids) == len(set(ids)) and "None" not in ids
+
+
+def test_public_evidence_against_an_operation_is_flagged() -> None:
+    # casavi-api.md §8: a unified-API vendor offers staffmember and contact read-only and
+    # ticket without create.
+    spec = _spec()
+    flagged = {
+        item[method]["operationId"]
+        for item in spec["paths"].values()
+        for method in METHODS & set(item)
+        if "x-evidence-against" in item[method]
+    }
+    assert flagged == {
+        "createStaff",
+        "updateStaff",
+        "deleteStaff",
+        "createContact",
+        "updateContact",
+        "deleteContact",
+        "createTicket",
+    }
+    hook = spec["webhooks"]["casaviEvent"]["post"]
+    assert hook["x-offered-natively"] is False
+    assert [s["url"] for s in spec["servers"]] == [
+        "https://api.mycasavi.com",
+        "https://api-v2.mycasavi.com",
+    ]
+
+
 def test_documented_shapes_are_followed() -> None:
     spec = _spec()
     schemes = spec["components"]["securitySchemes"]
