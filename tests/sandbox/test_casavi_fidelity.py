@@ -41,7 +41,9 @@ async def test_the_sandbox_invites_contacts_without_registering_them(tmp_path: P
     app = create_casavi_simulator(tmp_path / "c.db", invite_contacts=True)
     thread = ServerThread(app).start()
     try:
-        config = CasaviClientConfig(base_url=thread.base_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET)
+        config = CasaviClientConfig(
+            base_url=thread.base_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET
+        )
         async with CasaviClient(config) as client:
             await seed_portfolio(client)  # C-1 has an e-mail address
             await client.contacts.create(ContactWrite(id="C-9", last_name="Ohne Mail"))

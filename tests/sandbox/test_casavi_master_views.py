@@ -64,7 +64,11 @@ async def test_contact_filters_are_honoured(client: CasaviClient, simulator: Sim
 
 @pytest.mark.parametrize(
     "url",
-    ["/v2/contacts?isRegistered=yes", "/v2/contacts?role=TENANT", "/v2/tickets/T-1/messages?visibility=secret"],
+    [
+        "/v2/contacts?isRegistered=yes",
+        "/v2/contacts?role=TENANT",
+        "/v2/tickets/T-1/messages?visibility=secret",
+    ],
 )
 async def test_malformed_query_parameters_get_400(raw: httpx.AsyncClient, url: str) -> None:
     response = await raw.get(url, headers={"token": await token_for(raw)})

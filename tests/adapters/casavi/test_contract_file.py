@@ -57,7 +57,8 @@ def test_every_operation_has_an_id_and_names_its_evidence() -> None:
             if not (source.startswith(("https://", "http://")) or source.startswith("none public")):
                 problems.append(f"{method.upper()} {path}: x-source is {source!r}")
     assert problems == []
-    assert len(ids) == len(set(ids)) and "None" not in ids
+    assert len(ids) == len(set(ids))
+    assert "None" not in ids
 
 
 def test_public_evidence_against_an_operation_is_flagged() -> None:
