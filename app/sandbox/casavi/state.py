@@ -28,6 +28,14 @@ class Faults(msgspec.Struct, kw_only=True, rename="camel"):
     reorder_callbacks: int = 0  # hold N events, then deliver them newest first
 
 
+class Variant(msgspec.Struct, kw_only=True, rename="camel"):
+    """A casavi that deviates from the contract (``app.sandbox.casavi.variants``)."""
+
+    messages_segment: str = "messages"
+    ticket_create: bool = True
+    renamed_fields: dict[str, str] = msgspec.field(default_factory=dict)
+
+
 class CallbackSettings(msgspec.Struct, kw_only=True, rename="camel"):
     url: str | None = None
     secret: str | None = None
@@ -85,6 +93,7 @@ class Simulator:
     callbacks: CallbackSettings
     # The sandbox's casavi invites every new contact that has an e-mail address.
     invite_contacts: bool = False
+    variant: Variant = field(default_factory=Variant)
     faults: Faults = field(default_factory=Faults)
     stats: Stats = field(default_factory=Stats)
     rate_window: RateWindow = field(default_factory=RateWindow)
