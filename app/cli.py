@@ -1,4 +1,5 @@
-"""``portal-gateway``: serve, worker, migrate, openapi, apikey, sync, config, sandbox, demo."""
+"""``portal-gateway``: serve, worker, migrate, openapi, apikey, sync, config, casavi, sandbox,
+demo."""
 
 from __future__ import annotations
 
@@ -118,6 +119,13 @@ def _config(args: argparse.Namespace, settings: Settings) -> int:
     if args.config_command != "new-key":
         _migrated(settings)
     return asyncio.run(run_config_command(args, settings))
+
+
+def _casavi(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_casavi import run_casavi_command
+
+    _migrated(settings)
+    return asyncio.run(run_casavi_command(args, settings))
 
 
 def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -269,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sync_parser(commands)
     commands.choices["sync"].set_defaults(handler=_sync)
+
+    from app.cli_casavi import add_parser as add_casavi_parser
+
+    add_casavi_parser(commands)
+    commands.choices["casavi"].set_defaults(handler=_casavi)
 
     from app.configuration.cli import add_parser as add_config_parser
 

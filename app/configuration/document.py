@@ -53,6 +53,9 @@ class CasaviSettings(Struct, kw_only=True):
     """Rule C2: where casavi is (its key and secret are secrets, not document fields)."""
 
     base_url: str | None = None
+    # ``portal-gateway casavi check --write-test`` may create (and remove again) one marked
+    # record of each kind in this system's casavi. Off: the check only reads.
+    allow_write_test: bool = False
 
 
 class ObjectSelection(Struct, kw_only=True):

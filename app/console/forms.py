@@ -38,6 +38,7 @@ POLICY_FIELDS = tuple(f.encode_name for f in msgspec.structs.fields(ConflictPoli
 FIELDS: tuple[Field, ...] = (
     Field("active", "bool", "server"),
     Field("casavi.baseUrl", "text", "server", input_type="url"),
+    Field("casavi.allowWriteTest", "bool", "server"),
     Field("ixhaus.schema", "text", "ixhaus"),
     Field("ixhaus.tablePrefix", "text", "ixhaus"),
     Field("ixhaus.tableNames", "mapping", "ixhaus"),

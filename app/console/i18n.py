@@ -406,6 +406,10 @@ TEXT: dict[str, tuple[str, str]] = {
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "active": ("Schnittstelle aktiv (C12)", "Interface active (C12)"),
     "casavi.baseUrl": ("casavi-Adresse (C2)", "casavi address (C2)"),
+    "casavi.allowWriteTest": (
+        "Vertragsprüfung darf Testdatensätze anlegen und wieder löschen",
+        "Contract check may create (and remove) marked test records",
+    ),
     "ixhaus.schema": ("Schema (Eigentümer)", "Schema (owner)"),
     "ixhaus.tablePrefix": ("Präfix der Tabellennamen", "Table name prefix"),
     "ixhaus.tableNames": ("Tabellennamen", "Table names"),

@@ -58,6 +58,7 @@ class SqlConfigs:
                 docuware_cabinet_id=doc.docuware.file_cabinet_id,
                 docuware_password=await service.secret(name, "docuwarePassword"),
                 callback_secret=await service.secret(name, "callbackSecret"),
+                casavi_allow_write_test=doc.casavi.allow_write_test,
                 inbound=InboundSettings(
                     poll_seconds=doc.inbound.poll_seconds,
                     callbacks_enabled=doc.inbound.callbacks_enabled,

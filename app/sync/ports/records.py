@@ -197,6 +197,8 @@ class SystemSettings(msgspec.Struct, frozen=True, kw_only=True):
     docuware_password: str | None = None
     # Inbound (casavi -> iX-Haus): the callbacks' HMAC secret and the inbound settings.
     callback_secret: str | None = None
+    # The live contract check may write one marked record per kind (casavi.allowWriteTest).
+    casavi_allow_write_test: bool = False
     inbound: InboundSettings = msgspec.field(default_factory=lambda: InboundSettings())
 
     def __repr__(self) -> str:
