@@ -17,6 +17,7 @@ from app.adapters.store.runs import SqlRuns
 from app.configuration.secrets import SecretBox
 from app.domain.calendar import utcnow
 from app.sync.context import AdapterFactory, SystemContexts
+from app.sync.inbound.own_writes import with_own_writes
 from app.sync.policy import RunPolicy
 from app.sync.ports import JobQueue
 from app.sync.services import Services
@@ -32,18 +33,20 @@ def build_services(
 ) -> Services:
     configs = SqlConfigs(session_factory, secret_box)
     ledger = SqlLedger(session_factory)
+    inbox = SqlInbox(session_factory)
     return Services(
         runs=SqlRuns(session_factory),
         ledger=ledger,
         portal_states=SqlPortalStates(session_factory),
         configs=configs,
-        contexts=SystemContexts(configs, adapters),
+        # The poll recognises the gateway's own changes in casavi (own_writes.py).
+        contexts=SystemContexts(configs, with_own_writes(adapters, inbox)),
         queue=queue,
         clock=utcnow,
         note_links=SqlNoteLinks(session_factory),
         conflicts=SqlConflicts(session_factory),
         portal_activity=SqlPortalActivity(session_factory),
-        inbox=SqlInbox(session_factory),
+        inbox=inbox,
         links=ledger,
         archive=SqlPayloadArchive(session_factory),
         policy=policy or RunPolicy(),

@@ -93,10 +93,12 @@ class SupportSwitches(Struct, kw_only=True):
 
 
 class InboundOptions(Struct, kw_only=True):
-    """casavi -> iX-Haus: the poll (always on; quiet hours do not stop it) and callbacks."""
+    """casavi -> iX-Haus: the poll - always on, the documented way tenants' tickets and
+    messages arrive; quiet hours do not stop it - and callbacks, an optional fast path for an
+    installation that has them (casavi offers none natively: a relay must send them)."""
 
     poll_seconds: Annotated[int, Meta(ge=1, le=3600)] = 60
-    callbacks_enabled: bool = True
+    callbacks_enabled: bool = False
 
 
 class QuietHours(Struct, kw_only=True):

@@ -41,4 +41,7 @@ class Services:
     policy: RunPolicy = field(default_factory=RunPolicy)
 
     async def aclose(self) -> None:
+        from app.sync.inbound.own_writes import flush_own_writes
+
+        await flush_own_writes()  # the poll must know the gateway's last own changes
         await self.contexts.aclose()

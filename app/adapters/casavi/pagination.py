@@ -9,7 +9,7 @@ caller can fail that record by name - and the rest of the page goes on.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
 import httpx
@@ -40,12 +40,15 @@ async def iterate_pages(
     *,
     operation: str,
     on_deviant: Deviant | None = None,
+    on_response: Callable[[httpx.Response], None] | None = None,
 ) -> AsyncIterator[T]:
     url: str | None = path
     query = params
     system = http.config.system
     while url:
         response = await http.request("GET", url, params=query)
+        if on_response is not None:
+            on_response(response)
         page = decode_page(response, operation, system)
         for raw in page.items:
             try:

@@ -71,7 +71,11 @@ class Tickets(Resource[Ticket, TicketCreate]):
         return answers.decode(response, into, operation, self._http.config.system)
 
     def modified_since(
-        self, when: datetime, *, on_deviant: Deviant | None = None
+        self,
+        when: datetime,
+        *,
+        on_deviant: Deviant | None = None,
+        on_response: Callable[[httpx.Response], None] | None = None,
     ) -> AsyncIterator[Ticket]:
         """Tickets changed after ``when`` (exclusive), by ``modifiedAt`` then ``internalId``.
 
@@ -80,11 +84,18 @@ class Tickets(Resource[Ticket, TicketCreate]):
         changed mid-listing moves to the end and may push one other past a page boundary, so
         when a listed ``modifiedAt`` is later than the listing's start, list again from the
         same cursor (and keep an overlap window). ``on_deviant`` names a listed ticket that
-        does not match the contract (see ``iterate_pages``).
+        does not match the contract (see ``iterate_pages``); ``on_response`` sees each page's
+        HTTP answer (its ``Date`` is casavi's clock).
         """
         params = {"modifiedAfter": iso(when)}
         return iterate_pages(
-            self._http, self._base, Ticket, params, operation="listTickets", on_deviant=on_deviant
+            self._http,
+            self._base,
+            Ticket,
+            params,
+            operation="listTickets",
+            on_deviant=on_deviant,
+            on_response=on_response,
         )
 
     async def create(self, item: TicketCreate) -> Ticket:
@@ -112,12 +123,16 @@ class Tickets(Resource[Ticket, TicketCreate]):
         return changed
 
     async def close(self, ref: str, closed_at: datetime | None = None) -> Ticket:
-        # Closing a closed ticket is a no-op in the contract, so retrying is safe. (Not an
-        # own write for the poll: a no-op answers with a tenant's later change.)
+        # Closing a closed ticket is a no-op in the contract, so retrying is safe.
         payload = msgspec.json.encode(TicketClose(closed_at=closed_at))
         path = ref_path(self._base, ref, self._http.config.routes.ticket_close)
         response = await self._http.request("POST", path, json=payload)
-        return self._answer(response, Ticket, "closeTicket")
+        closed = self._answer(response, Ticket, "closeTicket")
+        if closed.closed_at is not None and closed.closed_at == closed.modified_at:
+            # The close is the ticket's last change (a no-op close may answer with a
+            # tenant's later change: that one differs and is left to the poll).
+            self._own.saw(closed.id, closed.modified_at)
+        return closed
 
     def messages(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -31,6 +31,7 @@ from app.sandbox.casavi.controls import PREFIX, set_portal_state
 from app.sandbox.casavi.dispatcher import CallbackDispatcher
 from app.sandbox.casavi.documents import file_of, store_document
 from app.sandbox.casavi.state import Simulator
+from app.sandbox.casavi.store import now_utc
 from app.sandbox.casavi.tickets import change_ticket, new_message, new_ticket
 
 
@@ -202,13 +203,14 @@ async def tenant_rates_ticket(request: AnyRequest) -> Response[bytes]:
     ticket_id = _ticket_id(request)
     body = await decode_body(request, TenantRating)
     _tenant(sim, body.contact_id)
+    stamp = now_utc()  # the rating's time is the ticket's new modifiedAt
     rating = tw.TicketRating(
         stars=body.stars,
         contact_id=body.contact_id,
-        rated_at=datetime.now(UTC),
+        rated_at=datetime.fromisoformat(stamp),
         comment=body.comment,
     )
-    record = change_ticket(sim, ticket_id, {"rating": msgspec.to_builtins(rating)})
+    record = change_ticket(sim, ticket_id, {"rating": msgspec.to_builtins(rating)}, stamp)
     _dispatcher(request).emit("ticket.rated", tw.CallbackData(ticket_id=ticket_id))
     return json_response(record)
 

@@ -25,6 +25,7 @@ from app.sync.ports.external import (
     Portal,
 )
 from app.sync.ports.inbox import (
+    OWN_WRITE_EVENT,
     Inbox,
     InboxEvent,
     InboxStatus,
@@ -70,6 +71,7 @@ from app.sync.ports.two_way import (
 )
 
 __all__ = [
+    "OWN_WRITE_EVENT",
     "SYSTEMS",
     "CasaviAttachmentView",
     "CasaviMessageView",

@@ -166,7 +166,7 @@ class InboundSettings(msgspec.Struct, frozen=True, kw_only=True):
     """What the inbound flow reads from a system's configuration."""
 
     poll_seconds: int = 60
-    callbacks_enabled: bool = True
+    callbacks_enabled: bool = False  # the poll is the default; callbacks an optional fast path
     retention_days: int = 30
     # Two-way ticket field -> policy (app.domain.conflicts.Policy); missing = ixhaus_wins.
     conflict_policies: dict[str, str] = msgspec.field(default_factory=dict)
