@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from litestar import Request, Response, get
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
 
 from app.sync.ports import SYSTEMS
 from app.sync.services import Services
 
 log = logging.getLogger(__name__)
+
+
+class ContractDeviationCounts(Collector):
+    """``gateway_casavi_contract_deviations_total{operation}``: casavi answers outside
+    openapi/casavi.yaml, as the gateway's database counts them (every process's reads)."""
+
+    def __init__(self) -> None:
+        self.by_operation: dict[str, int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "gateway_casavi_contract_deviations",
+            "casavi answers that deviated from the contract (openapi/casavi.yaml), by the "
+            "contract's operation; each failed its record, the rest went on.",
+            labels=["operation"],
+        )
+        for operation, times in sorted(self.by_operation.items()):
+            family.add_metric([operation], times)
+        yield family
 
 
 class Metrics:
@@ -71,6 +93,8 @@ class Metrics:
             ["system"],
             registry=self.registry,
         )
+        self.deviations = ContractDeviationCounts()
+        self.registry.register(self.deviations)
         self.worker_seen = Gauge(
             "gateway_worker_seen",
             "1 when an arq worker reported in within its health-check interval (0 when not).",
@@ -104,6 +128,8 @@ class Metrics:
             self.inbound_waiting.labels(system, "parked").set(parked)
             age = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
             self.inbound_lag.labels(system).set(age)
+        if services.contract_deviations is not None:
+            self.deviations.by_operation = await services.contract_deviations.by_operation()
         self.queue_depth.set(await services.queue.depth())
         seen = await services.queue.worker_seen()
         if seen is not None:

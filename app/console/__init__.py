@@ -20,6 +20,7 @@ from litestar.template import TemplateConfig
 from app.config import Settings
 from app.console.routes_admin import KeysController, SettingsController
 from app.console.routes_auth import SignInController, SignOutController
+from app.console.routes_casavi import CasaviCheckController
 from app.console.routes_inbound import InboundController
 from app.console.routes_pages import PagesController
 from app.console.sessions import SessionStore
@@ -65,6 +66,7 @@ def build_console(
             SettingsController,
             KeysController,
             InboundController,
+            CasaviCheckController,
         ],
         request_class=HTMXRequest,
         include_in_schema=False,

@@ -15,6 +15,7 @@ from app.config import load_settings
 
 EXPECTED_TABLES = {
     "api_keys",
+    "casavi_contract_deviations",
     "archived_payloads",
     "config_changes",
     "conflicts",

@@ -149,14 +149,16 @@ class CasaviInbound:
         self._client.own_writes.observe(observer)
 
     def server_now(self) -> datetime | None:
-        """casavi's clock at the last listing (its ``Date`` header), if it sent one."""
+        """casavi's clock when the last listing began (the ``Date`` of its first page)."""
         return self._server_now
 
     def _saw(self, response: httpx.Response) -> None:
-        with contextlib.suppress(TypeError, ValueError):
-            self._server_now = parsedate_to_datetime(response.headers["date"])
+        if self._server_now is None:
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                self._server_now = parsedate_to_datetime(response.headers["date"])
 
     async def changed_since(self, when: datetime) -> AsyncIterator[CasaviTicketView]:
+        self._server_now = None
         listed = self._client.tickets.modified_since(
             when, on_deviant=deviant_ticket, on_response=self._saw
         )

@@ -4,11 +4,13 @@ offers no native callbacks; callbacks are an optional fast path). Per active sys
 casavi pages them, and stores one inbox event per (ticket, modifiedAt). Nothing changed =
 one request. Quiet hours (C14) do not stop it: they are for the outbound runs.
 
-- The cursor is casavi's own ``modifiedAt`` (the newest one listed), never this machine's
-  clock - except once, at the very first poll (now minus the overlap) - so a casavi whose
-  clock differs from ours loses nothing. It is stored, so a restart continues from it.
-- The overlap window catches tickets that casavi's offset paging shifted mid-listing; the
-  events it yields twice have the same ids and are stored once (idempotent apply).
+- The cursor is casavi's own clock - the ``Date`` of the listing's first page, or the newest
+  ``modifiedAt`` listed - never this machine's (except at the very first poll, without a
+  Date header), so a casavi whose clock differs from ours loses nothing. It is stored, so a
+  restart continues from it.
+- The overlap window (``OVERLAP``, back from the cursor) catches late commits and tickets
+  that casavi's offset paging shifted mid-listing; the events it yields twice have the same
+  ids and are stored once (idempotent apply).
 - The gateway's own changes are stored beforehand as done events under the same ids
   (``own_writes.py``): a ticket the outbound run touched is never read again.
 - An event carries the listed ticket (``polled.py``): applying it reads only the messages.
@@ -27,7 +29,10 @@ from app.sync.services import Services
 
 log = logging.getLogger(__name__)
 
-OVERLAP = dt.timedelta(minutes=2)
+# Changes committed late (a modifiedAt earlier than one already listed) and tickets casavi's
+# offset paging shifted mid-listing are caught by looking back this far from the last
+# listing's start in casavi's own clock (our clock never enters the cursor).
+OVERLAP = dt.timedelta(seconds=10)
 __all__ = ["POLL_EVENT", "poll_system", "poll_tick"]
 
 
@@ -52,8 +57,10 @@ async def poll_system(
             events.append(polled_event(ticket))
             if ticket.deviation is None and (newest is None or ticket.modified_at > newest):
                 newest = ticket.modified_at
-        # Nothing seen yet: casavi's clock (its Date header) where it told us, not ours.
-        start = newest or ctx.casavi.server_now() or since + overlap
+        # casavi's clock when this listing began (its Date header) - or, without one, the
+        # newest modifiedAt listed: the next poll looks back ``overlap`` from there.
+        seen = [moment for moment in (newest, ctx.casavi.server_now()) if moment is not None]
+        start = max(seen) if seen else since + overlap
     stored = await services.inbox.add(system, events)
     await services.inbox.set_cursor(system, start, now)
     for ticket_ref in dict.fromkeys(e.ticket_ref for e in stored):

@@ -11,6 +11,7 @@ records that cross them are the domain's (``app.domain``) or the small Structs i
 - ``inbox``     the inbound inbox
 """
 
+from app.sync.ports.deviations import ContractDeviations, DeviationCount
 from app.sync.ports.external import (
     CasaviAttachmentView,
     CasaviMessageView,
@@ -81,6 +82,8 @@ __all__ = [
     "ConflictRecord",
     "ConflictSide",
     "Conflicts",
+    "ContractDeviations",
+    "DeviationCount",
     "DmsDocument",
     "DocumentContents",
     "DocumentPortal",
