@@ -430,7 +430,22 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "userTeams": ("Benutzerteams (C8)", "User teams (C8)"),
     "docuware.baseUrl": ("DocuWare-Adresse", "DocuWare address"),
     "docuware.username": ("DocuWare-Benutzer", "DocuWare user"),
-    "docuware.organization": ("DocuWare-Organisation", "DocuWare organisation"),
+    "docuware.grant": (
+        "DocuWare-Anmeldung (password, trusted oder client_credentials)",
+        "DocuWare logon (password, trusted or client_credentials)",
+    ),
+    "docuware.clientId": (
+        "Client-ID der registrierten Anwendung (client_credentials)",
+        "Registered application's client id (client_credentials)",
+    ),
+    "docuware.impersonateName": (
+        "Handelnder DocuWare-Benutzer (trusted)",
+        "DocuWare user to act as (trusted)",
+    ),
+    "docuware.organization": (
+        "DocuWare-Organisations-ID (OrgId; nur vor Ort bei mehreren Organisationen)",
+        "DocuWare organisation id (OrgId; on premises with several organisations only)",
+    ),
     "docuware.fileCabinetId": ("Archiv-ID", "File cabinet id"),
     "docuware.filters": ("DocuWare-Filter (C9)", "DocuWare filters (C9)"),
     "portalAccountLeadDays": (
@@ -474,6 +489,10 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "secrets.casaviApiKey": ("casavi-API-Schlüssel", "casavi API key"),
     "secrets.casaviSecret": ("casavi-Secret", "casavi secret"),
     "secrets.docuwarePassword": ("DocuWare-Passwort", "DocuWare password"),
+    "secrets.docuwareClientSecret": (
+        "Client-Secret der registrierten DocuWare-Anwendung",
+        "Registered DocuWare application's client secret",
+    ),
     "secrets.docuwareWebhookSecret": ("DocuWare-Webhook-Secret", "DocuWare webhook secret"),
     "secrets.callbackSecret": ("Callback-Secret", "Callback secret"),
     "secrets.ixhausDatabaseUrl": ("iX-Haus-Datenbank-URL", "iX-Haus database URL"),

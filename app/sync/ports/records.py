@@ -195,6 +195,10 @@ class SystemSettings(msgspec.Struct, frozen=True, kw_only=True):
     docuware_organization: str | None = None
     docuware_cabinet_id: str | None = None
     docuware_password: str | None = None
+    docuware_grant: str = "password"  # password | trusted | client_credentials
+    docuware_client_id: str | None = None
+    docuware_client_secret: str | None = None
+    docuware_impersonate_name: str | None = None
     # Inbound (casavi -> iX-Haus): the callbacks' HMAC secret and the inbound settings.
     callback_secret: str | None = None
     # The live contract check may write one marked record per kind (casavi.allowWriteTest).
