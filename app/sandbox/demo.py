@@ -5,9 +5,11 @@ the gateway's state (SQLite), a sandbox iX-Haus portfolio (SQLite) with its docu
 the casavi and DocuWare simulators (HTTP on loopback) and the in-process job queue. The demo
 configures the ``test`` system against them, runs a sync, changes a ticket in iX-Haus, syncs
 again; then a simulated tenant opens a ticket and writes a message in casavi, which reach
-iX-Haus through signed callbacks to the gateway (rule T10), and a staff reply goes back (N1);
+iX-Haus through the gateway's poll (rule T10; casavi offers no native callbacks), then one
+more message through the optional fast path, signed callbacks; a staff reply goes back (N1);
 then it serves the gateway's API and the admin console (a one-time sign-in link is printed) so
-the result can be explored.
+the result can be explored. Fixed ports (``--port``, ``--casavi-port``, ``--docuware-port``)
+keep the URLs the same between runs; ``--reset`` starts from an empty folder.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -50,9 +53,14 @@ from app.sync.runs import execute_run
 Say = Callable[[str], None]
 # The sandbox's callback secret (casavi simulator -> gateway); never a production value.
 DEMO_CALLBACK_SECRET = "demo-callback-secret"  # noqa: S105
+DEMO_POLL_SECONDS = 1  # the demo polls casavi every second (the default is 60)
 
 
 class DemoPaths:
+    # What a demo keeps in its folder (``reset`` removes exactly these).
+    OWN = ("gateway.db", "ixhaus.db", "casavi.db", "secret.key")
+    OWN_DIRS = ("documents", "casavi.db.files")
+
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
@@ -62,6 +70,14 @@ class DemoPaths:
         self.casavi = folder / "casavi.db"
         self.key_file = folder / "secret.key"
         self.documents = folder / "documents"  # iX-Haus's document store (sparse files)
+
+    def reset(self) -> None:
+        """Start over: remove the demo's own files (and SQLite's side files) from the folder."""
+        for name in self.OWN:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                (self.folder / f"{name}{suffix}").unlink(missing_ok=True)
+        for name in self.OWN_DIRS:
+            shutil.rmtree(self.folder / name, ignore_errors=True)
 
     def secret_key(self) -> str:
         """The demo's own key for secrets at rest, kept beside its data (never for production)."""
@@ -104,6 +120,9 @@ async def prepare(
                     **sandbox_config_patch("small"),
                     "active": True,
                     "casavi": {"baseUrl": casavi_url},
+                    # The poll is how tenants' tickets arrive; callbacks are off until the
+                    # fast path is shown.
+                    "inbound": {"pollSeconds": DEMO_POLL_SECONDS, "callbacksEnabled": False},
                     "ixhaus": {"documentRoot": str(paths.documents)},
                     "docuware": {
                         "baseUrl": docuware_url or None,
@@ -261,9 +280,20 @@ async def staff_reply(paths: DemoPaths, secret_key: str, casavi_url: str, say: S
 
 
 def run_demo(
-    folder: Path, *, host: str, port: int, casavi_port: int, serve: bool, say: Say = print
+    folder: Path,
+    *,
+    host: str,
+    port: int,
+    casavi_port: int,
+    serve: bool,
+    docuware_port: int = 0,
+    reset: bool = False,
+    say: Say = print,
 ) -> dict[str, Any]:
     paths = DemoPaths(folder)
+    if reset:
+        paths.reset()
+        say(f"reset: the demo starts from scratch in {folder}")
     # One line per request is right for an operator's log, too much for a demo's screen.
     for name in (
         "httpx",
@@ -274,10 +304,10 @@ def run_demo(
     ):
         logging.getLogger(name).setLevel(logging.WARNING)
     migrate.upgrade(paths.gateway)
-    simulator = create_casavi_simulator(paths.casavi)
+    simulator = create_casavi_simulator(paths.casavi, invite_contacts=True)
     casavi = ServerThread(simulator, port=casavi_port).start()
     say(f"casavi simulator: {casavi.base_url} (state {paths.casavi})")
-    docuware = ServerThread(create_docuware_simulator()).start()
+    docuware = ServerThread(create_docuware_simulator(), port=docuware_port).start()
     say(f"DocuWare simulator: {docuware.base_url}")
     try:
         secret_key, api_key = asyncio.run(
@@ -333,25 +363,37 @@ def _serve(
 
 def tenant_writes(paths: DemoPaths, secret_key: str, casavi_url: str, say: Say) -> dict[str, Any]:
     """A simulated tenant opens a ticket and writes a message in casavi; both reach the
-    sandbox iX-Haus through signed callbacks to the gateway (served here for the moment)."""
+    sandbox iX-Haus through the gateway's poll (the default: casavi offers no native
+    callbacks). Then one more message through the optional fast path: casavi (a relay, in a
+    real installation) calls the gateway back, signed."""
     from app.asgi import create_app
     from app.config import load_settings
 
     settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
-    gateway = ServerThread(create_app(settings)).start()
+    gateway = ServerThread(create_app(settings)).start()  # receives the callbacks
     try:
-        return asyncio.run(_tenant_steps(paths, casavi_url, gateway.base_url, say))
+        return asyncio.run(_tenant_steps(paths, secret_key, casavi_url, gateway.base_url, say))
     finally:
         gateway.stop()
 
 
 async def _tenant_steps(
-    paths: DemoPaths, casavi_url: str, gateway_url: str, say: Say
+    paths: DemoPaths, secret_key: str, casavi_url: str, gateway_url: str, say: Say
 ) -> dict[str, Any]:
     import httpx
 
+    from app.sync.inbound.poll import poll_forever
+    from app.sync.jobs import JOB_FUNCTIONS
+    from app.sync.queue import InProcessQueue
+
     tables = IxhausTables()
     ixhaus = create_engine(paths.ixhaus)
+    engine = create_engine(paths.gateway)
+    sessions = create_session_factory(engine)
+    box = SecretBox(secret_key)
+    ctx: dict[str, Any] = {}
+    services = build_services(sessions, box, InProcessQueue(JOB_FUNCTIONS, ctx))
+    ctx["services"] = services
 
     async def ixhaus_row(table: Any, source_ref: str) -> Any:
         async with ixhaus.connect() as conn:
@@ -365,15 +407,18 @@ async def _tenant_steps(
             await asyncio.sleep(0.05)
         return row, time.monotonic() - since
 
+    async def callbacks(enabled: bool) -> None:
+        async with sessions() as session:
+            patch = {"inbound": {"callbacksEnabled": enabled}}
+            await ConfigService(session, box).patch("test", patch, "demo")
+
+    poll = asyncio.create_task(poll_forever(services, 1))  # the embedded poll, every second
     try:
         async with httpx.AsyncClient(base_url=casavi_url, timeout=10) as sim:
-            callback = f"{gateway_url}/api/v1/systems/test/callbacks/casavi"
-            body = {"url": callback, "secret": DEMO_CALLBACK_SECRET}
-            (await sim.put("/_sandbox/callbacks", json=body)).raise_for_status()
             tenant = await _a_renter(sim)
             say(
                 f"tenant {tenant['contactId']} (unit {tenant['unitId']}) opens a ticket in the "
-                "casavi portal"
+                f"casavi portal; the gateway polls casavi every {DEMO_POLL_SECONDS} s"
             )
             since = time.monotonic()
             created = await sim.post(
@@ -384,7 +429,7 @@ async def _tenant_steps(
             casavi_id = created.json()["id"]
             row, ticket_seconds = await arrival(tables.tickets, casavi_id, since)
             say(
-                f"  -> iX-Haus ticket {row.ticket_no} after {ticket_seconds:.2f} s "
+                f"  -> iX-Haus ticket {row.ticket_no} after {ticket_seconds:.2f} s via the poll "
                 f"(author: ticket user {row.created_by_user_no}, rule T10/C11)"
             )
             say("tenant writes a message on the ticket")
@@ -395,17 +440,42 @@ async def _tenant_steps(
             )
             message.raise_for_status()
             note, note_seconds = await arrival(tables.notes, message.json()["id"], since)
-            say(f"  -> iX-Haus note {note.note_id} after {note_seconds:.2f} s (rule N1)")
+            say(f"  -> iX-Haus note {note.note_id} after {note_seconds:.2f} s via the poll (N1)")
+            # The optional fast path, shown alone: the poll pauses, casavi calls back.
+            poll.cancel()
+            await asyncio.gather(poll, return_exceptions=True)
+            await callbacks(True)
+            callback = f"{gateway_url}/api/v1/systems/test/callbacks/casavi"
+            body = {"url": callback, "secret": DEMO_CALLBACK_SECRET}
+            (await sim.put("/_sandbox/callbacks", json=body)).raise_for_status()
+            say(
+                "optional fast path: signed callbacks (casavi offers none natively; a relay in "
+                "front of casavi can send them) - the tenant writes once more"
+            )
+            since = time.monotonic()
+            again = await sim.post(
+                f"/_sandbox/tenant/tickets/{casavi_id}/messages",
+                json={"contactId": tenant["contactId"], "content": "Und es wird mehr."},
+            )
+            again.raise_for_status()
+            fast, fast_seconds = await arrival(tables.notes, again.json()["id"], since)
+            say(f"  -> iX-Haus note {fast.note_id} after {fast_seconds:.2f} s via the callback")
+            (await sim.put("/_sandbox/callbacks", json={"url": None})).raise_for_status()
+            await callbacks(False)
             # Hook: a staff reply going back (iX-Haus note -> casavi message) is the
             # notes/triggers flow (POST .../tickets/{number}/notes/{note}/sync).
             say(f"staff answer from iX-Haus ticket {row.ticket_no} (notes sync, not in this demo)")
-            (await sim.put("/_sandbox/callbacks", json={"url": None})).raise_for_status()
             return {
                 "tenant_ticket": int(row.ticket_no),
                 "tenant_ticket_seconds": round(ticket_seconds, 2),
                 "tenant_note_seconds": round(note_seconds, 2),
+                "tenant_callback_note_seconds": round(fast_seconds, 2),
             }
     finally:
+        poll.cancel()
+        await asyncio.gather(poll, return_exceptions=True)
+        await services.aclose()
+        await engine.dispose()
         await ixhaus.dispose()
 
 

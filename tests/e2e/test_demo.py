@@ -24,7 +24,9 @@ def _free_port() -> int:
 def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env["PYTHONPATH"] = str(ROOT)
-    port = _free_port()
+    port, casavi_port, docuware_port = _free_port(), _free_port(), _free_port()
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "gateway.db").write_bytes(b"left from an earlier demo")  # --reset
     log_path = tmp_path / "demo.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -37,6 +39,11 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
             str(tmp_path / "demo"),
             "--port",
             str(port),
+            "--casavi-port",
+            str(casavi_port),
+            "--docuware-port",
+            str(docuware_port),
+            "--reset",
         ],
         cwd=tmp_path,
         env=env,
@@ -67,9 +74,21 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         # rule N1: a staff reply pushed by the note trigger reached casavi (read back from it)
         assert any(line.startswith("staff reply:") and line.endswith(": sent") for line in lines)
         assert any(line.strip().startswith("in casavi: message") for line in lines)
-        # rule T10: a simulated tenant's ticket and message reach iX-Haus via callbacks.
-        assert any(line.startswith("  -> iX-Haus ticket ") for line in lines), output
-        assert any(line.startswith("  -> iX-Haus note ") for line in lines), output
+        assert f"casavi simulator: http://127.0.0.1:{casavi_port} " in output  # fixed ports
+        assert f"DocuWare simulator: http://127.0.0.1:{docuware_port}" in output
+        assert any(line.startswith("reset: ") for line in lines)
+        # rule T10: a simulated tenant's ticket and message reach iX-Haus on the poll (the
+        # default; casavi offers no native callbacks), one more on the optional callback.
+        assert any(
+            line.startswith("  -> iX-Haus ticket ") and " via the poll " in line for line in lines
+        ), output
+        assert any(
+            line.startswith("  -> iX-Haus note ") and " via the poll " in line for line in lines
+        ), output
+        assert any(
+            line.startswith("  -> iX-Haus note ") and line.endswith("via the callback")
+            for line in lines
+        ), output
         key = next(line for line in lines if line.startswith("admin API key")).split(": ", 1)[1]
         _signs_in_with_the_printed_link(lines, port, key)
         # rule C14: while it serves, the embedded scheduler runs the sync on its own.
