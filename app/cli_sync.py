@@ -25,9 +25,9 @@ from app.config import Settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.domain.keys import EntityKind
 from app.sync.outbound.notes import TwoWay
+from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.plan import PLANNED_KINDS, SyncPlan, plan_run
 from app.sync.outbound.run import RUN_KINDS
-from app.sync.outbound.stages import StageCounts
 from app.sync.ports import SyncRunInfo
 from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
@@ -122,7 +122,7 @@ async def _run(services: Services, system: str, out: TextIO) -> int:
 
 
 async def _execute(services: Services, run_id: int, out: TextIO) -> SyncRunInfo:
-    counts = StageCounts()
+    counts = Tally()
     progress = _Progress(counts, out)
     ticker = asyncio.create_task(progress.tick()) if progress.live else None
     try:
@@ -135,7 +135,7 @@ async def _execute(services: Services, run_id: int, out: TextIO) -> SyncRunInfo:
             run_id=run_id,
             policy=services.policy,
             two_way=TwoWay.of(services),
-            total=counts,
+            tally=counts,
             progress=progress.stage_done,
         )
     finally:
@@ -159,7 +159,7 @@ async def _follow(services: Services, run_id: int, out: TextIO) -> SyncRunInfo:
 def _summary(run: SyncRunInfo, seconds: float) -> str:
     text = (
         f"run {run.id} {run.status} in {seconds:.1f} s: sent {run.sent}, unchanged "
-        f"{run.unchanged}, excluded {run.excluded}, errors {run.errors}"
+        f"{run.unchanged}, excluded {run.excluded}, errors {run.errors}, waiting {run.waiting}"
     )
     if run.last_error:
         text += f"\n{run.last_error}"
@@ -171,7 +171,7 @@ def _summary(run: SyncRunInfo, seconds: float) -> str:
 class _Progress:
     """A progress bar over the run's stages on a terminal; a line per stage otherwise."""
 
-    def __init__(self, counts: StageCounts, out: TextIO) -> None:
+    def __init__(self, counts: Tally, out: TextIO) -> None:
         self.counts, self.out = counts, out
         self.live = out.isatty()
         self.done = 0

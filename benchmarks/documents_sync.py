@@ -3,7 +3,7 @@
 Prints JSON with, side by side in one run:
 
 - ``gateway_transfer``: one large document (default 100 MB) through the gateway's document
-  flow (``DocuwareContents`` -> ``CasaviDocuments.put_document``: DocuWare ``FileDownload``
+  flow (``DocuwareContents`` -> ``CasaviDocuments.prepare_document``: DocuWare ``FileDownload``
   piped into casavi's streamed multipart upload): seconds, MB/s, and the worker's peak RSS
   growth (RSS sampled every 2 ms; both simulators run in a child process, so their memory
   does not count);
@@ -50,10 +50,18 @@ from app.adapters.docuware.documents import DocuwareDocuments
 from app.domain.config import SyncConfig, ranges
 from app.domain.decisions import Transfer
 from app.domain.fingerprint import fingerprint
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalDocument
 from app.domain.records import DocumentTypeRecord
-from app.sync.outbound.documents import document_decisions, run_documents
+from app.sync.outbound.documents import (
+    CONCURRENCY,
+    KIND,
+    DocumentTypes,
+    docuware_decisions,
+)
+from app.sync.outbound.engine import SendEngine
+from app.sync.outbound.senders import DocumentSender
 from app.sync.ports import LedgerEntry, Outcome
 
 MB = 1024 * 1024
@@ -188,7 +196,7 @@ async def run(size_mb: int, documents: int, repeat: int, scan: int) -> dict[str,
 
         async def gateway() -> int:
             key = RecordKey.docuware_document("gateway", next(rounds))  # a new casavi id
-            await portal.put_document(key, record, contents, exists=False)
+            await portal.prepare_document(key, record, contents, IdentityMap())("new")
             return size
 
         async def plain() -> int:
@@ -228,22 +236,16 @@ async def run(size_mb: int, documents: int, repeat: int, scan: int) -> dict[str,
         source = DocuwareDocuments(dw, MAIN_CABINET)
         config = SyncConfig(object_range=ranges("1001"), document_types_unfiltered=("MV",))
 
+        types = await DocumentTypes.load(LeaseTypes())  # type: ignore[arg-type]
+
         async def stage(source: DocuwareDocuments = source) -> tuple[float, Any]:
-            decisions = document_decisions(
-                LeaseTypes(),  # type: ignore[arg-type]
-                source,
-                config,
-                datetime.now(UTC),
-                in_portal=set(),  # no casavi properties: documents go account-wide
-            )
+            # No casavi properties: documents go account-wide.
+            ids = IdentityMap()
+            decisions = docuware_decisions(source, types, config, datetime.now(UTC), ids)
             started = time.perf_counter()
-            counts = await run_documents(
-                decisions,
-                system="bench",
-                run_id=None,
-                ledger=ledger,  # type: ignore[arg-type]
-                portal=portal,
-                contents=contents,
+            engine = SendEngine(system="bench", run_id=None, ledger=ledger, ids=ids)  # type: ignore[arg-type]
+            counts = await engine.stage(
+                KIND, decisions, DocumentSender(portal, contents), concurrency=CONCURRENCY
             )
             return time.perf_counter() - started, counts
 
@@ -261,12 +263,8 @@ async def run(size_mb: int, documents: int, repeat: int, scan: int) -> dict[str,
         # as a completed first run leaves it (uploading them all first would take long).
         scanned = DocuwareDocuments(dw, CREDITOR_CABINET)
         primed = 0
-        async for decision in document_decisions(
-            LeaseTypes(),  # type: ignore[arg-type]
-            scanned,
-            config,
-            datetime.now(UTC),
-            in_portal=set(),
+        async for decision in docuware_decisions(
+            scanned, types, config, datetime.now(UTC), IdentityMap()
         ):
             if isinstance(decision, Transfer):
                 ledger.entries[decision.key] = LedgerEntry(

@@ -47,7 +47,6 @@ import httpx
 import msgspec
 from sqlalchemy import func, select, update
 
-import app.sync.outbound.run as outbound_run
 from app.adapters.casavi.http import CasaviHttp
 from app.adapters.factories import open_system_adapters
 from app.adapters.ixhaus.schema import IxhausTables
@@ -62,7 +61,7 @@ from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
 from app.sync.context import SystemAdapters
-from app.sync.outbound import documents as outbound_documents
+from app.sync.outbound.engine import SendEngine
 from app.sync.policy import RunPolicy
 from app.sync.ports import SystemSettings
 from app.sync.queue import NoQueue
@@ -145,8 +144,7 @@ class Recorder:
             return wrapper
 
         CasaviHttp._send = recording_send  # type: ignore[method-assign]
-        outbound_run.run_stage = staged(outbound_run.run_stage)  # type: ignore[assignment]
-        outbound_documents.run_documents = staged(outbound_documents.run_documents)  # type: ignore[assignment]
+        SendEngine.stage = staged(SendEngine.stage)  # type: ignore[method-assign]
 
     def take(self) -> list[Recorded]:
         taken, self.requests = self.requests, []

@@ -7,6 +7,7 @@ promises it.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import datetime as dt
 import itertools
@@ -18,6 +19,7 @@ import msgspec
 from app.configuration.document import Schedule
 from app.domain import records as r
 from app.domain.config import SyncConfig
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.context import SystemAdapters
 from app.sync.ports import (
@@ -35,6 +37,8 @@ from app.sync.ports import (
     Outcome,
     PortalRecord,
     PortalStatus,
+    PortalWrite,
+    Presence,
     ProtocolPage,
     RunClaim,
     RunCounts,
@@ -48,33 +52,52 @@ NOW = dt.datetime(2026, 6, 15, 10, tzinfo=dt.UTC)
 
 
 class FakePortal:
-    """casavi as a dict: what was put and removed, with optional failing keys."""
+    """casavi as a dict: what was put and removed, with optional failing keys.
 
-    def __init__(self) -> None:
+    Like the real portal, ``prepare`` resolves the ids a record names through the identity
+    map (raising ``ParentUnsettled`` for an unsettled parent) before anything is written:
+    ``parents`` says which keys a record names (a test sets it per key). ``delay`` makes
+    every write take that long (a slow casavi)."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
         self.records: dict[RecordKey, PortalRecord] = {}
         self.puts: list[RecordKey] = []
+        self.presences: list[tuple[RecordKey, Presence]] = []
         self.removes: list[RecordKey] = []
         self.fail_keys: set[RecordKey] = set()
+        self.parents: dict[RecordKey, list[RecordKey]] = {}
+        self.verified = 0
+        self.empty = True
 
-    async def put(
-        self,
-        key: RecordKey,
-        record: PortalRecord,
-        *,
-        exists: bool = False,
-        casavi_id: str | None = None,
-    ) -> str:
-        if key in self.fail_keys:
-            raise RuntimeError("casavi said no")
-        self.records[key] = record
-        self.puts.append(key)
-        return casavi_id or key.reference_id
+    def prepare(self, key: RecordKey, record: PortalRecord, ids: IdentityMap) -> PortalWrite:
+        for parent in self.parents.get(key, ()):
+            ids.parent(parent)
+        casavi_id = ids.casavi_id(key)
 
-    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
+        async def write(presence: Presence) -> str:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            if key in self.fail_keys:
+                raise RuntimeError("casavi said no")
+            self.records[key] = record
+            self.puts.append(key)
+            self.presences.append((key, presence))
+            return casavi_id
+
+        return write
+
+    async def remove(self, key: RecordKey, *, ids: IdentityMap) -> None:
         if key in self.fail_keys:
             raise RuntimeError("casavi said no")
         self.records.pop(key, None)
         self.removes.append(key)
+
+    async def verify(self) -> None:
+        self.verified += 1
+
+    async def is_empty(self) -> bool:
+        return self.empty
 
 
 class FakeLedger:
@@ -88,12 +111,15 @@ class FakeLedger:
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
         return {k: e for (s, k), e in self.rows.items() if s == system and k.kind is kind}
 
-    async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> set[RecordKey]:
-        return {
-            k
+    async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
+        return IdentityMap.of_rows(
+            (k.kind.value, k.ledger_key, e.state, e.casavi_id)
             for (s, k), e in self.rows.items()
-            if s == system and k.kind in kinds and e.state == "sent"
-        }
+            if s == system and k.kind in kinds
+        )
+
+    async def is_empty(self, system: str) -> bool:
+        return not any(s == system for s, _ in self.rows)
 
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         return {k: self.rows[(system, k)] for k in keys if (system, k) in self.rows}
@@ -124,7 +150,8 @@ class FakeLedger:
                 o.attempts,
                 o.next_attempt_at,
             )
-            self.protocol.append((run_id, o))
+            if o.protocol_outcome is not None:
+                self.protocol.append((run_id, o))
             if o.field_digests is None:
                 self.digests.pop((system, o.key), None)
             else:
@@ -174,9 +201,11 @@ class FakePortalStates:
 
 
 class FakeRuns:
-    """Runs in a dict; ``attempts``/``alive`` per run stand for the claim and heartbeat."""
+    """Runs in a dict; ``attempts``/``alive`` per run stand for the claim and heartbeat.
+    Their protocol is the ``ledger``'s (a fresh one unless given)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ledger: FakeLedger | None = None) -> None:
+        self.ledger = FakeLedger() if ledger is None else ledger
         self.runs: dict[int, SyncRunInfo] = {}
         self.attempts: dict[int, int] = {}
         self.alive: dict[int, dt.datetime] = {}
@@ -261,9 +290,21 @@ class FakeRuns:
             unchanged=counts.unchanged,
             excluded=counts.excluded,
             errors=counts.errors,
+            waiting=counts.waiting,
             last_error=error,
         )
         return True
+
+    async def totals(self, run_id: int) -> RunCounts:
+        lines = [o.protocol_outcome for run, o in self.ledger.protocol if run == run_id]
+        return RunCounts(
+            sent=lines.count("sent") + lines.count("deleted"),
+            excluded=lines.count("excluded"),
+            errors=lines.count("error"),
+        )
+
+    async def written_keys(self, run_id: int) -> set[str]:
+        return {o.key.ledger_key for run, o in self.ledger.protocol if run == run_id}
 
     async def stale(self, before: dt.datetime) -> list[SyncRunInfo]:
         return [
@@ -515,6 +556,32 @@ class FakeWriter:
             self.notes[note.source_ref] = (len(self.notes) + 1, note)
         return self.notes[note.source_ref][0]
 
+    def _note(self, note_id: int) -> tuple[str, r.InboundNote] | None:
+        for ref, (number, note) in self.notes.items():
+            if number == note_id:
+                return ref, note
+        return None
+
+    async def note(self, note_id: int) -> r.NoteRecord | None:
+        found = self._note(note_id)
+        if found is None:
+            return None
+        _, note = found
+        return r.NoteRecord(
+            id=note_id,
+            ticket_no=note.ticket_no,
+            created_at=note.created_at,
+            content=note.content,
+            author_user_no=note.author_user_no,
+            source_ref=note.source_ref,
+        )
+
+    async def update_note(self, note_id: int, content: str) -> None:
+        found = self._note(note_id)
+        if found is not None:
+            ref, note = found
+            self.notes[ref] = (note_id, msgspec.structs.replace(note, content=content))
+
 
 class CountingAdapters:
     """An adapter factory over fakes that counts what it built and closed."""
@@ -640,6 +707,7 @@ class FakeCasaviTickets:
         self.documents: dict[str, CasaviAttachmentView] = {}
         self.changes: list[tuple[str, dict[str, str | None]]] = []
         self.clock: dt.datetime | None = None
+        self.names: dict[str, str] = {}  # the names casavi shows, by contact or staff id
 
     async def changed_since(self, when: dt.datetime) -> AsyncIterator[CasaviTicketView]:
         for ticket in sorted(self.tickets.values(), key=lambda t: t.modified_at):
@@ -671,6 +739,9 @@ class FakeCasaviTickets:
 
     async def change_fields(self, ticket_id: str, fields: dict[str, str | None]) -> None:
         self.changes.append((ticket_id, dict(fields)))
+
+    async def author_name(self, author_type: str, author_id: str) -> str | None:
+        return self.names.get(author_id)
 
 
 class FakeInbox:

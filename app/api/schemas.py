@@ -30,12 +30,18 @@ PlannedEntity = Literal[
 
 
 class SyncRunView(msgspec.Struct, rename="camel", kw_only=True):
-    """Rules L1/L2. ``status``: ``succeeded``; ``partial`` (some records failed, the rest
-    went through; see ``errors`` and the entries); ``failed`` (casavi or iX-Haus unreachable,
-    credentials refused, configuration incomplete; ``lastError`` says which). Records by
-    outcome: ``sent`` (created, updated or removed in casavi), ``unchanged`` (casavi is up to
-    date), ``excluded`` (left out by a rule, with its reason in the entries), ``errors``.
-    ``unchanged`` + ``excluded`` replace the former ``skipped``."""
+    """Rules L1/L2. ``status``: ``succeeded``; ``partial`` (some records failed, or a source
+    such as DocuWare could not be read to its end; the rest went through; ``lastError`` and
+    the entries say what); ``failed`` (casavi or iX-Haus unreachable - every call failed -,
+    credentials refused, configuration incomplete; ``lastError`` says which).
+
+    Records by outcome, always equal to the run's entries by outcome: ``sent`` (created,
+    updated or removed in casavi: entries ``sent`` and ``deleted``), ``excluded`` (newly left
+    out by a rule, with its reason: entries ``excluded``), ``errors`` (entries ``error``).
+    Without entries: ``unchanged`` (casavi is up to date, or a record is still left out for
+    the same reason) and ``waiting`` (not tried in this run: a failed record whose retry is
+    not due yet, or one that names a record whose state in casavi is unsettled). A run
+    continued by a fresh job counts what every job of it did."""
 
     id: int
     system: System
@@ -50,6 +56,7 @@ class SyncRunView(msgspec.Struct, rename="camel", kw_only=True):
     unchanged: int
     excluded: int
     errors: int
+    waiting: int
     last_error: str | None
 
 

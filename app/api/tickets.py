@@ -24,11 +24,12 @@ NoteId = Annotated[str, PathParameter(pattern=r"^[0-9]{1,18}$", description="iX-
 
 
 class TicketSyncView(msgspec.Struct, rename="camel", kw_only=True):
-    """What a trigger did, or why not (rule S1)."""
+    """What a trigger did, or why not (rule S1). ``waiting``: not sent now because a record
+    it names (its ticket in casavi) is not settled yet; the next run sends it."""
 
     ticket_number: str
     note_id: str | None
-    outcome: Literal["sent", "unchanged", "removed", "not_sent"]
+    outcome: Literal["sent", "unchanged", "removed", "waiting", "not_sent"]
     reason_code: str | None
     reason_text: str | None
     reason_text_en: str | None

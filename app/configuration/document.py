@@ -151,7 +151,9 @@ class ConflictPolicies(Struct, kw_only=True):
 
     iX-Haus wins by default: it is the master system. Read by the inbound flow for the
     two-way fields (status, responsible_user, responsible_team, due_from, due_until,
-    subject, description: ``app.domain.conflicts.TWO_WAY_FIELDS``). The others are stored
+    subject, description: ``app.domain.conflicts.TWO_WAY_FIELDS``) and for the notes written
+    from tenants' messages (``notes``: an edit in casavi after staff changed the note). The
+    others are stored
     but not read: casavi does not change them (a tenant's ticket takes them once, when it
     is created), so they never conflict.
     """
@@ -172,6 +174,8 @@ class ConflictPolicies(Struct, kw_only=True):
     due_from: ConflictPolicy = "ixhaus_wins"
     due_until: ConflictPolicy = "ixhaus_wins"
     status: ConflictPolicy = "ixhaus_wins"
+    # N1: a tenant edited their message in casavi after staff changed its iX-Haus note.
+    notes: ConflictPolicy = "ixhaus_wins"
 
 
 class ConfigDocument(Struct, kw_only=True):

@@ -512,6 +512,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "conflictPolicy.dueFrom": ("Fällig ab", "Due from"),
     "conflictPolicy.dueUntil": ("Fällig bis", "Due until"),
     "conflictPolicy.status": ("Status", "Status"),
+    "conflictPolicy.notes": ("Notizen (vom Mieter bearbeitet)", "Notes (edited by the tenant)"),
     "policy.ixhaus_wins": ("iX-Haus gewinnt", "iX-Haus wins"),
     "policy.casavi_wins": ("casavi gewinnt", "casavi wins"),
     "policy.manual": ("manuell entscheiden", "decide manually"),

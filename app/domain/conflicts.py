@@ -38,6 +38,11 @@ TWO_WAY_FIELDS: dict[str, str] = {
 }
 
 
+# The policy for notes written from tenants' messages (an edit in casavi after staff changed
+# the note in iX-Haus): a key of the configuration's per-field policies, like the fields above.
+NOTES_POLICY = "notes"
+
+
 def as_text(value: object) -> str | None:
     if value is None or value == "":
         return None

@@ -1,8 +1,10 @@
 """Stable reason codes for every decision not to send a record (or to send a deletion).
 
 The codes are part of the gateway's API (rule S1 shows them to staff): never rename one,
-only add. Each code has a German and an English text and a severity: ``error`` reasons are
-counted as errors in the protocol (rule L2/L3, e.g. D5), ``info`` reasons are normal outcomes.
+only add. Each code has a German and an English text and a severity: ``warning`` reasons need
+an operator to act (D5: a document above the size limit is never sent until someone shrinks
+it or raises the limit), ``info`` reasons are normal outcomes. Either way a reason is a rule's
+outcome - the record is ``excluded`` with it - never an error of the run.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Literal
 
 import msgspec
 
-Severity = Literal["info", "error"]
+Severity = Literal["info", "warning"]
 
 
 class Reason(enum.StrEnum):
@@ -46,6 +48,9 @@ class Reason(enum.StrEnum):
     TICKET_TYPE_NOT_FOR_TENANTS = "ticket_type_not_for_tenants"  # T4/T5/T6 inbound
     USER_INACTIVE = "user_inactive"  # M3
     COMMISSIONING_NOTE_NOT_CONFIGURED = "commissioning_note_not_configured"  # T8
+    # Not a rule's outcome: the record waits (untouched) for a record it names, whose state
+    # in casavi is unsettled (its creation failed or is under way).
+    WAITING_FOR_PARENT = "waiting_for_parent"
 
 
 class ReasonText(msgspec.Struct, frozen=True):
@@ -55,6 +60,11 @@ class ReasonText(msgspec.Struct, frozen=True):
 
 
 REASON_TEXTS: dict[Reason, ReasonText] = {
+    Reason.WAITING_FOR_PARENT: ReasonText(
+        "Wartet auf einen Datensatz, auf den er verweist (dessen Übertragung ist noch nicht "
+        "abgeschlossen); wird danach übertragen.",
+        "Waits for a record it refers to (whose transfer is not settled yet); sent after it.",
+    ),
     Reason.OBJECT_NOT_ENABLED: ReasonText(
         "Objekt ist nicht für das Serviceportal freigegeben.",
         "The object is not enabled for the service portal.",
@@ -91,7 +101,7 @@ REASON_TEXTS: dict[Reason, ReasonText] = {
         "Dokument ist größer als die eingestellte Höchstgröße (Standard 100 MB) und wird "
         "nicht übertragen.",
         "The document is larger than the configured size limit (default 100 MB) and is not sent.",
-        "error",
+        "warning",
     ),
     Reason.DOCUWARE_SYNC_DISABLED: ReasonText(
         "DocuWare-Synchronisation ist ausgeschaltet.",
@@ -100,7 +110,7 @@ REASON_TEXTS: dict[Reason, ReasonText] = {
     Reason.DOCUWARE_INDEX_MISSING: ReasonText(
         "DocuWare-Dokument ohne Empfängertyp, Objektnummer oder EmpfängerHeaderID.",
         "DocuWare document lacks recipient type, object number or recipient header id.",
-        "error",
+        "warning",
     ),
     Reason.OWNER_LICENCE_MISSING: ReasonText(
         "Lizenz Objekteigentümer ist nicht aktiv.",
@@ -125,7 +135,7 @@ REASON_TEXTS: dict[Reason, ReasonText] = {
     Reason.TICKET_TYPE_UNKNOWN: ReasonText(
         "Meldungsart ist unbekannt.",
         "The ticket type is unknown.",
-        "error",
+        "warning",
     ),
     Reason.TICKET_NOT_OPEN: ReasonText(
         "Meldung ist abgeschlossen oder storniert (Erstexport nur offene Meldungen).",
@@ -158,22 +168,22 @@ REASON_TEXTS: dict[Reason, ReasonText] = {
     Reason.TICKET_USER_NOT_CONFIGURED: ReasonText(
         "Kein Meldung-iX-Plus-Benutzer konfiguriert.",
         "No ticket user is configured.",
-        "error",
+        "warning",
     ),
     Reason.TICKET_USER_UNKNOWN: ReasonText(
         "Der konfigurierte Meldung-Benutzer existiert nicht oder ist inaktiv.",
         "The configured ticket user does not exist or is inactive.",
-        "error",
+        "warning",
     ),
     Reason.TICKET_USER_WITHOUT_RIGHTS: ReasonText(
         "Der konfigurierte Meldung-Benutzer hat keine Rechte für iX-Haus plus.",
         "The configured ticket user has no iX-Haus plus rights.",
-        "error",
+        "warning",
     ),
     Reason.TICKET_TYPE_NOT_FOR_TENANTS: ReasonText(
         "Mieter können Meldungen dieser Meldungsart im Portal nicht anlegen.",
         "Tenants cannot create tickets of this type in the portal.",
-        "error",
+        "warning",
     ),
     Reason.USER_INACTIVE: ReasonText(
         "Benutzer ist inaktiv.",

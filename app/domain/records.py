@@ -261,12 +261,18 @@ class InboundTicket(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 class InboundNote(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """A public message written in casavi, to be stored as an iX-Haus note (N1, N2)."""
+    """A public message written in casavi, to be stored as an iX-Haus note (N1, N2), with
+    who wrote it: a casavi staff member's user number (the note's Erfasser; else the ticket
+    user, C11), a tenant's iX-Haus person number where the contact maps to one, and the
+    author's name as casavi shows it (staff always see who wrote a note)."""
 
     source_ref: str
     ticket_no: int
     created_at: datetime
     content: str
+    author_user_no: str | None = None
+    author_person_no: str | None = None
+    author_name: str | None = None
 
 
 class InboundDocument(msgspec.Struct, frozen=True, kw_only=True, gc=False):

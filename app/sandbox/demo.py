@@ -4,12 +4,14 @@ Everything runs in one process and one folder (``./portal-gateway-demo`` by defa
 the gateway's state (SQLite), a sandbox iX-Haus portfolio (SQLite) with its document files,
 the casavi and DocuWare simulators (HTTP on loopback) and the in-process job queue. The demo
 configures the ``test`` system against them, runs a sync, changes a ticket in iX-Haus, syncs
-again; then a simulated tenant opens a ticket and writes a message in casavi, which reach
-iX-Haus through the gateway's poll (rule T10; casavi offers no native callbacks), then one
-more message through the optional fast path, signed callbacks; a staff reply goes back (N1);
-then it serves the gateway's API and the admin console (a one-time sign-in link is printed) so
-the result can be explored. Fixed ports (``--port``, ``--casavi-port``, ``--docuware-port``)
-keep the URLs the same between runs; ``--reset`` starts from an empty folder.
+again; then the conversation on one ticket (``sandbox.conversation``): a simulated tenant
+opens a ticket in casavi, which reaches iX-Haus through the gateway's poll (rule T10; casavi
+offers no native callbacks, so polling is the default); staff answer on it, commission a
+contractor (T8), move its status and close it; the tenant sees each step and replies (N1);
+then one more tenant message takes the optional fast path, signed callbacks. Then it serves
+the gateway's API and the admin console (a one-time sign-in link is printed) so the result
+can be explored. Fixed ports (``--port``, ``--casavi-port``, ``--docuware-port``) keep the
+URLs the same between runs; ``--reset`` starts from an empty folder.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +122,7 @@ async def prepare(
                     **sandbox_config_patch("small"),
                     "active": True,
                     "casavi": {"baseUrl": casavi_url},
-                    # The poll is how tenants' tickets arrive; callbacks are off until the
+                    # The poll is how tenants' tickets arrive; callbacks stay off until the
                     # fast path is shown.
                     "inbound": {"pollSeconds": DEMO_POLL_SECONDS, "callbacksEnabled": False},
                     "ixhaus": {"documentRoot": str(paths.documents)},
@@ -176,7 +178,7 @@ async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> 
             else 0.0
         )
         async with create_session_factory(engine)() as session:
-            too_large = await session.scalar(  # rule D5: expected errors in the sandbox
+            too_large = await session.scalar(  # rule D5: a warning for the operator
                 select(func.count())
                 .select_from(ProtocolEntry)
                 .where(
@@ -225,60 +227,6 @@ async def change_a_ticket(paths: DemoPaths, say: Say) -> None:
     say(f"changed the subject of ticket {number} in iX-Haus")
 
 
-async def staff_reply(paths: DemoPaths, secret_key: str, casavi_url: str, say: Say) -> str:
-    """A staff reply: a public note on a transferred ticket, pushed by the note trigger (N1);
-    read back from casavi. Returns the trigger's outcome."""
-    from app.adapters.casavi.client import CasaviClient
-    from app.adapters.casavi.settings import CasaviClientConfig
-    from app.sync.tickets import push_note
-
-    engine = create_engine(paths.gateway)
-    sessions = create_session_factory(engine)
-    services = build_services(sessions, SecretBox(secret_key), NoQueue())
-    ixhaus, t = create_engine(paths.ixhaus), IxhausTables()
-    try:
-        async with sessions() as session:
-            open_in_portal = await session.scalars(
-                select(TicketPortalState.ticket_number).where(
-                    TicketPortalState.transferred, TicketPortalState.portal_status == "open"
-                )
-            )
-            numbers = [int(n) for n in open_in_portal]
-        async with ixhaus.begin() as conn:
-            number = await conn.scalar(
-                select(t.tickets.c.ticket_no)
-                .join(t.ticket_types, t.ticket_types.c.type_no == t.tickets.c.type_no)
-                .where(t.ticket_types.c.portal_mode == "normal", t.tickets.c.ticket_no.in_(numbers))
-                .order_by(t.tickets.c.ticket_no)
-                .limit(1)
-            )
-            note_id = await conn.scalar(
-                t.notes.insert()
-                .values(
-                    ticket_no=number,
-                    author_user_no="001",
-                    created_at=datetime.now(UTC),
-                    content="Der Techniker kommt morgen zwischen 8 und 10 Uhr.",
-                    internal=False,
-                )
-                .returning(t.notes.c.note_id)
-            )
-        result = await push_note(services, "test", str(number), str(note_id))
-        say(f"staff reply: note {note_id} on ticket {number}, note trigger: {result.outcome}")
-        config = CasaviClientConfig(base_url=casavi_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET)
-        async with CasaviClient(config) as client:
-            message = await client.tickets.get_message(str(number), str(result.casavi_id))
-        say(
-            f"  in casavi: message {message.id} on ticket {number} by staff {message.author_id}"
-            f" ({message.visibility}): {message.content}"
-        )
-        return result.outcome
-    finally:
-        await services.aclose()
-        await ixhaus.dispose()
-        await engine.dispose()
-
-
 def run_demo(
     folder: Path,
     *,
@@ -317,8 +265,7 @@ def run_demo(
         second = asyncio.run(sync_once(paths, secret_key, "nothing changed", say))
         asyncio.run(change_a_ticket(paths, say))
         third = asyncio.run(sync_once(paths, secret_key, "one ticket changed", say))
-        tenant = tenant_writes(paths, secret_key, casavi.base_url, say)
-        reply = asyncio.run(staff_reply(paths, secret_key, casavi.base_url, say))
+        talk = conversation(paths, secret_key, casavi.base_url, say)
         say(
             "the CLI works on this demo's state with: "
             f"DATABASE_URL='{paths.gateway}' GATEWAY_SECRET_KEY=\"$(cat '{paths.key_file}')\" "
@@ -328,9 +275,9 @@ def run_demo(
             "first": first.sent,
             "second": second.sent,
             "third": third.sent,
-            "staff_reply": reply,
+            "statuses": [first.status, second.status, third.status, talk.pop("run")],
             "errors": first.errors + second.errors + third.errors,
-            **tenant,
+            "conversation": talk,
         }
         if serve:
             _serve(paths, secret_key, api_key, host, port, say)
@@ -361,86 +308,53 @@ def _serve(
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-def tenant_writes(paths: DemoPaths, secret_key: str, casavi_url: str, say: Say) -> dict[str, Any]:
-    """A simulated tenant opens a ticket and writes a message in casavi; both reach the
-    sandbox iX-Haus through the gateway's poll (the default: casavi offers no native
-    callbacks). Then one more message through the optional fast path: casavi (a relay, in a
-    real installation) calls the gateway back, signed."""
+def conversation(paths: DemoPaths, secret_key: str, casavi_url: str, say: Say) -> dict[str, Any]:
+    """The conversation on the ticket a tenant opens in casavi (``sandbox.conversation``):
+    the tenant's side arrives by the gateway's poll; then one message on the optional fast
+    path, casavi's signed callbacks to the gateway (served here for the moment)."""
     from app.asgi import create_app
     from app.config import load_settings
 
     settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
-    gateway = ServerThread(create_app(settings)).start()  # receives the callbacks
+    gateway = ServerThread(create_app(settings)).start()
     try:
-        return asyncio.run(_tenant_steps(paths, secret_key, casavi_url, gateway.base_url, say))
+        return asyncio.run(_converse(paths, secret_key, casavi_url, gateway.base_url, say))
     finally:
         gateway.stop()
 
 
-async def _tenant_steps(
+async def _converse(
     paths: DemoPaths, secret_key: str, casavi_url: str, gateway_url: str, say: Say
 ) -> dict[str, Any]:
     import httpx
 
+    from app.sandbox.conversation import Conversation
     from app.sync.inbound.poll import poll_forever
     from app.sync.jobs import JOB_FUNCTIONS
     from app.sync.queue import InProcessQueue
 
-    tables = IxhausTables()
-    ixhaus = create_engine(paths.ixhaus)
     engine = create_engine(paths.gateway)
-    sessions = create_session_factory(engine)
-    box = SecretBox(secret_key)
+    sessions, box = create_session_factory(engine), SecretBox(secret_key)
     ctx: dict[str, Any] = {}
     services = build_services(sessions, box, InProcessQueue(JOB_FUNCTIONS, ctx))
     ctx["services"] = services
+    ixhaus = create_engine(paths.ixhaus)
 
-    async def ixhaus_row(table: Any, source_ref: str) -> Any:
-        async with ixhaus.connect() as conn:
-            query = select(table).where(table.c.source_ref == source_ref)
-            return (await conn.execute(query)).first()
-
-    async def arrival(table: Any, source_ref: str, since: float) -> tuple[Any, float]:
-        while (row := await ixhaus_row(table, source_ref)) is None:
-            if time.monotonic() - since > 30:
-                raise RuntimeError("nothing arrived in iX-Haus within 30 s")
-            await asyncio.sleep(0.05)
-        return row, time.monotonic() - since
+    async def run(label: str) -> SyncRunInfo:
+        return await sync_once(paths, secret_key, label, say)
 
     async def callbacks(enabled: bool) -> None:
         async with sessions() as session:
             patch = {"inbound": {"callbacksEnabled": enabled}}
             await ConfigService(session, box).patch("test", patch, "demo")
 
-    poll = asyncio.create_task(poll_forever(services, 1))  # the embedded poll, every second
+    poll = asyncio.create_task(poll_forever(services, 1))  # the embedded poll
     try:
         async with httpx.AsyncClient(base_url=casavi_url, timeout=10) as sim:
             tenant = await _a_renter(sim)
-            say(
-                f"tenant {tenant['contactId']} (unit {tenant['unitId']}) opens a ticket in the "
-                f"casavi portal; the gateway polls casavi every {DEMO_POLL_SECONDS} s"
-            )
-            since = time.monotonic()
-            created = await sim.post(
-                "/_sandbox/tenant/tickets",
-                json={**tenant, "subject": "Wasserfleck an der Decke", "description": "Bad"},
-            )
-            created.raise_for_status()
-            casavi_id = created.json()["id"]
-            row, ticket_seconds = await arrival(tables.tickets, casavi_id, since)
-            say(
-                f"  -> iX-Haus ticket {row.ticket_no} after {ticket_seconds:.2f} s via the poll "
-                f"(author: ticket user {row.created_by_user_no}, rule T10/C11)"
-            )
-            say("tenant writes a message on the ticket")
-            since = time.monotonic()
-            message = await sim.post(
-                f"/_sandbox/tenant/tickets/{casavi_id}/messages",
-                json={"contactId": tenant["contactId"], "content": "Es tropft jetzt auch."},
-            )
-            message.raise_for_status()
-            note, note_seconds = await arrival(tables.notes, message.json()["id"], since)
-            say(f"  -> iX-Haus note {note.note_id} after {note_seconds:.2f} s via the poll (N1)")
+            say(f"the gateway polls casavi every {DEMO_POLL_SECONDS} s (the default: 60)")
+            talk = Conversation(services, ixhaus, sim, run, say)
+            summary = await talk.talk(tenant)
             # The optional fast path, shown alone: the poll pauses, casavi calls back.
             poll.cancel()
             await asyncio.gather(poll, return_exceptions=True)
@@ -448,35 +362,31 @@ async def _tenant_steps(
             callback = f"{gateway_url}/api/v1/systems/test/callbacks/casavi"
             body = {"url": callback, "secret": DEMO_CALLBACK_SECRET}
             (await sim.put("/_sandbox/callbacks", json=body)).raise_for_status()
-            say(
-                "optional fast path: signed callbacks (casavi offers none natively; a relay in "
-                "front of casavi can send them) - the tenant writes once more"
-            )
-            since = time.monotonic()
-            again = await sim.post(
-                f"/_sandbox/tenant/tickets/{casavi_id}/messages",
-                json={"contactId": tenant["contactId"], "content": "Und es wird mehr."},
-            )
-            again.raise_for_status()
-            fast, fast_seconds = await arrival(tables.notes, again.json()["id"], since)
-            say(f"  -> iX-Haus note {fast.note_id} after {fast_seconds:.2f} s via the callback")
-            (await sim.put("/_sandbox/callbacks", json={"url": None})).raise_for_status()
-            await callbacks(False)
-            # Hook: a staff reply going back (iX-Haus note -> casavi message) is the
-            # notes/triggers flow (POST .../tickets/{number}/notes/{note}/sync).
-            say(f"staff answer from iX-Haus ticket {row.ticket_no} (notes sync, not in this demo)")
-            return {
-                "tenant_ticket": int(row.ticket_no),
-                "tenant_ticket_seconds": round(ticket_seconds, 2),
-                "tenant_note_seconds": round(note_seconds, 2),
-                "tenant_callback_note_seconds": round(fast_seconds, 2),
-            }
+            try:
+                say(
+                    "optional fast path: signed callbacks (casavi offers none natively; a relay "
+                    "in front of casavi can send them) - the tenant writes once more"
+                )
+                since = time.monotonic()
+                message = await sim.post(
+                    f"/_sandbox/tenant/tickets/{summary['casavi_ticket']}/messages",
+                    json={"contactId": tenant["contactId"], "content": "Noch eine Frage."},
+                )
+                message.raise_for_status()
+                note = await talk._arrival(talk.tables.notes, message.json()["id"])
+                seconds = time.monotonic() - since
+                say(f"  -> iX-Haus note {note.note_id} after {seconds:.2f} s via the callback")
+                summary["callback_reply_seconds"] = round(seconds, 2)
+            finally:
+                (await sim.put("/_sandbox/callbacks", json={"url": None})).raise_for_status()
+                await callbacks(False)
+            return summary
     finally:
         poll.cancel()
         await asyncio.gather(poll, return_exceptions=True)
         await services.aclose()
-        await engine.dispose()
         await ixhaus.dispose()
+        await engine.dispose()
 
 
 async def _a_renter(sim: Any) -> dict[str, str]:

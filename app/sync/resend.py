@@ -9,7 +9,6 @@ Public notes have their own trigger (``tickets.push_note``); documents are sent 
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Literal
 
 import msgspec
@@ -20,9 +19,8 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.sync.outbound.notes import TwoWay
 from app.sync.outbound.plan import PLANNED_KINDS
 from app.sync.outbound.run import Scope, run_outbound
-from app.sync.outbound.stages import StageCounts
 from app.sync.services import Services
-from app.sync.tickets import RecordingPortal
+from app.sync.tickets import raise_failure
 
 ResendOutcome = Literal["sent", "removed", "excluded"]
 RESENDABLE: tuple[EntityKind, ...] = PLANNED_KINDS
@@ -57,32 +55,30 @@ def record_key(entity_key: str) -> RecordKey:
 async def resend(services: Services, system: str, key: RecordKey) -> ResendResult:
     """Send ``key`` now; what was done, or ``NotFound`` when iX-Haus has no such record in
     the interface's scope (object range, types)."""
-    counts = StageCounts()
     async with services.contexts.use(system) as ctx:
-        portal = RecordingPortal(ctx.portal)
-        await run_outbound(
-            dataclasses.replace(ctx, portal=portal),
+        report = await run_outbound(
+            ctx,
             ledger=services.ledger,
             portal_states=services.portal_states,
             run_id=None,
             now=services.clock(),
-            total=counts,
             two_way=TwoWay.of(services),
             scope=Scope(record=key),
         )
-    portal.raise_failure()
+    raise_failure(report.engine)
+    counts = report.tally
     entry = (await services.ledger.entries(system, [key])).get(key)
     reason = _reason(entry.reason_code if entry is not None else None)
     if counts.sent:
         return ResendResult(key=key, outcome="sent", casavi_id=entry.casavi_id if entry else None)
     if counts.removed:
         return ResendResult(key=key, outcome="removed", reason=reason)
-    if counts.excluded:
+    if counts.excluded or counts.still_excluded:
         return ResendResult(key=key, outcome="excluded", reason=reason)
-    if counts.errors:  # failed before and its retry is not due: a removal waits for it
+    if counts.waiting:  # a removal waits for the retry; a record for its parent
         raise Conflict(
-            f"{key.ledger_key} failed before and is retried by a run once its backoff has "
-            "passed; see the ledger's last error."
+            f"{key.ledger_key} waits: it failed before and is retried once its backoff has "
+            "passed, or a record it refers to is not settled in casavi yet; see the ledger."
         )
     raise NotFound(
         f"iX-Haus has no {key.kind.value} {key.ledger_key} within this system's scope "

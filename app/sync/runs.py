@@ -21,20 +21,21 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
 
+import msgspec
+
 from app.domain.calendar import utcnow
 from app.domain.keys import EntityKind
 from app.errors import DependencyUnavailable, GatewayError
 from app.sync.context import SystemContexts
 from app.sync.outbound.notes import TwoWay
-from app.sync.outbound.run import Scope, run_outbound
-from app.sync.outbound.stages import StageCounts
+from app.sync.outbound.outcomes import Tally
+from app.sync.outbound.run import RunReport, Scope, run_outbound
 from app.sync.policy import RunPolicy
 from app.sync.ports import (
     JobQueue,
     Ledger,
     PortalStates,
     RunClaim,
-    RunCounts,
     Runs,
     RunStatus,
     SyncRunInfo,
@@ -128,14 +129,18 @@ async def execute_run(
     queue: JobQueue | None = None,
     policy: RunPolicy = DEFAULT_POLICY,
     two_way: TwoWay | None = None,
-    total: StageCounts | None = None,
+    tally: Tally | None = None,
     progress: Callable[[EntityKind], None] | None = None,
 ) -> str:
     """Claim the run, execute it, record the outcome. Safe to call more than once and from
     several jobs at once: only a queued run, or a running one whose heartbeat stopped, is
-    claimed, and only the latest claim may record anything. ``total`` (kept up to date as
+    claimed, and only the latest claim may record anything. ``tally`` (kept up to date as
     records are done) and ``progress`` (told each stage's kind as it ends) are for a caller
-    that shows the run's progress (the CLI)."""
+    that shows the run's progress (the CLI).
+
+    The run's counts are its protocol's lines by outcome, whichever of its jobs wrote them
+    (a run continued after a time limit or a takeover counts every job), plus what the last
+    job found unchanged or left waiting."""
     stale_before = utcnow() - dt.timedelta(seconds=policy.stale_seconds)
     claim = await runs.claim(run_id, stale_before=stale_before)
     if claim is None:
@@ -144,24 +149,25 @@ async def execute_run(
     assert task is not None
     lost = asyncio.Event()
     beating = asyncio.create_task(_heartbeat(runs, run_id, claim, policy, task, lost))
-    # A run continued by this job (time limit, interruption) reports what all its jobs sent.
-    total = StageCounts() if total is None else total
-    earlier = await runs.get(run_id) if claim.attempt > 1 else None
-    prior = earlier.sent if earlier is not None else 0
+    tally = Tally() if tally is None else tally
+    # What earlier jobs of this run wrote: found unchanged now, it is counted by their lines.
+    written = await runs.written_keys(run_id) if claim.attempt > 1 else set()
     limit = asyncio.timeout(policy.time_limit_seconds)
+    report: RunReport | None = None
     try:
         try:
             async with limit, contexts.use(claim.system) as ctx:
-                await run_outbound(
+                report = await run_outbound(
                     ctx,
                     ledger=ledger,
                     portal_states=portal_states,
                     run_id=run_id,
                     now=clock(),
                     policy=policy,
-                    total=total,
+                    tally=tally,
                     two_way=two_way,
                     scope=Scope(progress=progress),
+                    written_before=written,
                 )
         finally:
             beating.cancel()
@@ -175,47 +181,54 @@ async def execute_run(
         # The worker stops (SIGTERM) or the job was cancelled: the run goes back to queued
         # and arq's retry (or a takeover) continues it.
         try:
-            await asyncio.shield(
-                runs.release(
-                    run_id,
-                    claim.attempt,
-                    "interrupted: the job was cancelled (worker stopping); the next job continues",
-                    sent=prior + total.sent + total.removed,
-                )
-            )
+            await asyncio.shield(_release(runs, run_id, claim, _INTERRUPTED))
         except Exception as exc:  # left running: its silent heartbeat gets it taken over
             log.warning("run %s: not released: %s", run_id, type(exc).__name__)
         raise
     except TimeoutError:
         if not limit.expired():
-            return await _failed(runs, run_id, claim, _counts(total, prior), "TimeoutError")
-        return await _time_limit(runs, queue, run_id, claim, total, prior, policy)
+            return await _finish(runs, run_id, claim, tally, "failed", "TimeoutError")
+        return await _time_limit(runs, queue, run_id, claim, tally, policy)
     except Exception as exc:
         # Our own errors say what to fix; anything else is named by type only (no PII).
         reason = exc.detail if isinstance(exc, GatewayError) else type(exc).__name__
-        return await _failed(runs, run_id, claim, _counts(total, prior), reason)
-    outcome: RunStatus = "partial" if total.errors else "succeeded"
-    error = f"{total.errors} record(s) failed; see the run's protocol" if total.errors else None
-    await runs.finish(run_id, outcome, _counts(total, prior), error, attempt=claim.attempt)
-    return outcome
+        return await _finish(runs, run_id, claim, tally, "failed", reason)
+    assert report is not None
+    status, error = _verdict(report)
+    return await _finish(runs, run_id, claim, tally, status, error)
 
 
-def _counts(total: StageCounts, prior: int) -> RunCounts:
-    """This job's counts plus what earlier jobs of the run sent (which this job then found
-    unchanged)."""
-    counts = total.as_run_counts()
-    return RunCounts(
-        sent=counts.sent + prior,
-        unchanged=max(counts.unchanged - prior, 0),
-        excluded=counts.excluded,
-        errors=counts.errors,
-    )
+_INTERRUPTED = "interrupted: the job was cancelled (worker stopping); the next job continues"
 
 
-async def _failed(runs: Runs, run_id: int, claim: RunClaim, counts: RunCounts, reason: str) -> str:
-    log.warning("sync run %s failed: %s", run_id, reason)
-    await runs.finish(run_id, "failed", counts, reason, attempt=claim.attempt)
-    return "failed"
+def _verdict(report: RunReport) -> tuple[RunStatus, str | None]:
+    """A run whose records or sources partly failed is partial; rule outcomes (exclusions
+    with their reasons) are not failures. (A run that could not reach casavi at all raised
+    ``CasaviDown`` before it got here: failed.)"""
+    problems = list(report.problems)
+    if report.tally.errors:
+        problems.append(f"{report.tally.errors} record(s) failed; see the run's protocol")
+    if problems:
+        return "partial", "; ".join(problems)
+    return "succeeded", None
+
+
+async def _finish(
+    runs: Runs, run_id: int, claim: RunClaim, tally: Tally, status: RunStatus, error: str | None
+) -> str:
+    """Record the outcome with the counts of every job of the run (its protocol)."""
+    if status == "failed":
+        log.warning("sync run %s failed: %s", run_id, error)
+    lines = await runs.totals(run_id)
+    counts = msgspec.structs.replace(lines, unchanged=tally.unchanged, waiting=tally.waiting)
+    await runs.finish(run_id, status, counts, error, attempt=claim.attempt)
+    return status
+
+
+async def _release(runs: Runs, run_id: int, claim: RunClaim, note: str) -> bool:
+    """Back to queued for the next job, with what its jobs have sent so far."""
+    sent = (await runs.totals(run_id)).sent
+    return await runs.release(run_id, claim.attempt, note, sent=sent)
 
 
 async def _time_limit(
@@ -223,15 +236,13 @@ async def _time_limit(
     queue: JobQueue | None,
     run_id: int,
     claim: RunClaim,
-    total: StageCounts,
-    prior: int,
+    tally: Tally,
     policy: RunPolicy,
 ) -> str:
     limit = f"{policy.time_limit_seconds:g} s"
     if queue is not None and claim.attempt < policy.max_attempts:
         note = f"job time limit ({limit}) reached; a new job continues the run"
-        sent = prior + total.sent + total.removed
-        if await runs.release(run_id, claim.attempt, note, sent=sent):
+        if await _release(runs, run_id, claim, note):
             try:
                 await enqueue_run(queue, run_id)
             except Exception as exc:  # left queued: the next trigger or tick takes it over
@@ -239,7 +250,7 @@ async def _time_limit(
             return "continued"
         return "taken-over"
     reason = f"stopped: the job time limit ({limit}) was reached {claim.attempt} time(s)"
-    return await _failed(runs, run_id, claim, _counts(total, prior), reason)
+    return await _finish(runs, run_id, claim, tally, "failed", reason)
 
 
 async def _heartbeat(

@@ -20,11 +20,13 @@ import msgspec
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.eligibility.notes import note_key
 from app.domain.eligibility.tickets import decide_ticket, ticket_key
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.reasons import Reason
 from app.domain.records import TicketRecord, TicketTypeRecord
 from app.errors import GatewayError, NotFound, SyncNotPossible
 from app.sync.context import SystemContext
+from app.sync.outbound.engine import SendEngine, identities_of
 from app.sync.outbound.notes import (
     TicketBookkeeping,
     TwoWay,
@@ -33,12 +35,16 @@ from app.sync.outbound.notes import (
     note_author,
     outbound_note,
 )
-from app.sync.outbound.sources import _known_references as known_references
-from app.sync.outbound.stages import StageCounts, run_stage
-from app.sync.ports import LedgerEntry, Portal, PortalRecord, TicketPortalView
+from app.sync.outbound.outcomes import Tally
+from app.sync.outbound.senders import PortalSender
+from app.sync.outbound.sources import ticket_references
+from app.sync.outbound.status import ticket_portal_status
+from app.sync.ports import LedgerEntry, TicketPortalView
 from app.sync.services import Services
 
-PushOutcome = Literal["sent", "unchanged", "removed", "not_sent"]
+# ``waiting``: not sent now - a record it names (its ticket, its author) is not settled in
+# casavi yet; a run sends it once it is.
+PushOutcome = Literal["sent", "unchanged", "removed", "waiting", "not_sent"]
 # Ticket numbers and note ids are 32-bit integers in iX-Haus; larger ones cannot exist.
 MAX_NUMBER = 2**31 - 1
 
@@ -66,40 +72,41 @@ class SendFailed(GatewayError):
 async def push_ticket(services: Services, system: str, number: str) -> PushResult:
     """Push one ticket now (``POST …/tickets/{number}/sync``)."""
     ticket_no = _number(number, "Ticket")
+    key = ticket_key(ticket_no)
     async with services.contexts.use(system) as ctx:
         _require_active(ctx)
         ticket = await ctx.source.ticket(ticket_no)
         if ticket is None:
             raise NotFound(f"Ticket {ticket_no} does not exist in iX-Haus.")
-        key = ticket_key(ticket_no)
         known = await services.ledger.entries(system, [key, *_references(ticket)])
-        decision = await _ticket_decision(ctx, ticket, known, services)
-        portal = RecordingPortal(ctx.portal)
-        counts = await run_stage(
+        engine = _engine(services, system, known)
+        decision = await _ticket_decision(ctx, ticket, engine.ids, services)
+        tally = await engine.stage(
             EntityKind.TICKET,
             _one(decision),
-            system=system,
-            run_id=None,
-            ledger=services.ledger,
-            portal=portal,
+            PortalSender(ctx.portal),
             known={k: e for k, e in known.items() if k == key},
-            portal_states=services.portal_states,
+            states=services.portal_states,
+            status_of=ticket_portal_status,
             after_send=TicketBookkeeping(system, TwoWay.of(services), services.clock, staff=True),
+            retry_now=True,
         )
     # rule S2: staff changed the ticket (whatever the portal made of it).
     await services.portal_activity.reset(system, str(ticket_no), services.clock())
-    portal.raise_failure()
+    raise_failure(engine)
     return PushResult(
         ticket_number=str(ticket_no),
-        outcome=_outcome(counts),
-        reason=_reason(decision, counts),
-        casavi_id=key.reference_id if counts.sent else None,
+        outcome=_outcome(tally),
+        reason=_reason(decision, tally),
+        casavi_id=engine.ids.casavi_id(key) if tally.sent else None,
         portal=await services.portal_states.one(system, str(ticket_no)),
     )
 
 
 async def push_note(services: Services, system: str, number: str, note_id: str) -> PushResult:
-    """Push one note of a ticket now (``POST …/tickets/{number}/notes/{note}/sync``)."""
+    """Push one note of a ticket now (``POST …/tickets/{number}/notes/{note}/sync``): a staff
+    reply reaches the ticket in casavi by the id casavi knows it by - the tenant's own ticket
+    keeps casavi's id."""
     ticket_no = _number(number, "Ticket")
     note_no = _number(note_id, "Note")
     async with services.contexts.use(system) as ctx:
@@ -112,38 +119,62 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
             raise NotFound(f"Ticket {ticket_no} has no note {note_no} in iX-Haus.")
         key, tkey = note_key(note_no), ticket_key(ticket_no)
         author = RecordKey.of(EntityKind.USER, note.author_user_no or "-")
-        known = await services.ledger.entries(system, [key, tkey, author])
-        ticket_entry, entry = known.get(tkey), known.get(key)
+        ticket_user = RecordKey.of(EntityKind.USER, ctx.config.ticket_user_no or "-")
+        known = await services.ledger.entries(system, [key, tkey, author, ticket_user])
+        engine = _engine(services, system, known)
+        if ticket.source_ref and not engine.ids.holds(tkey):
+            engine.ids.adopt(tkey, ticket.source_ref)  # a tenant's ticket: casavi's id
+        entry = known.get(key)
         decision: Decision[Any] = outbound_note(
             note,
-            ticket_transferred=await _messageable(ctx, ticket, ticket_entry, services),
+            ticket_transferred=await _messageable(ctx, ticket, engine.ids, services),
             from_portal=bool(note.source_ref)
             or (entry is not None and entry.reason_code == Reason.NOTE_FROM_PORTAL.value),
-            author=note_author(note, _sent(known), ctx.config.ticket_user_no),
+            author=note_author(note, engine.ids, ctx.config.ticket_user_no),
         )
         if entry is None or entry.state != "sent":
             decision = await link_before_send(decision, note, services.note_links, system)
-        portal = RecordingPortal(ctx.portal)
-        counts = await run_stage(
+        tally = await engine.stage(
             EntityKind.NOTE,
             _one(decision),
-            system=system,
-            run_id=None,
-            ledger=services.ledger,
-            portal=portal,
+            PortalSender(ctx.portal),
             known={key: entry} if entry is not None else {},
+            retry_now=True,
         )
-    if counts.sent:  # rule S2: a staff reply is a staff change of the ticket
+    if tally.sent:  # rule S2: a staff reply is a staff change of the ticket
         await services.portal_activity.reset(system, str(ticket_no), services.clock())
-    portal.raise_failure()
+    raise_failure(engine)
     return PushResult(
         ticket_number=str(ticket_no),
         note_id=str(note_no),
-        outcome=_outcome(counts),
-        reason=_reason(decision, counts),
-        casavi_id=key.reference_id if counts.sent else None,
+        outcome=_outcome(tally),
+        reason=_reason(decision, tally),
+        casavi_id=engine.ids.casavi_id(key) if tally.sent else None,
         portal=await services.portal_states.one(system, str(ticket_no)),
     )
+
+
+def _engine(services: Services, system: str, known: dict[RecordKey, LedgerEntry]) -> SendEngine:
+    """A trigger's engine: the identity map of the records it names."""
+    return SendEngine(
+        system=system,
+        run_id=None,
+        ledger=services.ledger,
+        ids=identities_of(known),
+        policy=services.policy,
+        clock=services.clock,
+    )
+
+
+def raise_failure(engine: SendEngine) -> None:
+    """casavi refused the record: the ledger and the protocol say so; the caller hears it
+    (a trigger's or a re-send's answer)."""
+    exc = engine.last_failure
+    if exc is None:
+        return
+    if isinstance(exc, GatewayError):
+        raise exc
+    raise SendFailed(f"casavi did not take the record: {type(exc).__name__}: {exc}") from exc
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -159,8 +190,15 @@ def _require_active(ctx: SystemContext) -> None:
 
 
 def _references(ticket: TicketRecord) -> list[RecordKey]:
-    """The ledger keys a ticket may point at (only those casavi has are sent)."""
-    keys = []
+    """The ledger keys a ticket names in casavi (only those casavi holds are sent)."""
+    keys = [
+        RecordKey.of(EntityKind.OBJECT, ticket.object_no),
+        RecordKey.of(EntityKind.TICKET_TYPE, ticket.type_no),
+    ]
+    if ticket.status_no:
+        keys.append(RecordKey.of(EntityKind.TICKET_STATUS, ticket.status_no))
+    if ticket.priority_no:
+        keys.append(RecordKey.of(EntityKind.TICKET_PRIORITY, ticket.priority_no))
     if ticket.reporter_person_no:
         keys.append(RecordKey.person(ticket.reporter_person_no))
     if ticket.unit_no:
@@ -172,23 +210,18 @@ def _references(ticket: TicketRecord) -> list[RecordKey]:
     return keys
 
 
-def _sent(entries: dict[RecordKey, LedgerEntry]) -> set[RecordKey]:
-    return {key for key, entry in entries.items() if entry.state == "sent"}
-
-
 async def _ticket_decision(
-    ctx: SystemContext,
-    ticket: TicketRecord,
-    known: dict[RecordKey, LedgerEntry],
-    services: Services,
+    ctx: SystemContext, ticket: TicketRecord, ids: IdentityMap, services: Services
 ) -> Decision[Any]:
     """The ticket's decision as a run makes it (``sources.ticket_decisions``)."""
+    key = ticket_key(ticket.number)
+    if ticket.source_ref and not ids.holds(key):
+        ids.adopt(key, ticket.source_ref)  # a tenant's ticket keeps casavi's id
     ticket_type = await _ticket_type(ctx, ticket.type_no)
-    sent = _sent(known)
-    first = ticket_key(ticket.number) not in sent
+    first = not ids.holds(key)
     decision = decide_ticket(ticket, ticket_type, ctx.config, services.clock(), first_export=first)
     if isinstance(decision, Transfer):
-        record = known_references(decision.record, sent)
+        record = ticket_references(decision.record, ids)
         return Transfer(key=decision.key, record=record, note=decision.note)
     return decision
 
@@ -201,11 +234,12 @@ async def _ticket_type(ctx: SystemContext, type_no: str) -> TicketTypeRecord | N
 
 
 async def _messageable(
-    ctx: SystemContext, ticket: TicketRecord, entry: LedgerEntry | None, services: Services
+    ctx: SystemContext, ticket: TicketRecord, ids: IdentityMap, services: Services
 ) -> bool:
-    """A note can follow its ticket when casavi has the ticket as a ticket (not as a
-    bulletin-board post, T5) and the current configuration still transfers it."""
-    if entry is None or entry.state != "sent":
+    """A note can follow its ticket when casavi holds the ticket as a ticket (not as a
+    bulletin-board post, T5) - or its state is unsettled (the note then waits for it) - and
+    the current configuration still transfers it."""
+    if not ids.named(ticket_key(ticket.number)):
         return False
     ticket_type = await _ticket_type(ctx, ticket.type_no)
     decision = decide_ticket(ticket, ticket_type, ctx.config, services.clock())
@@ -216,54 +250,23 @@ async def _one(decision: Decision[Any]) -> AsyncIterator[Decision[Any]]:
     yield decision
 
 
-def _outcome(counts: StageCounts) -> PushOutcome:
-    if counts.sent:
+def _outcome(tally: Tally) -> PushOutcome:
+    if tally.sent:
         return "sent"
-    if counts.removed:
+    if tally.removed:
         return "removed"
-    if counts.unchanged:
+    if tally.still_excluded:
+        return "not_sent"  # still left out, for the reason it says
+    if tally.unchanged:
         return "unchanged"
+    if tally.waiting:
+        return "waiting"
     return "not_sent"
 
 
-def _reason(decision: Decision[Any], counts: StageCounts) -> Reason | None:
-    if isinstance(decision, Exclude | Delete) and not counts.errors:
+def _reason(decision: Decision[Any], tally: Tally) -> Reason | None:
+    if tally.waiting:
+        return Reason.WAITING_FOR_PARENT
+    if isinstance(decision, Exclude | Delete) and not tally.errors:
         return decision.reason
     return None
-
-
-class RecordingPortal:
-    """The context's portal, remembering a failure so the trigger can report it."""
-
-    def __init__(self, portal: Portal) -> None:
-        self._portal = portal
-        self.failure: Exception | None = None
-
-    async def put(
-        self,
-        key: RecordKey,
-        record: PortalRecord,
-        *,
-        exists: bool = False,
-        casavi_id: str | None = None,
-    ) -> str:
-        try:
-            return await self._portal.put(key, record, exists=exists, casavi_id=casavi_id)
-        except Exception as exc:
-            self.failure = exc
-            raise
-
-    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
-        try:
-            await self._portal.remove(key, casavi_id=casavi_id)
-        except Exception as exc:
-            self.failure = exc
-            raise
-
-    def raise_failure(self) -> None:
-        exc = self.failure
-        if exc is None:
-            return
-        if isinstance(exc, GatewayError):
-            raise exc
-        raise SendFailed(f"casavi did not take the record: {type(exc).__name__}: {exc}") from exc

@@ -1,10 +1,13 @@
 """``CasaviDocuments``: the ``sync.ports.DocumentPortal`` of casavi (rules D1-D6).
 
-A document goes up as one streamed multipart upload under our reference id; casavi has no
-document update, so a changed document is deleted and uploaded again. A transfer that breaks
-off (the source's connection, a file read) is retried from the first byte, but only after
-looking the reference id up: casavi stores a document only when the whole body arrived, and
-the lookup makes sure a retry never produces a duplicate.
+A document goes up as one streamed multipart upload under its reference id; every id it
+names (property, contact, ticket) comes from the identity map. casavi has no document update:
+a document changed in iX-Haus is deleted and uploaded again - but one casavi holds already
+(sent before a crash or a time limit let the ledger record it, a 409, a gateway whose state
+was lost) is looked at first and adopted when it is the same (name, type, targets, size), so
+nothing is uploaded twice. A transfer that breaks off (the source's connection, a file read)
+is retried from the first byte, but only after looking the reference id up: casavi stores a
+document only when the whole body arrived.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ import logging
 from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.documents import DOCUMENTS, ContentSizeMismatch
 from app.adapters.casavi.errors import CasaviConflict, CasaviProtocolError
-from app.adapters.casavi.wire_tickets import DocumentWrite
+from app.adapters.casavi.wire_tickets import Document, DocumentWrite
 from app.adapters.docuware.errors import DocuwareUnavailable
-from app.domain.keys import RecordKey
+from app.domain.identity import IdentityMap
+from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalDocument
-from app.sync.ports import DocumentContents
+from app.sync.ports import DocumentContents, PortalWrite, Presence
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +41,28 @@ def _file_name(record: PortalDocument) -> str:
     return name
 
 
-def to_document_write(ref: str, record: PortalDocument) -> DocumentWrite:
+def to_document_write(ref: str, record: PortalDocument, ids: IdentityMap) -> DocumentWrite:
     """D3: name, type (or class), creation date; the most specific target (D6: a ticket)."""
+    ticket = None if record.ticket_no is None else RecordKey.ticket(record.ticket_no)
+    person = None if record.person_no is None else RecordKey.person(record.person_no)
+    obj = None if record.object_no is None else RecordKey.of(EntityKind.OBJECT, record.object_no)
     return DocumentWrite(
         id=ref,
         name=record.name,
         file_name=_file_name(record),
         content_type=record.content_type,
         document_type_id=record.document_type[:100] or None,
-        property_id=record.object_no,
-        contact_id=record.person_no if record.ticket_no is None else None,
-        ticket_id=str(record.ticket_no) if record.ticket_no is not None else None,
+        property_id=None if obj is None else ids.parent(obj),
+        contact_id=None if person is None or ticket is not None else ids.parent(person),
+        ticket_id=None if ticket is None else ids.parent(ticket),
         document_date=record.created_at,
+    )
+
+
+def _same(found: Document, metadata: DocumentWrite, size: int) -> bool:
+    """casavi holds what the gateway would upload: the same metadata and size."""
+    return found.size == size and all(
+        getattr(found, name) == getattr(metadata, name) for name in DocumentWrite.__struct_fields__
     )
 
 
@@ -64,24 +78,44 @@ class CasaviDocuments:
         self._tries = tries
         self._backoff = backoff
 
-    async def put_document(
-        self, key: RecordKey, record: PortalDocument, contents: DocumentContents, *, exists: bool
-    ) -> str:
-        ref = key.reference_id
-        metadata = to_document_write(ref, record)
-        if exists:
-            await self._documents.delete(ref)  # no update in casavi: replace the document
+    def prepare_document(
+        self,
+        key: RecordKey,
+        record: PortalDocument,
+        contents: DocumentContents,
+        ids: IdentityMap,
+    ) -> PortalWrite:
+        metadata = to_document_write(ids.casavi_id(key), record, ids)
 
+        async def write(presence: Presence) -> str:
+            return await self._put(metadata, record, contents, presence)
+
+        return write
+
+    async def _put(
+        self,
+        metadata: DocumentWrite,
+        record: PortalDocument,
+        contents: DocumentContents,
+        presence: Presence,
+    ) -> str:
+        ref = metadata.id
+        size = await contents.size(record)
+        if presence == "held":
+            await self._documents.delete(ref)  # changed in iX-Haus: no update in casavi
+        elif presence == "unknown" and await self._adopted(metadata, size):
+            return ref
         for attempt in range(1, self._tries + 1):
             try:
-                size = await contents.size(record)
                 try:
                     stored = await self._documents.upload_stream(
                         metadata, lambda: contents.chunks(record), size
                     )
                 except CasaviConflict:
-                    # casavi has it although our ledger did not know: replace it.
-                    await self._documents.delete(ref)
+                    # casavi has it although the ledger did not know: the same is adopted,
+                    # another is replaced.
+                    if await self._adopted(metadata, size):
+                        return ref
                     stored = await self._documents.upload_stream(
                         metadata, lambda: contents.chunks(record), size
                     )
@@ -93,6 +127,7 @@ class CasaviDocuments:
                 if attempt >= self._tries:
                     raise
                 await asyncio.sleep(self._backoff * attempt)
+                size = await contents.size(record)
                 continue
             if stored.size != size:
                 raise CasaviProtocolError(
@@ -101,5 +136,15 @@ class CasaviDocuments:
             return ref
         raise AssertionError("unreachable")
 
-    async def remove_document(self, key: RecordKey) -> None:
-        await self._documents.delete(key.reference_id)
+    async def _adopted(self, metadata: DocumentWrite, size: int) -> bool:
+        """casavi holds this document as the gateway would upload it (nothing to send)."""
+        found = await self._documents.find(metadata.id)
+        if found is None:
+            return False
+        if _same(found, metadata, size):
+            return True
+        await self._documents.delete(metadata.id)  # another content or target: replaced
+        return False
+
+    async def remove_document(self, key: RecordKey, *, ids: IdentityMap) -> None:
+        await self._documents.delete(ids.casavi_id(key))

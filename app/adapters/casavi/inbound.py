@@ -67,6 +67,7 @@ def message_view(message: TicketMessage) -> CasaviMessageView:
         author_type=message.author_type,
         content=message.content,
         written_at=message.written_at,
+        author_id=message.author_id,
         created_at=message.created_at,
         edited_at=message.edited_at,
         attachments=tuple(
@@ -139,10 +140,14 @@ _FIELD_NAMES = {
 }
 
 
+NAME_CACHE = 10_000
+
+
 class CasaviInbound:
     def __init__(self, client: CasaviClient) -> None:
         self._client = client
         self._server_now: datetime | None = None
+        self._names: dict[tuple[str, str], str | None] = {}
 
     def on_own_write(self, observer: Callable[[str, datetime], None]) -> None:
         """``observer(ticket, modifiedAt)`` after every change this client makes to a ticket."""
@@ -192,6 +197,30 @@ class CasaviInbound:
     async def attachments(self, ticket_id: str) -> AsyncIterator[CasaviAttachmentView]:
         async for document in self._client.tickets.attachments(ticket_id):
             yield attachment_view(document)
+
+    async def author_name(self, author_type: str, author_id: str) -> str | None:
+        # Read once per author and client: a poll finding k tenants' messages should not
+        # read k contacts again and again (the poll's request budget).
+        key = (author_type, author_id)
+        if key not in self._names:
+            if len(self._names) >= NAME_CACHE:
+                self._names.clear()
+            self._names[key] = await self._author_name(author_type, author_id)
+        return self._names[key]
+
+    async def _author_name(self, author_type: str, author_id: str) -> str | None:
+        try:
+            if author_type == "contact":
+                contact = await self._client.contacts.get(author_id)
+                parts = (contact.first_name, contact.last_name)
+            elif author_type == "staff":
+                staff = await self._client.staff.get(author_id)
+                parts = (staff.first_name, staff.last_name)
+            else:
+                return None
+        except CasaviNotFound:
+            return None
+        return " ".join(p for p in parts if p) or None
 
     async def change_fields(self, ticket_id: str, fields: dict[str, str | None]) -> None:
         values: dict[str, Any] = {}

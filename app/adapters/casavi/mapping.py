@@ -1,8 +1,11 @@
 """Canonical portal records -> casavi wire Structs (the one place the two shapes meet).
 
-Reference ids are ours and derived from iX-Haus numbers, stable forever (casavi's help
-suggests the object number for a property and object + unit number for a unit); the one
-codec is ``app.domain.keys.RecordKey``.
+Every id a wire Struct carries - the record's own and every record it names (a unit's
+property, a contract's unit, a ticket's reporter, a message's author) - comes from the
+identity map (``app.domain.identity.IdentityMap``): the reference id derived from the iX-Haus
+number for a record born in iX-Haus (``RecordKey.reference_id``), the id casavi gave a record
+born there (a tenant's ticket). ``ids.parent`` raises ``ParentUnsettled`` for a record casavi
+may not hold, before anything is sent. Nobody else builds a casavi id.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from app.adapters.casavi.wire_tickets import (
     TicketTypeWrite,
     TicketUpdate,
 )
-from app.domain.keys import RecordKey
+from app.domain.identity import IdentityMap
+from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import (
     ContactPayload,
     PersonPayload,
@@ -47,21 +51,29 @@ from app.domain.portal import (
 from app.domain.records import TicketPriorityRecord, TicketStatusRecord, TicketTypeRecord
 
 
-def unit_ref(object_no: str, unit_no: str) -> str:
-    return RecordKey.unit(object_no, unit_no).reference_id
+def _object(ids: IdentityMap, object_no: str) -> str:
+    return ids.parent(RecordKey.of(EntityKind.OBJECT, object_no))
+
+
+def _optional(ids: IdentityMap, kind: EntityKind, number: str | None) -> str | None:
+    return None if number is None else ids.parent(RecordKey.of(kind, number))
+
+
+def _unit(ids: IdentityMap, object_no: str, unit_no: str | None) -> str | None:
+    return None if unit_no is None else ids.parent(RecordKey.unit(object_no, unit_no))
 
 
 def _at_midnight(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
 
 
-def to_property(obj: PortalObject) -> PropertyWrite:
+def to_property(obj: PortalObject, ref: str, ids: IdentityMap) -> PropertyWrite:
     # M4: number, name, group, start of management, address. Rights and persons responsible
     # are casavi responsibilities, which casavi derives from the staff's assignments: they
     # are written with the users (``to_staff``), under the roles of ``to_object_role``.
     address = obj.address
     return PropertyWrite(
-        id=obj.number,
+        id=ref,
         name=obj.name,
         number=obj.number,
         city=address.city,
@@ -75,10 +87,10 @@ def to_property(obj: PortalObject) -> PropertyWrite:
     )
 
 
-def to_unit(unit: PortalUnit) -> UnitWrite:
+def to_unit(unit: PortalUnit, ref: str, ids: IdentityMap) -> UnitWrite:
     return UnitWrite(  # M5
-        id=unit_ref(unit.object_no, unit.number),
-        property_id=unit.object_no,
+        id=ref,
+        property_id=_object(ids, unit.object_no),
         number=unit.number,
         description=unit.description,
         address=", ".join(p for p in (unit.address.street, unit.address.city) if p) or None,
@@ -87,11 +99,11 @@ def to_unit(unit: PortalUnit) -> UnitWrite:
     )
 
 
-def to_contact(payload: PersonPayload) -> ContactWrite:
+def to_contact(payload: PersonPayload, ref: str, ids: IdentityMap) -> ContactWrite:
     person: PortalPerson = payload.person
     bank = person.bank_account
     return ContactWrite(  # P6: names, salutation, e-mail, phone, bank account; nothing else
-        id=person.number,
+        id=ref,
         last_name=person.last_name or ("Anonymisiert" if person.anonymised else person.number),
         first_name=person.first_name,
         salutation=person.salutation,
@@ -107,8 +119,8 @@ def to_contact(payload: PersonPayload) -> ContactWrite:
         contracts=[
             Contract(  # M6
                 type="RENTER",
-                property_id=c.object_no,
-                unit_id=unit_ref(c.object_no, c.unit_no),
+                property_id=_object(ids, c.object_no),
+                unit_id=_unit(ids, c.object_no, c.unit_no),
                 start_date=_at_midnight(c.start),
                 end_date=_at_midnight(c.end),
                 rent=c.rent_cents / 100,
@@ -119,27 +131,27 @@ def to_contact(payload: PersonPayload) -> ContactWrite:
     )
 
 
-def to_ticket(ticket: PortalTicket) -> TicketCreate:
+def to_ticket(ticket: PortalTicket, ref: str, ids: IdentityMap) -> TicketCreate:
     return TicketCreate(  # T3
-        id=str(ticket.number),
+        id=ref,
         number=str(ticket.number),
-        ticket_type_id=ticket.type_no,
+        ticket_type_id=ids.parent(RecordKey.of(EntityKind.TICKET_TYPE, ticket.type_no)),
         subject=ticket.subject,
-        property_id=ticket.object_no,
+        property_id=_object(ids, ticket.object_no),
         description=ticket.description,
         hint1=ticket.hint1,
         hint2=ticket.hint2,
-        reporter_contact_id=ticket.reporter_person_no,
+        reporter_contact_id=_optional(ids, EntityKind.PERSON, ticket.reporter_person_no),
         trade=ticket.trade,
         reported_at=ticket.reported_at,
-        unit_id=unit_ref(ticket.object_no, ticket.unit_no) if ticket.unit_no else None,
+        unit_id=_unit(ids, ticket.object_no, ticket.unit_no),
         technical_object=ticket.technical_object,
-        responsible_staff_id=ticket.responsible_user_no,
-        responsible_role_id=ticket.team_no,
+        responsible_staff_id=_optional(ids, EntityKind.USER, ticket.responsible_user_no),
+        responsible_role_id=_optional(ids, EntityKind.TEAM, ticket.team_no),
         due_from=_at_midnight(ticket.due_from),
         due_until=_at_midnight(ticket.due_until),
-        status_id=ticket.status_no,
-        priority_id=ticket.priority_no,
+        status_id=_optional(ids, EntityKind.TICKET_STATUS, ticket.status_no),
+        priority_id=_optional(ids, EntityKind.TICKET_PRIORITY, ticket.priority_no),
         object_wide=ticket.audience == "object",  # T6
         # T7 (inferred): casavi e-mails the ticket's contacts without a portal account when
         # the type asks for it; portal users it notifies itself. The gateway does not know
@@ -148,7 +160,7 @@ def to_ticket(ticket: PortalTicket) -> TicketCreate:
     )
 
 
-def to_owner_or_caretaker(payload: ContactPayload, ref: str) -> ContactWrite:
+def to_owner_or_caretaker(payload: ContactPayload, ref: str, ids: IdentityMap) -> ContactWrite:
     """M1/M2: an owner or caretaker is a casavi contact with one contract per object.
 
     casavi documents OWNER and RENTER contracts on a unit. Inferred here: a contract may name
@@ -176,15 +188,18 @@ def to_owner_or_caretaker(payload: ContactPayload, ref: str) -> ContactWrite:
             "bic": bank.bic if bank else None,
             "accountHolder": bank.holder if bank else None,
         },
-        contracts=[Contract(type=kind, property_id=o, unit_id=None) for o in payload.object_nos],
+        contracts=[
+            Contract(type=kind, property_id=_object(ids, o), unit_id=None)
+            for o in payload.object_nos
+        ],
     )
 
 
-def to_staff(user: PortalUser) -> StaffWrite:
+def to_staff(user: PortalUser, ref: str, ids: IdentityMap) -> StaffWrite:
     if not user.email:
         raise ValueError(f"user {user.number} has no e-mail address; casavi staff need one")
     return StaffWrite(  # M3
-        id=user.number,
+        id=ref,
         last_name=user.last_name or user.number,
         first_name=user.first_name,
         email=user.email,
@@ -192,68 +207,66 @@ def to_staff(user: PortalUser) -> StaffWrite:
         # M4 (object rights, persons responsible) and M7 (team membership): casavi shows a
         # property's responsibilities from these per-property role assignments.
         responsibilities=[
-            StaffAssignment(property_id=a.object_no, role_id=a.role.reference_id)
+            StaffAssignment(property_id=_object(ids, a.object_no), role_id=ids.parent(a.role))
             for a in user.assignments
         ],
     )
 
 
-def to_role(team: PortalTeam) -> StaffRoleWrite:
+def to_role(team: PortalTeam, ref: str, ids: IdentityMap) -> StaffRoleWrite:
     # M7: teams are casavi staff roles; their members are the users assigned in the role
     # (see ``to_staff``), per property.
-    return StaffRoleWrite(id=team.number, name=team.name)
+    return StaffRoleWrite(id=ref, name=team.name)
 
 
-def to_object_role(role: PortalObjectRole, ref: str) -> StaffRoleWrite:
+def to_object_role(role: PortalObjectRole, ref: str, ids: IdentityMap) -> StaffRoleWrite:
     """M4: the staff role an object right or a person responsible is shown under."""
     return StaffRoleWrite(id=ref, name=role.name, visible_in_portal=role.category == "responsible")
 
 
-def to_commissioning_message(note: PortalNote, ref: str, author_id: str) -> TicketMessageCreate:
-    """T8: the commissioning note as a public message on its ticket, at the order's time."""
-    return TicketMessageCreate(
+def _staff(ids: IdentityMap, user_no: str) -> str:
+    return ids.parent(RecordKey.of(EntityKind.USER, user_no))
+
+
+def to_ticket_message(
+    note: PortalNote, ref: str, author_user_no: str, ids: IdentityMap
+) -> tuple[str, TicketMessageCreate]:
+    """N1 and T8: a public message on its ticket, at the note's time: the ticket's casavi
+    id (a tenant's ticket keeps casavi's) and the message. Public always (N2: internal notes
+    never get here)."""
+    ticket = ids.parent(RecordKey.ticket(note.ticket_no))
+    return ticket, TicketMessageCreate(
         id=ref,
-        author_id=author_id,
+        author_id=_staff(ids, author_user_no),
         visibility="public",
         content=note.content,
         written_at=note.created_at,
     )
 
 
-def to_ticket_update(ticket: PortalTicket) -> TicketUpdate:
+def to_ticket_update(ticket: PortalTicket, ref: str, ids: IdentityMap) -> TicketUpdate:
     """The whole ticket as a PATCH (casavi changes tickets by PATCH, never by PUT)."""
-    created = to_ticket(ticket)
+    created = to_ticket(ticket, ref, ids)
     return TicketUpdate(**{name: getattr(created, name) for name in TicketUpdate.__struct_fields__})
 
 
-def to_message(note: PortalNote, ref: str) -> TicketMessageCreate:
-    """N1: a public iX-Haus note as a public ticket message, with its author and time.
-
-    ``author_user_no`` is already resolved by the notes stage (the note's user when casavi
-    has them as staff, else the ticket user, C11)."""
-    if note.author_user_no is None:
-        raise ValueError(f"note {note.id} has no author in casavi (set the ticket user, C11)")
-    # Public, like a commissioning note (N2: internal notes never get here).
-    return to_commissioning_message(note, ref, note.author_user_no)
-
-
-def to_post(ticket: PortalTicket, author_id: str | None) -> PostWrite:
+def to_post(ticket: PortalTicket, ref: str, author_id: str | None, ids: IdentityMap) -> PostWrite:
     # T5: a house notice goes to the bulletin board, without status.
     author = ticket.responsible_user_no or author_id
     if author is None:
         raise ValueError(f"house notice {ticket.number} has no author (set the ticket user)")
     return PostWrite(
-        id=str(ticket.number),
-        property_id=ticket.object_no,
-        author_id=author,
+        id=ref,
+        property_id=_object(ids, ticket.object_no),
+        author_id=_staff(ids, author),
         title=ticket.subject,
         content=ticket.description or ticket.subject,
     )
 
 
-def to_ticket_type(record: TicketTypeRecord) -> TicketTypeWrite:
+def to_ticket_type(record: TicketTypeRecord, ref: str, ids: IdentityMap) -> TicketTypeWrite:
     return TicketTypeWrite(  # T9 (T4 lock types never get here)
-        id=record.number,
+        id=ref,
         name=record.name,
         audience="property" if record.portal_mode == "object_notice" else "contact",
         tenant_creatable=record.portal_mode == "normal",  # T6: no tenant object notices
@@ -271,10 +284,10 @@ _PRIORITY: dict[str, PriorityType] = {
 }
 
 
-def to_status(record: TicketStatusRecord) -> TicketStatusWrite:
-    return TicketStatusWrite(id=record.number, name=record.name, type=_STATUS[record.kind])
+def to_status(record: TicketStatusRecord, ref: str, ids: IdentityMap) -> TicketStatusWrite:
+    return TicketStatusWrite(id=ref, name=record.name, type=_STATUS[record.kind])
 
 
-def to_priority(record: TicketPriorityRecord) -> TicketPriorityWrite:
+def to_priority(record: TicketPriorityRecord, ref: str, ids: IdentityMap) -> TicketPriorityWrite:
     kind = _PRIORITY.get(record.kind.lower(), "NORMAL")
-    return TicketPriorityWrite(id=record.number, name=record.name, type=kind)
+    return TicketPriorityWrite(id=ref, name=record.name, type=kind)

@@ -10,7 +10,7 @@ the caller decides whether to update instead.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote
@@ -28,6 +28,7 @@ from app.adapters.casavi.errors import (
 from app.adapters.casavi.http import BodyFactory, CasaviHttp, Params
 from app.adapters.casavi.pagination import iterate_pages
 from app.adapters.casavi.routes import Nouns
+from app.adapters.casavi.wire import Page
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -134,6 +135,13 @@ class Resource(Generic[R, W]):
         return iterate_pages(
             self._http, self._path, self._type, query, operation=self._nouns.op("list")
         )
+
+    async def first_page(self, *, limit: int) -> Sequence[R]:
+        """The first ``limit`` records, in one request (a probe: are there any?)."""
+        response = await self._http.request("GET", self._path, params={"pageSize": limit})
+        into: Any = Page[self._type]  # type: ignore[name-defined]
+        page: Page[R] = self._decode(response, "list", into)
+        return page.items
 
     async def get(self, ref: str) -> R:
         response = await self._http.request("GET", ref_path(self._path, ref))

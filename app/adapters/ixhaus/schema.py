@@ -265,6 +265,10 @@ class IxhausTables:
             Column("content", Text, nullable=False),
             Column("internal", Boolean, nullable=False, default=False),  # N2
             _str("source_ref", 100, unique=True),
+            # N1 inbound: who wrote a casavi message - the tenant's person, the name casavi
+            # shows (the user of ``author_user_no`` is the ticket user, C11, for a tenant).
+            _str("author_person_no", 20),
+            _str("author_name", 200),
             Index(None, "ticket_no"),
         )
         self.work_orders = t(

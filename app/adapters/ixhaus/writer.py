@@ -2,7 +2,9 @@
 
 Each write is idempotent by ``source_ref`` (casavi's id, unique in the interface schema):
 a second call with the same ref returns the existing number instead of inserting again, so
-jobs may run twice (house rule 7). The author is always the configured ticket user (C11).
+jobs may run twice (house rule 7). A ticket's author is the configured ticket user (C11); a
+note's author (Erfasser) is the casavi staff member's user where one wrote it, else the
+ticket user, with the tenant's person and name beside it (N1).
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ from sqlalchemy import Insert, Select, Table, Update, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.adapters.ixhaus.mapping import ticket_record
+from app.adapters.ixhaus.mapping import note_record, ticket_record
 from app.adapters.ixhaus.schema import IxhausTables
 from app.domain.config import is_user_number
 from app.domain.conflicts import TWO_WAY_FIELDS
-from app.domain.records import InboundDocument, InboundNote, InboundTicket, TicketRecord
+from app.domain.records import (
+    InboundDocument,
+    InboundNote,
+    InboundTicket,
+    NoteRecord,
+    TicketRecord,
+)
 
 # Two-way fields that are dates in the interface schema (the rest are text).
 _DATE_FIELDS = frozenset({"due_from", "due_until"})
@@ -72,7 +80,9 @@ class IxhausWriter:
             t.insert()
             .values(
                 ticket_no=note.ticket_no,
-                author_user_no=self._user,  # C11
+                author_user_no=note.author_user_no or self._user,  # N1, else C11
+                author_person_no=note.author_person_no,
+                author_name=note.author_name[:200] if note.author_name else None,
                 created_at=note.created_at,
                 content=note.content,
                 internal=False,  # N2: only public casavi messages ever come here
@@ -80,6 +90,23 @@ class IxhausWriter:
             )
             .returning(t.c.note_id)
         )
+
+    def note_query(self, note_id: int) -> Select[Any]:
+        return select(self.tables.notes).where(self.tables.notes.c.note_id == note_id)
+
+    def note_update(self, note_id: int, content: str) -> Update:
+        t = self.tables.notes
+        return t.update().where(t.c.note_id == note_id).values(content=content)
+
+    async def note(self, note_id: int) -> NoteRecord | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(self.note_query(note_id))).first()
+        return None if row is None else note_record(row)
+
+    async def update_note(self, note_id: int, content: str) -> None:
+        """A tenant edited their message in casavi: the note's content follows."""
+        async with self._engine.begin() as conn:
+            await conn.execute(self.note_update(note_id, content))
 
     async def insert_ticket(self, ticket: InboundTicket) -> int:
         """Insert (or find) the ticket for ``ticket.source_ref``; returns its number."""

@@ -10,7 +10,7 @@ from app.configuration.document import SYSTEMS, Schedule, System
 from app.configuration.rules import to_sync_config
 from app.configuration.secrets import SecretBox
 from app.configuration.service import ConfigService
-from app.domain.conflicts import TWO_WAY_FIELDS
+from app.domain.conflicts import NOTES_POLICY, TWO_WAY_FIELDS
 from app.errors import NotFound
 from app.sync.ports import InboundSettings, SystemSettings
 
@@ -68,7 +68,8 @@ class SqlConfigs:
                     callbacks_enabled=doc.inbound.callbacks_enabled,
                     retention_days=doc.support.inbound_retention_days,
                     conflict_policies={
-                        field: getattr(doc.conflict_policy, field) for field in TWO_WAY_FIELDS
+                        field: getattr(doc.conflict_policy, field)
+                        for field in (*TWO_WAY_FIELDS, NOTES_POLICY)
                     },
                 ),
             )

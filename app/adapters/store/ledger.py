@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.adapters.store.upsert import upsert
-from app.domain.keys import EntityKind, LedgerKeys, RecordKey
+from app.domain.identity import IdentityMap
+from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports import LedgerEntry, Outcome
 
 _LINKS = cast(Table, EntityLink.__table__)
@@ -62,15 +63,21 @@ class SqlLedger:
             rows = await session.execute(query)
             return {decode(k): entry(i, f, s, c, r, a, n) for k, i, f, s, c, r, a, n in rows}
 
-    async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> LedgerKeys:
+    async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
         link = _LINKS.c
-        query = select(link.ixhaus_key).where(
+        query = select(link.entity_type, link.ixhaus_key, link.state, link.casavi_id).where(
             link.system == system,
             link.entity_type.in_([kind.value for kind in kinds]),
-            link.state == "sent",
+            link.state.in_(("sent", "error", "pending")),
         )
         async with self._sessions() as session:
-            return LedgerKeys((await session.execute(query)).scalars())
+            return IdentityMap.of_rows(await session.execute(query))
+
+    async def is_empty(self, system: str) -> bool:
+        link = _LINKS.c
+        query = select(link.id).where(link.system == system).limit(1)
+        async with self._sessions() as session:
+            return (await session.execute(query)).first() is None
 
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         if not keys:
@@ -144,12 +151,13 @@ class SqlLedger:
                 "system": system,
                 "entity_type": kind.value,
                 "entity_key": o.key.ledger_key,
-                "outcome": o.state,
+                "outcome": o.protocol_outcome,
                 "reason_code": o.reason_code,
                 "message": o.error[:1000] if o.error else None,
                 "created_at": now,
             }
             for o in outcomes
+            if o.protocol_outcome is not None
         ]
         async with self._sessions() as session:
             # On the tables, not the ORM classes: Core multi-row statements without the ORM's
@@ -159,7 +167,8 @@ class SqlLedger:
                 # A row written meanwhile (a trigger of iX-Haus plus linked the record after
                 # ``known`` was loaded) is simply updated.
                 await session.execute(statement, rows)
-                await session.execute(insert(_PROTOCOL), protocol)
+                if protocol:
+                    await session.execute(insert(_PROTOCOL), protocol)
                 await session.commit()
                 return
         # Oracle: insert what ``known`` does not hold, update the rest by id.
@@ -185,7 +194,8 @@ class SqlLedger:
                 await session.execute(insert(EntityLink), new)
             if changed:
                 await session.execute(update(EntityLink), changed)
-            await session.execute(insert(ProtocolEntry), protocol)
+            if protocol:
+                await session.execute(insert(ProtocolEntry), protocol)
             await session.commit()
 
     async def _resolve(

@@ -218,6 +218,8 @@ class SyncRun(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     excluded: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    # Records not tried: a retry not due yet, or a parent whose state is unsettled.
+    waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Claims so far; the current claim's number is the owner token of heartbeat and finish.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(1000), default=None)

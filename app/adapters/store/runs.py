@@ -151,11 +151,29 @@ class SqlRuns:
                     unchanged=counts.unchanged,
                     excluded=counts.excluded,
                     errors=counts.errors,
+                    waiting=counts.waiting,
                     last_error=error[:1000] if error else None,
                 )
             )
             await session.commit()
             return int(getattr(result, "rowcount", 0)) > 0
+
+    async def totals(self, run_id: int) -> RunCounts:
+        e = ProtocolEntry
+        query = select(e.outcome, func.count()).where(e.run_id == run_id).group_by(e.outcome)
+        async with self._sessions() as session:
+            lines = {outcome: int(n) for outcome, n in await session.execute(query)}
+        return RunCounts(
+            sent=lines.get("sent", 0) + lines.get("deleted", 0),
+            excluded=lines.get("excluded", 0),
+            errors=lines.get("error", 0),
+        )
+
+    async def written_keys(self, run_id: int) -> set[str]:
+        e = ProtocolEntry
+        query = select(e.entity_key).where(e.run_id == run_id).distinct()
+        async with self._sessions() as session:
+            return set((await session.execute(query)).scalars())
 
     async def stale(self, before: dt.datetime) -> list[SyncRunInfo]:
         query = (

@@ -78,7 +78,13 @@ class FaultInjector:
         stats = self.sim.stats
         stats.requests += 1
         stats.by_route[f"{scope['method']} {path}"] += 1
-        await self._contract(scope, receive, send, path)
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                stats.by_status[f"{scope['method']} {message['status']}"] += 1
+            await send(message)
+
+        await self._contract(scope, receive, counted, path)
 
     async def _latency(self) -> None:
         # Requests are counted while they wait here: with latency set, ``maxInFlight`` is
@@ -105,7 +111,8 @@ class FaultInjector:
         if sim.take("throttle_next"):
             await send_error(send, 429, "too many requests", retry_after)
             return
-        if sim.take("fail_next"):
+        route = f"{scope['method']} {path}"
+        if sim.take("fail_next") or any(route.startswith(r) for r in faults.fail_routes):
             await send_error(send, faults.fail_status, "simulated server failure")
             return
         if path not in AUTH_PATHS:

@@ -20,6 +20,9 @@ class Faults(msgspec.Struct, kw_only=True, rename="camel"):
     retry_after_seconds: int = 1  # the Retry-After sent with every 429
     fail_next: int = 0  # the next N contract requests get ``fail_status``
     fail_status: int = 503
+    # Every request whose "METHOD /path" starts with one of these gets ``fail_status`` (until
+    # cleared): one failing parent, say "PUT /v2/properties/1001".
+    fail_routes: list[str] = msgspec.field(default_factory=list)
     lose_responses: int = 0  # the next N creates are stored, then the connection drops
     expire_tokens: bool = False  # one-shot: every issued token stops working now
     drop_callbacks: int = 0  # the next N events are never delivered
@@ -48,6 +51,8 @@ class Stats:
     in_flight: int = 0
     max_in_flight: int = 0
     by_route: Counter[str] = field(default_factory=Counter)
+    # Answers by "METHOD status" (e.g. "POST 409": a create of a record casavi holds).
+    by_status: Counter[str] = field(default_factory=Counter)
     callbacks: Counter[str] = field(default_factory=Counter)
     # Query parameters no operation declares: "METHOD /path/template name" -> count.
     unknown_query: Counter[str] = field(default_factory=Counter)
@@ -58,6 +63,7 @@ class Stats:
             "authentications": self.authentications,
             "maxInFlight": self.max_in_flight,
             "byRoute": dict(self.by_route),
+            "byStatus": dict(self.by_status),
             "callbacks": dict(self.callbacks),
             "unknownQuery": dict(self.unknown_query),
         }

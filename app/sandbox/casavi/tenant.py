@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Response, patch, post
+from litestar import Response, get, patch, post
 from litestar.handlers import HTTPRouteHandler
 
 from app.adapters.casavi import wire_tickets as tw
@@ -162,6 +162,57 @@ async def tenant_writes_message(request: AnyRequest) -> Response[bytes]:
     return json_response(record, 201)
 
 
+class TenantEdit(msgspec.Struct, kw_only=True, rename="camel"):
+    contact_id: RefId
+    content: NonEmpty
+
+
+@patch(f"{PREFIX}/tenant/tickets/{{ticketId:str}}/messages/{{messageId:str}}")
+async def tenant_edits_message(request: AnyRequest) -> Response[bytes]:
+    """A tenant edits their own message in the portal: ``editedAt`` is set and the ticket's
+    ``modifiedAt`` moves (no callback: a poll sees it)."""
+    sim = sim_of(request)
+    ticket_id = _ticket_id(request)
+    message_id = ref(request.path_params["messageId"])
+    body = await decode_body(request, TenantEdit)
+    current = sim.store.get("messages", message_id, parent=ticket_id)
+    if current is None:
+        raise SimError(404, "message not found")
+    if (current["authorType"], current["authorId"]) != ("contact", body.contact_id):
+        raise SimError(403, "tenants edit their own messages only")
+    stamp = now_utc()  # the edit's time is the ticket's new modifiedAt
+    record = {**current, "content": body.content, "editedAt": stamp}
+    sim.store.put("messages", message_id, record, parent=ticket_id)
+    change_ticket(sim, ticket_id, {}, stamp)
+    return json_response(record)
+
+
+@get(f"{PREFIX}/tenant/tickets/{{ticketId:str}}")
+async def tenant_sees_ticket(request: AnyRequest) -> Response[bytes]:
+    """What the tenant sees of a ticket in the portal: its status and its public messages,
+    oldest first (internal notes never, rule N2)."""
+    sim = sim_of(request)
+    ticket_id = _ticket_id(request)
+    ticket = sim.store.get("tickets", ticket_id)
+    assert ticket is not None
+    messages = [
+        m
+        for m in sim.store.find("messages", ("parent = ?", (ticket_id,)))
+        if m["visibility"] == "public"
+    ]
+    view = {
+        "id": ticket["id"],
+        "subject": ticket["subject"],
+        "statusId": ticket.get("statusId"),
+        "closedAt": ticket.get("closedAt"),
+        "messages": [
+            {k: m.get(k) for k in ("id", "authorType", "authorId", "content", "writtenAt")}
+            for m in messages
+        ],
+    }
+    return json_response(view)
+
+
 @post(f"{PREFIX}/tenant/tickets/{{ticketId:str}}/attachments", status_code=201)
 async def tenant_uploads_attachment(request: AnyRequest) -> Response[bytes]:
     """Raw body = the file; ``?fileName=...`` names it."""
@@ -236,6 +287,8 @@ def sandbox_handlers() -> list[HTTPRouteHandler]:
     return [
         tenant_creates_ticket,
         tenant_writes_message,
+        tenant_edits_message,
+        tenant_sees_ticket,
         tenant_uploads_attachment,
         tenant_changes_ticket,
         tenant_rates_ticket,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from app.domain.keys import RecordKey
 from app.errors import Conflict, NotFound
+from app.sync.inbound.notes import note_of_field
 from app.sync.ports import ConflictRecord, ConflictSide
 from app.sync.services import Services
 
@@ -27,13 +28,21 @@ async def resolve_conflict(
     chosen = {"ixhaus": found.ixhaus_value, "casavi": found.casavi_value}.get(side, value)
     number = int(found.ticket_number)
     fields = {found.field: chosen}
+    note_id = note_of_field(found.field)
     async with services.contexts.use(system) as ctx:
         if ctx.writer is None:
             raise Conflict("No ticket user (rule C11) is set: iX-Haus cannot be written.")
-        await ctx.writer.update_ticket_fields(number, fields)
-        entry = await services.links.entry(system, RecordKey.ticket(number))
-        if ctx.casavi is not None and entry is not None and entry.casavi_id:
-            await ctx.casavi.change_fields(entry.casavi_id, fields)
+        if note_id is not None:
+            # A note written from a tenant's message: the note takes the chosen text; the
+            # tenant's message in casavi stays as the tenant wrote it.
+            if chosen is None:
+                raise Conflict("A note cannot be emptied; choose a text.")
+            await ctx.writer.update_note(note_id, chosen)
+        else:
+            await ctx.writer.update_ticket_fields(number, fields)
+            entry = await services.links.entry(system, RecordKey.ticket(number))
+            if ctx.casavi is not None and entry is not None and entry.casavi_id:
+                await ctx.casavi.change_fields(entry.casavi_id, fields)
     await services.conflicts.set_base(system, found.ticket_number, fields)
     resolved = await services.conflicts.resolve(
         system, conflict_id, side=side, value=chosen, actor=actor

@@ -3,7 +3,7 @@
 A ticket created from casavi is linked in the ledger with this fingerprint, so the next
 outbound run finds it unchanged and sends nothing (and never creates a second casavi
 ticket). Same rules as the run: ``decide_ticket`` then references casavi does not have are
-left out (``sources._known_references``).
+left out (``sources.ticket_references``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from app.domain.decisions import Transfer
 from app.domain.eligibility.tickets import decide_ticket
 from app.domain.fingerprint import fingerprint
 from app.domain.keys import EntityKind, RecordKey
-from app.sync.outbound.sources import _known_references
+from app.sync.outbound.engine import identities_of
+from app.sync.outbound.sources import ticket_references
 from app.sync.ports import IxhausSource, IxhausWriter, LedgerLinks
 
 FingerprintFn = Callable[[int], Awaitable[str | None]]
@@ -47,11 +48,11 @@ def ticket_fingerprinter(
         ]
         if ticket.unit_no:
             wanted.append(RecordKey.unit(ticket.object_no, ticket.unit_no))
-        in_portal = set()
+        entries = {}
         for key in wanted:
             entry = await links.entry(system, key)
-            if entry is not None and entry.state == "sent":
-                in_portal.add(key)
-        return fingerprint(_known_references(decision.record, in_portal))
+            if entry is not None:
+                entries[key] = entry
+        return fingerprint(ticket_references(decision.record, identities_of(entries)))
 
     return compute

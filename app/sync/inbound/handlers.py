@@ -17,6 +17,7 @@ from app.domain.records import InboundDocument, InboundNote, InboundTicket
 from app.sync.inbound.errors import Park
 from app.sync.inbound.fields import apply_fields, ixhaus_fields
 from app.sync.inbound.fingerprints import FingerprintFn
+from app.sync.inbound.notes import edited_message, note_field
 from app.sync.inbound.polled import POLL_EVENT, apply_polled
 from app.sync.ports import (
     CasaviAttachmentView,
@@ -38,7 +39,9 @@ log = logging.getLogger(__name__)
 # Where a tenant's attachment stays: casavi's document (the bytes are not copied).
 DOCUMENT_LOCATION = "casavi:/v2/documents/{id}/file"
 
-Activity = Literal["new ticket", "new message", "status", "attachment", "rating", "changed"]
+Activity = Literal[
+    "new ticket", "new message", "message edited", "status", "attachment", "rating", "changed"
+]
 
 
 @dataclass(frozen=True)
@@ -155,22 +158,19 @@ class Handlers:
     async def message(
         self, number: int, ref: str, message_id: str, known: CasaviMessageView | None = None
     ) -> str:
-        if await self.note_links.by_casavi_message(self.system, message_id) is not None:
-            # Written by the gateway itself (echo) or already applied.
+        link = await self.note_links.by_casavi_message(self.system, message_id)
+        if link is not None:
+            # Written by the gateway itself (echo) or applied already; a tenant's message
+            # seen again by the poll may have been edited in casavi meanwhile.
+            if known is not None and link.origin == "casavi" and link.ixhaus_note_id:
+                return await edited_message(self, number, int(link.ixhaus_note_id), known)
             return ""
         message = known or await self.casavi.message(ref, message_id)
         if message is None:
             return f"message {message_id} is gone"
         if message.visibility != "public":
             return "internal casavi note: never comes to iX-Haus"  # rule N2
-        note_id = await self.writer.insert_note(
-            InboundNote(
-                source_ref=message.id,
-                ticket_no=number,
-                created_at=message.written_at,
-                content=message.content,
-            )
-        )
+        note_id = await self.writer.insert_note(await self._authored(number, message))
         await self.note_links.record(
             self.system,
             NoteLink(
@@ -180,8 +180,34 @@ class Handlers:
                 origin="casavi",
             ),
         )
+        # What both sides agree on: an edit on either side is measured against it.
+        await self.conflicts.set_base(
+            self.system, str(number), {note_field(note_id): message.content}
+        )
         await self.activity.record(self.system, str(number), message.written_at, "new message")
         return f"note {note_id}"
+
+    async def _authored(self, number: int, message: CasaviMessageView) -> InboundNote:
+        """The note with its author (N1): a casavi staff member's user is the Erfasser; for a
+        tenant, the ticket user (C11) with the tenant's person and name beside it."""
+        user_no = person_no = name = None
+        if message.author_id and message.author_type in ("staff", "contact"):
+            kind = EntityKind.USER if message.author_type == "staff" else EntityKind.PERSON
+            mapped = await self._optional(kind, message.author_id)
+            if kind is EntityKind.USER:
+                user_no = mapped
+            else:
+                person_no = mapped
+            name = await self.casavi.author_name(message.author_type, message.author_id)
+        return InboundNote(
+            source_ref=message.id,
+            ticket_no=number,
+            created_at=message.written_at,
+            content=message.content,
+            author_user_no=user_no,
+            author_person_no=person_no,
+            author_name=name,
+        )
 
     async def attachment(
         self, number: int, ref: str, document_id: str, known: CasaviAttachmentView | None = None

@@ -29,15 +29,17 @@ from app.domain.conflicts import TWO_WAY_FIELDS, ticket_fields
 from app.domain.decisions import Decision, Exclude, Transfer
 from app.domain.eligibility.notes import decide_note, note_key
 from app.domain.fingerprint import fingerprint
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalNote, PortalTicket
 from app.domain.reasons import Reason
 from app.domain.records import NoteRecord
 from app.sync.context import SystemContext
-from app.sync.outbound.stages import StageCounts, run_stage
+from app.sync.outbound.engine import SendEngine
+from app.sync.outbound.outcomes import Tally
+from app.sync.outbound.senders import PortalSender
 from app.sync.ports import (
     Conflicts,
-    Ledger,
     LedgerEntry,
     NoteLink,
     NoteLinks,
@@ -140,13 +142,11 @@ def is_board(ticket: PortalTicket) -> bool:
 
 
 # -- notes -----------------------------------------------------------------------------------
-def note_author(
-    note: NoteRecord, users_in_portal: Container[RecordKey], ticket_user_no: str | None
-) -> str | None:
+def note_author(note: NoteRecord, ids: IdentityMap, ticket_user_no: str | None) -> str | None:
     """The casavi staff member who signs the message: the note's user if casavi has them,
     else the ticket user (C11); None when neither is possible."""
     user = note.author_user_no
-    if user and RecordKey.of(EntityKind.USER, user) in users_in_portal:
+    if user and ids.holds(RecordKey.of(EntityKind.USER, user)):
         return user
     return ticket_user_no
 
@@ -204,13 +204,15 @@ async def note_decisions(
     ctx: SystemContext,
     *,
     known: dict[RecordKey, LedgerEntry],
-    messageable: Container[RecordKey],
-    users_in_portal: Container[RecordKey],
+    ids: IdentityMap,
+    boards: Container[RecordKey],
     links: NoteLinks,
 ) -> AsyncIterator[Decision[Any]]:
     """One decision per iX-Haus note. Only notes about to be sent for the first time cost
     a look-up (in batches): an unchanged note, an internal one or one of an untransferred
-    ticket costs nothing."""
+    ticket costs nothing. A note follows its ticket when casavi holds the ticket as a ticket
+    (not as a board post, T5) - or when the ticket's state is unsettled: the message then
+    waits for it (``ParentUnsettled``) instead of being excluded."""
     ticket_user = ctx.config.ticket_user_no
     pending: list[tuple[Transfer[PortalNote], NoteRecord]] = []
     async for note in ctx.source.notes():
@@ -219,9 +221,9 @@ async def note_decisions(
         echo = entry is not None and entry.reason_code == Reason.NOTE_FROM_PORTAL.value
         decision = outbound_note(
             note,
-            ticket_transferred=RecordKey.ticket(note.ticket_no) in messageable,
+            ticket_transferred=_messageable(RecordKey.ticket(note.ticket_no), ids, boards),
             from_portal=bool(note.source_ref) or echo,
-            author=note_author(note, users_in_portal, ticket_user),
+            author=note_author(note, ids, ticket_user),
         )
         if isinstance(decision, Transfer) and (entry is None or entry.state != "sent"):
             pending.append((decision, note))
@@ -236,42 +238,16 @@ async def note_decisions(
             yield linked
 
 
+def _messageable(ticket: RecordKey, ids: IdentityMap, boards: Container[RecordKey]) -> bool:
+    return ids.named(ticket) and ticket not in boards
+
+
 async def run_notes_stage(
-    ctx: SystemContext,
-    *,
-    ledger: Ledger,
-    two_way: TwoWay,
-    run_id: int | None,
-    boards: Container[RecordKey],
-) -> StageCounts:
+    ctx: SystemContext, *, engine: SendEngine, two_way: TwoWay, boards: Container[RecordKey]
+) -> Tally:
     """The notes stage of a run (after the tickets, so it sees this run's ticket outcomes)."""
-    messageable = await ledger.sent_keys(ctx.system, (EntityKind.TICKET,))
-    users = await ledger.sent_keys(ctx.system, (EntityKind.USER,))
-    known = await ledger.load(ctx.system, EntityKind.NOTE)
+    known = await engine.ledger.load(ctx.system, EntityKind.NOTE)
     decisions = note_decisions(
-        ctx,
-        known=known,
-        messageable=_Without(messageable, boards),
-        users_in_portal=users,
-        links=two_way.note_links,
+        ctx, known=known, ids=engine.ids, boards=boards, links=two_way.note_links
     )
-    return await run_stage(
-        EntityKind.NOTE,
-        decisions,
-        system=ctx.system,
-        run_id=run_id,
-        ledger=ledger,
-        portal=ctx.portal,
-        known=known,
-    )
-
-
-class _Without:
-    """``keys`` minus ``removed``, without copying either."""
-
-    def __init__(self, keys: Container[RecordKey], removed: Container[RecordKey]) -> None:
-        self._keys = keys
-        self._removed = removed
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys and key not in self._removed
+    return await engine.stage(EntityKind.NOTE, decisions, PortalSender(ctx.portal), known=known)

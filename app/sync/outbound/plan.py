@@ -14,23 +14,25 @@ casavi as they go; the S1 states and the protocol are not written.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Container, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
 import msgspec
 
 from app.domain.fingerprint import changed_fields
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.context import SystemContext
 from app.sync.outbound.run import RUN_KINDS, Scope, run_outbound
-from app.sync.outbound.stages import StageCounts
 from app.sync.ports import (
     Ledger,
     LedgerEntry,
     Outcome,
     PortalRecord,
     PortalStatus,
+    PortalWrite,
+    Presence,
     TicketPortalView,
 )
 
@@ -76,20 +78,19 @@ async def plan_run(
     """The plan of a run of ``ctx``'s system now, over ``kinds`` (default: all planned)."""
     wanted = frozenset(kinds or PLANNED_KINDS)
     planner = _PlanningLedger(ledger, limit)
-    total = StageCounts()
     # Nothing can reach casavi: the planning portal, and no document or ticket clients.
     quiet = dataclasses.replace(
         ctx, portal=PlanningPortal(), documents=None, contents=None, casavi=None, writer=None
     )
-    await run_outbound(
+    report = await run_outbound(
         quiet,
         ledger=planner,
         portal_states=_NoStates(),
         run_id=None,
         now=now,
-        total=total,
         scope=Scope(kinds=wanted),
     )
+    total = report.tally
     items = await planner.items(ctx.system)
     count = {action: 0 for action in ("create", "update", "delete", "exclude")}
     for action in planner.actions:
@@ -103,9 +104,9 @@ async def plan_run(
         updates=count["update"],
         deletes=count["delete"],
         excludes=count["exclude"],
-        unchanged=total.unchanged,
-        still_excluded=total.excluded - count["exclude"],
-        waiting=total.errors,
+        unchanged=total.unchanged - total.still_excluded,
+        still_excluded=total.still_excluded,
+        waiting=total.waiting,
     )
 
 
@@ -126,8 +127,12 @@ class _PlanningLedger:
                 entries[key] = entry
         return entries
 
-    async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> Container[RecordKey]:
-        return _PlannedKeys(await self._ledger.sent_keys(system, kinds), self._planned)
+    async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
+        # The run's engine keeps its map up to date with the planned outcomes itself.
+        return await self._ledger.identities(system, kinds)
+
+    async def is_empty(self, system: str) -> bool:
+        return await self._ledger.is_empty(system)
 
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         entries = await self._ledger.entries(system, keys)
@@ -147,6 +152,8 @@ class _PlanningLedger:
         run_id: int | None,
     ) -> None:
         for outcome in outcomes:
+            if outcome.state == "pending":
+                continue  # the engine's write-ahead mark: the outcome follows
             before = known.get(outcome.key)
             was_sent = before is not None and before.state == "sent"
             action: PlanAction
@@ -189,33 +196,26 @@ class _PlanningLedger:
         ]
 
 
-class _PlannedKeys(Container[RecordKey]):
-    """The real ledger's sent keys with this run's planned outcomes on top."""
-
-    def __init__(self, real: Container[RecordKey], planned: dict[RecordKey, LedgerEntry]) -> None:
-        self._real, self._planned = real, planned
-
-    def __contains__(self, key: object) -> bool:
-        planned = self._planned.get(key) if isinstance(key, RecordKey) else None
-        return key in self._real if planned is None else planned.state == "sent"
-
-
 class PlanningPortal:
-    """A portal that sends nothing: casavi's id is the one the ledger has, or our own
+    """A portal that sends nothing: casavi's id is the one the map has, or our own
     reference id (what a create would make)."""
 
-    async def put(
-        self,
-        key: RecordKey,
-        record: PortalRecord,
-        *,
-        exists: bool = False,
-        casavi_id: str | None = None,
-    ) -> str:
-        return casavi_id or key.reference_id
+    def prepare(self, key: RecordKey, record: PortalRecord, ids: IdentityMap) -> PortalWrite:
+        casavi_id = ids.casavi_id(key)
 
-    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
+        async def write(presence: Presence) -> str:
+            return casavi_id
+
+        return write
+
+    async def remove(self, key: RecordKey, *, ids: IdentityMap) -> None:
         return None
+
+    async def verify(self) -> None:
+        return None
+
+    async def is_empty(self) -> bool:
+        return True
 
 
 class _NoStates:

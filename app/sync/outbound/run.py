@@ -1,167 +1,43 @@
 """One outbound run of a system: its context's iX-Haus source -> the rules -> casavi.
 
-Entity kinds go in dependency order: objects, units, persons, owners and caretakers (their
-contracts name objects), teams and object roles, then users (their assignments name objects,
-teams and roles: M4, M7), ticket reference data, tickets, the commissioning notes (messages on
-tickets casavi has, T8), the public notes (N1/N2), and last the documents (D1-D6). Tickets and
-documents are sent only with references casavi already has. With ``two_way`` (the gateway's
-note links, bases and S2 columns) the run sends the public notes and keeps the ticket
-bookkeeping (``outbound.notes``).
+The run is its stages, in dependency order (``STAGES``, read top to bottom): objects, units,
+persons, owners and caretakers (their contracts name objects), teams and object roles, then
+users (their assignments name objects, teams and roles: M4, M7), ticket reference data,
+tickets, the commissioning notes (messages on tickets casavi has, T8), the public notes
+(N1/N2; with the two-way stores only), and last the documents (D1-D6). Every stage feeds
+its decisions to the one send engine (``engine.SendEngine``), which owns the identity map,
+the breaker, the ledger writes and the counts.
+
+Before anything is written, the run loads the identity map (what casavi holds, and by which
+id). A gateway whose ledger is empty while casavi holds records lost its state: the run then
+looks in casavi before every create (``recovering``), so it adopts what is there - tenant
+tickets by the ``source_ref`` iX-Haus keeps - and creates nothing twice.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime
-from typing import Any, cast
+from collections.abc import AsyncIterator, Awaitable, Callable, Container, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
 from app.domain.calendar import local_today
 from app.domain.decisions import Decision
+from app.domain.identity import PARENT_KINDS
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import ContractRecord
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
 from app.sync.outbound import documents, sources
-from app.sync.outbound.archive import ArchivingPortal
+from app.sync.outbound.archive import Archiver
+from app.sync.outbound.breaker import Breaker, describe, probe
+from app.sync.outbound.engine import DEFAULT_POLICY, SendEngine
 from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, TwoWay, run_notes_stage
-from app.sync.outbound.stages import DEFAULT_POLICY, StageCounts, run_stage
+from app.sync.outbound.outcomes import Tally, TicketStatusOf
+from app.sync.outbound.senders import DocumentSender, PortalSender
+from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
-from app.sync.ports import IxhausSource, Ledger, LedgerEntry, Portal, PortalStates, RunCounts
-
-_REFERENCES = (EntityKind.TICKET_TYPE, EntityKind.TICKET_STATUS, EntityKind.TICKET_PRIORITY)
-# Tickets may point at these; a reference casavi does not have is left out of the ticket.
-_TICKET_REFERENCES = (EntityKind.PERSON, EntityKind.UNIT, EntityKind.USER, EntityKind.TEAM)
-
-
-async def run_outbound(
-    ctx: SystemContext,
-    *,
-    ledger: Ledger,
-    portal_states: PortalStates,
-    run_id: int | None,
-    now: datetime,
-    policy: RunPolicy = DEFAULT_POLICY,
-    total: StageCounts | None = None,
-    two_way: TwoWay | None = None,
-    scope: Scope | None = None,
-) -> RunCounts:
-    """Run every stage; ``total`` (when given) is kept up to date as records are done, so a
-    run that stops early still reports what it did. ``scope`` limits the run to some entity
-    kinds, or to one record sent even if unchanged (a re-send)."""
-    if not ctx.active:
-        raise SyncNotPossible("The interface of this system is switched off (rule C12).")
-    config = ctx.config
-    once = _ContractsOnce(ctx.source)
-    reader = cast(IxhausSource, once)
-    # P3/C15, C10, M5: every date rule counts in the system's calendar (Europe/Berlin), not
-    # in UTC - a run at 00:30 Berlin time is already on the next day.
-    today = local_today(now, config.timezone)
-    portal: Portal = ctx.portal
-    if two_way is not None and two_way.archive is not None:
-        portal = ArchivingPortal(
-            ctx.portal,
-            two_way.archive,
-            system=ctx.system,
-            run_id=run_id,
-            keep_payloads=config.keep_payloads,
-        )
-    total = StageCounts() if total is None else total
-    scope = Scope() if scope is None else scope
-    send = functools.partial(
-        run_stage,
-        system=ctx.system,
-        run_id=run_id,
-        ledger=ledger,
-        portal=portal,
-        policy=policy,
-        counts=total,
-        force=scope.record,
-    )
-
-    async def stage(kind: EntityKind, decisions: AsyncIterator[Decision[Any]], **kw: Any) -> None:
-        if scope.covers(kind):
-            await send(kind, scope.pick(decisions), **kw)
-        scope.tell(kind)
-
-    master: list[tuple[EntityKind, AsyncIterator[Decision[Any]]]] = [
-        (EntityKind.OBJECT, sources.object_decisions(reader, config)),
-        (EntityKind.UNIT, sources.unit_decisions(reader, config, today)),
-        (EntityKind.PERSON, sources.person_decisions(reader, config, today)),
-        (EntityKind.OWNER, sources.contact_decisions(reader, config, EntityKind.OWNER)),
-        (EntityKind.CARETAKER, sources.contact_decisions(reader, config, EntityKind.CARETAKER)),
-        (EntityKind.TEAM, sources.team_decisions(reader, config)),
-        (EntityKind.OBJECT_ROLE, sources.object_role_decisions(reader)),
-        (EntityKind.USER, sources.user_decisions(reader, config)),
-        *((kind, sources.reference_decisions(reader, kind)) for kind in _REFERENCES),
-    ]
-    for kind, decisions in master:
-        await stage(kind, decisions)
-    once.release()
-
-    kinds = TicketKinds()  # which tickets are bulletin-board posts (T5), for the notes
-    if any(
-        scope.covers(k) for k in (EntityKind.TICKET, EntityKind.WORK_ORDER_NOTE, EntityKind.NOTE)
-    ):
-        known_tickets = await ledger.load(ctx.system, EntityKind.TICKET)
-        in_portal = await ledger.sent_keys(ctx.system, _TICKET_REFERENCES)
-        work_orders = await sources.load_work_orders(reader)
-        tickets = sources.ticket_decisions(
-            reader,
-            config,
-            now,
-            sent=_sent(known_tickets),
-            in_portal=in_portal,
-            work_orders=work_orders,
-        )
-        bookkeeping = None
-        if two_way is not None:
-            tickets = kinds.watch(tickets)
-            bookkeeping = TicketBookkeeping(ctx.system, two_way, lambda: now, staff=False)
-        await stage(
-            EntityKind.TICKET,
-            tickets,
-            known=known_tickets,
-            portal_states=portal_states,
-            after_send=bookkeeping,
-        )
-        notes = sources.work_order_note_decisions(
-            reader,
-            config,
-            work_orders,
-            tickets_in_portal=await ledger.sent_keys(ctx.system, (EntityKind.TICKET,)),
-            users_in_portal=await ledger.sent_keys(ctx.system, (EntityKind.USER,)),
-        )
-        await stage(EntityKind.WORK_ORDER_NOTE, notes)
-    if two_way is not None and scope.covers(EntityKind.NOTE):
-        public_notes = await run_notes_stage(
-            ctx, ledger=ledger, two_way=two_way, run_id=run_id, boards=kinds.boards
-        )
-        _add(total, public_notes)
-        scope.tell(EntityKind.NOTE)
-    if (
-        ctx.documents is not None and ctx.contents is not None and scope.covers(EntityKind.DOCUMENT)
-    ):  # D1-D6, after their targets
-        decisions = documents.document_decisions(
-            reader,
-            ctx.docuware,
-            config,
-            now,
-            in_portal=await documents.portal_keys(ledger, ctx.system),
-        )
-        _add(
-            total,
-            await documents.run_documents(
-                decisions,
-                system=ctx.system,
-                run_id=run_id,
-                ledger=ledger,
-                portal=ctx.documents,
-                contents=ctx.contents,
-            ),
-        )
-        scope.tell(EntityKind.DOCUMENT)
-    return total.as_run_counts()
+from app.sync.ports import Ledger, PortalStates, RunCounts
 
 
 class Scope:
@@ -179,69 +55,253 @@ class Scope:
         self.record = record
         self.progress = progress
 
-    def tell(self, kind: EntityKind) -> None:
-        if self.progress is not None and self.covers(kind):
-            self.progress(kind)
-
     def covers(self, kind: EntityKind) -> bool:
         return self.kinds is None or kind in self.kinds
 
     def pick(self, decisions: AsyncIterator[Decision[Any]]) -> AsyncIterator[Decision[Any]]:
-        return decisions if self.record is None else self._only(decisions, self.record)
-
-    @staticmethod
-    async def _only(
-        decisions: AsyncIterator[Decision[Any]], key: RecordKey
-    ) -> AsyncIterator[Decision[Any]]:
-        async for decision in decisions:
-            if decision.key == key:
-                yield decision
+        return decisions if self.record is None else _only(decisions, self.record)
 
 
-# The kinds a run sends, in its order (a dry run plans all but notes and documents).
-RUN_KINDS = (
-    EntityKind.OBJECT,
-    EntityKind.UNIT,
-    EntityKind.PERSON,
-    EntityKind.OWNER,
-    EntityKind.CARETAKER,
-    EntityKind.TEAM,
-    EntityKind.OBJECT_ROLE,
-    EntityKind.USER,
-    *_REFERENCES,
-    EntityKind.TICKET,
-    EntityKind.WORK_ORDER_NOTE,
-    EntityKind.NOTE,
-    EntityKind.DOCUMENT,
+async def _only(decisions: AsyncIterator[Decision[Any]], key: RecordKey) -> AsyncIterator[Any]:
+    async for decision in decisions:
+        if decision.key == key:
+            yield decision
+
+
+@dataclass
+class RunReport:
+    """What a run did: the counts, and what kept part of its work from being done."""
+
+    tally: Tally
+    engine: SendEngine
+    # A source that could not be read to its end (DocuWare throttled, say): its records
+    # were left as they are, the run is partial.
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> RunCounts:
+        return self.tally.as_run_counts()
+
+
+@dataclass
+class _Run:
+    """The state the stages share within one run."""
+
+    ctx: SystemContext
+    engine: SendEngine
+    scope: Scope
+    now: datetime
+    today: date
+    portal_states: PortalStates
+    two_way: TwoWay | None
+    report: RunReport
+    contracts: Sequence[ContractRecord] = ()
+    work_orders: sources.WorkOrders | None = None
+    kinds: TicketKinds = field(default_factory=TicketKinds)
+
+    async def send(self, kind: EntityKind, decisions: AsyncIterator[Decision[Any]]) -> None:
+        """The stage's decisions through the engine, to casavi's records."""
+        await self.engine.stage(
+            kind,
+            self.scope.pick(decisions),
+            PortalSender(self.ctx.portal),
+            force=self.scope.record,
+        )
+
+
+# -- the stages, in the order a run goes through them ---------------------------------------
+async def _objects(run: _Run, kind: EntityKind) -> None:
+    await run.send(kind, sources.object_decisions(run.ctx.source, run.ctx.config))
+
+
+async def _units(run: _Run, kind: EntityKind) -> None:
+    # Units (M5) and persons (P1/P5) both need the contracts: read once per run.
+    run.contracts = [c async for c in run.ctx.source.contracts()]
+    decisions = sources.unit_decisions(run.ctx.source, run.ctx.config, run.today, run.contracts)
+    await run.send(kind, decisions)
+
+
+async def _persons(run: _Run, kind: EntityKind) -> None:
+    if not run.contracts:
+        run.contracts = [c async for c in run.ctx.source.contracts()]
+    source, config = run.ctx.source, run.ctx.config
+    await run.send(kind, sources.person_decisions(source, config, run.today, run.contracts))
+    run.contracts = ()  # kept only until the persons are done
+
+
+async def _contacts(run: _Run, kind: EntityKind) -> None:  # M1 owners, M2 caretakers
+    await run.send(kind, sources.contact_decisions(run.ctx.source, run.ctx.config, kind))
+
+
+async def _teams(run: _Run, kind: EntityKind) -> None:
+    await run.send(kind, sources.team_decisions(run.ctx.source, run.ctx.config))
+
+
+async def _object_roles(run: _Run, kind: EntityKind) -> None:
+    await run.send(kind, sources.object_role_decisions(run.ctx.source))
+
+
+async def _users(run: _Run, kind: EntityKind) -> None:
+    await run.send(kind, sources.user_decisions(run.ctx.source, run.ctx.config))
+
+
+async def _references(run: _Run, kind: EntityKind) -> None:  # T9
+    await run.send(kind, sources.reference_decisions(run.ctx.source, kind))
+
+
+async def _tickets(run: _Run, kind: EntityKind) -> None:
+    ctx, engine = run.ctx, run.engine
+    run.work_orders = await sources.load_work_orders(ctx.source)
+    decisions = sources.ticket_decisions(
+        ctx.source, ctx.config, run.now, ids=engine.ids, work_orders=run.work_orders
+    )
+    bookkeeping = None
+    if run.two_way is not None:
+        decisions = run.kinds.watch(decisions)
+        bookkeeping = TicketBookkeeping(ctx.system, run.two_way, lambda: run.now, staff=False)
+    status_of: TicketStatusOf = ticket_portal_status
+    await engine.stage(
+        kind,
+        run.scope.pick(decisions),
+        PortalSender(ctx.portal),
+        states=run.portal_states,
+        status_of=status_of,
+        after_send=bookkeeping,
+        force=run.scope.record,
+    )
+
+
+async def _commissioning_notes(run: _Run, kind: EntityKind) -> None:
+    if run.work_orders is None:  # the tickets were not part of this run
+        run.work_orders = await sources.load_work_orders(run.ctx.source)
+        async for ticket in run.ctx.source.tickets():
+            run.work_orders.see(ticket)
+    decisions = sources.work_order_note_decisions(
+        run.ctx.source, run.ctx.config, run.work_orders, ids=run.engine.ids
+    )
+    await run.send(kind, decisions)
+
+
+async def _public_notes(run: _Run, kind: EntityKind) -> None:
+    if run.two_way is None:
+        return  # without the note links there is no echo suppression: no notes go out
+    await run_notes_stage(run.ctx, engine=run.engine, two_way=run.two_way, boards=run.kinds.boards)
+
+
+async def _documents(run: _Run, kind: EntityKind) -> None:
+    ctx = run.ctx
+    if ctx.documents is None or ctx.contents is None:
+        return
+    types = await documents.DocumentTypes.load(ctx.source)
+    ids, config = run.engine.ids, ctx.config
+    sender = DocumentSender(ctx.documents, ctx.contents)
+    await run.engine.stage(
+        kind,
+        documents.document_decisions(ctx.source, types, config, run.now, ids),
+        sender,
+        concurrency=documents.CONCURRENCY,
+    )
+    if ctx.docuware is not None and not config.no_docuware_sync:  # C13
+        stream = documents.docuware_decisions(ctx.docuware, types, config, run.now, ids)
+        await run.engine.stage(
+            kind,
+            _reading(stream, "DocuWare", run.report.problems),
+            sender,
+            concurrency=documents.CONCURRENCY,
+        )
+
+
+StageFn = Callable[[_Run, EntityKind], Awaitable[None]]
+# (kind, stage): the run, in order.
+STAGES: tuple[tuple[EntityKind, StageFn], ...] = (
+    (EntityKind.OBJECT, _objects),
+    (EntityKind.UNIT, _units),
+    (EntityKind.PERSON, _persons),
+    (EntityKind.OWNER, _contacts),
+    (EntityKind.CARETAKER, _contacts),
+    (EntityKind.TEAM, _teams),
+    (EntityKind.OBJECT_ROLE, _object_roles),
+    (EntityKind.USER, _users),
+    (EntityKind.TICKET_TYPE, _references),
+    (EntityKind.TICKET_STATUS, _references),
+    (EntityKind.TICKET_PRIORITY, _references),
+    (EntityKind.TICKET, _tickets),
+    (EntityKind.WORK_ORDER_NOTE, _commissioning_notes),
+    (EntityKind.NOTE, _public_notes),
+    (EntityKind.DOCUMENT, _documents),
 )
+# The kinds a run sends, in its order (a dry run plans all but notes and documents).
+RUN_KINDS = tuple(kind for kind, _ in STAGES)
 
 
-def _add(total: StageCounts, stage: StageCounts) -> None:
-    for field in StageCounts.__struct_fields__:
-        setattr(total, field, getattr(total, field) + getattr(stage, field))
+async def run_outbound(
+    ctx: SystemContext,
+    *,
+    ledger: Ledger,
+    portal_states: PortalStates,
+    run_id: int | None,
+    now: datetime,
+    policy: RunPolicy = DEFAULT_POLICY,
+    tally: Tally | None = None,
+    two_way: TwoWay | None = None,
+    scope: Scope | None = None,
+    written_before: Container[str] = (),
+) -> RunReport:
+    """Run every stage the scope covers. ``tally`` (when given) is kept up to date as
+    records are done, so a run that stops early still shows what it did (the CLI);
+    ``written_before`` holds what earlier jobs of the same run wrote (a continued run)."""
+    if not ctx.active:
+        raise SyncNotPossible("The interface of this system is switched off (rule C12).")
+    scope = Scope() if scope is None else scope
+    ids = await ledger.identities(ctx.system, PARENT_KINDS)
+    breaker = Breaker(policy.breaker_threshold)
+    # A ledger holding nothing beside a casavi that holds records: the state was lost.
+    recovering = await ledger.is_empty(ctx.system) and not await probe(ctx.portal.is_empty, breaker)
+    archiver = None
+    if two_way is not None and two_way.archive is not None:
+        archiver = Archiver(
+            two_way.archive,
+            system=ctx.system,
+            run_id=run_id,
+            keep_payloads=ctx.config.keep_payloads,
+        )
+    engine = SendEngine(
+        system=ctx.system,
+        run_id=run_id,
+        ledger=ledger,
+        ids=ids,
+        policy=policy,
+        clock=lambda: now,
+        tally=tally,
+        breaker=breaker,
+        recovering=recovering,
+        written_before=written_before,
+        after_any_send=archiver,
+    )
+    report = RunReport(tally=engine.tally, engine=engine)
+    # P3/C15, C10, M5: every date rule counts in the system's calendar (Europe/Berlin), not
+    # in UTC - a run at 00:30 Berlin time is already on the next day.
+    today = local_today(now, ctx.config.timezone)
+    state = _Run(ctx, engine, scope, now, today, portal_states, two_way, report)
+    for kind, stage in STAGES:
+        if scope.covers(kind):
+            await stage(state, kind)
+            if scope.progress is not None:
+                scope.progress(kind)
+    if not breaker.answered:
+        # No write went through (nothing to send, or every one failed): one authenticated
+        # request says whether casavi is there and still takes the credentials.
+        await probe(ctx.portal.verify, breaker)
+    return report
 
 
-class _ContractsOnce:
-    """The run's iX-Haus source, with contracts read from iX-Haus once per run: units (M5)
-    and persons (P1/P5) both need them, and a no-change run should read each table once.
-    The rows are kept only until the master-data stages are done."""
-
-    def __init__(self, source: IxhausSource) -> None:
-        self._source = source
-        self._contracts: list[ContractRecord] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._source, name)
-
-    async def contracts(self) -> AsyncIterator[ContractRecord]:
-        if self._contracts is None:
-            self._contracts = [c async for c in self._source.contracts()]
-        for contract in self._contracts:
-            yield contract
-
-    def release(self) -> None:
-        self._contracts = None
-
-
-def _sent(entries: dict[RecordKey, LedgerEntry]) -> set[RecordKey]:
-    return {key for key, entry in entries.items() if entry.state == "sent"}
+async def _reading(
+    decisions: AsyncIterator[Decision[Any]], source: str, problems: list[str]
+) -> AsyncIterator[Decision[Any]]:
+    """A source's decisions until it fails: what was read is sent, the rest stays as it is in
+    casavi (no deletion without evidence), and the failure is the run's problem to report."""
+    try:
+        async for decision in decisions:
+            yield decision
+    except Exception as exc:
+        problems.append(f"{source} could not be read to its end: {describe(exc)}")

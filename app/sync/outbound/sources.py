@@ -8,7 +8,7 @@ tables are streamed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Container
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -37,6 +37,7 @@ from app.domain.eligibility.tickets import (
     decide_ticket_type,
     ticket_key,
 )
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PersonPayload, PortalNote, PortalTicket
 from app.domain.reasons import Reason
@@ -69,21 +70,22 @@ async def object_decisions(
 
 
 async def unit_decisions(
-    reader: IxhausSource, config: SyncConfig, today: date
+    reader: IxhausSource, config: SyncConfig, today: date, all_contracts: Sequence[ContractRecord]
 ) -> AsyncIterator[Decision[Any]]:
     contracts: dict[tuple[str, str], list[ContractRecord]] = defaultdict(list)
-    async for contract in reader.contracts():
+    for contract in all_contracts:
         contracts[(contract.object_no, contract.unit_no)].append(contract)
     async for unit in reader.units():
         yield decide_unit(unit, config, today, contracts.get((unit.object_no, unit.number), ()))
 
 
 async def person_decisions(
-    reader: IxhausSource, config: SyncConfig, today: date
+    reader: IxhausSource, config: SyncConfig, today: date, all_contracts: Sequence[ContractRecord]
 ) -> AsyncIterator[Decision[Any]]:
-    by_person: dict[str, tuple[ContractRecord, ...]] = {
-        k: tuple(v) for k, v in (await _group(reader.contracts(), "person_no")).items()
-    }
+    grouped: dict[str, list[ContractRecord]] = defaultdict(list)
+    for contract in all_contracts:
+        grouped[contract.person_no].append(contract)
+    by_person = {k: tuple(v) for k, v in grouped.items()}
     # P5: relations indexed by the partner, so each person looks at its own relations only.
     relations: dict[str, list[PartnerRelation]] = await _group(
         reader.partner_relations(), "partner_no"
@@ -199,27 +201,31 @@ async def ticket_decisions(
     config: SyncConfig,
     now: datetime,
     *,
-    sent: Container[RecordKey],
-    in_portal: Container[RecordKey],
+    ids: IdentityMap,
     work_orders: WorkOrders | None = None,
 ) -> AsyncIterator[Decision[Any]]:
     """Rule T1 per ticket: one never sent goes out only while open; one sent before also
     when it is closed (so the portal learns that), within the C3 time window.
 
-    ``in_portal`` holds the ledger keys casavi has (persons, units, users, teams): a
-    reference to anything else (a moved-out reporter, an inactive user, a disabled team)
-    is left out rather than sent dangling. ``work_orders`` keeps the tickets it needs (T8).
+    A ticket a tenant opened in casavi keeps casavi's id: iX-Haus holds it in ``source_ref``,
+    and the identity map adopts it (so even a gateway that lost its state updates the
+    tenant's ticket rather than creating a second one). A reference to a record casavi does
+    not hold (a moved-out reporter, an inactive user, a disabled team) is left out rather
+    than sent dangling (``ticket_references``). ``work_orders`` keeps the tickets T8 needs.
     """
     types = {t.number: t async for t in reader.ticket_types()}
     async for ticket in reader.tickets():
         if work_orders is not None:
             work_orders.see(ticket)
-        first = ticket_key(ticket.number) not in sent
+        key = ticket_key(ticket.number)
+        if ticket.source_ref and not ids.holds(key):
+            ids.adopt(key, ticket.source_ref)
+        first = not ids.holds(key)
         decision = decide_ticket(ticket, types.get(ticket.type_no), config, now, first_export=first)
         if isinstance(decision, Transfer):
             decision = Transfer(
                 key=decision.key,
-                record=_known_references(decision.record, in_portal),
+                record=ticket_references(decision.record, ids),
                 note=decision.note,
             )
         yield decision
@@ -247,10 +253,10 @@ async def work_order_note_decisions(
     config: SyncConfig,
     work_orders: WorkOrders,
     *,
-    tickets_in_portal: Container[RecordKey],
-    users_in_portal: Container[RecordKey],
+    ids: IdentityMap,
 ) -> AsyncIterator[Decision[Any]]:
-    """T8: the commissioning note of each work order, as a message on its casavi ticket."""
+    """T8: the commissioning note of each work order, as a message on its casavi ticket (a
+    ticket whose state is unsettled keeps the note waiting, ``ParentUnsettled``)."""
     types = {t.number: t async for t in reader.ticket_types()}
     for ticket_no in sorted(work_orders.by_ticket):
         ticket = work_orders.tickets.get(ticket_no)
@@ -263,30 +269,31 @@ async def work_order_note_decisions(
                 ticket,
                 types.get(ticket.type_no),
                 order,
-                ticket_in_portal=ticket_key(ticket.number) in tickets_in_portal,
+                ticket_in_portal=ids.named(ticket_key(ticket.number)),
                 tz=config.timezone,
             )
             if isinstance(decision, Transfer):
-                decision = _known_author(decision, users_in_portal)
+                decision = _known_author(decision, ids)
             yield decision
 
 
-def _known_author(
-    note: Transfer[PortalNote], users_in_portal: Container[RecordKey]
-) -> Transfer[PortalNote]:
+def _known_author(note: Transfer[PortalNote], ids: IdentityMap) -> Transfer[PortalNote]:
     author = note.record.author_user_no
-    if author is None or RecordKey.of(EntityKind.USER, author) in users_in_portal:
+    if author is None or ids.holds(RecordKey.of(EntityKind.USER, author)):
         return note
     # casavi needs a staff author it knows: the portal adapter signs with the ticket user (C11).
     record = msgspec.structs.replace(note.record, author_user_no=None)
     return Transfer(key=note.key, record=record, note=note.note)
 
 
-def _known_references(ticket: PortalTicket, in_portal: Container[RecordKey]) -> PortalTicket:
-    def known(kind: EntityKind, number: str | None) -> str | None:
-        return number if number and RecordKey.of(kind, number) in in_portal else None
+def ticket_references(ticket: PortalTicket, ids: IdentityMap) -> PortalTicket:
+    """The ticket with the references casavi holds (or whose state is unsettled: the ticket
+    then waits for them rather than lose them)."""
 
-    unit_known = ticket.unit_no and RecordKey.unit(ticket.object_no, ticket.unit_no) in in_portal
+    def known(kind: EntityKind, number: str | None) -> str | None:
+        return number if number and ids.named(RecordKey.of(kind, number)) else None
+
+    unit_known = ticket.unit_no and ids.named(RecordKey.unit(ticket.object_no, ticket.unit_no))
     return msgspec.structs.replace(
         ticket,
         reporter_person_no=known(EntityKind.PERSON, ticket.reporter_person_no),

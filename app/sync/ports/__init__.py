@@ -24,6 +24,7 @@ from app.sync.ports.external import (
     IxhausSource,
     IxhausWriter,
     Portal,
+    PortalWrite,
 )
 from app.sync.ports.inbox import (
     OWN_WRITE_EVENT,
@@ -40,6 +41,7 @@ from app.sync.ports.records import (
     Outcome,
     PortalRecord,
     PortalStatus,
+    Presence,
     ProtocolLine,
     ProtocolOutcome,
     ProtocolPage,
@@ -111,6 +113,8 @@ __all__ = [
     "PortalRecord",
     "PortalStates",
     "PortalStatus",
+    "PortalWrite",
+    "Presence",
     "ProtocolLine",
     "ProtocolOutcome",
     "ProtocolPage",

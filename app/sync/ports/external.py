@@ -10,12 +10,14 @@ import msgspec
 
 from app.domain import records as r
 from app.domain.eligibility.documents import DocuWareIndex
+from app.domain.identity import IdentityMap
 from app.domain.keys import RecordKey
 from app.domain.portal import (
     PortalDocument,
 )
 from app.sync.ports.records import (
     PortalRecord,
+    Presence,
 )
 
 
@@ -71,6 +73,10 @@ class IxhausWriter(Protocol):
     async def set_rating(
         self, number: int, stars: int, comment: str | None, at: dt.datetime
     ) -> None: ...
+    async def note(self, note_id: int) -> r.NoteRecord | None: ...
+    async def update_note(self, note_id: int, content: str) -> None:
+        """Change a note's content (a tenant edited their message in casavi)."""
+        ...
 
 
 class CasaviTicketView(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,9 +120,10 @@ class CasaviMessageView(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     ticket_id: str
     visibility: str  # public | internal (rule N2)
-    author_type: str
+    author_type: str  # staff | contact | system
     content: str
     written_at: dt.datetime
+    author_id: str | None = None  # casavi's id of the staff member or contact
     # casavi's own times: the ticket's modifiedAt becomes ``created_at`` (``edited_at``)
     # when the message is written (edited), so a poll can tell what moved the ticket.
     created_at: dt.datetime | None = None
@@ -142,28 +149,43 @@ class CasaviTickets(Protocol):
         """Set two-way fields in casavi (values as iX-Haus holds them; references mapped)."""
         ...
 
-
-class Portal(Protocol):
-    """Where canonical portal records go (casavi). Every write is idempotent by key."""
-
-    async def put(
-        self,
-        key: RecordKey,
-        record: PortalRecord,
-        *,
-        exists: bool = False,
-        casavi_id: str | None = None,
-    ) -> str:
-        """Create or update the record; return casavi's reference id for it.
-
-        ``exists`` is the ledger's belief that casavi has the record (saves a round trip);
-        ``casavi_id`` the id the ledger holds for it (a tenant's ticket keeps casavi's id).
-        """
+    async def author_name(self, author_type: str, author_id: str) -> str | None:
+        """The name casavi shows for a message's author (a contact or a staff member)."""
         ...
 
-    async def remove(self, key: RecordKey, *, casavi_id: str | None = None) -> None:
-        """Make sure casavi no longer shows the record (a missing one is fine); ``casavi_id``
-        is the ledger's casavi id when it differs from ours (a ticket a tenant opened)."""
+
+class PortalWrite(Protocol):
+    """One prepared write to casavi: the record and every id it names are mapped already
+    (no request yet); called with what the gateway knows of the record's presence, it
+    writes and returns the id casavi knows the record by.
+
+    ``presence``: ``new`` (never sent: create, and adopt what casavi turns out to hold),
+    ``held`` (casavi has it: update in place) or ``unknown`` (a create may have happened
+    unrecorded, or the gateway lost its state: look before writing)."""
+
+    async def __call__(self, presence: Presence) -> str: ...
+
+
+class Portal(Protocol):
+    """Where canonical portal records go (casavi). Every write is idempotent by key, and
+    every id a request names - the record's own and its parents' - comes from ``ids``."""
+
+    def prepare(self, key: RecordKey, record: PortalRecord, ids: IdentityMap) -> PortalWrite:
+        """Map the record for casavi; raises ``ParentUnsettled`` (before any request) when
+        a record it names may not be in casavi."""
+        ...
+
+    async def remove(self, key: RecordKey, *, ids: IdentityMap) -> None:
+        """Make sure casavi no longer shows the record (a missing one is fine)."""
+        ...
+
+    async def verify(self) -> None:
+        """One authenticated request: raises when casavi refuses the credentials or cannot
+        be reached (a run with nothing to send still proves its access)."""
+        ...
+
+    async def is_empty(self) -> bool:
+        """casavi holds no record the gateway could have sent (one small read)."""
         ...
 
 
@@ -200,15 +222,20 @@ class DocumentContents(Protocol):
 class DocumentPortal(Protocol):
     """Documents (rules D1-D6) go to casavi with their content streamed from the source.
 
-    Separate from ``Portal.put`` because the record alone is not the whole write.
+    Separate from ``Portal`` because the record alone is not the whole write.
     """
 
-    async def put_document(
-        self, key: RecordKey, record: PortalDocument, contents: DocumentContents, *, exists: bool
-    ) -> str:
-        """Upload (or replace) the document; idempotent by key; casavi's reference id."""
+    def prepare_document(
+        self,
+        key: RecordKey,
+        record: PortalDocument,
+        contents: DocumentContents,
+        ids: IdentityMap,
+    ) -> PortalWrite:
+        """The document's upload: a document casavi holds already is adopted when it is
+        the same (name, size, targets) and replaced only when it is not."""
         ...
 
-    async def remove_document(self, key: RecordKey) -> None:
+    async def remove_document(self, key: RecordKey, *, ids: IdentityMap) -> None:
         """Make sure casavi no longer shows the document (D2; a missing one is fine)."""
         ...

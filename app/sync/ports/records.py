@@ -32,8 +32,13 @@ SYSTEMS: tuple[System, ...] = ("production", "test")
 # ``partial``: some records failed, the rest went through; ``failed``: the run could not do
 # its work (casavi or iX-Haus unreachable, authentication refused, configuration incomplete).
 RunStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
+# ``pending``: a create is under way (written before the request, so a crash leaves a mark:
+# the next attempt looks before it writes). Pending rows write no protocol line.
 LinkState = Literal["pending", "sent", "deleted", "excluded", "error"]
 ProtocolOutcome = Literal["sent", "deleted", "excluded", "error"]
+# What the gateway knows about a record in casavi before it writes: never sent, held, or
+# unknown (a create may have happened that the gateway could not record).
+Presence = Literal["new", "held", "unknown"]
 
 # Every canonical record the portal takes (what the rules decide to transfer).
 PortalRecord = (
@@ -54,13 +59,17 @@ PortalRecord = (
 
 # -- records that cross the ports ------------------------------------------------------------
 class RunCounts(msgspec.Struct, frozen=True):
-    """Records of a run by outcome: written to casavi (created, updated or removed), already
-    up to date there, left out by a rule (with its reason), failed."""
+    """Records of a run by outcome, equal to the run's protocol lines by outcome: written to
+    casavi (created, updated or removed: lines ``sent`` and ``deleted``), newly left out by a
+    rule (``excluded``, with its reason), failed (``error``). Without a line: ``unchanged``
+    (casavi up to date, or still excluded for the same reason) and ``waiting`` (not tried:
+    a failed record whose retry is not due, or one whose parent's state is unsettled)."""
 
     sent: int = 0
     unchanged: int = 0
     excluded: int = 0
     errors: int = 0
+    waiting: int = 0
 
 
 class SyncRunInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -80,6 +89,7 @@ class SyncRunInfo(msgspec.Struct, frozen=True, kw_only=True):
     excluded: int
     errors: int
     last_error: str | None
+    waiting: int = 0
 
 
 class RunClaim(msgspec.Struct, frozen=True):
@@ -128,6 +138,9 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
     key: RecordKey
     state: LinkState
+    # casavi no longer shows the record (a deletion, or a record that left the eligible
+    # set): the protocol says ``deleted`` whatever the ledger state.
+    removed: bool = False
     fingerprint: str | None = None
     casavi_id: str | None = None
     reason_code: str | None = None
@@ -137,6 +150,15 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     next_attempt_at: dt.datetime | None = None
     # With ``state="sent"``: the record's field digests (``domain.fingerprint.field_digests``).
     field_digests: str | None = None
+
+    @property
+    def protocol_outcome(self) -> ProtocolOutcome | None:
+        """The run's protocol line for this outcome (rule L3); None: no line (pending)."""
+        if self.state == "pending":
+            return None
+        if self.removed:
+            return "deleted"
+        return self.state
 
 
 class PortalStatus(msgspec.Struct, frozen=True, kw_only=True):

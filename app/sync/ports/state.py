@@ -4,10 +4,11 @@ the support archive."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Container, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from app.configuration.document import Schedule
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports.records import (
     LedgerEntry,
@@ -28,8 +29,12 @@ class Ledger(Protocol):
     """Which iX-Haus record is which casavi record, and what was last sent (with L3)."""
 
     async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]: ...
-    async def sent_keys(self, system: str, kinds: Sequence[EntityKind]) -> Container[RecordKey]:
-        """The records of these kinds casavi holds (state ``sent``), for membership tests."""
+    async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
+        """The identity map of these kinds: casavi ids, what casavi holds, what is unsettled."""
+        ...
+
+    async def is_empty(self, system: str) -> bool:
+        """The ledger holds nothing for the system (a first export, or lost state)."""
         ...
 
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
@@ -50,7 +55,8 @@ class Ledger(Protocol):
         *,
         run_id: int | None,
     ) -> None:
-        """Write one batch of outcomes and their protocol entries in one commit."""
+        """Write one batch of outcomes and their protocol lines (``Outcome.protocol_outcome``)
+        in one commit."""
         ...
 
 
@@ -101,7 +107,7 @@ class Runs(Protocol):
 
     async def release(self, run_id: int, attempt: int, error: str, *, sent: int = 0) -> bool:
         """Put a claimed run back to queued (interrupted; a next job continues it), with the
-        records it has sent so far."""
+        records its jobs have sent so far."""
         ...
 
     async def finish(
@@ -114,6 +120,15 @@ class Runs(Protocol):
         attempt: int | None = None,
     ) -> bool:
         """Record the outcome (only while ``attempt`` still holds the claim, when given)."""
+        ...
+
+    async def totals(self, run_id: int) -> RunCounts:
+        """The run's protocol lines by outcome (``sent`` with ``deleted``, ``excluded``,
+        ``error``): what every job of the run wrote."""
+        ...
+
+    async def written_keys(self, run_id: int) -> set[str]:
+        """The ledger keys the run's protocol names (what earlier jobs of it wrote)."""
         ...
 
     async def stale(self, before: dt.datetime) -> list[SyncRunInfo]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from app.adapters.casavi import mapping
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import (
     ContactPayload,
@@ -28,7 +29,7 @@ def test_an_owner_is_a_contact_with_an_owner_contract_per_property() -> None:
     )  # fmt: skip
     ref = RecordKey.of(EntityKind.OWNER, "200001").reference_id
     wire = mapping.to_owner_or_caretaker(
-        ContactPayload(contact=contact, object_nos=("1001", "1002")), ref
+        ContactPayload(contact=contact, object_nos=("1001", "1002")), ref, IdentityMap()
     )
     body = msgspec.to_builtins(wire)
     assert body["id"] == "owner.200001"
@@ -44,7 +45,8 @@ def test_an_owner_is_a_contact_with_an_owner_contract_per_property() -> None:
 def test_a_caretaker_contract_is_typed_caretaker() -> None:
     # rule M2
     contact = PortalContact(number="3", role="caretaker", object_no="1001", last_name="Haus")
-    wire = mapping.to_owner_or_caretaker(ContactPayload(contact=contact, object_nos=("1001",)), "c")
+    payload = ContactPayload(contact=contact, object_nos=("1001",))
+    wire = mapping.to_owner_or_caretaker(payload, "c", IdentityMap())
     assert [c.type for c in wire.contracts] == ["CARETAKER"]
 
 
@@ -58,13 +60,13 @@ def test_staff_carry_their_assignments_and_roles_their_names() -> None:
             PortalAssignment(object_no="1001", role=RecordKey.of(EntityKind.TEAM, "T1")),
         ),
     )  # fmt: skip
-    staff = msgspec.to_builtins(mapping.to_staff(user))
+    staff = msgspec.to_builtins(mapping.to_staff(user, "001", IdentityMap()))
     assert staff["responsibilities"] == [
         {"propertyId": "1001", "roleId": "responsible.Objektbetreuer"},
         {"propertyId": "1001", "roleId": "T1"},
     ]
     record = PortalObjectRole(category="responsible", label="Objektbetreuer", name="Objektbetreuer")
-    wire = mapping.to_object_role(record, role.reference_id)
+    wire = mapping.to_object_role(record, role.reference_id, IdentityMap())
     assert (wire.id, wire.name, wire.visible_in_portal) == (
         "responsible.Objektbetreuer", "Objektbetreuer", True,
     )  # fmt: skip
@@ -74,5 +76,6 @@ def test_a_commissioning_note_is_a_public_message_at_the_order_time() -> None:
     # rule T8
     placed = datetime(2026, 6, 14, 22, 30, tzinfo=UTC)
     note = PortalNote(id=77, ticket_no=1, created_at=placed, content="beauftragt")
-    message = mapping.to_commissioning_message(note, "work-order.77", "900")
+    ticket, message = mapping.to_ticket_message(note, "work-order.77", "900", IdentityMap())
+    assert ticket == "1"
     assert (message.visibility, message.author_id, message.written_at) == ("public", "900", placed)

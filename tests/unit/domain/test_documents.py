@@ -127,13 +127,14 @@ def test_time_filter_boundary_property(offset_seconds: int) -> None:
 @pytest.mark.parametrize(
     ("size", "expected"), [(100 * MB, Transfer), (100 * MB + 1, Exclude), (150 * MB, Exclude)]
 )
-def test_documents_over_100_mb_are_reported_as_errors(size: int, expected: type) -> None:
-    # rule D5: max. 100 MB; larger files are not sent and count as errors
+def test_documents_over_100_mb_are_excluded_with_a_warning(size: int, expected: type) -> None:
+    # rule D5: max. 100 MB; larger files are not sent: excluded with a reason an operator must
+    # act on (a warning), never an error of the run
     decision = decide(doc(size_bytes=size))
     assert isinstance(decision, expected)
     if isinstance(decision, Exclude):
         assert decision.reason is Reason.DOCUMENT_TOO_LARGE
-        assert decision.severity == "error"
+        assert decision.severity == "warning"
 
 
 def test_oversized_unreleased_document_is_just_deleted() -> None:

@@ -43,4 +43,4 @@ def test_every_reason_has_german_and_english_text(reason: Reason) -> None:
     assert text(reason, "de")
     assert text(reason, "en")
     assert text(reason, "de") != text(reason, "en")
-    assert severity(reason) in ("info", "error")
+    assert severity(reason) in ("info", "warning")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
+from app.domain.decisions import Transfer
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PersonPayload, PortalPerson
 from app.domain.records import ObjectRecord
-from app.sync.outbound.archive import ArchivingPortal
-from tests.fakes import FakeArchive, FakePortal
+from app.sync.outbound.archive import Archiver
+from tests.fakes import FakeArchive
 
 PERSON = RecordKey.person("100001")
 
@@ -26,8 +29,18 @@ def person(*, anonymised: bool = False) -> PersonPayload:
     )
 
 
-def archiving(archive: FakeArchive, *, keep: bool) -> ArchivingPortal:
-    return ArchivingPortal(FakePortal(), archive, system="test", run_id=7, keep_payloads=keep)
+class Sent:
+    """What the send engine calls the archiver with after each record written."""
+
+    def __init__(self, archive: FakeArchive, *, keep: bool) -> None:
+        self._hook = Archiver(archive, system="test", run_id=7, keep_payloads=keep)
+
+    async def put(self, key: RecordKey, record: Any) -> None:
+        await self._hook(Transfer(key=key, record=record), None)
+
+
+def archiving(archive: FakeArchive, *, keep: bool) -> Sent:
+    return Sent(archive, keep=keep)
 
 
 async def test_with_the_switch_on_every_payload_sent_is_archived_per_record_and_run() -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from app.domain.config import SyncConfig, ranges
 from app.domain.decisions import Delete, Exclude, Transfer
 from app.domain.eligibility.documents import DocuWareIndex
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import DocumentRecord, DocumentTypeRecord
 from app.sync.outbound.documents import DocumentTypes, decide_dms, known_references
@@ -82,7 +83,7 @@ def test_d2_d5_keep_the_docuware_key() -> None:
 
 def test_references_casavi_lacks_are_left_out() -> None:
     decision = decide_dms(item(FULL), TYPES, CONFIG, NOW)
-    only_object = known_references(decision, {RecordKey.of(EntityKind.OBJECT, "1001")})
+    only_object = known_references(decision, _holding(RecordKey.of(EntityKind.OBJECT, "1001")))
     assert isinstance(only_object, Transfer)
     assert (only_object.record.object_no, only_object.record.person_no) == ("1001", None)
 
@@ -90,6 +91,13 @@ def test_references_casavi_lacks_are_left_out() -> None:
 def test_index_values_that_are_no_keys_are_left_out() -> None:
     odd = DocuWareIndex(recipient_type="P", object_no="1001", recipient_header_id="12/34")
     decision = decide_dms(item(odd), TYPES, CONFIG, NOW)
-    checked = known_references(decision, {RecordKey.of(EntityKind.OBJECT, "1001")})
+    checked = known_references(decision, _holding(RecordKey.of(EntityKind.OBJECT, "1001")))
     assert isinstance(checked, Transfer)
     assert checked.record.person_no is None
+
+
+def _holding(*keys: RecordKey) -> IdentityMap:
+    ids = IdentityMap()
+    for key in keys:
+        ids.learn(key, "sent", key.reference_id)
+    return ids

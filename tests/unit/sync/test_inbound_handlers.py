@@ -227,3 +227,100 @@ def test_parked_events_back_off_exponentially_up_to_an_hour() -> None:
     assert delays[:4] == [30.0, 60.0, 120.0, 240.0]
     assert delays[-1] == 3600.0
     assert dt.timedelta(seconds=max(delays)) == dt.timedelta(hours=1)
+
+
+def _message(
+    message_id: str, content: str, *, author: str = "P7", kind: str = "contact"
+) -> CasaviMessageView:
+    return CasaviMessageView(
+        id=message_id,
+        ticket_id="cv-1",
+        visibility="public",
+        author_type=kind,
+        author_id=author,
+        content=content,
+        written_at=NOW,
+    )
+
+
+async def test_a_note_names_who_wrote_the_message() -> None:
+    # rule N1 (Meldungsnotizen: Erfasser, Erfassungszeitpunkt, Inhalt): a tenant's message
+    # carries the tenant's person and name (the Erfasser is the ticket user, C11); a casavi
+    # staff member's message is written by that user.
+    world = World()
+    await world.master_data()
+    await world.sent(RecordKey.of(EntityKind.USER, "042"))
+    world.ticket()
+    world.casavi.names.update({"P7": "Erika Mieterin", "042": "Max Verwalter"})
+    world.casavi.messages["m-1"] = _message("m-1", "Die Tür klemmt noch")
+    world.casavi.messages["m-2"] = _message("m-2", "Wir kommen", author="042", kind="staff")
+    world.casavi.messages["m-3"] = _message("m-3", "Automatisch", author="x", kind="system")
+    for message_id in ("m-1", "m-2", "m-3"):
+        await world.handlers.apply(_event("ticket.message.created", messageId=message_id))
+    tenant = world.writer.notes["m-1"][1]
+    assert (tenant.author_user_no, tenant.author_person_no, tenant.author_name) == (
+        None,  # the writer signs with the ticket user (C11)
+        "P7",
+        "Erika Mieterin",
+    )
+    staff = world.writer.notes["m-2"][1]
+    assert (staff.author_user_no, staff.author_name) == ("042", "Max Verwalter")
+    nobody = world.writer.notes["m-3"][1]
+    assert (nobody.author_user_no, nobody.author_person_no, nobody.author_name) == (
+        None,
+        None,
+        None,
+    )
+
+
+async def _tenant_note(world: World) -> int:
+    await world.master_data()
+    world.ticket()
+    world.casavi.messages["m-1"] = _message("m-1", "Die Tür klemmt")
+    await world.handlers.apply(_event("ticket.message.created", messageId="m-1"))
+    return world.writer.notes["m-1"][0]
+
+
+async def test_a_tenant_editing_the_message_edits_the_note() -> None:
+    # rule N1: the note follows the tenant's edit; S2 records the portal activity
+    world = World()
+    note_id = await _tenant_note(world)
+    world.casavi.messages["m-1"] = _message("m-1", "Die Tür klemmt - und quietscht")
+    await world.handlers.apply(_event("ticket.polled"))  # the poll reconciles the ticket
+    held = await world.writer.note(note_id)
+    assert held is not None
+    assert held.content == "Die Tür klemmt - und quietscht"
+    assert world.activity.activity[("test", "1")][1] == "message edited"
+    assert world.conflicts.rows == {}
+    # Seen again, nothing changes (idempotent).
+    await world.handlers.apply(_event("ticket.polled"))
+    assert world.conflicts.rows == {}
+
+
+@pytest.mark.parametrize(
+    ("policy", "note_after", "resolution"),
+    [
+        ("ixhaus_wins", "Staff: Tür klemmt (Schloss)", "ixhaus"),
+        ("casavi_wins", "Tür klemmt sehr", "casavi"),
+        ("manual", "Staff: Tür klemmt (Schloss)", None),
+    ],
+)
+async def test_an_edit_on_both_sides_is_a_conflict_under_the_notes_policy(
+    policy: str, note_after: str, resolution: str | None
+) -> None:
+    world = World({"notes": policy})
+    note_id = await _tenant_note(world)
+    await world.writer.update_note(note_id, "Staff: Tür klemmt (Schloss)")  # staff edited it
+    world.casavi.messages["m-1"] = _message("m-1", "Tür klemmt sehr")
+    await world.handlers.apply(_event("ticket.polled"))
+    held = await world.writer.note(note_id)
+    assert held is not None
+    assert held.content == note_after
+    (conflict,) = world.conflicts.rows.values()
+    assert conflict.field == f"note:{note_id}"
+    assert (conflict.base_value, conflict.ixhaus_value, conflict.casavi_value) == (
+        "Die Tür klemmt",
+        "Staff: Tür klemmt (Schloss)",
+        "Tür klemmt sehr",
+    )
+    assert (conflict.policy, conflict.resolution) == (policy, resolution)

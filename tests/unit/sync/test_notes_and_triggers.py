@@ -78,7 +78,7 @@ class World:
 
     async def run(self) -> RunCounts:
         async with self.services.contexts.use("test") as ctx:
-            return await run_outbound(
+            report = await run_outbound(
                 ctx,
                 ledger=self.ledger,
                 portal_states=self.services.portal_states,
@@ -86,6 +86,7 @@ class World:
                 now=NOW,
                 two_way=TwoWay.of(self.services),
             )
+        return report.counts
 
     def notes_put(self) -> list[RecordKey]:
         return [k for k in self.portal.puts if k.kind is EntityKind.NOTE]
@@ -351,13 +352,29 @@ async def test_an_edited_note_is_offered_again_under_the_same_id(world: World) -
 
 def test_a_note_message_is_public_with_the_notes_author_and_time() -> None:
     # rule N1: author, time and content; rule N2: always public
-    from app.adapters.casavi.mapping import to_message
+    from app.adapters.casavi.mapping import to_ticket_message
+    from app.domain.identity import IdentityMap
 
     record = PortalNote(
         id=5, ticket_no=1, created_at=WRITTEN, content="Hallo", author_user_no="001"
     )
-    message = to_message(record, note_key(5).reference_id)
+    ticket, message = to_ticket_message(record, note_key(5).reference_id, "001", IdentityMap())
+    assert ticket == "1"
     assert (message.id, message.author_id, message.visibility) == ("5", "001", "public")
     assert (message.content, message.written_at) == ("Hallo", WRITTEN)
-    with pytest.raises(ValueError, match="no author"):
-        to_message(msgspec.structs.replace(record, author_user_no=None), "5")
+
+
+async def test_a_triggers_answer_is_its_protocol_line(world: World) -> None:
+    # rule L2/L3 without a run: what a push answers is exactly the entry it writes
+    await world.run()
+    world.source.tables["notes"].append(note(8, content="Der Techniker kommt morgen."))
+    lines = len(world.ledger.protocol)
+    sent = await push_note(world.services, "test", "1", "8")
+    assert sent.outcome == "sent"
+    (line,) = world.ledger.protocol[lines:]
+    assert (line[0], line[1].key, line[1].protocol_outcome) == (None, note_key(8), "sent")
+    again = await push_note(world.services, "test", "1", "8")
+    assert again.outcome == "unchanged"
+    internal = await push_note(world.services, "test", "1", "2")
+    assert (internal.outcome, internal.reason) == ("not_sent", "note_internal")
+    assert len(world.ledger.protocol) == lines + 1  # unchanged and still excluded: no line

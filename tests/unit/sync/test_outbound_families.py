@@ -117,9 +117,9 @@ async def run(src: FakeSource, config: SyncConfig = CONFIG) -> tuple[FakePortal,
         system="test", version=1, active=True, config=config, source=src, writer=None,
         portal=portal,
     )  # fmt: skip
-    counts = await run_outbound(
-        ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW
-    )
+    counts = (
+        await run_outbound(ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW)
+    ).counts
     assert counts.errors == 0
     return portal, ledger
 
@@ -224,6 +224,6 @@ async def test_a_second_run_sends_none_of_the_new_families_again() -> None:
     states = FakePortalStates()
     await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=1, now=NOW)
     portal.puts.clear()
-    again = await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=2, now=NOW)
+    again = (await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=2, now=NOW)).counts
     assert (again.sent, again.errors) == (0, 0)
     assert portal.puts == []

@@ -66,7 +66,9 @@ def _source() -> CountingSource:
 
 async def test_partners_inherit_across_the_stream_from_a_single_read_of_persons() -> None:
     source = _source()
-    decisions = {d.key.number: d async for d in sources.person_decisions(source, CONFIG, TODAY)}
+    contracts = [c async for c in source.contracts()]
+    people = sources.person_decisions(source, CONFIG, TODAY, contracts)
+    decisions = {d.key.number: d async for d in people}
     assert source.reads["persons"] == 1
     partner = decisions["100"]
     assert isinstance(partner, Transfer)

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 
 from app.domain.config import SyncConfig, ranges
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import ObjectRecord
-from app.errors import DependencyUnavailable
+from app.errors import DependencyUnavailable, GatewayError
 from app.sync.context import SystemContexts
 from app.sync.policy import RunPolicy
+from app.sync.ports import PortalWrite, Presence
 from app.sync.runs import RUN_SYNC_JOB, execute_run, request_run
 from tests.fakes import (
     NOW,
@@ -31,7 +33,7 @@ async def _execute(runs: FakeRuns, contexts: SystemContexts, run_id: int) -> str
     return await execute_run(
         runs=runs,
         contexts=contexts,
-        ledger=FakeLedger(),
+        ledger=runs.ledger,
         portal_states=FakePortalStates(),
         clock=lambda: NOW,
         run_id=run_id,
@@ -90,21 +92,9 @@ class _RefusingQueue(FakeQueue):
         return False
 
 
-class _SlowPortal(FakePortal):
-    def __init__(self, delay: float) -> None:
-        super().__init__()
-        self.delay = delay
-
-    async def put(
-        self, key: RecordKey, record: Any, *, exists: bool = False, casavi_id: str | None = None
-    ) -> str:
-        await asyncio.sleep(self.delay)
-        return await super().put(key, record, exists=exists, casavi_id=casavi_id)
-
-
 def _objects(n: int) -> tuple[SystemContexts, CountingAdapters]:
     source = FakeSource(objects=[ObjectRecord(number=str(1000 + i), name="Haus") for i in range(n)])
-    adapters = CountingAdapters(source=source, portal=_SlowPortal(0.01))
+    adapters = CountingAdapters(source=source, portal=FakePortal(delay=0.01))
     configs = FakeConfigs()
     configs.change("test", config=SyncConfig(object_range=ranges(f"1000-{1000 + n}")))
     return SystemContexts(configs, adapters), adapters
@@ -127,7 +117,8 @@ async def test_a_refused_job_id_fails_the_run_with_a_clear_error() -> None:
 
 async def test_a_cancelled_job_puts_its_run_back_to_queued() -> None:
     contexts, adapters = _objects(200)
-    runs, ledger = FakeRuns(), FakeLedger()
+    ledger = FakeLedger()
+    runs = FakeRuns(ledger)
     run, _ = await runs.request("test", trigger="api", requested_by=None)
     job = asyncio.create_task(
         execute_run(
@@ -165,7 +156,8 @@ async def test_a_cancelled_job_puts_its_run_back_to_queued() -> None:
 
 async def test_a_run_at_its_time_limit_is_continued_by_a_fresh_job() -> None:
     contexts, adapters = _objects(100)
-    runs, ledger, queue = FakeRuns(), FakeLedger(), FakeQueue()
+    ledger, queue = FakeLedger(), FakeQueue()
+    runs = FakeRuns(ledger)
     policy = RunPolicy(time_limit_seconds=0.2, concurrency=2)
     run, _ = await request_run(runs, queue, system="test", trigger="api", requested_by=None)
     outcomes = []
@@ -240,3 +232,74 @@ async def test_a_run_reads_the_contracts_once() -> None:
     contexts = SystemContexts(FakeConfigs(), adapters)
     assert await _execute(runs, contexts, run.id) == "succeeded"
     assert source.contract_reads == 1  # units (M5) and persons (P1) share one read
+
+
+class _Refused(GatewayError):
+    status = 502
+    code = "casavi-auth-failed"
+
+
+class _Down(GatewayError):
+    status = 503
+    code = "casavi-unavailable"
+
+
+class _Unreachable(FakePortal):
+    """casavi answers nothing: every write and every probe fails in transport."""
+
+    def prepare(self, key: RecordKey, record: Any, ids: IdentityMap) -> PortalWrite:
+        async def write(presence: Presence) -> str:
+            raise _Down("casavi unavailable (POST /v2/properties -> 503)")
+
+        return write
+
+    async def verify(self) -> None:
+        raise _Down("casavi unavailable (GET /v2/properties -> 503)")
+
+
+class _Revoked(FakePortal):
+    async def verify(self) -> None:
+        raise _Refused("casavi refused the key (POST /v2/authenticate -> 401)")
+
+
+async def test_a_run_with_nothing_to_send_still_proves_its_credentials() -> None:
+    # A run that sends nothing makes one authenticated request: revoked credentials are
+    # noticed by the next run, not when something changes.
+    source = FakeSource(objects=[ObjectRecord(number="1001", name="Haus")])
+    adapters = CountingAdapters(source=source)
+    configs = FakeConfigs()
+    configs.change("test", config=SyncConfig(object_range=ranges("1001")))
+    runs = FakeRuns()
+    contexts = SystemContexts(configs, adapters)
+    run, _ = await runs.request("test", trigger="api", requested_by=None)
+    assert await _execute(runs, contexts, run.id) == "succeeded"
+    assert adapters.portal.verified == 0  # the write proved it
+    again, _ = await runs.request("test", trigger="api", requested_by=None)
+    assert await _execute(runs, contexts, again.id) == "succeeded"
+    assert adapters.portal.verified == 1  # nothing to send: one request all the same
+
+    revoked = CountingAdapters(source=source, portal=_Revoked())
+    revoked.portal.empty = False
+    contexts = SystemContexts(configs, revoked)
+    third, _ = await runs.request("test", trigger="api", requested_by=None)
+    assert await _execute(runs, contexts, third.id) == "failed"
+    assert "credentials" in (runs.runs[third.id].last_error or "")
+
+
+async def test_a_casavi_failing_every_call_fails_the_run_naming_casavi() -> None:
+    # One breaker across the run: below its threshold of calls in a row, a run none of
+    # whose writes went through still asks once more, and fails when that fails too.
+    source = FakeSource(objects=[ObjectRecord(number="1001", name="Haus")])
+    configs = FakeConfigs()
+    configs.change("test", config=SyncConfig(object_range=ranges("1001")))
+    runs = FakeRuns()
+    run, _ = await runs.request("test", trigger="api", requested_by=None)
+    healthy = SystemContexts(configs, CountingAdapters(source=source))
+    assert await _execute(runs, healthy, run.id) == "succeeded"
+    source.tables["objects"][0] = ObjectRecord(number="1001", name="Haus (neu)")
+    down = SystemContexts(configs, CountingAdapters(source=source, portal=_Unreachable()))
+    again, _ = await runs.request("test", trigger="api", requested_by=None)
+    assert await _execute(runs, down, again.id) == "failed"
+    done = runs.runs[again.id]
+    assert (done.last_error or "").startswith("casavi unavailable")
+    assert (done.sent, done.errors) == (0, 1)  # its counts are its protocol's all the same

@@ -1,4 +1,4 @@
-"""The stage logic (diff against the ledger, send, remove, record) over in-memory fakes."""
+"""The send engine (diff against the ledger, send, remove, record, count) over fakes."""
 
 from __future__ import annotations
 
@@ -10,13 +10,19 @@ from typing import Any
 import pytest
 
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
+from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.reasons import Reason
 from app.domain.records import ObjectRecord
 from app.errors import GatewayError
-from app.sync.outbound.stages import CasaviDown, run_stage
+from app.sync.outbound.breaker import CasaviDown
+from app.sync.outbound.engine import SendEngine
+from app.sync.outbound.outcomes import Tally
+from app.sync.outbound.senders import PortalSender
+from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
-from tests.fakes import FakeLedger, FakePortal, FakePortalStates
+from app.sync.ports import PortalWrite, Presence
+from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates
 
 OBJ = EntityKind.OBJECT
 
@@ -34,6 +40,23 @@ async def stream(decisions: Iterable[Decision[Any]]) -> AsyncIterator[Decision[A
         yield d
 
 
+def engine(
+    ledger: FakeLedger,
+    run_id: int = 1,
+    now: dt.datetime | None = None,
+    policy: RunPolicy | None = None,
+    ids: IdentityMap | None = None,
+) -> SendEngine:
+    return SendEngine(
+        system="test",
+        run_id=run_id,
+        ledger=ledger,
+        ids=IdentityMap() if ids is None else ids,
+        policy=policy or RunPolicy(),
+        clock=lambda: now or NOW,
+    )
+
+
 async def stage(
     decisions: Iterable[Decision[Any]],
     ledger: FakeLedger,
@@ -41,17 +64,11 @@ async def stage(
     run_id: int = 1,
     now: dt.datetime | None = None,
     policy: RunPolicy | None = None,
-) -> Any:
-    return await run_stage(
-        OBJ,
-        stream(decisions),
-        system="test",
-        run_id=run_id,
-        ledger=ledger,
-        portal=portal,
-        now=now,
-        policy=policy or RunPolicy(),
-    )
+    kind: EntityKind = OBJ,
+) -> Tally:
+    ids = await ledger.identities("test", list(EntityKind))
+    send = engine(ledger, run_id, now, policy, ids)
+    return await send.stage(kind, stream(decisions), PortalSender(portal))
 
 
 async def test_first_run_sends_everything_and_records_it() -> None:
@@ -117,15 +134,47 @@ async def test_a_record_leaving_the_eligible_set_is_removed() -> None:
 
 
 async def test_exclusions_are_recorded_once_with_their_reason() -> None:
-    # rule S1: the reason a record is not transferred is kept
+    # rule S1: the reason a record is not transferred is kept; rule L2: the counts are the
+    # protocol's lines - a record still left out for the same reason writes none
     ledger, portal = FakeLedger(), FakePortal()
     excluded = Exclude(key=key("5"), reason=Reason.OBJECT_NOT_ENABLED)
-    await stage([excluded], ledger, portal)
+    first = await stage([excluded], ledger, portal)
+    assert first.excluded == 1
     assert ledger.rows[("test", key("5"))].reason_code == Reason.OBJECT_NOT_ENABLED.value
     before = len(ledger.protocol)
     counts = await stage([excluded], ledger, portal, run_id=2)
-    assert counts.excluded == 1
+    assert (counts.excluded, counts.unchanged, counts.still_excluded) == (0, 1, 1)
     assert len(ledger.protocol) == before
+
+
+async def test_a_record_already_deleted_writes_no_new_line() -> None:
+    ledger, portal = FakeLedger(), FakePortal()
+    await stage([obj("1")], ledger, portal)
+    gone = Delete(key=key("1"), reason=Reason.MOVED_OUT_DELETION_DUE)
+    await stage([gone], ledger, portal, run_id=2)
+    lines = len(ledger.protocol)
+    again = await stage([gone], ledger, portal, run_id=3)
+    assert (again.removed, again.excluded, again.unchanged) == (0, 0, 1)
+    assert len(ledger.protocol) == lines
+
+
+async def test_the_tally_equals_the_protocol_lines_by_outcome() -> None:
+    # rule L2: sent (with deleted), excluded and errors are exactly the run's lines
+    ledger, portal = FakeLedger(), FakePortal()
+    await stage([obj("1"), obj("2")], ledger, portal)
+    portal.fail_keys = {key("3")}
+    decisions: list[Decision[Any]] = [
+        obj("1", "Neu"),
+        Exclude(key=key("2"), reason=Reason.OBJECT_NOT_ENABLED),
+        obj("3"),
+        Exclude(key=key("4"), reason=Reason.OBJECT_NOT_ENABLED),
+    ]
+    tally = await stage(decisions, ledger, portal, run_id=2)
+    lines = [o.protocol_outcome for run, o in ledger.protocol if run == 2]
+    counts = tally.as_run_counts()
+    assert counts.sent == lines.count("sent") + lines.count("deleted") == 2
+    assert counts.excluded == lines.count("excluded") == 1
+    assert counts.errors == lines.count("error") == 1
 
 
 async def test_one_failing_record_never_stops_the_stage_and_is_retried() -> None:
@@ -140,9 +189,11 @@ async def test_one_failing_record_never_stops_the_stage_and_is_retried() -> None
     assert error_lines
     assert "casavi said no" in (error_lines[0].error or "")
     portal.fail_keys.clear()
-    # Not before its backoff has passed (a record casavi rejects is not hammered)...
+    # Not before its backoff has passed (a record casavi rejects is not hammered): it waits,
+    # with no new line...
     waiting = await stage([obj("1"), obj("2"), obj("3")], ledger, portal, run_id=2)
-    assert (waiting.sent, waiting.errors, portal.puts.count(key("2"))) == (0, 1, 0)
+    assert (waiting.sent, waiting.errors, waiting.waiting) == (0, 0, 1)
+    assert portal.puts.count(key("2")) == 0
     # ...then again, with its attempt count.
     assert failed.attempts == 1
     assert failed.next_attempt_at is not None
@@ -157,14 +208,12 @@ async def test_ticket_stage_records_the_portal_field() -> None:
     decisions: list[Decision[Any]] = [
         Exclude(key=RecordKey.ticket(7), reason=Reason.TICKET_TYPE_LOCKED),
     ]
-    await run_stage(
+    await engine(ledger).stage(
         EntityKind.TICKET,
         stream(decisions),
-        system="test",
-        run_id=1,
-        ledger=ledger,
-        portal=portal,
-        portal_states=states,
+        PortalSender(portal),
+        states=states,
+        status_of=ticket_portal_status,
     )
     state = states.states[("test", "7")]
     assert not state.transferred
@@ -187,19 +236,22 @@ class _SlowPortal(FakePortal):
         self.max_in_flight = 0
         self.calls = 0
 
-    async def put(
-        self, key: RecordKey, record: Any, *, exists: bool = False, casavi_id: str | None = None
-    ) -> str:
-        self.calls += 1
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            await asyncio.sleep(0.01)
-            if self.down:
-                raise _Down("casavi unavailable (POST /v2/properties -> 503)")
-            return await super().put(key, record, exists=exists, casavi_id=casavi_id)
-        finally:
-            self.in_flight -= 1
+    def prepare(self, key: RecordKey, record: Any, ids: IdentityMap) -> PortalWrite:
+        write = super().prepare(key, record, ids)
+
+        async def slow(presence: Presence) -> str:
+            self.calls += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                await asyncio.sleep(0.01)
+                if self.down:
+                    raise _Down("casavi unavailable (POST /v2/properties -> 503)")
+                return await write(presence)
+            finally:
+                self.in_flight -= 1
+
+        return slow
 
 
 async def test_sends_run_concurrently_up_to_the_configured_bound() -> None:
@@ -211,12 +263,52 @@ async def test_sends_run_concurrently_up_to_the_configured_bound() -> None:
     assert len(ledger.rows) == 40
 
 
-async def test_outcomes_are_written_in_small_batches() -> None:
-    # A crash forgets at most one batch of sends (and those converge: creates adopt a 409).
+async def test_outcomes_are_written_in_small_batches_after_a_write_ahead_mark() -> None:
+    # A create is marked pending before it goes out (one commit per wave), its outcome
+    # written in batches: a crash leaves a mark that makes the next try look first.
     ledger, portal = FakeLedger(), FakePortal()
     policy = RunPolicy(ledger_batch=10)
     await stage([obj(str(n)) for n in range(95)], ledger, portal, policy=policy)
-    assert ledger.saves == 10
+    assert ledger.saves == 10 + 10  # 10 waves of marks, 10 batches of outcomes
+    assert all(e.state == "sent" for e in ledger.rows.values())
+    assert {p for _, p in portal.presences} == {"new"}
+
+
+async def test_a_pending_mark_left_by_a_crash_makes_the_next_try_look_first() -> None:
+    ledger, portal = FakeLedger(), FakePortal()
+    marks = [await _mark(ledger, key("1"))]
+    assert marks == ["pending"]
+    await stage([obj("1"), obj("2")], ledger, portal, run_id=2)
+    assert dict(portal.presences) == {key("1"): "unknown", key("2"): "new"}
+
+
+async def _mark(ledger: FakeLedger, record: RecordKey) -> str:
+    from app.sync.ports import Outcome
+
+    await ledger.save("test", OBJ, [Outcome(key=record, state="pending")], {}, run_id=1)
+    return ledger.rows[("test", record)].state
+
+
+async def test_a_record_whose_parent_is_unsettled_waits_untouched() -> None:
+    # Children never pay for their parents' failures: a unit of an object whose creation
+    # failed is neither sent nor excluded, and writes nothing - it waits.
+    ledger, portal = FakeLedger(), FakePortal()
+    portal.fail_keys = {key("1")}
+    await stage([obj("1")], ledger, portal)
+    unit = RecordKey.unit("1", "01")
+    portal.parents[unit] = [key("1")]
+    lines = len(ledger.protocol)
+    tally = await stage(
+        [Transfer(key=unit, record=ObjectRecord(number="01", name="EG"))],
+        ledger,
+        portal,
+        run_id=2,
+        kind=EntityKind.UNIT,
+    )
+    assert (tally.sent, tally.errors, tally.waiting) == (0, 0, 1)
+    assert unit not in portal.puts
+    assert ("test", unit) not in ledger.rows
+    assert len(ledger.protocol) == lines
 
 
 async def test_the_breaker_stops_a_stage_when_casavi_is_down() -> None:
@@ -245,4 +337,25 @@ async def test_a_cancelled_stage_still_records_what_casavi_holds() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert {k for (_, k) in ledger.rows} == set(portal.puts)
+    sent = {k for (_, k), e in ledger.rows.items() if e.state == "sent"}
+    assert sent == set(portal.puts)
+    # The creates it had not reached are marked: the next run looks before it writes.
+    assert all(e.state in ("sent", "pending") for e in ledger.rows.values())
+
+
+class _SlowLedger(FakeLedger):
+    """Every write takes a while (a busy database)."""
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        await asyncio.sleep(0.02)
+        await super().save(*args, **kwargs)
+
+
+async def test_the_end_of_a_stage_never_cuts_a_timed_flush_short() -> None:
+    # Outcomes reach the ledger within a second (a ticker), and the stage's end - which
+    # stops the ticker - must not lose the batch the ticker is writing at that moment.
+    for _ in range(5):
+        ledger, portal = _SlowLedger(), FakePortal(delay=0.001)
+        policy = RunPolicy(ledger_batch=1000, ledger_flush_seconds=0.005)
+        await stage([obj(str(n)) for n in range(60)], ledger, portal, policy=policy)
+        assert sorted(e.state for e in ledger.rows.values()) == ["sent"] * 60

@@ -1,0 +1,300 @@
+"""The one send engine: every write to casavi - a run's stages, documents, the triggers of
+iX-Haus plus and an operator's re-send - goes through ``SendEngine.stage``.
+
+Per record it decides, from the decision and the ledger entry, what casavi needs
+(``settle``): nothing (unchanged, still excluded, its retry not due), a protocol line without
+a write (newly excluded), a write (create or update) or a removal. Writes go out up to
+``policy.concurrency`` at a time; each outcome reaches the ledger and the protocol within
+``policy.ledger_flush_seconds`` (or every ``policy.ledger_batch`` outcomes) and when the stage
+ends, fails or is cancelled. The counts (``Tally``) are the protocol's lines by outcome plus
+what needs no line (unchanged, waiting), so a run's totals always match its protocol.
+
+Safety at the seams:
+- **Write-ahead.** A record casavi never had is marked ``pending`` in the ledger (one commit
+  per wave of creates) before its create goes out. A crash in between leaves the mark: the
+  next attempt looks in casavi before writing (``presence="unknown"``), so nothing is created
+  twice and nothing is deleted to be re-created.
+- **Parents first.** Every id a write names comes from the run's ``IdentityMap``. A record
+  whose parent's state is unsettled (its create failed, or is pending) raises
+  ``ParentUnsettled`` while it is prepared - before any request - and waits untouched.
+- **One breaker per run.** Transport failures in a row across all stages (documents too)
+  stop the run (``CasaviDown``); so does casavi refusing the credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Container, Mapping
+from datetime import datetime
+from typing import Any
+
+from app.domain.calendar import utcnow
+from app.domain.decisions import Decision, Delete, Exclude, Transfer
+from app.domain.fingerprint import field_digests, fingerprint
+from app.domain.identity import IdentityMap, ParentUnsettled
+from app.domain.keys import EntityKind, RecordKey
+from app.sync.outbound.breaker import Breaker, describe, is_transport_failure
+from app.sync.outbound.outcomes import LedgerWriter, Send, Tally, TicketStatusOf
+from app.sync.outbound.senders import Sender
+from app.sync.policy import RunPolicy
+from app.sync.ports import (
+    Ledger,
+    LedgerEntry,
+    Outcome,
+    PortalStates,
+    Presence,
+)
+from app.sync.ports.records import LinkState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_POLICY = RunPolicy()
+
+# Called after a record was written, with its ledger entry from before (tickets: the
+# conflict base and S2; the support archive).
+AfterSend = Callable[[Transfer[Any], LedgerEntry | None], Awaitable[None]]
+
+
+class SendEngine:
+    """One run's (or one trigger's) sending: shared identity map, breaker and tally."""
+
+    def __init__(
+        self,
+        *,
+        system: str,
+        run_id: int | None,
+        ledger: Ledger,
+        ids: IdentityMap,
+        policy: RunPolicy = DEFAULT_POLICY,
+        clock: Callable[[], datetime] = utcnow,
+        tally: Tally | None = None,
+        breaker: Breaker | None = None,
+        recovering: bool = False,
+        written_before: Container[str] = (),
+        after_any_send: AfterSend | None = None,
+    ) -> None:
+        self.system, self.run_id, self.ledger, self.ids = system, run_id, ledger, ids
+        self.policy, self.clock = policy, clock
+        self.tally = Tally() if tally is None else tally
+        self.breaker = Breaker(policy.breaker_threshold) if breaker is None else breaker
+        # The gateway lost its state while casavi kept its records: a record the ledger
+        # does not know may be in casavi (look before writing).
+        self.recovering = recovering
+        # Ledger keys an earlier job of this run wrote (a continued run): found unchanged
+        # now, they were counted by that job's protocol lines already.
+        self._written_before = written_before
+        self._after_any_send = after_any_send
+        # The last write casavi refused or could not take (a trigger reports it).
+        self.last_failure: Exception | None = None
+
+    async def stage(
+        self,
+        kind: EntityKind,
+        decisions: AsyncIterator[Decision[Any]],
+        sender: Sender,
+        *,
+        known: dict[RecordKey, LedgerEntry] | None = None,
+        states: PortalStates | None = None,
+        status_of: TicketStatusOf | None = None,
+        after_send: AfterSend | None = None,
+        force: RecordKey | None = None,
+        retry_now: bool = False,
+        concurrency: int | None = None,
+    ) -> Tally:
+        """Settle and send one kind's decisions; the stage's own tally (also added to the
+        engine's). ``force`` is a record sent even when unchanged (an operator's re-send);
+        ``retry_now`` tries failed records before their backoff has passed (staff pushed
+        them). Raises ``CasaviDown`` when the breaker trips."""
+        known = await self.ledger.load(self.system, kind) if known is None else known
+        tally = Tally()
+        writer = LedgerWriter(self, kind, known, states, status_of)
+        slots = asyncio.Semaphore(max(concurrency or self.policy.concurrency, 1))
+        pending: set[asyncio.Task[None]] = set()
+        hooks = [h for h in (after_send, self._after_any_send) if h is not None]
+
+        async def send(item: Send) -> None:
+            try:
+                outcome = await self._send(item, sender, tally)
+                if outcome.state == "sent" and isinstance(item.decision, Transfer):
+                    for hook in hooks:
+                        await hook(item.decision, item.entry)
+                writer.add(outcome, item.decision)
+                if writer.full:
+                    await writer.flush()
+            finally:
+                slots.release()
+
+        async def launch(wave: list[Send]) -> None:
+            await writer.write_ahead([s for s in wave if s.presence == "new"])
+            for item in wave:
+                await slots.acquire()
+                self.breaker.check()
+                task = asyncio.create_task(send(item))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+
+        ticker = asyncio.create_task(writer.tick())
+        wave: list[Send] = []
+        try:
+            async for decision in decisions:
+                self.breaker.check()
+                entry = known.get(decision.key)
+                item = self._settle(decision, entry, sender, tally, force, retry_now)
+                if isinstance(item, Send):
+                    wave.append(item)
+                    if len(wave) >= self.policy.ledger_batch:
+                        await launch(wave)
+                        wave = []
+                elif isinstance(item, Outcome):
+                    writer.add(item, decision)
+            await launch(wave)
+            while pending:
+                await asyncio.gather(*pending)
+            self.breaker.check()
+        except BaseException:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            raise
+        finally:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+            # What casavi holds now is written even when the stage fails or is cancelled -
+            # and before the stage ends, so a job that continues the run never races it.
+            flush = asyncio.ensure_future(writer.flush())
+            try:
+                await asyncio.shield(flush)
+            except asyncio.CancelledError:
+                await flush
+                raise
+            finally:
+                self.tally.add(tally)
+        return tally
+
+    # -- deciding ---------------------------------------------------------------------------
+    def _settle(
+        self,
+        decision: Decision[Any],
+        entry: LedgerEntry | None,
+        sender: Sender,
+        tally: Tally,
+        force: RecordKey | None,
+        retry_now: bool,
+    ) -> Send | Outcome | None:
+        """What a decision needs: a write or removal (``Send``), a protocol line without a
+        write (``Outcome``), or nothing (None; counted as unchanged or waiting)."""
+        key = decision.key
+        forced = key == force
+        if not (forced or retry_now) and _retry_not_due(entry, self.clock()):
+            tally.waiting += 1  # still failing; tried again once its backoff has passed
+            return None
+        held = _held(entry) or self.ids.holds(key)
+        if isinstance(decision, Transfer):
+            unchanged = entry is not None and entry.state == "sent" and not forced
+            if (
+                unchanged
+                and entry is not None
+                and entry.fingerprint == fingerprint(decision.record)
+            ):
+                if key.ledger_key not in self._written_before:
+                    tally.unchanged += 1
+                return None
+            try:
+                write = sender.prepare(decision, self.ids)
+            except ParentUnsettled as exc:
+                log.info("%s waits: %s", key.ledger_key, exc)
+                tally.waiting += 1
+                return None
+            return Send(decision, entry, self._presence(key, entry, held), write)
+        if held or (entry is not None and entry.state == "pending"):
+            # Rules P3, D2, T5 - or a record that left the eligible set: casavi drops it.
+            return Send(decision, entry, "held", None)
+        reason = decision.reason.value
+        left_out = entry is not None and entry.state in ("excluded", "deleted")
+        if left_out and entry is not None and entry.reason_code == reason:
+            tally.unchanged += 1  # still left out for the same reason: no new line
+            tally.still_excluded += 1
+            return None
+        tally.excluded += 1
+        return Outcome(key=key, state="excluded", reason_code=reason)
+
+    def _presence(self, key: RecordKey, entry: LedgerEntry | None, held: bool) -> Presence:
+        if held:
+            return "held"
+        if (entry is not None and entry.state == "pending") or (entry is None and self.recovering):
+            return "unknown"
+        return "new"
+
+    # -- sending ------------------------------------------------------------------------------
+    async def _send(self, item: Send, sender: Sender, tally: Tally) -> Outcome:
+        """Write one record to casavi; its outcome (a failure is an outcome, rule L3)."""
+        decision, entry = item.decision, item.entry
+        key = decision.key
+        try:
+            if item.write is not None and isinstance(decision, Transfer):
+                casavi_id = await item.write(item.presence)
+                self.breaker.success()
+                tally.sent += 1
+                return Outcome(
+                    key=key,
+                    state="sent",
+                    fingerprint=fingerprint(decision.record),
+                    casavi_id=casavi_id,
+                    reason_code=decision.note.value if decision.note else None,
+                    field_digests=field_digests(decision.record),
+                )
+            assert isinstance(decision, Delete | Exclude)
+            await sender.remove(key, self.ids)
+            self.breaker.success()
+            tally.removed += 1
+            state: LinkState = "deleted" if isinstance(decision, Delete) else "excluded"
+            return Outcome(
+                key=key,
+                state=state,
+                removed=True,
+                reason_code=decision.reason.value,
+                casavi_id=entry.casavi_id if entry else None,
+            )
+        except Exception as exc:  # one record's failure never stops the run (rule L3)
+            self.breaker.failure(exc)
+            self.last_failure = exc
+            tally.errors += 1
+            log.warning("%s failed: %s", key.ledger_key, type(exc).__name__)
+            attempts = (entry.attempts if entry is not None and entry.state == "error" else 0) + 1
+            # casavi being away is no fault of the record: the next run tries it at once.
+            transport = is_transport_failure(exc)
+            retry_at = None if transport else self.policy.retry_at(self.clock(), attempts)
+            return Outcome(
+                key=key,
+                state="error",
+                error=describe(exc),
+                # Kept only while casavi holds the record (an update or removal failed).
+                casavi_id=entry.casavi_id if _held(entry) and entry is not None else None,
+                attempts=attempts,
+                next_attempt_at=retry_at,
+            )
+
+
+def identities_of(entries: Mapping[RecordKey, LedgerEntry]) -> IdentityMap:
+    """The identity map of a few records (a trigger's ticket and its references)."""
+    return IdentityMap.of_rows(
+        (key.kind.value, key.ledger_key, entry.state, entry.casavi_id)
+        for key, entry in entries.items()
+    )
+
+
+def _held(entry: LedgerEntry | None) -> bool:
+    """The ledger says casavi holds the record (sent; or a later write failed)."""
+    if entry is None:
+        return False
+    return entry.state == "sent" or (entry.state == "error" and entry.casavi_id is not None)
+
+
+def _retry_not_due(entry: LedgerEntry | None, now: datetime) -> bool:
+    return (
+        entry is not None
+        and entry.state == "error"
+        and entry.next_attempt_at is not None
+        and entry.next_attempt_at > now
+    )

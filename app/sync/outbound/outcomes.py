@@ -1,0 +1,132 @@
+"""What the send engine records: the tally (the protocol's counts) and the way to the
+ledger - outcomes (and S1 states) written every
+``policy.ledger_batch`` outcomes, every ``policy.ledger_flush_seconds`` (a ticker) and when a
+stage ends; creates marked ``pending`` before they go out (write-ahead). An interrupted write
+keeps its outcomes for the next one: nothing casavi holds is forgotten by the gateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from app.domain.decisions import Decision, Delete, Exclude, Transfer
+from app.domain.keys import EntityKind, RecordKey
+from app.sync.ports import (
+    LedgerEntry,
+    Outcome,
+    PortalStates,
+    PortalStatus,
+    PortalWrite,
+    Presence,
+    RunCounts,
+)
+
+if TYPE_CHECKING:
+    from app.sync.outbound.engine import SendEngine
+
+# Rule S1 of a ticket decision (tickets only).
+TicketStatusOf = Callable[[Decision[Any]], PortalStatus]
+
+
+class Tally(msgspec.Struct):
+    """What happened to the records, as the protocol counts them (see ``RunCounts``)."""
+
+    sent: int = 0  # lines "sent"
+    removed: int = 0  # lines "deleted"
+    unchanged: int = 0
+    excluded: int = 0  # lines "excluded"
+    errors: int = 0  # lines "error"
+    waiting: int = 0
+    # Of ``unchanged``: left out by a rule for the same reason as before (no new line).
+    still_excluded: int = 0
+
+    def add(self, other: Tally) -> None:
+        for name in Tally.__struct_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_run_counts(self) -> RunCounts:
+        return RunCounts(
+            sent=self.sent + self.removed,
+            unchanged=self.unchanged,
+            excluded=self.excluded,
+            errors=self.errors,
+            waiting=self.waiting,
+        )
+
+
+class Send(msgspec.Struct, gc=False):
+    """One write or removal on its way to casavi."""
+
+    decision: Transfer[Any] | Delete | Exclude
+    entry: LedgerEntry | None
+    presence: Presence
+    write: PortalWrite | None  # None: a removal
+
+
+class LedgerWriter:
+    """Outcomes (and S1 states) on their way to the ledger: every ``policy.ledger_batch``
+    outcomes, every ``policy.ledger_flush_seconds`` (a ticker), and at the stage's end."""
+
+    def __init__(
+        self,
+        engine: SendEngine,
+        kind: EntityKind,
+        known: dict[RecordKey, LedgerEntry],
+        states: PortalStates | None,
+        status_of: TicketStatusOf | None,
+    ) -> None:
+        self._engine, self._kind, self._known = engine, kind, known
+        self._states, self._status_of = states, status_of
+        self._outcomes: list[Outcome] = []
+        self._statuses: list[PortalStatus] = []
+        self._lock = asyncio.Lock()
+
+    def add(self, outcome: Outcome, decision: Decision[Any]) -> None:
+        self._outcomes.append(outcome)
+        self._engine.ids.learn(outcome.key, outcome.state, outcome.casavi_id)
+        if self._status_of is not None:
+            self._statuses.append(self._status_of(decision))
+
+    @property
+    def full(self) -> bool:
+        return len(self._outcomes) >= self._engine.policy.ledger_batch
+
+    async def flush(self) -> None:
+        async with self._lock:
+            outcomes, self._outcomes = self._outcomes, []
+            statuses, self._statuses = self._statuses, []
+            try:
+                if outcomes:
+                    engine = self._engine
+                    await engine.ledger.save(
+                        engine.system, self._kind, outcomes, self._known, run_id=engine.run_id
+                    )
+                    outcomes = []
+                if statuses and self._states is not None:
+                    await self._states.save(self._engine.system, statuses)
+            except BaseException:
+                # Not written: kept for the next flush (nothing casavi holds is forgotten).
+                self._outcomes[:0] = outcomes
+                self._statuses[:0] = statuses
+                raise
+
+    async def write_ahead(self, sends: list[Send]) -> None:
+        """Mark the creates of a wave ``pending`` (no protocol line) before they go out."""
+        marks = [Outcome(key=s.decision.key, state="pending") for s in sends]
+        if not marks:
+            return
+        async with self._lock:
+            engine = self._engine
+            await engine.ledger.save(
+                engine.system, self._kind, marks, self._known, run_id=engine.run_id
+            )
+
+    async def tick(self) -> None:
+        while True:
+            await asyncio.sleep(self._engine.policy.ledger_flush_seconds)
+            # Shielded: the stage ending (it cancels the ticker) never cuts a write short.
+            await asyncio.shield(self.flush())
