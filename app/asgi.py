@@ -13,6 +13,8 @@ from litestar.openapi import OpenAPIConfig
 
 from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
+from app.alerts.monitor import alert_loop
+from app.api.alerts import AlertController
 from app.api.api_keys import ApiKeyController
 from app.api.auth import (
     SECURITY,
@@ -78,6 +80,10 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
     background: list[asyncio.Task[None]] = []
 
     async def start_scheduler(_: Litestar) -> None:
+        # Alerts: the one process of the embedded mode runs them; with Redis the workers
+        # do, and this process only writes what its code paths report (events.py).
+        if services.alerts is not None:
+            background.append(asyncio.create_task(alert_loop(services.alerts, full=scheduler)))
         if scheduler:
             background.append(asyncio.create_task(run_forever(services)))
             # Embedded mode: the inbound poll and the inbox sweeper run here too.
@@ -113,6 +119,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             SystemConfigController,
             InboundEventController,
             ConflictController,
+            AlertController,
         ],
         guards=[require_api_key],
         security=SECURITY,

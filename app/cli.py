@@ -1,5 +1,5 @@
-"""``portal-gateway``: serve, worker, migrate, openapi, apikey, sync, config, casavi, sandbox,
-demo."""
+"""``portal-gateway``: serve, worker, migrate, openapi, apikey, sync, config, casavi, ixhaus,
+sandbox, demo."""
 
 from __future__ import annotations
 
@@ -126,6 +126,14 @@ def _casavi(args: argparse.Namespace, settings: Settings) -> int:
 
     _migrated(settings)
     return asyncio.run(run_casavi_command(args, settings))
+
+
+def _ixhaus(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_ixhaus import run_ixhaus_command
+
+    if args.ixhaus_command == "check":
+        _migrated(settings)
+    return run_ixhaus_command(args, settings)
 
 
 def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -342,6 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_config_parser(commands)
     commands.choices["config"].set_defaults(handler=_config)
+
+    from app.cli_ixhaus import add_parser as add_ixhaus_parser
+
+    add_ixhaus_parser(commands)
+    commands.choices["ixhaus"].set_defaults(handler=_ixhaus)
     return parser
 
 

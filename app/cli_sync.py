@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import time
 from typing import TextIO
@@ -73,6 +74,9 @@ async def run_sync_command(args: argparse.Namespace, settings: Settings) -> int:
             return await _dry_run(services, args)
         return await _run(services, args.system, sys.stdout)
     finally:
+        if services.alerts is not None:  # what this run reported (a tripped breaker, ...)
+            with contextlib.suppress(Exception):  # the run's outcome is what the exit says
+                await services.alerts.drain()
         await services.aclose()
         await engine.dispose()
 

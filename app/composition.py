@@ -21,6 +21,8 @@ from app.adapters.store.ledger import SqlLedger
 from app.adapters.store.note_links import SqlNoteLinks
 from app.adapters.store.portal_states import SqlPortalActivity, SqlPortalStates
 from app.adapters.store.runs import SqlRuns
+from app.alerts.events import contract_deviation
+from app.alerts.monitor import AlertMonitor
 from app.configuration.secrets import SecretBox
 from app.domain.calendar import utcnow
 from app.sync.context import AdapterFactory, SystemContexts
@@ -88,9 +90,14 @@ def build_services(
     deviations = SqlContractDeviations(session_factory)
     recorder = DeviationRecorder(deviations)
     unsubscribe = on_contract_deviation(recorder)
+    # Alerts (app/alerts): a deviation opens a "casavi contract" incident for its system.
+    unsubscribe_alerts = on_contract_deviation(
+        lambda found: contract_deviation(found.operation, found.system or None)
+    )
 
     async def stop_recording() -> None:
         unsubscribe()
+        unsubscribe_alerts()
         await recorder.flush()
 
     return Services(
@@ -111,4 +118,5 @@ def build_services(
         policy=policy or RunPolicy(),
         contract_deviations=deviations,
         closers=[stop_recording],
+        alerts=AlertMonitor(session_factory, secret_box),
     )

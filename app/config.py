@@ -71,6 +71,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     inbound_lease_seconds: float = 30.0
     inbound_poll_tick_seconds: int = 5
     arq_poll_delay: float = 0.5
+    # The worker's own /metrics (app/monitoring/worker_metrics.py): off unless a port is set.
+    worker_metrics_port: int | None = None
+    worker_metrics_host: str = "127.0.0.1"
 
     def __repr__(self) -> str:
         # Never print the secret key, nor credentials inside the URLs.
@@ -111,6 +114,8 @@ _ENV_NAMES: dict[str, str] = {
     "inbound_lease_seconds": "INBOUND_LEASE_SECONDS",
     "inbound_poll_tick_seconds": "INBOUND_POLL_TICK_SECONDS",
     "arq_poll_delay": "ARQ_POLL_DELAY",
+    "worker_metrics_port": "WORKER_METRICS_PORT",
+    "worker_metrics_host": "WORKER_METRICS_HOST",
 }
 
 
@@ -185,6 +190,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("INBOUND_LEASE_SECONDS and ARQ_POLL_DELAY must be greater than 0")
     if not 1 <= settings.database_pool_size <= 200:
         raise SettingsError("DATABASE_POOL_SIZE must be between 1 and 200")
+    if settings.worker_metrics_port is not None and not 1 <= settings.worker_metrics_port <= 65535:
+        raise SettingsError("WORKER_METRICS_PORT must be between 1 and 65535")
     if not 1 <= settings.sync_concurrency <= 64:
         raise SettingsError("SYNC_CONCURRENCY must be between 1 and 64")
     for field in ("run_heartbeat_seconds", "run_stale_seconds", "run_time_limit_seconds"):

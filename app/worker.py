@@ -6,6 +6,7 @@ created once in ``on_startup``, kept in ``ctx`` and closed in ``on_shutdown``.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,9 +16,11 @@ from arq.cron import cron
 from arq.worker import func
 
 from app.adapters.store.database import create_engine, create_session_factory
+from app.alerts.monitor import alert_loop
 from app.composition import build_services
 from app.config import Settings, SettingsError, get_settings, run_policy
 from app.configuration.secrets import SecretBox
+from app.monitoring.process_metrics import observed
 from app.sync.inbound.poll import poll_job
 from app.sync.inbound.sweeper import sweep_job
 from app.sync.jobs import JOB_FUNCTIONS
@@ -50,6 +53,19 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
             queue,
             policy=run_policy(settings),
         )
+        # Alerts: every worker runs the monitor (each step is safe in several at once).
+        alerts = ctx["services"].alerts
+        if alerts is not None:
+            ctx["alerts_loop"] = asyncio.create_task(alert_loop(alerts, full=True))
+        if settings.worker_metrics_port is not None:  # the worker's own /metrics
+            from app.monitoring.worker_metrics import start_worker_metrics
+
+            ctx["metrics_server"] = await start_worker_metrics(
+                settings.worker_metrics_host,
+                settings.worker_metrics_port,
+                ctx["redis"],
+                settings.arq_queue_name,
+            )
         # What is loaded by now lives as long as the worker: frozen out of the collector's
         # way, so the full collections a big run triggers do not scan it every time.
         gc.collect()
@@ -59,6 +75,10 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
+    if "alerts_loop" in ctx:
+        ctx["alerts_loop"].cancel()
+    if "metrics_server" in ctx:
+        await ctx["metrics_server"].close()
     services = ctx.get("services")
     if services is not None:
         await services.aclose()
@@ -88,7 +108,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     if settings.redis_url is None:
         raise SettingsError("REDIS_URL must be set to run a worker (jobs go through arq/Redis)")
     return {
-        "functions": [func(fn, name=name) for name, fn in JOB_FUNCTIONS.items()],  # type: ignore[arg-type]
+        "functions": [func(observed(name, fn), name=name) for name, fn in JOB_FUNCTIONS.items()],  # type: ignore[arg-type]
         # Rule C14: every minute, request the runs that are due (idempotent across workers).
         "cron_jobs": [
             cron(schedule_job, name=schedule_job_name(settings), second={0}),

@@ -4,6 +4,7 @@ and HTTP clients (the roots call these; flows ask a ``SystemContext`` for ports)
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.adapters.ixhaus.reader import IxhausReader
 from app.adapters.ixhaus.schema import IxhausSchemaConfig, IxhausTables
 from app.adapters.ixhaus.writer import IxhausWriter
 from app.adapters.store.database import create_engine
+from app.alerts.events import docuware_logon
 from app.config import normalise_database_url
 from app.errors import SyncNotPossible
 from app.sync.context import SystemAdapters
@@ -42,7 +44,7 @@ def ixhaus_tables(schema: str | None, prefix: str, table_names: dict[str, str]) 
     return IxhausTables(IxhausSchemaConfig(schema=schema, table_names=table_names, prefix=prefix))
 
 
-def docuware_logon(
+def docuware_grant_config(
     *,
     base_url: str | None,
     grant: str,
@@ -88,7 +90,7 @@ def docuware_config(settings: SystemSettings) -> DocuwareClientConfig | None:
     configured, or switched off by "no DocuWare sync" (rule C13)."""
     if settings.config.no_docuware_sync or not settings.docuware_cabinet_id:
         return None
-    return docuware_logon(
+    return docuware_grant_config(
         base_url=settings.docuware_base_url,
         grant=settings.docuware_grant,
         username=settings.docuware_username,
@@ -97,6 +99,8 @@ def docuware_config(settings: SystemSettings) -> DocuwareClientConfig | None:
         client_secret=settings.docuware_client_secret,
         impersonate_name=settings.docuware_impersonate_name,
         organization=settings.docuware_organization,
+        # Alerts: "DocuWare licences exhausted" opens with a refused logon, ends with the next.
+        on_logon=functools.partial(docuware_logon, settings.system),
     )
 
 

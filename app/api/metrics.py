@@ -15,6 +15,7 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
+from app.monitoring import process_metrics
 from app.sync.ports import SYSTEMS
 from app.sync.services import Services
 
@@ -95,6 +96,12 @@ class Metrics:
         )
         self.deviations = ContractDeviationCounts()
         self.registry.register(self.deviations)
+        self.alerts_open = Gauge(
+            "gateway_alert_incidents_open",
+            "Open alert incidents, by system and event (app/alerts).",
+            ["system", "event"],
+            registry=self.registry,
+        )
         self.worker_seen = Gauge(
             "gateway_worker_seen",
             "1 when an arq worker reported in within its health-check interval (0 when not).",
@@ -130,6 +137,10 @@ class Metrics:
             self.inbound_lag.labels(system).set(age)
         if services.contract_deviations is not None:
             self.deviations.by_operation = await services.contract_deviations.by_operation()
+        if services.alerts is not None:
+            self.alerts_open.clear()
+            for incident in await services.alerts.store.open_incidents():
+                self.alerts_open.labels(incident.system, incident.event).inc()
         self.queue_depth.set(await services.queue.depth())
         seen = await services.queue.worker_seen()
         if seen is not None:
@@ -176,4 +187,7 @@ async def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
         await metrics.refresh(request.app.state.services)
     except Exception as exc:  # the request metrics still answer while the database is down
         log.warning("metrics refresh failed: %s", type(exc).__name__)
-    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    # What this process observed running jobs (embedded mode: all of them; with Redis the
+    # worker serves its own on WORKER_METRICS_PORT).
+    body = metrics.render() + process_metrics.render()
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

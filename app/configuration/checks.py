@@ -22,8 +22,9 @@ from app.adapters.docuware import (
     docuware_client,
 )
 from app.adapters.docuware import RetryPolicy as DocuwareRetryPolicy
-from app.adapters.factories import casavi_client, docuware_logon
+from app.adapters.factories import casavi_client, docuware_grant_config
 from app.configuration.document import ConfigDocument, System
+from app.configuration.interface import InterfaceCheck, interface_report
 from app.configuration.service import ConfigService
 from app.errors import DependencyUnavailable, GatewayError
 
@@ -41,6 +42,9 @@ class CheckReport(msgspec.Struct, rename="camel", kw_only=True):
     casavi: CheckResult
     docuware: CheckResult
     ixhaus: CheckResult
+    # The iX-Haus interface against its definition: missing tables or views, columns,
+    # wrong types and missing grants, with the features each stops (``ixhaus check``).
+    ixhaus_interface: InterfaceCheck | None = None
 
 
 async def check_system(service: ConfigService, system: System) -> CheckReport:
@@ -50,7 +54,18 @@ async def check_system(service: ConfigService, system: System) -> CheckReport:
         _guard(_check_docuware(service, system, document)),
         _guard(_check_ixhaus(service, system)),
     )
-    return CheckReport(system=system, casavi=casavi, docuware=docuware, ixhaus=ixhaus)
+    interface = None
+    if ixhaus.status != "not_configured":
+        interface = await interface_report(service, system, CHECK_TIMEOUT_SECONDS)
+        if ixhaus.status == "ok" and interface.status != "ok":
+            ixhaus = CheckResult(status="failed", reason=f"{ixhaus.reason}; {interface.reason}")
+    return CheckReport(
+        system=system,
+        casavi=casavi,
+        docuware=docuware,
+        ixhaus=ixhaus,
+        ixhaus_interface=interface,
+    )
 
 
 async def _guard(check: Awaitable[CheckResult]) -> CheckResult:
@@ -119,7 +134,7 @@ async def _check_docuware(
     missing = [n for n, v in needed if not v]
     if missing:
         return CheckResult(status="not_configured", reason=f"not set: {', '.join(missing)}")
-    config = docuware_logon(
+    config = docuware_grant_config(
         base_url=dw.base_url,
         grant=dw.grant,
         username=dw.username,

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from app.alerts.settings import AlertSettings
 from app.domain.catalogue import CODE_LENGTH
 from app.domain.config import DEFAULT_MAX_DOCUMENT_BYTES, Licences
 
@@ -199,6 +200,8 @@ class ConfigDocument(Struct, kw_only=True):
     schedule: Schedule = msgspec.field(default_factory=Schedule)
     conflict_policy: ConflictPolicies = msgspec.field(default_factory=ConflictPolicies)
     inbound: InboundOptions = msgspec.field(default_factory=InboundOptions)
+    # Who is told when the gateway needs a person (app/alerts).
+    alerts: AlertSettings = msgspec.field(default_factory=AlertSettings)
 
 
 def default_document(system: System) -> ConfigDocument:
@@ -239,6 +242,9 @@ class SecretsInput(Struct, kw_only=True):
     # from casavi's callback secret, because DocuWare and casavi each sign with their own.
     docuware_webhook_secret: SecretInput | None = None
     ixhaus_database_url: SecretInput | None = None
+    # Alerts: the SMTP password and the HMAC secret that signs the webhook's requests.
+    alert_smtp_password: SecretInput | None = None
+    alert_webhook_secret: SecretInput | None = None
 
 
 class ConfigInput(ConfigDocument, kw_only=True):
@@ -255,6 +261,8 @@ class SecretsView(Struct, kw_only=True):
     callback_secret: SecretState
     docuware_webhook_secret: SecretState
     ixhaus_database_url: SecretState
+    alert_smtp_password: SecretState
+    alert_webhook_secret: SecretState
 
 
 class CatalogueCheck(Struct, kw_only=True):

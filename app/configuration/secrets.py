@@ -30,6 +30,8 @@ SECRET_NAMES: dict[str, str] = {
     "callbackSecret": "callback_secret",
     "docuwareWebhookSecret": "docuware_webhook_secret",
     "ixhausDatabaseUrl": "ixhaus_database_url",
+    "alertSmtpPassword": "alert_smtp_password",
+    "alertWebhookSecret": "alert_webhook_secret",
 }
 
 

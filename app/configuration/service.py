@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.adapters.ixhaus.catalogue import load_catalogue_from
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import ConfigChange, SystemConfig, SystemSecret
+from app.alerts.events import config_change_notice
 from app.configuration.document import (
     CatalogueCheck,
     ConfigDocument,
@@ -88,6 +89,7 @@ class ConfigService:
             f"secrets.{_api_name(name)}" for name in sealed
         )
         if changed:
+            was_active = row.active
             _store(row, new)
             row.version += 1
             row.updated_at = utcnow()
@@ -98,6 +100,8 @@ class ConfigService:
                     )
                 )
             self._session.add(ConfigChange(system=system, actor=actor, fields=changed))
+            if was_active or new.active:  # alerts: told once, in the change's transaction
+                self._session.add(config_change_notice(system, changed))
         await self._session.commit()
         view = await self.view(system)
         view.catalogue_check = catalogue_check

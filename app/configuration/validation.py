@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from app.alerts.settings import alert_problems
 from app.configuration.document import (
     ConfigDocument,
     ObjectRange,
@@ -91,6 +92,7 @@ def document_problems(system: System, doc: ConfigDocument, secrets_set: set[str]
             missing.insert(0, "casavi.baseUrl")
         if missing:
             add(Problem("active", f"the interface cannot be active without {', '.join(missing)}"))
+    problems += [Problem(field, message) for field, message in alert_problems(doc.alerts)]
     return problems
 
 

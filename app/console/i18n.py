@@ -496,6 +496,11 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "secrets.docuwareWebhookSecret": ("DocuWare-Webhook-Secret", "DocuWare webhook secret"),
     "secrets.callbackSecret": ("Callback-Secret", "Callback secret"),
     "secrets.ixhausDatabaseUrl": ("iX-Haus-Datenbank-URL", "iX-Haus database URL"),
+    "secrets.alertSmtpPassword": ("Alarme: SMTP-Passwort", "Alerts: SMTP password"),
+    "secrets.alertWebhookSecret": (
+        "Alarme: Webhook-Secret (HMAC)",
+        "Alerts: webhook secret (HMAC)",
+    ),
     "conflictPolicy.ticketType": ("Meldungsart", "Ticket type"),
     "conflictPolicy.subject": ("Betreff", "Subject"),
     "conflictPolicy.description": ("Beschreibung", "Description"),

@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 from litestar.plugins.htmx import ClientRefresh, HTMXRequest
 from litestar.response import Stream
 
+from app.alerts.overview import overview_alerts
 from app.configuration.checks import check_system
 from app.configuration.document import SYSTEMS, System
 from app.configuration.service import ConfigService
@@ -25,6 +26,7 @@ from app.console.web import (
     CheckResultAt,
     console_of,
     current_session,
+    language_of,
     page,
     require_session,
     see_other,
@@ -113,6 +115,7 @@ class PagesController(Controller):
             systems=systems,
             scheduler_here=console.scheduler_here,
             jobs_here=console.jobs_here,
+            alerts=await overview_alerts(services, language_of(current_session(request))),
         )
 
     @post("/systems/{system:str}/check", status_code=303)

@@ -23,6 +23,7 @@ from datetime import datetime
 
 import msgspec
 
+from app.alerts import events as alert_events
 from app.domain.calendar import utcnow
 from app.domain.keys import EntityKind
 from app.errors import DependencyUnavailable, GatewayError
@@ -192,6 +193,7 @@ async def execute_run(
     except Exception as exc:
         # Our own errors say what to fix; anything else is named by type only (no PII).
         reason = exc.detail if isinstance(exc, GatewayError) else type(exc).__name__
+        alert_events.run_stopped(claim.system, run_id, exc)  # alerts: a tripped breaker
         return await _finish(runs, run_id, claim, tally, "failed", reason)
     assert report is not None
     status, error = _verdict(report)

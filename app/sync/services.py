@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.alerts.monitor import AlertMonitor
 from app.sync.context import SystemContexts
 from app.sync.policy import RunPolicy
 from app.sync.ports import (
@@ -44,6 +45,8 @@ class Services:
     contract_deviations: ContractDeviations | None = None
     # Run on close, before the contexts close (e.g. the deviation recorder's last flush).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Alerts (app/alerts): incidents, notifications, the console's overview.
+    alerts: AlertMonitor | None = None
 
     async def aclose(self) -> None:
         from app.sync.inbound.own_writes import flush_own_writes

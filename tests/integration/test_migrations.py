@@ -14,6 +14,8 @@ from app.adapters.store.database import create_engine
 from app.config import load_settings
 
 EXPECTED_TABLES = {
+    "alert_incidents",
+    "alert_notifications",
     "api_keys",
     "casavi_contract_deviations",
     "archived_payloads",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import httpx
@@ -21,6 +21,7 @@ from app.adapters.docuware.errors import (
     DocuwareDeadlineExceeded,
     DocuwareProtocolError,
     DocuwareUnavailable,
+    LicencesExhausted,
     answered,
     failure_for,
     redact,
@@ -131,11 +132,17 @@ class DocuwareHttp:
         return self._token_endpoint
 
     async def _logon(self) -> TokenResponse:
-        form = self.config.logon_form()
-        response = await self._call(
-            "POST", await self.token_endpoint(), params=None, json=None, form=form,
-            authenticated=False, stream=False, deadline_at=None,
-        )  # fmt: skip
+        config = self.config
+        form = config.logon_form()
+        try:
+            response = await self._call(
+                "POST", await self.token_endpoint(), params=None, json=None, form=form,
+                authenticated=False, stream=False, deadline_at=None,
+            )  # fmt: skip
+        except LicencesExhausted:
+            _tell(config.on_logon, False)
+            raise
+        _tell(config.on_logon, True)
         return self.decode(response, TokenResponse)
 
     async def _call(
@@ -228,3 +235,11 @@ class DocuwareHttp:
         except httpx.ResponseNotRead:
             text = ""
         return redact(text, (self.config.password, self.config.client_secret, *self.tokens.secrets))
+
+
+def _tell(listener: Callable[[bool], None] | None, licence_free: bool) -> None:
+    if listener is not None:
+        try:
+            listener(licence_free)
+        except Exception:  # a listener never breaks a logon
+            log.warning("docuware logon listener failed", exc_info=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -67,6 +68,9 @@ class DocuwareClientConfig:
     # Renew this long before the token's end (tokens live 60 minutes).
     token_refresh_margin_seconds: float = 120.0
     download_chunk_bytes: int = 64 * 1024
+    # Told after each logon whether a licence was free (False: "no free licence"); the
+    # composition root reports it to the alerts (app/alerts/events.py).
+    on_logon: Callable[[bool], None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:

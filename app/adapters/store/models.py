@@ -326,3 +326,8 @@ class ContractDeviationCount(Base):
     times: Mapped[int] = mapped_column(Integer, default=0)
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# Alert incidents and notifications live beside their repository (app/alerts uses them);
+# imported here so every table is on the metadata wherever the models are.
+from app.adapters.store.alerts import AlertIncident, AlertNotification  # noqa: E402, F401

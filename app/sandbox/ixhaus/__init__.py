@@ -80,8 +80,11 @@ async def seed(
     today: date | None = None,
     tables: IxhausTables | None = None,
     batch_size: int = 10_000,
+    create: bool = True,
 ) -> SeedReport:
-    """(Re)create the interface schema and fill it with the ``profile`` portfolio."""
+    """(Re)create the interface schema and fill it with the ``profile`` portfolio.
+    ``create=False`` fills tables that exist and are empty (e.g. made from the DDL of
+    ``portal-gateway ixhaus ddl``)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     owned = isinstance(engine_or_url, str)
@@ -95,12 +98,13 @@ async def seed(
     ctx = Context(PROFILES[profile], seed, today or date.today())
     counts: dict[str, int] = {}
     try:
-        async with engine.begin() as conn:
-            schema = tables.metadata.schema
-            if schema and conn.dialect.name == "postgresql":
-                await conn.execute(CreateSchema(schema, if_not_exists=True))
-            await conn.run_sync(tables.metadata.drop_all)
-            await conn.run_sync(tables.metadata.create_all)
+        if create:
+            async with engine.begin() as conn:
+                schema = tables.metadata.schema
+                if schema and conn.dialect.name == "postgresql":
+                    await conn.execute(CreateSchema(schema, if_not_exists=True))
+                await conn.run_sync(tables.metadata.drop_all)
+                await conn.run_sync(tables.metadata.create_all)
         async with engine.begin() as conn:
             for logical, rows in _plan(ctx):
                 table = tables.all()[logical]

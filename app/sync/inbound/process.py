@@ -22,6 +22,7 @@ import uuid
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import GatewayError
+from app.monitoring.process_metrics import inbound_processed
 from app.sync.inbound.errors import Park
 from app.sync.inbound.fingerprints import ticket_fingerprinter
 from app.sync.inbound.handlers import Handlers, retry_delay_seconds
@@ -123,6 +124,7 @@ async def _apply_pending(
                     await _park(services, [e.id for e in events[index:]], reason, event.attempts)
                     return applied
                 await inbox.done(event.id)
+                inbound_processed(system, event.received_at)  # metrics: receipt -> processed
                 applied += 1
                 log.info(
                     "inbound event %s (%s): %s",

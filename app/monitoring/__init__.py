@@ -1,0 +1,1 @@
+"""Process metrics beyond the API's: the worker's ``/metrics`` and what jobs observe."""
