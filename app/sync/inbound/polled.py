@@ -89,6 +89,8 @@ async def apply_polled(h: Handlers, event: InboxEvent) -> str:
     done = [await h.fields(number, ticket), await h.rating(number, ticket)]
     explained = ticket.rated_at is not None and ticket.rated_at == ticket.modified_at
     async for message in h.casavi.public_messages(ref):
+        if message.author_type == "staff" and await _commissioning(h, message.id):
+            continue  # the gateway's own T8 message (no note link: it is no iX-Haus note)
         done.append(await h.message(number, ref, message.id, message))
         for attachment in message.attachments:
             done.append(await h.attachment(number, ref, attachment.id, attachment))
@@ -98,3 +100,8 @@ async def apply_polled(h: Handlers, event: InboxEvent) -> str:
         async for attachment in h.casavi.attachments(ref):
             done.append(await h.attachment(number, ref, attachment.id, attachment))
     return "; ".join(d for d in done if d)
+
+
+async def _commissioning(h: Handlers, message_id: str) -> bool:
+    """Whether the ledger holds ``message_id`` as a commissioning note the gateway sent."""
+    return await h.links.by_casavi_id(h.system, EntityKind.WORK_ORDER_NOTE, message_id) is not None
