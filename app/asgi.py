@@ -10,6 +10,7 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
 from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
@@ -34,6 +35,7 @@ from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.records import RecordController
+from app.api.reference import OfflineSwaggerPlugin, reference_routes
 from app.api.schema_alignment import align_openapi
 from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await job_queue.close()
+        await console.close()
         await services.aclose()
         await engine.dispose()
 
@@ -138,10 +141,17 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             "services": Provide(provide_services, sync_to_thread=False),
         },
     )
-    console_routes, console, console_templates = build_console(settings, scheduler_here=scheduler)
+    console_routes, console = build_console(settings, engine, scheduler_here=scheduler)
     app = Litestar(
-        route_handlers=[live, ready, metrics_endpoint, api_v1, callbacks_v1, *console_routes],
-        template_config=console_templates,
+        route_handlers=[
+            live,
+            ready,
+            metrics_endpoint,
+            api_v1,
+            callbacks_v1,
+            *console_routes,
+            *reference_routes(),
+        ],
         state=State(
             {
                 "settings": settings,
@@ -170,6 +180,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
             version=__version__,
             path="/schema",
             components=SECURITY_COMPONENTS,
+            # The API reference is served from the gateway's own files (no CDN).
+            render_plugins=[OfflineSwaggerPlugin(), JsonRenderPlugin(), YamlRenderPlugin()],
         ),
     )
     align_openapi(app)

@@ -13,17 +13,22 @@ from typing import Any
 from litestar import Request, Response, Router
 from litestar.exceptions import HTTPException
 from litestar.plugins.htmx import HTMXRequest
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.template import TemplateConfig
+from litestar.stores.base import Store
+from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.adapters.store.console_sessions import DatabaseStore
 from app.config import Settings
+from app.console.routes_actions import ActionsController
 from app.console.routes_admin import KeysController, SettingsController
 from app.console.routes_auth import SignInController, SignOutController
 from app.console.routes_casavi import CasaviCheckController
 from app.console.routes_inbound import InboundController
 from app.console.routes_pages import PagesController
-from app.console.sessions import SessionStore
+from app.console.routes_tickets import TicketsController
+from app.console.sessions import SessionStore, SignInForms, SignInLinks, form_key
 from app.console.web import (
     PREFIX,
     STATIC,
@@ -31,7 +36,6 @@ from app.console.web import (
     CsrfRejected,
     SignInRequired,
     csrf_rejected,
-    environment,
     page,
     sign_in_required,
 )
@@ -48,11 +52,36 @@ def _error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return page(request, "error.html", status_code=status, message=None, detail=detail)
 
 
+def session_store(settings: Settings, engine: AsyncEngine) -> Store:
+    """Where console sessions live: Redis when configured (namespaced per installation, like
+    the job queue), else the gateway's own database. Either way every API process shares it."""
+    if settings.redis_url is not None:
+        return RedisStore(
+            Redis.from_url(settings.redis_url),
+            namespace=f"{settings.arq_queue_name}:console",
+            handle_client_shutdown=True,
+        )
+    return DatabaseStore(engine)
+
+
+async def issue_sign_in_link(settings: Settings, engine: AsyncEngine, key_name: str) -> str:
+    """A one-time console sign-in link's token for ``key_name`` (``portal-gateway demo``)."""
+    store = session_store(settings, engine)
+    try:
+        return await SignInLinks(store).issue(key_name)
+    finally:
+        await store.__aexit__(None, None, None)
+
+
 def build_console(
-    settings: Settings, *, scheduler_here: bool
-) -> tuple[list[Router], Console, TemplateConfig[JinjaTemplateEngine]]:
+    settings: Settings, engine: AsyncEngine, *, scheduler_here: bool
+) -> tuple[list[Router], Console]:
+    store = session_store(settings, engine)
     console = Console(
-        sessions=SessionStore(dt.timedelta(minutes=settings.console_idle_minutes)),
+        store=store,
+        sessions=SessionStore(store, dt.timedelta(minutes=settings.console_idle_minutes)),
+        forms=SignInForms(form_key(settings.secret_key)),
+        links=SignInLinks(store),
         secure_cookie_always=settings.console_secure_cookie == "always",
         scheduler_here=scheduler_here,
         jobs_here=settings.redis_url is None,
@@ -67,6 +96,8 @@ def build_console(
             KeysController,
             InboundController,
             CasaviCheckController,
+            ActionsController,
+            TicketsController,
         ],
         request_class=HTMXRequest,
         include_in_schema=False,
@@ -83,8 +114,7 @@ def build_console(
         include_in_schema=False,
         after_request=_static_headers,
     )
-    templates = TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
-    return [router, static], console, templates
+    return [router, static], console
 
 
 async def _static_headers(response: Response[Any]) -> Response[Any]:

@@ -26,6 +26,11 @@ class Field:
     kind: Kind
     section: str
     input_type: str = "text"
+    # Browser-side constraints, the same as the server's (``configuration.document`` and
+    # ``configuration.validation``); the server still checks everything.
+    minimum: int | None = None
+    maximum: int | None = None
+    pattern: str | None = None
 
     @property
     def id(self) -> str:
@@ -33,6 +38,7 @@ class Field:
 
 
 POLICIES = ("ixhaus_wins", "casavi_wins", "manual")
+CLOCK = "([01][0-9]|2[0-3]):[0-5][0-9]"
 POLICY_FIELDS = tuple(f.encode_name for f in msgspec.structs.fields(ConflictPolicies))
 
 FIELDS: tuple[Field, ...] = (
@@ -57,22 +63,31 @@ FIELDS: tuple[Field, ...] = (
     Field("docuware.organization", "text", "docuware"),
     Field("docuware.fileCabinetId", "text", "docuware"),
     Field("docuware.filters", "lines", "docuware"),
-    Field("maxDocumentBytes", "int", "docuware", input_type="number"),
-    Field("portalAccountLeadDays", "int", "people", input_type="number"),
-    Field("ticketUserNumber", "text", "people"),
-    Field("deleteAfterMoveOutDays", "int", "people", input_type="number"),
+    Field("maxDocumentBytes", "int", "docuware", input_type="number", minimum=1),
+    Field("portalAccountLeadDays", "int", "people", input_type="number", minimum=0, maximum=3650),
+    Field("ticketUserNumber", "text", "people", pattern="[0-9]{3}"),
+    Field("deleteAfterMoveOutDays", "int", "people", input_type="number", minimum=0, maximum=3650),
     Field("licences.komfortpaket", "bool", "licences"),
     Field("licences.owners", "bool", "licences"),
     Field("licences.caretakers", "bool", "licences"),
     Field("support.keepTransferPayloads", "bool", "support"),
     Field("support.noDocuwareSync", "bool", "support"),
-    Field("support.retentionDays", "int", "support", input_type="number"),
-    Field("support.inboundRetentionDays", "int", "support", input_type="number"),
-    Field("inbound.pollSeconds", "int", "schedule", input_type="number"),
+    Field("support.retentionDays", "int", "support", input_type="number", minimum=1, maximum=3650),
+    Field(
+        "support.inboundRetentionDays",
+        "int",
+        "support",
+        input_type="number",
+        minimum=1,
+        maximum=3650,
+    ),
+    Field("inbound.pollSeconds", "int", "schedule", input_type="number", minimum=1, maximum=3600),
     Field("inbound.callbacksEnabled", "bool", "schedule"),
-    Field("schedule.intervalMinutes", "int", "schedule", input_type="number"),
-    Field("schedule.quietHours.start", "time", "schedule"),
-    Field("schedule.quietHours.end", "time", "schedule"),
+    Field(
+        "schedule.intervalMinutes", "int", "schedule", input_type="number", minimum=1, maximum=1440
+    ),
+    Field("schedule.quietHours.start", "time", "schedule", pattern=CLOCK),
+    Field("schedule.quietHours.end", "time", "schedule", pattern=CLOCK),
     *(Field(f"conflictPolicy.{name}", "policy", "conflicts") for name in POLICY_FIELDS),
 )
 SECTIONS = (
@@ -152,7 +167,12 @@ def to_patch(form: Mapping[str, str], current: ConfigDocument) -> dict[str, Any]
             value = field.name in form
         elif field.name == "ixhaus.tablePrefix":
             value = raw.strip()  # an empty prefix is a valid choice
-        elif field.kind in ("text", "time", "policy"):
+        elif field.kind == "time":
+            value = raw.strip() or None
+            if value is not None and not re.fullmatch(CLOCK, value):
+                problems.append((field.name, "form.invalid_time", {"value": value}))
+                continue
+        elif field.kind in ("text", "policy"):
             value = raw.strip() or None
         elif field.kind == "int":
             try:
@@ -183,8 +203,12 @@ def to_patch(form: Mapping[str, str], current: ConfigDocument) -> dict[str, Any]
                     break
                 value[logical] = physical
         _put(patch, field.name, value)
-    quiet = patch["schedule"].pop("quietHours")
-    if quiet["start"] and quiet["end"]:
+    quiet = patch["schedule"].pop("quietHours", {})
+    quiet.setdefault("start", None)
+    quiet.setdefault("end", None)
+    if any(name.startswith("schedule.quietHours") for name, _, _ in problems):
+        pass
+    elif quiet["start"] and quiet["end"]:
         patch["schedule"]["quietHours"] = quiet
     elif quiet["start"] or quiet["end"]:
         problems.append(("schedule.quietHours.start", "form.quiet_both", {}))

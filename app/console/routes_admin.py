@@ -24,11 +24,14 @@ from app.console.forms import (
     text_values,
     to_patch,
 )
-from app.console.i18n import service_message, translator
+from app.console.i18n import texts
+from app.console.messages import translate
 from app.console.web import (
+    COOKIE,
     PREFIX,
     console_of,
     current_session,
+    language_of,
     page,
     require_session,
     see_other,
@@ -58,8 +61,8 @@ class SettingsController(Controller):
         form = {
             key: value for key, value in (await request.form()).items() if isinstance(value, str)
         }
-        language = current_session(request).language
-        t = translator(language)
+        language = language_of(request)
+        words = texts(language)
         errors: dict[str, list[str]] = {}
         general: list[str] = []
         async with request.app.state.session_factory() as db:
@@ -72,20 +75,20 @@ class SettingsController(Controller):
                 )
             except FormProblems as exc:
                 for name, key, fields in exc.problems:
-                    errors.setdefault(name, []).append(t(key, **fields))
+                    errors.setdefault(name, []).append(words.msg(key, **fields))
             except InvalidInput as exc:
                 known = {f.name for f in FIELDS} | {
                     f"secrets.{n}.{part}" for n in SECRETS for part in ("value", "confirmation")
                 }
                 for reported, message in exc.errors or [("", exc.detail)]:
                     name = field_of(reported)
-                    text = service_message(language, message)
+                    text = translate(words, message)
                     if name in known:
                         errors.setdefault(name, []).append(text)
                     else:
                         general.append(f"{reported}: {text}" if reported else text)
             except GatewayError as exc:
-                general.append(exc.detail)
+                general.append(translate(words, exc.detail))
             else:
                 changed = "1" if after.version != before else "0"
                 return see_other(f"{PREFIX}/systems/{system}/settings?saved={changed}#saved")
@@ -159,10 +162,41 @@ class KeysController(Controller):
     async def revoke(
         self, request: Request[Any, Any, Any], name: Annotated[str, PathParameter(max_length=128)]
     ) -> Response[Any]:
+        session = current_session(request)
+        form = await request.form()
+        if form.get("confirmed") != "yes":
+            words = texts(language_of(request))
+            own = name == session.key_name
+            return page(
+                request,
+                "confirm.html",
+                title=words.gettext("Revoke key %(name)s", name=name),
+                question=words.gettext("Revoke the API key “%(name)s”?", name=name),
+                details=[
+                    words.gettext(
+                        "Every program using this key is refused from now on, and every "
+                        "console session opened with it ends. This cannot be undone."
+                    )
+                ],
+                warning=words.gettext(
+                    "This is the key you are signed in with: you will be signed out at once."
+                )
+                if own
+                else None,
+                action=f"{PREFIX}/keys/{quote(name)}/revoke",
+                fields={},
+                confirm_label=words.gettext("Revoke key %(name)s", name=name),
+                cancel=f"{PREFIX}/keys",
+            )
         async with request.app.state.session_factory() as db:
             await ApiKeyRepository(db).revoke(name)
             await db.commit()
-        console_of(request).sessions.end_sessions_of(name)
+        if name == session.key_name:
+            # Your own key: this session ends now (every other one at its next request).
+            await console_of(request).sessions.delete(session.id)
+            response = see_other(f"{PREFIX}/signin?signedOut=true")
+            response.delete_cookie(COOKIE, path=PREFIX)
+            return response
         return see_other(f"{PREFIX}/keys?revoked={quote(name)}")
 
     async def _page(

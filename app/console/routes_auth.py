@@ -18,14 +18,14 @@ from litestar.params import QueryParameter
 
 from app.adapters.store.api_keys import ApiKeyRepository
 from app.console.i18n import LANGUAGES
-from app.console.sessions import ConsoleSession
 from app.console.web import (
     COOKIE,
     CSRF_FIELD,
+    FORM_COOKIE,
     PREFIX,
+    anonymous_page,
     console_of,
     current_session,
-    page,
     require_session,
     see_other,
 )
@@ -37,37 +37,19 @@ def _client(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _anonymous(request: Request[Any, Any, Any]) -> tuple[ConsoleSession, bool]:
-    """The session of the sign-in page (for its CSRF token and language); (session, new)."""
-    console = console_of(request)
-    session = console.sessions.get(request.cookies.get(COOKIE))
-    if session is not None:
-        return session, False
-    return console.sessions.create(), True
-
-
 def _signin_page(
     request: Request[Any, Any, Any], message: str | None, status_code: int = 200
 ) -> Response[Any]:
-    session, new = _anonymous(request)
-    cookies = [console_of(request).cookie(request, session)] if new else []
-    return page(
-        request,
-        "signin.html",
-        session=session,
-        status_code=status_code,
-        cookies=cookies,
-        message=message,
-    )
+    return anonymous_page(request, "signin.html", status_code=status_code, message=message)
 
 
-def _signed_in(request: Request[Any, Any, Any], key_name: str, language: str) -> Response[Any]:
+async def _signed_in(request: Request[Any, Any, Any], key_name: str) -> Response[Any]:
     console = console_of(request)
     old = request.cookies.get(COOKIE)
     if old:
-        console.sessions.delete(old)
+        await console.sessions.delete(old)
     # A new session id on sign-in: a planted cookie never becomes a signed-in session.
-    session = console.sessions.create(language=language, key_name=key_name)
+    session = await console.sessions.create(key_name)
     response = see_other(PREFIX)
     response.set_cookie(console.cookie(request, session))
     return response
@@ -86,12 +68,12 @@ class SignInController(Controller):
         console = console_of(request)
         if token is not None:
             # A one-time link (portal-gateway demo): works once, for a few minutes.
-            key_name = console.links.redeem(token)
+            key_name = await console.links.redeem(token)
             if key_name is not None:
                 async with request.app.state.session_factory() as db:
                     key = await ApiKeyRepository(db).active_by_name(key_name)
                 if key is not None and key.scope == "admin":
-                    return _signed_in(request, key.name, "de")
+                    return await _signed_in(request, key.name)
             console.limiter.failed(_client(request))
             return _signin_page(request, "signin.link_invalid", 400)
         return _signin_page(request, "signin.signed_out" if signed_out else None)
@@ -99,14 +81,8 @@ class SignInController(Controller):
     @post("/signin", status_code=200)
     async def signin(self, request: Request[Any, Any, Any]) -> Response[Any]:
         console = console_of(request)
-        session = console.sessions.get(request.cookies.get(COOKIE))
         form = await request.form()
-        token = form.get(CSRF_FIELD)
-        if (
-            session is None
-            or not isinstance(token, str)
-            or not hmac.compare_digest(token.encode(), session.csrf_token.encode())
-        ):
+        if not console.forms.matches(request.cookies.get(FORM_COOKIE), form.get(CSRF_FIELD)):
             return _signin_page(request, "csrf.invalid", 403)
         client = _client(request)
         if console.limiter.blocked(client):
@@ -124,28 +100,32 @@ class SignInController(Controller):
             console.limiter.failed(client)
             return _signin_page(request, "signin.scope", 403)
         console.limiter.succeeded(client)
-        return _signed_in(request, found.name, session.language)
+        return await _signed_in(request, found.name)
 
     @post("/language", status_code=303)
     async def language(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        """Works signed in and on the sign-in page: the language is kept in the session."""
+        """Works signed in (the session's CSRF token) and on the sign-in page (its form
+        token); the language is kept in a cookie of its own."""
         console = console_of(request)
-        session = console.sessions.get(request.cookies.get(COOKIE))
         form = await request.form()
         token = form.get(CSRF_FIELD)
-        if (
-            session is None
-            or not isinstance(token, str)
-            or not hmac.compare_digest(token.encode(), session.csrf_token.encode())
-        ):
+        session, _ = await console.sessions.find(request.cookies.get(COOKIE))
+        allowed = (
+            isinstance(token, str)
+            and hmac.compare_digest(token.encode(), session.csrf_token.encode())
+            if session is not None
+            else console.forms.matches(request.cookies.get(FORM_COOKIE), token)
+        )
+        if not allowed:
             return _signin_page(request, "csrf.invalid", 403)
-        chosen = form.get("language")
-        if chosen in LANGUAGES:
-            session.language = str(chosen)
         target = form.get("next")
         if not isinstance(target, str) or not _SAFE_NEXT.match(target) or "//" in target:
             target = PREFIX
-        return see_other(target)
+        response = see_other(target)
+        chosen = form.get("language")
+        if chosen in LANGUAGES:
+            response.set_cookie(console.language_cookie(request, str(chosen)))
+        return response
 
 
 class SignOutController(Controller):
@@ -154,7 +134,7 @@ class SignOutController(Controller):
 
     @post("/signout", status_code=303)
     async def signout(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        console_of(request).sessions.delete(current_session(request).id)
+        await console_of(request).sessions.delete(current_session(request).id)
         response = see_other(f"{PREFIX}/signin?signedOut=true")
         response.delete_cookie(COOKIE, path=PREFIX)
         return response

@@ -12,8 +12,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, PathParameter
 
 from app.configuration.document import System
-from app.console.i18n import FIELD_LABELS, TEXT
-from app.console.web import PREFIX, current_session, page, require_session, see_other
+from app.console.i18n import texts
+from app.console.web import (
+    PREFIX,
+    current_session,
+    language_of,
+    page,
+    require_session,
+    see_other,
+)
 from app.errors import Conflict, GatewayError, InvalidInput, NotFound
 from app.sync.inbound.conflicts import resolve_conflict
 from app.sync.inbound.process import enqueue_ticket
@@ -26,7 +33,6 @@ ROWS = 200
 MAX_VALUE = 100_000
 RowId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 SIDES: tuple[ConflictSide, ...] = ("ixhaus", "casavi", "value")
-LABELS = frozenset(TEXT) | frozenset(FIELD_LABELS)
 EVENT_STATES: tuple[str, ...] = ("parked", "received", "done", "discarded")
 
 
@@ -78,6 +84,30 @@ class InboundController(Controller):
             problem = (422, None, "conflicts.choose_side")
         elif side == "value" and (text is None or len(text) > MAX_VALUE):
             problem = (422, None, "conflicts.value_needed")
+        elif form.get("confirmed") != "yes":
+            words = texts(language_of(request))
+            shown = words.label("side", side) + (f": {text}" if side == "value" else "")
+            return page(
+                request,
+                "confirm.html",
+                title=words.gettext("Resolve conflict %(id)s", id=conflict_id),
+                question=words.gettext(
+                    "Resolve conflict %(id)s with this choice? %(choice)s",
+                    id=conflict_id,
+                    choice=shown,
+                ),
+                details=[
+                    words.gettext(
+                        "The chosen value is written to iX-Haus and to casavi. "
+                        "The conflict cannot be reopened."
+                    )
+                ],
+                warning=None,
+                action=f"{PREFIX}/systems/{system}/conflicts/{conflict_id}/resolve",
+                fields={"side": side, "value": text or ""},
+                confirm_label=words.gettext("Resolve conflict %(id)s", id=conflict_id),
+                cancel=f"{PREFIX}/conflicts?system={system}#conflict-{conflict_id}",
+            )
         else:
             try:
                 await resolve_conflict(
@@ -129,7 +159,6 @@ class InboundController(Controller):
             resolved=resolved,
             error=error,
             limit=ROWS,
-            labels=LABELS,
         )
 
     @get("/inbound-events")
@@ -164,6 +193,25 @@ class InboundController(Controller):
     async def discard(
         self, request: Request[Any, Any, Any], system: FromPath[System], event_id: RowId
     ) -> Response[Any]:
+        if (await request.form()).get("confirmed") != "yes":
+            words = texts(language_of(request))
+            return page(
+                request,
+                "confirm.html",
+                title=words.gettext("Discard event %(id)s", id=event_id),
+                question=words.gettext("Discard the inbound event %(id)s?", id=event_id),
+                details=[
+                    words.gettext(
+                        "It is never processed: what the tenant wrote in casavi does not "
+                        "reach iX-Haus through this event."
+                    )
+                ],
+                warning=None,
+                action=f"{PREFIX}/systems/{system}/inbound-events/{event_id}/discard",
+                fields={},
+                confirm_label=words.gettext("Discard event %(id)s", id=event_id),
+                cancel=f"{PREFIX}/inbound-events?system={system}",
+            )
         try:
             row = await _services(request).inbox.discard(system, event_id)
             if row is None:

@@ -33,8 +33,9 @@ from app.console.web import (
 )
 from app.domain.calendar import utcnow
 from app.domain.keys import EntityKind
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound, SyncNotPossible
 from app.sync.ports import ProtocolLine, SyncRunInfo
+from app.sync.resend import RESENDABLE
 from app.sync.runs import request_run
 from app.sync.services import Services
 
@@ -42,9 +43,9 @@ PAGE_SIZE = 50
 RECENT_RUNS = 50
 MAX_ID = 2**31 - 1
 PENDING = ("queued", "running")
-Outcome = Literal["sent", "deleted", "excluded", "error"]
 OUTCOMES: tuple[str, ...] = ("error", "sent", "deleted", "excluded")
 ENTITIES: tuple[str, ...] = tuple(kind.value for kind in EntityKind)
+RESENDABLE_KINDS = frozenset(kind.value for kind in RESENDABLE)
 RunId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
@@ -115,7 +116,7 @@ class PagesController(Controller):
             systems=systems,
             scheduler_here=console.scheduler_here,
             jobs_here=console.jobs_here,
-            alerts=await overview_alerts(services, language_of(current_session(request))),
+            alerts=await overview_alerts(services, language_of(request)),
         )
 
     @post("/systems/{system:str}/check", status_code=303)
@@ -134,6 +135,10 @@ class PagesController(Controller):
         self, request: Request[Any, Any, Any], system: FromPath[System]
     ) -> Response[Any]:
         services = _services(request)
+        async with request.app.state.session_factory() as db:
+            active = (await _config_service(db, request).view(system)).active
+        if not active:
+            raise SyncNotPossible("The interface of this system is switched off (rule C12).")
         run, _ = await request_run(
             services.runs,
             services.queue,
@@ -162,7 +167,7 @@ class PagesController(Controller):
         else:
             runs = await services.runs.recent(system, RECENT_RUNS)
         query = {k: v for k, v in (("date", day and day.isoformat()), ("system", system)) if v}
-        language = current_session(request).language
+        language = language_of(request)
         return page(
             request,
             "protocol.html",
@@ -180,16 +185,21 @@ class PagesController(Controller):
         self,
         request: Request[Any, Any, Any],
         run_id: RunId,
-        outcome: FromQuery[Outcome | None] = None,
-        entity: FromQuery[str | None] = None,
+        outcome: Annotated[str, QueryParameter(max_length=20)] = "",
+        entity: Annotated[str, QueryParameter(max_length=40)] = "",
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
     ) -> Response[Any]:
+        # A filter form sends "all" as an empty value (``?outcome=&entity=&page=2``).
+        if outcome and outcome not in OUTCOMES:
+            raise InvalidInput(f"Unknown outcome {outcome!r}.")
+        if entity and entity not in ENTITIES:
+            raise InvalidInput(f"Unknown kind of record {entity!r}.")
         services = _services(request)
         info = await _run(services, run_id)
-        kind = entity if entity in ENTITIES else None
+        kind = entity or None
         protocol = await services.runs.entries(
             run_id,
-            outcome=outcome,
+            outcome=outcome or None,
             entity=kind,
             after=0,
             offset=(page_number - 1) * PAGE_SIZE,
@@ -204,10 +214,14 @@ class PagesController(Controller):
             lines=lines,
             has_next=protocol is not None and protocol.next_cursor is not None,
             page_number=page_number,
-            outcome=outcome,
+            outcome=outcome or None,
             entity=kind,
             outcomes=OUTCOMES,
             entities=ENTITIES,
+            resendable=RESENDABLE_KINDS,
+            filter_query=urlencode(
+                {k: v for k, v in (("outcome", outcome), ("entity", entity)) if v}
+            ),
         )
 
     @get("/runs/{run_id:int}/status")
@@ -230,25 +244,6 @@ class PagesController(Controller):
                 **SECURITY_HEADERS,
                 "Content-Disposition": f'attachment; filename="sync-run-{run_id}.csv"',
             },
-        )
-
-    @get("/tickets")
-    async def tickets(
-        self,
-        request: Request[Any, Any, Any],
-        system: FromQuery[System] = "production",
-        number: Annotated[str | None, QueryParameter(max_length=40)] = None,
-    ) -> Response[Any]:
-        found = None
-        problem = None
-        if number is not None:
-            number = number.strip()
-            if not number.isdigit() or len(number) > 18:
-                problem = "tickets.invalid_number"
-            else:
-                found = await _services(request).portal_states.one(system, number)
-        return page(
-            request, "tickets.html", system=system, number=number, found=found, problem=problem
         )
 
 

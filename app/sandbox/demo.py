@@ -299,13 +299,24 @@ def _serve(
     settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
     app = create_app(settings, scheduler=True)
     # A one-time link signs the operator in with the demo key (the key never goes in a URL).
-    token = app.state.console.links.issue("demo")
+    token = asyncio.run(_sign_in_link(settings))
     say(f"admin console: http://{host}:{port}/console/signin?token={token} (works once, 10 min)")
     say(f"gateway API: http://{host}:{port}/schema (OpenAPI UI), /health/ready, /metrics")
     if api_key:
         say(f"admin API key (shown once): {api_key}")
     say(f"try: curl -H 'X-API-Key: …' http://{host}:{port}/api/v1/sync-runs")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+async def _sign_in_link(settings: Any) -> str:
+    from app.adapters.store.database import create_engine
+    from app.console import issue_sign_in_link
+
+    engine = create_engine(settings.database_url)
+    try:
+        return await issue_sign_in_link(settings, engine, "demo")
+    finally:
+        await engine.dispose()
 
 
 def conversation(paths: DemoPaths, secret_key: str, casavi_url: str, say: Say) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 are stored, only where an answer deviated and how.
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0008
 Create Date: 2026-12-07 09:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import app.adapters.store.base
 
 revision: str = "0011"
-down_revision: str | None = "0010"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

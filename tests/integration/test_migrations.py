@@ -20,6 +20,7 @@ EXPECTED_TABLES = {
     "casavi_contract_deviations",
     "archived_payloads",
     "config_changes",
+    "console_sessions",
     "conflicts",
     "entity_links",
     "inbound_cursors",

@@ -328,6 +328,19 @@ class ContractDeviationCount(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class ConsoleSessionRow(Base):
+    """Server-side sessions of the admin console (and its one-time sign-in links) when no
+    Redis is configured: a Litestar store on the gateway's database, so every API process
+    sees every session. Keyed by a SHA-256 of the session id: the table holds no usable
+    cookie. Rows exist only for signed-in sessions (nothing is stored before a sign-in)."""
+
+    __tablename__ = "console_sessions"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(index=True, default=None)
+
+
 # Alert incidents and notifications live beside their repository (app/alerts uses them);
 # imported here so every table is on the metadata wherever the models are.
 from app.adapters.store.alerts import AlertIncident, AlertNotification  # noqa: E402, F401

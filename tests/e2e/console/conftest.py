@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import re
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +42,12 @@ from app.sandbox.demo import DemoPaths, prepare, sync_once
 from app.sync.ports import InboxEvent, NewConflict, NewInboxEvent
 
 ROOT = Path(__file__).resolve().parents[3]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to a temporary folder; `CONSOLE_SCREENSHOTS=docs/screenshots` (README)
+# refreshes the committed ones instead.
+SCREENSHOTS_ENV = "CONSOLE_SCREENSHOTS"
+# Where this run writes them (set by the session fixture: test modules import this conftest
+# under another module name, so a module global would not be shared).
+_RUN_FOLDER = "CONSOLE_SCREENSHOTS_RUN"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -295,9 +303,54 @@ def sign_in(page: Page, key: str) -> None:
     page.wait_for_url("**/console")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def screenshots_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    chosen = os.environ.get(SCREENSHOTS_ENV)
+    folder = (ROOT / chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ[_RUN_FOLDER] = str(folder)
+    try:
+        yield folder
+    finally:
+        os.environ.pop(_RUN_FOLDER, None)
+
+
 def screenshot(page: Page, name: str, **options: Any) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, **options)
+    folder = Path(os.environ[_RUN_FOLDER])
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True, **options)
+
+
+HERE = Path(__file__).parent
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry, pinned by package-lock.json (``.ci/run`` installs it;
+    a plain pytest run installs it here when it is missing)."""
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        assert npm is not None, "npm is needed to install axe-core (tests/e2e/console)"
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=HERE, check=True, timeout=600
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_findings(page: Page, source: str) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page (WCAG 2.1 A/AA and best
+    practices). Injected through the DevTools protocol: the console's CSP allows no inline
+    script, and the test must not weaken it."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(source)
+    result: dict[str, Any] = page.evaluate(
+        """() => axe.run(document, {resultTypes: ['violations']})"""
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

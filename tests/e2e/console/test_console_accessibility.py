@@ -58,7 +58,7 @@ def test_every_control_of_every_page_is_reached_by_tab_and_every_field_has_a_lab
 ) -> None:
     # An open conflict and a parked event, so their forms and buttons are on the pages.
     run_apart(gateway.open_conflict("Fenster klemmt"))
-    run_apart(gateway.parked_event("unknown reporter"))
+    run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     page.goto("/console/signin")
     assert page.evaluate(UNLABELLED, FIELDS) == []
     count, reached = _tab_through(page)

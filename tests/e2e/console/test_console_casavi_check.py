@@ -57,7 +57,7 @@ def test_the_overview_shows_contract_deviations(gateway: Gateway) -> None:
     finally:
         client.close()
     assert "Antworten wichen vom Vertrag ab" in overview
-    assert "<code>getTicket</code> subject missing (2×" in overview
+    assert '<span lang="en"><code>getTicket</code> subject missing</span> (2×' in overview
     assert 'href="/console/systems/test/casavi-check"' in overview
     metrics = client_metrics(gateway)
     assert 'gateway_casavi_contract_deviations_total{operation="getTicket"} 2.0' in metrics

@@ -36,6 +36,10 @@ def test_an_operator_resolves_a_conflict_with_a_value_of_their_own(
     card.get_by_label(f"Welcher Wert gilt für Meldung {number}?").select_option("value")
     card.get_by_label("Eigener Wert (nur bei „Eigener Wert“)").fill(own)
     card.get_by_role("button", name=f"Konflikt entscheiden (Meldung {number})").click()
+    # A confirmation first (issue 19 item 5): what is chosen, what it does.
+    expect(page.locator("#confirm-question")).to_contain_text(own)
+    screenshot(page, "conflicts-confirm")
+    page.get_by_role("button", name=f"Konflikt {conflict_id} entscheiden").click()
     expect(page.locator("#done")).to_have_text(
         re.compile(f"^Konflikt {conflict_id} ist entschieden")
     )
@@ -54,17 +58,24 @@ def test_an_operator_resolves_a_conflict_with_a_value_of_their_own(
 def test_parked_events_are_shown_with_their_reason_then_discarded_and_retried(
     page: Page, gateway: Gateway
 ) -> None:
-    kept = run_apart(gateway.parked_event("unknown reporter 'P-NEW-1'"))
-    retried = run_apart(gateway.parked_event("casavi ticket not found"))
+    kept = run_apart(
+        gateway.parked_event("unknown person 'P-NEW-1': casavi did not get it from iX-Haus")
+    )
+    retried = run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     sign_in(page, gateway.admin_key)
     expect(page.locator("#parked-test")).to_contain_text(re.compile(r"[1-9]"))
     expect(page.locator("#lag-test")).not_to_be_empty()
     page.goto("/console/inbound-events?system=test")
     expect(page.get_by_role("heading", name="Geparkte Ereignisse")).to_be_visible()
     row = page.locator(f"#event-{kept}")
-    expect(row).to_contain_text("unknown reporter 'P-NEW-1'")
+    # The reason in the operator's language (issue 19 item 2).
+    expect(row).to_contain_text("unbekannt (Person) „P-NEW-1“: casavi hat es nicht aus iX-Haus")
     expect(row).to_contain_text("ticket.updated")
     screenshot(page, "inbound-events")
+    page.get_by_role("button", name=f"Ereignis {kept} verwerfen").click()
+    expect(page.locator("#confirm-question")).to_have_text(
+        f"Das eingegangene Ereignis {kept} verwerfen?"
+    )
     page.get_by_role("button", name=f"Ereignis {kept} verwerfen").click()
     expect(page.locator("#done")).to_have_text(f"Ereignis {kept} ist verworfen.")
     expect(page.locator(f"#event-{kept}")).to_have_count(0)
@@ -96,7 +107,7 @@ def test_the_inbound_posts_need_the_csrf_token_and_a_session(
 ) -> None:
     client, token = operator
     conflict_id, number, held = run_apart(gateway.open_conflict("Tür klemmt"))
-    event_id = run_apart(gateway.parked_event("unknown reporter"))
+    event_id = run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     posts = (
         (f"/console/systems/test/conflicts/{conflict_id}/resolve", {"side": "casavi"}),
         (f"/console/systems/test/inbound-events/{event_id}/retry", {}),
@@ -127,29 +138,40 @@ def test_refused_actions_are_messages_not_errors(
     unchosen = client.post(resolve, data={"csrf_token": token, "side": "nobody"})
     assert unchosen.status_code == 422
     assert "bitte iX-Haus, casavi oder einen eigenen Wert wählen" in unchosen.text
-    first = client.post(resolve, data={"csrf_token": token, "side": "ixhaus"})
+    # Without the confirmation a resolve only asks (and writes nothing).
+    asked = client.post(resolve, data={"csrf_token": token, "side": "ixhaus"})
+    assert asked.status_code == 200
+    assert f"Konflikt {conflict_id} so entscheiden?" in asked.text
+    assert run_apart(gateway.ixhaus_subject(number)) == held
+    first = client.post(resolve, data={"csrf_token": token, "side": "ixhaus", "confirmed": "yes"})
     assert first.status_code == 303
     assert run_apart(gateway.ixhaus_subject(number)) == held
-    twice = client.post(resolve, data={"csrf_token": token, "side": "casavi"})
+    twice = client.post(resolve, data={"csrf_token": token, "side": "casavi", "confirmed": "yes"})
     assert twice.status_code == 409
     assert f"Die Aktion für Eintrag {conflict_id} wurde abgelehnt." in twice.text
-    assert "resolved already" in twice.text
+    assert f"Konflikt {conflict_id} ist schon entschieden." in twice.text
     unknown = client.post(
         "/console/systems/test/conflicts/999999/resolve",
-        data={"csrf_token": token, "side": "ixhaus"},
+        data={"csrf_token": token, "side": "ixhaus", "confirmed": "yes"},
     )
     assert unknown.status_code == 404
     assert "Eintrag 999999 gibt es nicht." in unknown.text
-    event_id = run_apart(gateway.parked_event("unknown reporter"))
+    event_id = run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     base = f"/console/systems/test/inbound-events/{event_id}"
-    assert client.post(base + "/discard", data={"csrf_token": token}).status_code == 303
+    asked = client.post(base + "/discard", data={"csrf_token": token})
+    assert asked.status_code == 200
+    assert f"Das eingegangene Ereignis {event_id} verwerfen?" in asked.text
+    assert run_apart(gateway.inbox_event(event_id)).status == "parked"
+    confirmed = {"csrf_token": token, "confirmed": "yes"}
+    assert client.post(base + "/discard", data=confirmed).status_code == 303
     again = client.post(base + "/retry", data={"csrf_token": token})
     assert again.status_code == 409
-    assert "only parked events are retried" in again.text
+    assert "nur geparkte Ereignisse werden erneut versucht" in again.text
     # An event of the test system is not reachable through the production system.
-    other = run_apart(gateway.parked_event("unknown reporter"))
+    other = run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     wrong = client.post(
-        f"/console/systems/production/inbound-events/{other}/discard", data={"csrf_token": token}
+        f"/console/systems/production/inbound-events/{other}/discard",
+        data={"csrf_token": token, "confirmed": "yes"},
     )
     assert wrong.status_code == 404
     assert run_apart(gateway.inbox_event(other)).status == "parked"

@@ -56,7 +56,7 @@ def test_a_setting_with_a_validation_error_is_fixed_saved_and_audited(
     expect(page.get_by_label("Abstand in Minuten")).to_have_value("7")
     latest = page.locator("#audit tbody tr").first
     expect(latest).to_contain_text("console:demo")
-    expect(latest).to_contain_text("schedule.intervalMinutes")
+    expect(latest).to_contain_text("Abstand in Minuten")  # the field, not its path
     screenshot(page, "settings")
 
 
@@ -78,7 +78,7 @@ def test_a_secret_is_entered_twice_and_never_shown(page: Page, gateway: Gateway)
     page.get_by_role("button", name="Speichern").click()
     expect(page.locator("#saved")).to_have_text("Gespeichert.")
     expect(page.locator("#state-casaviSecret")).to_contain_text("gesetzt am")
-    expect(page.locator("#audit tbody tr").first).to_contain_text("secrets.casaviSecret")
+    expect(page.locator("#audit tbody tr").first).to_contain_text("casavi-Secret")
     assert SANDBOX_SECRET not in page.content()
 
 
@@ -103,9 +103,9 @@ def test_a_run_started_in_the_console_shows_its_outcome_when_it_finishes(
     expect(page.locator("#run-summary")).to_contain_text("console:demo")
     screenshot(page, "run")
     page.get_by_role("link", name="Protokoll", exact=True).click()
-    expect(page.locator("#runs tbody tr").first).to_contain_text("console")
+    expect(page.locator("#runs tbody tr").first).to_contain_text("Konsole")
     page.get_by_role("link", name="Aktualisieren").click()  # rule L4
-    expect(page.locator("#runs tbody tr").first).to_contain_text("console")
+    expect(page.locator("#runs tbody tr").first).to_contain_text("Konsole")
     screenshot(page, "protocol")
 
 
@@ -139,12 +139,11 @@ def test_a_ticket_that_is_not_transferred_says_why(page: Page, gateway: Gateway)
     page.get_by_role("link", name="Meldungen").click()
     page.get_by_label("System").select_option("test")
     page.get_by_label("Meldungsnummer").fill(number)
-    page.get_by_role("button", name="Nachschlagen").click()
-    expect(page.get_by_role("heading", name=f"Meldung {number}")).to_be_visible()
+    page.get_by_role("button", name="Filtern").click()
+    page.get_by_role("link", name=f"Meldung {number}", exact=True).click()
+    expect(page.get_by_role("heading", name=f"Meldung {number} (Test)")).to_be_visible()
     expect(page.locator("#ticket-reason")).to_have_text(reason)
-    expect(
-        page.get_by_role("button", name="Sync-Lauf für dieses System starten (Test)")
-    ).to_be_visible()
+    expect(page.get_by_role("button", name=f"Meldung {number} jetzt übertragen")).to_be_visible()
     screenshot(page, "ticket")
 
 
@@ -161,6 +160,10 @@ def test_an_api_key_is_shown_once_listed_and_revoked(page: Page, gateway: Gatewa
     assert key not in page.content()
     row = page.locator("tbody tr", has_text="iX-Haus plus Filiale")
     expect(row).to_contain_text("aktiv")
+    page.get_by_role("button", name="Schlüssel iX-Haus plus Filiale widerrufen").click()
+    expect(page.locator("#confirm-question")).to_contain_text("„iX-Haus plus Filiale“ widerrufen?")
+    expect(page.locator("#confirm-warning")).to_have_count(0)  # not the key signed in with
+    screenshot(page, "keys-revoke-confirm")
     page.get_by_role("button", name="Schlüssel iX-Haus plus Filiale widerrufen").click()
     expect(page.get_by_role("status")).to_contain_text("widerrufen")
     expect(page.locator("tbody tr", has_text="iX-Haus plus Filiale")).not_to_contain_text("aktiv")

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from app.adapters.store.console_sessions import DatabaseStore
 from app.console.sessions import MAX_FAILED_SIGNINS
 from app.domain.calendar import utcnow
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
@@ -58,17 +59,20 @@ def test_an_idle_session_expires_and_activity_keeps_it_alive(
     gateway: Gateway, operator: tuple[httpx.Client, str]
 ) -> None:
     client, _ = operator
-    sessions = gateway.console.sessions
+    # The fixture runs without Redis: sessions live in the gateway's database, whose store
+    # keeps the idle time on the clock it is given.
+    store = gateway.console.store
+    assert isinstance(store, DatabaseStore)
     start = utcnow()
     try:
-        sessions.clock = lambda: start + dt.timedelta(minutes=29)
+        store.clock = lambda: start + dt.timedelta(minutes=29)
         assert client.get("/console").status_code == 200
-        sessions.clock = lambda: start + dt.timedelta(minutes=58)  # 29 idle minutes again
+        store.clock = lambda: start + dt.timedelta(minutes=58)  # 29 idle minutes again
         assert client.get("/console").status_code == 200
-        sessions.clock = lambda: start + dt.timedelta(minutes=89)  # 31 idle minutes
+        store.clock = lambda: start + dt.timedelta(minutes=89)  # 31 idle minutes
         expired = client.get("/console/protocol")
     finally:
-        sessions.clock = utcnow
+        store.clock = utcnow
     assert expired.status_code == 401
     assert "Ihre Sitzung ist abgelaufen" in expired.text
     assert client.get("/console").status_code == 401
@@ -120,7 +124,7 @@ def test_failed_sign_ins_are_limited_per_client(gateway: Gateway) -> None:
 
 
 def test_a_one_time_sign_in_link_works_once(gateway: Gateway) -> None:
-    token = gateway.console.links.issue("demo")
+    token = run_apart(gateway.console.links.issue("demo"))
     with httpx.Client(base_url=gateway.base_url) as client:
         first = client.get(f"/console/signin?token={token}")
         assert first.status_code == 303
@@ -133,9 +137,12 @@ def test_a_one_time_sign_in_link_works_once(gateway: Gateway) -> None:
     gateway.console.limiter.succeeded("127.0.0.1")
 
 
-def test_the_session_cookie_and_the_security_headers(gateway: Gateway) -> None:
+def test_the_cookies_and_the_security_headers(gateway: Gateway) -> None:
     answer = httpx.get(f"{gateway.base_url}/console/signin")
+    # No session before a sign-in: the sign-in page sets only its form token's cookie.
     cookie = answer.headers["set-cookie"]
+    assert cookie.startswith("pgw_console_form=")
+    assert len(answer.headers.get_list("set-cookie")) == 1
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie
     assert "Path=/console" in cookie
@@ -150,6 +157,44 @@ def test_the_session_cookie_and_the_security_headers(gateway: Gateway) -> None:
     assert "Secure" in behind_proxy.headers["set-cookie"]
 
 
+def test_signing_in_sets_a_fresh_session_cookie_and_never_adopts_a_planted_one(
+    gateway: Gateway,
+) -> None:
+    with httpx.Client(base_url=gateway.base_url) as client:
+        token = csrf_of(client.get("/console/signin").text)
+        client.cookies.set("pgw_console", "planted-by-someone", path="/console")
+        answer = client.post(
+            "/console/signin", data={"csrf_token": token, "api_key": gateway.admin_key}
+        )
+        assert answer.status_code == 303
+        cookie = next(c for c in answer.headers.get_list("set-cookie") if "pgw_console=" in c)
+        assert "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie
+        assert "Path=/console" in cookie
+        session = cookie.split(";")[0].removeprefix("pgw_console=")
+        assert session not in ("", "planted-by-someone")
+    with httpx.Client(base_url=gateway.base_url, cookies={"pgw_console": session}) as fresh:
+        assert fresh.get("/console").status_code == 200
+
+
+def test_the_sign_in_form_needs_its_signed_double_submit_token(gateway: Gateway) -> None:
+    with httpx.Client(base_url=gateway.base_url) as client:
+        token = csrf_of(client.get("/console/signin").text)
+        body, _, _ = token.rpartition(".")
+        key = gateway.admin_key
+        cases = [
+            ({}, token),  # the field without the cookie
+            ({"pgw_console_form": token}, ""),  # the cookie without the field
+            ({"pgw_console_form": token}, csrf_of(client.get("/console/signin").text) + "x"),
+            ({"pgw_console_form": body + ".forged"}, body + ".forged"),  # not signed by us
+        ]
+        for cookies, field in cases:
+            with httpx.Client(base_url=gateway.base_url, cookies=cookies) as other:
+                refused = other.post("/console/signin", data={"csrf_token": field, "api_key": key})
+                assert refused.status_code == 403
+                assert "pgw_console=" not in refused.headers.get("set-cookie", "")
+
+
 def test_no_page_contains_a_secret_or_an_api_key(
     gateway: Gateway, operator: tuple[httpx.Client, str]
 ) -> None:
@@ -157,7 +202,7 @@ def test_no_page_contains_a_secret_or_an_api_key(
     client.post("/console/systems/test/check", data={"csrf_token": token})
     run_path = "/console/runs/1"  # the fixture's first sync
     run_apart(gateway.open_conflict("Fenster klemmt"))
-    run_apart(gateway.parked_event("unknown reporter"))
+    run_apart(gateway.parked_event("casavi has no ticket cv-404"))
     pages = [
         "/console",
         "/console/systems/production/settings",

@@ -6,15 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from app.alerts.overview import LABELS, AlertsView, IncidentView, NotificationView
-from app.console.i18n import local_time
 from app.console.web import environment
 
 WHEN = dt.datetime(2026, 12, 7, 8, 30, tzinfo=dt.UTC)
 
 
 def _render(view: AlertsView, language: str) -> str:
-    template = environment().get_template("_alerts.html")
-    return template.render(view=view, when=local_time(language))
+    return environment(language).get_template("_alerts.html").render(view=view)
 
 
 def test_open_incidents_show_with_how_they_were_told() -> None:

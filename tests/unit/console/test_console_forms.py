@@ -89,3 +89,24 @@ def test_text_that_is_not_a_number_or_a_range_names_its_field() -> None:
 )
 def test_service_problems_land_on_their_form_field(reported: str, field: str) -> None:
     assert field_of(reported) == field
+
+
+def test_a_quiet_hour_that_is_no_time_of_day_says_what_is_expected() -> None:
+    # issue 19: "25:99" got a misleading message
+    document = ConfigDocument()
+    form = _form(
+        document,
+        **{"schedule.quietHours.start": "25:99", "schedule.quietHours.end": "06:00"},
+    )
+    with pytest.raises(FormProblems) as raised:
+        to_patch(form, document)
+    assert raised.value.problems == [
+        ("schedule.quietHours.start", "form.invalid_time", {"value": "25:99"})
+    ]
+
+
+def test_number_fields_carry_the_servers_limits_for_the_browser() -> None:
+    interval = next(f for f in FIELDS if f.name == "schedule.intervalMinutes")
+    assert (interval.minimum, interval.maximum) == (1, 1440)
+    start = next(f for f in FIELDS if f.name == "schedule.quietHours.start")
+    assert start.pattern is not None
