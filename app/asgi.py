@@ -20,10 +20,10 @@ from app.api.api_keys import ApiKeyController
 from app.api.auth import (
     SECURITY,
     SECURITY_COMPONENTS,
-    FailureLimiter,
     KeyCache,
     require_api_key,
 )
+from app.api.auth_failures import AuthFailures
 from app.api.callbacks import CallbackSecrets, casavi_callback
 from app.api.conflicts import ConflictController
 from app.api.deps import provide_services, provide_session
@@ -34,6 +34,7 @@ from app.api.inbound_events import InboundEventController
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.portal_status import PortalStatusController
 from app.api.problems import EXCEPTION_HANDLERS
+from app.api.proxies import TrustedProxies, parse_trusted_proxies, trusted_proxy_headers
 from app.api.records import RecordController
 from app.api.reference import OfflineSwaggerPlugin, reference_routes
 from app.api.schema_alignment import align_openapi
@@ -161,14 +162,18 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
                 "services": services,
                 "metrics": metrics,
                 "secret_box": secret_box,
-                "auth_limiter": FailureLimiter(settings.auth_failures_per_minute),
+                "auth_failures": AuthFailures(settings.auth_failures_per_minute),
                 "api_key_cache": KeyCache(),
                 "console": console,
                 "callback_secrets": CallbackSecrets(services.configs),
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[metrics.middleware, hostile_input_guard],
+        middleware=[
+            trusted_proxy_headers(TrustedProxies(parse_trusted_proxies(settings.trusted_proxies))),
+            metrics.middleware,
+            hostile_input_guard,
+        ],
         on_startup=[start_scheduler, freeze_startup_objects],
         on_shutdown=[close_clients],
         request_max_body_size=MAX_BODY_BYTES,

@@ -49,22 +49,28 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             workers=args.workers,
             log_level="info",
             access_log=not args.no_access_log,
+            # X-Forwarded-For is the app's business (TRUSTED_PROXIES, app/api/proxies.py).
+            proxy_headers=False,
         )
         return 0
     # Without Redis there is no worker: this process also runs the schedule (rule C14).
     app = create_app(settings, scheduler=settings.redis_url is None)
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level="info", access_log=not args.no_access_log
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=not args.no_access_log,
+        proxy_headers=False,  # X-Forwarded-For is the app's business (TRUSTED_PROXIES)
     )
     return 0
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from arq.worker import run_worker
-
+    from app.resilient_worker import run_resilient_worker
     from app.worker import worker_settings
 
-    run_worker(type("WorkerSettings", (), worker_settings(settings)))
+    run_resilient_worker(worker_settings(settings))  # rides out a Redis outage
     return 0
 
 

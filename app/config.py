@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
+from app.api.proxies import parse_trusted_proxies
+
 if TYPE_CHECKING:
     from app.sync.policy import RunPolicy
 
@@ -52,13 +54,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Upper bound for connecting to the gateway's own database (and for waiting for a free
     # pooled connection; the busy timeout on SQLite): an outage fails fast with a 503.
     database_connect_timeout_seconds: float = 5.0
-    # Upper bound for one statement on PostgreSQL (the pool's liveness ping included).
+    # Upper bound for one statement on PostgreSQL (the pool's liveness ping has its own).
     database_command_timeout_seconds: float = 30.0
     # Connections each API process keeps open to the gateway's own database (PostgreSQL,
     # Oracle), about one per request in flight; up to 10 more are opened under load.
     database_pool_size: int = 20
-    # Failed authentications per client address and minute before 429 (per API process).
+    # Failed authentications per client address, and per presented key prefix, and minute
+    # before 429 (per API process); a valid key is never refused for them.
     auth_failures_per_minute: int = 10
+    # Reverse proxies whose X-Forwarded-For (and -Proto) the gateway believes: comma-separated
+    # IP addresses or networks (CIDR). Empty: the client is the connection's peer.
+    trusted_proxies: str = ""
     # Admin console (app/console): a session ends after this many idle minutes.
     console_idle_minutes: int = 30
     # "auto": the session cookie is Secure when the request came over https; "always": also
@@ -108,6 +114,7 @@ _ENV_NAMES: dict[str, str] = {
     "database_command_timeout_seconds": "DATABASE_COMMAND_TIMEOUT_SECONDS",
     "database_pool_size": "DATABASE_POOL_SIZE",
     "auth_failures_per_minute": "AUTH_FAILURES_PER_MINUTE",
+    "trusted_proxies": "TRUSTED_PROXIES",
     "console_idle_minutes": "CONSOLE_IDLE_MINUTES",
     "console_secure_cookie": "CONSOLE_SECURE_COOKIE",
     "inbound_sweep_seconds": "INBOUND_SWEEP_SECONDS",
@@ -180,6 +187,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ):
         if getattr(settings, field) <= 0:
             raise SettingsError(f"{_ENV_NAMES[field]} must be greater than 0")
+    try:
+        parse_trusted_proxies(settings.trusted_proxies)
+    except ValueError as exc:
+        raise SettingsError(f"TRUSTED_PROXIES: {exc}") from None
     if not 1 <= settings.console_idle_minutes <= 24 * 60:
         raise SettingsError("CONSOLE_IDLE_MINUTES must be between 1 and 1440")
     if not 1 <= settings.inbound_sweep_seconds <= 60 or 60 % settings.inbound_sweep_seconds:

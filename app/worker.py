@@ -1,7 +1,8 @@
 """The arq worker: composition root for background jobs.
 
-Run it with ``portal-gateway worker`` (or ``arq app.worker.WorkerSettings``). Clients are
-created once in ``on_startup``, kept in ``ctx`` and closed in ``on_shutdown``.
+Run it with ``portal-gateway worker`` (``app.resilient_worker``: rides out a Redis outage),
+or ``arq app.worker.WorkerSettings`` (arq's plain worker, which ends when Redis goes away).
+Clients are created once in ``on_startup``, kept in ``ctx`` and closed in ``on_shutdown``.
 """
 
 from __future__ import annotations

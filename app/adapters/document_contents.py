@@ -9,6 +9,7 @@ interrupted transfer starts again from the first byte).
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path, PurePosixPath
 
@@ -41,34 +42,65 @@ class DocumentStoreUnavailable(SyncNotPossible):
 
 
 class IxhausDocumentFiles:
-    """iX-Haus's document store as a directory (e.g. the mounted Multimedia share)."""
+    """iX-Haus's document store as a directory (e.g. the mounted Multimedia share).
+
+    No file outside the root is ever read (issue 23 item 3): a location is resolved with
+    ``realpath`` (every symlink followed) and refused unless it lies below the root (itself
+    resolved once), and the file is then opened without following a final symlink, so a link
+    put in place after the check cannot lead outside either.
+    """
 
     def __init__(self, root: Path | None, chunk_bytes: int = CHUNK_BYTES) -> None:
-        self._root = root.resolve() if root is not None else None
+        self._root = Path(os.path.realpath(root)) if root is not None else None
         self._chunk = chunk_bytes
 
     def path(self, location: str | None) -> Path:
+        """The resolved path of ``location`` below the root (the file need not exist)."""
         if self._root is None:
             raise DocumentStoreUnavailable("no iX-Haus document root is configured")
         if not location:
             raise DocumentStoreUnavailable("the document has no content location")
         relative = PurePosixPath(location.removeprefix(IXHAUS_SCHEME).replace("\\", "/"))
         # A location must never steer a read outside the document root.
-        if relative.is_absolute() or ".." in relative.parts:
+        if relative.is_absolute() or ".." in relative.parts or "\x00" in location:
             raise DocumentStoreUnavailable("the content location leaves the document root")
-        return self._root.joinpath(*relative.parts)
+        try:
+            resolved = Path(os.path.realpath(self._root.joinpath(*relative.parts), strict=False))
+        except (OSError, ValueError):
+            raise DocumentStoreUnavailable("the content location cannot be resolved") from None
+        if not resolved.is_relative_to(self._root) or resolved == self._root:
+            raise DocumentStoreUnavailable("the content location leaves the document root")
+        return resolved
 
     async def size(self, document: PortalDocument) -> int:
+        path = self.path(document.content_location)
         try:
-            return (await anyio.Path(self.path(document.content_location)).stat()).st_size
+            return (await anyio.Path(path).stat()).st_size
         except FileNotFoundError:
             raise DocumentStoreUnavailable("the document's file is missing") from None
+        except OSError as exc:
+            raise DocumentStoreUnavailable(
+                f"the document's file cannot be read ({exc.errno})"
+            ) from None
 
     async def chunks(self, document: PortalDocument) -> AsyncIterator[bytes]:
         path = self.path(document.content_location)
-        async with await anyio.open_file(path, "rb") as handle:
+        try:
+            descriptor = await anyio.to_thread.run_sync(_open_no_follow, path)
+        except FileNotFoundError:
+            raise DocumentStoreUnavailable("the document's file is missing") from None
+        except OSError as exc:
+            raise DocumentStoreUnavailable(
+                f"the document's file cannot be read ({exc.errno})"
+            ) from None
+        async with await anyio.open_file(descriptor, "rb") as handle:
             while chunk := await handle.read(self._chunk):
                 yield chunk
+
+
+def _open_no_follow(path: Path) -> int:
+    """A read-only descriptor of ``path``; ELOOP when its last part became a symlink."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
 
 
 class DocuwareContents:

@@ -10,17 +10,17 @@ once; a revocation anywhere else (the CLI, another API process) takes effect her
 ``KEY_CACHE_SECONDS``. Unknown and revoked keys are never remembered: they are looked up
 every time (and rate-limited).
 
-Failed authentications are rate-limited per client address (issue 10 item 7): after
-``AUTH_FAILURES_PER_MINUTE`` failures a client gets 429 with ``Retry-After`` until its budget
-refills. The budget lives in the process: each API process counts on its own, and behind a
-reverse proxy the client address is the proxy's.
+Failed authentications are rate-limited per client address and per presented key prefix
+(``app.api.auth_failures``): after ``AUTH_FAILURES_PER_MINUTE`` failures a client gets 429
+with ``Retry-After`` until its budget refills. A presented key is always looked up first, so
+a valid key is never refused for failures others made from its address (issue 23 item 2).
+The client address is the peer's, or what a proxy listed in ``TRUSTED_PROXIES`` forwarded
+(``app.api.proxies``). The budgets live in the process: each API process counts on its own.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +29,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Components, SecurityScheme
 
 from app.adapters.store.api_keys import active_key, hash_key, scope_allows
+from app.api.auth_failures import AuthFailures
 from app.errors import Forbidden, TooManyRequests, Unauthenticated
 
 API_KEY_HEADER = "X-API-Key"
@@ -94,41 +95,6 @@ class KeyCache:
             del self._keys[key_hash]
 
 
-class FailureLimiter:
-    """A token bucket of failed authentications per client: ``per_minute`` tokens, refilled
-    evenly over a minute. Bounded in memory: the least recently seen clients are forgotten."""
-
-    def __init__(
-        self,
-        per_minute: int,
-        *,
-        max_clients: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._capacity = float(per_minute)
-        self._rate = per_minute / 60.0
-        self._max_clients = max_clients
-        self._clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    def _tokens(self, client: str) -> float:
-        tokens, stamp = self._buckets.get(client, (self._capacity, self._clock()))
-        return min(self._capacity, tokens + (self._clock() - stamp) * self._rate)
-
-    def retry_after(self, client: str) -> int | None:
-        """Seconds until ``client`` may try again, or None if it may try now."""
-        tokens = self._tokens(client)
-        if tokens >= 1:
-            return None
-        return max(1, math.ceil((1 - tokens) / self._rate))
-
-    def failed(self, client: str) -> None:
-        self._buckets[client] = (max(0.0, self._tokens(client) - 1), self._clock())
-        self._buckets.move_to_end(client)
-        while len(self._buckets) > self._max_clients:
-            self._buckets.popitem(last=False)
-
-
 def _client(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return connection.client.host if connection.client else "unknown"
 
@@ -137,29 +103,36 @@ async def require_api_key(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     required = str(handler.opt.get("scope", "ixhaus"))
-    limiter: FailureLimiter = connection.app.state.auth_limiter
-    client = _client(connection)
-    wait = limiter.retry_after(client)
-    if wait is not None:
-        raise TooManyRequests(
-            "Too many failed authentications from this client; try again later.",
-            retry_after=wait,
-        )
     key = connection.headers.get(API_KEY_HEADER)
-    if not key:
-        limiter.failed(client)
-        raise Unauthenticated(f"Send an API key in the {API_KEY_HEADER} header.")
+    found = await _verified(connection, key) if key else None
+    if found is None:
+        failures: AuthFailures = connection.app.state.auth_failures
+        wait = failures.failed(_client(connection), key)
+        if wait is not None:
+            raise TooManyRequests(
+                "Too many failed authentications from this client or with this key; "
+                "try again later.",
+                retry_after=wait,
+            )
+        if not key:
+            raise Unauthenticated(f"Send an API key in the {API_KEY_HEADER} header.")
+        raise Unauthenticated("The API key is unknown or revoked.")
+    name, scope = found
+    if not scope_allows(scope, required):
+        raise Forbidden(f"This operation needs an API key with scope '{required}'.")
+    connection.state.api_key_name = name
+
+
+async def _verified(
+    connection: ASGIConnection[Any, Any, Any, Any], key: str
+) -> tuple[str, str] | None:
+    """(name, scope) of the active key ``key``, from the cache or the database."""
     key_hash = hash_key(key)
     cache: KeyCache = connection.app.state.api_key_cache
     found = cache.get(key_hash)
     if found is None:
         generation = cache.generation
         found = await active_key(connection.app.state.engine, key_hash)
-        if found is None:
-            limiter.failed(client)
-            raise Unauthenticated("The API key is unknown or revoked.")
-        cache.put(key_hash, *found, generation=generation)
-    name, scope = found
-    if not scope_allows(scope, required):
-        raise Forbidden(f"This operation needs an API key with scope '{required}'.")
-    connection.state.api_key_name = name
+        if found is not None:
+            cache.put(key_hash, *found, generation=generation)
+    return found

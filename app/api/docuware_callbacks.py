@@ -3,10 +3,15 @@
 DocuWare (7.5+) posts the document's index fields when a document is stored or its index data
 change, signed with ``x-docuware-signature`` (HMAC-SHA512 over the body, keyed with the
 organisation's passphrase; we store it as the system secret ``docuwareWebhookSecret``, apart
-from casavi's ``callbackSecret``). The signature is checked before the body is even parsed:
-missing or forged -> 401, malformed body -> 400. An accepted notification is processed at once
-through the same document flow as a run (rules, ledger, protocol) and answered 202; whatever
-fails there is recorded as the document's error, and the next run is the safety net.
+from casavi's ``callbackSecret``).
+
+Verified first, on the raw bytes (issue 23 items 6 and 7): missing or forged -> 401 before the
+body is even parsed, in constant time and without Python work per byte; malformed -> 400; a
+switched-off system or one without DocuWare -> 409. An accepted notification is queued as a
+job (``app.sync.docuware_notifications``: the fetch from DocuWare and the upload to casavi,
+through the same rules, ledger and protocol as a run) and answered 202 at once; when the job
+cannot be queued (Redis down) the answer is 503 and DocuWare sends it again. The next run is
+the safety net either way.
 
 DocuWare cannot send our API key, so this route sits outside the API-key guard: the signature
 is its authentication.
@@ -31,8 +36,8 @@ from app.api.deps import DbSession, ServicesDep
 from app.api.problems import problem_responses
 from app.api.schemas import System
 from app.configuration.service import ConfigService
-from app.errors import DependencyUnavailable, GatewayError, Unauthenticated
-from app.sync.outbound.documents import send_docuware_document
+from app.errors import DependencyUnavailable, GatewayError, SyncNotPossible, Unauthenticated
+from app.sync.docuware_notifications import DOCUWARE_DOCUMENT_JOB, notification_job_id
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +48,18 @@ class MalformedNotification(GatewayError):
     title = "The notification body is not DocuWare's"
 
 
-class DocuwareNotificationResult(msgspec.Struct, rename="camel", kw_only=True):
-    """What became of the notified document (its protocol entry has the details)."""
+class DocuwareNotificationAccepted(msgspec.Struct, rename="camel", kw_only=True):
+    """The notified document is queued (``duplicate``: this notification was queued before
+    and is not done yet); the protocol shows what became of it."""
 
     document_id: int
-    sent: int
-    unchanged: int
-    excluded: int
-    errors: int
+    duplicate: bool
 
 
 @post(
     "/systems/{system:str}/callbacks/docuware",
     status_code=202,
-    summary="DocuWare webhook: send the stored or changed document now",
+    summary="DocuWare webhook: queue the stored or changed document for sending now",
     tags=["callbacks"],
     security=[{}],
     responses=problem_responses(400, 401, 409, 503),
@@ -67,12 +70,10 @@ async def docuware_webhook(
     db_session: DbSession,
     services: ServicesDep,
     system: Annotated[System, PathParameter(description="production or test (rule C1)")],
-) -> Response[DocuwareNotificationResult]:
+) -> Response[DocuwareNotificationAccepted]:
     body = await request.body()
-    secret = await ConfigService(db_session, state.secret_box).secret(
-        system, "docuwareWebhookSecret"
-    )
-    await db_session.close()  # the flow below uses its own sessions; hold no connection
+    config = ConfigService(db_session, state.secret_box)
+    secret = await config.secret(system, "docuwareWebhookSecret")
     signature = request.headers.get(SIGNATURE_HEADER)
     if not secret or not verify_docuware_signature(secret.encode(), body, signature):
         raise Unauthenticated("missing or invalid x-docuware-signature")
@@ -80,26 +81,23 @@ async def docuware_webhook(
         notification = decode_notification(body)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise MalformedNotification(f"not a DocuWare notification: {exc}") from None
+    document = await config.document(system)
+    await db_session.close()  # hold no connection while queueing
+    if not document.active:
+        raise SyncNotPossible("The interface of this system is switched off (rule C12).")
+    if document.support.no_docuware_sync or not document.docuware.file_cabinet_id:
+        raise SyncNotPossible(
+            "DocuWare is not configured for this system, or switched off (rule C13)."
+        )
+    job_id = notification_job_id(system, notification.document_id, body)
     try:
-        async with services.contexts.use(system) as ctx:
-            counts = await send_docuware_document(
-                ctx,
-                ledger=services.ledger,
-                document_id=notification.document_id,
-                now=services.clock(),
-            )
-    except GatewayError:
-        raise  # its own status: 409 switched off, 502/503 DocuWare, 404 no such document
-    except Exception as exc:  # never a 500 to DocuWare: it may retry, and the run will too
-        log.exception("DocuWare notification for %s failed", system)
-        raise DependencyUnavailable(
-            f"the document could not be processed now ({type(exc).__name__})"
-        ) from None
-    result = DocuwareNotificationResult(
-        document_id=notification.document_id,
-        sent=counts.sent + counts.removed,
-        unchanged=counts.unchanged,
-        excluded=counts.excluded,
-        errors=counts.errors,
+        queued = await services.queue.enqueue(
+            DOCUWARE_DOCUMENT_JOB, system, notification.document_id, job_id=job_id
+        )
+    except Exception as exc:  # Redis down: DocuWare sends it again; the run is the net
+        log.warning("DocuWare notification for %s not queued: %s", system, type(exc).__name__)
+        raise DependencyUnavailable("the notification cannot be queued now") from None
+    accepted = DocuwareNotificationAccepted(
+        document_id=notification.document_id, duplicate=not queued
     )
-    return Response(result, status_code=202)
+    return Response(accepted, status_code=202)

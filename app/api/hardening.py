@@ -20,16 +20,19 @@ the route handler (and whether it takes a body) in the scope.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
 
 import msgspec
+import msgspec.inspect
 from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from app.configuration.service import invalid_body
+from app.domain.ids import ID_MARK
 from app.errors import MalformedRequest, UnsupportedMediaType
 
 MAX_JSON_DEPTH = 32
@@ -195,9 +198,36 @@ def _decode_strictly(scope: Scope, body: bytes) -> None:
     try:
         msgspec.json.decode(body, type=annotation, strict=True)
     except msgspec.ValidationError as exc:
+        field = _id_field(annotation, str(exc))
+        if field is not None:
+            # An id that breaks its declared pattern or length (issue 23 item 4).
+            raise MalformedRequest(
+                f"{field} is not a valid id", errors=[(field, "is not a valid id")]
+            ) from None
         raise invalid_body(exc) from None
     except msgspec.DecodeError:
         return  # not JSON at all: Litestar answers that with its own 400
+
+
+def _id_field(annotation: type[msgspec.Struct], message: str) -> str | None:
+    """The body's top-level field a validation error names, if it is an id (``ID_MARK``)."""
+    found = re.search(r"- at `\$\.([A-Za-z0-9_]+)`$", message)
+    if found is None:
+        return None
+    return found.group(1) if found.group(1) in _id_fields(annotation) else None
+
+
+@functools.cache
+def _id_fields(annotation: type[msgspec.Struct]) -> frozenset[str]:
+    info = msgspec.inspect.type_info(annotation)
+    if not isinstance(info, msgspec.inspect.StructType):
+        return frozenset()
+    return frozenset(
+        field.encode_name
+        for field in info.fields
+        if isinstance(field.type, msgspec.inspect.Metadata)
+        and (field.type.extra or {}).items() >= ID_MARK.items()
+    )
 
 
 def _body_limit(scope: Scope) -> int:

@@ -11,13 +11,14 @@ from litestar.params import FromPath, JSONBody
 from app.api.deps import ServicesDep
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.api.schemas import ReasonText, System, reason_text
+from app.domain.ids import EntityKeyText
 from app.sync.resend import record_key, resend
 
 
 class ResendRequest(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
     """The record, by its key as the protocol shows it (``unit:1001/01``, ``ticket:42``)."""
 
-    entity_key: Annotated[str, msgspec.Meta(min_length=3, max_length=200)]
+    entity_key: EntityKeyText
 
 
 class ResendView(msgspec.Struct, rename="camel", kw_only=True):

@@ -74,7 +74,7 @@ class SignInController(Controller):
                     key = await ApiKeyRepository(db).active_by_name(key_name)
                 if key is not None and key.scope == "admin":
                     return await _signed_in(request, key.name)
-            console.limiter.failed(_client(request))
+            console.limiter.failed(_client(request), None)
             return _signin_page(request, "signin.link_invalid", 400)
         return _signin_page(request, "signin.signed_out" if signed_out else None)
 
@@ -85,22 +85,22 @@ class SignInController(Controller):
         if not console.forms.matches(request.cookies.get(FORM_COOKIE), form.get(CSRF_FIELD)):
             return _signin_page(request, "csrf.invalid", 403)
         client = _client(request)
-        if console.limiter.blocked(client):
-            return _signin_page(request, "signin.blocked", 429)
         given = form.get("api_key")
         key_text = given.strip() if isinstance(given, str) else ""
         found = None
         if key_text:
+            # The key is looked up first: a valid admin key signs in whatever others did
+            # from this address (issue 23 item 2).
             async with request.app.state.session_factory() as db:
                 found = await ApiKeyRepository(db).find_active(key_text)
+        if found is not None and found.scope == "admin":
+            console.limiter.succeeded(client)
+            return await _signed_in(request, found.name)
+        if console.limiter.failed(client, key_text or None) is not None:
+            return _signin_page(request, "signin.blocked", 429)
         if found is None:
-            console.limiter.failed(client)
             return _signin_page(request, "signin.unknown", 401)
-        if found.scope != "admin":
-            console.limiter.failed(client)
-            return _signin_page(request, "signin.scope", 403)
-        console.limiter.succeeded(client)
-        return await _signed_in(request, found.name)
+        return _signin_page(request, "signin.scope", 403)
 
     @post("/language", status_code=303)
     async def language(self, request: Request[Any, Any, Any]) -> Response[Any]:

@@ -20,16 +20,18 @@ from litestar.response import Redirect
 from litestar.stores.base import Store
 
 from app.adapters.store.api_keys import ApiKeyRepository
+from app.api.auth_failures import AuthFailures
 from app.configuration.checks import CheckReport
 from app.configuration.document import SYSTEMS
 from app.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, texts
 from app.console.labels import N_
 from app.console.messages import reason_text, translate
 from app.console.sessions import (
+    FAILED_SIGNIN_WINDOW,
+    MAX_FAILED_SIGNINS,
     ConsoleSession,
     SessionStore,
     SignInForms,
-    SignInLimiter,
     SignInLinks,
 )
 
@@ -83,7 +85,12 @@ class Console:
     sessions: SessionStore
     forms: SignInForms
     links: SignInLinks
-    limiter: SignInLimiter = field(default_factory=SignInLimiter)
+    # Failed sign-ins per client address and per presented key prefix (issue 23 item 2).
+    limiter: AuthFailures = field(
+        default_factory=lambda: AuthFailures(
+            MAX_FAILED_SIGNINS, period_seconds=FAILED_SIGNIN_WINDOW.total_seconds()
+        )
+    )
     secure_cookie_always: bool = False
     # Who runs the C14 schedule and the jobs, as far as this process knows (overview page).
     scheduler_here: bool = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.sync.docuware_notifications import DOCUWARE_DOCUMENT_JOB, send_notified_document
 from app.sync.inbound.process import DEFAULT_LEASE_SECONDS, INBOUND_JOB, process_ticket
 from app.sync.outbound.notes import TwoWay
 from app.sync.queue import JobFunction
@@ -38,4 +39,15 @@ async def inbound_ticket(ctx: dict[str, Any], system: str, ticket_ref: str) -> i
     return await process_ticket(services, system, ticket_ref, lease_seconds=lease)
 
 
-JOB_FUNCTIONS: dict[str, JobFunction] = {RUN_SYNC_JOB: run_sync, INBOUND_JOB: inbound_ticket}
+async def docuware_document(ctx: dict[str, Any], system: str, document_id: int) -> str:
+    """Send the document a DocuWare webhook named (safe to run twice: the ledger decides)."""
+    services: Services = ctx["services"]
+    counts = await send_notified_document(services, system, document_id)
+    return "not sent" if counts is None else f"errors={counts.errors}"
+
+
+JOB_FUNCTIONS: dict[str, JobFunction] = {
+    RUN_SYNC_JOB: run_sync,
+    INBOUND_JOB: inbound_ticket,
+    DOCUWARE_DOCUMENT_JOB: docuware_document,
+}

@@ -76,6 +76,22 @@ def _assert_one_line_per_record(records: list[logging.LogRecord]) -> None:
             422,
             "secrets.casaviApiKey.value",
         ),
+        # issue 23 item 4: ids from outside have a declared pattern and length (a 500 on
+        # PostgreSQL before, for NUL in the entity key).
+        (
+            "POST",
+            "/api/v1/systems/test/records/resend",
+            {"json": {"entityKey": "unit:1001\u0000/01"}},
+            400,
+            "entityKey",
+        ),
+        (
+            "POST",
+            "/api/v1/systems/test/records/resend",
+            {"json": {"entityKey": "ticket:42\n"}},
+            400,
+            "entityKey",
+        ),
         # Bodies that are not JSON on JSON endpoints.
         ("PUT", CONFIG, {"content": "{}", "headers": {"Content-Type": "text/plain"}}, 415, None),
         (
@@ -166,8 +182,8 @@ async def test_failed_authentication_is_rate_limited_per_client(
         assert limited.headers["content-type"].startswith(PROBLEM)
         assert limited.json()["type"] == "urn:portal-gateway:problem:too-many-requests"
         assert int(limited.headers["retry-after"]) >= 1
-        # While limited, this client is refused before any key is looked up.
-        blocked = await client.get("/api/v1/api-keys", headers={"X-API-Key": admin_key})
-        assert blocked.status_code == 429
+        # issue 23 item 2: a valid key is looked up first and passes even now.
+        valid = await client.get("/api/v1/api-keys", headers={"X-API-Key": admin_key})
+        assert valid.status_code == 200
         # Endpoints without authentication are not affected.
         assert (await client.get("/health/live")).status_code == 200

@@ -11,8 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app import logsafe
-from app.api.auth import KEY_CACHE_SECONDS, FailureLimiter, KeyCache
+from app.api.auth import KEY_CACHE_SECONDS, KeyCache
+from app.api.auth_failures import AuthFailures, FailureLimiter, key_prefix
 from app.api.hardening import is_json, json_depth, query_parameter_names
+from app.api.proxies import TrustedProxies, parse_trusted_proxies
+from app.config import SettingsError, load_settings
 from app.logsafe import untrusted
 
 
@@ -153,3 +156,47 @@ def test_the_key_cache_is_bounded() -> None:
         cache.put(f"h{n}", f"k{n}", "ixhaus", generation=0)
     assert sum(cache.get(f"h{n}") is not None for n in range(100)) <= 10
     assert cache.get("h99") == ("k99", "ixhaus")
+
+
+def test_a_key_prefix_is_the_public_part_of_a_gateway_key() -> None:
+    # issue 23 item 2: failures are counted per presented key prefix, never per secret.
+    assert key_prefix("pgw_0123abcd_" + "s" * 43) == "pgw_0123abcd"
+    assert key_prefix("pgw_guess") == "other"
+    assert key_prefix("Bearer something") == "other"
+
+
+def test_failures_count_per_address_and_per_key_prefix() -> None:
+    # issue 23 item 2
+    now = [1000.0]
+    failures = AuthFailures(2, clock=lambda: now[0])
+    revoked = "pgw_0000beef_" + "x" * 43
+    assert failures.failed("10.0.0.1", revoked) is None
+    assert failures.failed("10.0.0.2", revoked) is None
+    # The prefix's budget is spent, whatever the address.
+    assert failures.failed("10.0.0.3", revoked) == 30
+    # The address's budget is its own: a missing key counts only there.
+    assert failures.failed("10.0.0.4", None) is None
+    assert failures.failed("10.0.0.4", None) is None
+    assert failures.failed("10.0.0.4", None) == 30
+    now[0] += 30
+    assert failures.failed("10.0.0.4", None) is None
+
+
+def test_the_client_behind_trusted_proxies_is_the_rightmost_untrusted_hop() -> None:
+    # issue 23 item 2: what a client writes into X-Forwarded-For itself sits left of what
+    # the trusted proxies appended, so it is never taken for the client's address.
+    proxies = TrustedProxies(parse_trusted_proxies("10.0.0.1, 10.0.1.0/24, ::1"))
+    assert proxies.trusts("10.0.1.200")
+    assert proxies.trusts("::1")
+    assert not proxies.trusts("10.0.2.1")
+    assert not proxies.trusts("unknown")
+    assert proxies.client("10.0.0.1", "203.0.113.5") == "203.0.113.5"
+    assert proxies.client("10.0.0.1", "1.2.3.4, 203.0.113.5, 10.0.1.9") == "203.0.113.5"
+    assert proxies.client("10.0.0.1", "10.0.1.8, 10.0.1.9") == "10.0.1.8"
+
+
+@pytest.mark.parametrize("value", ["10.0.0.1/33", "proxy.example", "10.0.0.1,,::1/200"])
+def test_trusted_proxies_must_be_addresses_or_networks(value: str) -> None:
+    # issue 23 item 2: a typo would silently trust nobody (or the wrong hosts).
+    with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
+        load_settings({"TRUSTED_PROXIES": value})

@@ -10,6 +10,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from app.adapters.casavi.wire import NonEmpty, RefId, UtcDateTime, Wire
+from app.domain.ids import CasaviId, EventId, FieldName
 
 StatusType = Literal["OPEN", "IN_PROGRESS", "CLOSED"]
 PriorityType = Literal["LOW", "NORMAL", "HIGH", "URGENT"]
@@ -240,18 +241,19 @@ EventType = Literal[
 
 
 class CallbackData(Wire):
-    """Thin payload: reference ids only; the receiver fetches the current state."""
+    """Thin payload: reference ids only; the receiver fetches the current state. Every id
+    has its declared pattern and length (``app.domain.ids``): anything else is a 400."""
 
-    ticket_id: RefId
-    message_id: RefId | UnsetType = UNSET
-    document_id: RefId | UnsetType = UNSET
-    changed_fields: list[str] | UnsetType = UNSET
+    ticket_id: CasaviId
+    message_id: CasaviId | UnsetType = UNSET
+    document_id: CasaviId | UnsetType = UNSET
+    changed_fields: Annotated[list[FieldName], msgspec.Meta(max_length=200)] | UnsetType = UNSET
 
 
 class CallbackEvent(Wire):
     """The envelope casavi posts to our callback URL (webhook ``casaviEvent``)."""
 
-    id: NonEmpty
+    id: EventId
     type: EventType
     occurred_at: UtcDateTime
     data: CallbackData

@@ -1,5 +1,8 @@
 """The support archive (``sync.ports.PayloadArchive``, rule C13) and the retention purge of
-archived payloads and protocol entries; the P4 scrub of an anonymised person."""
+archived payloads and protocol entries; the P4 scrub of an anonymised person.
+
+A payload is stored masked (``app.domain.archive_masking``): no bank data, contact details or
+names in readable form, whatever the caller hands in."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import ArchivedPayload, ProtocolEntry
+from app.domain.archive_masking import mask_payload
 from app.domain.keys import RecordKey
 
 
@@ -26,7 +30,7 @@ class SqlPayloadArchive:
                     entity_type=key.kind.value,
                     entity_key=key.ledger_key,
                     direction="outbound",
-                    payload=payload,
+                    payload=mask_payload(payload),
                     created_at=utcnow(),
                 )
             )

@@ -22,10 +22,19 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_
 
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
 # A pooled connection idle for longer than this is pinged before use (see _ping_when_idle).
 PING_AFTER_IDLE_SECONDS = 1.0
+# The ping's own bound (issue 23 item 8), never the statement timeout: a server that stopped
+# answering costs at most this plus the connect timeout of the fresh connection the pool then
+# tries, within the promised connect timeout + 1 s.
+MAX_PING_TIMEOUT_SECONDS = 0.5
+
+
+def ping_timeout(connect_timeout: float) -> float:
+    return min(MAX_PING_TIMEOUT_SECONDS, connect_timeout / 2)
 
 
 def create_engine(
@@ -62,21 +71,24 @@ def create_engine(
         if pool_size is not None:
             kwargs["pool_size"] = pool_size
     engine = create_async_engine(database_url, connect_args=connect_args, **kwargs)
-    _ping_when_idle(engine)
+    _ping_when_idle(engine, ping_timeout(connect_timeout))
     if backend == "sqlite":
         _tune_sqlite(engine, busy_timeout_ms=int(connect_timeout * 1000))
     return engine
 
 
-def _ping_when_idle(engine: AsyncEngine) -> None:
-    """SQLAlchemy's ``pool_pre_ping``, but only for connections that sat idle in the pool.
+def _ping_when_idle(engine: AsyncEngine, timeout: float) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, but only for connections that sat idle in the pool, and
+    bounded by ``timeout`` of its own.
 
     A connection that was in use a moment ago is alive; one that sat idle may have been cut
     (a database restart, a firewall's idle timeout) and is replaced before a request sees it.
     ``pool_pre_ping`` pinged on every checkout, and on asyncpg a ping outside a transaction is
-    three round trips (BEGIN, ``;``, ROLLBACK): about a sixth of a small read's CPU. A request
-    that meets a connection cut within the last second fails (503, and the pool drops its
-    other connections); the next one gets fresh connections.
+    three round trips (BEGIN, ``;``, ROLLBACK): about a sixth of a small read's CPU; ours is
+    one simple-protocol ``SELECT 1``. A request that meets a connection cut within the last second
+    fails (503, and the pool drops its other connections); the next one gets fresh
+    connections. A server that stopped answering fails the ping after ``timeout`` (issue 23
+    item 8: the ping used to wait for the statement timeout, 30 s by default).
     """
 
     @event.listens_for(engine.sync_engine, "checkin")
@@ -90,10 +102,35 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
         if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
             return
         try:
-            engine.dialect.do_ping(dbapi_connection)
+            _ping(engine, dbapi_connection, timeout)
         except Exception as exc:
             # The pool discards this connection and checks out another (a new one).
             raise DisconnectionError(f"pooled connection is gone: {type(exc).__name__}") from exc
+
+
+def _ping(engine: AsyncEngine, dbapi_connection: Any, timeout: float) -> None:
+    """One round trip on ``dbapi_connection`` that gives up after ``timeout`` seconds."""
+    driver = getattr(dbapi_connection, "_connection", None)
+    if engine.dialect.driver == "asyncpg" and driver is not None:
+        # asyncpg: one simple-protocol query (no prepared statement, so also fine behind
+        # pgbouncer), with a timeout of its own instead of the statement timeout.
+        try:
+            await_(driver.execute("SELECT 1", timeout=timeout))
+        except BaseException:
+            # Dropped at once: the pool would otherwise close it politely, waiting up to 2 s
+            # for a server that does not answer.
+            driver.terminate()
+            raise
+    elif engine.dialect.name == "oracle" and driver is not None:
+        # python-oracledb: every round trip is bounded by ``call_timeout`` (milliseconds).
+        previous = driver.call_timeout
+        driver.call_timeout = max(1, int(timeout * 1000))
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        finally:
+            driver.call_timeout = previous
+    else:
+        engine.dialect.do_ping(dbapi_connection)  # SQLite: a local file, nothing to wait for
 
 
 def _tune_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:

@@ -25,8 +25,11 @@ from app.adapters.store.base import utcnow
 from app.adapters.store.database import engine_of, read_connection
 from app.adapters.store.models import InboundCursor, InboundLease
 from app.adapters.store.models import InboxEvent as Row
+from app.domain.ids import stored_id
 from app.sync.ports import OWN_WRITE_EVENT, InboxEvent, NewInboxEvent
 
+# The column's length (String(128)): longer event ids are stored as head + digest.
+EXTERNAL_ID_LENGTH = 128
 _COLUMNS = tuple(getattr(Row, name) for name in InboxEvent.__struct_fields__)
 
 
@@ -65,7 +68,9 @@ class SqlInbox:
         rows = [
             {
                 "source": source_of(system),
-                "external_id": e.external_id[:128],
+                # Never cut before the uniqueness check (issue 23 item 5): a long id is kept
+                # as its head and a digest of the whole.
+                "external_id": stored_id(e.external_id, EXTERNAL_ID_LENGTH),
                 "system": system,
                 "event_type": e.event_type[:64],
                 "ticket_ref": e.ticket_ref[:128],
@@ -87,7 +92,7 @@ class SqlInbox:
                 auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 result = await auto.execute(statement, rows)
                 stored = {row[0] for row in result.all()}
-            return [e for e in events if e.external_id[:128] in stored]
+            return [e for e in events if stored_id(e.external_id, EXTERNAL_ID_LENGTH) in stored]
         stored_events: list[NewInboxEvent] = []
         for event, row in zip(events, rows, strict=True):
             try:

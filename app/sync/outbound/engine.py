@@ -206,6 +206,8 @@ class SendEngine:
                 log.info("%s waits: %s", key.ledger_key, exc)
                 tally.waiting += 1
                 return None
+            except Exception as exc:  # the record cannot be mapped (no e-mail, no author)
+                return self._failed(decision, entry, exc, tally)
             return Send(decision, entry, self._presence(key, entry, held), write)
         if held or (entry is not None and entry.state == "pending"):
             # Rules P3, D2, T5 - or a record that left the eligible set: casavi drops it.
@@ -258,22 +260,29 @@ class SendEngine:
             )
         except Exception as exc:  # one record's failure never stops the run (rule L3)
             self.breaker.failure(exc)
-            self.last_failure = exc
-            tally.errors += 1
-            log.warning("%s failed: %s", key.ledger_key, type(exc).__name__)
-            attempts = (entry.attempts if entry is not None and entry.state == "error" else 0) + 1
-            # casavi being away is no fault of the record: the next run tries it at once.
-            transport = is_transport_failure(exc)
-            retry_at = None if transport else self.policy.retry_at(self.clock(), attempts)
-            return Outcome(
-                key=key,
-                state="error",
-                error=describe(exc),
-                # Kept only while casavi holds the record (an update or removal failed).
-                casavi_id=entry.casavi_id if _held(entry) and entry is not None else None,
-                attempts=attempts,
-                next_attempt_at=retry_at,
-            )
+            return self._failed(decision, entry, exc, tally)
+
+    def _failed(
+        self, decision: Decision[Any], entry: LedgerEntry | None, exc: Exception, tally: Tally
+    ) -> Outcome:
+        """A record's failure as its outcome: the error, and when to try again."""
+        key = decision.key
+        self.last_failure = exc
+        tally.errors += 1
+        log.warning("%s failed: %s", key.ledger_key, type(exc).__name__)
+        attempts = (entry.attempts if entry is not None and entry.state == "error" else 0) + 1
+        # casavi being away is no fault of the record: the next run tries it at once.
+        transport = is_transport_failure(exc)
+        retry_at = None if transport else self.policy.retry_at(self.clock(), attempts)
+        return Outcome(
+            key=key,
+            state="error",
+            error=describe(exc),
+            # Kept only while casavi holds the record (an update or removal failed).
+            casavi_id=entry.casavi_id if _held(entry) and entry is not None else None,
+            attempts=attempts,
+            next_attempt_at=retry_at,
+        )
 
 
 def identities_of(entries: Mapping[RecordKey, LedgerEntry]) -> IdentityMap:

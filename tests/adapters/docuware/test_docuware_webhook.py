@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import sys
+from collections.abc import Callable
+from types import FrameType
 
 import msgspec
 import pytest
@@ -71,3 +74,45 @@ def test_the_notification_names_the_document() -> None:
     assert notification.stored_at is None
     with pytest.raises(msgspec.ValidationError):
         decode_notification(b'{"DOKUMENTTYP":"Mietvertrag"}')
+
+
+def _python_lines_run(work: Callable[[], object]) -> int:
+    """How many Python lines ``work`` executes (a measure of per-byte Python work that no
+    machine's speed changes)."""
+    lines = 0
+
+    def trace(frame: FrameType, event: str, arg: object) -> Callable[..., object] | None:
+        nonlocal lines
+        if event == "line":
+            lines += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        work()
+    finally:
+        sys.settrace(None)
+    return lines
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        b"{\n" + b'  "FIELD": "value",\n' * 52_000 + b'  "DWDOCID": 1\n}',  # 1 MB, pretty
+        b'["' + b'", "'.join([b"x"] * 150_000) + b'"]',  # many tiny strings
+        b" " * 999_000,
+    ],
+)
+def test_a_forged_megabyte_costs_no_python_work_per_byte(forged: bytes) -> None:
+    # issue 23 item 7: a per-byte Python loop (the minimiser) ran before the forged body's
+    # 401: 122 ms of event-loop time per 1 MB body. Now HMAC and the minimiser run in C.
+    lines = _python_lines_run(lambda: verify_docuware_signature(SECRET, forged, "0" * 128))
+    assert lines < 100, lines
+
+
+def test_the_minimiser_does_no_python_work_per_string() -> None:
+    # issue 23 item 7: 64 KB of tiny strings (the largest body the second try is made for).
+    body = b'["' + b'", "'.join([b"x"] * 13_000) + b'"]'
+    lines = _python_lines_run(lambda: minimise(body))
+    assert lines < 100, lines
+    assert minimise(body) == body.replace(b" ", b"")

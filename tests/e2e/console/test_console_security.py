@@ -115,10 +115,15 @@ def test_failed_sign_ins_are_limited_per_client(gateway: Gateway) -> None:
                 )
                 assert wrong.status_code == 401
             blocked = client.post(
-                "/console/signin", data={"csrf_token": token, "api_key": gateway.admin_key}
+                "/console/signin", data={"csrf_token": token, "api_key": "pgw_nope_again"}
             )
             assert blocked.status_code == 429
             assert "Zu viele fehlgeschlagene Anmeldungen" in blocked.text
+            # issue 23 item 2: a valid admin key still signs in from this address.
+            signed_in = client.post(
+                "/console/signin", data={"csrf_token": token, "api_key": gateway.admin_key}
+            )
+            assert signed_in.status_code == 303
     finally:
         gateway.console.limiter.succeeded("127.0.0.1")
 

@@ -95,7 +95,12 @@ async def test_one_record_is_sent_again_even_when_unchanged(
 
         missing = await resend("ticket:999999")
         assert missing.status_code == 404
-        for bad in ("note:1", "document:1", "nonsense", "unit:"):
+        for bad in ("note:1", "document:1"):
             refused = await resend(bad)
             assert refused.status_code == 422, bad
+            assert refused.headers["content-type"].startswith("application/problem+json")
+        # issue 23 item 4: not a record key at all (NUL was a 500 on PostgreSQL): 400.
+        for malformed in ("nonsense", "unit:", "ticket:4\x002", "object:1001\r\n"):
+            refused = await resend(malformed)
+            assert refused.status_code == 400, malformed
             assert refused.headers["content-type"].startswith("application/problem+json")

@@ -359,3 +359,25 @@ async def test_the_end_of_a_stage_never_cuts_a_timed_flush_short() -> None:
         policy = RunPolicy(ledger_batch=1000, ledger_flush_seconds=0.005)
         await stage([obj(str(n)) for n in range(60)], ledger, portal, policy=policy)
         assert sorted(e.state for e in ledger.rows.values()) == ["sent"] * 60
+
+
+class _Unmappable(FakePortal):
+    """casavi cannot take one record as it is (a user without an e-mail address)."""
+
+    def prepare(self, key: RecordKey, record: Any, ids: IdentityMap) -> PortalWrite:
+        if key == RecordKey.of(OBJ, "2"):
+            raise ValueError("user 2 has no e-mail address; casavi staff need one")
+        return super().prepare(key, record, ids)
+
+
+async def test_a_record_that_cannot_be_mapped_is_its_own_error_not_the_runs() -> None:
+    # rule L3: the record fails with the reason; the others go through; nothing is sent
+    # for it (the mapping runs before any request).
+    ledger, portal = FakeLedger(), _Unmappable()
+    tally = await stage([obj("1"), obj("2"), obj("3")], ledger, portal)
+    assert (tally.sent, tally.errors) == (2, 1)
+    failed = ledger.rows[("test", key("2"))]
+    assert failed.state == "error"
+    assert key("2") not in portal.puts
+    (line,) = [o for _, o in ledger.protocol if o.key == key("2")]
+    assert "no e-mail address" in (line.error or "")
