@@ -1,5 +1,5 @@
-"""``portal-gateway``: serve, worker, migrate, openapi, apikey, sync, config, ixhaus, sandbox,
-demo."""
+"""``portal-gateway``: serve, worker, migrate, openapi, apikey, sync, config, casavi, ixhaus,
+sandbox, demo."""
 
 from __future__ import annotations
 
@@ -129,6 +129,13 @@ def _config(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run_config_command(args, settings))
 
 
+def _casavi(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli_casavi import run_casavi_command
+
+    _migrated(settings)
+    return asyncio.run(run_casavi_command(args, settings))
+
+
 def _ixhaus(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli_ixhaus import run_ixhaus_command
 
@@ -143,12 +150,19 @@ def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
     from app.sandbox.ixhaus import seed_database
 
     report = asyncio.run(seed_database(args.db, args.profile, args.seed))
-    summary = {
+    summary: dict[str, Any] = {
         "profile": report.profile,
         "seed": report.seed,
         "seconds": round(report.seconds, 2),
         "counts": report.counts,
     }
+    if args.documents:
+        from app.sandbox.ixhaus.files import write_seeded_documents
+
+        summary["documentFiles"] = asyncio.run(
+            write_seeded_documents(args.db, Path(args.documents))
+        )
+        summary["documentRoot"] = str(Path(args.documents).resolve())
     sys.stdout.write(msgspec.json.format(msgspec.json.encode(summary)).decode() + "\n")
     return 0
 
@@ -162,12 +176,23 @@ def _page_size(text: str) -> int:
 
 def _sandbox_casavi(args: argparse.Namespace, settings: Settings) -> int:
     from app.sandbox.casavi.server import run_simulator
+    from app.sandbox.casavi.variants import parse_variant
 
+    try:
+        variant = parse_variant(args.variant or "")
+    except ValueError as exc:
+        raise SettingsError(f"--variant: {exc}") from None
     options = {
         "callback_url": args.callback_url,
         "callback_secret": args.callback_secret,
         "default_page_size": args.page_size,
+        "invite_contacts": not args.no_invite,
+        "variant": variant,
     }
+    if args.fill_from:
+        from app.sandbox.casavi.fill import serve_filled
+
+        return serve_filled(args, options)
     run_simulator(args.host, args.port, Path(args.state), **options)
     return 0
 
@@ -188,6 +213,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         casavi_port=args.casavi_port,
+        docuware_port=args.docuware_port,
+        reset=args.reset,
         serve=not args.once,
     )
     return 0 if summary["errors"] == 0 else 1
@@ -245,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--profile", choices=["small", "medium", "large"], default="small")
     seed.add_argument("--db", required=True, help="database URL (sqlite:///… or postgresql://…)")
     seed.add_argument("--seed", type=int, default=1, help="same seed, same data")
+    seed.add_argument(
+        "--documents",
+        metavar="DIR",
+        help="also write the documents' files below DIR (the system's ixhaus.documentRoot)",
+    )
     seed.set_defaults(handler=_sandbox_seed)
 
     from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET
@@ -265,6 +297,32 @@ def build_parser() -> argparse.ArgumentParser:
     casavi.add_argument(
         "--page-size", type=_page_size, default=50, help="page size when pageSize is not sent"
     )
+    casavi.add_argument(
+        "--fill-from",
+        metavar="DB",
+        help="start filled: export this seeded iX-Haus sandbox into it first (no sync of your own)",
+    )
+    casavi.add_argument(
+        "--profile",
+        choices=["small", "medium", "large"],
+        default="small",
+        help="with --fill-from: the profile the sandbox was seeded with",
+    )
+    casavi.add_argument(
+        "--documents",
+        metavar="DIR",
+        help="with --fill-from: the documents' files (seed --documents)",
+    )
+    casavi.add_argument(
+        "--no-invite",
+        action="store_true",
+        help="do not invite new contacts that have an e-mail address (invited, not registered)",
+    )
+    casavi.add_argument(
+        "--variant",
+        help="deviate from the contract: comments, no-ticket-create, rename:subject=summary "
+        "(comma-separated; see app/sandbox/casavi/variants.py)",
+    )
     casavi.set_defaults(handler=_sandbox_casavi)
 
     docuware = sandbox_commands.add_parser("docuware", help="serve the DocuWare simulator")
@@ -279,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--casavi-port", type=int, default=0, help="0 picks a free port")
+    demo.add_argument("--docuware-port", type=int, default=0, help="0 picks a free port")
+    demo.add_argument(
+        "--reset", action="store_true", help="start from scratch (remove the demo's own files)"
+    )
     demo.add_argument("--once", action="store_true", help="sync and exit (do not serve)")
     demo.set_defaults(handler=_demo)
 
@@ -288,6 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sync_parser(commands)
     commands.choices["sync"].set_defaults(handler=_sync)
+
+    from app.cli_casavi import add_parser as add_casavi_parser
+
+    add_casavi_parser(commands)
+    commands.choices["casavi"].set_defaults(handler=_casavi)
 
     from app.configuration.cli import add_parser as add_config_parser
 

@@ -23,6 +23,7 @@ from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.context import SystemAdapters
 from app.sync.ports import (
+    OWN_WRITE_EVENT,
     CasaviAttachmentView,
     CasaviMessageView,
     CasaviTicketView,
@@ -705,12 +706,16 @@ class FakeCasaviTickets:
         self.messages: dict[str, CasaviMessageView] = {}
         self.documents: dict[str, CasaviAttachmentView] = {}
         self.changes: list[tuple[str, dict[str, str | None]]] = []
+        self.clock: dt.datetime | None = None
         self.names: dict[str, str] = {}  # the names casavi shows, by contact or staff id
 
     async def changed_since(self, when: dt.datetime) -> AsyncIterator[CasaviTicketView]:
         for ticket in sorted(self.tickets.values(), key=lambda t: t.modified_at):
             if ticket.modified_at > when:
                 yield ticket
+
+    def server_now(self) -> dt.datetime | None:
+        return self.clock  # casavi's clock (None: unknown)
 
     async def ticket(self, ticket_id: str) -> CasaviTicketView | None:
         return self.tickets.get(ticket_id)
@@ -748,7 +753,9 @@ class FakeInbox:
         self.cursors: dict[str, tuple[dt.datetime | None, dt.datetime | None]] = {}
         self._ids = itertools.count(1)
 
-    async def add(self, system: str, events: Sequence[NewInboxEvent]) -> list[NewInboxEvent]:
+    async def add(
+        self, system: str, events: Sequence[NewInboxEvent], *, done: bool = False
+    ) -> list[NewInboxEvent]:
         known = {(e.system, e.external_id) for e in self.events.values()}
         stored = []
         for new in events:
@@ -764,9 +771,9 @@ class FakeInbox:
                 occurred_at=new.occurred_at,
                 received_at=NOW,
                 payload=new.payload,
-                status="received",
+                status="done" if done else "received",
                 attempts=0,
-                processed_at=None,
+                processed_at=NOW if done else None,
                 next_attempt_at=None,
                 last_error=None,
             )
@@ -832,7 +839,10 @@ class FakeInbox:
         rows = [
             e
             for i, e in sorted(self.events.items())
-            if e.system == system and i > after_id and status in (None, e.status)
+            if e.system == system
+            and i > after_id
+            and status in (None, e.status)
+            and e.event_type != OWN_WRITE_EVENT
         ]
         return rows[:limit]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,19 +44,61 @@ def ixhaus_tables(schema: str | None, prefix: str, table_names: dict[str, str]) 
     return IxhausTables(IxhausSchemaConfig(schema=schema, table_names=table_names, prefix=prefix))
 
 
+def docuware_grant_config(
+    *,
+    base_url: str | None,
+    grant: str,
+    username: str | None,
+    password: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    impersonate_name: str | None,
+    organization: str | None,
+    **options: Any,
+) -> DocuwareClientConfig | None:
+    """A DocuWare client's configuration for the system's grant, or None when what the grant
+    needs is not set (password and trusted: user and password, trusted also the user to act
+    as; client_credentials: the registered application's id and secret)."""
+    if not base_url:
+        return None
+    if grant == "client_credentials":
+        if not (client_id and client_secret):
+            return None
+        return DocuwareClientConfig(
+            base_url=base_url,
+            grant="client_credentials",
+            client_id=client_id,
+            client_secret=client_secret,
+            organization_id=organization or None,
+            **options,
+        )
+    if not (username and password) or (grant == "trusted" and not impersonate_name):
+        return None
+    return DocuwareClientConfig(
+        base_url=base_url,
+        username=username,
+        password=password,
+        grant="trusted" if grant == "trusted" else "password",
+        impersonate_name=impersonate_name if grant == "trusted" else None,
+        organization_id=organization or None,
+        **options,
+    )
+
+
 def docuware_config(settings: SystemSettings) -> DocuwareClientConfig | None:
     """The DocuWare client's configuration, or None when DocuWare is not to be used: not
     configured, or switched off by "no DocuWare sync" (rule C13)."""
-    if settings.config.no_docuware_sync:
+    if settings.config.no_docuware_sync or not settings.docuware_cabinet_id:
         return None
-    if not (settings.docuware_base_url and settings.docuware_username):
-        return None
-    if not (settings.docuware_password and settings.docuware_cabinet_id):
-        return None
-    return DocuwareClientConfig(
+    return docuware_grant_config(
         base_url=settings.docuware_base_url,
+        grant=settings.docuware_grant,
         username=settings.docuware_username,
         password=settings.docuware_password,
+        client_id=settings.docuware_client_id,
+        client_secret=settings.docuware_client_secret,
+        impersonate_name=settings.docuware_impersonate_name,
+        organization=settings.docuware_organization,
         # Alerts: "DocuWare licences exhausted" opens with a refused logon, ends with the next.
         on_logon=functools.partial(docuware_logon, settings.system),
     )

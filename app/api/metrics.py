@@ -4,19 +4,41 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from litestar import Request, Response, get
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
 
 from app.monitoring import process_metrics
 from app.sync.ports import SYSTEMS
 from app.sync.services import Services
 
 log = logging.getLogger(__name__)
+
+
+class ContractDeviationCounts(Collector):
+    """``gateway_casavi_contract_deviations_total{operation}``: casavi answers outside
+    openapi/casavi.yaml, as the gateway's database counts them (every process's reads)."""
+
+    def __init__(self) -> None:
+        self.by_operation: dict[str, int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "gateway_casavi_contract_deviations",
+            "casavi answers that deviated from the contract (openapi/casavi.yaml), by the "
+            "contract's operation; each failed its record, the rest went on.",
+            labels=["operation"],
+        )
+        for operation, times in sorted(self.by_operation.items()):
+            family.add_metric([operation], times)
+        yield family
 
 
 class Metrics:
@@ -73,6 +95,8 @@ class Metrics:
             ["system"],
             registry=self.registry,
         )
+        self.deviations = ContractDeviationCounts()
+        self.registry.register(self.deviations)
         self.alerts_open = Gauge(
             "gateway_alert_incidents_open",
             "Open alert incidents, by system and event (app/alerts).",
@@ -112,6 +136,8 @@ class Metrics:
             self.inbound_waiting.labels(system, "parked").set(parked)
             age = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
             self.inbound_lag.labels(system).set(age)
+        if services.contract_deviations is not None:
+            self.deviations.by_operation = await services.contract_deviations.by_operation()
         if services.alerts is not None:
             self.alerts_open.clear()
             for incident in await services.alerts.store.open_incidents():

@@ -17,13 +17,12 @@ from app.adapters.casavi.retry import RetryPolicy
 from app.adapters.casavi.settings import CasaviClientConfig
 from app.adapters.docuware import (
     DocuwareAuthFailed,
-    DocuwareClientConfig,
     DocuwareError,
     DocuwareUnavailable,
     docuware_client,
 )
 from app.adapters.docuware import RetryPolicy as DocuwareRetryPolicy
-from app.adapters.factories import casavi_client
+from app.adapters.factories import casavi_client, docuware_grant_config
 from app.configuration.document import ConfigDocument, System
 from app.configuration.interface import InterfaceCheck, interface_report
 from app.configuration.service import ConfigService
@@ -121,28 +120,33 @@ async def _check_docuware(
         )
     dw = doc.docuware
     password = await service.secret(system, "docuwarePassword")
-    missing = [
-        n
-        for n, v in (
-            ("docuware.baseUrl", dw.base_url),
-            ("docuware.username", dw.username),
-            ("docuware.fileCabinetId", dw.file_cabinet_id),
-            ("docuwarePassword", password),
-        )
-        if not v
-    ]
+    client_secret = await service.secret(system, "docuwareClientSecret")
+    needed: tuple[tuple[str, object], ...] = (
+        ("docuware.baseUrl", dw.base_url),
+        ("docuware.fileCabinetId", dw.file_cabinet_id),
+    )
+    if dw.grant == "client_credentials":
+        needed += (("docuware.clientId", dw.client_id), ("docuwareClientSecret", client_secret))
+    else:
+        needed += (("docuware.username", dw.username), ("docuwarePassword", password))
+        if dw.grant == "trusted":
+            needed += (("docuware.impersonateName", dw.impersonate_name),)
+    missing = [n for n, v in needed if not v]
     if missing:
         return CheckResult(status="not_configured", reason=f"not set: {', '.join(missing)}")
-    assert dw.base_url
-    assert dw.username
-    assert password
-    config = DocuwareClientConfig(
+    config = docuware_grant_config(
         base_url=dw.base_url,
+        grant=dw.grant,
         username=dw.username,
         password=password,
+        client_id=dw.client_id,
+        client_secret=client_secret,
+        impersonate_name=dw.impersonate_name,
+        organization=dw.organization,
         deadline_seconds=CHECK_TIMEOUT_SECONDS,
         retry=DocuwareRetryPolicy(max_attempts=1),
     )
+    assert config is not None
     # One logon (it books a licence for the token's life) and one cabinet list; no log-off,
     # because a logon soon after a log-off can fail (KBA-36918).
     try:

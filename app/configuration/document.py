@@ -54,6 +54,9 @@ class CasaviSettings(Struct, kw_only=True):
     """Rule C2: where casavi is (its key and secret are secrets, not document fields)."""
 
     base_url: str | None = None
+    # ``portal-gateway casavi check --write-test`` may create (and remove again) one marked
+    # record of each kind in this system's casavi. Off: the check only reads.
+    allow_write_test: bool = False
 
 
 class ObjectSelection(Struct, kw_only=True):
@@ -66,11 +69,24 @@ class DocumentTypes(Struct, kw_only=True):
     without_time_filter: list[TypeCode] = msgspec.field(default_factory=list)  # rule C7
 
 
+DocuwareGrant = Literal["password", "trusted", "client_credentials"]
+
+
 class DocuWareSettings(Struct, kw_only=True):
-    """Rule C9: DocuWare connection (password is a secret) and filter expressions."""
+    """Rule C9: DocuWare connection (password and client secret are secrets) and filters.
+
+    ``grant``: ``password`` (user and password), ``trusted`` (a trusted application user
+    acting as ``impersonateName``, on premises only) or ``client_credentials`` (an
+    application registered in DocuWare: ``clientId`` and the secret ``docuwareClientSecret``;
+    DocuWare requires registered applications for new API integrations from April 2026).
+    ``organization`` is the organisation's id, sent as ``OrgId`` when file cabinets are
+    listed - needed only on premises with more than one organisation."""
 
     base_url: str | None = None
     username: str | None = None
+    grant: DocuwareGrant = "password"
+    client_id: str | None = None
+    impersonate_name: str | None = None
     organization: str | None = None
     file_cabinet_id: str | None = None
     filters: list[Annotated[str, Meta(min_length=1, max_length=2000)]] = msgspec.field(
@@ -91,10 +107,12 @@ class SupportSwitches(Struct, kw_only=True):
 
 
 class InboundOptions(Struct, kw_only=True):
-    """casavi -> iX-Haus: the poll (always on; quiet hours do not stop it) and callbacks."""
+    """casavi -> iX-Haus: the poll - always on, the documented way tenants' tickets and
+    messages arrive; quiet hours do not stop it - and callbacks, an optional fast path for an
+    installation that has them (casavi offers none natively: a relay must send them)."""
 
     poll_seconds: Annotated[int, Meta(ge=1, le=3600)] = 60
-    callbacks_enabled: bool = True
+    callbacks_enabled: bool = False
 
 
 class QuietHours(Struct, kw_only=True):
@@ -217,6 +235,8 @@ class SecretsInput(Struct, kw_only=True):
     casavi_api_key: SecretInput | None = None
     casavi_secret: SecretInput | None = None
     docuware_password: SecretInput | None = None
+    # A registered DocuWare application's secret (docuware.grant client_credentials).
+    docuware_client_secret: SecretInput | None = None
     callback_secret: SecretInput | None = None
     # The DocuWare organisation's webhook passphrase (``x-docuware-signature``); separate
     # from casavi's callback secret, because DocuWare and casavi each sign with their own.
@@ -237,6 +257,7 @@ class SecretsView(Struct, kw_only=True):
     casavi_api_key: SecretState
     casavi_secret: SecretState
     docuware_password: SecretState
+    docuware_client_secret: SecretState
     callback_secret: SecretState
     docuware_webhook_secret: SecretState
     ixhaus_database_url: SecretState

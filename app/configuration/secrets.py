@@ -26,6 +26,7 @@ SECRET_NAMES: dict[str, str] = {
     "casaviApiKey": "casavi_api_key",
     "casaviSecret": "casavi_secret",
     "docuwarePassword": "docuware_password",
+    "docuwareClientSecret": "docuware_client_secret",
     "callbackSecret": "callback_secret",
     "docuwareWebhookSecret": "docuware_webhook_secret",
     "ixhausDatabaseUrl": "ixhaus_database_url",

@@ -24,6 +24,7 @@ from app.config import Settings
 from app.console.routes_actions import ActionsController
 from app.console.routes_admin import KeysController, SettingsController
 from app.console.routes_auth import SignInController, SignOutController
+from app.console.routes_casavi import CasaviCheckController
 from app.console.routes_inbound import InboundController
 from app.console.routes_pages import PagesController
 from app.console.routes_tickets import TicketsController
@@ -94,6 +95,7 @@ def build_console(
             SettingsController,
             KeysController,
             InboundController,
+            CasaviCheckController,
             ActionsController,
             TicketsController,
         ],

@@ -44,6 +44,7 @@ POLICY_FIELDS = tuple(f.encode_name for f in msgspec.structs.fields(ConflictPoli
 FIELDS: tuple[Field, ...] = (
     Field("active", "bool", "server"),
     Field("casavi.baseUrl", "text", "server", input_type="url"),
+    Field("casavi.allowWriteTest", "bool", "server"),
     Field("ixhaus.schema", "text", "ixhaus"),
     Field("ixhaus.tablePrefix", "text", "ixhaus"),
     Field("ixhaus.tableNames", "mapping", "ixhaus"),
@@ -56,6 +57,9 @@ FIELDS: tuple[Field, ...] = (
     Field("userTeams", "lines", "selection"),
     Field("docuware.baseUrl", "text", "docuware", input_type="url"),
     Field("docuware.username", "text", "docuware"),
+    Field("docuware.grant", "text", "docuware"),
+    Field("docuware.clientId", "text", "docuware"),
+    Field("docuware.impersonateName", "text", "docuware"),
     Field("docuware.organization", "text", "docuware"),
     Field("docuware.fileCabinetId", "text", "docuware"),
     Field("docuware.filters", "lines", "docuware"),

@@ -88,6 +88,9 @@ LABELS: dict[str, dict[str, str]] = {
     "field": {
         "active": C_("field", "Interface active (C12)"),
         "casavi.baseUrl": C_("field", "casavi address (C2)"),
+        "casavi.allowWriteTest": C_(
+            "field", "Contract check may create (and remove) marked test records"
+        ),
         "ixhaus.schema": C_("field", "Schema (owner)"),
         "ixhaus.tablePrefix": C_("field", "Table name prefix"),
         "ixhaus.tableNames": C_("field", "Table names"),
@@ -99,7 +102,12 @@ LABELS: dict[str, dict[str, str]] = {
         "userTeams": C_("field", "User teams (C8)"),
         "docuware.baseUrl": C_("field", "DocuWare address"),
         "docuware.username": C_("field", "DocuWare user"),
-        "docuware.organization": C_("field", "DocuWare organisation"),
+        "docuware.grant": C_("field", "DocuWare logon (password, trusted or client_credentials)"),
+        "docuware.clientId": C_("field", "Registered application's client id (client_credentials)"),
+        "docuware.impersonateName": C_("field", "DocuWare user to act as (trusted)"),
+        "docuware.organization": C_(
+            "field", "DocuWare organisation id (OrgId; on premises with several organisations)"
+        ),
         "docuware.fileCabinetId": C_("field", "File cabinet id"),
         "docuware.filters": C_("field", "DocuWare filters (C9)"),
         "portalAccountLeadDays": C_("field", "Portal account lead time in days (C10)"),
@@ -124,6 +132,7 @@ LABELS: dict[str, dict[str, str]] = {
         "secrets.casaviApiKey": C_("field", "casavi API key"),
         "secrets.casaviSecret": C_("field", "casavi secret"),
         "secrets.docuwarePassword": C_("field", "DocuWare password"),
+        "secrets.docuwareClientSecret": C_("field", "Registered DocuWare application's secret"),
         "secrets.docuwareWebhookSecret": C_("field", "DocuWare webhook secret"),
         "secrets.callbackSecret": C_("field", "Callback secret"),
         "secrets.ixhausDatabaseUrl": C_("field", "iX-Haus database URL"),

@@ -95,6 +95,7 @@ class PagesController(Controller):
                 last_runs = await services.runs.recent(system, 1)
                 last_scheduled = await services.runs.last_scheduled(system)
                 parked, oldest = await services.inbox.backlog(system)
+                deviations = services.contract_deviations
                 systems.append(
                     {
                         "name": system,
@@ -106,6 +107,7 @@ class PagesController(Controller):
                         "check": console.checks.get(system),
                         "parked": parked,
                         "lag": inbound_lag(oldest, utcnow()),
+                        "deviations": await deviations.of_system(system) if deviations else [],
                     }
                 )
         return page(

@@ -5,10 +5,13 @@ the gateway's state (SQLite), a sandbox iX-Haus portfolio (SQLite) with its docu
 the casavi and DocuWare simulators (HTTP on loopback) and the in-process job queue. The demo
 configures the ``test`` system against them, runs a sync, changes a ticket in iX-Haus, syncs
 again; then the conversation on one ticket (``sandbox.conversation``): a simulated tenant
-opens a ticket in casavi, which reaches iX-Haus through signed callbacks to the gateway
-(rule T10); staff answer on it, commission a contractor (T8), move its status and close it;
-the tenant sees each step and replies (N1); then it serves the gateway's API and the admin
-console (a one-time sign-in link is printed) so the result can be explored.
+opens a ticket in casavi, which reaches iX-Haus through the gateway's poll (rule T10; casavi
+offers no native callbacks, so polling is the default); staff answer on it, commission a
+contractor (T8), move its status and close it; the tenant sees each step and replies (N1);
+then one more tenant message takes the optional fast path, signed callbacks. Then it serves
+the gateway's API and the admin console (a one-time sign-in link is printed) so the result
+can be explored. Fixed ports (``--port``, ``--casavi-port``, ``--docuware-port``) keep the
+URLs the same between runs; ``--reset`` starts from an empty folder.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -50,9 +55,14 @@ from app.sync.runs import execute_run
 Say = Callable[[str], None]
 # The sandbox's callback secret (casavi simulator -> gateway); never a production value.
 DEMO_CALLBACK_SECRET = "demo-callback-secret"  # noqa: S105
+DEMO_POLL_SECONDS = 1  # the demo polls casavi every second (the default is 60)
 
 
 class DemoPaths:
+    # What a demo keeps in its folder (``reset`` removes exactly these).
+    OWN = ("gateway.db", "ixhaus.db", "casavi.db", "secret.key")
+    OWN_DIRS = ("documents", "casavi.db.files")
+
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
@@ -62,6 +72,14 @@ class DemoPaths:
         self.casavi = folder / "casavi.db"
         self.key_file = folder / "secret.key"
         self.documents = folder / "documents"  # iX-Haus's document store (sparse files)
+
+    def reset(self) -> None:
+        """Start over: remove the demo's own files (and SQLite's side files) from the folder."""
+        for name in self.OWN:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                (self.folder / f"{name}{suffix}").unlink(missing_ok=True)
+        for name in self.OWN_DIRS:
+            shutil.rmtree(self.folder / name, ignore_errors=True)
 
     def secret_key(self) -> str:
         """The demo's own key for secrets at rest, kept beside its data (never for production)."""
@@ -104,6 +122,9 @@ async def prepare(
                     **sandbox_config_patch("small"),
                     "active": True,
                     "casavi": {"baseUrl": casavi_url},
+                    # The poll is how tenants' tickets arrive; callbacks stay off until the
+                    # fast path is shown.
+                    "inbound": {"pollSeconds": DEMO_POLL_SECONDS, "callbacksEnabled": False},
                     "ixhaus": {"documentRoot": str(paths.documents)},
                     "docuware": {
                         "baseUrl": docuware_url or None,
@@ -207,9 +228,20 @@ async def change_a_ticket(paths: DemoPaths, say: Say) -> None:
 
 
 def run_demo(
-    folder: Path, *, host: str, port: int, casavi_port: int, serve: bool, say: Say = print
+    folder: Path,
+    *,
+    host: str,
+    port: int,
+    casavi_port: int,
+    serve: bool,
+    docuware_port: int = 0,
+    reset: bool = False,
+    say: Say = print,
 ) -> dict[str, Any]:
     paths = DemoPaths(folder)
+    if reset:
+        paths.reset()
+        say(f"reset: the demo starts from scratch in {folder}")
     # One line per request is right for an operator's log, too much for a demo's screen.
     for name in (
         "httpx",
@@ -220,10 +252,10 @@ def run_demo(
     ):
         logging.getLogger(name).setLevel(logging.WARNING)
     migrate.upgrade(paths.gateway)
-    simulator = create_casavi_simulator(paths.casavi)
+    simulator = create_casavi_simulator(paths.casavi, invite_contacts=True)
     casavi = ServerThread(simulator, port=casavi_port).start()
     say(f"casavi simulator: {casavi.base_url} (state {paths.casavi})")
-    docuware = ServerThread(create_docuware_simulator()).start()
+    docuware = ServerThread(create_docuware_simulator(), port=docuware_port).start()
     say(f"DocuWare simulator: {docuware.base_url}")
     try:
         secret_key, api_key = asyncio.run(
@@ -288,8 +320,9 @@ async def _sign_in_link(settings: Any) -> str:
 
 
 def conversation(paths: DemoPaths, secret_key: str, casavi_url: str, say: Say) -> dict[str, Any]:
-    """The conversation on the ticket a tenant opens in casavi (``sandbox.conversation``);
-    casavi's signed callbacks reach the gateway, served here for the moment."""
+    """The conversation on the ticket a tenant opens in casavi (``sandbox.conversation``):
+    the tenant's side arrives by the gateway's poll; then one message on the optional fast
+    path, casavi's signed callbacks to the gateway (served here for the moment)."""
     from app.asgi import create_app
     from app.config import load_settings
 
@@ -307,25 +340,61 @@ async def _converse(
     import httpx
 
     from app.sandbox.conversation import Conversation
+    from app.sync.inbound.poll import poll_forever
+    from app.sync.jobs import JOB_FUNCTIONS
+    from app.sync.queue import InProcessQueue
 
     engine = create_engine(paths.gateway)
-    services = build_services(create_session_factory(engine), SecretBox(secret_key), NoQueue())
+    sessions, box = create_session_factory(engine), SecretBox(secret_key)
+    ctx: dict[str, Any] = {}
+    services = build_services(sessions, box, InProcessQueue(JOB_FUNCTIONS, ctx))
+    ctx["services"] = services
     ixhaus = create_engine(paths.ixhaus)
 
     async def run(label: str) -> SyncRunInfo:
         return await sync_once(paths, secret_key, label, say)
 
+    async def callbacks(enabled: bool) -> None:
+        async with sessions() as session:
+            patch = {"inbound": {"callbacksEnabled": enabled}}
+            await ConfigService(session, box).patch("test", patch, "demo")
+
+    poll = asyncio.create_task(poll_forever(services, 1))  # the embedded poll
     try:
         async with httpx.AsyncClient(base_url=casavi_url, timeout=10) as sim:
+            tenant = await _a_renter(sim)
+            say(f"the gateway polls casavi every {DEMO_POLL_SECONDS} s (the default: 60)")
+            talk = Conversation(services, ixhaus, sim, run, say)
+            summary = await talk.talk(tenant)
+            # The optional fast path, shown alone: the poll pauses, casavi calls back.
+            poll.cancel()
+            await asyncio.gather(poll, return_exceptions=True)
+            await callbacks(True)
             callback = f"{gateway_url}/api/v1/systems/test/callbacks/casavi"
             body = {"url": callback, "secret": DEMO_CALLBACK_SECRET}
             (await sim.put("/_sandbox/callbacks", json=body)).raise_for_status()
             try:
-                talk = Conversation(services, ixhaus, sim, run, say)
-                return await talk.talk(await _a_renter(sim))
+                say(
+                    "optional fast path: signed callbacks (casavi offers none natively; a relay "
+                    "in front of casavi can send them) - the tenant writes once more"
+                )
+                since = time.monotonic()
+                message = await sim.post(
+                    f"/_sandbox/tenant/tickets/{summary['casavi_ticket']}/messages",
+                    json={"contactId": tenant["contactId"], "content": "Noch eine Frage."},
+                )
+                message.raise_for_status()
+                note = await talk._arrival(talk.tables.notes, message.json()["id"])
+                seconds = time.monotonic() - since
+                say(f"  -> iX-Haus note {note.note_id} after {seconds:.2f} s via the callback")
+                summary["callback_reply_seconds"] = round(seconds, 2)
             finally:
                 (await sim.put("/_sandbox/callbacks", json={"url": None})).raise_for_status()
+                await callbacks(False)
+            return summary
     finally:
+        poll.cancel()
+        await asyncio.gather(poll, return_exceptions=True)
         await services.aclose()
         await ixhaus.dispose()
         await engine.dispose()

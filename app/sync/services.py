@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,6 +12,7 @@ from app.sync.policy import RunPolicy
 from app.sync.ports import (
     Configs,
     Conflicts,
+    ContractDeviations,
     Inbox,
     JobQueue,
     Ledger,
@@ -40,8 +41,17 @@ class Services:
     links: LedgerLinks
     archive: PayloadArchive
     policy: RunPolicy = field(default_factory=RunPolicy)
+    # casavi answers outside the contract, as counted (None: this process keeps no count).
+    contract_deviations: ContractDeviations | None = None
+    # Run on close, before the contexts close (e.g. the deviation recorder's last flush).
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Alerts (app/alerts): incidents, notifications, the console's overview.
     alerts: AlertMonitor | None = None
 
     async def aclose(self) -> None:
+        from app.sync.inbound.own_writes import flush_own_writes
+
+        await flush_own_writes()  # the poll must know the gateway's last own changes
+        for close in self.closers:
+            await close()
         await self.contexts.aclose()

@@ -24,7 +24,9 @@ def _free_port() -> int:
 def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env["PYTHONPATH"] = str(ROOT)
-    port = _free_port()
+    port, casavi_port, docuware_port = _free_port(), _free_port(), _free_port()
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "gateway.db").write_bytes(b"left from an earlier demo")  # --reset
     log_path = tmp_path / "demo.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -37,6 +39,11 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
             str(tmp_path / "demo"),
             "--port",
             str(port),
+            "--casavi-port",
+            str(casavi_port),
+            "--docuware-port",
+            str(docuware_port),
+            "--reset",
         ],
         cwd=tmp_path,
         env=env,
@@ -56,6 +63,9 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         assert ready is not None, output
         assert ready.status_code == 200
         lines = output.splitlines()
+        assert f"casavi simulator: http://127.0.0.1:{casavi_port} " in output  # fixed ports
+        assert f"DocuWare simulator: http://127.0.0.1:{docuware_port}" in output
+        assert any(line.startswith("reset: ") for line in lines)
         first = next(line for line in lines if line.startswith("first sync:"))
         # A healthy installation's runs succeed: the sandbox's document over the size limit
         # is excluded with its reason (rule D5: a warning), not an error.
@@ -83,6 +93,13 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         closed = next(line for line in lines if line.startswith("staff close ticket"))
         assert closed.endswith("the tenant sees it closed: True")
         assert f"messages on one ticket ({casavi_id.group(1)})" in output
+        # Issue 18: the tenant's side arrived by the poll (casavi offers no native
+        # callbacks); one more message took the optional fast path.
+        assert "the gateway polls casavi every 1 s" in output
+        assert any(
+            line.startswith("  -> iX-Haus note ") and line.endswith("via the callback")
+            for line in lines
+        ), output
         key = next(line for line in lines if line.startswith("admin API key")).split(": ", 1)[1]
         _signs_in_with_the_printed_link(lines, port, key)
         # rule C14: while it serves, the embedded scheduler runs the sync on its own.

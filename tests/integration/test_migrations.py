@@ -17,6 +17,7 @@ EXPECTED_TABLES = {
     "alert_incidents",
     "alert_notifications",
     "api_keys",
+    "casavi_contract_deviations",
     "archived_payloads",
     "config_changes",
     "console_sessions",

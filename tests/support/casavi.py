@@ -105,6 +105,9 @@ async def simulator(tmp_path: Any) -> AsyncIterator[SimHandle]:
     finally:
         thread.stop()
         app.simulator.store.close()
+    # The simulator ignores query parameters no operation declares (as casavi may): none of
+    # ours may be among them, or a filter we rely on is silently not applied.
+    assert not app.simulator.stats.unknown_query, dict(app.simulator.stats.unknown_query)
 
 
 @pytest.fixture

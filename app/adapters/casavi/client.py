@@ -16,8 +16,9 @@ import httpx
 from app.adapters.casavi.documents import Documents
 from app.adapters.casavi.http import CasaviHttp
 from app.adapters.casavi.resources import Resource
+from app.adapters.casavi.routes import NOUNS
 from app.adapters.casavi.settings import CasaviClientConfig
-from app.adapters.casavi.tickets import Posts, Tickets
+from app.adapters.casavi.tickets import OwnWrites, Posts, Tickets
 from app.adapters.casavi.wire import (
     Contact,
     ContactWrite,
@@ -45,26 +46,31 @@ class CasaviClient:
         self, config: CasaviClientConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.http = http = CasaviHttp(config, transport)
+        r = config.routes
         self.properties: Resource[Property, PropertyWrite] = Resource(
-            http, "/v2/properties", Property
+            http, r.properties, Property, NOUNS["properties"]
         )
-        self.units: Resource[Unit, UnitWrite] = Resource(http, "/v2/units", Unit)
-        self.contacts: Resource[Contact, ContactWrite] = Resource(http, "/v2/contacts", Contact)
-        self.staff: Resource[Staff, StaffWrite] = Resource(http, "/v2/staff", Staff)
+        self.units: Resource[Unit, UnitWrite] = Resource(http, r.units, Unit, NOUNS["units"])
+        self.contacts: Resource[Contact, ContactWrite] = Resource(
+            http, r.contacts, Contact, NOUNS["contacts"]
+        )
+        self.staff: Resource[Staff, StaffWrite] = Resource(http, r.staff, Staff, NOUNS["staff"])
         self.staff_roles: Resource[StaffRole, StaffRoleWrite] = Resource(
-            http, "/v2/staff-roles", StaffRole
+            http, r.staff_roles, StaffRole, NOUNS["staff_roles"]
         )
         self.ticket_types: Resource[TicketType, TicketTypeWrite] = Resource(
-            http, "/v2/ticket-types", TicketType
+            http, r.ticket_types, TicketType, NOUNS["ticket_types"]
         )
         self.ticket_statuses: Resource[TicketStatus, TicketStatusWrite] = Resource(
-            http, "/v2/ticket-statuses", TicketStatus
+            http, r.ticket_statuses, TicketStatus, NOUNS["ticket_statuses"]
         )
         self.ticket_priorities: Resource[TicketPriority, TicketPriorityWrite] = Resource(
-            http, "/v2/ticket-priorities", TicketPriority
+            http, r.ticket_priorities, TicketPriority, NOUNS["ticket_priorities"]
         )
-        self.documents = Documents(http)
-        self.tickets = Tickets(http, self.documents)
+        # Changes this client makes to tickets, with casavi's modifiedAt (the inbound poll).
+        self.own_writes = OwnWrites()
+        self.documents = Documents(http, self.own_writes.saw)
+        self.tickets = Tickets(http, self.documents, self.own_writes)
         self.posts = Posts(http)
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 
 import anyio
@@ -26,9 +27,10 @@ from app.adapters.casavi.errors import (
 )
 from app.adapters.casavi.http import CasaviHttp
 from app.adapters.casavi.resources import Resource, create_once, ref_path
+from app.adapters.casavi.routes import NOUNS
 from app.adapters.casavi.wire_tickets import Document, DocumentWrite
 
-DOCUMENTS = "/v2/documents"
+DOCUMENTS = "/v2/documents"  # the contract's path (``CasaviRoutes.documents`` is used)
 
 
 def _header_value(text: str) -> str:
@@ -36,6 +38,7 @@ def _header_value(text: str) -> str:
 
 
 ChunkSource = Callable[[], AsyncIterator[bytes]]
+OwnWrite = Callable[[str, datetime], None]
 
 
 class ContentSizeMismatch(CasaviError):
@@ -108,8 +111,10 @@ class MultipartUpload:
 
 
 class Documents(Resource[Document, DocumentWrite]):
-    def __init__(self, http: CasaviHttp) -> None:
-        super().__init__(http, DOCUMENTS, Document)
+    def __init__(self, http: CasaviHttp, saw: OwnWrite | None = None) -> None:
+        super().__init__(http, http.config.routes.documents, Document, NOUNS["documents"])
+        # Told the ticket's new modifiedAt when an upload attaches a document to a ticket.
+        self._saw = saw
 
     async def create(self, item: DocumentWrite) -> Document:
         raise NotInContract("documents need their file: use upload()")
@@ -137,15 +142,20 @@ class Documents(Resource[Document, DocumentWrite]):
                 path=DOCUMENTS,
             )
         upload = MultipartUpload(metadata, source, size)
-        return await create_once(
+        stored = await create_once(
             self._http,
-            DOCUMENTS,
+            self._path,
             Document,
             lambda: self.find(metadata.id),
             body=upload.stream,
             headers=upload.headers,
             deadline=config.upload_deadline_seconds,
+            operation="uploadDocument",
         )
+        if stored.ticket_id and self._saw is not None:
+            # The ticket's modifiedAt becomes the attachment's createdAt (contract).
+            self._saw(stored.ticket_id, stored.created_at)
+        return stored
 
     @contextlib.asynccontextmanager
     async def stream(self, ref: str) -> AsyncIterator[AsyncIterator[bytes]]:
@@ -158,7 +168,7 @@ class Documents(Resource[Document, DocumentWrite]):
         whole transfer, not only the answer's headers, runs under the upload deadline.
         """
         config = self._http.config
-        path = ref_path(DOCUMENTS, ref, "file")
+        path = ref_path(self._path, ref, config.routes.document_file)
         try:
             async with asyncio.timeout(config.upload_deadline_seconds):
                 response = await self._http.request(

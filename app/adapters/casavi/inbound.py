@@ -6,10 +6,16 @@ real casavi shape is a change of this module and ``wire_tickets.py`` only.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
+import httpx
+import msgspec
+
+from app.adapters.casavi.answers import CasaviContractDeviation
 from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.errors import CasaviNotFound
 from app.adapters.casavi.wire_tickets import Document, Ticket, TicketMessage, TicketUpdate
@@ -53,6 +59,7 @@ def ticket_view(ticket: Ticket) -> CasaviTicketView:
 
 
 def message_view(message: TicketMessage) -> CasaviMessageView:
+    uploaded_by = "tenant" if message.author_type == "contact" else "manager"
     return CasaviMessageView(
         id=message.id,
         ticket_id=message.ticket_id,
@@ -61,8 +68,52 @@ def message_view(message: TicketMessage) -> CasaviMessageView:
         content=message.content,
         written_at=message.written_at,
         author_id=message.author_id,
+        created_at=message.created_at,
         edited_at=message.edited_at,
+        attachments=tuple(
+            CasaviAttachmentView(
+                id=a.document_id,
+                ticket_id=message.ticket_id,
+                file_name=a.file_name,
+                size=a.size,
+                created_at=message.created_at,
+                uploaded_by=uploaded_by,
+            )
+            for a in message.attachments
+        ),
     )
+
+
+def deviant_ticket(raw: msgspec.Raw, error: CasaviContractDeviation) -> CasaviTicketView | None:
+    """A listed ticket outside the contract, named so its processing fails with the reason
+    (None when not even its id can be read: it is reported and left out)."""
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    ident = value.get("id") if isinstance(value, dict) else None
+    if not isinstance(ident, str) or not ident:
+        return None
+    try:
+        modified = datetime.fromisoformat(str(value.get("modifiedAt")).replace("Z", "+00:00"))
+    except ValueError:
+        modified = datetime.now(UTC)
+    if modified.tzinfo is None:
+        modified = modified.replace(tzinfo=UTC)
+    return CasaviTicketView(
+        id=ident,
+        origin="",
+        ticket_type_id="",
+        subject="",
+        property_id="",
+        modified_at=modified,
+        created_at=modified,
+        deviation=error.deviation.describe(),
+    )
+
+
+def _fail(_: msgspec.Raw, error: CasaviContractDeviation) -> None:
+    raise error  # a deviating message fails its ticket's event (parked with the reason)
 
 
 def attachment_view(document: Document) -> CasaviAttachmentView:
@@ -89,13 +140,35 @@ _FIELD_NAMES = {
 }
 
 
+NAME_CACHE = 10_000
+
+
 class CasaviInbound:
     def __init__(self, client: CasaviClient) -> None:
         self._client = client
+        self._server_now: datetime | None = None
+        self._names: dict[tuple[str, str], str | None] = {}
+
+    def on_own_write(self, observer: Callable[[str, datetime], None]) -> None:
+        """``observer(ticket, modifiedAt)`` after every change this client makes to a ticket."""
+        self._client.own_writes.observe(observer)
+
+    def server_now(self) -> datetime | None:
+        """casavi's clock when the last listing began (the ``Date`` of its first page)."""
+        return self._server_now
+
+    def _saw(self, response: httpx.Response) -> None:
+        if self._server_now is None:
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                self._server_now = parsedate_to_datetime(response.headers["date"])
 
     async def changed_since(self, when: datetime) -> AsyncIterator[CasaviTicketView]:
-        async for ticket in self._client.tickets.modified_since(when):
-            yield ticket_view(ticket)
+        self._server_now = None
+        listed = self._client.tickets.modified_since(
+            when, on_deviant=deviant_ticket, on_response=self._saw
+        )
+        async for ticket in listed:
+            yield ticket if isinstance(ticket, CasaviTicketView) else ticket_view(ticket)
 
     async def ticket(self, ticket_id: str) -> CasaviTicketView | None:
         try:
@@ -111,7 +184,8 @@ class CasaviInbound:
 
     async def public_messages(self, ticket_id: str) -> AsyncIterator[CasaviMessageView]:
         # rule N2: only public messages are asked for; internal casavi notes stay there.
-        async for message in self._client.tickets.messages(ticket_id, visibility="public"):
+        listed = self._client.tickets.messages(ticket_id, visibility="public", on_deviant=_fail)
+        async for message in listed:
             yield message_view(message)
 
     async def attachment(self, document_id: str) -> CasaviAttachmentView | None:
@@ -125,6 +199,16 @@ class CasaviInbound:
             yield attachment_view(document)
 
     async def author_name(self, author_type: str, author_id: str) -> str | None:
+        # Read once per author and client: a poll finding k tenants' messages should not
+        # read k contacts again and again (the poll's request budget).
+        key = (author_type, author_id)
+        if key not in self._names:
+            if len(self._names) >= NAME_CACHE:
+                self._names.clear()
+            self._names[key] = await self._author_name(author_type, author_id)
+        return self._names[key]
+
+    async def _author_name(self, author_type: str, author_id: str) -> str | None:
         try:
             if author_type == "contact":
                 contact = await self._client.contacts.get(author_id)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import quote
 
+import httpx
 import msgspec
 
+from app.adapters.casavi import answers
 from app.adapters.casavi.errors import (
     CasaviConflict,
     CasaviNotFound,
@@ -25,9 +27,11 @@ from app.adapters.casavi.errors import (
 )
 from app.adapters.casavi.http import BodyFactory, CasaviHttp, Params
 from app.adapters.casavi.pagination import iterate_pages
+from app.adapters.casavi.routes import Nouns
 from app.adapters.casavi.wire import Page
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class HasId(Protocol):
@@ -64,6 +68,7 @@ async def create_once(
     into: type[R],
     find: Callable[[], Awaitable[R | None]],
     *,
+    operation: str,
     json: bytes | None = None,
     body: BodyFactory | None = None,
     headers: dict[str, str] | None = None,
@@ -82,7 +87,7 @@ async def create_once(
                 idempotent=False,
                 deadline=deadline,
             )
-            return http.decode(response, into)
+            return answers.decode(response, into, operation, http.config.system)
         except CasaviConflict:
             if not uncertain:
                 raise
@@ -105,13 +110,20 @@ async def create_once(
 class Resource(Generic[R, W]):
     """A casavi collection with list/get/create/update/delete by reference id."""
 
-    def __init__(self, http: CasaviHttp, path: str, read_type: type[R]) -> None:
+    def __init__(self, http: CasaviHttp, path: str, read_type: type[R], nouns: Nouns) -> None:
         self._http = http
         self._path = path
         self._type = read_type
+        self._nouns = nouns
 
     def __repr__(self) -> str:
         return f"Resource({self._path!r})"
+
+    def _decode(self, response: httpx.Response, verb: str, into: type[T] | None = None) -> T:
+        target: Any = into or self._type
+        operation = self._nouns.op(verb)
+        decoded: T = answers.decode(response, target, operation, self._http.config.system)
+        return decoded
 
     def list(
         self, *, modified_after: datetime | None = None, **filters: str | int | bool
@@ -120,17 +132,20 @@ class Resource(Generic[R, W]):
         if modified_after is not None:
             params["modifiedAfter"] = iso(modified_after)
         query: Params | None = params or None
-        return iterate_pages(self._http, self._path, self._type, query)
+        return iterate_pages(
+            self._http, self._path, self._type, query, operation=self._nouns.op("list")
+        )
 
     async def first_page(self, *, limit: int) -> Sequence[R]:
         """The first ``limit`` records, in one request (a probe: are there any?)."""
         response = await self._http.request("GET", self._path, params={"pageSize": limit})
-        page: Page[R] = self._http.decode(response, Page[self._type])  # type: ignore[name-defined]
+        into: Any = Page[self._type]  # type: ignore[name-defined]
+        page: Page[R] = self._decode(response, "list", into)
         return page.items
 
     async def get(self, ref: str) -> R:
         response = await self._http.request("GET", ref_path(self._path, ref))
-        return self._http.decode(response, self._type)
+        return self._decode(response, "get")
 
     async def find(self, ref: str) -> R | None:
         return await find_or_none(lambda: self.get(ref))
@@ -138,7 +153,12 @@ class Resource(Generic[R, W]):
     async def create(self, item: W) -> R:
         payload = msgspec.json.encode(item)
         return await create_once(
-            self._http, self._path, self._type, lambda: self.find(item.id), json=payload
+            self._http,
+            self._path,
+            self._type,
+            lambda: self.find(item.id),
+            json=payload,
+            operation=self._nouns.op("create"),
         )
 
     async def update(self, item: W) -> R:
@@ -146,7 +166,7 @@ class Resource(Generic[R, W]):
         response = await self._http.request(
             "PUT", ref_path(self._path, item.id), json=msgspec.json.encode(item)
         )
-        return self._http.decode(response, self._type)
+        return self._decode(response, "update")
 
     async def delete(self, ref: str) -> bool:
         """True if casavi deleted it, False if it was not there (already deleted)."""

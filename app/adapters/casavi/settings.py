@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.adapters.casavi.retry import RetryPolicy
+from app.adapters.casavi.routes import CasaviRoutes
 from app.domain.config import DEFAULT_MAX_DOCUMENT_BYTES
 
 MAX_DOCUMENT_BYTES = DEFAULT_MAX_DOCUMENT_BYTES  # rule D5; the configuration may lower it
@@ -33,3 +34,7 @@ class CasaviClientConfig:
     token_refresh_margin_seconds: float = 300.0
     max_document_bytes: int = MAX_DOCUMENT_BYTES
     upload_chunk_bytes: int = 256 * 1024
+    # The paths casavi serves (one change when casavi names them differently).
+    routes: CasaviRoutes = field(default_factory=CasaviRoutes)
+    # The gateway's system this account serves ("production", "test"): labels deviations.
+    system: str = ""

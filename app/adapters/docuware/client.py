@@ -66,7 +66,9 @@ class DocuwareClient:
 
     async def cabinets(self) -> list[DocuwareCabinet]:
         """File cabinets the user may use; document trays (``IsBasket``) are not cabinets."""
-        response = await self.http.request("GET", f"{PLATFORM}/FileCabinets")
+        org = self.config.organization_id
+        params = {"OrgId": org} if org else None  # on premises with several organisations
+        response = await self.http.request("GET", f"{PLATFORM}/FileCabinets", params=params)
         listed = self.http.decode(response, FileCabinetList)
         return [to_cabinet(c) for c in listed.file_cabinet if not c.is_basket and c.usable]
 

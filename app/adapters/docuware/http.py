@@ -133,15 +133,7 @@ class DocuwareHttp:
 
     async def _logon(self) -> TokenResponse:
         config = self.config
-        form = {
-            "grant_type": config.grant,
-            "scope": config.scope,
-            "client_id": config.client_id,
-            "username": config.username,
-            "password": config.password,
-        }
-        if config.grant == "trusted" and config.impersonate_name:
-            form["impersonateName"] = config.impersonate_name
+        form = config.logon_form()
         try:
             response = await self._call(
                 "POST", await self.token_endpoint(), params=None, json=None, form=form,
@@ -242,7 +234,7 @@ class DocuwareHttp:
             text = response.content[:2000].decode("utf-8", errors="replace")
         except httpx.ResponseNotRead:
             text = ""
-        return redact(text, (self.config.password, *self.tokens.secrets))
+        return redact(text, (self.config.password, self.config.client_secret, *self.tokens.secrets))
 
 
 def _tell(listener: Callable[[bool], None] | None, licence_free: bool) -> None:

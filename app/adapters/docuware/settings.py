@@ -10,10 +10,14 @@ from app.adapters.docuware.retry import RetryPolicy
 
 # KBA-36909: ``count`` above 10,000 per request is refused with 422; page below it.
 MAX_PAGE_SIZE = 10_000
+# DocuWare's own client id for the password and trusted grants (not a registered application).
+DEFAULT_CLIENT_ID = "docuware.platform.net.client"
 # DocuWare's "custom" search dialog: every user may use it over the API, every field is on it.
 CUSTOM_DIALOG_ID = "00000000-0000-0000-0000-000000000000"
 
-Grant = Literal["password", "trusted"]
+# ``client_credentials``: a registered application (App Registration; DocuWare requires one
+# for new API integrations from April 2026) logs on with its own client id and secret.
+Grant = Literal["password", "trusted", "client_credentials"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,17 +37,22 @@ class IndexFieldNames:
 
 @dataclass(frozen=True, slots=True)
 class DocuwareClientConfig:
-    """``password`` is excluded from ``repr`` so it never reaches a log.
+    """``password`` and ``client_secret`` are excluded from ``repr``: never in a log.
 
     ``grant="trusted"`` logs on as the trusted application user ``username`` and acts as
-    ``impersonate_name`` (on-premises only, per DocuWare)."""
+    ``impersonate_name`` (on-premises only, per DocuWare). ``grant="client_credentials"``
+    logs on as the registered application ``client_id`` with ``client_secret`` (no user).
+    ``organization_id`` is sent as ``OrgId`` when listing file cabinets - needed only on
+    premises with more than one organisation."""
 
     base_url: str  # https://<server>, without /DocuWare/Platform
-    username: str
-    password: str = field(repr=False)
+    username: str = ""
+    password: str = field(default="", repr=False)
     grant: Grant = "password"
     impersonate_name: str | None = None
-    client_id: str = "docuware.platform.net.client"
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = field(default="", repr=False)
+    organization_id: str | None = None
     scope: str = "docuware.platform"
     connect_timeout: float = 5.0
     # Throttled requests are answered with 429 only after about 10 s (KBA-36385).
@@ -68,3 +77,22 @@ class DocuwareClientConfig:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
         if self.grant == "trusted" and not self.impersonate_name:
             raise ValueError("the trusted-user grant needs impersonate_name")
+        if self.grant == "client_credentials" and (
+            not self.client_secret or self.client_id == DEFAULT_CLIENT_ID
+        ):
+            raise ValueError(
+                "the client_credentials grant needs the registered client id and secret"
+            )
+        if self.grant != "client_credentials" and not (self.username and self.password):
+            raise ValueError(f"the {self.grant} grant needs username and password")
+
+    def logon_form(self) -> dict[str, str]:
+        """The token request's form for this grant (secrets in it: never log it)."""
+        form = {"grant_type": self.grant, "scope": self.scope, "client_id": self.client_id}
+        if self.grant == "client_credentials":
+            form["client_secret"] = self.client_secret
+            return form
+        form.update(username=self.username, password=self.password)
+        if self.grant == "trusted" and self.impersonate_name:
+            form["impersonateName"] = self.impersonate_name
+        return form

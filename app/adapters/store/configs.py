@@ -57,7 +57,12 @@ class SqlConfigs:
                 docuware_organization=doc.docuware.organization,
                 docuware_cabinet_id=doc.docuware.file_cabinet_id,
                 docuware_password=await service.secret(name, "docuwarePassword"),
+                docuware_grant=doc.docuware.grant,
+                docuware_client_id=doc.docuware.client_id,
+                docuware_client_secret=await service.secret(name, "docuwareClientSecret"),
+                docuware_impersonate_name=doc.docuware.impersonate_name,
                 callback_secret=await service.secret(name, "callbackSecret"),
+                casavi_allow_write_test=doc.casavi.allow_write_test,
                 inbound=InboundSettings(
                     poll_seconds=doc.inbound.poll_seconds,
                     callbacks_enabled=doc.inbound.callbacks_enabled,

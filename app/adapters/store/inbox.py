@@ -26,7 +26,7 @@ from app.adapters.store.database import engine_of, read_connection, write_alone
 from app.adapters.store.models import InboundCursor, InboundLease
 from app.adapters.store.models import InboxEvent as Row
 from app.domain.ids import stored_id
-from app.sync.ports import InboxEvent, NewInboxEvent
+from app.sync.ports import OWN_WRITE_EVENT, InboxEvent, NewInboxEvent
 
 # The column's length (String(128)): longer event ids are stored as head + digest.
 EXTERNAL_ID_LENGTH = 128
@@ -59,7 +59,9 @@ class SqlInbox:
         self._engine = engine_of(session_factory)
 
     # -- storing -------------------------------------------------------------------------
-    async def add(self, system: str, events: Sequence[NewInboxEvent]) -> list[NewInboxEvent]:
+    async def add(
+        self, system: str, events: Sequence[NewInboxEvent], *, done: bool = False
+    ) -> list[NewInboxEvent]:
         if not events:
             return []
         now = utcnow()
@@ -75,7 +77,8 @@ class SqlInbox:
                 "occurred_at": e.occurred_at,
                 "received_at": now,
                 "payload": e.payload,
-                "status": "received",
+                "status": "done" if done else "received",
+                "processed_at": now if done else None,
                 "attempts": 0,
             }
             for e in events
@@ -200,7 +203,7 @@ class SqlInbox:
     ) -> list[InboxEvent]:
         query = (
             select(*_COLUMNS)
-            .where(Row.system == system, Row.id > after_id)
+            .where(Row.system == system, Row.id > after_id, Row.event_type != OWN_WRITE_EVENT)
             .order_by(Row.id)
             .limit(limit)
         )

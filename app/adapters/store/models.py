@@ -312,6 +312,22 @@ class ArchivedPayload(Base):
     created_at: Mapped[dt.datetime] = _created()
 
 
+class ContractDeviationCount(Base):
+    """casavi answers outside openapi/casavi.yaml (issue 18): how often, per system,
+    operation, field and kind of problem - never a value. Written by the process that read
+    the answer, shown on the console overview and in ``/metrics``."""
+
+    __tablename__ = "casavi_contract_deviations"
+
+    system: Mapped[str] = mapped_column(String(16), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    field: Mapped[str] = mapped_column(String(200), primary_key=True)
+    problem: Mapped[str] = mapped_column(String(200), primary_key=True)
+    times: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class ConsoleSessionRow(Base):
     """Server-side sessions of the admin console (and its one-time sign-in links) when no
     Redis is configured: a Litestar store on the gateway's database, so every API process

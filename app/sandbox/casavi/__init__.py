@@ -19,10 +19,15 @@ or, in tests, ``ServerThread(create_casavi_simulator(path)).start()``. Credentia
   ticket.message.created
 - ``POST  /_sandbox/contacts/{contactId}/invite`` and ``.../register``: casavi's own portal
   state of a contact (``isInvited``, ``isRegistered``)
+- ``PUT /_sandbox/variant`` ``{messagesSegment?, ticketCreate?, renamedFields?}``: serve a
+  casavi that deviates from the contract (``variants.py``; ``{}`` = none)
 - ``GET|PUT /_sandbox/faults`` (``Faults``: the PUT replaces every switch; counters count
   down; ``dropCallbacks``, ``duplicateCallbacks``, ``reorderCallbacks``, ``callbackDelayMs``
   for callback delivery), ``PUT /_sandbox/callbacks`` ``{url, secret}``,
-  ``GET /_sandbox/stats``.
+  ``GET /_sandbox/stats`` (``unknownQuery``: query parameters no operation declares, which
+  the simulator accepts and ignores - tests fail on any).
+
+The documented v1 ``POST /authenticate`` works beside ``POST /v2/authenticate``.
 """
 
 from app.sandbox.casavi.app import CasaviSimulator, create_casavi_simulator

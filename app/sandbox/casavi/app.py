@@ -9,16 +9,17 @@ from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
-from app.sandbox.casavi.common import SimError, error_response, refuse_unknown_query
+from app.sandbox.casavi.common import SimError, error_response, record_unknown_query
 from app.sandbox.casavi.controls import control_handlers
 from app.sandbox.casavi.dispatcher import CallbackDispatcher
 from app.sandbox.casavi.documents import document_handlers
 from app.sandbox.casavi.master_data import master_data_handlers
 from app.sandbox.casavi.middleware import FaultInjector
-from app.sandbox.casavi.state import CallbackSettings, Simulator
+from app.sandbox.casavi.state import CallbackSettings, Simulator, Variant
 from app.sandbox.casavi.store import SimStore
 from app.sandbox.casavi.tenant import sandbox_handlers
 from app.sandbox.casavi.tickets import ticket_handlers
+from app.sandbox.casavi.variants import VariantLayer
 from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET
 
 
@@ -34,7 +35,7 @@ class CasaviSimulator(FaultInjector):
     """The ASGI app; ``.simulator`` is the live state, ``.litestar`` the app inside."""
 
     def __init__(self, litestar: Litestar, sim: Simulator) -> None:
-        super().__init__(litestar, sim)
+        super().__init__(VariantLayer(litestar, sim), sim)
         self.litestar = litestar
         self.simulator = sim
 
@@ -49,6 +50,8 @@ def create_casavi_simulator(
     token_ttl_seconds: float = 30 * 24 * 3600,
     default_page_size: int = 50,
     max_upload_bytes: int = 100 * 1024 * 1024,
+    invite_contacts: bool = False,
+    variant: Variant | None = None,
 ) -> CasaviSimulator:
     """A casavi simulator keeping its state in the SQLite file ``state_path``."""
     store = SimStore(Path(state_path))
@@ -60,6 +63,8 @@ def create_casavi_simulator(
         default_page_size=default_page_size,
         max_upload_bytes=max_upload_bytes,
         callbacks=CallbackSettings(url=callback_url, secret=callback_secret),
+        invite_contacts=invite_contacts,
+        variant=variant or Variant(),
     )
     dispatcher = CallbackDispatcher(sim)
 
@@ -79,7 +84,7 @@ def create_casavi_simulator(
         ],
         state=State({"sim": sim, "dispatcher": dispatcher}),
         exception_handlers={SimError: _sim_error, HTTPException: _http_error},
-        before_request=refuse_unknown_query,
+        before_request=record_unknown_query,
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -25,19 +26,22 @@ def query_opt(*names: str, paging: bool = False) -> dict[str, Any]:
     return {"query": frozenset(names) | (PAGING if paging else frozenset())}
 
 
-def refuse_unknown_query(request: AnyRequest) -> Response[bytes] | None:
-    """A contract request with a query parameter its operation does not declare gets 400.
+def record_unknown_query(request: AnyRequest) -> None:
+    """A query parameter the operation does not declare is accepted and ignored, and counted
+    in the stats (``unknownQuery``, by ``"METHOD /path/template name"``).
 
-    casavi's behaviour is not published (inferred): a client that sends a filter the API does
-    not know must not get an unfiltered answer that looks filtered.
+    casavi's answer to an unknown parameter is not published; an API that ignores it is the
+    common case. Tests read the count (``SimHandle.unknown_query``) to catch the gateway's own
+    mistakes: a filter the API does not know would look applied and is not.
     """
     if not request.url.path.startswith("/v2/"):
-        return None
+        return
     allowed: Collection[str] = request.route_handler.opt.get("query", frozenset())
     unknown = sorted(set(request.query_params) - set(allowed))
     if unknown:
-        return error_response(400, f"unknown query parameter: {', '.join(unknown)}")
-    return None
+        template = re.sub(r":\w+\}", "}", request.scope.get("path_template") or request.url.path)
+        for name in unknown:
+            sim_of(request).stats.unknown_query[f"{request.method} {template} {name}"] += 1
 
 
 class SimError(Exception):

@@ -7,7 +7,7 @@ from litestar import Response, get, post, put
 from litestar.handlers import HTTPRouteHandler
 
 from app.sandbox.casavi.common import AnyRequest, SimError, decode_body, json_response, ref, sim_of
-from app.sandbox.casavi.state import CallbackSettings, Faults, Simulator
+from app.sandbox.casavi.state import CallbackSettings, Faults, Simulator, Variant
 from app.sandbox.casavi.store import Record
 
 PREFIX = "/_sandbox"
@@ -57,6 +57,14 @@ async def put_faults(request: AnyRequest) -> Response[bytes]:
     return json_response(faults)
 
 
+@put(f"{PREFIX}/variant")
+async def put_variant(request: AnyRequest) -> Response[bytes]:
+    """Serve a casavi that deviates from the contract (``variants.py``); ``{}`` = none."""
+    sim = sim_of(request)
+    sim.variant = await decode_body(request, Variant)
+    return json_response(sim.variant)
+
+
 @put(f"{PREFIX}/callbacks")
 async def put_callbacks(request: AnyRequest) -> Response[bytes]:
     sim = sim_of(request)
@@ -77,6 +85,7 @@ def control_handlers() -> list[HTTPRouteHandler]:
         register_contact,
         get_faults,
         put_faults,
+        put_variant,
         put_callbacks,
         get_stats,
     ]

@@ -120,8 +120,8 @@ def store_document(
             uploadedBy=uploaded_by,
         ),
     )
-    if meta.ticket_id is not None:
-        change_ticket(sim, meta.ticket_id, {})  # a new attachment is news on the ticket
+    if meta.ticket_id is not None:  # a new attachment is news on the ticket
+        change_ticket(sim, meta.ticket_id, {}, stamp)
     return record
 
 

@@ -30,7 +30,7 @@ from app.sandbox.casavi.common import (
 )
 from app.sandbox.casavi.state import Simulator
 from app.sandbox.casavi.store import Duplicate, Record, Where
-from app.sandbox.casavi.views import contact_filters, property_view, unit_view
+from app.sandbox.casavi.views import contact_filters, contact_view, property_view, unit_view
 
 
 class AuthRequest(msgspec.Struct):
@@ -40,6 +40,16 @@ class AuthRequest(msgspec.Struct):
 
 @post("/v2/authenticate", status_code=200)
 async def authenticate(request: AnyRequest) -> Response[bytes]:
+    return await _authenticate(request)
+
+
+@post("/authenticate", status_code=200)
+async def authenticate_v1(request: AnyRequest) -> Response[bytes]:
+    """The documented v1 path (Locoia): same body, same answer."""
+    return await _authenticate(request)
+
+
+async def _authenticate(request: AnyRequest) -> Response[bytes]:
     sim = sim_of(request)
     body = await decode_body(request, AuthRequest)
     # Compare bytes: compare_digest refuses non-ASCII str (found by Schemathesis).
@@ -78,6 +88,12 @@ def _check_contact(sim: Simulator, item: Any) -> None:
             raise SimError(422, "contracts.unitId lies in another property")
 
 
+def _invited(sim: Simulator, item: Any) -> dict[str, Any]:
+    """With ``invite_contacts`` (the sandbox's casavi), a new contact with an e-mail address
+    is invited to the portal at once; registering is the contact's own step."""
+    return {"isInvited": True} if sim.invite_contacts and item.email else {}
+
+
 def _check_staff(sim: Simulator, item: Any) -> None:
     for assignment in item.responsibilities:
         require(sim, "properties", assignment.property_id, "responsibilities.propertyId")
@@ -99,6 +115,8 @@ class Kind:
     where: Callable[[AnyRequest], tuple[Where, ...]] | None = None
     # casavi's own fields, which a write (PUT) keeps as they are.
     kept: tuple[str, ...] = ()
+    # casavi's own fields a create sets (e.g. an invitation).
+    on_create: Callable[[Simulator, Any], dict[str, Any]] | None = None
 
 
 KINDS = (
@@ -132,6 +150,8 @@ KINDS = (
         filters=("isRegistered", "isInvited", "role"),
         where=contact_filters,
         kept=("isRegistered", "isInvited"),
+        on_read=contact_view,
+        on_create=_invited,
     ),
     Kind("staff", "staffId", wire.StaffWrite, wire.Staff, check=_check_staff),
     Kind("staff-roles", "roleId", wire.StaffRoleWrite, wire.StaffRole),
@@ -167,7 +187,8 @@ def _handlers(kind: Kind) -> list[HTTPRouteHandler]:
         if kind.check:
             kind.check(sim, body)
         try:
-            record = sim.store.insert(kind.name, body.id, lambda i: build(sim, body, i))
+            created = kind.on_create(sim, body) if kind.on_create else {}
+            record = sim.store.insert(kind.name, body.id, lambda i: build(sim, body, i, **created))
         except Duplicate:
             return error_response(409, f"{kind.name} {body.id!r} exists")
         return json_response(shown(request, record), 201)
@@ -213,7 +234,7 @@ def _handlers(kind: Kind) -> list[HTTPRouteHandler]:
 
 
 def master_data_handlers() -> list[HTTPRouteHandler]:
-    handlers: list[HTTPRouteHandler] = [authenticate]
+    handlers: list[HTTPRouteHandler] = [authenticate, authenticate_v1]
     for kind in KINDS:
         handlers.extend(_handlers(kind))
     return handlers

@@ -25,7 +25,8 @@ Send = Any
 ASGIApp = Any
 
 CONTRACT_PREFIX = "/v2/"
-AUTH_PATH = "/v2/authenticate"
+# v2, and the documented v1 path (casavi-api.md §1.2).
+AUTH_PATHS = frozenset({"/v2/authenticate", "/authenticate"})
 _ENCODED_SLASH = re.compile("%2[fF]")
 
 
@@ -71,7 +72,7 @@ class FaultInjector:
             return
         scope = dict(scope)
         scope["path"] = path = _path_keeping_encoded_slashes(scope)
-        if not path.startswith(CONTRACT_PREFIX):
+        if not path.startswith(CONTRACT_PREFIX) and path not in AUTH_PATHS:
             await self.app(scope, receive, send)
             return
         stats = self.sim.stats
@@ -114,12 +115,12 @@ class FaultInjector:
         if sim.take("fail_next") or any(route.startswith(r) for r in faults.fail_routes):
             await send_error(send, faults.fail_status, "simulated server failure")
             return
-        if path != AUTH_PATH:
+        if path not in AUTH_PATHS:
             token = dict(scope["headers"]).get(b"token", b"").decode("latin-1")
             if not token or not sim.store.token_valid(token):
                 await send_error(send, 401, "missing, invalid or expired token")
                 return
-        if scope["method"] == "POST" and path != AUTH_PATH and sim.take("lose_responses"):
+        if scope["method"] == "POST" and path not in AUTH_PATHS and sim.take("lose_responses"):
             await self._lose_response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -50,6 +50,11 @@ class ServerThread:
             time.sleep(0.01)
         return self
 
+    def wait(self) -> None:
+        """Until the server stops (Ctrl-C in the caller's thread)."""
+        while self._thread.is_alive():
+            self._thread.join(timeout=0.5)
+
     def stop(self) -> None:
         self.server.should_exit = True
         self._thread.join(timeout=10)

@@ -31,6 +31,14 @@ class Faults(msgspec.Struct, kw_only=True, rename="camel"):
     reorder_callbacks: int = 0  # hold N events, then deliver them newest first
 
 
+class Variant(msgspec.Struct, kw_only=True, rename="camel"):
+    """A casavi that deviates from the contract (``app.sandbox.casavi.variants``)."""
+
+    messages_segment: str = "messages"
+    ticket_create: bool = True
+    renamed_fields: dict[str, str] = msgspec.field(default_factory=dict)
+
+
 class CallbackSettings(msgspec.Struct, kw_only=True, rename="camel"):
     url: str | None = None
     secret: str | None = None
@@ -46,6 +54,8 @@ class Stats:
     # Answers by "METHOD status" (e.g. "POST 409": a create of a record casavi holds).
     by_status: Counter[str] = field(default_factory=Counter)
     callbacks: Counter[str] = field(default_factory=Counter)
+    # Query parameters no operation declares: "METHOD /path/template name" -> count.
+    unknown_query: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -55,6 +65,7 @@ class Stats:
             "byRoute": dict(self.by_route),
             "byStatus": dict(self.by_status),
             "callbacks": dict(self.callbacks),
+            "unknownQuery": dict(self.unknown_query),
         }
 
 
@@ -86,6 +97,9 @@ class Simulator:
     default_page_size: int
     max_upload_bytes: int
     callbacks: CallbackSettings
+    # The sandbox's casavi invites every new contact that has an e-mail address.
+    invite_contacts: bool = False
+    variant: Variant = field(default_factory=Variant)
     faults: Faults = field(default_factory=Faults)
     stats: Stats = field(default_factory=Stats)
     rate_window: RateWindow = field(default_factory=RateWindow)

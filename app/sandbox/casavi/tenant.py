@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -180,9 +180,10 @@ async def tenant_edits_message(request: AnyRequest) -> Response[bytes]:
         raise SimError(404, "message not found")
     if (current["authorType"], current["authorId"]) != ("contact", body.contact_id):
         raise SimError(403, "tenants edit their own messages only")
-    record = {**current, "content": body.content, "editedAt": now_utc()}
+    stamp = now_utc()  # the edit's time is the ticket's new modifiedAt
+    record = {**current, "content": body.content, "editedAt": stamp}
     sim.store.put("messages", message_id, record, parent=ticket_id)
-    change_ticket(sim, ticket_id, {})
+    change_ticket(sim, ticket_id, {}, stamp)
     return json_response(record)
 
 
@@ -253,13 +254,14 @@ async def tenant_rates_ticket(request: AnyRequest) -> Response[bytes]:
     ticket_id = _ticket_id(request)
     body = await decode_body(request, TenantRating)
     _tenant(sim, body.contact_id)
+    stamp = now_utc()  # the rating's time is the ticket's new modifiedAt
     rating = tw.TicketRating(
         stars=body.stars,
         contact_id=body.contact_id,
-        rated_at=datetime.now(UTC),
+        rated_at=datetime.fromisoformat(stamp),
         comment=body.comment,
     )
-    record = change_ticket(sim, ticket_id, {"rating": msgspec.to_builtins(rating)})
+    record = change_ticket(sim, ticket_id, {"rating": msgspec.to_builtins(rating)}, stamp)
     _dispatcher(request).emit("ticket.rated", tw.CallbackData(ticket_id=ticket_id))
     return json_response(record)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -100,13 +100,16 @@ def new_ticket(sim: Simulator, body: tw.TicketCreate, origin: str) -> Record:
     return record
 
 
-def change_ticket(sim: Simulator, ticket_id: str, changes: dict[str, Any]) -> Record:
-    """Apply ``changes`` and move ``modifiedAt`` (``{}`` only moves it: news on the ticket)."""
+def change_ticket(
+    sim: Simulator, ticket_id: str, changes: dict[str, Any], stamp: str | None = None
+) -> Record:
+    """Apply ``changes`` and move ``modifiedAt`` to ``stamp`` (default now; ``{}`` only moves
+    it: news on the ticket, whose own ``createdAt`` is then the ticket's ``modifiedAt``)."""
     current = sim.store.get("tickets", ticket_id)
     if current is None:
         raise SimError(404, "ticket not found")
     check_ticket_refs(sim, changes)
-    stamp = now_utc()
+    stamp = stamp or now_utc()
     merged = {**current, **changes, "modifiedAt": stamp}
     try:
         record: Record = msgspec.to_builtins(msgspec.convert(merged, tw.Ticket))
@@ -123,8 +126,10 @@ def new_message(
     author_type: str,
     attachments: list[tw.MessageAttachment] | None = None,
 ) -> Record:
-    """Store a message (raises ``Duplicate``); the ticket's ``modifiedAt`` moves with it."""
-    written = body.written_at or datetime.now(UTC)
+    """Store a message (raises ``Duplicate``); the ticket's ``modifiedAt`` becomes the
+    message's ``createdAt`` (one change, as the contract says)."""
+    stamp = now_utc()
+    written = body.written_at or datetime.fromisoformat(stamp)
     record = sim.store.insert(
         "messages",
         body.id,
@@ -138,13 +143,13 @@ def new_message(
                 visibility=body.visibility,
                 content=body.content,
                 written_at=written,
-                created_at=datetime.now(UTC),
+                created_at=datetime.fromisoformat(stamp),
                 attachments=attachments or [],
             )
         ),
         parent=ticket_id,
     )
-    change_ticket(sim, ticket_id, {})
+    change_ticket(sim, ticket_id, {}, stamp)
     return record
 
 
@@ -212,8 +217,10 @@ async def close_ticket(request: AnyRequest) -> Response[bytes]:
         return json_response(current)
     raw = await request.body()
     body = await decode_body(request, tw.TicketClose) if raw.strip() else tw.TicketClose()
-    closed = body.closed_at or datetime.now(UTC)
-    return json_response(change_ticket(sim, ticket_id, {"closedAt": msgspec.to_builtins(closed)}))
+    stamp = now_utc()  # without a closedAt, the close's time is the ticket's modifiedAt
+    closed = body.closed_at or datetime.fromisoformat(stamp)
+    changes = {"closedAt": msgspec.to_builtins(closed)}
+    return json_response(change_ticket(sim, ticket_id, changes, stamp))
 
 
 @get("/v2/tickets/{ticketId:str}/messages", opt=query_opt("visibility", paging=True))
@@ -268,9 +275,10 @@ async def update_message(request: AnyRequest) -> Response[bytes]:
         raise SimError(422, "only messages written through the API can be changed")
     if current["content"] == body.content:  # the same edit again changes nothing
         return json_response(current)
-    record = {**current, "content": body.content, "editedAt": now_utc()}
+    stamp = now_utc()
+    record = {**current, "content": body.content, "editedAt": stamp}
     sim.store.put("messages", message_id, record, parent=ticket_id)
-    change_ticket(sim, ticket_id, {})
+    change_ticket(sim, ticket_id, {}, stamp)
     return json_response(record)
 
 

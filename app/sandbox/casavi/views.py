@@ -1,8 +1,11 @@
 """What casavi derives when it shows master data, and the list filters it honours.
 
-A property lists its internal responsibilities (from staff assignments) and, under each of
-its addresses, the units there; a unit lists the contracts on it; ``GET /v2/contacts``
-filters on ``isRegistered``, ``isInvited`` and ``role``. All inferred except the shapes of
+A property lists its responsibilities - internal ones from staff assignments, external ones
+for its caretakers (documented ``roleType: external``) - and, under each of its addresses,
+the units there; a unit lists the contracts on it; ``GET /v2/contacts`` filters on
+``isRegistered``, ``isInvited`` and ``role``. casavi's data model is property -> unit ->
+contact (help centre): an OWNER contract naming a whole property is shown on every unit of
+that property, on the unit and on the contact. All inferred except the shapes of
 ``addresses[].units`` and ``responsibilities`` (documented).
 """
 
@@ -22,8 +25,44 @@ HAS_CONTRACT_OF_TYPE = (
 )
 
 
+CARETAKER_ROLE = "Hausmeister"
+PROPERTY_WIDE_OWNERS = (
+    "EXISTS (SELECT 1 FROM json_each(records.data, '$.contracts') c "
+    "WHERE json_extract(c.value, '$.type') = 'OWNER' "
+    "AND json_extract(c.value, '$.propertyId') = ? "
+    "AND json_extract(c.value, '$.unitId') IS NULL)"
+)
+CARETAKERS_OF_PROPERTY = (
+    "EXISTS (SELECT 1 FROM json_each(records.data, '$.contracts') c "
+    "WHERE json_extract(c.value, '$.type') = 'CARETAKER' "
+    "AND json_extract(c.value, '$.propertyId') = ?)"
+)
+
+
+def _name(record: Record) -> str:
+    parts = (record.get("firstName"), record.get("lastName") or record.get("companyName"))
+    return " ".join(p for p in parts if p)
+
+
+def _external(sim: Simulator, record: Record) -> list[Record]:
+    """Caretakers, as casavi documents external parties of a property (``roleType``)."""
+    return [
+        {
+            "contactId": contact["id"],
+            "contactInternalId": contact["internalId"],
+            "contactName": _name(contact) or contact["id"],
+            "roleName": CARETAKER_ROLE,
+            "roleType": "external",
+            "email": contact.get("email"),
+            "telephone": contact.get("telephone"),
+        }
+        for contact in sim.store.find("contacts", (CARETAKERS_OF_PROPERTY, (record["id"],)))
+    ]
+
+
 def _responsibilities(sim: Simulator, record: Record) -> list[Record]:
-    """casavi derives a property's internal responsibilities from staff assignments."""
+    """casavi derives a property's internal responsibilities from staff assignments; its
+    caretakers follow as external ones."""
     roles = {role["id"]: role for role in sim.store.all("staff-roles")}
     found = []
     for staff in sim.store.all("staff"):
@@ -42,7 +81,7 @@ def _responsibilities(sim: Simulator, record: Record) -> list[Record]:
                     "telephone": staff.get("telephone"),
                 }
             )
-    return found
+    return found + _external(sim, record)
 
 
 def street_of(unit_address: str) -> str:
@@ -100,7 +139,16 @@ def unit_view(sim: Simulator, records: list[Record], request: AnyRequest) -> lis
     include_inactive = bool_param(request, "includeInactiveContracts") is True
     now = datetime.now(UTC)
     on_unit: dict[str, list[Record]] = {}
-    for contact_id, contract in sim.store.contracts_on([r["id"] for r in records]):
+    bound = list(sim.store.contracts_on([r["id"] for r in records]))
+    for property_id in dict.fromkeys(r["propertyId"] for r in records):
+        for owner in sim.store.find("contacts", (PROPERTY_WIDE_OWNERS, (property_id,))):
+            for contract in _whole_property(owner, property_id):
+                bound.extend(
+                    (owner["id"], {**contract, "unitId": r["id"]})
+                    for r in records
+                    if r["propertyId"] == property_id
+                )
+    for contact_id, contract in bound:
         if include_inactive or _active(contract, now):
             on_unit.setdefault(contract["unitId"], []).append(
                 {
@@ -111,6 +159,31 @@ def unit_view(sim: Simulator, records: list[Record], request: AnyRequest) -> lis
                 }
             )
     return [{**record, "contracts": on_unit.get(record["id"], [])} for record in records]
+
+
+def _whole_property(contact: Record, property_id: str) -> list[Record]:
+    return [
+        c
+        for c in contact.get("contracts", [])
+        if c["type"] == "OWNER" and c["propertyId"] == property_id and c.get("unitId") is None
+    ]
+
+
+def contact_view(sim: Simulator, records: list[Record], _: AnyRequest) -> list[Record]:
+    """Contacts; an OWNER contract naming a whole property is shown once per unit of it."""
+    shown = []
+    for record in records:
+        contracts: list[Record] = []
+        for contract in record.get("contracts", []):
+            units = []
+            if contract["type"] == "OWNER" and contract.get("unitId") is None:
+                units = sim.store.find("units", (UNITS_OF_PROPERTY, (contract["propertyId"],)))
+            if units:
+                contracts.extend({**contract, "unitId": unit["id"]} for unit in units)
+            else:
+                contracts.append(contract)
+        shown.append({**record, "contracts": contracts})
+    return shown
 
 
 def contact_filters(request: AnyRequest) -> tuple[Where, ...]:

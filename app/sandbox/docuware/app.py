@@ -21,6 +21,10 @@ SANDBOX_USER = "sandbox-user"
 SANDBOX_PASSWORD = "sandbox-password"  # noqa: S105 - the simulator's published test credential
 TRUSTED_USER = "sandbox-trusted"
 TRUSTED_PASSWORD = "sandbox-trusted-password"  # noqa: S105 - published test credential
+# A registered application (client_credentials grant), acting as SANDBOX_USER.
+APP_CLIENT_ID = "sandbox-portal-gateway"
+APP_CLIENT_SECRET = "sandbox-app-secret"  # noqa: S105 - published test credential
+ORGANIZATION_ID = "7c8d1e2f-0000-4000-8000-0000000000d1"  # the sandbox's one organisation
 
 
 def _sim_error(_: Request[Any, Any, Any], exc: SimError) -> Response[bytes]:
@@ -57,6 +61,8 @@ def create_docuware_simulator(
         documents={d.id: d for d in docs},
         users={SANDBOX_USER: SANDBOX_PASSWORD, "hausverwaltung": SANDBOX_PASSWORD},
         trusted_users={TRUSTED_USER: TRUSTED_PASSWORD},
+        apps={APP_CLIENT_ID: (APP_CLIENT_SECRET, SANDBOX_USER)},
+        organization_id=ORGANIZATION_ID,
         token_ttl_seconds=token_ttl_seconds,
         page_size=page_size,
         webhook=WebhookSettings(url=webhook_url, secret=webhook_secret),

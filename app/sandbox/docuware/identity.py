@@ -8,6 +8,7 @@ licence, or comes within ``relogonBlockSeconds`` of the same user's log-off, is 
 
 from __future__ import annotations
 
+import secrets
 import time
 from urllib.parse import parse_qsl
 
@@ -22,6 +23,7 @@ from app.sandbox.docuware.common import (
     json_response,
     sim_of,
 )
+from app.sandbox.docuware.state import DocuwareSim
 
 IDENTITY = "/DocuWare/Identity"
 CLIENT_ID = "docuware.platform.net.client"
@@ -46,7 +48,7 @@ def openid_configuration(request: AnyRequest) -> Response[bytes]:
         {
             "issuer": issuer,
             "token_endpoint": f"{issuer}/connect/token",
-            "grant_types_supported": ["password", "trusted", "dwtoken"],
+            "grant_types_supported": ["password", "trusted", "dwtoken", "client_credentials"],
         }
     )
 
@@ -57,7 +59,19 @@ async def token(request: AnyRequest) -> Response[bytes]:
     sim.stats.token_requests += 1
     form = dict(parse_qsl((await request.body()).decode("utf-8", errors="replace")))
     grant = form.get("grant_type")
-    if form.get("client_id") != CLIENT_ID or SCOPE not in form.get("scope", "").split():
+    client = form.get("client_id", "")
+    if SCOPE not in form.get("scope", "").split():
+        return _oauth_error("invalid_client", "unknown client or scope")
+    if grant == "client_credentials":  # a registered application, no user
+        app = sim.apps.get(client)
+        secret_ok = app is not None and secrets.compare_digest(
+            form.get("client_secret", "").encode(), app[0].encode()
+        )
+        if not secret_ok:
+            return _oauth_error("invalid_client", "unknown application or wrong secret")
+        assert app is not None
+        return _issue(sim, app[1])
+    if client != CLIENT_ID:
         return _oauth_error("invalid_client", "unknown client or scope")
     user, password = form.get("username", ""), form.get("password", "")
     if grant == "password":
@@ -70,6 +84,10 @@ async def token(request: AnyRequest) -> Response[bytes]:
         return _oauth_error("unsupported_grant_type", f"grant {grant!r} is not supported")
     if acting is None:
         return _oauth_error("invalid_grant", "invalid_username_or_password")
+    return _issue(sim, acting)
+
+
+def _issue(sim: DocuwareSim, acting: str) -> Response[bytes]:
     refusal = sim.licence_refusal(acting)
     if refusal is not None:
         sim.stats.refused_logons += 1

@@ -66,6 +66,9 @@ def _int_param(request: AnyRequest, name: str, default: int) -> int:
 
 @get(f"{PLATFORM}/FileCabinets", sync_to_thread=False)
 def file_cabinets(request: AnyRequest) -> Response[bytes]:
+    org = request.query_params.get("OrgId")
+    if org is not None and org != sim_of(request).organization_id:
+        raise SimError(404, f"Organization {org!r} not found.")
     cabinets = [
         {
             "Id": c.id,

@@ -97,6 +97,9 @@ class DocuwareSim:
     documents: dict[int, SimDocument]
     users: dict[str, str]  # user name -> password
     trusted_users: dict[str, str]  # trusted application user -> password
+    # registered applications (client_credentials): client id -> (secret, user it acts as)
+    apps: dict[str, tuple[str, str]]
+    organization_id: str
     token_ttl_seconds: float
     page_size: int
     webhook: WebhookSettings

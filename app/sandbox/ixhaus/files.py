@@ -35,3 +35,18 @@ async def write_document_files(root: Path, documents: AsyncIterator[DocumentReco
             handle.truncate(document.size_bytes)  # the rest stays a hole: zeros on read
         written += 1
     return written
+
+
+async def write_seeded_documents(url: str, root: Path) -> int:
+    """``sandbox seed --documents DIR``: the files of every document of the sandbox at
+    ``url`` below ``root`` (sparse: the size iX-Haus records, a readable head)."""
+    from app.adapters.ixhaus.reader import IxhausReader
+    from app.adapters.ixhaus.schema import IxhausTables
+    from app.adapters.store.database import create_engine
+    from app.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(url))
+    try:
+        return await write_document_files(root, IxhausReader(engine, IxhausTables()).documents())
+    finally:
+        await engine.dispose()

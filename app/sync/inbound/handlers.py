@@ -18,6 +18,7 @@ from app.sync.inbound.errors import Park
 from app.sync.inbound.fields import apply_fields, ixhaus_fields
 from app.sync.inbound.fingerprints import FingerprintFn
 from app.sync.inbound.notes import edited_message, note_field
+from app.sync.inbound.polled import POLL_EVENT, apply_polled
 from app.sync.ports import (
     CasaviAttachmentView,
     CasaviMessageView,
@@ -58,6 +59,8 @@ class Handlers:
     # -- the entry point ------------------------------------------------------------------
     async def apply(self, event: InboxEvent) -> str:
         """Apply one event; return what was done (for logs and the API)."""
+        if event.event_type == POLL_EVENT:  # the default path: casavi offers no callbacks
+            return await apply_polled(self, event)
         ref = event.ticket_ref or ""
         data = event.payload.get("data", {})
         kind = event.event_type

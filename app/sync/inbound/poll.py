@@ -1,10 +1,19 @@
-"""The poll (always on; alone it must be enough): per active system, every ``pollSeconds``,
-list the casavi tickets modified after the cursor minus an overlap and store one inbox
-event per (ticket, modifiedAt). Nothing changed = one request. Quiet hours (C14) do not
-stop it: they are for the outbound runs.
+"""The poll - the default and documented way tenants' tickets and messages arrive (casavi
+offers no native callbacks; callbacks are an optional fast path). Per active system, every
+``pollSeconds``, it lists the casavi tickets modified after the cursor minus an overlap, as
+casavi pages them, and stores one inbox event per (ticket, modifiedAt). Nothing changed =
+one request. Quiet hours (C14) do not stop it: they are for the outbound runs.
 
-The overlap window catches tickets that casavi's offset paging shifted mid-listing and
-clock skew; the events it yields twice are the same ids, stored once.
+- The cursor is casavi's own clock - the ``Date`` of the listing's first page, or the newest
+  ``modifiedAt`` listed - never this machine's (except at the very first poll, without a
+  Date header), so a casavi whose clock differs from ours loses nothing. It is stored, so a
+  restart continues from it.
+- The overlap window (``OVERLAP``, back from the cursor) catches late commits and tickets
+  that casavi's offset paging shifted mid-listing; the events it yields twice have the same
+  ids and are stored once (idempotent apply).
+- The gateway's own changes are stored beforehand as done events under the same ids
+  (``own_writes.py``): a ticket the outbound run touched is never read again.
+- An event carries the listed ticket (``polled.py``): applying it reads only the messages.
 """
 
 from __future__ import annotations
@@ -14,25 +23,17 @@ import datetime as dt
 import logging
 from typing import Any
 
+from app.sync.inbound.polled import POLL_EVENT, polled_event
 from app.sync.inbound.process import enqueue_ticket
-from app.sync.ports import NewInboxEvent
 from app.sync.services import Services
 
 log = logging.getLogger(__name__)
 
-OVERLAP = dt.timedelta(minutes=2)
-POLL_EVENT = "ticket.polled"
-
-
-def polled_event(ticket_id: str, modified_at: dt.datetime) -> NewInboxEvent:
-    stamp = modified_at.astimezone(dt.UTC).isoformat()
-    return NewInboxEvent(
-        external_id=f"poll:{ticket_id}@{stamp}",
-        event_type=POLL_EVENT,
-        ticket_ref=ticket_id,
-        occurred_at=modified_at,
-        payload={"ticketId": ticket_id, "modifiedAt": stamp},
-    )
+# Changes committed late (a modifiedAt earlier than one already listed) and tickets casavi's
+# offset paging shifted mid-listing are caught by looking back this far from the last
+# listing's start in casavi's own clock (our clock never enters the cursor).
+OVERLAP = dt.timedelta(seconds=10)
+__all__ = ["POLL_EVENT", "poll_system", "poll_tick"]
 
 
 async def poll_system(
@@ -47,17 +48,21 @@ async def poll_system(
             return 0
         if ctx.casavi is None:
             return 0
-        # The first poll starts at "now": changes from before the gateway listened are not
-        # events (tickets the outbound run just sent would all look changed).
-        since = now if cursor is None else cursor - overlap
+        # The first poll starts at "now" minus the overlap: changes from before the gateway
+        # listened are not events. From then on the cursor is casavi's own modifiedAt.
+        since = now - overlap if cursor is None else cursor - overlap
         events = []
         newest = cursor
         async for ticket in ctx.casavi.changed_since(since):
-            events.append(polled_event(ticket.id, ticket.modified_at))
-            if newest is None or ticket.modified_at > newest:
+            events.append(polled_event(ticket))
+            if ticket.deviation is None and (newest is None or ticket.modified_at > newest):
                 newest = ticket.modified_at
+        # casavi's clock when this listing began (its Date header) - or, without one, the
+        # newest modifiedAt listed: the next poll looks back ``overlap`` from there.
+        seen = [moment for moment in (newest, ctx.casavi.server_now()) if moment is not None]
+        start = max(seen) if seen else since + overlap
     stored = await services.inbox.add(system, events)
-    await services.inbox.set_cursor(system, newest or now, now)
+    await services.inbox.set_cursor(system, start, now)
     for ticket_ref in dict.fromkeys(e.ticket_ref for e in stored):
         await enqueue_ticket(services.queue, system, ticket_ref, "poll")
     return len(stored)

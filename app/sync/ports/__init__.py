@@ -11,6 +11,7 @@ records that cross them are the domain's (``app.domain``) or the small Structs i
 - ``inbox``     the inbound inbox
 """
 
+from app.sync.ports.deviations import ContractDeviations, DeviationCount
 from app.sync.ports.external import (
     CasaviAttachmentView,
     CasaviMessageView,
@@ -26,6 +27,7 @@ from app.sync.ports.external import (
     PortalWrite,
 )
 from app.sync.ports.inbox import (
+    OWN_WRITE_EVENT,
     Inbox,
     InboxEvent,
     InboxStatus,
@@ -72,6 +74,7 @@ from app.sync.ports.two_way import (
 )
 
 __all__ = [
+    "OWN_WRITE_EVENT",
     "SYSTEMS",
     "CasaviAttachmentView",
     "CasaviMessageView",
@@ -81,6 +84,8 @@ __all__ = [
     "ConflictRecord",
     "ConflictSide",
     "Conflicts",
+    "ContractDeviations",
+    "DeviationCount",
     "DmsDocument",
     "DocumentContents",
     "DocumentPortal",

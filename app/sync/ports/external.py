@@ -102,17 +102,9 @@ class CasaviTicketView(msgspec.Struct, frozen=True, kw_only=True):
     rating_stars: int | None = None
     rating_comment: str | None = None
     rated_at: dt.datetime | None = None
-
-
-class CasaviMessageView(msgspec.Struct, frozen=True, kw_only=True):
-    id: str
-    ticket_id: str
-    visibility: str  # public | internal (rule N2)
-    author_type: str  # staff | contact | system
-    content: str
-    written_at: dt.datetime
-    author_id: str | None = None  # casavi's id of the staff member or contact
-    edited_at: dt.datetime | None = None
+    # Set when casavi listed this ticket in a shape outside the contract: only ``id`` (and
+    # ``modified_at`` where readable) can be trusted; processing it fails with this reason.
+    deviation: str | None = None
 
 
 class CasaviAttachmentView(msgspec.Struct, frozen=True, kw_only=True):
@@ -124,10 +116,30 @@ class CasaviAttachmentView(msgspec.Struct, frozen=True, kw_only=True):
     uploaded_by: str
 
 
+class CasaviMessageView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    ticket_id: str
+    visibility: str  # public | internal (rule N2)
+    author_type: str  # staff | contact | system
+    content: str
+    written_at: dt.datetime
+    author_id: str | None = None  # casavi's id of the staff member or contact
+    # casavi's own times: the ticket's modifiedAt becomes ``created_at`` (``edited_at``)
+    # when the message is written (edited), so a poll can tell what moved the ticket.
+    created_at: dt.datetime | None = None
+    edited_at: dt.datetime | None = None
+    # Documents sent with the message (a tenant's photo): read with the message itself.
+    attachments: tuple[CasaviAttachmentView, ...] = ()
+
+
 class CasaviTickets(Protocol):
     """casavi's ticket side as the inbound flow reads it (and writes resolved fields)."""
 
     def changed_since(self, when: dt.datetime) -> AsyncIterator[CasaviTicketView]: ...
+    def server_now(self) -> dt.datetime | None:
+        """casavi's own clock at the last ``changed_since`` (None if unknown)."""
+        ...
+
     async def ticket(self, ticket_id: str) -> CasaviTicketView | None: ...
     async def message(self, ticket_id: str, message_id: str) -> CasaviMessageView | None: ...
     def public_messages(self, ticket_id: str) -> AsyncIterator[CasaviMessageView]: ...

@@ -11,6 +11,9 @@ import msgspec
 
 # -- inbound (casavi -> iX-Haus): the inbox ----------------------------------------------------
 InboxStatus = Literal["received", "done", "parked", "discarded"]
+# The gateway's own change in casavi, stored as done so the poll never processes it
+# (``app.sync.inbound.own_writes``); bookkeeping, not an event: lists leave it out.
+OWN_WRITE_EVENT = "ticket.own_write"
 
 
 class NewInboxEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,8 +43,12 @@ class InboxEvent(msgspec.Struct, frozen=True, kw_only=True):
 class Inbox(Protocol):
     """Every inbound event, stored once, then processed by a job (the source of truth)."""
 
-    async def add(self, system: str, events: Sequence[NewInboxEvent]) -> list[NewInboxEvent]:
-        """Store the events not stored yet; return those (duplicates are left out)."""
+    async def add(
+        self, system: str, events: Sequence[NewInboxEvent], *, done: bool = False
+    ) -> list[NewInboxEvent]:
+        """Store the events not stored yet; return those (duplicates are left out).
+        ``done``: stored as processed already (the gateway's own changes in casavi, which
+        the poll must recognise and never process)."""
         ...
 
     async def pending(self, system: str, ticket_ref: str) -> list[InboxEvent]:

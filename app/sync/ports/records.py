@@ -188,7 +188,7 @@ class InboundSettings(msgspec.Struct, frozen=True, kw_only=True):
     """What the inbound flow reads from a system's configuration."""
 
     poll_seconds: int = 60
-    callbacks_enabled: bool = True
+    callbacks_enabled: bool = False  # the poll is the default; callbacks an optional fast path
     retention_days: int = 30
     # Two-way ticket field -> policy (app.domain.conflicts.Policy); missing = ixhaus_wins.
     conflict_policies: dict[str, str] = msgspec.field(default_factory=dict)
@@ -217,8 +217,14 @@ class SystemSettings(msgspec.Struct, frozen=True, kw_only=True):
     docuware_organization: str | None = None
     docuware_cabinet_id: str | None = None
     docuware_password: str | None = None
+    docuware_grant: str = "password"  # password | trusted | client_credentials
+    docuware_client_id: str | None = None
+    docuware_client_secret: str | None = None
+    docuware_impersonate_name: str | None = None
     # Inbound (casavi -> iX-Haus): the callbacks' HMAC secret and the inbound settings.
     callback_secret: str | None = None
+    # The live contract check may write one marked record per kind (casavi.allowWriteTest).
+    casavi_allow_write_test: bool = False
     inbound: InboundSettings = msgspec.field(default_factory=lambda: InboundSettings())
 
     def __repr__(self) -> str:

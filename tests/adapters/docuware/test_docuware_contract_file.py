@@ -51,6 +51,8 @@ def test_documented_facts_are_kept() -> None:
     count = next(p for p in search["post"]["parameters"] if p["name"] == "count")
     assert "KBA-36909" in count["x-source"]
     token = spec["components"]["schemas"]["TokenRequest"]["properties"]
-    assert token["grant_type"]["enum"] == ["password", "trusted", "dwtoken"]
+    # App Registration (client_credentials) beside the documented grants (issue 18).
+    assert token["grant_type"]["enum"] == ["password", "trusted", "dwtoken", "client_credentials"]
+    assert token["client_secret"]["x-provenance"] == "inferred"
     assert "impersonateName" in token
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

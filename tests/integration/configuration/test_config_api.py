@@ -16,7 +16,7 @@ TEST = "/api/v1/systems/test/config"
 def full_document(**overrides: Any) -> dict[str, Any]:
     document: dict[str, Any] = {
         "active": False,
-        "casavi": {"baseUrl": "https://api.mycasavi.com"},
+        "casavi": {"baseUrl": "https://api.mycasavi.com", "allowWriteTest": False},
         "objects": {
             "range": [{"from": "1000", "to": "1999"}, {"from": "3000", "to": "3000"}],
             "fullHistoryRange": [{"from": "2000", "to": "2099"}],
@@ -27,7 +27,10 @@ def full_document(**overrides: Any) -> dict[str, Any]:
         "docuware": {
             "baseUrl": "https://dms.example.org/DocuWare/Platform",
             "username": "gateway",
-            "organization": "Hausverwaltung Muster GmbH",
+            "grant": "trusted",
+            "clientId": None,
+            "impersonateName": "hausverwaltung",
+            "organization": "7c8d1e2f-0000-4000-8000-0000000000d1",
             "fileCabinetId": "b1f0c0de-0000-4000-8000-000000000001",
             "filters": ["DWDOCTYPE = 'Mieterbrief'"],
         },

@@ -159,3 +159,46 @@ async def test_docuware_logon_and_cabinets_against_the_simulator(
         assert refused["reason"].startswith("DocuWare refused the logon")
     finally:
         server.stop()
+
+
+async def test_docuware_app_registration_in_the_settings(
+    admin: RecordingClient, leak_check: SecretLeakCheck
+) -> None:
+    # Issue 18: a registered DocuWare application (client_credentials) instead of a user;
+    # the organisation's id goes to DocuWare as OrgId.
+    from app.sandbox.docuware import (
+        APP_CLIENT_ID,
+        APP_CLIENT_SECRET,
+        ORGANIZATION_ID,
+        ServerThread,
+        create_docuware_simulator,
+    )
+    from app.sandbox.docuware.catalogue import MAIN_CABINET
+
+    app = create_docuware_simulator()
+    server = ServerThread(app).start()
+    try:
+        leak_check.use(APP_CLIENT_SECRET)
+        await admin.patch(
+            TEST,
+            {
+                "docuware": {
+                    "baseUrl": server.base_url,
+                    "grant": "client_credentials",
+                    "clientId": APP_CLIENT_ID,
+                    "organization": ORGANIZATION_ID,
+                    "fileCabinetId": MAIN_CABINET,
+                },
+            },
+        )
+        missing = (await admin.post(CHECK)).json()["docuware"]
+        assert missing == {"status": "not_configured", "reason": "not set: docuwareClientSecret"}
+        await admin.patch(TEST, {"secrets": {"docuwareClientSecret": _twice(APP_CLIENT_SECRET)}})
+        assert (await admin.post(CHECK)).json()["docuware"]["status"] == "ok"
+        assert app.simulator.stats.by_route["GET /DocuWare/Platform/FileCabinets"] >= 1
+        await admin.patch(TEST, {"docuware": {"organization": "another-organisation"}})
+        assert (await admin.post(CHECK)).json()["docuware"]["status"] == "failed"
+        bad = await admin.patch(TEST, {"docuware": {"grant": "kerberos"}})
+        assert bad.status_code == 422
+    finally:
+        server.stop()

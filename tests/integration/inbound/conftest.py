@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,13 +177,10 @@ class Inbound:
         return await self.services.inbox.list("test", status=status, limit=10_000)
 
 
-@pytest.fixture
-async def inbound(
-    migrated_pg: str,
-    ixhaus_url: str,
-    simulator: SimHandle,  # noqa: F811
-) -> AsyncIterator[Inbound]:
-    engine = create_engine(migrated_pg)
+@asynccontextmanager
+async def wired(state_url: str, ixhaus_url: str, sim: SimHandle) -> AsyncIterator[Inbound]:
+    """The test system on the gateway state at ``state_url`` (migrated), master data sent."""
+    engine = create_engine(state_url)
     sessions = create_session_factory(engine)
     await reset_state(sessions)
     ixhaus = create_engine(normalise_database_url(ixhaus_url))
@@ -195,7 +193,9 @@ async def inbound(
                 # Documents are not what these tests are about (the sandbox keeps no files here).
                 "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
                 "active": True,
-                "casavi": {"baseUrl": simulator.base_url},
+                "casavi": {"baseUrl": sim.base_url},
+                # The optional fast path is under test here (the default is poll only).
+                "inbound": {"callbacksEnabled": True},
                 "secrets": {
                     "ixhausDatabaseUrl": _twice(ixhaus_url),
                     "casaviApiKey": _twice(SANDBOX_KEY),
@@ -207,10 +207,10 @@ async def inbound(
         )
     services = build_services(sessions, box, FakeQueue())
     config = CasaviClientConfig(
-        base_url=simulator.base_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET, retry=FAST_RETRY
+        base_url=sim.base_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET, retry=FAST_RETRY
     )
     client = CasaviClient(config)
-    handle = Inbound(sessions, services, box, ixhaus, IxhausTables(), simulator, client)
+    handle = Inbound(sessions, services, box, ixhaus, IxhausTables(), sim, client)
     try:
         await handle.outbound_run()  # master data (and the ledger) as casavi got it from us
         yield handle
@@ -220,6 +220,31 @@ async def inbound(
         await reset_state(sessions)
         await ixhaus.dispose()
         await engine.dispose()
+
+
+@pytest.fixture
+async def inbound(
+    migrated_pg: str,
+    ixhaus_url: str,
+    simulator: SimHandle,  # noqa: F811
+) -> AsyncIterator[Inbound]:
+    async with wired(migrated_pg, ixhaus_url, simulator) as handle:
+        yield handle
+
+
+@pytest.fixture
+async def inbound_sqlite(
+    tmp_path: Path,
+    ixhaus_url: str,
+    simulator: SimHandle,  # noqa: F811
+) -> AsyncIterator[Inbound]:
+    """The same on the embedded default: the gateway's state in SQLite."""
+    from app.adapters.store import migrate
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
+    await asyncio.to_thread(migrate.upgrade, url)
+    async with wired(url, ixhaus_url, simulator) as handle:
+        yield handle
 
 
 def gateway_settings(migrated_pg: str, **extra: str) -> Settings:
