@@ -57,7 +57,7 @@ class IdentityMap:
         for kind, ledger_key, state, casavi_id in rows:
             if state == _HELD or (state == _FAILED and casavi_id is not None):
                 held.add(ledger_key)
-            elif state == _FAILED or state == _PENDING:
+            elif state in (_FAILED, _PENDING):
                 unsettled.add(ledger_key)
             if casavi_id is not None and casavi_id != reference_of_ledger_key(kind, ledger_key):
                 foreign[ledger_key] = casavi_id
