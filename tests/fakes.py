@@ -368,7 +368,7 @@ class FakeConfigs:
     def __init__(self, config: SyncConfig | None = None, *, active: bool = True) -> None:
         self.settings_by_system: dict[str, SystemSettings] = {
             system: SystemSettings(
-                system=system,  # type: ignore[arg-type]
+                system=system,
                 version=1,
                 active=active,
                 config=config or SyncConfig(),
@@ -625,10 +625,11 @@ class FakeNoteLinks:
     async def record_many(self, system: str, links: Sequence[NoteLink]) -> dict[str, NoteLink]:
         for link in links:
             await self.record(system, link)
+        wanted = {y.ixhaus_note_id for y in links}
         return {
             x.ixhaus_note_id: x
             for x in self.links.get(system, [])
-            if x.ixhaus_note_id in {y.ixhaus_note_id for y in links}
+            if x.ixhaus_note_id and x.ixhaus_note_id in wanted
         }
 
 

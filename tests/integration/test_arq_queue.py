@@ -21,7 +21,7 @@ async def test_an_enqueued_job_is_the_job_arq_would_have_queued(redis_url: str) 
         assert await job.status() == JobStatus.queued
         info = await job.info()
         assert info is not None
-        assert (info.function, info.args, info.kwargs, info.job_try) == (
+        assert (info.function, info.args, info.kwargs, info.job_try) == (  # type: ignore[comparison-overlap]
             "inbound_ticket",
             ["test", "cv-1"],  # msgpack has no tuples (as with arq's own enqueue)
             {},

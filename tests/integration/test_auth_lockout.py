@@ -17,6 +17,7 @@ from litestar import Litestar
 
 from app.asgi import create_app
 from app.config import load_settings
+from tests.support.asgi import asgi_transport
 from tests.support.backends import create_key, revoke_key
 
 KEYS = "/api/v1/api-keys"
@@ -39,14 +40,14 @@ def _app(database_url: str) -> Litestar:
 @asynccontextmanager
 async def _from(app: Litestar, peer: str) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client whose connections come from ``peer``."""
-    transport = httpx.ASGITransport(app=app, client=(peer, 50000))
+    transport = asgi_transport(app, client=(peer, 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         yield client
 
 
 async def _shutdown(app: Litestar) -> None:
     for hook in app.on_shutdown:
-        await hook(app)  # type: ignore[call-arg,misc]
+        await hook(app)  # type: ignore[call-arg]
 
 
 def _wrong(n: int) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from app.asgi import create_app
 from app.config import load_settings
+from tests.support.asgi import asgi_transport
 from tests.support.faultproxy import Mode, ThreadedFaultProxy
 
 pytestmark = pytest.mark.fault
@@ -51,13 +52,13 @@ async def client(migrated_pg: str, proxy: ThreadedFaultProxy) -> AsyncIterator[h
         }
     )
     app: Litestar = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
+    transport = asgi_transport(app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
             yield http
     finally:
         for hook in app.on_shutdown:
-            await hook(app)  # type: ignore[call-arg,misc]
+            await hook(app)  # type: ignore[call-arg]
 
 
 async def _burst(client: httpx.AsyncClient, key: str) -> list[tuple[int, str]]:

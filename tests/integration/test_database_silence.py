@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from app.adapters.docuware.webhook import SIGNATURE_HEADER as DW_SIGNATURE
 from app.asgi import create_app
 from app.config import load_settings
+from tests.support.asgi import asgi_transport
 from tests.support.faultproxy import ThreadedFaultProxy
 
 pytestmark = pytest.mark.fault
@@ -57,13 +58,13 @@ async def client(migrated_pg: str, proxy: ThreadedFaultProxy) -> AsyncIterator[h
         }
     )
     app: Litestar = create_app(settings)
-    transport = httpx.ASGITransport(app=app, client=("192.0.2.1", 50000))
+    transport = asgi_transport(app, client=("192.0.2.1", 50000))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
             yield http
     finally:
         for hook in app.on_shutdown:
-            await hook(app)  # type: ignore[call-arg,misc]
+            await hook(app)  # type: ignore[call-arg]
 
 
 async def test_every_path_answers_within_the_connect_timeout_when_the_database_goes_silent(

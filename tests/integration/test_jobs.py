@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
@@ -23,7 +24,7 @@ from app.config import Settings, load_settings
 from app.sync.context import SystemContexts
 from app.sync.queue import InProcessQueue
 from app.sync.runs import execute_run
-from tests.fakes import NOW, CountingAdapters, FakeConfigs, FakeLedger, FakePortalStates
+from tests.fakes import NOW, CountingAdapters, FakeConfigs, FakeLedger, FakePortalStates, FakeQueue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,8 +42,8 @@ async def _execute(factory: Any, run_id: int, adapters: CountingAdapters) -> str
 
 
 async def _wait_for_run(
-    client: AsyncTestClient, key: str, run_id: int, seconds: float = 30
-) -> dict:  # type: ignore[type-arg]
+    client: AsyncTestClient[Litestar], key: str, run_id: int, seconds: float = 30
+) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     while True:
         run = (await client.get(f"/api/v1/sync-runs/{run_id}", headers={"X-API-Key": key})).json()
@@ -272,19 +273,10 @@ async def test_concurrent_triggers_create_one_run(migrated_pg: str) -> None:
 
     await _fail_pending(migrated_pg)
 
-    class Recording:
-        def __init__(self) -> None:
-            self.jobs: list[str] = []
-
+    class Recording(FakeQueue):
         async def enqueue(self, function: str, *args: object, job_id: str) -> bool:
-            self.jobs.append(job_id)
+            self.jobs.append((function, args, job_id))
             return True
-
-        async def ping(self) -> None:
-            return None
-
-        async def close(self) -> None:
-            return None
 
     queue = Recording()
     engine = create_engine(migrated_pg)

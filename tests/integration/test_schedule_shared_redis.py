@@ -41,6 +41,7 @@ async def _close(worker: Worker) -> None:
     # Worker.close() calls redis' deprecated close(); do its steps with aclose().
     await worker.pool.delete(worker.health_check_key)
     if worker.ctx.get("engine") is not None:
+        assert worker.on_shutdown is not None
         await worker.on_shutdown(worker.ctx)
     await worker.pool.aclose()
 

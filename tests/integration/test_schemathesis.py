@@ -107,7 +107,7 @@ schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(
 )
 
 
-def _spare_own_key(case: schemathesis.Case) -> None:
+def _spare_own_key(case: schemathesis.Case[Any]) -> None:
     params = case.path_parameters
     if case.operation.path.endswith("/revoke") and params and params.get("name") == KEY_NAME:
         params["name"] = DECOY_NAME
@@ -115,16 +115,16 @@ def _spare_own_key(case: schemathesis.Case) -> None:
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_spec(case: schemathesis.Case) -> None:
+def test_api_conforms_to_its_spec(case: schemathesis.Case[Any]) -> None:
     _spare_own_key(case)
     case.call_and_validate(checks=CHECKS)
 
 
 class APIWorkflow(schema.as_state_machine()):  # type: ignore[misc]
-    def before_call(self, case: schemathesis.Case) -> None:
+    def before_call(self, case: schemathesis.Case[Any]) -> None:
         _spare_own_key(case)
 
-    def validate_response(self, response: Any, case: schemathesis.Case, **kwargs: Any) -> None:
+    def validate_response(self, response: Any, case: schemathesis.Case[Any], **kwargs: Any) -> None:
         super().validate_response(
             response,
             case,

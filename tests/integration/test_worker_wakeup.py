@@ -41,7 +41,7 @@ async def test_an_enqueued_job_wakes_the_idle_worker(redis_url: str) -> None:
         default_queue_name=queue_name,
     )
     worker = WakingWorker(
-        functions=[func(note_it, name="note_it")],  # type: ignore[arg-type]
+        functions=[func(note_it, name="note_it")],
         queue_name=queue_name,
         redis_pool=pool,
         poll_delay=3600,

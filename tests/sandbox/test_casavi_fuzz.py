@@ -16,6 +16,7 @@ import httpx
 import schemathesis
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
@@ -39,6 +40,8 @@ def test_generated_requests_get_contract_conformant_answers(tmp_path: Path) -> N
         failures: list[str] = []
         operations = 0
         for result in schema.get_all_operations():
+            if isinstance(result, Err):
+                raise result.err()
             operation = result.ok()
             operations += 1
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 
 from app.adapters.casavi import CasaviClient, CasaviClientConfig
@@ -82,16 +83,12 @@ async def test_master_data_update_and_delete(client: CasaviClient) -> None:
     assert contact.contracts[0].type == "RENTER"
     assert contact.is_registered is False
     changed = await client.contacts.update(
-        type(contact)(**{**_fields(contact), "email": "neu@example.org"})  # same id, new e-mail
+        msgspec.structs.replace(contact, email="neu@example.org")  # same id, new e-mail
     )
     assert changed.email == "neu@example.org"
     assert changed.internal_id == contact.internal_id
     assert await client.contacts.delete("C-1") is True
     assert await client.contacts.find("C-1") is None
-
-
-def _fields(struct: object) -> dict[str, object]:
-    return {name: getattr(struct, name) for name in struct.__struct_fields__}  # type: ignore[attr-defined]
 
 
 async def test_staff_responsibilities_show_on_the_property(client: CasaviClient) -> None:

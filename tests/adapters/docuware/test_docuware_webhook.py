@@ -7,6 +7,7 @@ import hmac
 import sys
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 import msgspec
 import pytest
@@ -81,7 +82,7 @@ def _python_lines_run(work: Callable[[], object]) -> int:
     machine's speed changes)."""
     lines = 0
 
-    def trace(frame: FrameType, event: str, arg: object) -> Callable[..., object] | None:
+    def trace(frame: FrameType, event: str, arg: Any) -> Any:  # sys.settrace's TraceFunction
         nonlocal lines
         if event == "line":
             lines += 1

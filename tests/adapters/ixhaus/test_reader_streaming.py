@@ -55,7 +55,8 @@ async def test_reader_memory_stays_flat(engine: AsyncEngine) -> None:
     assert full_peak < short_peak * 1.5 + 256 * 1024, (short_peak, full_peak)
 
 
-async def _take(stream: AsyncGenerator[Any], n: int) -> AsyncIterator[Any]:
+async def _take(stream: AsyncIterator[Any], n: int) -> AsyncIterator[Any]:
+    assert isinstance(stream, AsyncGenerator)  # the reader's streams are generators
     i = 0
     try:
         async for record in stream:

@@ -19,6 +19,7 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.asgi import create_app
 from app.config import load_settings
 from app.configuration.secrets import new_key
+from tests.support.asgi import asgi_transport
 
 FLOOD = 10_000
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -57,7 +58,7 @@ async def test_a_flood_of_anonymous_sign_in_pages_creates_no_session_and_signs_n
     app_and_key: tuple[Litestar, str],
 ) -> None:
     app, key = app_and_key
-    transport = httpx.ASGITransport(app=app)
+    transport = asgi_transport(app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gw") as operator:
         page = await operator.get("/console/signin")
         token = CSRF.search(page.text)

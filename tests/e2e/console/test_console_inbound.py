@@ -108,7 +108,7 @@ def test_the_inbound_posts_need_the_csrf_token_and_a_session(
     client, token = operator
     conflict_id, number, held = run_apart(gateway.open_conflict("Tür klemmt"))
     event_id = run_apart(gateway.parked_event("casavi has no ticket cv-404"))
-    posts = (
+    posts: tuple[tuple[str, dict[str, str]], ...] = (
         (f"/console/systems/test/conflicts/{conflict_id}/resolve", {"side": "casavi"}),
         (f"/console/systems/test/inbound-events/{event_id}/retry", {}),
         (f"/console/systems/test/inbound-events/{event_id}/discard", {}),

@@ -145,7 +145,7 @@ class Inbound:
         types = [t async for t in self.casavi.ticket_types.list() if t.tenant_creatable]
         async for contact in self.casavi.contacts.list():
             for contract in contact.contracts:
-                if contract.type == "RENTER":
+                if contract.type == "RENTER" and contract.unit_id:
                     return {
                         "contactId": contact.id,
                         "propertyId": contract.property_id,

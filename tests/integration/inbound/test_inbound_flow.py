@@ -94,7 +94,7 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
 
     async def rated() -> bool:
         (current,) = await inbound.rows("tickets", ticket_no=number)
-        return current.rating_stars == 4
+        return bool(current.rating_stars == 4)
 
     await inbound.wait_for(rated)
     state = await inbound.services.portal_states.one("test", str(number))

@@ -15,22 +15,16 @@ from app.adapters.store.runs import SqlRuns
 from app.configuration.secrets import SecretBox
 from app.configuration.service import ConfigService
 from app.sync.scheduler import schedule_tick
+from tests.fakes import FakeQueue
 from tests.integration.sync.conftest import SECRET_KEY
 
 
-class RecordingQueue:
-    def __init__(self) -> None:
-        self.jobs: list[tuple[str, tuple[Any, ...], str]] = []
+class RecordingQueue(FakeQueue):
+    """Takes every job, even one under an id it holds already."""
 
     async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
         self.jobs.append((function, args, job_id))
         return True
-
-    async def ping(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
 
 
 def _ports(sessions: async_sessionmaker[AsyncSession]) -> tuple[SqlConfigs, SqlRuns]:

@@ -224,7 +224,7 @@ class World:
             )
 
         services = build_services(self.sessions, self.box, FakeQueue(), adapters=adapters)
-        services.ledger = StoppingLedger(services.ledger, stop)  # type: ignore[assignment]
+        services.ledger = StoppingLedger(services.ledger, stop)
         return services
 
     async def run(self, run_id: int | None = None) -> SyncRunInfo:

@@ -43,7 +43,7 @@ def _po(language: str) -> Catalog:
 
 def _extracted() -> set[tuple[str | None, str]]:
     with (ROOT / "app" / "console" / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle)
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
     found: set[tuple[str | None, str]] = set()
     for _file, _line, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS

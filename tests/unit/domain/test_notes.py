@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import msgspec
+
 from app.domain.decisions import Exclude, Transfer
 from app.domain.eligibility.notes import decide_note, inbound_note_reason
 from app.domain.keys import RecordKey
@@ -29,7 +31,7 @@ def test_public_note_of_transferred_ticket_is_sent_with_author_time_content() ->
 
 def test_internal_ixhaus_note_never_goes_to_casavi() -> None:
     # rule N2: internal notes of iX-Haus plus are never sent
-    internal = NoteRecord(**{**_fields(NOTE), "internal": True})
+    internal = msgspec.structs.replace(NOTE, internal=True)
     assert decide_note(internal, ticket_transferred=True) == Exclude(
         key=K("note:5"), reason=Reason.NOTE_INTERNAL
     )
@@ -45,7 +47,3 @@ def test_note_of_untransferred_ticket_stays() -> None:
     assert decide_note(NOTE, ticket_transferred=False) == Exclude(
         key=K("note:5"), reason=Reason.NOTE_TICKET_NOT_TRANSFERRED
     )
-
-
-def _fields(note: NoteRecord) -> dict[str, object]:
-    return {f: getattr(note, f) for f in note.__struct_fields__}

@@ -49,7 +49,7 @@ async def test_with_the_switch_on_every_payload_sent_is_archived_per_record_and_
     portal = archiving(archive, keep=True)
     await portal.put(PERSON, person())
     obj = RecordKey.of(EntityKind.OBJECT, "1001")
-    await portal.put(obj, ObjectRecord(number="1001", name="Haus"))  # type: ignore[arg-type]
+    await portal.put(obj, ObjectRecord(number="1001", name="Haus"))
     assert [(s, run, key) for s, run, key, _ in archive.kept] == [
         ("test", 7, PERSON),
         ("test", 7, obj),
