@@ -64,6 +64,8 @@ async def gateway(backend_url: str, redis_url: str) -> AsyncIterator[AsyncTestCl
                 {
                     "active": True,
                     "casavi": {"baseUrl": "http://127.0.0.1:9"},
+                    # Signed callbacks are the optional fast path, off unless switched on.
+                    "inbound": {"callbacksEnabled": True},
                     "secrets": {
                         "casaviApiKey": _twice("k"),
                         "casaviSecret": _twice("s"),
