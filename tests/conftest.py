@@ -2,15 +2,25 @@
 
 Override the servers with TEST_PG_ADMIN_URL (an asyncpg DSN to a database we may CREATE
 DATABASE from) and TEST_REDIS_URL.
+
+Tests that need a server (PostgreSQL, Redis, a subprocess, a browser or a simulator on a
+real socket) carry the ``server`` mark, set here by folder, by fixture and by parameter, or
+written on the test; ``pytest -m "not server"`` is the fast inner loop (README.md). A test
+without the mark that opens a network socket or starts a process fails and says so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import subprocess
+import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -79,3 +89,107 @@ def ixhaus_sandbox_pg() -> Iterator[str]:
     """The `small` iX-Haus sandbox portfolio (seed 1), read-only for the whole session."""
     with seeded_ixhaus_database() as url:
         yield url
+
+
+# Where a test needs a server: these folders, these fixtures (PostgreSQL, Redis, the simulators
+# on a server thread), a parameter naming PostgreSQL (a test run once per backend).
+SERVER_FOLDERS = frozenset({"integration", "e2e", "faults"})
+SERVER_FIXTURES = frozenset(
+    {"pg_database", "fresh_pg_database", "redis_url", "ixhaus_sandbox_pg"}
+    | {"simulator", "dw_simulator"}
+)
+SERVER_PARAMS = frozenset({"postgresql"})
+TESTS = Path(__file__).parent
+
+
+def needs_server(item: pytest.Item) -> bool:
+    if item.get_closest_marker("server") is not None:
+        return True
+    folder = Path(item.path).relative_to(TESTS).parts[0]
+    if folder in SERVER_FOLDERS:
+        return True
+    if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    return any(isinstance(value, str) and value in SERVER_PARAMS for value in params)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The fast loop does not even import the folders it would deselect whole (their
+    modules and the schema-driven tests' collection cost seconds)."""
+    fast = config.option.markexpr.strip() == "not server"
+    if fast and collection_path.parent == TESTS and collection_path.name in SERVER_FOLDERS:
+        return True
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if needs_server(item):
+            item.add_marker(pytest.mark.server)
+
+
+def _refuse(what: str) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(
+            f"{what} in a test without the server mark: mark it @pytest.mark.server "
+            "(or use a server fixture) so the fast loop (-m 'not server') leaves it out"
+        )
+
+    return refuse
+
+
+@contextmanager
+def _no_servers() -> Iterator[None]:
+    """The test's thread may open no network socket (Unix ones, as asyncio's self-pipe, are
+    fine) and start no process. Other threads are left alone: a wider-scoped fixture of an
+    earlier server test may still be serving."""
+    test_thread = threading.get_ident()
+    originals = {name: getattr(socket.socket, name) for name in ("connect", "connect_ex", "bind")}
+    popen = subprocess.Popen.__init__
+
+    def guarded(name: str) -> Callable[..., Any]:
+        original = originals[name]
+
+        def call(sock: socket.socket, address: Any) -> Any:
+            network = sock.family in (socket.AF_INET, socket.AF_INET6)
+            if network and threading.get_ident() == test_thread:
+                _refuse(f"socket.{name}({address!r})")()
+            return original(sock, address)
+
+        return call
+
+    def guarded_popen(process: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
+        if threading.get_ident() == test_thread:
+            _refuse(f"a subprocess {args[:1]!r}")()
+        popen(process, *args, **kwargs)
+
+    try:
+        for name in originals:
+            setattr(socket.socket, name, guarded(name))
+        subprocess.Popen.__init__ = guarded_popen  # type: ignore[method-assign,assignment]
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(socket.socket, name, original)
+        subprocess.Popen.__init__ = popen  # type: ignore[method-assign]
+
+
+def _guard(item: pytest.Item) -> AbstractContextManager[None]:
+    return nullcontext() if item.get_closest_marker("server") else _no_servers()
+
+
+# Set-up and the test itself; not tear-down, where a wider-scoped fixture of an earlier
+# server test may close its server.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    with _guard(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    with _guard(item):
+        return (yield)

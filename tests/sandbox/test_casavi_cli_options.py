@@ -52,6 +52,7 @@ def test_page_size_out_of_the_contracts_range_is_refused(
     assert "--page-size" in capsys.readouterr().err
 
 
+@pytest.mark.server  # the simulator on a socket
 async def test_the_simulator_pages_by_the_configured_size(tmp_path: Path) -> None:
     import httpx
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.adapters.casavi import CasaviClient, CasaviClientConfig
 from app.adapters.casavi.wire import ContactWrite, Contract
@@ -37,6 +38,7 @@ async def test_a_caretaker_is_an_external_responsibility_of_the_property(
     assert (external.contact_name, external.telephone) == ("Hugo Hausmeister", "089 1")
 
 
+@pytest.mark.server  # the simulator on a socket
 async def test_the_sandbox_invites_contacts_without_registering_them(tmp_path: Path) -> None:
     app = create_casavi_simulator(tmp_path / "c.db", invite_contacts=True)
     thread = ServerThread(app).start()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import schemathesis
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
@@ -25,6 +26,7 @@ from tests.support.contract import SPEC_PATH
 EXAMPLES_PER_OPERATION = 10
 
 
+@pytest.mark.server  # the simulator on a socket
 def test_generated_requests_get_contract_conformant_answers(tmp_path: Path) -> None:
     app = create_casavi_simulator(tmp_path / "fuzz.db")
     thread = ServerThread(app).start()

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 
@@ -21,6 +22,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.server  # a subprocess
 def test_run_simulator_serves_the_contract(tmp_path: Path) -> None:
     port = _free_port()
     code = (

@@ -173,6 +173,7 @@ async def test_object_wide_ticket_and_board_post(client: CasaviClient) -> None:
     assert await client.posts.remove("B-1") is False
 
 
+@pytest.mark.server  # the simulator on a socket
 async def test_state_survives_a_restart(tmp_path: Path) -> None:
     state = tmp_path / "kept.db"
     for round_ in (1, 2):

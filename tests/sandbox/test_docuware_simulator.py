@@ -162,6 +162,7 @@ async def test_the_simulator_sends_signed_notifications(
     assert (await dw_simulator.stats())["webhooksSent"] == 2
 
 
+@pytest.mark.server  # the simulator on a socket
 async def test_standalone_simulator_serves_the_sample() -> None:
     thread = ServerThread(create_docuware_simulator()).start()
     try:

@@ -28,6 +28,7 @@ print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
 
+@pytest.mark.server  # a subprocess
 def test_building_the_parser_imports_no_heavy_stack() -> None:
     out = subprocess.run(
         [sys.executable, "-c", _PROBE], check=True, capture_output=True, text=True

@@ -6,6 +6,8 @@ import gc
 import subprocess
 import sys
 
+import pytest
+
 from app.domain.decisions import Delete, Exclude, Transfer
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalPerson
@@ -22,6 +24,7 @@ def test_decisions_are_not_tracked_by_the_collector() -> None:
     assert not any(gc.is_tracked(decision) for decision in decisions)
 
 
+@pytest.mark.server  # a subprocess
 def test_the_worker_freezes_its_start_up_and_collects_the_young_less_often() -> None:
     probe = (
         "import gc; from app.worker import GC_YOUNG_THRESHOLD, settle_gc; settle_gc(); "

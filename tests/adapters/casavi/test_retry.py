@@ -82,6 +82,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.server  # the simulator on a socket
 async def test_connect_errors_are_retried_until_casavi_is_up(tmp_path: Path) -> None:
     port = _free_port()
     sim = create_casavi_simulator(tmp_path / "late.db")
@@ -105,6 +106,7 @@ async def test_connect_errors_are_retried_until_casavi_is_up(tmp_path: Path) -> 
         sim.simulator.store.close()
 
 
+@pytest.mark.server  # a refused connection
 async def test_connect_errors_give_unavailable_when_tries_run_out() -> None:
     config = CasaviClientConfig(
         base_url=f"http://127.0.0.1:{_free_port()}", key="k", secret="s", retry=FAST_RETRY

@@ -84,10 +84,12 @@ async def _check(url: str) -> list[InterfaceProblem]:
         await engine.dispose()
 
 
+@pytest.mark.server  # PostgreSQL
 async def test_postgresql_interface_from_the_ddl_is_complete(ddl: DdlDatabase) -> None:
     assert await _check(ddl.role_url) == []
 
 
+@pytest.mark.server  # PostgreSQL
 async def test_postgresql_names_each_broken_column_view_and_grant(ddl: DdlDatabase) -> None:
     role = ddl.role
     breakage = [

@@ -33,6 +33,7 @@ def test_worker_metrics_are_off_by_default_and_validated() -> None:
         load_settings({"WORKER_METRICS_PORT": "70000"})
 
 
+@pytest.mark.server  # a metrics server on a socket
 async def test_the_server_answers_metrics_with_the_queue_read_at_scrape_time() -> None:
     due = time.time() * 1000 - 42_000  # the oldest job has waited 42 s
     server = await start_worker_metrics("127.0.0.1", 0, FakeRedis([due, due + 1000]), "q")
