@@ -103,7 +103,7 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         key = next(line for line in lines if line.startswith("admin API key")).split(": ", 1)[1]
         _signs_in_with_the_printed_link(lines, port, key)
         # rule C14: while it serves, the embedded scheduler runs the sync on its own.
-        until = time.monotonic() + 20
+        until = time.monotonic() + 120
         while True:
             runs = httpx.get(
                 f"http://127.0.0.1:{port}/api/v1/sync-runs", headers={"X-API-Key": key}, timeout=5

@@ -40,7 +40,7 @@ def test_simulator_command_authenticates(tmp_path: Path) -> None:
     )
     try:
         body = {"key": SANDBOX_KEY, "secret": SANDBOX_SECRET}
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         response = None
         while time.monotonic() < deadline:
             try:

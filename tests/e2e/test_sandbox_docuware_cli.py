@@ -38,7 +38,7 @@ def test_simulator_command_serves_the_sample(tmp_path: Path) -> None:
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         response = None
         while time.monotonic() < deadline:
             try:

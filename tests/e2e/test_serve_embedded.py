@@ -33,11 +33,11 @@ def test_serve_on_the_embedded_default(tmp_path: Path) -> None:
         stderr=log,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         ready = None
         while time.monotonic() < deadline:
             try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2)
+                ready = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=10)
                 break
             except httpx.TransportError:
                 time.sleep(0.2)
@@ -46,11 +46,11 @@ def test_serve_on_the_embedded_default(tmp_path: Path) -> None:
         assert ready.json()["checks"] == {"database": "ok", "redis": "not_configured"}
         # The embedded state is a SQLite file in the working directory, migrated on start.
         assert (tmp_path / "portal-gateway.db").exists()
-        unauthenticated = httpx.get(f"http://127.0.0.1:{port}/api/v1/sync-runs", timeout=2)
+        unauthenticated = httpx.get(f"http://127.0.0.1:{port}/api/v1/sync-runs", timeout=10)
         assert unauthenticated.status_code == 401
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=60)
         log.close()
 
 
@@ -73,17 +73,17 @@ def test_serve_with_several_worker_processes(tmp_path: Path, redis_url: str) -> 
         stderr=log,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         answered = 0
         while time.monotonic() < deadline and answered < 20:
             try:
-                answered += httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2).is_success
+                answered += httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=10).is_success
             except httpx.TransportError:
                 time.sleep(0.2)
         assert answered == 20, (tmp_path / "serve.log").read_text()
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=60)
         log.close()
     assert "Started parent process" in (tmp_path / "serve.log").read_text()
 

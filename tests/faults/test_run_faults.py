@@ -17,7 +17,7 @@ from app.adapters.store.models import EntityLink
 from app.sync.ports import SyncRunInfo
 from app.sync.runs import request_run
 from app.sync.services import Services
-from tests.faults.conftest import Workers, activate, sim_counts, wait_until
+from tests.faults.conftest import PATIENCE_SECONDS, Workers, activate, sim_counts, wait_until
 from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.fault
@@ -35,7 +35,9 @@ async def _trigger(services: Services) -> SyncRunInfo:
     return run
 
 
-async def _finished(services: Services, run_id: int, seconds: float = 90) -> SyncRunInfo:
+async def _finished(
+    services: Services, run_id: int, seconds: float = PATIENCE_SECONDS
+) -> SyncRunInfo:
     """Wait for the run to end, triggering now and then as iX-Haus plus and the schedule do
     (a trigger takes over a run whose heartbeat stopped)."""
     done: SyncRunInfo | None = None
@@ -92,7 +94,7 @@ async def test_a_worker_killed_mid_run_converges(
     async def in_stage() -> bool:
         return await _ledger_count(trigger_services, stage) >= after
 
-    await wait_until(in_stage, 90, f"the {stage} stage")
+    await wait_until(in_stage, PATIENCE_SECONDS, f"the {stage} stage")
     workers.kill(first, sig)
     interrupted = await trigger_services.runs.get(run.id)
     assert interrupted is not None

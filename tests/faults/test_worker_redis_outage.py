@@ -48,7 +48,7 @@ class RestartableRedis:
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         client = redis.Redis(host="127.0.0.1", port=self.port)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         try:
             while True:
                 try:

@@ -42,7 +42,7 @@ async def _execute(factory: Any, run_id: int, adapters: CountingAdapters) -> str
 
 
 async def _wait_for_run(
-    client: AsyncTestClient[Litestar], key: str, run_id: int, seconds: float = 30
+    client: AsyncTestClient[Litestar], key: str, run_id: int, seconds: float = 120
 ) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     while True:
@@ -109,7 +109,7 @@ async def test_in_process_jobs_without_redis(settings: Settings, ixhaus_key: str
         )
         assert response.status_code == 202
         assert isinstance(app.state.job_queue, InProcessQueue)
-        run = await _wait_for_run(client, ixhaus_key, response.json()["id"], seconds=5)
+        run = await _wait_for_run(client, ixhaus_key, response.json()["id"])
     assert run["status"] == "failed"
     assert "rule C12" in run["lastError"]
 

@@ -36,7 +36,7 @@ def test_run_simulator_serves_the_contract(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 120
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
             while True:
                 try:

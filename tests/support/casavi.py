@@ -208,7 +208,7 @@ class CallbackReceiver:
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    async def wait_for(self, count: int, seconds: float = 5.0) -> list[dict[str, Any]]:
+    async def wait_for(self, count: int, seconds: float = 30.0) -> list[dict[str, Any]]:
         """The events once ``count`` have arrived (polled: they arrive on another thread)."""
         async with asyncio.timeout(seconds):
             while len(self.events) < count:  # noqa: ASYNC110 - another thread appends

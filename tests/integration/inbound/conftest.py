@@ -162,7 +162,7 @@ class Inbound:
         rows = await self.rows("tickets", source_ref=casavi_id)
         return int(rows[0].ticket_no) if rows else None
 
-    async def wait_for(self, check: Callable[[], Awaitable[bool]], seconds: float = 20.0) -> None:
+    async def wait_for(self, check: Callable[[], Awaitable[bool]], seconds: float = 60.0) -> None:
         deadline = time.monotonic() + seconds
         while not await check():
             if time.monotonic() > deadline:
