@@ -13,6 +13,7 @@ from app.config import get_settings
 from app.sandbox import casavi as sandbox_casavi
 from app.sandbox.casavi import server
 from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET
+from tests.support.asgi import IN_PROCESS, asgi_transport
 
 
 def test_help_shows_the_sandbox_credentials(capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,14 +53,12 @@ def test_page_size_out_of_the_contracts_range_is_refused(
     assert "--page-size" in capsys.readouterr().err
 
 
-@pytest.mark.server  # the simulator on a socket
 async def test_the_simulator_pages_by_the_configured_size(tmp_path: Path) -> None:
     import httpx
 
     app = sandbox_casavi.create_casavi_simulator(tmp_path / "s.db", default_page_size=2)
-    thread = sandbox_casavi.ServerThread(app).start()
     try:
-        async with httpx.AsyncClient(base_url=thread.base_url) as http:
+        async with httpx.AsyncClient(transport=asgi_transport(app), base_url=IN_PROCESS) as http:
             auth = {"key": SANDBOX_KEY, "secret": SANDBOX_SECRET}
             token = (await http.post("/v2/authenticate", json=auth)).json()["token"]
             for n in range(3):
@@ -69,5 +68,4 @@ async def test_the_simulator_pages_by_the_configured_size(tmp_path: Path) -> Non
         assert [r["id"] for r in page["list"]] == ["R-0", "R-1"]
         assert "page=2" in page["_links"]["next"]
     finally:
-        thread.stop()
         app.simulator.store.close()

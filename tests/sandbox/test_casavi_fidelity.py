@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-import pytest
 
 from app.adapters.casavi import CasaviClient, CasaviClientConfig
 from app.adapters.casavi.wire import ContactWrite, Contract
-from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
+from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, create_casavi_simulator
+from tests.support.asgi import IN_PROCESS, asgi_transport
 from tests.support.casavi import seed_portfolio
 
 
@@ -38,15 +38,11 @@ async def test_a_caretaker_is_an_external_responsibility_of_the_property(
     assert (external.contact_name, external.telephone) == ("Hugo Hausmeister", "089 1")
 
 
-@pytest.mark.server  # the simulator on a socket
 async def test_the_sandbox_invites_contacts_without_registering_them(tmp_path: Path) -> None:
     app = create_casavi_simulator(tmp_path / "c.db", invite_contacts=True)
-    thread = ServerThread(app).start()
     try:
-        config = CasaviClientConfig(
-            base_url=thread.base_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET
-        )
-        async with CasaviClient(config) as client:
+        config = CasaviClientConfig(base_url=IN_PROCESS, key=SANDBOX_KEY, secret=SANDBOX_SECRET)
+        async with CasaviClient(config, transport=asgi_transport(app)) as client:
             await seed_portfolio(client)  # C-1 has an e-mail address
             await client.contacts.create(ContactWrite(id="C-9", last_name="Ohne Mail"))
             invited = [c.id async for c in client.contacts.list(isInvited=True, isRegistered=False)]
@@ -54,7 +50,6 @@ async def test_the_sandbox_invites_contacts_without_registering_them(tmp_path: P
             quiet = await client.contacts.get("C-9")
             assert (quiet.is_invited, quiet.is_registered) == (False, False)
     finally:
-        thread.stop()
         app.simulator.store.close()
 
 

@@ -17,7 +17,8 @@ from app.adapters.casavi.wire_tickets import (
     TicketStatusWrite,
     TicketUpdate,
 )
-from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
+from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, create_casavi_simulator
+from tests.support.asgi import IN_PROCESS, asgi_transport
 from tests.support.casavi import SimHandle, seed_portfolio, token_for
 
 
@@ -173,24 +174,19 @@ async def test_object_wide_ticket_and_board_post(client: CasaviClient) -> None:
     assert await client.posts.remove("B-1") is False
 
 
-@pytest.mark.server  # the simulator on a socket
 async def test_state_survives_a_restart(tmp_path: Path) -> None:
     state = tmp_path / "kept.db"
+    config = CasaviClientConfig(base_url=IN_PROCESS, key=SANDBOX_KEY, secret=SANDBOX_SECRET)
     for round_ in (1, 2):
         app = create_casavi_simulator(state)
-        thread = ServerThread(app).start()
-        config = CasaviClientConfig(
-            base_url=thread.base_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET
-        )
         try:
-            async with CasaviClient(config) as client:
+            async with CasaviClient(config, transport=asgi_transport(app)) as client:
                 if round_ == 1:
                     await seed_portfolio(client)
                 else:
                     assert (await client.properties.get("P-1")).name == "Lindenhof"
                     assert [c.id async for c in client.contacts.list()] == ["C-1"]
         finally:
-            thread.stop()
             app.simulator.store.close()
 
 

@@ -7,6 +7,9 @@ from typing import Any, cast
 
 import httpx
 
+# The base URL of an app reached in process (any host: no name is resolved).
+IN_PROCESS = "http://in-process.test"
+
 
 def asgi_transport(
     app: object, client: tuple[str, int] = ("127.0.0.1", 123)
