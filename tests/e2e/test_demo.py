@@ -117,7 +117,7 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         assert len(scheduled) == 1
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=60)
         log.close()
 
 

@@ -121,10 +121,10 @@ def image() -> Iterator[Image]:
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
-        process.wait(timeout=15)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.wait(timeout=15)
+        process.wait(timeout=60)
 
 
 def test_the_image_declares_its_state_volume_user_and_health_check() -> None:

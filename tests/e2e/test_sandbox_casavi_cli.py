@@ -54,5 +54,5 @@ def test_simulator_command_authenticates(tmp_path: Path) -> None:
         assert (tmp_path / "casavi.db").exists()
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=60)
         log.close()

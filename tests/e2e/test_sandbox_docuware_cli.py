@@ -51,5 +51,5 @@ def test_simulator_command_serves_the_sample(tmp_path: Path) -> None:
         assert asyncio.run(_search(base_url)) > 0
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=60)
         log.close()

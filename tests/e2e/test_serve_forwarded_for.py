@@ -51,7 +51,7 @@ def _serve(tmp_path: Path, **extra_env: str) -> Iterator[str]:
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=60)
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def own_redis(tmp_path: Path) -> Iterator[str]:
     finally:
         client.close()
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,7 @@ def workers(gateway_db: str, own_redis: str, tmp_path: Path) -> Iterator[Workers
             if process.poll() is None:
                 process.terminate()
                 try:
-                    process.wait(timeout=15)
+                    process.wait(timeout=60)
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()

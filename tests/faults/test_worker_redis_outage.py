@@ -64,7 +64,7 @@ class RestartableRedis:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=60)
         self.process = None
 
 

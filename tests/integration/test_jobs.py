@@ -76,7 +76,7 @@ def worker(arq_settings: Settings, tmp_path: Path) -> Iterator[subprocess.Popen[
         yield process
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=60)
         log.close()
 
 

@@ -52,4 +52,4 @@ def test_run_simulator_serves_the_contract(tmp_path: Path) -> None:
         assert (tmp_path / "cli.db").exists()
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=60)

@@ -85,7 +85,7 @@ def two_processes(
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=15)
+            process.wait(timeout=60)
 
 
 def _cookie_on(client: httpx.Client, name: str) -> str:

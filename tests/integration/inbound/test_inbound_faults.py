@@ -79,7 +79,7 @@ class OwnRedis:
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=60)
             self.process = None
 
 
@@ -173,7 +173,7 @@ async def test_a_worker_killed_mid_burst_leaves_every_effect_exactly_once(
 
         await inbound.wait_for(some_done, seconds=30)
         worker.send_signal(signal.SIGKILL)  # mid-burst: leases and jobs are left behind
-        worker.wait(timeout=10)
+        worker.wait(timeout=60)
         replacement = start_worker(settings, tmp_path / "worker2.log")
         events = len(tickets) + messages
         await _settled_with(inbound, events)
