@@ -145,11 +145,25 @@ class SendEngine:
 
         ticker = asyncio.create_task(writer.tick())
         creates: list[Send] = []
+        breaker, written_before = self.breaker, self._written_before
         try:
             async for decision in decisions:
-                self.breaker.check()
-                writer.check(ticker)
-                entry = known.get(decision.key)
+                if breaker.tripped is not None or ticker.done():
+                    breaker.check()
+                    writer.check(ticker)
+                key = decision.key
+                entry = known.get(key)
+                if (
+                    entry is not None
+                    and entry.state == "sent"
+                    and type(decision) is Transfer
+                    and key != force
+                    and entry.fingerprint == fingerprint(decision.record)
+                ):
+                    # The common case of every run: casavi holds the record as it is.
+                    if not written_before or key.ledger_key not in written_before:
+                        tally.unchanged += 1
+                    continue
                 item = self._settle(decision, entry, sender, tally, force, retry_now)
                 if isinstance(item, Send):
                     if item.presence != "new":
@@ -197,21 +211,11 @@ class SendEngine:
         force: RecordKey | None,
         retry_now: bool,
     ) -> Send | Outcome | None:
-        """What a decision needs: a write or removal (``Send``), a protocol line without a
-        write (``Outcome``), or nothing (None; counted as unchanged or waiting)."""
+        """What a decision that is not simply unchanged (``stage`` tells those apart first)
+        needs: a write or removal (``Send``), a protocol line without a write (``Outcome``),
+        or nothing (None; counted as unchanged or waiting)."""
         key = decision.key
         forced = key == force
-        if (
-            entry is not None
-            and entry.state == "sent"
-            and type(decision) is Transfer
-            and not forced
-            and entry.fingerprint == fingerprint(decision.record)
-        ):
-            # The common case of every run: casavi holds the record as it is.
-            if not self._written_before or key.ledger_key not in self._written_before:
-                tally.unchanged += 1
-            return None
         if not (forced or retry_now) and _retry_not_due(entry, self.clock()):
             tally.waiting += 1  # still failing; tried again once its backoff has passed
             return None
