@@ -31,7 +31,7 @@ from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
-from app.configuration.service import invalid_body
+from app.configuration.shape import invalid_body
 from app.domain.ids import ID_MARK
 from app.errors import MalformedRequest, UnsupportedMediaType
 

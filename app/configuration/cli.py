@@ -125,22 +125,21 @@ async def run_config_command(args: argparse.Namespace, settings: Settings) -> in
         print(new_key())
         return 0
     # Imported here, not above: ``portal-gateway --help`` builds this module's parser.
+    from app.adapters.store.configs import SqlConfigs
     from app.adapters.store.database import create_engine, create_session_factory
-    from app.configuration.service import ConfigService
 
     engine = create_engine(settings.database_url)
     try:
-        async with create_session_factory(engine)() as session:
-            service = ConfigService(session, SecretBox(settings.secret_key))
-            if args.config_command == "show":
-                view = await service.view(args.system)
-            else:
-                patch = build_patch(args.assignments, args.file)
-                if args.secret:
-                    patch.setdefault("secrets", {}).update(prompt_secrets(args.secret))
-                if not patch:
-                    raise InvalidInput("nothing to change: give PATH=VALUE, --file or --secret")
-                view = await service.patch(args.system, patch, f"cli:{getpass.getuser()}")
+        configs = SqlConfigs(create_session_factory(engine), SecretBox(settings.secret_key))
+        if args.config_command == "show":
+            view = await configs.view(args.system)
+        else:
+            patch = build_patch(args.assignments, args.file)
+            if args.secret:
+                patch.setdefault("secrets", {}).update(prompt_secrets(args.secret))
+            if not patch:
+                raise InvalidInput("nothing to change: give PATH=VALUE, --file or --secret")
+            view = await configs.patch(args.system, patch, f"cli:{getpass.getuser()}")
     finally:
         await engine.dispose()
     sys.stdout.write(json.dumps(msgspec.to_builtins(view), indent=2, ensure_ascii=False) + "\n")

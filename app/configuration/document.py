@@ -265,6 +265,14 @@ class SecretsView(Struct, kw_only=True):
     alert_webhook_secret: SecretState
 
 
+class ConfigChangeView(msgspec.Struct, rename="camel", kw_only=True):
+    """One entry of the audit trail: who changed which fields when."""
+
+    actor: str
+    changed_at: dt.datetime
+    fields: list[str]
+
+
 class CatalogueCheck(Struct, kw_only=True):
     """Whether a saved configuration was checked against what iX-Haus knows."""
 

@@ -11,7 +11,6 @@ from litestar.params import FromPath, FromQuery, PathParameter
 from app.adapters.store.api_keys import SCOPES, ApiKeyRepository
 from app.configuration.document import System
 from app.configuration.secrets import SECRET_NAMES
-from app.configuration.service import ConfigService
 from app.console.forms import (
     FIELDS,
     POLICIES,
@@ -37,8 +36,15 @@ from app.console.web import (
     see_other,
 )
 from app.errors import GatewayError, InvalidInput
+from app.sync.ports import Configs
+from app.sync.services import Services
 
 AUDIT_ROWS = 50
+
+
+def _configs(request: Request[Any, Any, Any]) -> Configs:
+    services: Services = request.app.state.services
+    return services.configs
 
 
 class SettingsController(Controller):
@@ -49,9 +55,7 @@ class SettingsController(Controller):
     async def show(
         self, request: Request[Any, Any, Any], system: FromPath[System]
     ) -> Response[Any]:
-        async with request.app.state.session_factory() as db:
-            service = ConfigService(db, request.app.state.secret_box)
-            view = await service.view(system)
+        view = await _configs(request).view(system)
         return await self._page(request, system, text_values(view), {}, [])
 
     @post("/", status_code=200)
@@ -65,33 +69,32 @@ class SettingsController(Controller):
         words = texts(language)
         errors: dict[str, list[str]] = {}
         general: list[str] = []
-        async with request.app.state.session_factory() as db:
-            service = ConfigService(db, request.app.state.secret_box)
-            try:
-                patch = to_patch(form, await service.document(system))
-                before = (await service.view(system)).version
-                after = await service.patch(
-                    system, patch, f"console:{current_session(request).key_name}"
-                )
-            except FormProblems as exc:
-                for name, key, fields in exc.problems:
-                    errors.setdefault(name, []).append(words.msg(key, **fields))
-            except InvalidInput as exc:
-                known = {f.name for f in FIELDS} | {
-                    f"secrets.{n}.{part}" for n in SECRETS for part in ("value", "confirmation")
-                }
-                for reported, message in exc.errors or [("", exc.detail)]:
-                    name = field_of(reported)
-                    text = translate(words, message)
-                    if name in known:
-                        errors.setdefault(name, []).append(text)
-                    else:
-                        general.append(f"{reported}: {text}" if reported else text)
-            except GatewayError as exc:
-                general.append(translate(words, exc.detail))
-            else:
-                changed = "1" if after.version != before else "0"
-                return see_other(f"{PREFIX}/systems/{system}/settings?saved={changed}#saved")
+        configs = _configs(request)
+        try:
+            current = await configs.view(system)
+            patch = to_patch(form, current)
+            after = await configs.patch(
+                system, patch, f"console:{current_session(request).key_name}"
+            )
+        except FormProblems as exc:
+            for name, key, fields in exc.problems:
+                errors.setdefault(name, []).append(words.msg(key, **fields))
+        except InvalidInput as exc:
+            known = {f.name for f in FIELDS} | {
+                f"secrets.{n}.{part}" for n in SECRETS for part in ("value", "confirmation")
+            }
+            for reported, message in exc.errors or [("", exc.detail)]:
+                name = field_of(reported)
+                text = translate(words, message)
+                if name in known:
+                    errors.setdefault(name, []).append(text)
+                else:
+                    general.append(f"{reported}: {text}" if reported else text)
+        except GatewayError as exc:
+            general.append(translate(words, exc.detail))
+        else:
+            changed = "1" if after.version != current.version else "0"
+            return see_other(f"{PREFIX}/systems/{system}/settings?saved={changed}#saved")
         return await self._page(
             request, system, submitted_values(form), errors, general, status_code=422
         )
@@ -106,10 +109,9 @@ class SettingsController(Controller):
         *,
         status_code: int = 200,
     ) -> Response[Any]:
-        async with request.app.state.session_factory() as db:
-            service = ConfigService(db, request.app.state.secret_box)
-            view = await service.view(system)
-            changes = await service.changes(system, AUDIT_ROWS)
+        configs = _configs(request)
+        view = await configs.view(system)
+        changes = await configs.changes(system, AUDIT_ROWS)
         saved_flag = request.query_params.get("saved")
         return page(
             request,

@@ -1,15 +1,27 @@
-"""The systems' configurations as the flows need them (``sync.ports.Configs``)."""
+"""The systems' configurations (``sync.ports.Configs``): the one door for the flows, the API,
+the console and the CLI. Each call is its own session and transaction (``ConfigRows``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.models import SystemConfig
-from app.configuration.document import SYSTEMS, Schedule, System
+from app.configuration.document import (
+    SYSTEMS,
+    ConfigChangeView,
+    ConfigDocument,
+    ConfigInput,
+    ConfigView,
+    Schedule,
+    System,
+)
 from app.configuration.rules import to_sync_config
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
+from app.domain.catalogue import IxhausCatalogue
 from app.domain.conflicts import NOTES_POLICY, TWO_WAY_FIELDS
 from app.errors import NotFound
 from app.sync.ports import InboundSettings, SystemSettings
@@ -34,7 +46,7 @@ class SqlConfigs:
     async def settings(self, system: str) -> SystemSettings:
         name = _system(system)
         async with self._sessions() as session:
-            service = ConfigService(session, self._box)
+            service = ConfigRows(session, self._box)
             doc = await service.document(name)
             version = await session.scalar(
                 select(SystemConfig.version).where(SystemConfig.system == name)
@@ -79,8 +91,36 @@ class SqlConfigs:
             systems = (
                 await session.scalars(select(SystemConfig.system).where(SystemConfig.active))
             ).all()
-            service = ConfigService(session, self._box)
+            service = ConfigRows(session, self._box)
             return [(s, (await service.document(_system(s))).schedule) for s in systems]
+
+    async def document(self, system: str) -> ConfigDocument:
+        async with self._sessions() as session:
+            return await ConfigRows(session, self._box).document(_system(system))
+
+    async def view(self, system: str) -> ConfigView:
+        async with self._sessions() as session:
+            return await ConfigRows(session, self._box).view(_system(system))
+
+    async def replace(self, system: str, body: ConfigInput, actor: str) -> ConfigView:
+        async with self._sessions() as session:
+            return await ConfigRows(session, self._box).replace(_system(system), body, actor)
+
+    async def patch(self, system: str, patch: dict[str, Any], actor: str) -> ConfigView:
+        async with self._sessions() as session:
+            return await ConfigRows(session, self._box).patch(_system(system), patch, actor)
+
+    async def changes(self, system: str, limit: int) -> list[ConfigChangeView]:
+        async with self._sessions() as session:
+            return await ConfigRows(session, self._box).changes(_system(system), limit)
+
+    async def secret(self, system: str, api_name: str) -> str | None:
+        async with self._sessions() as session:
+            return await ConfigRows(session, self._box).secret(_system(system), api_name)
+
+    async def catalogue(self, system: str) -> IxhausCatalogue:
+        async with self._sessions() as session:
+            return await ConfigRows(session, self._box).catalogue(_system(system))
 
 
 def _system(system: str) -> System:

@@ -12,9 +12,9 @@ from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.portal import CasaviPortal
 from app.adapters.casavi.settings import CasaviClientConfig
 from app.adapters.factories import open_system_adapters
+from app.adapters.store.config_rows import ConfigRows
 from app.composition import build_services
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sync.context import SystemAdapters
 from app.sync.ports import SystemSettings
@@ -42,7 +42,7 @@ async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
     ixhaus_url: str,
 ) -> None:
     async with sessions() as session:
-        await ConfigService(session, active_test_system).patch(
+        await ConfigRows(session, active_test_system).patch(
             "test",
             {
                 "casavi": {"baseUrl": simulator.base_url},

@@ -1,8 +1,8 @@
-"""Read and change a system's configuration: validate, encrypt secrets, audit, save atomically."""
+"""One system's configuration rows within one session: validate, encrypt secrets, audit,
+save atomically. Only ``SqlConfigs`` (the ``Configs`` port) uses this."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
@@ -15,6 +15,7 @@ from app.adapters.store.models import ConfigChange, SystemConfig, SystemSecret
 from app.alerts.events import config_change_notice
 from app.configuration.document import (
     CatalogueCheck,
+    ConfigChangeView,
     ConfigDocument,
     ConfigInput,
     ConfigView,
@@ -23,6 +24,7 @@ from app.configuration.document import (
     System,
 )
 from app.configuration.secrets import SECRET_NAMES, SecretBox
+from app.configuration.shape import invalid_body
 from app.configuration.validation import (
     catalogue_problems,
     document_problems,
@@ -31,14 +33,12 @@ from app.configuration.validation import (
     table_name_problems,
 )
 from app.domain.catalogue import IxhausCatalogue
-from app.errors import DependencyUnavailable, GatewayError, InvalidInput, NotFound
+from app.errors import DependencyUnavailable, GatewayError, NotFound
 
 CATALOGUE_TIMEOUT_SECONDS = 5.0
 
-_MSGSPEC_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
 
-
-class ConfigService:
+class ConfigRows:
     def __init__(self, session: AsyncSession, box: SecretBox) -> None:
         self._session = session
         self._box = box
@@ -151,14 +151,17 @@ class ConfigService:
             raise invalid_body(exc) from None
         return await self.replace(system, body, actor)
 
-    async def changes(self, system: System, limit: int) -> list[ConfigChange]:
+    async def changes(self, system: System, limit: int) -> list[ConfigChangeView]:
         rows = await self._session.scalars(
             select(ConfigChange)
             .where(ConfigChange.system == system)
             .order_by(ConfigChange.id.desc())
             .limit(limit)
         )
-        return list(rows)
+        return [
+            ConfigChangeView(actor=r.actor, changed_at=r.changed_at, fields=list(r.fields))
+            for r in rows
+        ]
 
     async def secret(self, system: System, api_name: str) -> str | None:
         """The plaintext of one secret, for the adapters that need it (never for the API)."""
@@ -188,14 +191,6 @@ class ConfigService:
             )
             for name in SECRET_NAMES.values()
         }
-
-
-def invalid_body(exc: msgspec.ValidationError) -> InvalidInput:
-    message = str(exc)
-    match = _MSGSPEC_PATH.search(message)
-    field = match.group(1) if match else ""
-    text = _MSGSPEC_PATH.sub("", message)
-    return InvalidInput(f"{field or 'body'}: {text}", errors=[(field or "body", text)])
 
 
 def _document_of(row: SystemConfig) -> ConfigDocument:
