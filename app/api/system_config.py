@@ -9,10 +9,12 @@ from litestar import Controller, Request, get, patch, post, put
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from app.api.deps import ServicesDep
+from app.api.hardening import ALL_PROBLEMS_AT_ONCE, SHAPE_PROBLEMS
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.configuration.checks import CheckReport, check_system
 from app.configuration.document import ConfigChangeView, ConfigInput, ConfigView, System
 from app.configuration.patch import ConfigPatch, merge_patch
+from app.configuration.shape import Found
 
 SystemPath = Annotated[System, PathParameter(description="production or test (rule C1)")]
 WRITE_PROBLEMS = (*API_PROBLEMS, 413, 415, 422)
@@ -20,6 +22,12 @@ WRITE_PROBLEMS = (*API_PROBLEMS, 413, 415, 422)
 
 class ConfigChangeList(msgspec.Struct, rename="camel", kw_only=True):
     items: list[ConfigChangeView]
+
+
+def _found(request: Request[Any, Any, Any]) -> Found:
+    """Problems the strict decoding took out of the body (``hardening``)."""
+    found: Found = request.scope.get("state", {}).get(SHAPE_PROBLEMS, ())
+    return found
 
 
 def _actor(request: Request[Any, Any, Any]) -> str:
@@ -43,6 +51,7 @@ class SystemConfigController(Controller):
         "/config",
         summary="Replace the configuration; secrets are entered twice",
         responses=problem_responses(*WRITE_PROBLEMS),
+        opt={ALL_PROBLEMS_AT_ONCE: True},
     )
     async def replace(
         self,
@@ -51,12 +60,13 @@ class SystemConfigController(Controller):
         system: SystemPath,
         data: JSONBody[ConfigInput],
     ) -> ConfigView:
-        return await services.configs.replace(system, data, _actor(request))
+        return await services.configs.replace(system, data, _actor(request), _found(request))
 
     @patch(
         "/config",
         summary="Change part of the configuration (JSON merge patch, RFC 7396)",
         responses=problem_responses(*WRITE_PROBLEMS),
+        opt={ALL_PROBLEMS_AT_ONCE: True},
     )
     async def change(
         self,
@@ -65,7 +75,9 @@ class SystemConfigController(Controller):
         system: SystemPath,
         data: JSONBody[ConfigPatch],
     ) -> ConfigView:
-        return await services.configs.patch(system, merge_patch(data), _actor(request))
+        return await services.configs.patch(
+            system, merge_patch(data), _actor(request), _found(request)
+        )
 
     @get(
         "/config/changes",

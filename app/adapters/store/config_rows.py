@@ -24,14 +24,8 @@ from app.configuration.document import (
     System,
 )
 from app.configuration.secrets import SECRET_NAMES, SecretBox
-from app.configuration.shape import invalid_body
-from app.configuration.validation import (
-    catalogue_problems,
-    document_problems,
-    raise_if_any,
-    secret_problems,
-    table_name_problems,
-)
+from app.configuration.shape import Found
+from app.configuration.validation import catalogue_problems, checked_input, raise_if_any
 from app.domain.catalogue import IxhausCatalogue
 from app.errors import DependencyUnavailable, GatewayError, NotFound
 
@@ -59,26 +53,30 @@ class ConfigRows:
             secrets=SecretsView(**states),
         )
 
-    async def replace(self, system: System, body: ConfigInput, actor: str) -> ConfigView:
+    async def replace(
+        self, system: System, body: ConfigInput, actor: str, found: Found = ()
+    ) -> ConfigView:
         """PUT: the body is the whole document; secrets left out keep their stored value."""
+        return await self.save(system, msgspec.to_builtins(body), actor, found)
+
+    async def save(
+        self, system: System, raw: dict[str, Any], actor: str, found: Found = ()
+    ) -> ConfigView:
+        """Save ``raw`` (the whole document as decoded JSON) after checking all of it;
+        ``found``: problems of values already taken out of it (they refuse the save too)."""
         row = await self._row(system, lock=True)
-        fields = msgspec.structs.asdict(body)
-        given = fields.pop("secrets")
-        new = ConfigDocument(**fields)
         stored = {
             name for name, state in (await self._secret_states(system)).items() if state.is_set
         }
+        body = checked_input(system, raw, {_api_name(n) for n in stored}, found)
+        fields = msgspec.structs.asdict(body)
+        given = fields.pop("secrets")
+        new = ConfigDocument(**fields)
         provided = {
             name: value.value
             for name, value in (msgspec.structs.asdict(given).items() if given else ())
             if value is not None
         }
-        secrets_after = {_api_name(n) for n in stored | set(provided)}
-        raise_if_any(
-            secret_problems(given)
-            + document_problems(system, new, secrets_after)
-            + table_name_problems(new)
-        )
         catalogue_check, catalogue = await self._catalogue(system, new, provided)
         if catalogue is not None:
             raise_if_any(catalogue_problems(new, catalogue))
@@ -141,15 +139,12 @@ class ConfigRows:
             return CatalogueCheck(status="unavailable", reason=reason), None
         return CatalogueCheck(status="validated", reason="checked against iX-Haus"), catalogue
 
-    async def patch(self, system: System, patch: dict[str, Any], actor: str) -> ConfigView:
+    async def patch(
+        self, system: System, patch: dict[str, Any], actor: str, found: Found = ()
+    ) -> ConfigView:
         """PATCH: a JSON merge patch (RFC 7396) over the current document."""
         current = msgspec.to_builtins(await self.document(system))
-        merged = _merge(current, patch)
-        try:
-            body = msgspec.convert(merged, ConfigInput)
-        except msgspec.ValidationError as exc:
-            raise invalid_body(exc) from None
-        return await self.replace(system, body, actor)
+        return await self.save(system, _merge(current, patch), actor, found)
 
     async def changes(self, system: System, limit: int) -> list[ConfigChangeView]:
         rows = await self._session.scalars(

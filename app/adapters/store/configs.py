@@ -21,6 +21,7 @@ from app.configuration.document import (
 )
 from app.configuration.rules import to_sync_config
 from app.configuration.secrets import SecretBox
+from app.configuration.shape import Found
 from app.domain.catalogue import IxhausCatalogue
 from app.domain.conflicts import NOTES_POLICY, TWO_WAY_FIELDS
 from app.errors import NotFound
@@ -102,13 +103,19 @@ class SqlConfigs:
         async with self._sessions() as session:
             return await ConfigRows(session, self._box).view(_system(system))
 
-    async def replace(self, system: str, body: ConfigInput, actor: str) -> ConfigView:
+    async def replace(
+        self, system: str, body: ConfigInput, actor: str, found: Found = ()
+    ) -> ConfigView:
         async with self._sessions() as session:
-            return await ConfigRows(session, self._box).replace(_system(system), body, actor)
+            rows = ConfigRows(session, self._box)
+            return await rows.replace(_system(system), body, actor, found)
 
-    async def patch(self, system: str, patch: dict[str, Any], actor: str) -> ConfigView:
+    async def patch(
+        self, system: str, patch: dict[str, Any], actor: str, found: Found = ()
+    ) -> ConfigView:
         async with self._sessions() as session:
-            return await ConfigRows(session, self._box).patch(_system(system), patch, actor)
+            rows = ConfigRows(session, self._box)
+            return await rows.patch(_system(system), patch, actor, found)
 
     async def changes(self, system: str, limit: int) -> list[ConfigChangeView]:
         async with self._sessions() as session:

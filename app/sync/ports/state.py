@@ -14,6 +14,7 @@ from app.configuration.document import (
     ConfigView,
     Schedule,
 )
+from app.configuration.shape import Found
 from app.domain.catalogue import IxhausCatalogue
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
@@ -196,12 +197,18 @@ class Configs(Protocol):
         """The document with its version and, per secret, only whether it is set."""
         ...
 
-    async def replace(self, system: str, body: ConfigInput, actor: str) -> ConfigView:
-        """PUT: the body is the whole document; secrets left out keep their stored value."""
+    async def replace(
+        self, system: str, body: ConfigInput, actor: str, found: Found = ()
+    ) -> ConfigView:
+        """PUT: the body is the whole document; secrets left out keep their stored value.
+        Refused with every problem at once, ``found`` (values already taken out) included."""
         ...
 
-    async def patch(self, system: str, patch: dict[str, Any], actor: str) -> ConfigView:
-        """A JSON merge patch (RFC 7396) over the stored document."""
+    async def patch(
+        self, system: str, patch: dict[str, Any], actor: str, found: Found = ()
+    ) -> ConfigView:
+        """A JSON merge patch (RFC 7396) over the stored document (any JSON: its shape is
+        checked too)."""
         ...
 
     async def changes(self, system: str, limit: int) -> list[ConfigChangeView]:
