@@ -42,6 +42,9 @@ _KIND = {
 }
 
 
+_TAKES_NONE = (mi.Metadata, mi.UnionType, mi.NoneType, mi.AnyType)
+
+
 def shape_problems(value: Any, tp: Any) -> _Out:
     """Every field of ``value`` (decoded JSON) that ``tp`` would refuse, with what it expects."""
     found: _Out = []
@@ -50,7 +53,9 @@ def shape_problems(value: Any, tp: Any) -> _Out:
 
 
 def _check(value: Any, info: mi.Type, path: str, expected: str | None, found: _Out) -> None:
-    if isinstance(info, mi.Metadata):
+    if value is None and not isinstance(info, _TAKES_NONE):
+        found.append((path, "is required"))
+    elif isinstance(info, mi.Metadata):
         extra = info.extra or {}
         _check(value, info.type, path, extra.get("expected", expected), found)
     elif isinstance(info, mi.UnionType):
@@ -117,6 +122,9 @@ def _struct(value: Any, info: mi.StructType, path: str, found: _Out) -> None:
 
 def _number(value: Any, info: mi.IntType | mi.FloatType, path: str, found: _Out) -> None:
     whole = isinstance(info, mi.IntType)
+    if value == "":  # an empty form field
+        found.append((path, "is required"))
+        return
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
@@ -185,6 +193,28 @@ def _converted(value: Any, info: mi.Type, path: str, found: _Out) -> None:
         msgspec.convert(value, tp)
     except msgspec.ValidationError:
         found.append((path, _KIND.get(type(info), "has the wrong type")))
+
+
+def type_at(tp: Any, path: str) -> mi.Type:
+    """The type of the field at ``path`` (``schedule.quietHours.start``), without its
+    ``None`` option and its metadata: what a form field mirrors."""
+    info = _plain(mi.type_info(tp))
+    for part in path.split("."):
+        if not isinstance(info, mi.StructType):
+            raise KeyError(path)
+        by_name = {f.encode_name: f for f in info.fields}
+        info = _plain(by_name[part].type)
+    return info
+
+
+def _plain(info: mi.Type) -> mi.Type:
+    if isinstance(info, mi.Metadata):
+        return _plain(info.type)
+    if isinstance(info, mi.UnionType):
+        options = [t for t in info.types if not isinstance(t, mi.NoneType)]
+        if len(options) == 1:
+            return _plain(options[0])
+    return info
 
 
 def _join(path: str, name: str) -> str:

@@ -22,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.adapters.store.console_sessions import DatabaseStore
 from app.config import Settings
 from app.console.routes_actions import ActionsController
-from app.console.routes_admin import KeysController, SettingsController
+from app.console.routes_admin import KeysController
 from app.console.routes_auth import SignInController, SignOutController
 from app.console.routes_casavi import CasaviCheckController
 from app.console.routes_inbound import InboundController
 from app.console.routes_pages import PagesController
+from app.console.routes_settings import SettingsController
 from app.console.routes_tickets import TicketsController
 from app.console.sessions import SessionStore, SignInForms, SignInLinks, form_key
 from app.console.web import (
