@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -30,7 +30,7 @@ _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 Found = Sequence[tuple[str, str]]  # (field path, message)
 _Out = list[tuple[str, str]]
 
-_KIND = {
+_KIND: dict[type, str] = {
     mi.IntType: "must be a whole number",
     mi.FloatType: "must be a number",
     mi.BoolType: "must be true or false",
@@ -55,35 +55,36 @@ def shape_problems(value: Any, tp: Any) -> _Out:
 def _check(value: Any, info: mi.Type, path: str, expected: str | None, found: _Out) -> None:
     if value is None and not isinstance(info, _TAKES_NONE):
         found.append((path, "is required"))
-    elif isinstance(info, mi.Metadata):
-        extra = info.extra or {}
-        _check(value, info.type, path, extra.get("expected", expected), found)
-    elif isinstance(info, mi.UnionType):
-        _union(value, info, path, expected, found)
-    elif isinstance(info, mi.StructType):
-        _struct(value, info, path, found)
-    elif isinstance(info, mi.IntType | mi.FloatType):
-        _number(value, info, path, found)
-    elif isinstance(info, mi.StrType):
-        _text(value, info, path, expected, found)
-    elif isinstance(info, mi.BoolType):
-        if not isinstance(value, bool):
-            found.append((path, _KIND[mi.BoolType]))
-    elif isinstance(info, mi.NoneType):
-        if value is not None:
-            found.append((path, "must be empty (null)"))
-    elif isinstance(info, mi.LiteralType):
-        if value not in info.values:
-            found.append((path, "must be one of: " + ", ".join(map(str, info.values))))
-    elif isinstance(info, mi.ListType | mi.VarTupleType | mi.SetType | mi.FrozenSetType):
-        _items(value, info, path, found)
-    elif isinstance(info, mi.DictType):
-        _mapping(value, info, path, found)
-    elif not isinstance(info, mi.AnyType):
-        _converted(value, info, path, found)
+        return
+    check = _CHECKS.get(type(info), _converted)
+    check(value, info, path, expected, found)
 
 
-def _union(value: Any, info: mi.UnionType, path: str, expected: str | None, found: _Out) -> None:
+def _metadata(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
+    extra = info.extra or {}
+    _check(value, info.type, path, extra.get("expected", expected), found)
+
+
+def _bool(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
+    if not isinstance(value, bool):
+        found.append((path, _KIND[mi.BoolType]))
+
+
+def _none(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
+    if value is not None:
+        found.append((path, "must be empty (null)"))
+
+
+def _literal(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
+    if value not in info.values:
+        found.append((path, "must be one of: " + ", ".join(map(str, info.values))))
+
+
+def _anything(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
+    return
+
+
+def _union(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
     options = [t for t in info.types if not isinstance(t, mi.NoneType)]
     if value is None:
         if len(options) < len(info.types):
@@ -101,7 +102,7 @@ def _union(value: Any, info: mi.UnionType, path: str, expected: str | None, foun
     found.append((path, "has the wrong type"))
 
 
-def _struct(value: Any, info: mi.StructType, path: str, found: _Out) -> None:
+def _struct(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
     if not isinstance(value, dict):
         found.append((path or "body", _KIND[mi.StructType]))
         return
@@ -120,7 +121,7 @@ def _struct(value: Any, info: mi.StructType, path: str, found: _Out) -> None:
             found.append((_join(path, name), "is required"))
 
 
-def _number(value: Any, info: mi.IntType | mi.FloatType, path: str, found: _Out) -> None:
+def _number(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
     whole = isinstance(info, mi.IntType)
     if value == "":  # an empty form field
         found.append((path, "is required"))
@@ -151,7 +152,7 @@ def _number(value: Any, info: mi.IntType | mi.FloatType, path: str, found: _Out)
         found.append((path, f"must be less than {info.lt}"))
 
 
-def _text(value: Any, info: mi.StrType, path: str, expected: str | None, found: _Out) -> None:
+def _text(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
     if not isinstance(value, str):
         found.append((path, _KIND[mi.StrType]))
     elif info.min_length and len(value) < info.min_length:
@@ -164,7 +165,7 @@ def _text(value: Any, info: mi.StrType, path: str, expected: str | None, found: 
         found.append((path, f"must be {expected}" if expected else "is not in the expected form"))
 
 
-def _items(value: Any, info: Any, path: str, found: _Out) -> None:
+def _items(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
     if not isinstance(value, list):
         found.append((path, _KIND[mi.ListType]))
         return
@@ -172,7 +173,7 @@ def _items(value: Any, info: Any, path: str, found: _Out) -> None:
         _check(item, info.item_type, f"{path}[{index}]", None, found)
 
 
-def _mapping(value: Any, info: mi.DictType, path: str, found: _Out) -> None:
+def _mapping(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
     if not isinstance(value, dict):
         found.append((path, _KIND[mi.DictType]))
         return
@@ -184,7 +185,7 @@ def _mapping(value: Any, info: mi.DictType, path: str, found: _Out) -> None:
         _check(item, info.value_type, _join(path, str(key)), None, found)
 
 
-def _converted(value: Any, info: mi.Type, path: str, found: _Out) -> None:
+def _converted(value: Any, info: Any, path: str, expected: str | None, found: _Out) -> None:
     """Types no setting uses today (dates, UUIDs...): msgspec's verdict, in plain words."""
     tp = getattr(info, "cls", None)
     if tp is None:
@@ -193,6 +194,26 @@ def _converted(value: Any, info: mi.Type, path: str, found: _Out) -> None:
         msgspec.convert(value, tp)
     except msgspec.ValidationError:
         found.append((path, _KIND.get(type(info), "has the wrong type")))
+
+
+_Check = Callable[[Any, Any, str, str | None, _Out], None]
+_CHECKS: dict[type, _Check] = {
+    mi.Metadata: _metadata,
+    mi.UnionType: _union,
+    mi.StructType: _struct,
+    mi.IntType: _number,
+    mi.FloatType: _number,
+    mi.StrType: _text,
+    mi.BoolType: _bool,
+    mi.NoneType: _none,
+    mi.LiteralType: _literal,
+    mi.ListType: _items,
+    mi.VarTupleType: _items,
+    mi.SetType: _items,
+    mi.FrozenSetType: _items,
+    mi.DictType: _mapping,
+    mi.AnyType: _anything,
+}
 
 
 def type_at(tp: Any, path: str) -> mi.Type:
