@@ -16,12 +16,13 @@ from typing import Any
 
 import msgspec
 
-from app.configuration.document import Schedule
+from app.configuration.document import CasaviSettings, ConfigDocument, Schedule
+from app.configuration.rules import system_settings
 from app.domain import records as r
 from app.domain.config import SyncConfig
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
-from app.sync.context import SystemAdapters
+from app.sync.context import SystemAdapters, SystemContext
 from app.sync.ports import (
     OWN_WRITE_EVENT,
     CasaviAttachmentView,
@@ -44,6 +45,7 @@ from app.sync.ports import (
     RunCounts,
     RunStatus,
     SyncRunInfo,
+    SystemSecrets,
     SystemSettings,
     TicketPortalView,
 )
@@ -362,32 +364,70 @@ class FakeRuns:
         return counts
 
 
+TEST_DOCUMENT = ConfigDocument(active=True, casavi=CasaviSettings(base_url="http://127.0.0.1:9"))
+TEST_SECRETS = SystemSecrets(
+    casavi_api_key="key", casavi_secret="secret", ixhaus_database_url="sqlite+aiosqlite://"
+)
+
+
+def settings_for(
+    system: str = "test",
+    *,
+    version: int = 1,
+    config: SyncConfig | None = None,
+    document: ConfigDocument = TEST_DOCUMENT,
+    secrets: SystemSecrets = TEST_SECRETS,
+) -> SystemSettings:
+    """A configuration version as ``SqlConfigs`` would give it (``config``: own rules)."""
+    return system_settings(system, version, document, secrets, config=config or SyncConfig())  # type: ignore[arg-type]
+
+
+def context_for(
+    source: Any,
+    portal: Any,
+    *,
+    config: SyncConfig | None = None,
+    writer: Any = None,
+    system: str = "test",
+) -> SystemContext:
+    """A system's context over fakes, without a factory."""
+
+    async def close() -> None:
+        return None
+
+    return SystemContext(
+        settings_for(system, config=config),
+        SystemAdapters(source=source, writer=writer, portal=portal, close=close),
+    )
+
+
 class FakeConfigs:
     """One mutable configuration per system; ``change`` bumps the version like a save."""
 
     def __init__(self, config: SyncConfig | None = None, *, active: bool = True) -> None:
+        document = msgspec.structs.replace(TEST_DOCUMENT, active=active)
         self.settings_by_system: dict[str, SystemSettings] = {
-            system: SystemSettings(
-                system=system,  # type: ignore[arg-type]
-                version=1,
-                active=active,
-                config=config or SyncConfig(),
-                casavi_base_url="http://127.0.0.1:9",
-                casavi_key="key",
-                casavi_secret="secret",
-                ixhaus_url="sqlite+aiosqlite://",
-                ixhaus_schema=None,
-                ixhaus_table_prefix="ixp_",
-                ixhaus_table_names={},
-            )
+            system: settings_for(system, config=config, document=document)
             for system in ("production", "test")
         }
         self.schedule = Schedule()
 
-    def change(self, system: str, **fields: Any) -> None:
+    def change(
+        self,
+        system: str,
+        *,
+        config: SyncConfig | None = None,
+        secrets: SystemSecrets | None = None,
+        **document: Any,
+    ) -> None:
+        """A save: ``document`` fields replaced (``casavi=CasaviSettings(...)``)."""
         old = self.settings_by_system[system]
-        self.settings_by_system[system] = msgspec.structs.replace(
-            old, version=old.version + 1, **fields
+        self.settings_by_system[system] = system_settings(
+            old.system,
+            old.version + 1,
+            msgspec.structs.replace(old.document, **document),
+            secrets or old.secrets,
+            config=config or old.config,
         )
 
     async def version(self, system: str) -> int:

@@ -18,6 +18,7 @@ import msgspec
 from app.config import Settings
 from app.configuration.document import ConfigDocument
 from app.configuration.secrets import SECRET_NAMES, SecretBox, new_key
+from app.configuration.shape import type_at
 from app.errors import InvalidInput
 
 
@@ -78,21 +79,10 @@ def _value_for(path: str, raw: str) -> Any:
 
 
 def _takes_text(path: str) -> bool:
-    info: Any = msgspec.inspect.type_info(ConfigDocument)
-    for part in path.split("."):
-        while isinstance(info, msgspec.inspect.UnionType):
-            structs = [t for t in info.types if isinstance(t, msgspec.inspect.StructType)]
-            if not structs:
-                break
-            info = structs[0]
-        if not isinstance(info, msgspec.inspect.StructType):
-            return False
-        field = next((f for f in info.fields if f.encode_name == part), None)
-        if field is None:
-            return False
-        info = field.type
-    kinds = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
-    return any(isinstance(k, msgspec.inspect.StrType) for k in kinds)
+    try:
+        return isinstance(type_at(ConfigDocument, path), msgspec.inspect.StrType)
+    except KeyError:  # no such setting: the configuration says so
+        return False
 
 
 def prompt_secrets(names: list[str]) -> dict[str, Any]:

@@ -40,7 +40,7 @@ class CasaviCheckController(Controller):
             request,
             "casavi_check.html",
             system=system,
-            write_allowed=settings.casavi_allow_write_test,
+            write_allowed=settings.document.casavi.allow_write_test,
             at=at,
             report=result if isinstance(result, CheckReport) else None,
             failure=result if isinstance(result, str) else None,

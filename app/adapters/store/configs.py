@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,13 +20,12 @@ from app.configuration.document import (
     Schedule,
     System,
 )
-from app.configuration.rules import to_sync_config
+from app.configuration.rules import system_settings
 from app.configuration.secrets import SecretBox
 from app.configuration.shape import Found
 from app.domain.catalogue import IxhausCatalogue
-from app.domain.conflicts import NOTES_POLICY, TWO_WAY_FIELDS
 from app.errors import NotFound
-from app.sync.ports import InboundSettings, SystemSettings
+from app.sync.ports import SystemSecrets, SystemSettings
 
 
 class SqlConfigs:
@@ -47,45 +47,18 @@ class SqlConfigs:
     async def settings(self, system: str) -> SystemSettings:
         name = _system(system)
         async with self._sessions() as session:
-            service = ConfigRows(session, self._box)
-            doc = await service.document(name)
+            rows = ConfigRows(session, self._box)
+            document = await rows.document(name)
             version = await session.scalar(
                 select(SystemConfig.version).where(SystemConfig.system == name)
             )
-            return SystemSettings(
-                system=name,
-                version=version or 0,
-                active=doc.active,
-                config=to_sync_config(doc),
-                casavi_base_url=doc.casavi.base_url,
-                casavi_key=await service.secret(name, "casaviApiKey"),
-                casavi_secret=await service.secret(name, "casaviSecret"),
-                ixhaus_url=await service.secret(name, "ixhausDatabaseUrl"),
-                ixhaus_schema=doc.ixhaus.schema,
-                ixhaus_table_prefix=doc.ixhaus.table_prefix,
-                ixhaus_table_names=dict(doc.ixhaus.table_names),
-                ixhaus_document_root=doc.ixhaus.document_root,
-                docuware_base_url=doc.docuware.base_url,
-                docuware_username=doc.docuware.username,
-                docuware_organization=doc.docuware.organization,
-                docuware_cabinet_id=doc.docuware.file_cabinet_id,
-                docuware_password=await service.secret(name, "docuwarePassword"),
-                docuware_grant=doc.docuware.grant,
-                docuware_client_id=doc.docuware.client_id,
-                docuware_client_secret=await service.secret(name, "docuwareClientSecret"),
-                docuware_impersonate_name=doc.docuware.impersonate_name,
-                callback_secret=await service.secret(name, "callbackSecret"),
-                casavi_allow_write_test=doc.casavi.allow_write_test,
-                inbound=InboundSettings(
-                    poll_seconds=doc.inbound.poll_seconds,
-                    callbacks_enabled=doc.inbound.callbacks_enabled,
-                    retention_days=doc.support.inbound_retention_days,
-                    conflict_policies={
-                        field: getattr(doc.conflict_policy, field)
-                        for field in (*TWO_WAY_FIELDS, NOTES_POLICY)
-                    },
-                ),
+            secrets = SystemSecrets(
+                **{
+                    field: await rows.secret(name, _camel(field))
+                    for field in msgspec.structs.asdict(SystemSecrets())
+                }
             )
+        return system_settings(name, version or 0, document, secrets)
 
     async def schedules(self) -> list[tuple[str, Schedule]]:
         async with self._sessions() as session:
@@ -135,3 +108,8 @@ def _system(system: str) -> System:
         if known == system:
             return known
     raise NotFound(f"Unknown system {system!r}.")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

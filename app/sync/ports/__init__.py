@@ -50,6 +50,7 @@ from app.sync.ports.records import (
     RunStatus,
     SyncRunInfo,
     System,
+    SystemSecrets,
     SystemSettings,
     TicketPortalView,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "Runs",
     "SyncRunInfo",
     "System",
+    "SystemSecrets",
     "SystemSettings",
     "TicketPortalView",
 ]

@@ -61,13 +61,13 @@ async def first_run(
 
     async def adapters(settings: SystemSettings) -> SystemAdapters:
         real = await open_system_adapters(settings)
-        assert settings.casavi_base_url
-        assert settings.casavi_key
-        assert settings.casavi_secret
+        assert settings.document.casavi.base_url
+        assert settings.secrets.casavi_api_key
+        assert settings.secrets.casavi_secret
         config = CasaviClientConfig(
-            base_url=settings.casavi_base_url,
-            key=settings.casavi_key,
-            secret=settings.casavi_secret,
+            base_url=settings.document.casavi.base_url,
+            key=settings.secrets.casavi_api_key,
+            secret=settings.secrets.casavi_secret,
             retry=FAST_RETRY,
         )
         client = CasaviClient(config, transport=contract.transport())
