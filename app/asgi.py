@@ -42,9 +42,9 @@ from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
 from app.api.tickets import TicketTriggerController
 from app.composition import build_services
-from app.config import Settings, get_settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.console import build_console
+from app.environment import Settings, get_settings, run_policy
 from app.sync.inbound.poll import poll_forever
 from app.sync.inbound.sweeper import sweep_forever
 from app.sync.jobs import JOB_FUNCTIONS

@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import TextIO
 
-from app.config import Settings
+from app.environment import Settings
 
 CHECK_TIMEOUT_SECONDS = 30.0
 

@@ -33,8 +33,8 @@ from app.adapters.store import migrate
 from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
-from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox, new_key
+from app.environment import normalise_database_url
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database

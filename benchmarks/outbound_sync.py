@@ -47,9 +47,9 @@ from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import EntityLink
 from app.composition import build_services
-from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox, new_key
 from app.domain.keys import RecordKey
+from app.environment import normalise_database_url
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
 from app.sync.context import SystemAdapters

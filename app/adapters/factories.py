@@ -24,7 +24,7 @@ from app.adapters.ixhaus.schema import IxhausSchemaConfig, IxhausTables
 from app.adapters.ixhaus.writer import IxhausWriter
 from app.adapters.store.database import create_engine
 from app.alerts.events import docuware_logon
-from app.config import normalise_database_url
+from app.environment import normalise_database_url
 from app.errors import SyncNotPossible
 from app.sync.context import SystemAdapters
 from app.sync.ports import SystemSettings

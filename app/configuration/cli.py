@@ -15,10 +15,10 @@ from typing import Any
 
 import msgspec
 
-from app.config import Settings
 from app.configuration.document import ConfigDocument
 from app.configuration.secrets import SECRET_NAMES, SecretBox, new_key
 from app.configuration.shape import type_at
+from app.environment import Settings
 from app.errors import InvalidInput
 
 

@@ -20,7 +20,6 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.store.console_sessions import DatabaseStore
-from app.config import Settings
 from app.console.routes_actions import ActionsController
 from app.console.routes_admin import KeysController
 from app.console.routes_auth import SignInController, SignOutController
@@ -40,6 +39,7 @@ from app.console.web import (
     page,
     sign_in_required,
 )
+from app.environment import Settings
 from app.errors import GatewayError
 
 

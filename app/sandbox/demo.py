@@ -293,7 +293,7 @@ def _serve(
     import uvicorn
 
     from app.asgi import create_app
-    from app.config import load_settings
+    from app.environment import load_settings
 
     settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
     app = create_app(settings, scheduler=True)
@@ -323,7 +323,7 @@ def conversation(paths: DemoPaths, secret_key: str, casavi_url: str, say: Say) -
     the tenant's side arrives by the gateway's poll; then one message on the optional fast
     path, casavi's signed callbacks to the gateway (served here for the moment)."""
     from app.asgi import create_app
-    from app.config import load_settings
+    from app.environment import load_settings
 
     settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
     gateway = ServerThread(create_app(settings)).start()

@@ -28,8 +28,8 @@ from app.adapters.store import migrate
 from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
+from app.environment import load_settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sandbox.config import sandbox_config_patch
 from app.sync.policy import RunPolicy

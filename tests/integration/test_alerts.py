@@ -33,9 +33,9 @@ from app.adapters.store.runs import SqlRuns
 from app.alerts import events
 from app.alerts.monitor import AlertMonitor
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
 from app.domain.calendar import utcnow
+from app.environment import load_settings
 from app.sandbox.casavi import ServerThread
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.docuware import SANDBOX_PASSWORD, SANDBOX_USER, create_docuware_simulator

@@ -26,8 +26,8 @@ from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import ConfigChange, InboxEvent, SystemConfig, SystemSecret
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
+from app.environment import load_settings
 from tests.support.backends import create_key
 
 SECRET_KEY = base64.urlsafe_b64encode(b"hostile-ids-key-0123456789abcdef").decode()

@@ -23,10 +23,10 @@ from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.database import create_engine, create_session_factory
 from app.cli import main
 from app.composition import build_services
-from app.config import get_settings
 from app.configuration.checks import CheckReport, check_system
 from app.configuration.secrets import SecretBox
 from app.domain.records import InboundNote, InboundTicket
+from app.environment import get_settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import sandbox_sync_config, seed

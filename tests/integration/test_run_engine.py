@@ -22,8 +22,8 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import SyncRun
 from app.adapters.store.runs import SqlRuns
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
+from app.environment import load_settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sandbox.config import sandbox_config_patch
 from app.sync.queue import ArqQueue, arq_redis

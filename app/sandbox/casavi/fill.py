@@ -18,8 +18,8 @@ from app.adapters.store import migrate
 from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
-from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox, new_key
+from app.environment import normalise_database_url
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET
 from app.sync.ports import SyncRunInfo

@@ -15,8 +15,8 @@ import pytest
 from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.cli import main
-from app.config import get_settings
 from app.configuration.secrets import SecretBox
+from app.environment import get_settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
 
 SECRET_KEY = base64.urlsafe_b64encode(b"casavi-check-cli-key-0123456789a").decode()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.cli import main
-from app.config import get_settings
+from app.environment import get_settings
 from tests.integration.configuration.conftest import SECRET_KEY, unique_secret
 from tests.leakcheck import SecretLeakCheck
 

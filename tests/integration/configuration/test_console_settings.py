@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
-from app.config import Settings
+from app.environment import Settings
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGE = "/console/systems/test/settings"

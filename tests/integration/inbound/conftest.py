@@ -43,8 +43,8 @@ from app.adapters.store.models import (
 )
 from app.asgi import create_app
 from app.composition import build_services
-from app.config import Settings, load_settings, normalise_database_url
 from app.configuration.secrets import SecretBox
+from app.environment import Settings, load_settings, normalise_database_url
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread
 from app.sandbox.config import sandbox_config_patch
 from app.sync.runs import execute_run

@@ -26,9 +26,9 @@ from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.asgi import create_app
 from app.composition import build_services
-from app.config import Settings
 from app.configuration.secrets import SecretBox
 from app.domain.keys import RecordKey
+from app.environment import Settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sandbox.docuware import SANDBOX_PASSWORD, SANDBOX_USER, ServerThread
 from app.sandbox.docuware import create_docuware_simulator as create_dw

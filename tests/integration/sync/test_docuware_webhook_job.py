@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.adapters.docuware.webhook import SIGNATURE_HEADER, sign
 from app.adapters.store.config_rows import ConfigRows
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
+from app.environment import load_settings
 from app.sandbox.casavi import ServerThread
 from app.sandbox.docuware.catalogue import make_document
 from app.sync import jobs

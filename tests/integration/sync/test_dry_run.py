@@ -19,8 +19,8 @@ from app.adapters.store.database import create_engine
 from app.adapters.store.models import EntityLink, ProtocolEntry, SyncRun, TicketPortalState
 from app.asgi import create_app
 from app.composition import build_services
-from app.config import load_settings, normalise_database_url
 from app.configuration.secrets import SecretBox
+from app.environment import load_settings, normalise_database_url
 from tests.fakes import FakeQueue
 from tests.integration.sync.conftest import SECRET_KEY, point_at_simulator, run_once
 from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixtures

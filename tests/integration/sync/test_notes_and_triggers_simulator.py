@@ -28,9 +28,9 @@ from app.adapters.store.database import create_engine
 from app.adapters.store.models import EntityLink
 from app.asgi import create_app
 from app.composition import build_services
-from app.config import load_settings, normalise_database_url
 from app.configuration.secrets import SecretBox
 from app.domain.records import InboundNote
+from app.environment import load_settings, normalise_database_url
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sync.context import AdapterFactory, SystemAdapters, SystemContexts
 from app.sync.ports import NoteLink, SystemSettings

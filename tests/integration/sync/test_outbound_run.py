@@ -11,9 +11,9 @@ from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine
 from app.adapters.store.models import EntityLink, ProtocolEntry, TicketPortalState
-from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox
 from app.domain.keys import EntityKind, RecordKey
+from app.environment import normalise_database_url
 from app.sync.ports import SyncRunInfo
 from tests.fakes import FakePortal
 from tests.integration.sync.conftest import run_once, services_with

@@ -141,7 +141,7 @@ async def _ixhaus_update(url: str, ticket_no: str, subject: str) -> None:
 
     from app.adapters.ixhaus.schema import IxhausTables
     from app.adapters.store.database import create_engine
-    from app.config import normalise_database_url
+    from app.environment import normalise_database_url
 
     tickets = IxhausTables().tickets
     engine = create_engine(normalise_database_url(url))

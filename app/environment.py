@@ -1,4 +1,6 @@
-"""Typed settings from the environment, loaded once; invalid values fail fast.
+"""The process environment, typed (``Settings``: DATABASE_URL, REDIS_URL, timeouts...),
+loaded once; invalid values fail fast. Not a system's settings: those are the settings
+document of ``app.configuration`` (per system, in the database, behind the ``Configs`` port).
 
 Defaults give the embedded setup: a SQLite file for the gateway's state and no Redis,
 so jobs run in-process and ``portal-gateway serve`` needs no servers at all.
