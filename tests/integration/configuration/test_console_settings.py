@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
 from app.environment import Settings
+from tests.integration.configuration.conftest import RecordingClient
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGE = "/console/systems/test/settings"
@@ -178,3 +179,23 @@ async def test_a_right_value_on_one_page_is_saved_and_leaves_the_others_alone(
     assert re.search(r'name="schedule.intervalMinutes"', html) is None
     schedule = await _form(client, "schedule")
     assert schedule["schedule.intervalMinutes"] == "5"
+
+
+async def test_the_console_and_the_api_report_the_same_problems(
+    console: tuple[AsyncTestClient[Litestar], str], admin: RecordingClient
+) -> None:
+    # One place decides (configuration.shape and .validation): the same wrong values give
+    # the same problems over the API and on the settings page (in English).
+    client, token = console
+    await client.post("/console/language", data={"csrf_token": token, "language": "en"})
+    form = await _form(client, "schedule")
+    form.update({"schedule.intervalMinutes": "0", "support.inboundRetentionDays": "x"})
+    page = _errors((await client.post(f"{PAGE}/schedule", data=form)).text)
+    api = await admin.patch(
+        "/api/v1/systems/test/config",
+        {"schedule": {"intervalMinutes": 0}, "support": {"inboundRetentionDays": "x"}},
+    )
+    assert api.status_code == 422
+    assert {
+        "f-" + e["field"].replace(".", "-"): [e["message"]] for e in api.json()["errors"]
+    } == page
