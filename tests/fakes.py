@@ -16,9 +16,22 @@ from typing import Any
 
 import msgspec
 
-from app.configuration.document import CasaviSettings, ConfigDocument, Schedule
+from app.configuration.document import (
+    CasaviSettings,
+    ConfigChangeView,
+    ConfigDocument,
+    ConfigInput,
+    ConfigView,
+    Schedule,
+    SecretsInput,
+    SecretState,
+    SecretsView,
+)
+from app.configuration.patch import apply_merge_patch
 from app.configuration.rules import system_settings
+from app.configuration.validation import checked_input
 from app.domain import records as r
+from app.domain.catalogue import IxhausCatalogue
 from app.domain.config import SyncConfig
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
@@ -411,6 +424,7 @@ class FakeConfigs:
             for system in ("production", "test")
         }
         self.schedule = Schedule()
+        self.audit: list[tuple[str, ConfigChangeView]] = []
 
     def change(
         self,
@@ -438,6 +452,87 @@ class FakeConfigs:
 
     async def schedules(self) -> list[tuple[str, Schedule]]:
         return [(s, self.schedule) for s, v in self.settings_by_system.items() if v.active]
+
+    # -- the administrators' side of the port: validated in the same one place ---------------
+
+    async def document(self, system: str) -> ConfigDocument:
+        return self.settings_by_system[system].document
+
+    async def view(self, system: str) -> ConfigView:
+        settings = self.settings_by_system[system]
+        stored = self._stored_secrets(system)
+        return ConfigView(
+            **msgspec.structs.asdict(settings.document),
+            system=system,  # type: ignore[arg-type]
+            version=settings.version,
+            updated_at=None,
+            secrets=SecretsView(
+                **{name: SecretState(is_set=_camel(name) in stored) for name in _SECRET_FIELDS}
+            ),
+        )
+
+    async def replace(
+        self, system: str, body: ConfigInput, actor: str, found: Sequence[tuple[str, str]] = ()
+    ) -> ConfigView:
+        return await self._save(system, msgspec.to_builtins(body), actor, found)
+
+    async def patch(
+        self,
+        system: str,
+        patch: dict[str, Any],
+        actor: str,
+        found: Sequence[tuple[str, str]] = (),
+    ) -> ConfigView:
+        current = msgspec.to_builtins(self.settings_by_system[system].document)
+        return await self._save(system, apply_merge_patch(current, patch), actor, found)
+
+    async def changes(self, system: str, limit: int) -> list[ConfigChangeView]:
+        return [c for s, c in reversed(self.audit) if s == system][:limit]
+
+    async def secret(self, system: str, api_name: str) -> str | None:
+        secrets = msgspec.structs.asdict(self.settings_by_system[system].secrets)
+        return secrets.get(_snake(api_name))
+
+    async def catalogue(self, system: str) -> IxhausCatalogue:
+        raise NotImplementedError("FakeConfigs knows no iX-Haus catalogue")
+
+    def _stored_secrets(self, system: str) -> set[str]:
+        secrets = msgspec.structs.asdict(self.settings_by_system[system].secrets)
+        return {_camel(name) for name, value in secrets.items() if value}
+
+    async def _save(
+        self, system: str, raw: dict[str, Any], actor: str, found: Sequence[tuple[str, str]]
+    ) -> ConfigView:
+        body = checked_input(system, raw, self._stored_secrets(system), found)  # type: ignore[arg-type]
+        fields = msgspec.structs.asdict(body)
+        given = fields.pop("secrets") or SecretsInput()
+        old = self.settings_by_system[system]
+        entered = {
+            name: value.value
+            for name, value in msgspec.structs.asdict(given).items()
+            if value is not None and name in msgspec.structs.asdict(old.secrets)
+        }
+        self.settings_by_system[system] = system_settings(
+            old.system,
+            old.version + 1,
+            ConfigDocument(**fields),
+            msgspec.structs.replace(old.secrets, **entered),
+            config=old.config,
+        )
+        self.audit.append((system, ConfigChangeView(actor=actor, changed_at=NOW, fields=[])))
+        return await self.view(system)
+
+
+_SECRET_FIELDS = [f.name for f in msgspec.structs.fields(SecretsView)]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 class FakeQueue:

@@ -23,6 +23,7 @@ from app.configuration.document import (
     SecretsView,
     System,
 )
+from app.configuration.patch import apply_merge_patch
 from app.configuration.secrets import SECRET_NAMES, SecretBox
 from app.configuration.shape import Found
 from app.configuration.validation import catalogue_problems, checked_input, raise_if_any
@@ -144,7 +145,7 @@ class ConfigRows:
     ) -> ConfigView:
         """PATCH: a JSON merge patch (RFC 7396) over the current document."""
         current = msgspec.to_builtins(await self.document(system))
-        return await self.save(system, _merge(current, patch), actor, found)
+        return await self.save(system, apply_merge_patch(current, patch), actor, found)
 
     async def changes(self, system: System, limit: int) -> list[ConfigChangeView]:
         rows = await self._session.scalars(
@@ -210,18 +211,6 @@ def _diff(old: Any, new: Any, prefix: str) -> set[str]:
             changed |= _diff(old.get(key), new.get(key), f"{prefix}{key}.")
         return changed
     return set() if old == new else {prefix.rstrip(".")}
-
-
-def _merge(target: Any, patch: Any) -> Any:
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = _merge(result.get(key), value)
-    return result
 
 
 def _api_name(storage_name: str) -> str:
