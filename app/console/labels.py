@@ -60,7 +60,7 @@ LABELS: dict[str, dict[str, str]] = {
         "discarded": C_("event state", "discarded"),
     },
     "section": {
-        "secrets": C_("section", "Secrets (C2, C9)"),
+        "secrets": C_("section", "Secrets"),
     },
     # The settings pages, one per group of rules.
     "settings group": {
