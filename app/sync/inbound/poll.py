@@ -23,8 +23,9 @@ import datetime as dt
 import logging
 from typing import Any
 
-from app.sync.inbound.polled import POLL_EVENT, polled_event
+from app.sync.inbound.polled import polled_event
 from app.sync.inbound.process import enqueue_ticket
+from app.sync.ports.events import POLL_EVENT
 from app.sync.services import Services
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,9 @@ from app.monitoring.process_metrics import inbound_processed
 from app.sync.inbound.errors import Park
 from app.sync.inbound.fingerprints import ticket_fingerprinter
 from app.sync.inbound.handlers import Handlers, retry_delay_seconds
-from app.sync.ports import JobQueue
+from app.sync.inbound.polled import first_try
+from app.sync.ports import InboxEvent, JobQueue
+from app.sync.ports.events import InboundEvent, TicketPolled, UnknownEvent, decode_event
 from app.sync.services import Services
 
 log = logging.getLogger(__name__)
@@ -107,7 +109,7 @@ async def _apply_pending(
                     await inbox.claim(system, ticket_ref, holder, lease_seconds)  # renew
                     renewed = time.monotonic()
                 try:
-                    outcome = await handlers.apply(event)
+                    outcome = await handlers.apply(stored_event(event))
                 except Park as parked:
                     await _park(
                         services, [e.id for e in events[index:]], parked.reason, event.attempts
@@ -142,6 +144,20 @@ async def _apply_pending(
         # What was parked for this ticket may apply now (e.g. the ticket exists at last).
         await inbox.unpark(system, ticket_ref)
     return applied
+
+
+def stored_event(row: InboxEvent) -> InboundEvent:
+    """The inbox row as its kind, decoded once here; one the gateway does not know is
+    parked with the reason (a later version may know it), never a crash."""
+    try:
+        event = decode_event(row.event_type, row.payload)
+    except UnknownEvent as exc:
+        raise Park(str(exc)) from None
+    match event:
+        case TicketPolled():
+            return first_try(event, row.attempts)
+        case _:
+            return event
 
 
 async def _park(services: Services, ids: list[int], reason: str, attempts: int) -> None:

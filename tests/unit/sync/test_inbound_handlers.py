@@ -13,10 +13,10 @@ from app.sync.ports import (
     CasaviMessageView,
     CasaviTicketView,
     InboundSettings,
-    InboxEvent,
     NoteLink,
     Outcome,
 )
+from app.sync.ports.events import POLL_EVENT, InboundEvent, decode_event
 from tests.fakes import (
     NOW,
     FakeCasaviTickets,
@@ -85,22 +85,12 @@ class World:
         return view
 
 
-def _event(kind: str, **data: str) -> InboxEvent:
-    return InboxEvent(
-        id=1,
-        system="test",
-        external_id="evt",
-        event_type=kind,
-        ticket_ref="cv-1",
-        occurred_at=NOW,
-        received_at=NOW,
-        payload={"data": {"ticketId": "cv-1", **data}},
-        status="received",
-        attempts=0,
-        processed_at=None,
-        next_attempt_at=None,
-        last_error=None,
-    )
+def _event(kind: str, **data: str) -> InboundEvent:
+    """The event as the inbox stores it, decoded as the per-ticket job decodes it."""
+    if kind == POLL_EVENT:
+        return decode_event(kind, {"ticketId": "cv-1", "modifiedAt": NOW})
+    envelope = {"id": "evt", "occurredAt": NOW, "data": {"ticketId": "cv-1", **data}}
+    return decode_event(kind, envelope)
 
 
 async def test_a_tenant_ticket_is_created_once_with_resolved_references() -> None:
