@@ -18,10 +18,8 @@ one request. Quiet hours (C14) do not stop it: they are for the outbound runs.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from typing import Any
 
 from app.sync.inbound.polled import polled_event
 from app.sync.inbound.process import enqueue_ticket
@@ -78,19 +76,3 @@ async def poll_tick(services: Services, *, force: bool = False) -> dict[str, int
         except Exception as exc:  # casavi down: the next tick tries again
             log.warning("inbound poll of %s failed: %s", system, type(exc).__name__)
     return done
-
-
-async def poll_job(ctx: dict[str, Any]) -> dict[str, int]:
-    """arq cron entry (every ``INBOUND_POLL_TICK_SECONDS``)."""
-    services: Services = ctx["services"]
-    return await poll_tick(services)
-
-
-async def poll_forever(services: Services, tick_seconds: float) -> None:
-    """Embedded mode (no Redis): the poll as a background task of the API process."""
-    while True:
-        try:
-            await poll_tick(services)
-        except Exception as exc:  # the database is away: the next tick tries again
-            log.warning("inbound poll tick failed: %s", type(exc).__name__)
-        await asyncio.sleep(tick_seconds)
