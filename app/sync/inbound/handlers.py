@@ -14,7 +14,7 @@ from typing import Literal
 
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import InboundDocument, InboundNote, InboundTicket
-from app.sync.inbound.errors import Park
+from app.sync.inbound.errors import Ignored, Park
 from app.sync.inbound.fields import apply_fields, ixhaus_fields
 from app.sync.inbound.fingerprints import FingerprintFn
 from app.sync.inbound.notes import edited_message, note_field
@@ -34,7 +34,6 @@ from app.sync.ports import (
 )
 from app.sync.ports.events import (
     AttachmentCreated,
-    CallbackEvent,
     CallbackRefs,
     InboundEvent,
     MessageCreated,
@@ -53,14 +52,6 @@ DOCUMENT_LOCATION = "casavi:/v2/documents/{id}/file"
 Activity = Literal[
     "new ticket", "new message", "message edited", "status", "attachment", "rating", "changed"
 ]
-
-
-class _Ignored(Exception):
-    """The event concerns nothing that comes to iX-Haus; ``outcome`` says why."""
-
-    def __init__(self, outcome: str) -> None:
-        super().__init__(outcome)
-        self.outcome = outcome
 
 
 @dataclass(frozen=True)
@@ -85,52 +76,47 @@ class Handlers:
                 case OwnWrite():
                     return ""  # the gateway's own change in casavi: nothing to apply
                 case MessageCreated(data=CallbackRefs(message_id=str(message_id))):
-                    number = await self._linked_first(event)
+                    number = await self._linked(event.ticket_id)
+                    if number is None:
+                        number = await self.ensure_ticket(await self._ticket(event.ticket_id))
                     return await self.message(number, event.ticket_id, message_id)
                 case AttachmentCreated(data=CallbackRefs(document_id=str(document_id))):
-                    number = await self._linked_first(event)
+                    number = await self._linked(event.ticket_id)
+                    if number is None:
+                        number = await self.ensure_ticket(await self._ticket(event.ticket_id))
                     return await self.attachment(number, event.ticket_id, document_id)
                 case TicketCreated():
-                    return f"ticket {await self._number(event)}"
+                    ticket = await self._ticket(event.ticket_id)
+                    return f"ticket {await self.ensure_ticket(ticket)}"
                 case TicketRated():
                     ticket = await self._ticket(event.ticket_id)
-                    return await self.rating(await self._ensured(ticket), ticket)
+                    return await self.rating(await self.ensure_ticket(ticket), ticket)
                 case TicketUpdated():
                     ticket = await self._ticket(event.ticket_id)
-                    return await self.fields(await self._ensured(ticket), ticket)
+                    return await self.fields(await self.ensure_ticket(ticket), ticket)
                 case MessageCreated() | AttachmentCreated():  # without its id: everything
                     return await self.reconcile(await self._ticket(event.ticket_id))
-        except _Ignored as ignored:
+        except Ignored as ignored:
             return ignored.outcome
 
-    async def _linked_first(self, event: CallbackEvent) -> int:
+    async def _linked(self, ref: str) -> int | None:
         """The common case (a tenant writes on a ticket iX-Haus has): no need to read the
         ticket itself, only the message or the attachment."""
-        linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, event.ticket_id)
-        return int(linked[0].number) if linked is not None else await self._number(event)
+        linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ref)
+        return None if linked is None else int(linked[0].number)
 
     async def _ticket(self, ref: str) -> CasaviTicketView:
-        """casavi's current ticket; ``_Ignored`` for an internal one (rule N2)."""
+        """casavi's current ticket; ``Ignored`` for an internal one (rule N2)."""
         ticket = await self.casavi.ticket(ref)
         if ticket is None:
             raise Park(f"casavi has no ticket {ref}")
         if ticket.visibility == "internal":
-            raise _Ignored("internal casavi ticket: never comes to iX-Haus")  # rule N2
+            raise Ignored("internal casavi ticket: never comes to iX-Haus")  # rule N2
         return ticket
-
-    async def _ensured(self, ticket: CasaviTicketView) -> int:
-        """The ticket's iX-Haus number (created for a tenant's ticket), or ``_Ignored``."""
-        number = await self.ensure_ticket(ticket)
-        if number is None:
-            raise _Ignored("not a tenant's ticket and not one the gateway sent: ignored")
-        return number
-
-    async def _number(self, event: CallbackEvent) -> int:
-        return await self._ensured(await self._ticket(event.ticket_id))
 
     async def reconcile(self, ticket: CasaviTicketView) -> str:
         """Everything casavi holds on the ticket: fields, rating, messages, attachments."""
-        number = await self._ensured(ticket)
+        number = await self.ensure_ticket(ticket)
         done = [await self.fields(number, ticket), await self.rating(number, ticket)]
         async for message in self.casavi.public_messages(ticket.id):
             done.append(await self.message(number, ticket.id, message.id, message))
@@ -152,13 +138,14 @@ class Handlers:
         return found[0].number if found is not None and found[1].state == "sent" else None
 
     # -- a tenant's new ticket (rule T10, C11) ---------------------------------------------
-    async def ensure_ticket(self, ticket: CasaviTicketView) -> int | None:
-        """The iX-Haus number of the casavi ticket, creating it for a tenant's ticket."""
+    async def ensure_ticket(self, ticket: CasaviTicketView) -> int:
+        """The iX-Haus number of the casavi ticket, creating it for a tenant's ticket;
+        ``Ignored`` for any other ticket the gateway did not send."""
         linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ticket.id)
         if linked is not None:
             return int(linked[0].number)
         if ticket.origin != "tenant":
-            return None
+            raise Ignored("not a tenant's ticket and not one the gateway sent: ignored")
         type_key = await self._resolve(EntityKind.TICKET_TYPE, ticket.ticket_type_id, "type")
         object_key = await self._resolve(EntityKind.OBJECT, ticket.property_id, "object")
         unit_no = None

@@ -65,9 +65,7 @@ async def apply_polled(h: Handlers, event: TicketPolled) -> str:
     if ticket.visibility == "internal":
         return "internal casavi ticket: never comes to iX-Haus"  # rule N2
     known = await h.links.by_casavi_id(h.system, EntityKind.TICKET, ref) is not None
-    number = await h.ensure_ticket(ticket)
-    if number is None:
-        return "not a tenant's ticket and not one the gateway sent: ignored"
+    number = await h.ensure_ticket(ticket)  # ``Ignored`` for a ticket that is not ours
     done = [await h.fields(number, ticket), await h.rating(number, ticket)]
     explained = ticket.rated_at is not None and ticket.rated_at == ticket.modified_at
     async for message in h.casavi.public_messages(ref):
