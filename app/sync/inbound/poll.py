@@ -23,7 +23,6 @@ import logging
 
 from app.sync.inbound.polled import polled_event
 from app.sync.inbound.process import enqueue_ticket
-from app.sync.ports.events import POLL_EVENT
 from app.sync.services import Services
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ log = logging.getLogger(__name__)
 # offset paging shifted mid-listing are caught by looking back this far from the last
 # listing's start in casavi's own clock (our clock never enters the cursor).
 OVERLAP = dt.timedelta(seconds=10)
-__all__ = ["POLL_EVENT", "poll_system", "poll_tick"]
+__all__ = ["poll_system", "poll_tick"]
 
 
 async def poll_system(
