@@ -43,13 +43,18 @@ from app.adapters.http.settings import HttpClientConfig
 from app.adapters.http.throttle import Throttle
 from app.adapters.http.tokens import Token, TokenManager
 
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
 C = TypeVar("C", bound=HttpClientConfig)
 BodyFactory = Callable[[], AsyncIterator[bytes]]
 Params = Mapping[str, str | int | float | bool]
 ERROR_TEXT_LIMIT = 2000
+
+
+# httpx logs every request's full URL, query included, at INFO; the engine logs its own line
+# without the query (ids and filters there may be personal), so httpx's is kept to warnings
+# unless someone configured it on purpose.
+if logging.getLogger("httpx").level == logging.NOTSET:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def path_of(url: str | httpx.URL) -> str:
@@ -87,6 +92,8 @@ class HttpEngine(Generic[C]):
     ) -> None:
         self.config = config
         self.clock = clock
+        # The system's own logger ("app.adapters.casavi.http"): operators filter by system.
+        self.log = logging.getLogger(type(self).__module__)
         self._client = httpx.AsyncClient(
             base_url=config.base_url,
             transport=transport,
@@ -179,7 +186,9 @@ class HttpEngine(Generic[C]):
                 await self._after_transport_error(call, exc, attempt)
                 continue
             status = response.status_code
-            log.info("%s %s %s -> %d (try %d)", self.system, call.method, path, status, attempt)
+            self.log.info(
+                "%s %s %s -> %d (try %d)", self.system, call.method, path, status, attempt
+            )
             if status < 300:
                 return response
             answer = await self._answer(call, response)
@@ -236,7 +245,7 @@ class HttpEngine(Generic[C]):
     ) -> None:
         """Wait before the next try, or raise when there is none."""
         failure, path = type(exc).__name__, path_of(call.url)
-        log.warning(
+        self.log.warning(
             "%s %s %s failed: %s (try %d)", self.system, call.method, path, failure, attempt
         )
         if not call.idempotent and not isinstance(exc, NOT_SENT_ERRORS):
