@@ -1,5 +1,6 @@
 """The admin console in a real browser (issue 9): an operator's journeys, each against the
-real gateway on loopback. Each page's screenshot lands in docs/screenshots/."""
+real gateway on loopback. Each page's screenshot lands in a temporary folder (docs/console.md
+says how to refresh docs/screenshots/)."""
 
 from __future__ import annotations
 
