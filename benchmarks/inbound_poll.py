@@ -49,8 +49,8 @@ from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
 from app.sync.inbound.own_writes import flush_own_writes
-from app.sync.inbound.poll import OVERLAP, poll_forever, poll_system
-from app.sync.jobs import JOB_FUNCTIONS
+from app.sync.inbound.poll import OVERLAP, poll_system
+from app.sync.jobs import BY_NAME, JOB_FUNCTIONS, every
 from app.sync.ports import Outcome
 from app.sync.queue import InProcessQueue
 from app.sync.runs import execute_run
@@ -244,7 +244,8 @@ async def _latency(
     ixhaus: Any,
 ) -> dict[str, Any]:
     t = IxhausTables()
-    loop = asyncio.create_task(poll_forever(services, 1))
+    poll = BY_NAME["inbound-poll"]  # the embedded poll, every second
+    loop = asyncio.create_task(every(poll, {"services": services}, 1))
     seconds: list[float] = []
     try:
         for _ in range(args.messages):

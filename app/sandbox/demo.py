@@ -339,8 +339,7 @@ async def _converse(
     import httpx
 
     from app.sandbox.conversation import Conversation
-    from app.sync.inbound.poll import poll_forever
-    from app.sync.jobs import JOB_FUNCTIONS
+    from app.sync.jobs import BY_NAME, JOB_FUNCTIONS, every
     from app.sync.queue import InProcessQueue
 
     engine = create_engine(paths.gateway)
@@ -357,7 +356,7 @@ async def _converse(
         patch = {"inbound": {"callbacksEnabled": enabled}}
         await services.configs.patch("test", patch, "demo")
 
-    poll = asyncio.create_task(poll_forever(services, 1))  # the embedded poll
+    poll = asyncio.create_task(every(BY_NAME["inbound-poll"], ctx, 1))  # the embedded poll
     try:
         async with httpx.AsyncClient(base_url=casavi_url, timeout=10) as sim:
             tenant = await _a_renter(sim)
