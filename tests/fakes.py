@@ -425,6 +425,8 @@ class FakeConfigs:
         }
         self.schedule = Schedule()
         self.audit: list[tuple[str, ConfigChangeView]] = []
+        # What the fake iX-Haus "knows" (its type tables); a test sets what it needs.
+        self.catalogues: dict[str, IxhausCatalogue] = {}
 
     def change(
         self,
@@ -494,7 +496,13 @@ class FakeConfigs:
         return secrets.get(_snake(api_name))
 
     async def catalogue(self, system: str) -> IxhausCatalogue:
-        raise NotImplementedError("FakeConfigs knows no iX-Haus catalogue")
+        return self.catalogues.get(system) or IxhausCatalogue(
+            object_numbers=frozenset(),
+            person_types=frozenset(),
+            document_types=frozenset(),
+            teams=frozenset(),
+            users={},
+        )
 
     def _stored_secrets(self, system: str) -> set[str]:
         secrets = msgspec.structs.asdict(self.settings_by_system[system].secrets)
