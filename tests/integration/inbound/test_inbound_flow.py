@@ -78,7 +78,9 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
     document_id = upload.json()["id"]
 
     async def attached() -> bool:
-        return await inbound.count("documents", source_ref=document_id) == 1
+        return await inbound.count("documents", source_ref=document_id) == 1 and (
+            await inbound.settled()
+        )
 
     await inbound.wait_for(attached)
     (doc,) = await inbound.rows("documents", source_ref=document_id)
@@ -93,8 +95,9 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
     )
 
     async def rated() -> bool:
+        # The rating and then its S2 activity are written by one job: wait for the job.
         (current,) = await inbound.rows("tickets", ticket_no=number)
-        return current.rating_stars == 4
+        return current.rating_stars == 4 and await inbound.settled()
 
     await inbound.wait_for(rated)
     state = await inbound.services.portal_states.one("test", str(number))
