@@ -42,15 +42,12 @@ from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
 from app.api.tickets import TicketTriggerController
 from app.composition import build_services
-from app.config import Settings, get_settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.console import build_console
-from app.sync.inbound.poll import poll_forever
-from app.sync.inbound.sweeper import sweep_forever
-from app.sync.jobs import JOB_FUNCTIONS
+from app.environment import Settings, get_settings, run_policy
+from app.sync.jobs import JOB_FUNCTIONS, start_periodic
 from app.sync.ports import JobQueue
 from app.sync.queue import ArqQueue, InProcessQueue, arq_redis
-from app.sync.scheduler import run_forever
 
 # The gateway's JSON API takes small bodies; document uploads get their own limit later.
 MAX_BODY_BYTES = 1_000_000
@@ -88,14 +85,9 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         if services.alerts is not None:
             background.append(asyncio.create_task(alert_loop(services.alerts, full=scheduler)))
         if scheduler:
-            background.append(asyncio.create_task(run_forever(services)))
-            # Embedded mode: the inbound poll and the inbox sweeper run here too.
-            background.append(
-                asyncio.create_task(poll_forever(services, settings.inbound_poll_tick_seconds))
-            )
-            background.append(
-                asyncio.create_task(sweep_forever(services, settings.inbound_sweep_seconds))
-            )
+            # Embedded mode: the periodic jobs (the C14 schedule, the inbound poll, the inbox
+            # sweeper) run here, from the same table as the worker's cron jobs.
+            background.extend(start_periodic(job_ctx, settings))
 
     async def freeze_startup_objects(_: Litestar) -> None:
         # Everything built so far lives as long as the process: move it out of the garbage
@@ -159,6 +151,8 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
                 "engine": engine,
                 "session_factory": session_factory,
                 "job_queue": job_queue,
+                # The loops this process runs beside its requests (alerts, periodic jobs).
+                "background": background,
                 "services": services,
                 "metrics": metrics,
                 "secret_box": secret_box,

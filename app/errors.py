@@ -13,22 +13,26 @@ Services raise these; only ``app.api.problems`` turns them into HTTP responses::
     ├── UnsupportedMediaType (415)
     ├── TooManyRequests (429)       failed authentications per client (with Retry-After)
     ├── DependencyUnavailable (503) database, Redis, the key for secrets...
-    ├── DocuwareError               app/adapters/docuware/errors.py (same shape as casavi's)
-    │   ├── DocuwareUnavailable     ├── DocuwareDeadlineExceeded, DownloadInterrupted
-    │   ├── DocuwareAuthFailed      └── LicencesExhausted
-    │   ├── DocuwareRejected        └── DocuwareNotFound
-    │   └── DocuwareProtocolError
-    └── CasaviError                 app/adapters/casavi/errors.py: method, path, status, body
-        ├── CasaviUnavailable       (transport, 5xx, 429 after retries)
-        │   ├── CasaviDeadlineExceeded
-        │   └── CasaviOutcomeUnknown
-        ├── CasaviAuthFailed
-        ├── CasaviRejected (4xx)
-        │   ├── CasaviNotFound
-        │   └── CasaviConflict
-        ├── CasaviProtocolError
-        ├── DocumentTooLarge
-        └── NotInContract
+    └── HttpError                   app/adapters/http/errors.py: method, path, status, body;
+        │                           its kinds: Unavailable (503; DeadlineExceeded,
+        │                           OutcomeUnknown), AuthFailed, Rejected (NotFound, Conflict),
+        │                           ProtocolError
+        ├── DocuwareError           app/adapters/docuware/errors.py: each class also of its kind
+        │   ├── DocuwareUnavailable     ├── DocuwareDeadlineExceeded, DownloadInterrupted
+        │   ├── DocuwareAuthFailed      └── LicencesExhausted
+        │   ├── DocuwareRejected        └── DocuwareNotFound
+        │   └── DocuwareProtocolError
+        └── CasaviError             app/adapters/casavi/errors.py: each class also of its kind
+            ├── CasaviUnavailable       (transport, 5xx, 429 after retries)
+            │   ├── CasaviDeadlineExceeded
+            │   └── CasaviOutcomeUnknown
+            ├── CasaviAuthFailed
+            ├── CasaviRejected (4xx)
+            │   ├── CasaviNotFound
+            │   └── CasaviConflict
+            ├── CasaviProtocolError
+            ├── DocumentTooLarge
+            └── NotInContract
 
 Adapter subtrees hang from ``GatewayError`` so one handler serves them all; they carry what
 failed, never a secret. (``app.sync.inbound.errors.Park`` is no error of the API: it tells the

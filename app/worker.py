@@ -21,15 +21,12 @@ from arq.worker import func
 from app.adapters.store.database import create_engine, create_session_factory
 from app.alerts.monitor import alert_loop
 from app.composition import build_services
-from app.config import Settings, SettingsError, get_settings, run_policy
 from app.configuration.secrets import SecretBox
+from app.environment import Settings, SettingsError, get_settings, run_policy
 from app.monitoring.process_metrics import observed
 from app.resilient_worker import ResilientWorker
-from app.sync.inbound.poll import poll_job
-from app.sync.inbound.sweeper import sweep_job
-from app.sync.jobs import JOB_FUNCTIONS
+from app.sync.jobs import JOBS, PERIODIC
 from app.sync.queue import ArqQueue, deserialize_job, serialize_job, wake_channel
-from app.sync.scheduler import schedule_job
 
 # A run job hands its run to a fresh job at the run time limit (RUN_TIME_LIMIT_SECONDS,
 # default 540 s), so arq's own timeout (which fails a job without retry and without letting
@@ -180,24 +177,22 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     if settings.redis_url is None:
         raise SettingsError("REDIS_URL must be set to run a worker (jobs go through arq/Redis)")
     return {
-        "functions": [func(observed(name, fn), name=name) for name, fn in JOB_FUNCTIONS.items()],  # type: ignore[arg-type]
-        # Rule C14: every minute, request the runs that are due (idempotent across workers).
+        # Every job of the table (app.sync.jobs): the queued ones by name, the periodic
+        # ones as cron jobs (rule C14's schedule every minute; the inbound poll and the
+        # inbox sweeper every few seconds).
+        "functions": [
+            func(observed(job.name, job.function), name=job.name)  # type: ignore[arg-type]
+            for job in JOBS
+            if job.every is None
+        ],
         "cron_jobs": [
-            cron(schedule_job, name=schedule_job_name(settings), second={0}),
-            # Inbound: the poll checks which systems are due; the sweeper re-enqueues what
-            # the inbox holds unprocessed (Redis was down, a worker was killed).
             cron(
-                poll_job,
-                name=cron_job_name(settings, "inbound-poll"),
-                second=set(range(0, 60, settings.inbound_poll_tick_seconds)),
-                run_at_startup=True,
-            ),
-            cron(
-                sweep_job,
-                name=cron_job_name(settings, "inbound-sweep"),
-                second=set(range(0, 60, settings.inbound_sweep_seconds)),
-                run_at_startup=True,
-            ),
+                job.function,  # type: ignore[arg-type]
+                name=cron_job_name(settings, job.name),
+                second=set(range(0, 60, job.period(settings))),
+                run_at_startup=job.at_startup,
+            )
+            for job in PERIODIC
         ],
         # How often an idle worker looks for new jobs (latency of callback -> iX-Haus).
         "poll_delay": settings.arq_poll_delay,

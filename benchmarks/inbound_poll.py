@@ -40,17 +40,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
 from app.configuration.secrets import SecretBox, new_key
-from app.configuration.service import ConfigService
 from app.domain.keys import EntityKind, RecordKey
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
 from app.sync.inbound.own_writes import flush_own_writes
-from app.sync.inbound.poll import OVERLAP, poll_forever, poll_system
-from app.sync.jobs import JOB_FUNCTIONS
+from app.sync.inbound.poll import OVERLAP, poll_system
+from app.sync.jobs import BY_NAME, JOB_FUNCTIONS, every
 from app.sync.ports import Outcome
 from app.sync.queue import InProcessQueue
 from app.sync.runs import execute_run
@@ -151,7 +151,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     sessions = create_session_factory(engine)
     box = SecretBox(new_key())
     async with sessions() as session:
-        await ConfigService(session, box).patch(
+        await ConfigRows(session, box).patch(
             "test",
             {
                 **sandbox_config_patch("small"),
@@ -244,7 +244,8 @@ async def _latency(
     ixhaus: Any,
 ) -> dict[str, Any]:
     t = IxhausTables()
-    loop = asyncio.create_task(poll_forever(services, 1))
+    poll = BY_NAME["inbound-poll"]  # the embedded poll, every second
+    loop = asyncio.create_task(every(poll, {"services": services}, 1))
     seconds: list[float] = []
     try:
         for _ in range(args.messages):

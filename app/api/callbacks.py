@@ -32,7 +32,8 @@ from app.api.problems import problem_responses
 from app.api.schemas import System
 from app.errors import MalformedRequest, NotFound, SyncNotPossible, Unauthenticated
 from app.sync.inbound.process import enqueue_ticket
-from app.sync.ports import Configs, NewInboxEvent
+from app.sync.ports import Configs
+from app.sync.ports.events import inbox_entry
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class CallbackSecrets:
                 version=settings.version,
                 active=settings.active,
                 enabled=settings.inbound.callbacks_enabled,
-                secret=settings.callback_secret,
+                secret=settings.secrets.callback_secret,
             )
             self._cache[system] = fresh
             return fresh
@@ -115,18 +116,7 @@ async def casavi_callback(
         raise MalformedRequest(f"Not a casavi callback envelope: {exc}") from None
     if not receiving.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
-    stored = await services.inbox.add(
-        system,
-        [
-            NewInboxEvent(
-                external_id=event.id,
-                event_type=event.type,
-                ticket_ref=event.ticket_id,
-                occurred_at=event.occurred_at,
-                payload=event.payload,
-            )
-        ],
-    )
+    stored = await services.inbox.add(system, [inbox_entry(event)])
     body_out = CallbackAccepted(event_id=event.id, duplicate=not stored)
     if not stored:
         return Response(body_out, status_code=202)

@@ -128,6 +128,11 @@ class InProcessQueue:
         self._ctx = ctx
         self._running: dict[str, asyncio.Task[None]] = {}
 
+    @property
+    def functions(self) -> frozenset[str]:
+        """The names of the jobs this queue runs."""
+        return frozenset(self._functions)
+
     async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
         if function not in self._functions:
             raise KeyError(f"no job function named {function!r}")

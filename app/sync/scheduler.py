@@ -8,18 +8,15 @@ the runs whose job died (no heartbeat for a minute): they get a fresh job.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from app.domain.calendar import utcnow
 from app.domain.schedule import clock, run_due
 from app.sync.policy import RunPolicy
 from app.sync.ports import Configs, JobQueue, Runs
 from app.sync.runs import DEFAULT_POLICY, request_run, take_over_stale
-from app.sync.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +51,3 @@ async def schedule_tick(
         )
         started.append(run.id)
     return started
-
-
-async def schedule_job(ctx: dict[str, Any]) -> list[int]:
-    """arq cron entry (every minute)."""
-    services: Services = ctx["services"]
-    return await schedule_tick(
-        services.configs, services.runs, services.queue, policy=services.policy
-    )
-
-
-async def run_forever(services: Services) -> None:
-    """The embedded (no Redis) scheduler: a tick every minute inside the API process."""
-    while True:
-        try:
-            await schedule_tick(
-                services.configs, services.runs, services.queue, policy=services.policy
-            )
-        except Exception as exc:  # a failed tick is retried on the next one
-            log.warning("schedule tick failed: %s", type(exc).__name__)
-        await asyncio.sleep(TICK_SECONDS)

@@ -20,7 +20,7 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import SyncRun
 from app.adapters.store.runs import SqlRuns
 from app.asgi import create_app
-from app.config import Settings, load_settings
+from app.environment import Settings, load_settings
 from app.sync.context import SystemContexts
 from app.sync.queue import InProcessQueue
 from app.sync.runs import execute_run
@@ -295,3 +295,19 @@ async def test_concurrent_triggers_create_one_run(migrated_pg: str) -> None:
     assert len(set(ids)) == 1
     assert len(queue.jobs) == 1
     await _fail_pending(migrated_pg)
+
+
+async def test_serve_without_redis_runs_every_job_of_the_table(tmp_path: Path) -> None:
+    # issue 20 item 4: the embedded mode takes its jobs from the same table as the worker.
+    from app.adapters.store import migrate
+    from app.sync.jobs import JOB_FUNCTIONS, PERIODIC
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
+    await asyncio.to_thread(migrate.upgrade, url)
+    app = create_app(load_settings({"DATABASE_URL": url}), scheduler=True)
+    async with AsyncTestClient(app):
+        queue = app.state.job_queue
+        assert isinstance(queue, InProcessQueue)
+        assert queue.functions == set(JOB_FUNCTIONS)
+        running = {task.get_name() for task in app.state.background if not task.done()}
+        assert {job.name for job in PERIODIC} <= running

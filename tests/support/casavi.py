@@ -16,6 +16,7 @@ from openapi_core import OpenAPI
 
 from app.adapters.casavi import CasaviClient, CasaviClientConfig, RetryPolicy
 from app.adapters.casavi.callbacks import SIGNATURE_HEADER, InvalidSignature, verify
+from app.adapters.http.clock import SYSTEM_CLOCK, Clock
 from app.sandbox.casavi import (
     SANDBOX_KEY,
     SANDBOX_SECRET,
@@ -124,7 +125,7 @@ ClientFactory = Callable[..., CasaviClient]
 async def make_client(simulator: SimHandle, contract: Contract) -> AsyncIterator[ClientFactory]:
     made: list[CasaviClient] = []
 
-    def make(**overrides: Any) -> CasaviClient:
+    def make(*, clock: Clock = SYSTEM_CLOCK, **overrides: Any) -> CasaviClient:
         settings: dict[str, Any] = {
             "base_url": simulator.base_url,
             "key": SANDBOX_KEY,
@@ -132,7 +133,8 @@ async def make_client(simulator: SimHandle, contract: Contract) -> AsyncIterator
             "retry": FAST_RETRY,
             **overrides,
         }
-        client = CasaviClient(CasaviClientConfig(**settings), transport=contract.transport())
+        config = CasaviClientConfig(**settings)
+        client = CasaviClient(config, transport=contract.transport(), clock=clock)
         made.append(client)
         return client
 

@@ -18,6 +18,7 @@ import yaml
 from openapi_core import OpenAPI
 
 from app.adapters.docuware import DocuwareClient, DocuwareClientConfig, RetryPolicy
+from app.adapters.http.clock import SYSTEM_CLOCK, Clock
 from app.sandbox.docuware import (
     SANDBOX_PASSWORD,
     SANDBOX_USER,
@@ -209,7 +210,7 @@ async def make_dw_client(
 ) -> AsyncIterator[ClientFactory]:
     made: list[DocuwareClient] = []
 
-    def make(**overrides: Any) -> DocuwareClient:
+    def make(*, clock: Clock = SYSTEM_CLOCK, **overrides: Any) -> DocuwareClient:
         settings: dict[str, Any] = {
             "base_url": dw_simulator.base_url,
             "username": SANDBOX_USER,
@@ -217,7 +218,8 @@ async def make_dw_client(
             "retry": FAST_RETRY,
             **overrides,
         }
-        client = DocuwareClient(DocuwareClientConfig(**settings), transport=dw_contract.transport())
+        config = DocuwareClientConfig(**settings)
+        client = DocuwareClient(config, transport=dw_contract.transport(), clock=clock)
         made.append(client)
         return client
 

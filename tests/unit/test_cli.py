@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.config import get_settings
+from app.environment import get_settings
 
 
 @pytest.fixture
@@ -90,8 +90,8 @@ def test_sandbox_seed_small(env: str, tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_worker_runs_the_schedule_every_minute(monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.config import load_settings
-    from app.sync.scheduler import schedule_job
+    from app.environment import load_settings
+    from app.sync.jobs import schedule
     from app.worker import worker_settings
 
     settings = worker_settings(load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}))
@@ -101,7 +101,7 @@ def test_worker_runs_the_schedule_every_minute(monkeypatch: pytest.MonkeyPatch) 
     assert (poll.name, poll.second) == ("portal-gateway:queue:inbound-poll", set(range(0, 60, 5)))
     assert (sweep.name, sweep.second) == ("portal-gateway:queue:inbound-sweep", {0})
     # rule C14: the tick runs at second 0 of every minute; it decides per system what is due
-    assert job.coroutine is schedule_job
+    assert job.coroutine is schedule
     assert job.second == {0}
     assert job.minute is None
 

@@ -13,8 +13,8 @@ from app.adapters.casavi.errors import (
     CasaviUnavailable,
     DocumentTooLarge,
 )
-from app.adapters.casavi.retry import RetryPolicy
 from app.adapters.casavi.settings import CasaviClientConfig
+from app.adapters.http.retry import RetryPolicy
 
 __all__ = [
     "CasaviAuthFailed",

@@ -12,12 +12,13 @@ import hashlib
 import hmac
 import time
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
 import msgspec
+from msgspec import UnsetType
 
-from app.adapters.casavi.wire_tickets import CallbackEvent
+from app.adapters.casavi.wire_tickets import CallbackEvent as CallbackEnvelope
+from app.sync.ports.events import CALLBACK_KINDS, CallbackEvent, CallbackRefs
 
 # The whole wire shape of the signature lives here (contract: inferred), so a different real
 # scheme is a change of these names and of ``_digest``.
@@ -25,6 +26,7 @@ SIGNATURE_HEADER = "X-Casavi-Signature"
 TIMESTAMP_KEY = "t"
 SIGNATURE_KEY = "v1"
 DEFAULT_TOLERANCE_SECONDS = 300
+_T = TypeVar("_T")
 
 
 class InvalidSignature(ValueError):
@@ -81,28 +83,26 @@ class MalformedEvent(ValueError):
     """The body is not a callback envelope we understand."""
 
 
-class ParsedEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """What the inbox keeps of one callback (the envelope is the one place that knows the
-    wire shape: ``CallbackEvent`` in ``wire_tickets.py``)."""
-
-    id: str
-    type: str
-    occurred_at: datetime
-    ticket_id: str
-    payload: dict[str, Any]
-
-
-def parse_event(body: bytes) -> ParsedEvent:
-    """Decode a (verified) callback body; raise ``MalformedEvent`` for anything else."""
+def parse_event(body: bytes) -> CallbackEvent:
+    """Decode a (verified) callback body into its kind; raise ``MalformedEvent`` for anything
+    else. The wire envelope (``wire_tickets.CallbackEvent``, with the contract's id patterns)
+    is the one place that knows the shape; the kind is what the inbox and the handlers get."""
     try:
-        event = msgspec.json.decode(body, type=CallbackEvent)
+        event = msgspec.json.decode(body, type=CallbackEnvelope)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise MalformedEvent(str(exc)[:300]) from None
-    payload: dict[str, Any] = msgspec.to_builtins(event)
-    return ParsedEvent(
+    data = event.data
+    return CALLBACK_KINDS[event.type](
         id=event.id,
-        type=event.type,
         occurred_at=event.occurred_at,
-        ticket_id=event.data.ticket_id,
-        payload=payload,
+        data=CallbackRefs(
+            ticket_id=data.ticket_id,
+            message_id=_given(data.message_id),
+            document_id=_given(data.document_id),
+            changed_fields=tuple(_given(data.changed_fields) or ()),
+        ),
     )
+
+
+def _given(value: _T | UnsetType) -> _T | None:
+    return None if isinstance(value, UnsetType) else value

@@ -9,8 +9,6 @@ Build it once per process in the composition root and close it on shutdown::
 
 from __future__ import annotations
 
-from types import TracebackType
-
 import httpx
 
 from app.adapters.casavi.documents import Documents
@@ -39,14 +37,22 @@ from app.adapters.casavi.wire_tickets import (
     TicketType,
     TicketTypeWrite,
 )
+from app.adapters.http.client import HttpClient
+from app.adapters.http.clock import SYSTEM_CLOCK, Clock
 
 
-class CasaviClient:
+class CasaviClient(HttpClient[CasaviClientConfig, CasaviHttp]):
+    engine = CasaviHttp
+
     def __init__(
-        self, config: CasaviClientConfig, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        config: CasaviClientConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        self.http = http = CasaviHttp(config, transport)
-        r = config.routes
+        super().__init__(config, transport=transport, clock=clock)
+        http, r = self.http, config.routes
         self.properties: Resource[Property, PropertyWrite] = Resource(
             http, r.properties, Property, NOUNS["properties"]
         )
@@ -73,28 +79,11 @@ class CasaviClient:
         self.tickets = Tickets(http, self.documents, self.own_writes)
         self.posts = Posts(http)
 
-    def __repr__(self) -> str:
-        return f"CasaviClient(base_url={self.http.config.base_url!r})"
-
     @property
     def authentications(self) -> int:
         """How often this client authenticated (for metrics and tests)."""
-        return self.http.tokens.authentications
+        return self.http.tokens.obtained
 
     async def authenticate(self) -> None:
         """Authenticate now (the connection check); raises ``CasaviAuthFailed`` if refused."""
         await self.http.tokens.current()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> CasaviClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

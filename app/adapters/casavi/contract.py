@@ -122,33 +122,46 @@ def shape_issues(schema: dict[str, Any] | None, value: Any, at: str = "") -> lis
     if options:
         tried = [shape_issues(option, value, at) for option in options]
         return min(tried, key=len)
-    name = at or "the answer"
+    scalar = _scalar_issue(schema, value, at or "the answer")
+    if scalar is not None:
+        return [scalar]
+    if isinstance(value, dict) and "properties" in schema:
+        return _object_issues(schema, value, at)
+    if isinstance(value, list) and "items" in schema:
+        return _list_issues(schema["items"], value, at)
+    return []
+
+
+def _scalar_issue(schema: dict[str, Any], value: Any, name: str) -> str | None:
+    """The value's own issue (its type, enum or date-time format), if any."""
     wanted = _types(schema)
     if wanted and not any(_fits(kind, value) for kind in wanted):
-        return [f"{name}: expected {'|'.join(wanted)}, got {_type_name(value)}"]
+        return f"{name}: expected {'|'.join(wanted)}, got {_type_name(value)}"
     if "enum" in schema and value not in schema["enum"]:
-        return [f"{name}: value outside the contract"]
+        return f"{name}: value outside the contract"
     if schema.get("format") == "date-time" and isinstance(value, str) and not _datetime(value):
-        return [f"{name}: value outside the contract (not an ISO-8601 date-time)"]
-    issues: list[str] = []
-    if isinstance(value, dict) and "properties" in schema:
-        properties = schema["properties"]
-        for field in schema.get("required", []):
-            if field not in value:
-                issues.append(f"{_join(at, field)} missing")
-        for field, item in value.items():
-            if field in properties:
-                issues += shape_issues(properties[field], item, _join(at, field))
-            elif not schema.get("additionalProperties"):
-                issues.append(f"{_join(at, field)} extra")
-    elif isinstance(value, list) and "items" in schema:
-        seen: set[str] = set()
-        for item in value:
-            for issue in shape_issues(schema["items"], item, f"{at}[]"):
-                if issue not in seen:
-                    seen.add(issue)
-                    issues.append(issue)
+        return f"{name}: value outside the contract (not an ISO-8601 date-time)"
+    return None
+
+
+def _object_issues(schema: dict[str, Any], value: dict[str, Any], at: str) -> list[str]:
+    properties = schema["properties"]
+    issues = [
+        f"{_join(at, field)} missing" for field in schema.get("required", []) if field not in value
+    ]
+    for field, item in value.items():
+        if field in properties:
+            issues += shape_issues(properties[field], item, _join(at, field))
+        elif not schema.get("additionalProperties"):
+            issues.append(f"{_join(at, field)} extra")
     return issues
+
+
+def _list_issues(items: dict[str, Any], value: list[Any], at: str) -> list[str]:
+    """Each distinct issue of the items once (a page of 50 alike items is one issue)."""
+    return list(
+        dict.fromkeys(issue for item in value for issue in shape_issues(items, item, f"{at}[]"))
+    )
 
 
 def _fits(kind: str, value: Any) -> bool:

@@ -1,10 +1,8 @@
-"""The casavi adapter's error tree.
+"""The casavi adapter's errors: the HTTP engine's tree (``app/adapters/http/errors.py``) with
+casavi's name, plus what only casavi has. Codes and titles follow from the kind
+("casavi-not-found", "casavi has no such record").
 
-Every error carries the HTTP method, the URL path (never the query, never a header), the
-status when there was one and the response body truncated to ``BODY_LIMIT`` characters with
-known secrets blanked out. Tokens, keys and secrets never appear in messages or reprs.
-
-    CasaviError                      base; a GatewayError (500)
+    CasaviError                      base; an HttpError, a GatewayError (502)
     ├── CasaviUnavailable            transport failure or retryable status after all tries (503)
     │   ├── CasaviDeadlineExceeded   the call's overall deadline ran out (or a wait would pass it)
     │   └── CasaviOutcomeUnknown     a non-idempotent request may have been applied (lost answer)
@@ -13,108 +11,48 @@ known secrets blanked out. Tokens, keys and secrets never appear in messages or 
     │   ├── CasaviNotFound           404
     │   └── CasaviConflict           409 (duplicate reference id)
     ├── CasaviProtocolError          answer outside the contract (body, redirect, foreign link)
-    └── DocumentTooLarge             a file above the limit (rule D5); nothing was sent
+    ├── DocumentTooLarge             a file above the limit (rule D5); nothing was sent
+    └── NotInContract                an operation this casavi collection does not offer
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from app.errors import GatewayError
-
-BODY_LIMIT = 500
+from app.adapters.http import errors as http
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every non-empty secret replaced by ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+class CasaviError(http.HttpError):
+    system = "casavi"
 
 
-class CasaviError(GatewayError):
-    status = 502
-    code = "casavi-error"
-    title = "casavi request failed"
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        method: str = "",
-        path: str = "",
-        http_status: int | None = None,
-        body: str = "",
-    ) -> None:
-        self.method = method
-        self.path = path
-        # Seconds casavi asked us to wait (429 Retry-After) when that outlasts the deadline.
-        self.retry_after: float | None = None
-        self.http_status = http_status
-        self.body = body[:BODY_LIMIT]
-        where = f"{method} {path}".strip()
-        status = f" -> {http_status}" if http_status is not None else ""
-        text = f"{detail} ({where}{status})" if where else detail
-        super().__init__(text)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.detail!r})"
+class CasaviUnavailable(CasaviError, http.Unavailable): ...
 
 
-class CasaviUnavailable(CasaviError):
-    status = 503
-    code = "casavi-unavailable"
-    title = "casavi unavailable"
+class CasaviDeadlineExceeded(CasaviUnavailable, http.DeadlineExceeded): ...
 
 
-class CasaviDeadlineExceeded(CasaviUnavailable):
-    code = "casavi-deadline-exceeded"
-    title = "casavi call exceeded its deadline"
+class CasaviOutcomeUnknown(CasaviUnavailable, http.OutcomeUnknown): ...
 
 
-class CasaviOutcomeUnknown(CasaviUnavailable):
-    code = "casavi-outcome-unknown"
-    title = "casavi may have applied the request"
+class CasaviAuthFailed(CasaviError, http.AuthFailed): ...
 
 
-class CasaviAuthFailed(CasaviError):
-    code = "casavi-auth-failed"
-    title = "casavi refused our credentials"
+class CasaviRejected(CasaviError, http.Rejected): ...
 
 
-class CasaviRejected(CasaviError):
-    code = "casavi-rejected"
-    title = "casavi rejected the request"
+class CasaviNotFound(CasaviRejected, http.NotFound): ...
 
 
-class CasaviNotFound(CasaviRejected):
-    code = "casavi-not-found"
-    title = "casavi has no such record"
-
-
-class CasaviConflict(CasaviRejected):
-    code = "casavi-conflict"
+class CasaviConflict(CasaviRejected, http.Conflict):
     title = "casavi already has a record with this reference id"
 
 
-class CasaviProtocolError(CasaviError):
-    code = "casavi-protocol-error"
-    title = "casavi answered outside the contract"
+class CasaviProtocolError(CasaviError, http.ProtocolError): ...
 
 
 class DocumentTooLarge(CasaviError):
     status = 422
     code = "document-too-large"
     title = "document larger than allowed"
-
-
-def rejected_for(status: int) -> type[CasaviRejected]:
-    if status == 404:
-        return CasaviNotFound
-    if status == 409:
-        return CasaviConflict
-    return CasaviRejected
 
 
 class NotInContract(CasaviError):
@@ -125,3 +63,6 @@ class NotInContract(CasaviError):
 
     code = "casavi-not-in-contract"
     title = "operation not in the casavi contract"
+
+
+CASAVI_ERRORS = http.ErrorFamily(CasaviError)

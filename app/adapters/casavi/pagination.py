@@ -21,7 +21,8 @@ from app.adapters.casavi.answers import (
     decode_page,
 )
 from app.adapters.casavi.errors import CasaviProtocolError
-from app.adapters.casavi.http import CasaviHttp, Params
+from app.adapters.casavi.http import CasaviHttp
+from app.adapters.http.engine import Params
 
 T = TypeVar("T")
 

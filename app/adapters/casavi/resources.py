@@ -25,10 +25,11 @@ from app.adapters.casavi.errors import (
     CasaviOutcomeUnknown,
     CasaviUnavailable,
 )
-from app.adapters.casavi.http import BodyFactory, CasaviHttp, Params
+from app.adapters.casavi.http import CasaviHttp
 from app.adapters.casavi.pagination import iterate_pages
 from app.adapters.casavi.routes import Nouns
 from app.adapters.casavi.wire import Page
+from app.adapters.http.engine import BodyFactory, Params
 
 R = TypeVar("R")
 T = TypeVar("T")

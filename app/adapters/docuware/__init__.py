@@ -14,8 +14,8 @@ from app.adapters.docuware.errors import (
     LicencesExhausted,
 )
 from app.adapters.docuware.records import DocuwareCabinet, DocuwareDocument
-from app.adapters.docuware.retry import RetryPolicy
 from app.adapters.docuware.settings import DocuwareClientConfig, IndexFieldNames
+from app.adapters.http.retry import RetryPolicy
 
 __all__ = [
     "DocuwareAuthFailed",

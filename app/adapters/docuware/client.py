@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from types import TracebackType
 from urllib.parse import quote
 
 import httpx
@@ -38,6 +37,7 @@ from app.adapters.docuware.wire import (
     DocumentsQueryResult,
     FileCabinetList,
 )
+from app.adapters.http.client import HttpClient
 
 
 def _cabinet_path(cabinet_id: str, *rest: str) -> str:
@@ -45,20 +45,13 @@ def _cabinet_path(cabinet_id: str, *rest: str) -> str:
     return "/".join((PLATFORM, "FileCabinets", quote(cabinet_id, safe=""), *rest))
 
 
-class DocuwareClient:
-    def __init__(
-        self, config: DocuwareClientConfig, *, transport: httpx.AsyncBaseTransport | None = None
-    ) -> None:
-        self.config = config
-        self.http = DocuwareHttp(config, transport)
-
-    def __repr__(self) -> str:
-        return f"DocuwareClient(base_url={self.config.base_url!r})"
+class DocuwareClient(HttpClient[DocuwareClientConfig, DocuwareHttp]):
+    engine = DocuwareHttp
 
     @property
     def logons(self) -> int:
         """How often this client logged on (each one books a licence; metrics and tests)."""
-        return self.http.tokens.logons
+        return self.http.tokens.obtained
 
     async def logon(self) -> None:
         """Log on now if there is no usable token (the connection check)."""
@@ -132,20 +125,6 @@ class DocuwareClient:
         async with self.open_download(cabinet_id, document_id) as download:
             async for chunk in download.chunks():
                 yield chunk
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> DocuwareClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 def docuware_client(

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import httpx
 
 from app.adapters.docuware.errors import DownloadInterrupted
-from app.adapters.docuware.http import path_of
+from app.adapters.http.engine import path_of
 
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
 

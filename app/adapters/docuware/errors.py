@@ -1,77 +1,34 @@
-"""The DocuWare adapter's error tree.
+"""The DocuWare adapter's errors: the HTTP engine's tree (``app/adapters/http/errors.py``)
+with DocuWare's name, plus what only DocuWare has. Codes and titles follow from the kind
+("docuware-not-found", "DocuWare has no such record").
 
-Every error carries the HTTP method, the URL path (never the query, never a header), the
-status when there was one and the response body truncated to ``BODY_LIMIT`` characters with
-the password and tokens blanked out. Credentials never appear in messages or reprs.
-
-    DocuwareError                     base; a GatewayError (502)
+    DocuwareError                     base; an HttpError, a GatewayError (502)
     ├── DocuwareUnavailable           transport failure or retryable status after all tries (503)
     │   ├── DocuwareDeadlineExceeded  the call's overall deadline ran out (or a wait would pass it)
     │   └── DownloadInterrupted       the connection broke mid-body; download again from the start
     ├── DocuwareAuthFailed            credentials refused, or 401 again right after a renewal
     │   └── LicencesExhausted         DocuWare has no free licence for another logon (KBA-36918)
-    ├── DocuwareRejected              any other 4xx (not retried)
+    ├── DocuwareRejected              any other 4xx, 409 included (not retried)
     │   └── DocuwareNotFound          404
     └── DocuwareProtocolError         answer outside the contract (body, redirect)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TypeVar
+from app.adapters.http import errors as http
 
-from app.errors import GatewayError
-
-BODY_LIMIT = 500
-E = TypeVar("E", bound="DocuwareError")
+# KBA-36918: a logon again within two minutes of a log-off can fail for want of a licence.
+LICENCE_BLOCK_SECONDS = 120.0
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every non-empty secret replaced by ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+class DocuwareError(http.HttpError):
+    system = "DocuWare"
 
 
-class DocuwareError(GatewayError):
-    status = 502
-    code = "docuware-error"
-    title = "DocuWare request failed"
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        method: str = "",
-        path: str = "",
-        http_status: int | None = None,
-        body: str = "",
-    ) -> None:
-        self.method = method
-        self.path = path
-        # Seconds to wait before trying again (a 429 wait past the deadline, a licence block).
-        self.retry_after: float | None = None
-        self.http_status = http_status
-        self.body = body[:BODY_LIMIT]
-        where = f"{method} {path}".strip()
-        status = f" -> {http_status}" if http_status is not None else ""
-        text = f"{detail} ({where}{status})" if where else detail
-        super().__init__(text)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.detail!r})"
+class DocuwareUnavailable(DocuwareError, http.Unavailable): ...
 
 
-class DocuwareUnavailable(DocuwareError):
-    status = 503
-    code = "docuware-unavailable"
-    title = "DocuWare unavailable"
-
-
-class DocuwareDeadlineExceeded(DocuwareUnavailable):
-    code = "docuware-deadline-exceeded"
-    title = "DocuWare call exceeded its deadline"
+class DocuwareDeadlineExceeded(DocuwareUnavailable, http.DeadlineExceeded): ...
 
 
 class DownloadInterrupted(DocuwareUnavailable):
@@ -79,9 +36,7 @@ class DownloadInterrupted(DocuwareUnavailable):
     title = "DocuWare download broke off; it can be started again"
 
 
-class DocuwareAuthFailed(DocuwareError):
-    code = "docuware-auth-failed"
-    title = "DocuWare refused our credentials"
+class DocuwareAuthFailed(DocuwareError, http.AuthFailed): ...
 
 
 class LicencesExhausted(DocuwareAuthFailed):
@@ -90,45 +45,26 @@ class LicencesExhausted(DocuwareAuthFailed):
     title = "DocuWare has no free licence for a logon"
 
 
-class DocuwareRejected(DocuwareError):
-    code = "docuware-rejected"
-    title = "DocuWare rejected the request"
+class DocuwareRejected(DocuwareError, http.Rejected): ...
 
 
-class DocuwareNotFound(DocuwareRejected):
-    code = "docuware-not-found"
-    title = "DocuWare has no such record"
+class DocuwareNotFound(DocuwareRejected, http.NotFound): ...
 
 
-class DocuwareProtocolError(DocuwareError):
-    code = "docuware-protocol-error"
-    title = "DocuWare answered outside the contract"
+class DocuwareProtocolError(DocuwareError, http.ProtocolError): ...
 
 
-# KBA-36918: a logon again within two minutes of a log-off can fail for want of a licence.
-LICENCE_BLOCK_SECONDS = 120.0
+DOCUWARE_ERRORS = http.ErrorFamily(DocuwareError)
 
 
-Answer = tuple[str, str, int, str]  # method, path, status, redacted body
-
-
-def answered(kind: type[E], detail: str, answer: Answer) -> E:
-    method, path, status, body = answer
-    return kind(detail, method=method, path=path, http_status=status, body=body)
-
-
-def failure_for(answer: Answer, *, logon: bool) -> DocuwareError:
-    """The error for a final, non-retried answer."""
-    status, body = answer[2], answer[3]
-    if status < 400:  # redirects are never followed: they could carry the token away
-        return answered(DocuwareProtocolError, "unexpected redirect", answer)
-    if logon or status == 401:
-        if "licen" in body.lower():  # "None of the registered licenses are available"
-            error = answered(LicencesExhausted, "no free DocuWare licence", answer)
-            error.retry_after = LICENCE_BLOCK_SECONDS
-            return error
-        return answered(DocuwareAuthFailed, "DocuWare refused the logon", answer)
-    if status >= 500:
-        return answered(DocuwareUnavailable, "DocuWare server error", answer)
-    kind = DocuwareNotFound if status == 404 else DocuwareRejected
-    return answered(kind, "DocuWare rejected the request", answer)
+def refusal(answer: http.Answer, *, logon: bool) -> DocuwareAuthFailed | None:
+    """Every final answer to the logon, and a 401 to any call, is a refusal; DocuWare says in
+    the body when it is for want of a licence ("None of the registered licenses are
+    available"), which a wait can cure."""
+    if not (logon or answer.status == 401):
+        return None
+    if "licen" in answer.body.lower():
+        error = LicencesExhausted.answered("no free DocuWare licence", answer)
+        error.retry_after = LICENCE_BLOCK_SECONDS
+        return error
+    return DocuwareAuthFailed.answered("DocuWare refused the logon", answer)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.adapters.docuware.retry import RetryPolicy
+from app.adapters.http.settings import HttpClientConfig
 
 # KBA-36909: ``count`` above 10,000 per request is refused with 422; page below it.
 MAX_PAGE_SIZE = 10_000
@@ -35,17 +35,18 @@ class IndexFieldNames:
     created: str = "DWSTOREDATETIME"
 
 
-@dataclass(frozen=True, slots=True)
-class DocuwareClientConfig:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocuwareClientConfig(HttpClientConfig):
     """``password`` and ``client_secret`` are excluded from ``repr``: never in a log.
 
     ``grant="trusted"`` logs on as the trusted application user ``username`` and acts as
     ``impersonate_name`` (on-premises only, per DocuWare). ``grant="client_credentials"``
     logs on as the registered application ``client_id`` with ``client_secret`` (no user).
     ``organization_id`` is sent as ``OrgId`` when listing file cabinets - needed only on
-    premises with more than one organisation."""
+    premises with more than one organisation. ``base_url`` is https://<server>, without
+    /DocuWare/Platform; the engine's settings are ``HttpClientConfig``'s, with DocuWare's
+    defaults below."""
 
-    base_url: str  # https://<server>, without /DocuWare/Platform
     username: str = ""
     password: str = field(default="", repr=False)
     grant: Grant = "password"
@@ -54,13 +55,9 @@ class DocuwareClientConfig:
     client_secret: str = field(default="", repr=False)
     organization_id: str | None = None
     scope: str = "docuware.platform"
-    connect_timeout: float = 5.0
-    # Throttled requests are answered with 429 only after about 10 s (KBA-36385).
-    read_timeout: float = 30.0
-    write_timeout: float = 30.0
-    pool_timeout: float = 10.0
+    # Throttled requests are answered with 429 only after about 10 s (KBA-36385): the read
+    # timeout (30 s) waits for that, the deadline leaves room for a few of them.
     deadline_seconds: float = 120.0
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_concurrency: int = 4
     page_size: int = 1000
     dialog_id: str = CUSTOM_DIALOG_ID

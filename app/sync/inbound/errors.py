@@ -9,3 +9,11 @@ class Park(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class Ignored(Exception):
+    """The event concerns nothing that comes to iX-Haus; ``outcome`` says why (logged)."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome

@@ -14,11 +14,11 @@ from typing import Literal
 
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import InboundDocument, InboundNote, InboundTicket
-from app.sync.inbound.errors import Park
+from app.sync.inbound.errors import Ignored, Park
 from app.sync.inbound.fields import apply_fields, ixhaus_fields
 from app.sync.inbound.fingerprints import FingerprintFn
 from app.sync.inbound.notes import edited_message, note_field
-from app.sync.inbound.polled import POLL_EVENT, apply_polled
+from app.sync.inbound.polled import apply_polled
 from app.sync.ports import (
     CasaviAttachmentView,
     CasaviMessageView,
@@ -26,12 +26,22 @@ from app.sync.ports import (
     CasaviTicketView,
     Conflicts,
     InboundSettings,
-    InboxEvent,
     IxhausWriter,
     LedgerLinks,
     NoteLink,
     NoteLinks,
     PortalActivity,
+)
+from app.sync.ports.events import (
+    AttachmentCreated,
+    CallbackRefs,
+    InboundEvent,
+    MessageCreated,
+    OwnWrite,
+    TicketCreated,
+    TicketPolled,
+    TicketRated,
+    TicketUpdated,
 )
 
 log = logging.getLogger(__name__)
@@ -57,48 +67,61 @@ class Handlers:
     fingerprint: FingerprintFn
 
     # -- the entry point ------------------------------------------------------------------
-    async def apply(self, event: InboxEvent) -> str:
+    async def apply(self, event: InboundEvent) -> str:
         """Apply one event; return what was done (for logs and the API)."""
-        if event.event_type == POLL_EVENT:  # the default path: casavi offers no callbacks
-            return await apply_polled(self, event)
-        ref = event.ticket_ref or ""
-        data = event.payload.get("data", {})
-        kind = event.event_type
-        if (kind == "ticket.message.created" and data.get("messageId")) or (
-            kind == "ticket.attachment.created" and data.get("documentId")
-        ):
-            # The common case (a tenant writes on a ticket iX-Haus has): no need to read
-            # the ticket itself, only the message or the attachment.
-            linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ref)
-            if linked is not None:
-                linked_no = int(linked[0].number)
-                if data.get("messageId"):
-                    return await self.message(linked_no, ref, str(data["messageId"]))
-                return await self.attachment(linked_no, ref, str(data["documentId"]))
+        try:
+            match event:
+                case TicketPolled():  # the default path: casavi offers no callbacks
+                    return await apply_polled(self, event)
+                case OwnWrite():
+                    return ""  # the gateway's own change in casavi: nothing to apply
+                case MessageCreated(data=CallbackRefs(message_id=str(message_id))):
+                    number = await self._linked(event.ticket_id)
+                    if number is None:
+                        number = await self.ensure_ticket(await self._ticket(event.ticket_id))
+                    return await self.message(number, event.ticket_id, message_id)
+                case AttachmentCreated(data=CallbackRefs(document_id=str(document_id))):
+                    number = await self._linked(event.ticket_id)
+                    if number is None:
+                        number = await self.ensure_ticket(await self._ticket(event.ticket_id))
+                    return await self.attachment(number, event.ticket_id, document_id)
+                case TicketCreated():
+                    ticket = await self._ticket(event.ticket_id)
+                    return f"ticket {await self.ensure_ticket(ticket)}"
+                case TicketRated():
+                    ticket = await self._ticket(event.ticket_id)
+                    return await self.rating(await self.ensure_ticket(ticket), ticket)
+                case TicketUpdated():
+                    ticket = await self._ticket(event.ticket_id)
+                    return await self.fields(await self.ensure_ticket(ticket), ticket)
+                case MessageCreated() | AttachmentCreated():  # without its id: everything
+                    return await self.reconcile(await self._ticket(event.ticket_id))
+        except Ignored as ignored:
+            return ignored.outcome
+
+    async def _linked(self, ref: str) -> int | None:
+        """The common case (a tenant writes on a ticket iX-Haus has): no need to read the
+        ticket itself, only the message or the attachment."""
+        linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ref)
+        return None if linked is None else int(linked[0].number)
+
+    async def _ticket(self, ref: str) -> CasaviTicketView:
+        """casavi's current ticket; ``Ignored`` for an internal one (rule N2)."""
         ticket = await self.casavi.ticket(ref)
         if ticket is None:
             raise Park(f"casavi has no ticket {ref}")
         if ticket.visibility == "internal":
-            return "internal casavi ticket: never comes to iX-Haus"  # rule N2
+            raise Ignored("internal casavi ticket: never comes to iX-Haus")  # rule N2
+        return ticket
+
+    async def reconcile(self, ticket: CasaviTicketView) -> str:
+        """Everything casavi holds on the ticket: fields, rating, messages, attachments."""
         number = await self.ensure_ticket(ticket)
-        if number is None:
-            return "not a tenant's ticket and not one the gateway sent: ignored"
-        if kind == "ticket.message.created" and data.get("messageId"):
-            return await self.message(number, ref, str(data["messageId"]))
-        if kind == "ticket.attachment.created" and data.get("documentId"):
-            return await self.attachment(number, ref, str(data["documentId"]))
-        if kind == "ticket.rated":
-            return await self.rating(number, ticket)
-        if kind == "ticket.updated":
-            return await self.fields(number, ticket)
-        if kind == "ticket.created":
-            return f"ticket {number}"
-        # A polled change (or an event we do not know): reconcile everything.
         done = [await self.fields(number, ticket), await self.rating(number, ticket)]
-        async for message in self.casavi.public_messages(ref):
-            done.append(await self.message(number, ref, message.id, message))
-        async for attachment in self.casavi.attachments(ref):
-            done.append(await self.attachment(number, ref, attachment.id, attachment))
+        async for message in self.casavi.public_messages(ticket.id):
+            done.append(await self.message(number, ticket.id, message.id, message))
+        async for attachment in self.casavi.attachments(ticket.id):
+            done.append(await self.attachment(number, ticket.id, attachment.id, attachment))
         return "; ".join(d for d in done if d)
 
     # -- references through the ledger ----------------------------------------------------
@@ -115,13 +138,14 @@ class Handlers:
         return found[0].number if found is not None and found[1].state == "sent" else None
 
     # -- a tenant's new ticket (rule T10, C11) ---------------------------------------------
-    async def ensure_ticket(self, ticket: CasaviTicketView) -> int | None:
-        """The iX-Haus number of the casavi ticket, creating it for a tenant's ticket."""
+    async def ensure_ticket(self, ticket: CasaviTicketView) -> int:
+        """The iX-Haus number of the casavi ticket, creating it for a tenant's ticket;
+        ``Ignored`` for any other ticket the gateway did not send."""
         linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ticket.id)
         if linked is not None:
             return int(linked[0].number)
         if ticket.origin != "tenant":
-            return None
+            raise Ignored("not a tenant's ticket and not one the gateway sent: ignored")
         type_key = await self._resolve(EntityKind.TICKET_TYPE, ticket.ticket_type_id, "type")
         object_key = await self._resolve(EntityKind.OBJECT, ticket.property_id, "object")
         unit_no = None

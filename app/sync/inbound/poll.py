@@ -18,12 +18,10 @@ one request. Quiet hours (C14) do not stop it: they are for the outbound runs.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from typing import Any
 
-from app.sync.inbound.polled import POLL_EVENT, polled_event
+from app.sync.inbound.polled import polled_event
 from app.sync.inbound.process import enqueue_ticket
 from app.sync.services import Services
 
@@ -33,7 +31,7 @@ log = logging.getLogger(__name__)
 # offset paging shifted mid-listing are caught by looking back this far from the last
 # listing's start in casavi's own clock (our clock never enters the cursor).
 OVERLAP = dt.timedelta(seconds=10)
-__all__ = ["POLL_EVENT", "poll_system", "poll_tick"]
+__all__ = ["poll_system", "poll_tick"]
 
 
 async def poll_system(
@@ -77,19 +75,3 @@ async def poll_tick(services: Services, *, force: bool = False) -> dict[str, int
         except Exception as exc:  # casavi down: the next tick tries again
             log.warning("inbound poll of %s failed: %s", system, type(exc).__name__)
     return done
-
-
-async def poll_job(ctx: dict[str, Any]) -> dict[str, int]:
-    """arq cron entry (every ``INBOUND_POLL_TICK_SECONDS``)."""
-    services: Services = ctx["services"]
-    return await poll_tick(services)
-
-
-async def poll_forever(services: Services, tick_seconds: float) -> None:
-    """Embedded mode (no Redis): the poll as a background task of the API process."""
-    while True:
-        try:
-            await poll_tick(services)
-        except Exception as exc:  # the database is away: the next tick tries again
-            log.warning("inbound poll tick failed: %s", type(exc).__name__)
-        await asyncio.sleep(tick_seconds)

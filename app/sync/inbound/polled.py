@@ -13,18 +13,17 @@ ticket that is not the first try (parked before) is read afresh: its stored stat
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from app.domain.keys import EntityKind
 from app.sync.inbound.errors import Park
-from app.sync.ports import OWN_WRITE_EVENT, CasaviTicketView, InboxEvent, NewInboxEvent
+from app.sync.ports import CasaviTicketView, NewInboxEvent
+from app.sync.ports.events import OwnWrite, TicketPolled, inbox_entry
 
 if TYPE_CHECKING:
     from app.sync.inbound.handlers import Handlers
-
-POLL_EVENT = "ticket.polled"
 
 
 def _stamp(modified_at: dt.datetime) -> str:
@@ -36,56 +35,37 @@ def polled_id(ticket_id: str, modified_at: dt.datetime) -> str:
 
 
 def polled_event(ticket: CasaviTicketView) -> NewInboxEvent:
-    payload: dict[str, Any] = {
-        "ticketId": ticket.id,
-        "modifiedAt": _stamp(ticket.modified_at),
-    }
-    if ticket.deviation is None:
-        payload["ticket"] = msgspec.to_builtins(ticket)
-    else:
-        payload["deviation"] = ticket.deviation
-    return NewInboxEvent(
-        external_id=polled_id(ticket.id, ticket.modified_at),
-        event_type=POLL_EVENT,
-        ticket_ref=ticket.id,
-        occurred_at=ticket.modified_at,
-        payload=payload,
+    listed = ticket if ticket.deviation is None else None
+    event = TicketPolled(
+        ticket_id=ticket.id,
+        modified_at=ticket.modified_at,
+        ticket=listed,
+        deviation=ticket.deviation,
     )
+    return inbox_entry(event, polled_id(ticket.id, ticket.modified_at))
 
 
 def own_event(ticket_id: str, modified_at: dt.datetime) -> NewInboxEvent:
     """The gateway's own change, under the id its poll would give it (stored as done)."""
-    return NewInboxEvent(
-        external_id=polled_id(ticket_id, modified_at),
-        event_type=OWN_WRITE_EVENT,
-        ticket_ref=ticket_id,
-        occurred_at=modified_at,
-        payload={"ticketId": ticket_id, "modifiedAt": _stamp(modified_at)},
-    )
+    event = OwnWrite(ticket_id=ticket_id, modified_at=modified_at)
+    return inbox_entry(event, polled_id(ticket_id, modified_at))
 
 
-def listed_ticket(event: InboxEvent) -> CasaviTicketView | None:
-    """The ticket as the poll listed it - on the event's first try only."""
-    raw = event.payload.get("ticket")
-    if raw is None or event.attempts > 0:
-        return None
-    try:
-        return msgspec.convert(raw, CasaviTicketView)
-    except msgspec.ValidationError:
-        return None
+def first_try(event: TicketPolled, attempts: int) -> TicketPolled:
+    """The event as it is applied: on a retry (parked before) the listed ticket is old and
+    is read afresh."""
+    return event if attempts == 0 else msgspec.structs.replace(event, ticket=None)
 
 
-async def apply_polled(h: Handlers, event: InboxEvent) -> str:
-    ref = event.ticket_ref or ""
-    ticket = listed_ticket(event) or await h.casavi.ticket(ref)
+async def apply_polled(h: Handlers, event: TicketPolled) -> str:
+    ref = event.ticket_id
+    ticket = event.ticket or await h.casavi.ticket(ref)
     if ticket is None:
         raise Park(f"casavi has no ticket {ref}")
     if ticket.visibility == "internal":
         return "internal casavi ticket: never comes to iX-Haus"  # rule N2
     known = await h.links.by_casavi_id(h.system, EntityKind.TICKET, ref) is not None
-    number = await h.ensure_ticket(ticket)
-    if number is None:
-        return "not a tenant's ticket and not one the gateway sent: ignored"
+    number = await h.ensure_ticket(ticket)  # ``Ignored`` for a ticket that is not ours
     done = [await h.fields(number, ticket), await h.rating(number, ticket)]
     explained = ticket.rated_at is not None and ticket.rated_at == ticket.modified_at
     async for message in h.casavi.public_messages(ref):

@@ -18,15 +18,20 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import GatewayError
 from app.monitoring.process_metrics import inbound_processed
+from app.sync.context import SystemContext
 from app.sync.inbound.errors import Park
 from app.sync.inbound.fingerprints import ticket_fingerprinter
 from app.sync.inbound.handlers import Handlers, retry_delay_seconds
-from app.sync.ports import JobQueue
+from app.sync.inbound.polled import first_try
+from app.sync.ports import InboxEvent, JobQueue
+from app.sync.ports.events import InboundEvent, TicketPolled, UnknownEvent, decode_event
 from app.sync.services import Services
 
 log = logging.getLogger(__name__)
@@ -56,97 +61,128 @@ async def process_ticket(
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> int:
     """Apply the ticket's pending events; return how many were applied."""
-    inbox = services.inbox
     applied = 0
+    async with aclosing(_turns(services, system, ticket_ref, lease_seconds)) as turns:
+        async for lease, events in turns:
+            try:
+                async with services.contexts.use(system) as ctx:
+                    handlers = _handlers(services, system, ctx)
+                    for index, event in enumerate(events):
+                        await lease.renew()
+                        try:
+                            outcome = await handlers.apply(stored_event(event))
+                        except Exception as exc:  # iX-Haus or casavi down, a bug: never lost
+                            await _park(services, events[index:], exc)
+                            break
+                        await _done(services, event, outcome)
+                        applied += 1
+                    else:
+                        # What was parked for this ticket may apply now (the ticket exists).
+                        await services.inbox.unpark(system, ticket_ref)
+            except (Park, GatewayError) as exc:  # switched off (C12), not configured
+                await _park(services, events, exc)
+    return applied
+
+
+class _Lease:
+    """The ticket's lease, held by one job: renewed while it works (a killed job's expires)."""
+
+    def __init__(self, services: Services, system: str, ticket_ref: str, seconds: float) -> None:
+        self._inbox, self._system, self._ticket_ref = services.inbox, system, ticket_ref
+        self.holder = uuid.uuid4().hex
+        self.seconds = seconds
+        self._renewed = time.monotonic()
+
+    async def claim(self) -> bool:
+        self._renewed = time.monotonic()
+        return await self._inbox.claim(self._system, self._ticket_ref, self.holder, self.seconds)
+
+    async def renew(self) -> None:
+        if time.monotonic() - self._renewed > self.seconds / 3:
+            await self.claim()
+
+    async def release(self) -> None:
+        await self._inbox.release(self._system, self._ticket_ref, self.holder)
+
+
+async def _turns(
+    services: Services, system: str, ticket_ref: str, lease_seconds: float
+) -> AsyncGenerator[tuple[_Lease, list[InboxEvent]], None]:
+    """The job's turns on the ticket: each with the lease held and the events pending then.
+    They end when nothing is pending after a turn, when another job holds the lease (it
+    looks again after releasing), or when the job has worked long enough."""
     started = time.monotonic()
     while True:
         if time.monotonic() - started > MAX_JOB_SECONDS:
             # A ticket that keeps getting events: hand over to a fresh job rather than
             # run into the job timeout.
             await enqueue_ticket(services.queue, system, ticket_ref, "continue")
-            return applied
-        holder = uuid.uuid4().hex
-        if not await inbox.claim(system, ticket_ref, holder, lease_seconds):
-            return applied  # another job holds it and looks again after releasing
+            return
+        lease = _Lease(services, system, ticket_ref, lease_seconds)
+        if not await lease.claim():
+            return
         try:
-            applied += await _apply_pending(services, system, ticket_ref, holder, lease_seconds)
+            events = await services.inbox.pending(system, ticket_ref)
+            if events:
+                yield lease, events
         finally:
-            await inbox.release(system, ticket_ref, holder)
-        if not await inbox.pending(system, ticket_ref):
-            return applied
+            await lease.release()
+        if not await services.inbox.pending(system, ticket_ref):
+            return
 
 
-async def _apply_pending(
-    services: Services, system: str, ticket_ref: str, holder: str, lease_seconds: float
-) -> int:
-    inbox = services.inbox
-    events = await inbox.pending(system, ticket_ref)
-    if not events:
-        return 0
-    applied = 0
+def _handlers(services: Services, system: str, ctx: SystemContext) -> Handlers:
+    if ctx.writer is None or ctx.casavi is None:
+        raise Park("no ticket user (rule C11) or no casavi client for this system")
+    return Handlers(
+        system=system,
+        casavi=ctx.casavi,
+        writer=ctx.writer,
+        links=services.links,
+        note_links=services.note_links,
+        conflicts=services.conflicts,
+        activity=services.portal_activity,
+        settings=ctx.inbound,
+        fingerprint=ticket_fingerprinter(
+            system, ctx.source, ctx.writer, services.links, ctx.config, services.clock
+        ),
+    )
+
+
+async def _done(services: Services, event: InboxEvent, outcome: str) -> None:
+    await services.inbox.done(event.id)
+    inbound_processed(event.system, event.received_at)  # metrics: receipt -> processed
+    log.info(
+        "inbound event %s (%s): %s", event.id, event.event_type, outcome[:200] or "nothing to do"
+    )
+
+
+def stored_event(row: InboxEvent) -> InboundEvent:
+    """The inbox row as its kind, decoded once here; one the gateway does not know is
+    parked with the reason (a later version may know it), never a crash."""
     try:
-        async with services.contexts.use(system) as ctx:
-            if ctx.writer is None or ctx.casavi is None:
-                raise Park("no ticket user (rule C11) or no casavi client for this system")
-            handlers = Handlers(
-                system=system,
-                casavi=ctx.casavi,
-                writer=ctx.writer,
-                links=services.links,
-                note_links=services.note_links,
-                conflicts=services.conflicts,
-                activity=services.portal_activity,
-                settings=ctx.inbound,
-                fingerprint=ticket_fingerprinter(
-                    system, ctx.source, ctx.writer, services.links, ctx.config, services.clock
-                ),
-            )
-            renewed = time.monotonic()
-            for index, event in enumerate(events):
-                if time.monotonic() - renewed > lease_seconds / 3:
-                    await inbox.claim(system, ticket_ref, holder, lease_seconds)  # renew
-                    renewed = time.monotonic()
-                try:
-                    outcome = await handlers.apply(event)
-                except Park as parked:
-                    await _park(
-                        services, [e.id for e in events[index:]], parked.reason, event.attempts
-                    )
-                    return applied
-                except GatewayError as exc:
-                    await _park(
-                        services, [e.id for e in events[index:]], exc.detail, event.attempts
-                    )
-                    return applied
-                except Exception as exc:  # iX-Haus or casavi down, a bug: park, never lose
-                    reason = _describe(exc)
-                    log.warning("inbound event %s parked: %s", event.id, type(exc).__name__)
-                    await _park(services, [e.id for e in events[index:]], reason, event.attempts)
-                    return applied
-                await inbox.done(event.id)
-                inbound_processed(system, event.received_at)  # metrics: receipt -> processed
-                applied += 1
-                log.info(
-                    "inbound event %s (%s): %s",
-                    event.id,
-                    event.event_type,
-                    outcome[:200] or "nothing to do",
-                )
-    except Park as parked:
-        await _park(services, [e.id for e in events], parked.reason, events[0].attempts)
-        return applied
-    except GatewayError as exc:  # the system is switched off (C12) or not configured
-        await _park(services, [e.id for e in events], exc.detail, events[0].attempts)
-        return applied
-    if applied:
-        # What was parked for this ticket may apply now (e.g. the ticket exists at last).
-        await inbox.unpark(system, ticket_ref)
-    return applied
+        event = decode_event(row.event_type, row.payload)
+    except UnknownEvent as exc:
+        raise Park(str(exc)) from None
+    match event:
+        case TicketPolled():
+            return first_try(event, row.attempts)
+        case _:
+            return event
 
 
-async def _park(services: Services, ids: list[int], reason: str, attempts: int) -> None:
-    retry_at = services.clock() + dt.timedelta(seconds=retry_delay_seconds(attempts))
-    await services.inbox.park(ids, reason, retry_at)
+async def _park(services: Services, events: list[InboxEvent], exc: Exception) -> None:
+    """Park ``events`` (the failing one and the ticket's later ones: order is kept) with the
+    reason, to be retried after the backoff of the first one's attempts."""
+    if isinstance(exc, Park):
+        reason = exc.reason
+    elif isinstance(exc, GatewayError):
+        reason = exc.detail
+    else:
+        reason = _describe(exc)
+        log.warning("inbound event %s parked: %s", events[0].id, type(exc).__name__)
+    retry_at = services.clock() + dt.timedelta(seconds=retry_delay_seconds(events[0].attempts))
+    await services.inbox.park([e.id for e in events], reason, retry_at)
 
 
 def _describe(exc: Exception) -> str:

@@ -9,10 +9,8 @@ re-enqueuing a ticket whose job is still running costs one lease check.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from typing import Any
 
 from app.sync.inbound.process import enqueue_ticket
 from app.sync.services import Services
@@ -40,19 +38,3 @@ async def sweep(services: Services) -> int:
         except Exception as exc:
             log.warning("purge of %s failed: %s", system, type(exc).__name__)
     return len(due)
-
-
-async def sweep_job(ctx: dict[str, Any]) -> int:
-    """arq cron entry (every ``INBOUND_SWEEP_SECONDS``)."""
-    services: Services = ctx["services"]
-    return await sweep(services)
-
-
-async def sweep_forever(services: Services, seconds: float) -> None:
-    """Embedded mode (no Redis): the sweeper as a background task of the API process."""
-    while True:
-        try:
-            await sweep(services)
-        except Exception as exc:  # the database is away: the next sweep tries again
-            log.warning("inbox sweep failed: %s", type(exc).__name__)
-        await asyncio.sleep(seconds)

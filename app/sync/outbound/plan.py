@@ -79,9 +79,15 @@ async def plan_run(
     wanted = frozenset(kinds or PLANNED_KINDS)
     planner = _PlanningLedger(ledger, limit)
     # Nothing can reach casavi: the planning portal, and no document or ticket clients.
-    quiet = dataclasses.replace(
-        ctx, portal=PlanningPortal(), documents=None, contents=None, casavi=None, writer=None
+    adapters = dataclasses.replace(
+        ctx.adapters,
+        portal=PlanningPortal(),
+        documents=None,
+        contents=None,
+        casavi=None,
+        writer=None,
     )
+    quiet = dataclasses.replace(ctx, adapters=adapters)
     report = await run_outbound(
         quiet,
         ledger=planner,

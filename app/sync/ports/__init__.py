@@ -9,6 +9,7 @@ records that cross them are the domain's (``app.domain``) or the small Structs i
 - ``state``     ledger, S1 states, runs, configurations, the job queue, the support archive
 - ``two_way``   note links, conflicts, portal activity (N1, N2, S2)
 - ``inbox``     the inbound inbox
+- ``events``    the inbound events, one tagged union (decoded once, dispatched with ``match``)
 """
 
 from app.sync.ports.deviations import ContractDeviations, DeviationCount
@@ -50,6 +51,7 @@ from app.sync.ports.records import (
     RunStatus,
     SyncRunInfo,
     System,
+    SystemSecrets,
     SystemSettings,
     TicketPortalView,
 )
@@ -124,6 +126,7 @@ __all__ = [
     "Runs",
     "SyncRunInfo",
     "System",
+    "SystemSecrets",
     "SystemSettings",
     "TicketPortalView",
 ]

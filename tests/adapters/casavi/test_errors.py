@@ -11,8 +11,9 @@ from app.adapters.casavi import (
     CasaviRejected,
     CasaviUnavailable,
 )
-from app.adapters.casavi.errors import BODY_LIMIT, CasaviDeadlineExceeded, redact
+from app.adapters.casavi.errors import CasaviDeadlineExceeded
 from app.adapters.casavi.wire import UnitWrite
+from app.adapters.http.errors import BODY_LIMIT, redact
 from app.errors import GatewayError
 from tests.support.casavi import SimHandle
 

@@ -15,6 +15,7 @@ from app.adapters.docuware import (
     LicencesExhausted,
 )
 from app.sandbox.docuware import TRUSTED_PASSWORD, TRUSTED_USER
+from tests.support.clock import FakeClock
 from tests.support.docuware import (
     LARGE_ID,
     MAIN_CABINET,
@@ -148,13 +149,16 @@ async def test_closing_the_client_does_not_log_off(
 
 
 async def test_a_token_is_renewed_before_it_runs_out_without_a_401(
-    dw_client: DocuwareClient, dw_simulator: DwHandle
+    make_dw_client: ClientFactory, dw_simulator: DwHandle
 ) -> None:
-    dw_simulator.state.token_ttl_seconds = 1  # renewed after half of it, not on every call
+    clock = FakeClock()
+    dw_client = make_dw_client(clock=clock)
+    dw_simulator.state.token_ttl_seconds = 10  # renewed after half of it, not on every call
     await dw_client.document(MAIN_CABINET, 1)
+    clock.advance(4.9)
     await dw_client.document(MAIN_CABINET, 2)
     assert dw_client.logons == 1
-    await asyncio.sleep(0.6)
+    clock.advance(0.2)
 
     await dw_client.document(MAIN_CABINET, 3)
 

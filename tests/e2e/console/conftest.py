@@ -32,14 +32,15 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.inbox import SqlInbox
 from app.adapters.store.models import TicketPortalState
 from app.asgi import create_app
-from app.config import load_settings
 from app.console.web import Console
 from app.domain.calendar import utcnow
+from app.environment import load_settings
 from app.sandbox.casavi import create_casavi_simulator
 from app.sandbox.casavi.app import CasaviSimulator
 from app.sandbox.casavi.server import ServerThread
 from app.sandbox.demo import DemoPaths, prepare, sync_once
-from app.sync.ports import InboxEvent, NewConflict, NewInboxEvent
+from app.sync.ports import InboxEvent, NewConflict
+from app.sync.ports.events import CallbackRefs, TicketUpdated, inbox_entry
 
 ROOT = Path(__file__).resolve().parents[3]
 # Screenshots go to a temporary folder; `CONSOLE_SCREENSHOTS=docs/screenshots` (README)
@@ -189,12 +190,12 @@ class Gateway:
         try:
             inbox = SqlInbox(create_session_factory(engine))
             ref = f"cv-unknown-{uuid.uuid4().hex[:8]}"
-            event = NewInboxEvent(
-                external_id=f"evt-{uuid.uuid4().hex}",
-                event_type="ticket.updated",
-                ticket_ref=ref,
-                occurred_at=utcnow(),
-                payload={"ticketId": ref},
+            event = inbox_entry(
+                TicketUpdated(
+                    id=f"evt-{uuid.uuid4().hex}",
+                    occurred_at=utcnow(),
+                    data=CallbackRefs(ticket_id=ref),
+                )
             )
             await inbox.add("test", [event])
             (stored,) = await inbox.pending("test", ref)

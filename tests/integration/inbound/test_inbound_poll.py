@@ -129,3 +129,30 @@ async def test_a_lost_callback_is_caught_by_the_next_poll(
         assert await inbound.services.inbox.pending("test", ticket) == []
     assert await inbound.count("tickets", source_ref=lost) == 1
     assert await inbound.count("tickets", source_ref=seen) == 1  # no second ticket
+
+
+async def test_an_event_of_an_unknown_kind_is_parked_not_a_crash(inbound: Inbound) -> None:
+    # A row no inbound kind decodes (written by a newer or a foreign version): the job parks
+    # it with the reason, and the ticket's later events after it (order is kept).
+    from app.sync.inbound.process import process_ticket
+    from app.sync.ports import NewInboxEvent
+
+    now = dt.datetime.now(dt.UTC)
+    envelope = {"occurredAt": now.isoformat(), "data": {"ticketId": "cv-unknown"}}
+    events = [
+        NewInboxEvent(
+            external_id=f"evt-{kind}",
+            event_type=kind,
+            ticket_ref="cv-unknown",
+            occurred_at=now + dt.timedelta(seconds=n),
+            payload={"id": f"evt-{kind}", "type": kind, **envelope},
+        )
+        for n, kind in enumerate(["ticket.deleted", "ticket.updated"])
+    ]
+    await inbound.services.inbox.add("test", events)
+    assert await process_ticket(inbound.services, "test", "cv-unknown") == 0
+    parked = {e.event_type: e.last_error for e in await inbound.inbox("parked")}
+    assert set(parked) == {"ticket.deleted", "ticket.updated"}
+    assert parked["ticket.deleted"].startswith(
+        "not an inbound event the gateway knows ('ticket.deleted')"
+    )

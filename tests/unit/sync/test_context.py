@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.configuration.document import CasaviSettings
 from app.sync.context import SystemContexts
 from tests.fakes import CountingAdapters, FakeConfigs
 
@@ -23,7 +24,7 @@ async def test_a_configuration_change_builds_new_adapters_and_closes_the_old_whe
     configs, adapters = FakeConfigs(), CountingAdapters()
     contexts = SystemContexts(configs, adapters)
     async with contexts.use("test") as old:
-        configs.change("test", casavi_base_url="http://127.0.0.1:10")
+        configs.change("test", casavi=CasaviSettings(base_url="http://127.0.0.1:10"))
         async with contexts.use("test") as new:
             assert new.version == 2
             assert old.version == 1

@@ -13,12 +13,12 @@ from app.domain.eligibility.documents import DocuWareIndex
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import DocumentRecord, DocumentTypeRecord, ObjectRecord
 from app.errors import SyncNotPossible
-from app.sync.context import SystemContext
+from app.sync.context import SystemAdapters, SystemContext
 from app.sync.outbound.documents import send_docuware_document
 from app.sync.outbound.run import run_outbound
 from app.sync.ports import DmsDocument
 from tests.document_fakes import FakeContents, FakeDocumentPortal, FakeDocuware
-from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates, FakeSource
+from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates, FakeSource, settings_for
 
 CONFIG = SyncConfig(object_range=ranges("1001"), document_types_unfiltered=("MV",))
 TYPES = [
@@ -55,10 +55,14 @@ def context(
     contents: FakeContents,
     docuware: FakeDocuware | None = None,
 ) -> SystemContext:
-    return SystemContext(
-        system="test", version=1, active=True, config=CONFIG, source=source, writer=None,
-        portal=FakePortal(), documents=documents, contents=contents, docuware=docuware,
+    async def close() -> None:
+        return None
+
+    adapters = SystemAdapters(
+        source=source, writer=None, portal=FakePortal(), close=close,
+        documents=documents, contents=contents, docuware=docuware,
     )  # fmt: skip
+    return SystemContext(settings_for("test", config=CONFIG), adapters)
 
 
 def source(*documents: DocumentRecord) -> FakeSource:

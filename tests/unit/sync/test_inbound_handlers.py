@@ -13,10 +13,10 @@ from app.sync.ports import (
     CasaviMessageView,
     CasaviTicketView,
     InboundSettings,
-    InboxEvent,
     NoteLink,
     Outcome,
 )
+from app.sync.ports.events import POLL_EVENT, InboundEvent, decode_event
 from tests.fakes import (
     NOW,
     FakeCasaviTickets,
@@ -85,22 +85,12 @@ class World:
         return view
 
 
-def _event(kind: str, **data: str) -> InboxEvent:
-    return InboxEvent(
-        id=1,
-        system="test",
-        external_id="evt",
-        event_type=kind,
-        ticket_ref="cv-1",
-        occurred_at=NOW,
-        received_at=NOW,
-        payload={"data": {"ticketId": "cv-1", **data}},
-        status="received",
-        attempts=0,
-        processed_at=None,
-        next_attempt_at=None,
-        last_error=None,
-    )
+def _event(kind: str, **data: str) -> InboundEvent:
+    """The event as the inbox stores it, decoded as the per-ticket job decodes it."""
+    if kind == POLL_EVENT:
+        return decode_event(kind, {"ticketId": "cv-1", "modifiedAt": NOW})
+    envelope = {"id": "evt", "occurredAt": NOW, "data": {"ticketId": "cv-1", **data}}
+    return decode_event(kind, envelope)
 
 
 async def test_a_tenant_ticket_is_created_once_with_resolved_references() -> None:
@@ -324,3 +314,24 @@ async def test_an_edit_on_both_sides_is_a_conflict_under_the_notes_policy(
         "Tür klemmt sehr",
     )
     assert (conflict.policy, conflict.resolution) == (policy, resolution)
+
+
+async def test_each_kind_is_dispatched_to_its_handler() -> None:
+    # One tagged union, one ``match``: a message callback without its id reconciles the whole
+    # ticket, the gateway's own change applies nothing, a staff ticket never comes back.
+    world = World()
+    await world.master_data()
+    world.ticket()
+    world.casavi.messages["m-1"] = _message("m-1", "Die Tür klemmt")
+    outcome = await world.handlers.apply(_event("ticket.message.created"))  # no messageId
+    assert "note" in outcome
+    assert "m-1" in world.writer.notes
+    own = decode_event("ticket.own_write", {"ticketId": "cv-1", "modifiedAt": NOW})
+    assert await world.handlers.apply(own) == ""
+    world.ticket(id="cv-2", origin="staff")
+    staff = decode_event(
+        "ticket.updated", {"id": "e", "occurredAt": NOW, "data": {"ticketId": "cv-2"}}
+    )
+    assert await world.handlers.apply(staff) == (
+        "not a tenant's ticket and not one the gateway sent: ignored"
+    )

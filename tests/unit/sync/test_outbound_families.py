@@ -21,9 +21,8 @@ from app.domain.records import (
     UserRecord,
     WorkOrderRecord,
 )
-from app.sync.context import SystemContext
 from app.sync.outbound.run import run_outbound
-from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates, FakeSource
+from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates, FakeSource, context_for
 
 CONFIG = SyncConfig(
     object_range=ranges("1001-1002"),
@@ -113,10 +112,7 @@ def source() -> FakeSource:
 
 async def run(src: FakeSource, config: SyncConfig = CONFIG) -> tuple[FakePortal, FakeLedger]:
     portal, ledger = FakePortal(), FakeLedger()
-    ctx = SystemContext(
-        system="test", version=1, active=True, config=config, source=src, writer=None,
-        portal=portal,
-    )  # fmt: skip
+    ctx = context_for(src, portal, config=config)
     counts = (
         await run_outbound(ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW)
     ).counts
@@ -217,10 +213,7 @@ async def test_a_second_run_sends_none_of_the_new_families_again() -> None:
     # rule M1, rule M4, rule T8: unchanged records are not sent twice
     src = source()
     portal, ledger = FakePortal(), FakeLedger()
-    ctx = SystemContext(
-        system="test", version=1, active=True, config=CONFIG, source=src, writer=None,
-        portal=portal,
-    )  # fmt: skip
+    ctx = context_for(src, portal, config=CONFIG)
     states = FakePortalStates()
     await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=1, now=NOW)
     portal.puts.clear()
