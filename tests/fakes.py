@@ -11,7 +11,7 @@ import asyncio
 import builtins
 import datetime as dt
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -21,32 +21,40 @@ from app.domain import records as r
 from app.domain.config import SyncConfig
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
-from app.sync.context import SystemAdapters
+from app.sync.context import AdapterFactory, SystemAdapters, SystemContexts
+from app.sync.policy import RunPolicy
 from app.sync.ports import (
     OWN_WRITE_EVENT,
     CasaviAttachmentView,
     CasaviMessageView,
     CasaviTicketView,
+    Configs,
     ConflictRecord,
     ConflictSide,
     InboxEvent,
+    JobQueue,
+    Ledger,
     LedgerEntry,
     NewConflict,
     NewInboxEvent,
     NoteLink,
     Outcome,
     PortalRecord,
+    PortalStates,
     PortalStatus,
     PortalWrite,
     Presence,
     ProtocolPage,
     RunClaim,
     RunCounts,
+    Runs,
     RunStatus,
     SyncRunInfo,
     SystemSettings,
     TicketPortalView,
 )
+from app.sync.services import Services
+from app.sync.stores import Stores, TwoWay
 
 NOW = dt.datetime(2026, 6, 15, 10, tzinfo=dt.UTC)
 
@@ -918,3 +926,60 @@ class FakeArchive:
 
     async def purge(self, system: str, before: dt.datetime, *, batch: int = 1000) -> int:
         return 0
+
+
+# -- the stores and services of a flow, over the fakes above -----------------------------------
+def fake_stores(
+    ledger: Ledger | None = None,
+    states: PortalStates | None = None,
+    two_way: TwoWay | None = None,
+) -> Stores:
+    """Stores for ``SystemContexts`` (a fresh ledger and fresh ticket states unless given)."""
+    return Stores(
+        FakeLedger() if ledger is None else ledger,
+        FakePortalStates() if states is None else states,
+        two_way,
+    )
+
+
+def fake_contexts(
+    configs: Configs,
+    adapters: AdapterFactory,
+    ledger: Ledger | None = None,
+    states: PortalStates | None = None,
+    two_way: TwoWay | None = None,
+) -> SystemContexts:
+    return SystemContexts(configs, adapters, fake_stores(ledger, states, two_way))
+
+
+def fake_services(
+    contexts: SystemContexts,
+    *,
+    runs: Runs | None = None,
+    queue: JobQueue | None = None,
+    policy: RunPolicy | None = None,
+    configs: Configs | None = None,
+    clock: Callable[[], dt.datetime] = lambda: NOW,
+) -> Services:
+    """What a composition root hands the flows, over ``contexts``' stores and fakes."""
+    stores = contexts.stores
+    two_way = stores.two_way or TwoWay(
+        FakeNoteLinks(), FakeConflicts(), FakePortalActivity(), FakeArchive()
+    )
+    links = stores.ledger if isinstance(stores.ledger, FakeLedger) else FakeLedger()
+    return Services(
+        runs=FakeRuns() if runs is None else runs,
+        ledger=stores.ledger,
+        portal_states=stores.portal_states,
+        configs=FakeConfigs() if configs is None else configs,
+        contexts=contexts,
+        queue=FakeQueue() if queue is None else queue,
+        clock=clock,
+        note_links=two_way.note_links,
+        conflicts=two_way.conflicts,
+        portal_activity=two_way.portal_activity,
+        inbox=FakeInbox(),
+        links=links,
+        archive=two_way.archive or FakeArchive(),
+        policy=RunPolicy() if policy is None else policy,
+    )

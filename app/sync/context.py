@@ -2,7 +2,8 @@
 
 Only the composition roots (``create_app``, the worker's ``on_startup``, the demo) build a
 ``SystemContexts``; a run or a job asks it for a system's ports with ``use(system)``. Per
-system there is one iX-Haus engine and one casavi client, cached by the configuration's
+system there is one iX-Haus engine and one casavi client, and the gateway's stores bound to
+the system (``app.sync.stores``), cached by the configuration's
 version: a configuration change builds new ones on the next ``use`` and closes the old ones
 once no flow uses them any more. ``aclose`` closes everything on shutdown.
 """
@@ -28,6 +29,7 @@ from app.sync.ports import (
     Portal,
     SystemSettings,
 )
+from app.sync.stores import Stores, SystemStores
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class SystemContext:
     source: IxhausSource
     writer: IxhausWriter | None
     portal: Portal
+    # The gateway's stores with this system bound (the ledger, the ticket states, two-way).
+    stores: SystemStores
     documents: DocumentPortal | None = None
     contents: DocumentContents | None = None
     docuware: DocuwareSource | None = None
@@ -85,9 +89,10 @@ class _Entry:
 
 
 class SystemContexts:
-    def __init__(self, configs: Configs, factory: AdapterFactory) -> None:
+    def __init__(self, configs: Configs, factory: AdapterFactory, stores: Stores) -> None:
         self._configs = configs
         self._factory = factory
+        self.stores = stores
         self._entries: dict[str, _Entry] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -122,6 +127,7 @@ class SystemContexts:
                     source=adapters.source,
                     writer=adapters.writer,
                     portal=adapters.portal,
+                    stores=self.stores.bind(system),
                     documents=adapters.documents,
                     contents=adapters.contents,
                     docuware=adapters.docuware,

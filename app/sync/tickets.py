@@ -29,7 +29,6 @@ from app.sync.context import SystemContext
 from app.sync.outbound.engine import SendEngine, identities_of
 from app.sync.outbound.notes import (
     TicketBookkeeping,
-    TwoWay,
     is_board,
     link_before_send,
     note_author,
@@ -41,6 +40,7 @@ from app.sync.outbound.sources import ticket_references
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.ports import LedgerEntry, TicketPortalView
 from app.sync.services import Services
+from app.sync.stores import TwoWay
 
 # ``waiting``: not sent now - a record it names (its ticket, its author) is not settled in
 # casavi yet; a run sends it once it is.

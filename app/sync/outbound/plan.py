@@ -35,6 +35,7 @@ from app.sync.ports import (
     Presence,
     TicketPortalView,
 )
+from app.sync.stores import Stores
 
 PlanAction = Literal["create", "update", "delete", "exclude"]
 # What a dry run can plan: every kind a run sends except public notes and documents.
@@ -70,26 +71,25 @@ class SyncPlan(msgspec.Struct, kw_only=True):
 async def plan_run(
     ctx: SystemContext,
     *,
-    ledger: Ledger,
     now: datetime,
     kinds: Sequence[EntityKind] | None = None,
     limit: int = MAX_PLAN_ITEMS,
 ) -> SyncPlan:
     """The plan of a run of ``ctx``'s system now, over ``kinds`` (default: all planned)."""
     wanted = frozenset(kinds or PLANNED_KINDS)
-    planner = _PlanningLedger(ledger, limit)
-    # Nothing can reach casavi: the planning portal, and no document or ticket clients.
+    planner = _PlanningLedger(ctx.stores.ledger.store, limit)
+    # Nothing can reach casavi: the planning portal, and no document or ticket clients; and
+    # nothing is written: the planning ledger, no ticket states, no two-way stores.
     quiet = dataclasses.replace(
-        ctx, portal=PlanningPortal(), documents=None, contents=None, casavi=None, writer=None
+        ctx,
+        portal=PlanningPortal(),
+        stores=Stores(planner, _NoStates()).bind(ctx.system),
+        documents=None,
+        contents=None,
+        casavi=None,
+        writer=None,
     )
-    report = await run_outbound(
-        quiet,
-        ledger=planner,
-        portal_states=_NoStates(),
-        run_id=None,
-        now=now,
-        scope=Scope(kinds=wanted),
-    )
+    report = await run_outbound(quiet, run_id=None, now=now, scope=Scope(kinds=wanted))
     total = report.tally
     items = await planner.items(ctx.system)
     count = {action: 0 for action in ("create", "update", "delete", "exclude")}

@@ -23,7 +23,7 @@ from app.domain.records import (
 )
 from app.sync.context import SystemContext
 from app.sync.outbound.run import run_outbound
-from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates, FakeSource
+from tests.fakes import NOW, FakeLedger, FakePortal, FakeSource, fake_stores
 
 CONFIG = SyncConfig(
     object_range=ranges("1001-1002"),
@@ -115,11 +115,9 @@ async def run(src: FakeSource, config: SyncConfig = CONFIG) -> tuple[FakePortal,
     portal, ledger = FakePortal(), FakeLedger()
     ctx = SystemContext(
         system="test", version=1, active=True, config=config, source=src, writer=None,
-        portal=portal,
+        portal=portal, stores=fake_stores(ledger).bind("test"),
     )  # fmt: skip
-    counts = (
-        await run_outbound(ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW)
-    ).counts
+    counts = (await run_outbound(ctx, run_id=1, now=NOW)).counts
     assert counts.errors == 0
     return portal, ledger
 
@@ -219,11 +217,10 @@ async def test_a_second_run_sends_none_of_the_new_families_again() -> None:
     portal, ledger = FakePortal(), FakeLedger()
     ctx = SystemContext(
         system="test", version=1, active=True, config=CONFIG, source=src, writer=None,
-        portal=portal,
+        portal=portal, stores=fake_stores(ledger).bind("test"),
     )  # fmt: skip
-    states = FakePortalStates()
-    await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=1, now=NOW)
+    await run_outbound(ctx, run_id=1, now=NOW)
     portal.puts.clear()
-    again = (await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=2, now=NOW)).counts
+    again = (await run_outbound(ctx, run_id=2, now=NOW)).counts
     assert (again.sent, again.errors) == (0, 0)
     assert portal.puts == []

@@ -19,7 +19,7 @@ from app.domain.records import ContractRecord, PartnerRelation, PersonRecord
 from app.sync.context import SystemContext
 from app.sync.outbound import sources
 from app.sync.outbound.run import run_outbound
-from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates, FakeSource
+from tests.fakes import NOW, FakePortal, FakeSource, fake_stores
 
 CONFIG = SyncConfig(object_range=ranges("1001"), person_types=("MIETER",))
 TODAY = date(2026, 3, 2)
@@ -91,9 +91,9 @@ async def test_a_run_reads_the_big_tables_once() -> None:
         source=source,
         writer=None,
         portal=FakePortal(),
+        stores=fake_stores().bind("test"),
     )
-    ledger = FakeLedger()
-    await run_outbound(ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW)
+    await run_outbound(ctx, run_id=1, now=NOW)
     for table in ("persons", "contracts", "partner_relations", "units", "tickets"):
         assert source.reads[table] <= 1, table
 
