@@ -42,9 +42,9 @@ from app.api.sync_runs import SyncRunController
 from app.api.system_config import SystemConfigController
 from app.api.tickets import TicketTriggerController
 from app.composition import build_services
-from app.config import Settings, get_settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.console import build_console
+from app.environment import Settings, get_settings, run_policy
 from app.sync.jobs import JOB_FUNCTIONS, start_periodic
 from app.sync.ports import JobQueue
 from app.sync.queue import ArqQueue, InProcessQueue, arq_redis

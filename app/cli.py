@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.config import Settings, SettingsError, get_settings
+from app.environment import Settings, SettingsError, get_settings
 
 DEFAULT_OPENAPI_PATH = Path("openapi/gateway.json")
 

@@ -6,7 +6,7 @@ import argparse
 
 from app.adapters.store.api_keys import ApiKeyRepository
 from app.adapters.store.database import create_engine, create_session_factory
-from app.config import Settings
+from app.environment import Settings
 
 
 async def run_apikey_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from app.config import Settings
+from app.environment import Settings
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import TextIO
 
-from app.config import Settings
+from app.environment import Settings
 
 CHECK_TIMEOUT_SECONDS = 30.0
 
@@ -66,16 +66,15 @@ def run_ixhaus_command(args: argparse.Namespace, settings: Settings) -> int:
 async def _check(args: argparse.Namespace, settings: Settings) -> int:
     import msgspec
 
+    from app.adapters.store.configs import SqlConfigs
     from app.adapters.store.database import create_engine, create_session_factory
     from app.configuration.interface import interface_report
     from app.configuration.secrets import SecretBox
-    from app.configuration.service import ConfigService
 
     engine = create_engine(settings.database_url)
     try:
-        async with create_session_factory(engine)() as session:
-            service = ConfigService(session, SecretBox(settings.secret_key))
-            result = await interface_report(service, args.system, CHECK_TIMEOUT_SECONDS)
+        configs = SqlConfigs(create_session_factory(engine), SecretBox(settings.secret_key))
+        result = await interface_report(configs, args.system, CHECK_TIMEOUT_SECONDS)
     finally:
         await engine.dispose()
     if args.json:

@@ -13,9 +13,9 @@ from typing import TextIO
 import msgspec
 
 from app.adapters.store.database import create_engine, create_session_factory
-from app.config import Settings, run_policy
 from app.configuration.secrets import SecretBox
 from app.domain.keys import EntityKind
+from app.environment import Settings, run_policy
 from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.plan import SyncPlan, plan_run
 from app.sync.outbound.run import RUN_KINDS

@@ -129,5 +129,5 @@ def build_services(
         policy=policy or RunPolicy(),
         contract_deviations=deviations,
         closers=[stop_recording],
-        alerts=AlertMonitor(session_factory, secret_box),
+        alerts=AlertMonitor(session_factory, configs),
     )

@@ -21,8 +21,8 @@ from arq.worker import func
 from app.adapters.store.database import create_engine, create_session_factory
 from app.alerts.monitor import alert_loop
 from app.composition import build_services
-from app.config import Settings, SettingsError, get_settings, run_policy
 from app.configuration.secrets import SecretBox
+from app.environment import Settings, SettingsError, get_settings, run_policy
 from app.monitoring.process_metrics import observed
 from app.resilient_worker import ResilientWorker
 from app.sync.jobs import JOBS, PERIODIC

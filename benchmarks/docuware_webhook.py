@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 
 from app.adapters.docuware.webhook import SIGNATURE_HEADER, sign, verify_docuware_signature
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.sandbox.docuware import SANDBOX_PASSWORD, SANDBOX_USER, create_docuware_simulator
 from app.sandbox.docuware import ServerThread as DwThread
 from app.sandbox.docuware.catalogue import MAIN_CABINET, make_document
@@ -97,7 +97,7 @@ async def run(forged: int, senders: int, notifications: int, latency_ms: int) ->
             async with create_session_factory(engine)() as session:
                 secrets = {"docuwarePassword": _twice(SANDBOX_PASSWORD),
                            "docuwareWebhookSecret": _twice(SECRET)}  # fmt: skip
-                await ConfigService(session, SecretBox(s.secret_key)).patch(
+                await ConfigRows(session, SecretBox(s.secret_key)).patch(
                     "test", {"secrets": secrets}, "benchmark"
                 )
             await engine.dispose()

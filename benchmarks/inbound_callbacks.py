@@ -82,7 +82,7 @@ def bare_app() -> Litestar:
 
     from app.adapters.store.database import create_engine
     from app.adapters.store.inbox import _skip_duplicates
-    from app.config import load_settings
+    from app.environment import load_settings
 
     # The gateway's pool size (DATABASE_POOL_SIZE), so both wait for connections alike.
     engine = create_engine(os.environ["DATABASE_URL"], pool_size=load_settings().database_pool_size)

@@ -30,11 +30,11 @@ from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.settings import CasaviClientConfig
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
-from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox, new_key
-from app.configuration.service import ConfigService
+from app.environment import normalise_database_url
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
@@ -193,7 +193,7 @@ async def stack(
         secret_key = new_key()
         box = SecretBox(secret_key)
         async with sessions() as session:
-            await ConfigService(session, box).patch(
+            await ConfigRows(session, box).patch(
                 "test",
                 {
                     **sandbox_config_patch(profile),

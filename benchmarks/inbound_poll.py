@@ -40,10 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
 from app.configuration.secrets import SecretBox, new_key
-from app.configuration.service import ConfigService
 from app.domain.keys import EntityKind, RecordKey
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
 from app.sandbox.config import sandbox_config_patch
@@ -151,7 +151,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     sessions = create_session_factory(engine)
     box = SecretBox(new_key())
     async with sessions() as session:
-        await ConfigService(session, box).patch(
+        await ConfigRows(session, box).patch(
             "test",
             {
                 **sandbox_config_patch("small"),

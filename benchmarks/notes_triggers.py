@@ -28,13 +28,13 @@ from sqlalchemy import select
 from app.adapters.factories import open_system_adapters
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import TicketPortalState
 from app.composition import build_services
-from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox, new_key
-from app.configuration.service import ConfigService
 from app.domain.keys import EntityKind, RecordKey
+from app.environment import normalise_database_url
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
 from app.sync.context import SystemAdapters
@@ -100,7 +100,7 @@ async def run(profile: str, triggers: int, admin_url: str) -> dict[str, Any]:
         sessions = create_session_factory(engine)
         box = SecretBox(new_key())
         async with sessions() as session:
-            await ConfigService(session, box).patch(
+            await ConfigRows(session, box).patch(
                 "test",
                 {
                     **sandbox_config_patch(profile),

@@ -51,12 +51,12 @@ from app.adapters.casavi.http import CasaviHttp
 from app.adapters.factories import open_system_adapters
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.composition import build_services
-from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox, new_key
-from app.configuration.service import ConfigService
+from app.environment import normalise_database_url
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
@@ -275,7 +275,7 @@ async def one_profile(
         sessions = create_session_factory(engine)
         box = SecretBox(new_key())
         async with sessions() as session:
-            await ConfigService(session, box).patch(
+            await ConfigRows(session, box).patch(
                 "test",
                 {
                     **sandbox_config_patch(profile),

@@ -87,7 +87,7 @@ async def _lifespan(app: App) -> Callable[[], Awaitable[None]]:
 
 async def measure(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
     from app.asgi import create_app
-    from app.config import get_settings
+    from app.environment import get_settings
 
     numbers, key = await _seed(database_url, args.rows)
     os.environ.update(DATABASE_URL=database_url, REDIS_URL=REDIS_URL, LOG_LEVEL="WARNING")
@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--profile-sort", default="tottime", help="a pstats sort key")
     args = parser.parse_args()
     from app.adapters.store import migrate
-    from app.config import normalise_database_url
+    from app.environment import normalise_database_url
 
     name = f"pgw_bench_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))

@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.adapters.store.models import TicketPortalState as T
 from app.api.schemas import TicketPortalStatusList, TicketPortalStatusView
-from app.config import load_settings
+from app.environment import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -285,7 +285,7 @@ def machine() -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from app.adapters.store import migrate
-    from app.config import normalise_database_url
+    from app.environment import normalise_database_url
 
     name = f"pgw_bench_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))

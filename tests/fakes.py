@@ -16,12 +16,26 @@ from typing import Any
 
 import msgspec
 
-from app.configuration.document import Schedule
+from app.configuration.document import (
+    CasaviSettings,
+    ConfigChangeView,
+    ConfigDocument,
+    ConfigInput,
+    ConfigView,
+    Schedule,
+    SecretsInput,
+    SecretState,
+    SecretsView,
+)
+from app.configuration.patch import apply_merge_patch
+from app.configuration.rules import system_settings
+from app.configuration.validation import checked_input
 from app.domain import records as r
+from app.domain.catalogue import IxhausCatalogue
 from app.domain.config import SyncConfig
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
-from app.sync.context import AdapterFactory, SystemAdapters, SystemContexts
+from app.sync.context import AdapterFactory, SystemAdapters, SystemContext, SystemContexts
 from app.sync.policy import RunPolicy
 from app.sync.ports import (
     OWN_WRITE_EVENT,
@@ -50,6 +64,7 @@ from app.sync.ports import (
     Runs,
     RunStatus,
     SyncRunInfo,
+    SystemSecrets,
     SystemSettings,
     TicketPortalView,
 )
@@ -370,32 +385,77 @@ class FakeRuns:
         return counts
 
 
+TEST_DOCUMENT = ConfigDocument(active=True, casavi=CasaviSettings(base_url="http://127.0.0.1:9"))
+TEST_SECRETS = SystemSecrets(
+    casavi_api_key="key", casavi_secret="secret", ixhaus_database_url="sqlite+aiosqlite://"
+)
+
+
+def settings_for(
+    system: str = "test",
+    *,
+    version: int = 1,
+    config: SyncConfig | None = None,
+    document: ConfigDocument = TEST_DOCUMENT,
+    secrets: SystemSecrets = TEST_SECRETS,
+) -> SystemSettings:
+    """A configuration version as ``SqlConfigs`` would give it (``config``: own rules)."""
+    return system_settings(system, version, document, secrets, config=config or SyncConfig())  # type: ignore[arg-type]
+
+
+def context_for(
+    source: Any,
+    portal: Any,
+    *,
+    config: SyncConfig | None = None,
+    writer: Any = None,
+    system: str = "test",
+    ledger: Ledger | None = None,
+    states: PortalStates | None = None,
+) -> SystemContext:
+    """A system's context over fakes, without a factory (its stores: ``ledger`` and
+    ``states``, fresh ones unless given)."""
+
+    async def close() -> None:
+        return None
+
+    return SystemContext(
+        settings_for(system, config=config),
+        SystemAdapters(source=source, writer=writer, portal=portal, close=close),
+        fake_stores(ledger, states).bind(system),
+    )
+
+
 class FakeConfigs:
     """One mutable configuration per system; ``change`` bumps the version like a save."""
 
     def __init__(self, config: SyncConfig | None = None, *, active: bool = True) -> None:
+        document = msgspec.structs.replace(TEST_DOCUMENT, active=active)
         self.settings_by_system: dict[str, SystemSettings] = {
-            system: SystemSettings(
-                system=system,  # type: ignore[arg-type]
-                version=1,
-                active=active,
-                config=config or SyncConfig(),
-                casavi_base_url="http://127.0.0.1:9",
-                casavi_key="key",
-                casavi_secret="secret",
-                ixhaus_url="sqlite+aiosqlite://",
-                ixhaus_schema=None,
-                ixhaus_table_prefix="ixp_",
-                ixhaus_table_names={},
-            )
+            system: settings_for(system, config=config, document=document)
             for system in ("production", "test")
         }
         self.schedule = Schedule()
+        self.audit: list[tuple[str, ConfigChangeView]] = []
+        # What the fake iX-Haus "knows" (its type tables); a test sets what it needs.
+        self.catalogues: dict[str, IxhausCatalogue] = {}
 
-    def change(self, system: str, **fields: Any) -> None:
+    def change(
+        self,
+        system: str,
+        *,
+        config: SyncConfig | None = None,
+        secrets: SystemSecrets | None = None,
+        **document: Any,
+    ) -> None:
+        """A save: ``document`` fields replaced (``casavi=CasaviSettings(...)``)."""
         old = self.settings_by_system[system]
-        self.settings_by_system[system] = msgspec.structs.replace(
-            old, version=old.version + 1, **fields
+        self.settings_by_system[system] = system_settings(
+            old.system,
+            old.version + 1,
+            msgspec.structs.replace(old.document, **document),
+            secrets or old.secrets,
+            config=config or old.config,
         )
 
     async def version(self, system: str) -> int:
@@ -406,6 +466,93 @@ class FakeConfigs:
 
     async def schedules(self) -> list[tuple[str, Schedule]]:
         return [(s, self.schedule) for s, v in self.settings_by_system.items() if v.active]
+
+    # -- the administrators' side of the port: validated in the same one place ---------------
+
+    async def document(self, system: str) -> ConfigDocument:
+        return self.settings_by_system[system].document
+
+    async def view(self, system: str) -> ConfigView:
+        settings = self.settings_by_system[system]
+        stored = self._stored_secrets(system)
+        return ConfigView(
+            **msgspec.structs.asdict(settings.document),
+            system=system,  # type: ignore[arg-type]
+            version=settings.version,
+            updated_at=None,
+            secrets=SecretsView(
+                **{name: SecretState(is_set=_camel(name) in stored) for name in _SECRET_FIELDS}
+            ),
+        )
+
+    async def replace(
+        self, system: str, body: ConfigInput, actor: str, found: Sequence[tuple[str, str]] = ()
+    ) -> ConfigView:
+        return await self._save(system, msgspec.to_builtins(body), actor, found)
+
+    async def patch(
+        self,
+        system: str,
+        patch: dict[str, Any],
+        actor: str,
+        found: Sequence[tuple[str, str]] = (),
+    ) -> ConfigView:
+        current = msgspec.to_builtins(self.settings_by_system[system].document)
+        return await self._save(system, apply_merge_patch(current, patch), actor, found)
+
+    async def changes(self, system: str, limit: int) -> list[ConfigChangeView]:
+        return [c for s, c in reversed(self.audit) if s == system][:limit]
+
+    async def secret(self, system: str, api_name: str) -> str | None:
+        secrets = msgspec.structs.asdict(self.settings_by_system[system].secrets)
+        return secrets.get(_snake(api_name))
+
+    async def catalogue(self, system: str) -> IxhausCatalogue:
+        return self.catalogues.get(system) or IxhausCatalogue(
+            object_numbers=frozenset(),
+            person_types=frozenset(),
+            document_types=frozenset(),
+            teams=frozenset(),
+            users={},
+        )
+
+    def _stored_secrets(self, system: str) -> set[str]:
+        secrets = msgspec.structs.asdict(self.settings_by_system[system].secrets)
+        return {_camel(name) for name, value in secrets.items() if value}
+
+    async def _save(
+        self, system: str, raw: dict[str, Any], actor: str, found: Sequence[tuple[str, str]]
+    ) -> ConfigView:
+        body = checked_input(system, raw, self._stored_secrets(system), found)  # type: ignore[arg-type]
+        fields = msgspec.structs.asdict(body)
+        given = fields.pop("secrets") or SecretsInput()
+        old = self.settings_by_system[system]
+        entered = {
+            name: value.value
+            for name, value in msgspec.structs.asdict(given).items()
+            if value is not None and name in msgspec.structs.asdict(old.secrets)
+        }
+        self.settings_by_system[system] = system_settings(
+            old.system,
+            old.version + 1,
+            ConfigDocument(**fields),
+            msgspec.structs.replace(old.secrets, **entered),
+            config=old.config,
+        )
+        self.audit.append((system, ConfigChangeView(actor=actor, changed_at=NOW, fields=[])))
+        return await self.view(system)
+
+
+_SECRET_FIELDS = [f.name for f in msgspec.structs.fields(SecretsView)]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 class FakeQueue:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from app.cli import openapi_document
-from app.config import load_settings
+from app.environment import load_settings
 
 SPEC = Path(__file__).resolve().parents[1] / "openapi" / "gateway.json"
 

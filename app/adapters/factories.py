@@ -24,7 +24,7 @@ from app.adapters.ixhaus.schema import IxhausSchemaConfig, IxhausTables
 from app.adapters.ixhaus.writer import IxhausWriter
 from app.adapters.store.database import create_engine
 from app.alerts.events import docuware_logon
-from app.config import normalise_database_url
+from app.environment import normalise_database_url
 from app.errors import SyncNotPossible
 from app.sync.context import SystemAdapters
 from app.sync.ports import SystemSettings
@@ -88,17 +88,18 @@ def docuware_grant_config(
 def docuware_config(settings: SystemSettings) -> DocuwareClientConfig | None:
     """The DocuWare client's configuration, or None when DocuWare is not to be used: not
     configured, or switched off by "no DocuWare sync" (rule C13)."""
-    if settings.config.no_docuware_sync or not settings.docuware_cabinet_id:
+    dw, secrets = settings.document.docuware, settings.secrets
+    if settings.config.no_docuware_sync or not dw.file_cabinet_id:
         return None
     return docuware_grant_config(
-        base_url=settings.docuware_base_url,
-        grant=settings.docuware_grant,
-        username=settings.docuware_username,
-        password=settings.docuware_password,
-        client_id=settings.docuware_client_id,
-        client_secret=settings.docuware_client_secret,
-        impersonate_name=settings.docuware_impersonate_name,
-        organization=settings.docuware_organization,
+        base_url=dw.base_url,
+        grant=dw.grant,
+        username=dw.username,
+        password=secrets.docuware_password,
+        client_id=dw.client_id,
+        client_secret=secrets.docuware_client_secret,
+        impersonate_name=dw.impersonate_name,
+        organization=dw.organization,
         # Alerts: "DocuWare licences exhausted" opens with a refused logon, ends with the next.
         on_logon=functools.partial(docuware_logon, settings.system),
     )
@@ -106,19 +107,19 @@ def docuware_config(settings: SystemSettings) -> DocuwareClientConfig | None:
 
 async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
     """A system's long-lived adapters, built from one configuration version."""
-    if not settings.ixhaus_url:
+    ixhaus, secrets = settings.document.ixhaus, settings.secrets
+    base_url = settings.document.casavi.base_url
+    if not secrets.ixhaus_database_url:
         raise SyncNotPossible("The iX-Haus database is not configured (ixhausDatabaseUrl).")
-    if not (settings.casavi_base_url and settings.casavi_key and settings.casavi_secret):
+    if not (base_url and secrets.casavi_api_key and secrets.casavi_secret):
         raise SyncNotPossible("casavi is not configured (base URL, API key and secret).")
-    tables = ixhaus_tables(
-        settings.ixhaus_schema, settings.ixhaus_table_prefix, settings.ixhaus_table_names
-    )
-    engine = ixhaus_engine(settings.ixhaus_url)
+    tables = ixhaus_tables(ixhaus.schema, ixhaus.table_prefix, dict(ixhaus.table_names))
+    engine = ixhaus_engine(secrets.ixhaus_database_url)
     client = casavi_client(
         CasaviClientConfig(
-            base_url=settings.casavi_base_url,
-            key=settings.casavi_key,
-            secret=settings.casavi_secret,
+            base_url=base_url,
+            key=secrets.casavi_api_key,
+            secret=secrets.casavi_secret,
             max_document_bytes=settings.config.max_document_bytes,  # D5, as configured
         )
     )
@@ -126,7 +127,7 @@ async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
     # One long-lived DocuWare client per configuration version: one logon for every run.
     dw_config = docuware_config(settings)
     dw: DocuwareClient | None = docuware_client(dw_config) if dw_config else None
-    root = settings.ixhaus_document_root
+    root = ixhaus.document_root
     contents = SourceContents(
         IxhausDocumentFiles(Path(root) if root else None),
         DocuwareContents(dw) if dw else None,
@@ -151,7 +152,9 @@ async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
         contents=contents,
         docuware=(
             DocuwareDocuments(
-                dw, settings.docuware_cabinet_id or "", settings.config.docuware_filters
+                dw,
+                settings.document.docuware.file_cabinet_id or "",
+                settings.config.docuware_filters,
             )
             if dw
             else None

@@ -15,7 +15,7 @@ within seconds (``drain``):
   system is told.
 
 A configuration change of an active system is recorded with the change itself
-(``ConfigService``), in the same transaction.
+(``ConfigRows``, behind the ``Configs`` port), in the same transaction.
 """
 
 from __future__ import annotations

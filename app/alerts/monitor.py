@@ -35,9 +35,8 @@ from app.alerts.events import NOTICES, Event
 from app.alerts.messages import render
 from app.alerts.settings import AlertSettings
 from app.configuration.document import SYSTEMS, ConfigDocument, System
-from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.domain.calendar import utcnow
+from app.sync.ports import Configs
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +51,12 @@ class AlertMonitor:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        box: SecretBox,
+        configs: Configs,
         *,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
-        self._box = box
+        self._configs = configs
         self.clock = clock
         self.store = AlertStore(sessions)
         self._open: dict[tuple[str, str, str], AlertIncident] = {}
@@ -225,13 +224,10 @@ class AlertMonitor:
     # -- configuration -------------------------------------------------------------------
 
     async def _documents(self) -> dict[System, ConfigDocument]:
-        async with self._sessions() as session:
-            service = ConfigService(session, self._box)
-            return {system: await service.document(system) for system in SYSTEMS}
+        return {system: await self._configs.document(system) for system in SYSTEMS}
 
     async def _secret(self, system: str, name: str) -> str | None:
-        async with self._sessions() as session:
-            return await ConfigService(session, self._box).secret(system, name)  # type: ignore[arg-type]
+        return await self._configs.secret(system, name)
 
 
 async def alert_loop(monitor: AlertMonitor, *, full: bool, seconds: float = LOOP_SECONDS) -> None:

@@ -11,8 +11,17 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-Email = Annotated[str, Meta(pattern=r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$", max_length=254)]
-Host = Annotated[str, Meta(pattern=r"^[A-Za-z0-9.:\[\]-]{1,253}$")]
+Email = Annotated[
+    str,
+    Meta(
+        pattern=r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$",
+        max_length=254,
+        extra={"expected": "an e-mail address"},
+    ),
+]
+Host = Annotated[
+    str, Meta(pattern=r"^[A-Za-z0-9.:\[\]-]{1,253}$", extra={"expected": "a host name"})
+]
 
 
 class Struct(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
@@ -39,7 +48,17 @@ class AlertWebhook(Struct, kw_only=True):
     ``alertWebhookSecret`` set, ``X-Gateway-Signature: sha256=<hex>`` is the HMAC-SHA256 of
     ``<X-Gateway-Timestamp>.<body>``."""
 
-    url: Annotated[str, Meta(pattern=r"^https?://\S+$", max_length=2000)] | None = None
+    url: (
+        Annotated[
+            str,
+            Meta(
+                pattern=r"^https?://\S+$",
+                max_length=2000,
+                extra={"expected": "an absolute http(s) address"},
+            ),
+        ]
+        | None
+    ) = None
     format: Literal["generic", "slack", "teams"] = "generic"
 
 

@@ -78,7 +78,7 @@ class CallbackSecrets:
                 version=settings.version,
                 active=settings.active,
                 enabled=settings.inbound.callbacks_enabled,
-                secret=settings.callback_secret,
+                secret=settings.secrets.callback_secret,
             )
             self._cache[system] = fresh
             return fresh

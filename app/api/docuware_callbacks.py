@@ -24,7 +24,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, post
-from litestar.datastructures import State
 from litestar.params import PathParameter
 
 from app.adapters.docuware.webhook import (
@@ -32,10 +31,9 @@ from app.adapters.docuware.webhook import (
     decode_notification,
     verify_docuware_signature,
 )
-from app.api.deps import DbSession, ServicesDep
+from app.api.deps import ServicesDep
 from app.api.problems import problem_responses
 from app.api.schemas import System
-from app.configuration.service import ConfigService
 from app.errors import DependencyUnavailable, GatewayError, SyncNotPossible, Unauthenticated
 from app.sync.docuware_notifications import DOCUWARE_DOCUMENT_JOB, notification_job_id
 
@@ -66,13 +64,11 @@ class DocuwareNotificationAccepted(msgspec.Struct, rename="camel", kw_only=True)
 )
 async def docuware_webhook(
     request: Request[Any, Any, Any],
-    state: State,
-    db_session: DbSession,
     services: ServicesDep,
     system: Annotated[System, PathParameter(description="production or test (rule C1)")],
 ) -> Response[DocuwareNotificationAccepted]:
     body = await request.body()
-    config = ConfigService(db_session, state.secret_box)
+    config = services.configs
     secret = await config.secret(system, "docuwareWebhookSecret")
     signature = request.headers.get(SIGNATURE_HEADER)
     if not secret or not verify_docuware_signature(secret.encode(), body, signature):
@@ -82,7 +78,6 @@ async def docuware_webhook(
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise MalformedNotification(f"not a DocuWare notification: {exc}") from None
     document = await config.document(system)
-    await db_session.close()  # hold no connection while queueing
     if not document.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
     if document.support.no_docuware_sync or not document.docuware.file_cabinet_id:

@@ -9,7 +9,7 @@
   parameters are the whole truth and a misspelt ``limt=5`` is not silently ignored.
 - A JSON body is decoded strictly against the operation's type once (issue 10 item 8):
   Litestar converts bodies leniently, so ``0`` passed for a boolean and ``"5"`` for a number;
-  such a body is a 422 naming the field, as the OpenAPI types promise.
+  such a body is a 422 naming every wrong field at once, as the OpenAPI types promise.
 - OPTIONS answers with every method of the path in ``Allow`` (issue 10 item 8): Litestar's
   generated OPTIONS handler keeps the methods known when the path's first handler was
   registered (``OPTIONS, PATCH`` for a path with GET, PUT and PATCH).
@@ -31,7 +31,7 @@ from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
-from app.configuration.service import invalid_body
+from app.configuration.shape import invalid_body, raise_problems, repaired, shape_problems
 from app.domain.ids import ID_MARK
 from app.errors import MalformedRequest, UnsupportedMediaType
 
@@ -118,7 +118,7 @@ def hostile_input_guard(app: ASGIApp) -> ASGIApp:
             if not more and json_depth(body) > MAX_JSON_DEPTH:
                 raise MalformedRequest(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
             if not more:
-                _decode_strictly(scope, body)
+                body = _decode_strictly(scope, body)
         await app(scope, _replay(body, more, receive), send)
 
     return guard
@@ -203,11 +203,20 @@ def _with_allow(scope: Scope, send: Send) -> Send:
     return send_with_allow
 
 
-def _decode_strictly(scope: Scope, body: bytes) -> None:
+# A handler whose body is checked as a whole (the configuration: its own rules need the
+# stored document) sets this in its ``opt``: the shape's problems then travel to it in
+# ``scope["state"][SHAPE_PROBLEMS]`` with the offending values taken out of the body, so that
+# one answer names every problem - after authentication, like any handler's answer.
+ALL_PROBLEMS_AT_ONCE = "all_problems_at_once"
+SHAPE_PROBLEMS = "shape_problems"
+
+
+def _decode_strictly(scope: Scope, body: bytes) -> bytes:
+    """The body the handler gets: ``body``, or for ``ALL_PROBLEMS_AT_ONCE`` the repaired one."""
     handler: Any = scope["route_handler"]
     annotation = handler.parsed_fn_signature.parameters["data"].annotation
     if not (isinstance(annotation, type) and issubclass(annotation, msgspec.Struct)):
-        return
+        return body
     try:
         msgspec.json.decode(body, type=annotation, strict=True)
     except msgspec.ValidationError as exc:
@@ -217,9 +226,19 @@ def _decode_strictly(scope: Scope, body: bytes) -> None:
             raise MalformedRequest(
                 f"{field} is not a valid id", errors=[(field, "is not a valid id")]
             ) from None
+        # Every wrong field at once, in words (``configuration.shape``); msgspec's first
+        # problem only for a type the walk does not know.
+        raw = msgspec.json.decode(body)
+        found = shape_problems(raw, annotation)
+        rest = repaired(raw, annotation, found) if found else None
+        if rest is not None and handler.opt.get(ALL_PROBLEMS_AT_ONCE):
+            scope.setdefault("state", {})[SHAPE_PROBLEMS] = found
+            return msgspec.json.encode(rest)
+        raise_problems(found)
         raise invalid_body(exc) from None
     except msgspec.DecodeError:
-        return  # not JSON at all: Litestar answers that with its own 400
+        pass  # not JSON at all: Litestar answers that with its own 400
+    return body
 
 
 def _id_field(annotation: type[msgspec.Struct], message: str) -> str | None:

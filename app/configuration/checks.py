@@ -25,8 +25,8 @@ from app.adapters.docuware import RetryPolicy as DocuwareRetryPolicy
 from app.adapters.factories import casavi_client, docuware_grant_config
 from app.configuration.document import ConfigDocument, System
 from app.configuration.interface import InterfaceCheck, interface_report
-from app.configuration.service import ConfigService
 from app.errors import DependencyUnavailable, GatewayError
+from app.sync.ports import Configs
 
 CHECK_TIMEOUT_SECONDS = 5.0
 Status = Literal["ok", "failed", "not_configured"]
@@ -47,7 +47,7 @@ class CheckReport(msgspec.Struct, rename="camel", kw_only=True):
     ixhaus_interface: InterfaceCheck | None = None
 
 
-async def check_system(service: ConfigService, system: System) -> CheckReport:
+async def check_system(service: Configs, system: System) -> CheckReport:
     document = await service.document(system)
     casavi, docuware, ixhaus = await asyncio.gather(
         _guard(_check_casavi(service, system, document)),
@@ -75,7 +75,7 @@ async def _guard(check: Awaitable[CheckResult]) -> CheckResult:
         return CheckResult(status="failed", reason=exc.detail)
 
 
-async def _check_casavi(service: ConfigService, system: System, doc: ConfigDocument) -> CheckResult:
+async def _check_casavi(service: Configs, system: System, doc: ConfigDocument) -> CheckResult:
     key = await service.secret(system, "casaviApiKey")
     secret = await service.secret(system, "casaviSecret")
     missing = [
@@ -111,9 +111,7 @@ async def _check_casavi(service: ConfigService, system: System, doc: ConfigDocum
     return CheckResult(status="ok", reason="authenticated with casavi")
 
 
-async def _check_docuware(
-    service: ConfigService, system: System, doc: ConfigDocument
-) -> CheckResult:
+async def _check_docuware(service: Configs, system: System, doc: ConfigDocument) -> CheckResult:
     if doc.support.no_docuware_sync:
         return CheckResult(
             status="not_configured", reason="DocuWare sync is switched off (rule C13)"
@@ -172,7 +170,7 @@ async def _check_docuware(
     )
 
 
-async def _check_ixhaus(service: ConfigService, system: System) -> CheckResult:
+async def _check_ixhaus(service: Configs, system: System) -> CheckResult:
     try:
         catalogue = await service.catalogue(system)
     except DependencyUnavailable as exc:

@@ -15,9 +15,10 @@ from typing import Any
 
 import msgspec
 
-from app.config import Settings
 from app.configuration.document import ConfigDocument
 from app.configuration.secrets import SECRET_NAMES, SecretBox, new_key
+from app.configuration.shape import type_at
+from app.environment import Settings
 from app.errors import InvalidInput
 
 
@@ -78,21 +79,10 @@ def _value_for(path: str, raw: str) -> Any:
 
 
 def _takes_text(path: str) -> bool:
-    info: Any = msgspec.inspect.type_info(ConfigDocument)
-    for part in path.split("."):
-        while isinstance(info, msgspec.inspect.UnionType):
-            structs = [t for t in info.types if isinstance(t, msgspec.inspect.StructType)]
-            if not structs:
-                break
-            info = structs[0]
-        if not isinstance(info, msgspec.inspect.StructType):
-            return False
-        field = next((f for f in info.fields if f.encode_name == part), None)
-        if field is None:
-            return False
-        info = field.type
-    kinds = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
-    return any(isinstance(k, msgspec.inspect.StrType) for k in kinds)
+    try:
+        return isinstance(type_at(ConfigDocument, path), msgspec.inspect.StrType)
+    except KeyError:  # no such setting: the configuration says so
+        return False
 
 
 def prompt_secrets(names: list[str]) -> dict[str, Any]:
@@ -125,22 +115,21 @@ async def run_config_command(args: argparse.Namespace, settings: Settings) -> in
         print(new_key())
         return 0
     # Imported here, not above: ``portal-gateway --help`` builds this module's parser.
+    from app.adapters.store.configs import SqlConfigs
     from app.adapters.store.database import create_engine, create_session_factory
-    from app.configuration.service import ConfigService
 
     engine = create_engine(settings.database_url)
     try:
-        async with create_session_factory(engine)() as session:
-            service = ConfigService(session, SecretBox(settings.secret_key))
-            if args.config_command == "show":
-                view = await service.view(args.system)
-            else:
-                patch = build_patch(args.assignments, args.file)
-                if args.secret:
-                    patch.setdefault("secrets", {}).update(prompt_secrets(args.secret))
-                if not patch:
-                    raise InvalidInput("nothing to change: give PATH=VALUE, --file or --secret")
-                view = await service.patch(args.system, patch, f"cli:{getpass.getuser()}")
+        configs = SqlConfigs(create_session_factory(engine), SecretBox(settings.secret_key))
+        if args.config_command == "show":
+            view = await configs.view(args.system)
+        else:
+            patch = build_patch(args.assignments, args.file)
+            if args.secret:
+                patch.setdefault("secrets", {}).update(prompt_secrets(args.secret))
+            if not patch:
+                raise InvalidInput("nothing to change: give PATH=VALUE, --file or --secret")
+            view = await configs.patch(args.system, patch, f"cli:{getpass.getuser()}")
     finally:
         await engine.dispose()
     sys.stdout.write(json.dumps(msgspec.to_builtins(view), indent=2, ensure_ascii=False) + "\n")

@@ -25,21 +25,22 @@ async def run_contract_check(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CheckReport:
     settings = await configs.settings(system)
-    if write_test and not settings.casavi_allow_write_test:
+    casavi, secrets = settings.document.casavi, settings.secrets
+    if write_test and not casavi.allow_write_test:
         raise WriteTestNotAllowed(
             f"casavi.allowWriteTest is off for system {system}: the check only reads there."
         )
-    if not (settings.casavi_base_url and settings.casavi_key and settings.casavi_secret):
+    if not (casavi.base_url and secrets.casavi_api_key and secrets.casavi_secret):
         raise SyncNotPossible("casavi is not configured (base URL, API key and secret).")
     config = CasaviClientConfig(
-        base_url=settings.casavi_base_url,
-        key=settings.casavi_key,
-        secret=settings.casavi_secret,
+        base_url=casavi.base_url,
+        key=secrets.casavi_api_key,
+        secret=secrets.casavi_secret,
         system=system,
         deadline_seconds=20.0,
     )
-    documents = bool(settings.ixhaus_document_root) or bool(
-        settings.docuware_base_url and not settings.config.no_docuware_sync
+    documents = bool(settings.document.ixhaus.document_root) or bool(
+        settings.document.docuware.base_url and not settings.config.no_docuware_sync
     )
     async with CasaviClient(config, transport=transport) as client:
         return await check_contract(

@@ -19,11 +19,42 @@ from app.domain.config import DEFAULT_MAX_DOCUMENT_BYTES, Licences
 System = Literal["production", "test"]
 SYSTEMS: tuple[System, ...] = ("production", "test")
 
-ObjectNumber = Annotated[str, Meta(pattern=r"^[0-9A-Za-z][0-9A-Za-z.]{0,19}$")]
+# ``extra["expected"]`` says in words what a pattern means: ``configuration.shape`` reports
+# "must be <expected>" instead of the pattern, and the console shows the same.
+ObjectNumber = Annotated[
+    str,
+    Meta(
+        pattern=r"^[0-9][0-9A-Za-z.]{0,19}$",
+        extra={
+            "expected": "an iX-Haus object number: a digit first, then digits, letters or "
+            "dots, at most 20 characters"
+        },
+    ),
+]
 # As wide as the interface schema's code columns (``app.domain.catalogue.CODE_LENGTH``).
-TypeCode = Annotated[str, Meta(min_length=1, max_length=CODE_LENGTH, pattern=r"^\S(.*\S)?$")]
-Days = Annotated[int, Meta(description="A number of days (never negative).")]
-ClockTime = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+TypeCode = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=CODE_LENGTH,
+        pattern=r"^\S(.*\S)?$",
+        extra={"expected": "a code without spaces at either end"},
+    ),
+]
+MAX_DAYS = 3650
+Days = Annotated[int, Meta(ge=0, le=MAX_DAYS, description="A number of days (never negative).")]
+CLOCK = "([01][0-9]|2[0-3]):[0-5][0-9]"
+ClockTime = Annotated[
+    str,
+    Meta(pattern=f"^{CLOCK}$", extra={"expected": "a time of day from 00:00 to 23:59 (HH:MM)"}),
+]
+TicketUser = Annotated[
+    str,
+    Meta(
+        pattern=r"^[0-9]{3}$",
+        extra={"expected": "a three-digit iX-Haus user number (rule C11)"},
+    ),
+]
 MaxDocumentBytes = Annotated[
     int,
     Meta(
@@ -125,11 +156,20 @@ class QuietHours(Struct, kw_only=True):
 class Schedule(Struct, kw_only=True):
     """Rule C14: scheduled sync runs (callbacks and triggers still work at any time)."""
 
-    interval_minutes: int = 5
+    interval_minutes: Annotated[int, Meta(ge=1, le=1440)] = 5
     quiet_hours: QuietHours | None = None
 
 
-Identifier = Annotated[str, Meta(pattern=r"^[A-Za-z][A-Za-z0-9_$#]{0,127}$")]
+Identifier = Annotated[
+    str,
+    Meta(
+        pattern=r"^[A-Za-z][A-Za-z0-9_$#]{0,127}$",
+        extra={
+            "expected": "a database name: a letter first, then letters, digits, _, $ or #, "
+            "at most 128 characters"
+        },
+    ),
+]
 
 
 class IxhausSettings(Struct, kw_only=True):
@@ -140,7 +180,13 @@ class IxhausSettings(Struct, kw_only=True):
     """
 
     schema: Identifier | None = None
-    table_prefix: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_$#]{0,30}$")] = "ixp_"
+    table_prefix: Annotated[
+        str,
+        Meta(
+            pattern=r"^[A-Za-z0-9_$#]{0,30}$",
+            extra={"expected": "at most 30 letters, digits, _, $ or #"},
+        ),
+    ] = "ixp_"
     table_names: dict[str, Identifier] = msgspec.field(default_factory=dict)
     # Where iX-Haus's document store (Multimedia) is mounted on the worker: a document's
     # content location (``ixhaus://multimedia/...`` or a relative path) is read below it.
@@ -194,7 +240,7 @@ class ConfigDocument(Struct, kw_only=True):
     # Defaults shared with app.domain.config.SyncConfig (the seed names neither value).
     portal_account_lead_days: Days = 14  # rule C10
     delete_after_move_out_days: Days = 90  # rule C15
-    ticket_user_number: str | None = None  # rule C11
+    ticket_user_number: TicketUser | None = None  # rule C11
     licences: Licences = msgspec.field(default_factory=Licences)
     support: SupportSwitches = msgspec.field(default_factory=SupportSwitches)
     schedule: Schedule = msgspec.field(default_factory=Schedule)
@@ -263,6 +309,14 @@ class SecretsView(Struct, kw_only=True):
     ixhaus_database_url: SecretState
     alert_smtp_password: SecretState
     alert_webhook_secret: SecretState
+
+
+class ConfigChangeView(msgspec.Struct, rename="camel", kw_only=True):
+    """One entry of the audit trail: who changed which fields when."""
+
+    actor: str
+    changed_at: dt.datetime
+    fields: list[str]
 
 
 class CatalogueCheck(Struct, kw_only=True):

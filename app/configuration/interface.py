@@ -9,8 +9,8 @@ import msgspec
 
 from app.adapters.ixhaus.interface_check import InterfaceReport, check_interface_from
 from app.configuration.document import System
-from app.configuration.service import ConfigService
 from app.errors import GatewayError
+from app.sync.ports import Configs
 
 
 class InterfaceCheck(msgspec.Struct, rename="camel", kw_only=True):
@@ -20,9 +20,7 @@ class InterfaceCheck(msgspec.Struct, rename="camel", kw_only=True):
     report: InterfaceReport | None = None
 
 
-async def interface_report(
-    service: ConfigService, system: System, seconds: float
-) -> InterfaceCheck:
+async def interface_report(service: Configs, system: System, seconds: float) -> InterfaceCheck:
     try:
         url = await service.secret(system, "ixhausDatabaseUrl")
     except GatewayError as exc:  # e.g. the secret cannot be decrypted

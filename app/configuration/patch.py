@@ -78,3 +78,17 @@ def merge_patch(patch: msgspec.Struct) -> dict[str, Any]:
     result = msgspec.to_builtins(patch)
     assert isinstance(result, dict)
     return result
+
+
+def apply_merge_patch(target: Any, patch: Any) -> Any:
+    """``patch`` over ``target`` as RFC 7396 says: null removes, objects merge, the rest
+    replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = apply_merge_patch(result.get(key), value)
+    return result

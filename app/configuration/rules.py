@@ -1,10 +1,44 @@
-"""From the stored configuration document to what the transfer rules read (``SyncConfig``)."""
+"""A system's settings document, typed once: ``system_settings`` builds the one
+``SystemSettings`` of a configuration version, with the views the flows read - the transfer
+rules' ``SyncConfig`` and the inbound flow's ``InboundSettings``."""
 
 from __future__ import annotations
 
-from app.configuration.document import ConfigDocument, ObjectRange
+from app.configuration.document import ConfigDocument, ObjectRange, System
 from app.domain.config import ObjectRange as DomainRange
 from app.domain.config import SyncConfig
+from app.domain.conflicts import NOTES_POLICY, TWO_WAY_FIELDS
+from app.sync.ports.records import InboundSettings, SystemSecrets, SystemSettings
+
+
+def system_settings(
+    system: System,
+    version: int,
+    document: ConfigDocument,
+    secrets: SystemSecrets,
+    *,
+    config: SyncConfig | None = None,
+) -> SystemSettings:
+    """The one conversion of a stored document (``config``: the tests' own rules)."""
+    return SystemSettings(
+        system=system,
+        version=version,
+        document=document,
+        secrets=secrets,
+        config=config or to_sync_config(document),
+        inbound=to_inbound_settings(document),
+    )
+
+
+def to_inbound_settings(doc: ConfigDocument) -> InboundSettings:
+    return InboundSettings(
+        poll_seconds=doc.inbound.poll_seconds,
+        callbacks_enabled=doc.inbound.callbacks_enabled,
+        retention_days=doc.support.inbound_retention_days,
+        conflict_policies={
+            field: getattr(doc.conflict_policy, field) for field in (*TWO_WAY_FIELDS, NOTES_POLICY)
+        },
+    )
 
 
 def to_sync_config(doc: ConfigDocument) -> SyncConfig:

@@ -1,10 +1,14 @@
-"""Validation of a configuration document beyond its shape: every problem names its field."""
+"""Validation of a configuration document beyond its shape: every problem names its field.
+
+The shape (types, bounds, patterns) is checked by ``configuration.shape`` against the
+document's types; what is here needs more than one field, the system, or iX-Haus."""
 
 from __future__ import annotations
 
 import hmac
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -12,17 +16,17 @@ import msgspec
 from app.alerts.settings import alert_problems
 from app.configuration.document import (
     ConfigDocument,
+    ConfigInput,
     ObjectRange,
     SecretsInput,
     System,
 )
 from app.configuration.rules import to_domain_range
+from app.configuration.shape import Found, invalid_body, repaired, shape_problems
 from app.domain.catalogue import IxhausCatalogue
 from app.domain.config import number_order
 from app.errors import InvalidInput
 
-MAX_DAYS = 3650
-_TICKET_USER = re.compile(r"^[0-9]{3}$")
 # NUL, newlines, escape sequences, C1 controls, Unicode line breaks: no setting needs them,
 # and they break URLs, SQL drivers (PostgreSQL refuses NUL) and log lines.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -56,14 +60,6 @@ def document_problems(system: System, doc: ConfigDocument, secrets_set: set[str]
     """Everything wrong with ``doc`` for ``system``; ``secrets_set`` = secrets stored after save."""
     problems: list[Problem] = control_character_problems(doc)
     add = problems.append
-    if doc.ticket_user_number is not None and not _TICKET_USER.match(doc.ticket_user_number):
-        add(Problem("ticketUserNumber", "must be a three-digit iX-Haus user number (rule C11)"))
-    for name, days in (
-        ("portalAccountLeadDays", doc.portal_account_lead_days),
-        ("deleteAfterMoveOutDays", doc.delete_after_move_out_days),
-    ):
-        if not 0 <= days <= MAX_DAYS:
-            add(Problem(name, f"must be between 0 and {MAX_DAYS} days"))
     problems += _range_problems("objects.range", doc.objects.range)
     problems += _range_problems("objects.fullHistoryRange", doc.objects.full_history_range)
     problems += _duplicates("personTypes", doc.person_types)
@@ -84,8 +80,6 @@ def document_problems(system: System, doc: ConfigDocument, secrets_set: set[str]
     ):
         if url is not None:
             problems += _url_problems(name, url, system)
-    if not 1 <= doc.schedule.interval_minutes <= 1440:
-        add(Problem("schedule.intervalMinutes", "must be between 1 and 1440 minutes"))
     if doc.active:
         missing = [n for n in ("casaviApiKey", "casaviSecret") if n not in secrets_set]
         if doc.casavi.base_url is None:
@@ -94,6 +88,50 @@ def document_problems(system: System, doc: ConfigDocument, secrets_set: set[str]
             add(Problem("active", f"the interface cannot be active without {', '.join(missing)}"))
     problems += [Problem(field, message) for field, message in alert_problems(doc.alerts)]
     return problems
+
+
+def checked_input(
+    system: System, raw: Any, stored_secrets: set[str], found: Found = ()
+) -> ConfigInput:
+    """``raw`` (a decoded JSON body) as a ``ConfigInput``, or ``InvalidInput`` naming every
+    problem at once: its shape (``configuration.shape``) and, over what is left once the
+    offending values are taken out, everything below. ``stored_secrets``: API names of
+    the secrets already stored; ``found``: problems already taken out of ``raw`` (the API's
+    strict decoding). The API, the console and the CLI all save through this."""
+    found = [*found, *shape_problems(raw, ConfigInput)]
+    candidate = repaired(raw, ConfigInput, found)
+    if candidate is None:
+        raise_if_any([Problem(*item) for item in found])
+    try:
+        body = msgspec.convert(candidate, ConfigInput)
+    except msgspec.ValidationError as exc:  # a type the walk does not know
+        raise invalid_body(exc) from None
+    given = body.secrets
+    provided = {
+        _camel(name)
+        for name, value in msgspec.structs.asdict(given or SecretsInput()).items()
+        if value
+    }
+    doc = ConfigDocument(
+        **{k: v for k, v in msgspec.structs.asdict(body).items() if k != "secrets"}
+    )
+    reported = [field for field, _ in found]
+    more = [
+        (p.field, p.message)
+        for p in secret_problems(given)
+        + document_problems(system, doc, stored_secrets | provided)
+        + table_name_problems(doc)
+        if not any(_related(p.field, field) for field in reported)
+    ]
+    raise_if_any([Problem(*item) for item in found + more])
+    return body
+
+
+def _related(a: str, b: str) -> bool:
+    """One field is the other or lies inside it. Within a list every entry counts as the
+    list: taking out a wrong entry shifts the others' indices."""
+    a, b = a.partition("[")[0], b.partition("[")[0]
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
 def control_character_problems(doc: ConfigDocument) -> list[Problem]:

@@ -20,13 +20,13 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.store.console_sessions import DatabaseStore
-from app.config import Settings
 from app.console.routes_actions import ActionsController
-from app.console.routes_admin import KeysController, SettingsController
+from app.console.routes_admin import KeysController
 from app.console.routes_auth import SignInController, SignOutController
 from app.console.routes_casavi import CasaviCheckController
 from app.console.routes_inbound import InboundController
 from app.console.routes_pages import PagesController
+from app.console.routes_settings import SettingsController
 from app.console.routes_tickets import TicketsController
 from app.console.sessions import SessionStore, SignInForms, SignInLinks, form_key
 from app.console.web import (
@@ -39,6 +39,7 @@ from app.console.web import (
     page,
     sign_in_required,
 )
+from app.environment import Settings
 from app.errors import GatewayError
 
 

@@ -60,16 +60,17 @@ LABELS: dict[str, dict[str, str]] = {
         "discarded": C_("event state", "discarded"),
     },
     "section": {
-        "server": C_("section", "Server and switch (C2, C12)"),
-        "secrets": C_("section", "Secrets (C2, C9)"),
-        "ixhaus": C_("section", "iX-Haus interface"),
-        "selection": C_("section", "Selection (C3–C8)"),
-        "docuware": C_("section", "DocuWare (C9)"),
-        "people": C_("section", "Periods and user (C10, C11, C15)"),
-        "licences": C_("section", "Licences"),
-        "support": C_("section", "Support switches (C13)"),
-        "schedule": C_("section", "Schedule (C14)"),
-        "conflicts": C_("section", "Conflict policy per field"),
+        "secrets": C_("section", "Secrets"),
+    },
+    # The settings pages, one per group of rules.
+    "settings group": {
+        "casavi": C_("settings group", "casavi (C2, C12)"),
+        "ixhaus": C_("settings group", "iX-Haus"),
+        "docuware": C_("settings group", "DocuWare (C9)"),
+        "objects": C_("settings group", "Objects and persons (C3–C5, C10, C15)"),
+        "documents": C_("settings group", "Documents (C6, C7, D5)"),
+        "tickets": C_("settings group", "Tickets (C8, C11)"),
+        "schedule": C_("settings group", "Schedule and support (C13, C14)"),
     },
     "check part": {
         "casavi": C_("check part", "casavi"),
@@ -247,11 +248,4 @@ MESSAGES: dict[str, str] = {
     "conflicts.value_needed": N_("Conflict %(id)s: “Own value” needs a value."),
     "events.done.retried": N_("Event %(id)s is being processed again."),
     "events.done.discarded": N_("Event %(id)s is discarded."),
-    "form.invalid_number": N_("must be a whole number"),
-    "form.invalid_range": N_("line %(line)s: expected “1001” or “1001-1099”"),
-    "form.invalid_mapping": N_("line %(line)s: expected “logical=physical”"),
-    "form.invalid_time": N_(
-        "“%(value)s” is not a time of day: expected hours and minutes, 00:00 to 23:59"
-    ),
-    "form.quiet_both": N_("give both start and end of the quiet hours (or neither)"),
 }

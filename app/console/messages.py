@@ -22,68 +22,14 @@ from markupsafe import Markup, escape
 
 from app.console.i18n import Texts
 from app.console.labels import LABELS, N_
+from app.console.messages_config import CONFIG_PATTERNS
 from app.domain.reasons import REASON_TEXTS, Reason
 
 _FIELD = r"[A-Za-z][A-Za-z0-9_.\[\]]*"
 _P = re.compile
 
 PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # configuration (rules C1-C15), as the service reports them per field
-    (_P(r"^does not match the value entered$"), N_("does not match the value entered")),
-    (
-        _P(r"^must be between (?P<low>\d+) and (?P<high>\d+) minutes$"),
-        N_("must be between %(low)s and %(high)s minutes"),
-    ),
-    (
-        _P(r"^must be between (?P<low>\d+) and (?P<high>\d+) days$"),
-        N_("must be between %(low)s and %(high)s days"),
-    ),
-    (
-        _P(r"^must be a three-digit iX-Haus user number \(rule C11\)$"),
-        N_("must be a three-digit iX-Haus user number (rule C11)"),
-    ),
-    (_P(r"^must be an absolute http\(s\) URL$"), N_("must be an absolute http(s) address")),
-    (
-        _P(r"^must not contain credentials \(use the secret fields\)$"),
-        N_("must not contain credentials (use the secret fields)"),
-    ),
-    (
-        _P(r"^must use https in the production system$"),
-        N_("must use https in the production system"),
-    ),
-    (_P(r"^'from' is after 'to'$"), N_("“from” is after “to”")),
-    (_P(rf"^overlaps (?P<other>{_FIELD})$"), N_("overlaps %(other)s")),
-    (_P(r"^'(?P<value>.+)' is listed twice$"), N_("“%(value)s” is listed twice")),
-    (
-        _P(r"^'(?P<value>.+)' is also in withTimeFilter$"),
-        N_("“%(value)s” is also listed with time filter"),
-    ),
-    (_P(r"^unknown to iX-Haus: (?P<values>.+)$"), N_("unknown to iX-Haus: %(values)s")),
-    (_P(r"^no iX-Haus object in (?P<range>.+)$"), N_("no iX-Haus object in %(range)s")),
-    (
-        _P(r"^iX-Haus has no user (?P<number>\d+) \(rule C11\)$"),
-        N_("iX-Haus has no user %(number)s (rule C11)"),
-    ),
-    (
-        _P(r"^user (?P<number>\d+) is inactive or lacks iX-Haus plus rights$"),
-        N_("user %(number)s is inactive or lacks iX-Haus plus rights"),
-    ),
-    (
-        _P(r"^is not a table of the iX-Haus interface$"),
-        N_("is not a table of the iX-Haus interface"),
-    ),
-    (
-        _P(r"^needs the Komfortpaket licence \(rule C8\)$"),
-        N_("needs the Komfortpaket licence (rule C8)"),
-    ),
-    (
-        _P(r"^the interface cannot be active without (?P<fields>.+)$"),
-        N_("the interface cannot be active without %(fields)s"),
-    ),
-    (
-        _P(r"^must not contain control characters \(NUL, line breaks, tabs, escapes\)$"),
-        N_("must not contain control characters (NUL, line breaks, tabs, escapes)"),
-    ),
+    *CONFIG_PATTERNS,
     (
         _P(r"^GATEWAY_SECRET_KEY is not set, so secrets cannot be stored; nothing was changed\.$"),
         N_(

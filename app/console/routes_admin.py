@@ -1,4 +1,4 @@
-"""Settings per system (rules C1–C15) with their audit trail, and the API keys."""
+"""The API keys: create, list, revoke (with a confirmation)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,10 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, PathParameter
+from litestar.params import FromQuery, PathParameter
 
 from app.adapters.store.api_keys import SCOPES, ApiKeyRepository
-from app.configuration.document import System
-from app.configuration.secrets import SECRET_NAMES
-from app.configuration.service import ConfigService
-from app.console.forms import (
-    FIELDS,
-    POLICIES,
-    SECRETS,
-    SECTIONS,
-    FormProblems,
-    field_of,
-    secret_field_id,
-    submitted_values,
-    text_values,
-    to_patch,
-)
 from app.console.i18n import texts
-from app.console.messages import translate
 from app.console.web import (
     COOKIE,
     PREFIX,
@@ -36,102 +20,16 @@ from app.console.web import (
     require_session,
     see_other,
 )
-from app.errors import GatewayError, InvalidInput
+from app.errors import GatewayError
+from app.sync.ports import Configs
+from app.sync.services import Services
 
 AUDIT_ROWS = 50
 
 
-class SettingsController(Controller):
-    path = "/systems/{system:str}/settings"
-    guards = [require_session]
-
-    @get("/")
-    async def show(
-        self, request: Request[Any, Any, Any], system: FromPath[System]
-    ) -> Response[Any]:
-        async with request.app.state.session_factory() as db:
-            service = ConfigService(db, request.app.state.secret_box)
-            view = await service.view(system)
-        return await self._page(request, system, text_values(view), {}, [])
-
-    @post("/", status_code=200)
-    async def save(
-        self, request: Request[Any, Any, Any], system: FromPath[System]
-    ) -> Response[Any]:
-        form = {
-            key: value for key, value in (await request.form()).items() if isinstance(value, str)
-        }
-        language = language_of(request)
-        words = texts(language)
-        errors: dict[str, list[str]] = {}
-        general: list[str] = []
-        async with request.app.state.session_factory() as db:
-            service = ConfigService(db, request.app.state.secret_box)
-            try:
-                patch = to_patch(form, await service.document(system))
-                before = (await service.view(system)).version
-                after = await service.patch(
-                    system, patch, f"console:{current_session(request).key_name}"
-                )
-            except FormProblems as exc:
-                for name, key, fields in exc.problems:
-                    errors.setdefault(name, []).append(words.msg(key, **fields))
-            except InvalidInput as exc:
-                known = {f.name for f in FIELDS} | {
-                    f"secrets.{n}.{part}" for n in SECRETS for part in ("value", "confirmation")
-                }
-                for reported, message in exc.errors or [("", exc.detail)]:
-                    name = field_of(reported)
-                    text = translate(words, message)
-                    if name in known:
-                        errors.setdefault(name, []).append(text)
-                    else:
-                        general.append(f"{reported}: {text}" if reported else text)
-            except GatewayError as exc:
-                general.append(translate(words, exc.detail))
-            else:
-                changed = "1" if after.version != before else "0"
-                return see_other(f"{PREFIX}/systems/{system}/settings?saved={changed}#saved")
-        return await self._page(
-            request, system, submitted_values(form), errors, general, status_code=422
-        )
-
-    async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        system: System,
-        values: dict[str, Any],
-        errors: dict[str, list[str]],
-        general: list[str],
-        *,
-        status_code: int = 200,
-    ) -> Response[Any]:
-        async with request.app.state.session_factory() as db:
-            service = ConfigService(db, request.app.state.secret_box)
-            view = await service.view(system)
-            changes = await service.changes(system, AUDIT_ROWS)
-        saved_flag = request.query_params.get("saved")
-        return page(
-            request,
-            "settings.html",
-            status_code=status_code,
-            system=system,
-            view=view,
-            values=values,
-            errors=errors,
-            general=general,
-            saved=saved_flag,
-            fields=FIELDS,
-            sections=SECTIONS,
-            policies=POLICIES,
-            secrets=SECRETS,
-            secret_states={
-                api: getattr(view.secrets, stored) for api, stored in SECRET_NAMES.items()
-            },
-            secret_field_id=secret_field_id,
-            changes=changes,
-            check=console_of(request).checks.get(system),
-        )
+def _configs(request: Request[Any, Any, Any]) -> Configs:
+    services: Services = request.app.state.services
+    return services.configs
 
 
 class KeysController(Controller):

@@ -34,13 +34,13 @@ class CasaviCheckController(Controller):
         self, request: Request[Any, Any, Any], system: FromPath[System]
     ) -> Response[Any]:
         services: Services = request.app.state.services
-        settings = await services.configs.settings(system)
+        document = await services.configs.document(system)  # no secret is decrypted
         at, result = _results(request).get(system, (None, None))
         return page(
             request,
             "casavi_check.html",
             system=system,
-            write_allowed=settings.casavi_allow_write_test,
+            write_allowed=document.casavi.allow_write_test,
             at=at,
             report=result if isinstance(result, CheckReport) else None,
             failure=result if isinstance(result, str) else None,

@@ -18,7 +18,6 @@ from litestar.response import Stream
 from app.alerts.overview import overview_alerts
 from app.configuration.checks import check_system
 from app.configuration.document import SYSTEMS, System
-from app.configuration.service import ConfigService
 from app.console.i18n import LOCAL_ZONE
 from app.console.web import (
     PREFIX,
@@ -54,10 +53,6 @@ def _services(request: Request[Any, Any, Any]) -> Services:
     return services
 
 
-def _config_service(db: Any, request: Request[Any, Any, Any]) -> ConfigService:
-    return ConfigService(db, request.app.state.secret_box)
-
-
 def next_scheduled(
     active: bool, interval_minutes: int, last: dt.datetime | None, now: dt.datetime
 ) -> dt.datetime | Literal["due"] | None:
@@ -89,27 +84,26 @@ class PagesController(Controller):
         services = _services(request)
         console = console_of(request)
         systems = []
-        async with request.app.state.session_factory() as db:
-            for system in SYSTEMS:
-                view = await _config_service(db, request).view(system)
-                last_runs = await services.runs.recent(system, 1)
-                last_scheduled = await services.runs.last_scheduled(system)
-                parked, oldest = await services.inbox.backlog(system)
-                deviations = services.contract_deviations
-                systems.append(
-                    {
-                        "name": system,
-                        "view": view,
-                        "last_run": last_runs[0] if last_runs else None,
-                        "next_run": next_scheduled(
-                            view.active, view.schedule.interval_minutes, last_scheduled, utcnow()
-                        ),
-                        "check": console.checks.get(system),
-                        "parked": parked,
-                        "lag": inbound_lag(oldest, utcnow()),
-                        "deviations": await deviations.of_system(system) if deviations else [],
-                    }
-                )
+        for system in SYSTEMS:
+            view = await services.configs.view(system)
+            last_runs = await services.runs.recent(system, 1)
+            last_scheduled = await services.runs.last_scheduled(system)
+            parked, oldest = await services.inbox.backlog(system)
+            deviations = services.contract_deviations
+            systems.append(
+                {
+                    "name": system,
+                    "view": view,
+                    "last_run": last_runs[0] if last_runs else None,
+                    "next_run": next_scheduled(
+                        view.active, view.schedule.interval_minutes, last_scheduled, utcnow()
+                    ),
+                    "check": console.checks.get(system),
+                    "parked": parked,
+                    "lag": inbound_lag(oldest, utcnow()),
+                    "deviations": await deviations.of_system(system) if deviations else [],
+                }
+            )
         return page(
             request,
             "overview.html",
@@ -123,8 +117,7 @@ class PagesController(Controller):
     async def check(
         self, request: Request[Any, Any, Any], system: FromPath[System]
     ) -> Response[Any]:
-        async with request.app.state.session_factory() as db:
-            report = await check_system(_config_service(db, request), system)
+        report = await check_system(_services(request).configs, system)
         console_of(request).checks[system] = CheckResultAt(at=utcnow(), report=report)
         form = await request.form()
         back = f"{PREFIX}/systems/{system}/settings" if form.get("back") == "settings" else PREFIX
@@ -135,8 +128,7 @@ class PagesController(Controller):
         self, request: Request[Any, Any, Any], system: FromPath[System]
     ) -> Response[Any]:
         services = _services(request)
-        async with request.app.state.session_factory() as db:
-            active = (await _config_service(db, request).view(system)).active
+        active = (await services.configs.document(system)).active
         if not active:
             raise SyncNotPossible("The interface of this system is switched off (rule C12).")
         run, _ = await request_run(

@@ -18,7 +18,6 @@ from app.adapters.store.ticket_views import (
     ticket_timeline,
 )
 from app.configuration.document import SYSTEMS, System
-from app.configuration.service import ConfigService
 from app.console.web import page, require_session
 from app.errors import InvalidInput
 from app.sync.services import Services
@@ -28,11 +27,10 @@ TicketNumber = Annotated[str, PathParameter(pattern=r"^[0-9]{1,18}$")]
 
 
 async def _active_first(request: Request[Any, Any, Any]) -> tuple[list[str], dict[str, bool]]:
-    async with request.app.state.session_factory() as db:
-        service = ConfigService(db, request.app.state.secret_box)
-        active: dict[str, bool] = {}
-        for name in SYSTEMS:
-            active[name] = (await service.view(name)).active
+    services: Services = request.app.state.services
+    active: dict[str, bool] = {}
+    for name in SYSTEMS:
+        active[name] = (await services.configs.document(name)).active
     return sorted(SYSTEMS, key=lambda system: not active[system]), active
 
 

@@ -33,11 +33,11 @@ from app.adapters.ixhaus.reader import IxhausReader
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
 from app.adapters.store.api_keys import ApiKeyRepository
+from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import ApiKey, ProtocolEntry, TicketPortalState
 from app.composition import build_services
 from app.configuration.secrets import SecretBox, new_key
-from app.configuration.service import ConfigService
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, create_casavi_simulator
 from app.sandbox.casavi.server import ServerThread
 from app.sandbox.config import sandbox_config_patch
@@ -114,32 +114,31 @@ async def prepare(
     engine = create_engine(paths.gateway)
     try:
         sessions = create_session_factory(engine)
-        async with sessions() as session:
-            await ConfigService(session, SecretBox(secret_key)).patch(
-                "test",
-                {
-                    **sandbox_config_patch("small"),
-                    "active": True,
-                    "casavi": {"baseUrl": casavi_url},
-                    # The poll is how tenants' tickets arrive; callbacks stay off until the
-                    # fast path is shown.
-                    "inbound": {"pollSeconds": DEMO_POLL_SECONDS, "callbacksEnabled": False},
-                    "ixhaus": {"documentRoot": str(paths.documents)},
-                    "docuware": {
-                        "baseUrl": docuware_url or None,
-                        "username": DW_USER,
-                        "fileCabinetId": MAIN_CABINET,
-                    },
-                    "secrets": {
-                        "ixhausDatabaseUrl": _twice(paths.ixhaus),
-                        "casaviApiKey": _twice(SANDBOX_KEY),
-                        "casaviSecret": _twice(SANDBOX_SECRET),
-                        "docuwarePassword": _twice(DW_PASSWORD),
-                        "callbackSecret": _twice(DEMO_CALLBACK_SECRET),
-                    },
+        await SqlConfigs(sessions, SecretBox(secret_key)).patch(
+            "test",
+            {
+                **sandbox_config_patch("small"),
+                "active": True,
+                "casavi": {"baseUrl": casavi_url},
+                # The poll is how tenants' tickets arrive; callbacks stay off until the
+                # fast path is shown.
+                "inbound": {"pollSeconds": DEMO_POLL_SECONDS, "callbacksEnabled": False},
+                "ixhaus": {"documentRoot": str(paths.documents)},
+                "docuware": {
+                    "baseUrl": docuware_url or None,
+                    "username": DW_USER,
+                    "fileCabinetId": MAIN_CABINET,
                 },
-                "demo",
-            )
+                "secrets": {
+                    "ixhausDatabaseUrl": _twice(paths.ixhaus),
+                    "casaviApiKey": _twice(SANDBOX_KEY),
+                    "casaviSecret": _twice(SANDBOX_SECRET),
+                    "docuwarePassword": _twice(DW_PASSWORD),
+                    "callbackSecret": _twice(DEMO_CALLBACK_SECRET),
+                },
+            },
+            "demo",
+        )
         api_key = await _demo_api_key(sessions)
     finally:
         await engine.dispose()
@@ -285,7 +284,7 @@ def _serve(
     import uvicorn
 
     from app.asgi import create_app
-    from app.config import load_settings
+    from app.environment import load_settings
 
     settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
     app = create_app(settings, scheduler=True)
@@ -315,7 +314,7 @@ def conversation(paths: DemoPaths, secret_key: str, casavi_url: str, say: Say) -
     the tenant's side arrives by the gateway's poll; then one message on the optional fast
     path, casavi's signed callbacks to the gateway (served here for the moment)."""
     from app.asgi import create_app
-    from app.config import load_settings
+    from app.environment import load_settings
 
     settings = load_settings({"DATABASE_URL": paths.gateway, "GATEWAY_SECRET_KEY": secret_key})
     gateway = ServerThread(create_app(settings)).start()
@@ -345,9 +344,8 @@ async def _converse(
         return await sync_once(paths, secret_key, label, say)
 
     async def callbacks(enabled: bool) -> None:
-        async with sessions() as session:
-            patch = {"inbound": {"callbacksEnabled": enabled}}
-            await ConfigService(session, box).patch("test", patch, "demo")
+        patch = {"inbound": {"callbacksEnabled": enabled}}
+        await services.configs.patch("test", patch, "demo")
 
     poll = asyncio.create_task(every(BY_NAME["inbound-poll"], services, 1))  # the embedded poll
     try:

@@ -56,28 +56,66 @@ AdapterFactory = Callable[[SystemSettings], Awaitable[SystemAdapters]]
 
 @dataclass(frozen=True)
 class SystemContext:
-    """One system's ports, for one configuration version."""
+    """One system's ports, for one configuration version: its settings (typed once, in
+    ``configuration.rules.system_settings``) and the adapters built from them."""
 
-    system: str
-    version: int
-    active: bool
-    config: SyncConfig
-    source: IxhausSource
-    writer: IxhausWriter | None
-    portal: Portal
+    settings: SystemSettings
+    adapters: SystemAdapters
     # The gateway's stores with this system bound (the ledger, the ticket states, two-way).
     stores: SystemStores
-    documents: DocumentPortal | None = None
-    contents: DocumentContents | None = None
-    docuware: DocuwareSource | None = None
-    casavi: CasaviTickets | None = None
-    inbound: InboundSettings = field(default_factory=InboundSettings)
+
+    @property
+    def system(self) -> str:
+        return self.settings.system
+
+    @property
+    def version(self) -> int:
+        return self.settings.version
+
+    @property
+    def active(self) -> bool:
+        return self.settings.active
+
+    @property
+    def config(self) -> SyncConfig:
+        return self.settings.config
+
+    @property
+    def inbound(self) -> InboundSettings:
+        return self.settings.inbound
+
+    @property
+    def source(self) -> IxhausSource:
+        return self.adapters.source
+
+    @property
+    def writer(self) -> IxhausWriter | None:
+        return self.adapters.writer
+
+    @property
+    def portal(self) -> Portal:
+        return self.adapters.portal
+
+    @property
+    def documents(self) -> DocumentPortal | None:
+        return self.adapters.documents
+
+    @property
+    def contents(self) -> DocumentContents | None:
+        return self.adapters.contents
+
+    @property
+    def docuware(self) -> DocuwareSource | None:
+        return self.adapters.docuware
+
+    @property
+    def casavi(self) -> CasaviTickets | None:
+        return self.adapters.casavi
 
 
 @dataclass
 class _Entry:
     context: SystemContext
-    adapters: SystemAdapters
     users: int = 0
     retired: bool = False
     closed: bool = field(default=False)
@@ -85,7 +123,7 @@ class _Entry:
     async def close(self) -> None:
         if not self.closed:
             self.closed = True
-            await self.adapters.close()
+            await self.context.adapters.close()
 
 
 class SystemContexts:
@@ -118,24 +156,7 @@ class SystemContexts:
             if not settings.active:
                 raise SyncNotPossible("The interface of this system is switched off (rule C12).")
             adapters = await self._factory(settings)
-            new = _Entry(
-                SystemContext(
-                    system=system,
-                    version=settings.version,
-                    active=settings.active,
-                    config=settings.config,
-                    source=adapters.source,
-                    writer=adapters.writer,
-                    portal=adapters.portal,
-                    stores=self.stores.bind(system),
-                    documents=adapters.documents,
-                    contents=adapters.contents,
-                    docuware=adapters.docuware,
-                    casavi=adapters.casavi,
-                    inbound=settings.inbound,
-                ),
-                adapters,
-            )
+            new = _Entry(SystemContext(settings, adapters, self.stores.bind(system)))
             self._entries[system] = new
             if entry is not None:
                 entry.retired = True

@@ -29,7 +29,7 @@ from app.sync.scheduler import TICK_SECONDS, schedule_tick
 from app.sync.services import Services
 
 if TYPE_CHECKING:
-    from app.config import Settings
+    from app.environment import Settings
 
 log = logging.getLogger(__name__)
 

@@ -25,11 +25,11 @@ import pytest
 import redis
 
 from app.adapters.store import migrate
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
+from app.environment import load_settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sandbox.config import sandbox_config_patch
 from app.sync.policy import RunPolicy
@@ -107,7 +107,7 @@ async def activate(gateway_db: str, ixhaus_url: str, casavi_url: str) -> None:
     engine = create_engine(gateway_db)
     try:
         async with create_session_factory(engine)() as session:
-            await ConfigService(session, SecretBox(SECRET_KEY)).patch(
+            await ConfigRows(session, SecretBox(SECRET_KEY)).patch(
                 "test",
                 {
                     **sandbox_config_patch("medium"),

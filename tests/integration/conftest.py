@@ -13,7 +13,7 @@ from app.adapters.store import migrate
 from app.adapters.store.api_keys import ApiKeyRepository
 from app.adapters.store.database import create_engine, create_session_factory
 from app.asgi import create_app
-from app.config import Settings, load_settings
+from app.environment import Settings, load_settings
 from tests.support.backends import backend_url, migrated_sqlite  # noqa: F401 - fixtures
 
 

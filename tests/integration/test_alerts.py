@@ -24,6 +24,7 @@ from app.adapters.docuware import LicencesExhausted, docuware_client
 from app.adapters.factories import docuware_config
 from app.adapters.store import migrate
 from app.adapters.store.api_keys import ApiKeyRepository
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.inbox import SqlInbox
@@ -32,10 +33,9 @@ from app.adapters.store.runs import SqlRuns
 from app.alerts import events
 from app.alerts.monitor import AlertMonitor
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.domain.calendar import utcnow
+from app.environment import load_settings
 from app.sandbox.casavi import ServerThread
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.docuware import SANDBOX_PASSWORD, SANDBOX_USER, create_docuware_simulator
@@ -171,7 +171,7 @@ async def test_every_event_is_told_once_and_resolved_once_with_nothing_personal_
     dw_url, _ = docuware
     box = SecretBox(SECRET_KEY)
     async with sessions() as session:
-        await ConfigService(session, box).patch(
+        await ConfigRows(session, box).patch(
             "test",
             {
                 **sandbox_config_patch("small"),
@@ -195,7 +195,7 @@ async def test_every_event_is_told_once_and_resolved_once_with_nothing_personal_
             "admin-key",
         )
     now = [utcnow()]
-    monitor = AlertMonitor(sessions, box, clock=lambda: now[0])
+    monitor = AlertMonitor(sessions, SqlConfigs(sessions, box), clock=lambda: now[0])
     events.drain()  # nothing left over from another test in this process
 
     # A configuration change of an active system: a notice, no "resolved" to follow.

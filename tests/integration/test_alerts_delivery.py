@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store import migrate
 from app.adapters.store.alerts import AlertIncident, AlertNotification
+from app.adapters.store.config_rows import ConfigRows
+from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import ConfigChange, SystemConfig
 from app.alerts import events
 from app.alerts.monitor import AlertMonitor
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.domain.calendar import utcnow
 from app.errors import InvalidInput
 from tests.support.alert_sinks import WebhookReceiver
@@ -64,7 +65,7 @@ async def _configure(
     sessions: async_sessionmaker[AsyncSession], alerts: dict[str, Any], **extra: Any
 ) -> None:
     async with sessions() as session:
-        await ConfigService(session, SecretBox(SECRET_KEY)).patch(
+        await ConfigRows(session, SecretBox(SECRET_KEY)).patch(
             "production",
             {"alerts": alerts, "secrets": {"alertWebhookSecret": _twice(WEBHOOK_SECRET)}, **extra},
             "admin",
@@ -78,7 +79,9 @@ async def test_rate_limit_german_retries_and_what_is_over_before_it_is_told(
         sessions, {"language": "de", "maxPerHour": 2, "webhook": {"url": receiver.url}}
     )
     now = [utcnow()]
-    monitor = AlertMonitor(sessions, SecretBox(SECRET_KEY), clock=lambda: now[0])
+    monitor = AlertMonitor(
+        sessions, SqlConfigs(sessions, SecretBox(SECRET_KEY)), clock=lambda: now[0]
+    )
     events.drain()
     events.breaker_tripped("production", 41)
     for operation in ("GET /v2/tickets", "GET /v2/contacts"):
@@ -195,7 +198,9 @@ async def test_several_monitors_at_once_tell_each_incident_once_on_postgresql(
     pg_sessions: async_sessionmaker[AsyncSession], receiver: WebhookReceiver
 ) -> None:
     await _configure(pg_sessions, {"webhook": {"url": receiver.url}})
-    monitors = [AlertMonitor(pg_sessions, SecretBox(SECRET_KEY)) for _ in range(4)]
+    monitors = [
+        AlertMonitor(pg_sessions, SqlConfigs(pg_sessions, SecretBox(SECRET_KEY))) for _ in range(4)
+    ]
     events.drain()
     for monitor in monitors:  # each process saw the same deviations
         for operation in ("GET /v2/tickets", "GET /v2/units"):

@@ -16,7 +16,7 @@ import httpx
 from litestar import Litestar
 
 from app.asgi import create_app
-from app.config import load_settings
+from app.environment import load_settings
 from tests.support.backends import create_key, revoke_key
 
 KEYS = "/api/v1/api-keys"

@@ -24,7 +24,7 @@ def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         url: str = request.getfixturevalue("fresh_pg_database")
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'state.db'}"
-    from app.config import load_settings
+    from app.environment import load_settings
 
     url = load_settings({"DATABASE_URL": url}).database_url
     migrate.upgrade(url)

@@ -18,7 +18,7 @@ from litestar import Litestar
 from sqlalchemy.engine import make_url
 
 from app.asgi import create_app
-from app.config import load_settings
+from app.environment import load_settings
 from tests.support.faultproxy import Mode, ThreadedFaultProxy
 
 pytestmark = pytest.mark.fault

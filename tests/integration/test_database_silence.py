@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from app.adapters.docuware.webhook import SIGNATURE_HEADER as DW_SIGNATURE
 from app.asgi import create_app
-from app.config import load_settings
+from app.environment import load_settings
 from tests.support.faultproxy import ThreadedFaultProxy
 
 pytestmark = pytest.mark.fault

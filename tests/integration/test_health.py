@@ -14,8 +14,8 @@ from sqlalchemy import delete
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import InboxEvent
 from app.asgi import create_app
-from app.config import load_settings
 from app.domain.calendar import utcnow
+from app.environment import load_settings
 
 
 async def test_live_and_ready_on_postgres_and_redis(

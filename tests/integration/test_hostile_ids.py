@@ -22,12 +22,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, select, update
 
 from app.adapters.casavi.callbacks import SIGNATURE_HEADER, sign
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import ConfigChange, InboxEvent, SystemConfig, SystemSecret
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
+from app.environment import load_settings
 from tests.support.backends import create_key
 
 SECRET_KEY = base64.urlsafe_b64encode(b"hostile-ids-key-0123456789abcdef").decode()
@@ -59,7 +59,7 @@ async def gateway(backend_url: str, redis_url: str) -> AsyncIterator[AsyncTestCl
     engine = create_engine(backend_url)
     try:
         async with create_session_factory(engine)() as session:
-            await ConfigService(session, SecretBox(SECRET_KEY)).patch(
+            await ConfigRows(session, SecretBox(SECRET_KEY)).patch(
                 "test",
                 {
                     "active": True,

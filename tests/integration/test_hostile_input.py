@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from app.api.problems import EXCEPTION_HANDLERS
 from app.asgi import create_app
-from app.config import Settings, load_settings
+from app.environment import Settings, load_settings
 
 PROBLEM = "application/problem+json"
 CONFIG = "/api/v1/systems/test/config"

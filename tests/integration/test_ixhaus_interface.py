@@ -18,14 +18,15 @@ from app.adapters.factories import ixhaus_engine, ixhaus_tables
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.ixhaus.writer import IxhausWriter
 from app.adapters.store import migrate
+from app.adapters.store.config_rows import ConfigRows
+from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.database import create_engine, create_session_factory
 from app.cli import main
 from app.composition import build_services
-from app.config import get_settings
 from app.configuration.checks import CheckReport, check_system
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.domain.records import InboundNote, InboundTicket
+from app.environment import get_settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import sandbox_sync_config, seed
@@ -85,7 +86,7 @@ async def test_a_sync_reads_the_interface_the_ddl_made(
 ) -> None:
     box = SecretBox(SECRET_KEY)
     async with sessions() as session:
-        view = await ConfigService(session, box).patch(
+        view = await ConfigRows(session, box).patch(
             "test",
             {
                 **sandbox_config_patch("small"),
@@ -164,17 +165,16 @@ def test_the_connection_check_and_the_cli_show_a_broken_interface(
     async def configure_and_check() -> CheckReport:
         engine = create_engine(state_url)
         try:
-            async with create_session_factory(engine)() as session:
-                service = ConfigService(session, SecretBox(SECRET_KEY))
-                await service.patch(
-                    "test",
-                    {
-                        "ixhaus": {"schema": OWNER},
-                        "secrets": {"ixhausDatabaseUrl": _twice(broken.role_url)},
-                    },
-                    "test",
-                )
-                return await check_system(service, "test")
+            configs = SqlConfigs(create_session_factory(engine), SecretBox(SECRET_KEY))
+            await configs.patch(
+                "test",
+                {
+                    "ixhaus": {"schema": OWNER},
+                    "secrets": {"ixhausDatabaseUrl": _twice(broken.role_url)},
+                },
+                "test",
+            )
+            return await check_system(configs, "test")
         finally:
             await engine.dispose()
 

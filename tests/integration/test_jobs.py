@@ -19,7 +19,7 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import SyncRun
 from app.adapters.store.runs import SqlRuns
 from app.asgi import create_app
-from app.config import Settings, load_settings
+from app.environment import Settings, load_settings
 from app.sync.queue import InProcessQueue
 from app.sync.runs import execute_run
 from tests.fakes import CountingAdapters, FakeConfigs, fake_contexts, fake_services

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from app.adapters.store import migrate
 from app.adapters.store.base import Base
 from app.adapters.store.database import create_engine
-from app.config import load_settings
+from app.environment import load_settings
 
 EXPECTED_TABLES = {
     "alert_incidents",

@@ -17,13 +17,13 @@ from sqlalchemy import func, select, update
 
 from app.adapters.store import migrate
 from app.adapters.store.api_keys import ApiKeyRepository
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import SyncRun
 from app.adapters.store.runs import SqlRuns
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
+from app.environment import load_settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sandbox.config import sandbox_config_patch
 from app.sync.queue import ArqQueue, arq_redis
@@ -103,7 +103,7 @@ async def _embedded_state(tmp_path: Path, ixhaus_url: str, casavi_url: str) -> t
     engine = create_engine(url)
     try:
         async with create_session_factory(engine)() as session:
-            await ConfigService(session, SecretBox(SECRET_KEY)).patch(
+            await ConfigRows(session, SecretBox(SECRET_KEY)).patch(
                 "test",
                 {
                     **sandbox_config_patch("small"),

@@ -15,7 +15,7 @@ import pytest
 from arq.connections import create_pool
 from arq.worker import Worker
 
-from app.config import load_settings
+from app.environment import load_settings
 from app.worker import worker_settings
 
 pytestmark = pytest.mark.fault

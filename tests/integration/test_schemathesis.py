@@ -43,8 +43,8 @@ from app.adapters.store import migrate
 from app.adapters.store.api_keys import ApiKeyRepository
 from app.adapters.store.database import create_engine, create_session_factory
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import new_key
+from app.environment import load_settings
 
 MAX_EXAMPLES = 100
 KEY_NAME = "schemathesis"

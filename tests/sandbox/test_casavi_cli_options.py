@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app import cli
-from app.config import get_settings
+from app.environment import get_settings
 from app.sandbox import casavi as sandbox_casavi
 from app.sandbox.casavi import server
 from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET

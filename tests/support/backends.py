@@ -12,7 +12,7 @@ import pytest
 from app.adapters.store import migrate
 from app.adapters.store.api_keys import ApiKeyRepository
 from app.adapters.store.database import create_engine, create_session_factory
-from app.config import load_settings
+from app.environment import load_settings
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.config import get_settings
+from app.environment import get_settings
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_sandbox_seed_small(env: str, tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_worker_runs_the_schedule_every_minute(monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.config import load_settings
+    from app.environment import load_settings
     from app.sync.scheduler import schedule_tick
     from app.worker import worker_settings
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.config import get_settings
 from app.configuration.secrets import new_key
+from app.environment import get_settings
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import DEFAULT_DATABASE_URL, SettingsError, load_settings
+from app.environment import DEFAULT_DATABASE_URL, SettingsError, load_settings
 
 
 def test_defaults_are_the_embedded_setup() -> None:

@@ -1,5 +1,5 @@
 """deploy/: the compose file and the systemd units use only the CLI's real commands and
-options and the environment variables app/config.py reads, with values it accepts (no
+options and the environment variables app/environment.py reads, with values it accepts (no
 Docker engine or systemd runs here: the files are checked statically)."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import pytest
 import yaml
 
 from app.cli import build_parser
-from app.config import _ENV_NAMES, load_settings
 from app.configuration.secrets import new_key
+from app.environment import _ENV_NAMES, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-# Read outside app/config.py: the Alembic scripts' folder (app/adapters/store/migrate.py).
+# Read outside app/environment.py: the Alembic scripts' folder (app/adapters/store/migrate.py).
 OTHER_VARIABLES = {"GATEWAY_MIGRATIONS_DIR"}
 KNOWN = set(_ENV_NAMES.values()) | OTHER_VARIABLES
 GATEWAY_IMAGE_SERVICES = ("migrate", "gateway", "worker")

@@ -15,7 +15,7 @@ from app.api.auth import KEY_CACHE_SECONDS, KeyCache
 from app.api.auth_failures import AuthFailures, FailureLimiter, key_prefix
 from app.api.hardening import _has_control_bytes, is_json, json_depth, query_parameter_names
 from app.api.proxies import TrustedProxies, parse_trusted_proxies
-from app.config import SettingsError, load_settings
+from app.environment import SettingsError, load_settings
 from app.logsafe import untrusted
 
 
@@ -92,7 +92,7 @@ def test_the_cli_keeps_every_log_record_on_one_line(
 ) -> None:
     # issue 10 item 7: whatever a message's arguments hold, the process logs one line.
     from app.cli import main
-    from app.config import get_settings
+    from app.environment import get_settings
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'state.db'}")
     get_settings.cache_clear()

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from app.adapters.store import migrate
+from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.database import create_engine, create_session_factory
 from app.composition import build_services
-from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox, new_key
-from app.configuration.service import ConfigService
+from app.environment import normalise_database_url
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.credentials import SANDBOX_KEY, SANDBOX_SECRET
 from app.sync.ports import SyncRunInfo
@@ -62,8 +62,7 @@ async def fill_simulator(
             patch["documentTypes"] = {"withTimeFilter": [], "withoutTimeFilter": []}
         try:
             sessions = create_session_factory(engine)
-            async with sessions() as session:
-                await ConfigService(session, box).patch("test", patch, "sandbox")
+            await SqlConfigs(sessions, box).patch("test", patch, "sandbox")
             services = build_services(sessions, box, NoQueue())
             try:
                 run, _ = await services.runs.request(

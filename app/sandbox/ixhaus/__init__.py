@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.schema import CreateSchema
 
 from app.adapters.ixhaus.schema import IxhausTables
-from app.config import normalise_database_url
+from app.environment import normalise_database_url
 from app.sandbox.ixhaus import documents as d
 from app.sandbox.ixhaus import master_data as md
 from app.sandbox.ixhaus import people as pp

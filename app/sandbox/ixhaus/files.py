@@ -43,7 +43,7 @@ async def write_seeded_documents(url: str, root: Path) -> int:
     from app.adapters.ixhaus.reader import IxhausReader
     from app.adapters.ixhaus.schema import IxhausTables
     from app.adapters.store.database import create_engine
-    from app.config import normalise_database_url
+    from app.environment import normalise_database_url
 
     engine = create_engine(normalise_database_url(url))
     try:

@@ -80,15 +80,16 @@ async def plan_run(
     planner = _PlanningLedger(ctx.stores.ledger.store, limit)
     # Nothing can reach casavi: the planning portal, and no document or ticket clients; and
     # nothing is written: the planning ledger, no ticket states, no two-way stores.
-    quiet = dataclasses.replace(
-        ctx,
+    adapters = dataclasses.replace(
+        ctx.adapters,
         portal=PlanningPortal(),
-        stores=Stores(planner, _NoStates()).bind(ctx.system),
         documents=None,
         contents=None,
         casavi=None,
         writer=None,
     )
+    stores = Stores(planner, _NoStates()).bind(ctx.system)
+    quiet = dataclasses.replace(ctx, adapters=adapters, stores=stores)
     report = await run_outbound(quiet, run_id=None, now=now, scope=Scope(kinds=wanted))
     total = report.tally
     items = await planner.items(ctx.system)

@@ -51,6 +51,7 @@ from app.sync.ports.records import (
     RunStatus,
     SyncRunInfo,
     System,
+    SystemSecrets,
     SystemSettings,
     TicketPortalView,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "Runs",
     "SyncRunInfo",
     "System",
+    "SystemSecrets",
     "SystemSettings",
     "TicketPortalView",
 ]

@@ -12,6 +12,7 @@ from typing import Literal
 
 import msgspec
 
+from app.configuration.document import ConfigDocument
 from app.domain import records as r
 from app.domain.config import SyncConfig
 from app.domain.keys import RecordKey
@@ -194,38 +195,38 @@ class InboundSettings(msgspec.Struct, frozen=True, kw_only=True):
     conflict_policies: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class SystemSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """What a system's adapters are built from: one configuration version, secrets included.
+class SystemSecrets(msgspec.Struct, frozen=True, kw_only=True):
+    """The decrypted secrets a system's adapters need (never shown, never logged)."""
 
-    Only the composition roots' factories see this (it holds decrypted secrets).
+    casavi_api_key: str | None = None
+    casavi_secret: str | None = None
+    ixhaus_database_url: str | None = None
+    docuware_password: str | None = None
+    docuware_client_secret: str | None = None
+    # Inbound (casavi -> iX-Haus): the callbacks' HMAC secret.
+    callback_secret: str | None = None
+
+    def __repr__(self) -> str:
+        return "SystemSecrets(<hidden>)"
+
+
+class SystemSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """One configuration version of a system, typed once (``configuration.rules.
+    system_settings``): the settings document as stored, its secrets decrypted, and the two
+    views the flows read - the transfer rules' ``SyncConfig`` and the inbound flow's
+    ``InboundSettings``. Only the composition roots' factories see this (it holds secrets).
     """
 
     system: System
     version: int
-    active: bool
+    document: ConfigDocument
+    secrets: SystemSecrets
     config: SyncConfig
-    casavi_base_url: str | None
-    casavi_key: str | None
-    casavi_secret: str | None
-    ixhaus_url: str | None
-    ixhaus_schema: str | None
-    ixhaus_table_prefix: str
-    ixhaus_table_names: dict[str, str]
-    ixhaus_document_root: str | None = None
-    docuware_base_url: str | None = None
-    docuware_username: str | None = None
-    docuware_organization: str | None = None
-    docuware_cabinet_id: str | None = None
-    docuware_password: str | None = None
-    docuware_grant: str = "password"  # password | trusted | client_credentials
-    docuware_client_id: str | None = None
-    docuware_client_secret: str | None = None
-    docuware_impersonate_name: str | None = None
-    # Inbound (casavi -> iX-Haus): the callbacks' HMAC secret and the inbound settings.
-    callback_secret: str | None = None
-    # The live contract check may write one marked record per kind (casavi.allowWriteTest).
-    casavi_allow_write_test: bool = False
-    inbound: InboundSettings = msgspec.field(default_factory=lambda: InboundSettings())
+    inbound: InboundSettings
+
+    @property
+    def active(self) -> bool:
+        return self.document.active  # rule C12
 
     def __repr__(self) -> str:
         return f"SystemSettings(system={self.system!r}, version={self.version})"

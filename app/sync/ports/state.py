@@ -7,7 +7,15 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from app.configuration.document import Schedule
+from app.configuration.document import (
+    ConfigChangeView,
+    ConfigDocument,
+    ConfigInput,
+    ConfigView,
+    Schedule,
+)
+from app.configuration.shape import Found
+from app.domain.catalogue import IxhausCatalogue
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports.records import (
@@ -168,7 +176,9 @@ class Runs(Protocol):
 
 
 class Configs(Protocol):
-    """The systems' configurations as the flows need them."""
+    """The systems' configurations: the one door for the flows, the API, the console and
+    the CLI. Writes validate (reporting every problem at once), encrypt secrets, audit and
+    save atomically; each call is its own transaction."""
 
     async def version(self, system: str) -> int: ...
     async def settings(self, system: str) -> SystemSettings:
@@ -177,6 +187,40 @@ class Configs(Protocol):
 
     async def schedules(self) -> list[tuple[str, Schedule]]:
         """(system, schedule) of every active system (rule C14)."""
+        ...
+
+    async def document(self, system: str) -> ConfigDocument:
+        """The settings document (no secrets)."""
+        ...
+
+    async def view(self, system: str) -> ConfigView:
+        """The document with its version and, per secret, only whether it is set."""
+        ...
+
+    async def replace(
+        self, system: str, body: ConfigInput, actor: str, found: Found = ()
+    ) -> ConfigView:
+        """PUT: the body is the whole document; secrets left out keep their stored value.
+        Refused with every problem at once, ``found`` (values already taken out) included."""
+        ...
+
+    async def patch(
+        self, system: str, patch: dict[str, Any], actor: str, found: Found = ()
+    ) -> ConfigView:
+        """A JSON merge patch (RFC 7396) over the stored document (any JSON: its shape is
+        checked too)."""
+        ...
+
+    async def changes(self, system: str, limit: int) -> list[ConfigChangeView]:
+        """The audit trail, newest first."""
+        ...
+
+    async def secret(self, system: str, api_name: str) -> str | None:
+        """One secret's plaintext, for checks and adapters (never for the API)."""
+        ...
+
+    async def catalogue(self, system: str) -> IxhausCatalogue:
+        """What iX-Haus knows, read with the system's stored connection settings."""
         ...
 
 

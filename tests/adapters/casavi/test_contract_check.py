@@ -15,7 +15,9 @@ from app.adapters.casavi.check import CheckReport, check_contract
 from app.adapters.casavi.routes import CasaviRoutes
 from app.adapters.casavi.wire_tickets import DocumentWrite, TicketCreate, TicketMessageCreate
 from app.configuration.contract_check import WriteTestNotAllowed, run_contract_check
+from app.configuration.document import CasaviSettings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
+from app.sync.ports import SystemSecrets
 from tests.fakes import FakeConfigs
 from tests.support.casavi import FAST_RETRY, SimHandle, seed_portfolio
 
@@ -122,9 +124,8 @@ async def test_the_write_test_needs_the_setting(simulator: SimHandle) -> None:
     configs = FakeConfigs()
     configs.change(
         "test",
-        casavi_base_url=simulator.base_url,
-        casavi_key=SANDBOX_KEY,
-        casavi_secret=SANDBOX_SECRET,
+        casavi=CasaviSettings(base_url=simulator.base_url),
+        secrets=SystemSecrets(casavi_api_key=SANDBOX_KEY, casavi_secret=SANDBOX_SECRET),
     )
     with pytest.raises(WriteTestNotAllowed):
         await run_contract_check(configs, "test", write_test=True)
@@ -132,6 +133,8 @@ async def test_the_write_test_needs_the_setting(simulator: SimHandle) -> None:
     read_only = await run_contract_check(configs, "test")
     assert not read_only.write_test
     assert await simulator.write_count() == 0  # reads only
-    configs.change("test", casavi_allow_write_test=True)
+    configs.change(
+        "test", casavi=CasaviSettings(base_url=simulator.base_url, allow_write_test=True)
+    )
     written = await run_contract_check(configs, "test", write_test=True)
     assert written.exit_code == 0, written.table()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from app.config import normalise_database_url
+from app.environment import normalise_database_url
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from app.adapters.ixhaus.reader import IxhausReader
 from app.adapters.ixhaus.schema import IxhausSchemaConfig, IxhausTables
 from app.adapters.ixhaus.writer import IxhausWriter
-from app.config import normalise_database_url
 from app.domain.records import InboundNote, InboundTicket
+from app.environment import normalise_database_url
 from app.sandbox.ixhaus import seed
 
 ORACLE_URL = os.environ.get("ORACLE_TEST_URL")

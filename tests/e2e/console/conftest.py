@@ -32,9 +32,9 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.inbox import SqlInbox
 from app.adapters.store.models import TicketPortalState
 from app.asgi import create_app
-from app.config import load_settings
 from app.console.web import Console
 from app.domain.calendar import utcnow
+from app.environment import load_settings
 from app.sandbox.casavi import create_casavi_simulator
 from app.sandbox.casavi.app import CasaviSimulator
 from app.sandbox.casavi.server import ServerThread

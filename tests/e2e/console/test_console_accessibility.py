@@ -12,6 +12,10 @@ PAGES = (
     "/console",
     "/console/systems/production/settings",
     "/console/systems/test/settings",
+    *(
+        f"/console/systems/test/settings/{group}"
+        for group in ("ixhaus", "docuware", "objects", "documents", "tickets", "schedule")
+    ),
     "/console/protocol",
     "/console/runs/1",
     "/console/tickets?system=test&number=1",

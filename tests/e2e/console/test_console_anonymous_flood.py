@@ -17,8 +17,8 @@ from app.adapters.store import migrate
 from app.adapters.store.api_keys import ApiKeyRepository
 from app.adapters.store.database import create_engine, create_session_factory
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import new_key
+from app.environment import load_settings
 
 FLOOD = 10_000
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

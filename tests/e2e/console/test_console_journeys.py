@@ -42,12 +42,13 @@ def test_a_setting_with_a_validation_error_is_fixed_saved_and_audited(
 ) -> None:
     sign_in(page, gateway.admin_key)
     page.get_by_role("link", name="Einstellungen Test").click()
+    page.get_by_role("link", name="Zeitplan und Support (C13, C14)").click()
     interval = page.get_by_label("Abstand in Minuten")
     interval.fill("0")
     page.get_by_role("button", name="Speichern").click()
     # The message stands next to the field (and in the summary at the top).
     field = page.locator(".field", has=page.get_by_label("Abstand in Minuten"))
-    expect(field.locator(".error")).to_have_text("muss zwischen 1 und 1440 Minuten liegen")
+    expect(field.locator(".error")).to_have_text("muss zwischen 1 und 1440 liegen")
     expect(page.get_by_label("Abstand in Minuten")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#error-summary")).to_contain_text("Abstand in Minuten")
     screenshot(page, "settings-validation-error")
@@ -180,3 +181,40 @@ def test_after_signing_out_the_console_refuses_the_browser(page: Page, gateway: 
     assert response.status == 401
     expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
     expect(page.get_by_role("navigation")).to_have_count(0)
+
+
+def test_five_wrong_settings_show_five_errors_at_once_and_nothing_is_saved(
+    page: Page, gateway: Gateway
+) -> None:
+    # issue 19 item 3: one page per group of rules, every problem at once next to its field
+    sign_in(page, gateway.admin_key)
+    page.goto("/console/systems/test/settings")
+    page.get_by_role("link", name="Objekte und Personen (C3–C5, C10, C15)").click()
+    version = page.locator("main p").first.inner_text()
+    wrong = {
+        "Objektbereich (C3)": "abc",  # rule C3
+        "Objektbereich mit voller Meldungshistorie (C4)": "20-10",  # rule C4
+        "Personentypen (C5)": "MIETER\nMIETER",  # rule C5
+        "Vorlauf Portalzugang in Tagen (C10)": "-1",  # rule C10
+        "Tage nach Auszug bis zur Löschung (C15)": "99999",  # rule C15
+    }
+    for label, value in wrong.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#error-summary li")).to_have_count(5)
+    for label in wrong:
+        field = page.locator(".field", has=page.get_by_label(label, exact=True))
+        expect(field.locator(".error")).to_have_count(1)
+        expect(page.get_by_label(label, exact=True)).to_have_attribute("aria-invalid", "true")
+    range_field = page.locator(".field", has=page.get_by_label("Objektbereich (C3)", exact=True))
+    expect(range_field.locator(".error")).to_contain_text("muss eine iX-Haus-Objektnummer sein")
+    expect(page.locator(".untranslated")).to_have_count(0)
+    expect(page.get_by_label("Objektbereich (C3)", exact=True)).to_have_value("abc")
+    # The browser knows the server's limits too.
+    lead = page.get_by_label("Vorlauf Portalzugang in Tagen (C10)", exact=True)
+    expect(lead).to_have_attribute("min", "0")
+    expect(lead).to_have_attribute("max", "3650")
+    screenshot(page, "settings-many-errors")
+    page.goto("/console/systems/test/settings/objects")
+    expect(page.locator("main p").first).to_have_text(version)
+    expect(page.get_by_label("Objektbereich (C3)", exact=True)).not_to_have_value("abc")

@@ -16,6 +16,10 @@ PAGES = (
     "/console",
     "/console/systems/production/settings",
     "/console/systems/test/settings",
+    *(
+        f"/console/systems/test/settings/{group}"
+        for group in ("ixhaus", "docuware", "objects", "documents", "tickets", "schedule")
+    ),
     "/console/protocol",
     "/console/runs/1",
     "/console/runs/1?outcome=&entity=&page=1",

@@ -22,9 +22,9 @@ import pytest
 from app.adapters.store import migrate
 from app.adapters.store.console_sessions import DatabaseStore
 from app.adapters.store.database import create_engine
-from app.config import normalise_database_url
 from app.configuration.secrets import new_key
 from app.domain.calendar import utcnow
+from app.environment import normalise_database_url
 from tests.e2e.console.conftest import _key, csrf_of, run_apart
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -14,7 +14,7 @@ from sqlalchemy import delete, update
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import ConfigChange, SystemConfig, SystemSecret
 from app.asgi import create_app
-from app.config import Settings, load_settings
+from app.environment import Settings, load_settings
 from tests.leakcheck import SecretLeakCheck
 
 # Fixed, so that every import of this module (pytest loads conftests on its own) agrees.

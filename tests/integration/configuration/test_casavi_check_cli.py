@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.cli import main
-from app.config import get_settings
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
+from app.environment import get_settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
 
 SECRET_KEY = base64.urlsafe_b64encode(b"casavi-check-cli-key-0123456789a").decode()
@@ -52,7 +52,7 @@ def _configure(url: str, patch: dict[str, Any]) -> None:
         engine = create_engine(url)
         try:
             async with create_session_factory(engine)() as session:
-                await ConfigService(session, SecretBox(SECRET_KEY)).patch("test", patch, "test")
+                await ConfigRows(session, SecretBox(SECRET_KEY)).patch("test", patch, "test")
         finally:
             await engine.dispose()
 

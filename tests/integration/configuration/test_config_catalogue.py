@@ -115,7 +115,7 @@ async def _remove_owners(url: str) -> None:
 
     from app.adapters.ixhaus.schema import IxhausTables
     from app.adapters.store.database import create_engine
-    from app.config import normalise_database_url
+    from app.environment import normalise_database_url
 
     tables = IxhausTables()
     engine = create_engine(normalise_database_url(url))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.cli import main
-from app.config import get_settings
+from app.environment import get_settings
 from tests.integration.configuration.conftest import SECRET_KEY, unique_secret
 from tests.leakcheck import SecretLeakCheck
 
@@ -102,15 +102,15 @@ def test_changes_from_the_cli_are_audited_with_the_os_user(
     capsys.readouterr()
     import asyncio
 
+    from app.adapters.store.config_rows import ConfigRows
     from app.adapters.store.database import create_engine, create_session_factory
     from app.configuration.secrets import SecretBox
-    from app.configuration.service import ConfigService
 
     async def entries() -> list[tuple[str, list[str]]]:
         engine = create_engine(get_settings().database_url)
         try:
             async with create_session_factory(engine)() as session:
-                rows = await ConfigService(session, SecretBox(None)).changes("production", 5)
+                rows = await ConfigRows(session, SecretBox(None)).changes("production", 5)
                 return [(row.actor, row.fields) for row in rows]
         finally:
             await engine.dispose()

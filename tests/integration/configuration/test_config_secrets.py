@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import ConfigChange, SystemSecret
 from app.asgi import create_app
-from app.config import Settings, load_settings
 from app.configuration.secrets import SecretBox, SecretsUnavailable, new_key
+from app.environment import Settings, load_settings
 from tests.integration.configuration.conftest import SECRET_KEY, RecordingClient, unique_secret
 from tests.leakcheck import SecretLeakCheck
 

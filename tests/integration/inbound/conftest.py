@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.settings import CasaviClientConfig
 from app.adapters.ixhaus.schema import IxhausTables
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import (
     ConfigChange,
@@ -42,9 +43,8 @@ from app.adapters.store.models import (
 )
 from app.asgi import create_app
 from app.composition import build_services
-from app.config import Settings, load_settings, normalise_database_url
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
+from app.environment import Settings, load_settings, normalise_database_url
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread
 from app.sandbox.config import sandbox_config_patch
 from app.sync.runs import execute_run
@@ -104,7 +104,7 @@ class Inbound:
 
     async def configure(self, patch: dict[str, Any]) -> None:
         async with self.sessions() as session:
-            await ConfigService(session, self.box).patch("test", patch, "test")
+            await ConfigRows(session, self.box).patch("test", patch, "test")
 
     async def outbound_run(self) -> None:
         run, _ = await self.services.runs.request("test", trigger="test", requested_by="test")
@@ -179,7 +179,7 @@ async def wired(state_url: str, ixhaus_url: str, sim: SimHandle) -> AsyncIterato
     ixhaus = create_engine(normalise_database_url(ixhaus_url))
     box = SecretBox(SECRET_KEY)
     async with sessions() as session:
-        await ConfigService(session, box).patch(
+        await ConfigRows(session, box).patch(
             "test",
             {
                 **sandbox_config_patch("small"),

@@ -10,6 +10,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.factories import open_system_adapters
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.models import (
     ConfigChange,
@@ -25,7 +26,6 @@ from app.adapters.store.models import (
 )
 from app.composition import build_services
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.sandbox.config import sandbox_config_patch
 from app.sync.context import SystemAdapters
 from app.sync.ports import Portal, SyncRunInfo, SystemSettings
@@ -110,7 +110,7 @@ async def point_at_simulator(
     from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 
     async with sessions() as session:
-        await ConfigService(session, box).patch(
+        await ConfigRows(session, box).patch(
             "test",
             {
                 "casavi": {"baseUrl": base_url},
@@ -130,7 +130,7 @@ async def active_test_system(
 ) -> SecretBox:
     box = SecretBox(SECRET_KEY)
     async with sessions() as session:
-        await ConfigService(session, box).patch(
+        await ConfigRows(session, box).patch(
             "test",
             {
                 **sandbox_config_patch("small"),

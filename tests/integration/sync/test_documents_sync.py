@@ -22,13 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.adapters.docuware.webhook import SIGNATURE_HEADER, sign
 from app.adapters.factories import ixhaus_engine, ixhaus_tables
 from app.adapters.ixhaus.reader import IxhausReader
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.asgi import create_app
 from app.composition import build_services
-from app.config import Settings
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.domain.keys import RecordKey
+from app.environment import Settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sandbox.docuware import SANDBOX_PASSWORD, SANDBOX_USER, ServerThread
 from app.sandbox.docuware import create_docuware_simulator as create_dw
@@ -108,7 +108,7 @@ async def configure(
     **extra: Any,
 ) -> None:
     async with sessions() as session:
-        await ConfigService(session, box).patch(
+        await ConfigRows(session, box).patch(
             "test",
             {
                 "casavi": {"baseUrl": casavi.base_url},

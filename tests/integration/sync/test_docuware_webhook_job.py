@@ -23,10 +23,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.docuware.webhook import SIGNATURE_HEADER, sign
+from app.adapters.store.config_rows import ConfigRows
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
+from app.environment import load_settings
 from app.sandbox.casavi import ServerThread
 from app.sandbox.docuware.catalogue import make_document
 from app.sync import jobs
@@ -138,7 +138,7 @@ async def test_forged_malformed_and_switched_off_notifications_are_refused(
                 refused = await client.post(url, content=bad, headers=signed)
                 assert refused.status_code == 400, bad
             async with sessions() as session:
-                await ConfigService(session, active_test_system).patch(
+                await ConfigRows(session, active_test_system).patch(
                     "test", {"support": {"noDocuwareSync": True}}, "test"
                 )
             signed = {SIGNATURE_HEADER: sign(WEBHOOK_SECRET.encode(), body)}

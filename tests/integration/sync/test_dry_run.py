@@ -14,13 +14,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.ixhaus.schema import IxhausTables
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine
 from app.adapters.store.models import EntityLink, ProtocolEntry, SyncRun, TicketPortalState
 from app.asgi import create_app
 from app.composition import build_services
-from app.config import load_settings, normalise_database_url
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
+from app.environment import load_settings, normalise_database_url
 from tests.fakes import FakeQueue
 from tests.integration.sync.conftest import SECRET_KEY, point_at_simulator, run_once
 from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixtures
@@ -132,7 +132,7 @@ async def test_a_dry_run_plans_every_change_and_sends_nothing(
         # Object 1003 leaves the range (rule C3): the plan removes it and its units from
         # casavi, with the reason; nothing is sent or written yet.
         async with sessions() as session:
-            await ConfigService(session, active_test_system).patch(
+            await ConfigRows(session, active_test_system).patch(
                 "test", {"objects": {"range": [{"from": "1001", "to": "1002"}]}}, "test"
             )
         before = await _state(sessions)

@@ -18,9 +18,9 @@ from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.portal import CasaviPortal
 from app.adapters.casavi.settings import CasaviClientConfig
 from app.adapters.factories import open_system_adapters
+from app.adapters.store.config_rows import ConfigRows
 from app.composition import build_services
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sync.context import SystemAdapters
 from app.sync.ports import SyncRunInfo, SystemSettings
@@ -47,7 +47,7 @@ async def first_run(
     contract: Contract,  # noqa: F811
 ) -> AsyncIterator[SyncRunInfo]:
     async with sessions() as session:
-        await ConfigService(session, active_test_system).patch(
+        await ConfigRows(session, active_test_system).patch(
             "test",
             {
                 "casavi": {"baseUrl": simulator.base_url},
@@ -61,13 +61,13 @@ async def first_run(
 
     async def adapters(settings: SystemSettings) -> SystemAdapters:
         real = await open_system_adapters(settings)
-        assert settings.casavi_base_url
-        assert settings.casavi_key
-        assert settings.casavi_secret
+        assert settings.document.casavi.base_url
+        assert settings.secrets.casavi_api_key
+        assert settings.secrets.casavi_secret
         config = CasaviClientConfig(
-            base_url=settings.casavi_base_url,
-            key=settings.casavi_key,
-            secret=settings.casavi_secret,
+            base_url=settings.document.casavi.base_url,
+            key=settings.secrets.casavi_api_key,
+            secret=settings.secrets.casavi_secret,
             retry=FAST_RETRY,
         )
         client = CasaviClient(config, transport=contract.transport())

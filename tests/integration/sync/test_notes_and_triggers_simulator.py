@@ -23,14 +23,14 @@ from app.adapters.casavi.settings import CasaviClientConfig
 from app.adapters.factories import open_system_adapters
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.ixhaus.writer import IxhausWriter
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine
 from app.adapters.store.models import EntityLink
 from app.asgi import create_app
 from app.composition import build_services
-from app.config import load_settings, normalise_database_url
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.domain.records import InboundNote
+from app.environment import load_settings, normalise_database_url
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sync.context import AdapterFactory, SystemAdapters, SystemContexts
 from app.sync.ports import NoteLink, SystemSettings
@@ -125,7 +125,7 @@ async def gateway(
     ixhaus_url: str,
 ) -> AsyncIterator[Gateway]:
     async with sessions() as session:
-        await ConfigService(session, active_test_system).patch(
+        await ConfigRows(session, active_test_system).patch(
             "test",
             {
                 "casavi": {"baseUrl": simulator.base_url},
@@ -360,7 +360,7 @@ async def test_triggers_push_a_note_and_a_ticket_now(
 
     # 409 for a switched-off system (rule C12).
     async with gateway.sessions() as session:
-        await ConfigService(session, active_test_system).patch("test", {"active": False}, "test")
+        await ConfigRows(session, active_test_system).patch("test", {"active": False}, "test")
     off = await api.post(f"{base}/sync", headers=headers)
     assert off.status_code == 409
     assert (await api.post(f"{base}/notes/{reply}/sync", headers=headers)).status_code == 409

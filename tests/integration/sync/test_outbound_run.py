@@ -8,12 +8,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.ixhaus.schema import IxhausTables
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine
 from app.adapters.store.models import EntityLink, ProtocolEntry, TicketPortalState
-from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.domain.keys import EntityKind, RecordKey
+from app.environment import normalise_database_url
 from app.sync.ports import SyncRunInfo
 from tests.fakes import FakePortal
 from tests.integration.sync.conftest import run_once, services_with
@@ -118,7 +118,7 @@ async def test_records_leaving_the_object_range_are_removed(
     portal = FakePortal()
     await _run(sessions, active_test_system, portal)
     async with sessions() as session:
-        await ConfigService(session, active_test_system).patch(
+        await ConfigRows(session, active_test_system).patch(
             "test", {"objects": {"range": [{"from": "1001", "to": "1002"}]}}, "test"
         )
     run = await _run(sessions, active_test_system, portal)
@@ -175,7 +175,7 @@ async def test_an_inactive_system_does_not_sync(
     sessions: async_sessionmaker[AsyncSession], active_test_system: SecretBox
 ) -> None:
     async with sessions() as session:
-        await ConfigService(session, active_test_system).patch("test", {"active": False}, "test")
+        await ConfigRows(session, active_test_system).patch("test", {"active": False}, "test")
     portal = FakePortal()
     run = await _run(sessions, active_test_system, portal)
     # rule C12: the interface switch

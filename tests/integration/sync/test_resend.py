@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.adapters.store.models import EntityLink, ProtocolEntry
 from app.asgi import create_app
 from app.composition import build_services
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
+from app.environment import load_settings
 from tests.fakes import FakeQueue
 from tests.integration.sync.conftest import SECRET_KEY, point_at_simulator, run_once
 from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixtures

@@ -7,9 +7,9 @@ import time
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.adapters.store.config_rows import ConfigRows
 from app.composition import build_services
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from tests.fakes import FakeQueue
 from tests.integration.sync.conftest import run_once
@@ -27,7 +27,7 @@ async def simulator_system(
     simulator: SimHandle,  # noqa: F811
 ) -> SimHandle:
     async with sessions() as session:
-        await ConfigService(session, active_test_system).patch(
+        await ConfigRows(session, active_test_system).patch(
             "test",
             {
                 "casavi": {"baseUrl": simulator.base_url},

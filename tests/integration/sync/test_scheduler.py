@@ -9,11 +9,11 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.configs import SqlConfigs
 from app.adapters.store.models import SyncRun
 from app.adapters.store.runs import SqlRuns
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.sync.scheduler import schedule_tick
 from app.sync.services import Services
 from tests.fakes import CountingAdapters, fake_contexts, fake_services
@@ -81,7 +81,7 @@ async def test_no_scheduled_runs_in_quiet_hours(
 ) -> None:
     async with sessions() as session:
         # rule C14: quiet all day except one minute that has just passed
-        await ConfigService(session, active_test_system).patch(
+        await ConfigRows(session, active_test_system).patch(
             "test", {"schedule": {"quietHours": {"start": "00:00", "end": "23:59"}}}, "test"
         )
     queue = RecordingQueue()

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.adapters.factories import ixhaus_engine, ixhaus_tables, open_system_adapters
 from app.adapters.ixhaus.reader import IxhausReader
+from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.models import (
     EntityLink,
     FieldConflict,
@@ -44,7 +45,6 @@ from app.adapters.store.models import (
 )
 from app.composition import build_services
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalDocument
@@ -281,7 +281,7 @@ async def world(
     ixhaus_url: str,
 ) -> AsyncIterator[World]:
     async with sessions() as session:
-        await ConfigService(session, active_test_system).patch(
+        await ConfigRows(session, active_test_system).patch(
             "test",
             {
                 "casavi": {"baseUrl": simulator.base_url},

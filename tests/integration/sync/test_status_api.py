@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.models import TicketPortalState
 from app.asgi import create_app
-from app.config import load_settings
 from app.configuration.secrets import SecretBox
 from app.domain.keys import EntityKind, RecordKey
+from app.environment import load_settings
 from tests.fakes import FakePortal
 from tests.integration.sync.conftest import SECRET_KEY, run_once, services_with
 

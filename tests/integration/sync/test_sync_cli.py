@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store.database import create_engine
 from app.adapters.store.models import SyncRun
-from app.config import normalise_database_url
 from app.configuration.secrets import SecretBox
+from app.environment import normalise_database_url
 from tests.integration.sync.conftest import SECRET_KEY, point_at_simulator
 from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixtures
 

@@ -12,9 +12,9 @@ from app.adapters.casavi.client import CasaviClient
 from app.adapters.casavi.portal import CasaviPortal
 from app.adapters.casavi.settings import CasaviClientConfig
 from app.adapters.factories import open_system_adapters
+from app.adapters.store.config_rows import ConfigRows
 from app.composition import build_services
 from app.configuration.secrets import SecretBox
-from app.configuration.service import ConfigService
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sync.context import SystemAdapters
 from app.sync.ports import SystemSettings
@@ -42,7 +42,7 @@ async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
     ixhaus_url: str,
 ) -> None:
     async with sessions() as session:
-        await ConfigService(session, active_test_system).patch(
+        await ConfigRows(session, active_test_system).patch(
             "test",
             {
                 "casavi": {"baseUrl": simulator.base_url},
@@ -59,13 +59,13 @@ async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
     async def adapters(settings: SystemSettings) -> SystemAdapters:
         # The real adapters, with every casavi exchange validated against the contract.
         real = await open_system_adapters(settings)
-        assert settings.casavi_base_url
-        assert settings.casavi_key
-        assert settings.casavi_secret
+        assert settings.document.casavi.base_url
+        assert settings.secrets.casavi_api_key
+        assert settings.secrets.casavi_secret
         config = CasaviClientConfig(
-            base_url=settings.casavi_base_url,
-            key=settings.casavi_key,
-            secret=settings.casavi_secret,
+            base_url=settings.document.casavi.base_url,
+            key=settings.secrets.casavi_api_key,
+            secret=settings.secrets.casavi_secret,
             retry=FAST_RETRY,
         )
         client = CasaviClient(config, transport=contract.transport())
@@ -141,7 +141,7 @@ async def _ixhaus_update(url: str, ticket_no: str, subject: str) -> None:
 
     from app.adapters.ixhaus.schema import IxhausTables
     from app.adapters.store.database import create_engine
-    from app.config import normalise_database_url
+    from app.environment import normalise_database_url
 
     tickets = IxhausTables().tickets
     engine = create_engine(normalise_database_url(url))

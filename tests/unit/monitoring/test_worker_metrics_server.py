@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.config import SettingsError, load_settings
+from app.environment import SettingsError, load_settings
 from app.monitoring import process_metrics
 from app.monitoring.worker_metrics import QueueGauges, start_worker_metrics
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.configuration.document import CasaviSettings
 from app.domain.keys import EntityKind
 from app.sync.ports import PortalStatus
 from tests.fakes import CountingAdapters, FakeConfigs, FakeLedger, FakePortalStates, fake_contexts
@@ -24,7 +25,7 @@ async def test_a_configuration_change_builds_new_adapters_and_closes_the_old_whe
     configs, adapters = FakeConfigs(), CountingAdapters()
     contexts = fake_contexts(configs, adapters)
     async with contexts.use("test") as old:
-        configs.change("test", casavi_base_url="http://127.0.0.1:10")
+        configs.change("test", casavi=CasaviSettings(base_url="http://127.0.0.1:10"))
         async with contexts.use("test") as new:
             assert new.version == 2
             assert old.version == 1

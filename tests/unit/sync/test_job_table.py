@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
-from app.config import load_settings
+from app.environment import load_settings
 from app.sync.jobs import JOB_FUNCTIONS, JOBS, PERIODIC, Job, start_periodic
 from app.worker import cron_job_name, worker_settings
 

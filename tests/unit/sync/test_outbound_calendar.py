@@ -11,7 +11,7 @@ from app.domain.portal import PersonPayload, PortalUnit
 from app.domain.records import ContractRecord, ObjectRecord, PersonRecord, UnitRecord
 from app.sync.context import SystemContext
 from app.sync.outbound.run import run_outbound
-from tests.fakes import FakeLedger, FakePortal, FakePortalStates, FakeSource, fake_stores
+from tests.fakes import FakeLedger, FakePortal, FakePortalStates, FakeSource, context_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DUE = date(2026, 6, 15)  # the first day on which the deletion is due (local date)
@@ -30,16 +30,7 @@ def context(
     states: FakePortalStates,
     config: SyncConfig = CONFIG,
 ) -> SystemContext:
-    return SystemContext(
-        system="test",
-        version=1,
-        active=True,
-        config=config,
-        source=source,
-        writer=None,
-        portal=portal,
-        stores=fake_stores(ledger, states).bind("test"),
-    )
+    return context_for(source, portal, config=config, ledger=ledger, states=states)
 
 
 def moved_out_source(move_out: date) -> FakeSource:

@@ -21,9 +21,8 @@ from app.domain.records import (
     UserRecord,
     WorkOrderRecord,
 )
-from app.sync.context import SystemContext
 from app.sync.outbound.run import run_outbound
-from tests.fakes import NOW, FakeLedger, FakePortal, FakeSource, fake_stores
+from tests.fakes import NOW, FakeLedger, FakePortal, FakeSource, context_for
 
 CONFIG = SyncConfig(
     object_range=ranges("1001-1002"),
@@ -113,10 +112,7 @@ def source() -> FakeSource:
 
 async def run(src: FakeSource, config: SyncConfig = CONFIG) -> tuple[FakePortal, FakeLedger]:
     portal, ledger = FakePortal(), FakeLedger()
-    ctx = SystemContext(
-        system="test", version=1, active=True, config=config, source=src, writer=None,
-        portal=portal, stores=fake_stores(ledger).bind("test"),
-    )  # fmt: skip
+    ctx = context_for(src, portal, config=config, ledger=ledger)
     counts = (await run_outbound(ctx, run_id=1, now=NOW)).counts
     assert counts.errors == 0
     return portal, ledger
@@ -215,10 +211,7 @@ async def test_a_second_run_sends_none_of_the_new_families_again() -> None:
     # rule M1, rule M4, rule T8: unchanged records are not sent twice
     src = source()
     portal, ledger = FakePortal(), FakeLedger()
-    ctx = SystemContext(
-        system="test", version=1, active=True, config=CONFIG, source=src, writer=None,
-        portal=portal, stores=fake_stores(ledger).bind("test"),
-    )  # fmt: skip
+    ctx = context_for(src, portal, config=CONFIG, ledger=ledger)
     await run_outbound(ctx, run_id=1, now=NOW)
     portal.puts.clear()
     again = (await run_outbound(ctx, run_id=2, now=NOW)).counts

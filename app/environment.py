@@ -1,4 +1,6 @@
-"""Typed settings from the environment, loaded once; invalid values fail fast.
+"""The process environment, typed (``Settings``: DATABASE_URL, REDIS_URL, timeouts...),
+loaded once; invalid values fail fast. Not a system's settings: those are the settings
+document of ``app.configuration`` (per system, in the database, behind the ``Configs`` port).
 
 Defaults give the embedded setup: a SQLite file for the gateway's state and no Redis,
 so jobs run in-process and ``portal-gateway serve`` needs no servers at all.
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal
 
 import msgspec
@@ -153,21 +155,78 @@ def _validate_redis_url(url: str) -> str:
     return url
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build settings from ``environ`` (default: the process environment)."""
-    env = os.environ if environ is None else environ
+def _positive(*fields: str) -> list[tuple[Callable[[Settings], bool], str]]:
+    def above_zero(field: str) -> Callable[[Settings], bool]:
+        return lambda settings: bool(getattr(settings, field) > 0)
+
+    return [(above_zero(field), f"{_ENV_NAMES[field]} must be greater than 0") for field in fields]
+
+
+def _divides_a_minute(seconds: int) -> bool:
+    return 1 <= seconds <= 60 and 60 % seconds == 0
+
+
+# What msgspec's types do not say: each rule and the message that names its variable.
+_RULES: list[tuple[Callable[[Settings], bool], str]] = [
+    *_positive(
+        "ready_timeout_seconds",
+        "database_connect_timeout_seconds",
+        "database_command_timeout_seconds",
+        "auth_failures_per_minute",
+    ),
+    (
+        lambda s: 1 <= s.console_idle_minutes <= 24 * 60,
+        "CONSOLE_IDLE_MINUTES must be between 1 and 1440",
+    ),
+    (
+        lambda s: _divides_a_minute(s.inbound_sweep_seconds),
+        "INBOUND_SWEEP_SECONDS must divide 60 (1 to 60)",
+    ),
+    (
+        lambda s: _divides_a_minute(s.inbound_poll_tick_seconds),
+        "INBOUND_POLL_TICK_SECONDS must divide 60 (1 to 60)",
+    ),
+    (
+        lambda s: s.inbound_lease_seconds > 0 and s.arq_poll_delay > 0,
+        "INBOUND_LEASE_SECONDS and ARQ_POLL_DELAY must be greater than 0",
+    ),
+    (
+        lambda s: 1 <= s.database_pool_size <= 200,
+        "DATABASE_POOL_SIZE must be between 1 and 200",
+    ),
+    (
+        lambda s: s.worker_metrics_port is None or 1 <= s.worker_metrics_port <= 65535,
+        "WORKER_METRICS_PORT must be between 1 and 65535",
+    ),
+    (lambda s: 1 <= s.sync_concurrency <= 64, "SYNC_CONCURRENCY must be between 1 and 64"),
+    *_positive("run_heartbeat_seconds", "run_stale_seconds", "run_time_limit_seconds"),
+    (
+        lambda s: s.run_stale_seconds > s.run_heartbeat_seconds,
+        "RUN_STALE_SECONDS must be longer than RUN_HEARTBEAT_SECONDS",
+    ),
+]
+
+# Variables whose text is normalised before conversion.
+_NORMALISE: dict[str, Callable[[str], str]] = {
+    "database_url": lambda url: normalise_database_url(url),
+    "redis_url": lambda url: _validate_redis_url(url),
+    "log_level": str.upper,
+}
+
+
+def _from_environment(env: Mapping[str, str]) -> dict[str, object]:
+    """The set variables (blank counts as unset), normalised, by field name."""
     raw: dict[str, object] = {}
     for field, name in _ENV_NAMES.items():
-        value = env.get(name)
-        if value is None or value.strip() == "":
-            continue
-        raw[field] = value.strip()
-    if "database_url" in raw:
-        raw["database_url"] = normalise_database_url(str(raw["database_url"]))
-    if "redis_url" in raw:
-        raw["redis_url"] = _validate_redis_url(str(raw["redis_url"]))
-    if "log_level" in raw:
-        raw["log_level"] = str(raw["log_level"]).upper()
+        value = (env.get(name) or "").strip()
+        if value:
+            raw[field] = _NORMALISE.get(field, str)(value)
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (default: the process environment)."""
+    raw = _from_environment(os.environ if environ is None else environ)
     try:
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
@@ -179,37 +238,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             parse_keys(settings.secret_key)
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
-    for field in (
-        "ready_timeout_seconds",
-        "database_connect_timeout_seconds",
-        "database_command_timeout_seconds",
-        "auth_failures_per_minute",
-    ):
-        if getattr(settings, field) <= 0:
-            raise SettingsError(f"{_ENV_NAMES[field]} must be greater than 0")
     try:
         parse_trusted_proxies(settings.trusted_proxies)
     except ValueError as exc:
         raise SettingsError(f"TRUSTED_PROXIES: {exc}") from None
-    if not 1 <= settings.console_idle_minutes <= 24 * 60:
-        raise SettingsError("CONSOLE_IDLE_MINUTES must be between 1 and 1440")
-    if not 1 <= settings.inbound_sweep_seconds <= 60 or 60 % settings.inbound_sweep_seconds:
-        raise SettingsError("INBOUND_SWEEP_SECONDS must divide 60 (1 to 60)")
-    if not 1 <= settings.inbound_poll_tick_seconds <= 60 or 60 % settings.inbound_poll_tick_seconds:
-        raise SettingsError("INBOUND_POLL_TICK_SECONDS must divide 60 (1 to 60)")
-    if settings.inbound_lease_seconds <= 0 or settings.arq_poll_delay <= 0:
-        raise SettingsError("INBOUND_LEASE_SECONDS and ARQ_POLL_DELAY must be greater than 0")
-    if not 1 <= settings.database_pool_size <= 200:
-        raise SettingsError("DATABASE_POOL_SIZE must be between 1 and 200")
-    if settings.worker_metrics_port is not None and not 1 <= settings.worker_metrics_port <= 65535:
-        raise SettingsError("WORKER_METRICS_PORT must be between 1 and 65535")
-    if not 1 <= settings.sync_concurrency <= 64:
-        raise SettingsError("SYNC_CONCURRENCY must be between 1 and 64")
-    for field in ("run_heartbeat_seconds", "run_stale_seconds", "run_time_limit_seconds"):
-        if getattr(settings, field) <= 0:
-            raise SettingsError(f"{_ENV_NAMES[field]} must be greater than 0")
-    if settings.run_stale_seconds <= settings.run_heartbeat_seconds:
-        raise SettingsError("RUN_STALE_SECONDS must be longer than RUN_HEARTBEAT_SECONDS")
+    for holds, message in _RULES:
+        if not holds(settings):
+            raise SettingsError(message)
     return settings
 
 

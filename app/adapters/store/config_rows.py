@@ -1,8 +1,8 @@
-"""Read and change a system's configuration: validate, encrypt secrets, audit, save atomically."""
+"""One system's configuration rows within one session: validate, encrypt secrets, audit,
+save atomically. Only ``SqlConfigs`` (the ``Configs`` port) uses this."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
@@ -15,6 +15,7 @@ from app.adapters.store.models import ConfigChange, SystemConfig, SystemSecret
 from app.alerts.events import config_change_notice
 from app.configuration.document import (
     CatalogueCheck,
+    ConfigChangeView,
     ConfigDocument,
     ConfigInput,
     ConfigView,
@@ -22,23 +23,17 @@ from app.configuration.document import (
     SecretsView,
     System,
 )
+from app.configuration.patch import apply_merge_patch
 from app.configuration.secrets import SECRET_NAMES, SecretBox
-from app.configuration.validation import (
-    catalogue_problems,
-    document_problems,
-    raise_if_any,
-    secret_problems,
-    table_name_problems,
-)
+from app.configuration.shape import Found
+from app.configuration.validation import catalogue_problems, checked_input, raise_if_any
 from app.domain.catalogue import IxhausCatalogue
-from app.errors import DependencyUnavailable, GatewayError, InvalidInput, NotFound
+from app.errors import DependencyUnavailable, GatewayError, NotFound
 
 CATALOGUE_TIMEOUT_SECONDS = 5.0
 
-_MSGSPEC_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
 
-
-class ConfigService:
+class ConfigRows:
     def __init__(self, session: AsyncSession, box: SecretBox) -> None:
         self._session = session
         self._box = box
@@ -59,26 +54,30 @@ class ConfigService:
             secrets=SecretsView(**states),
         )
 
-    async def replace(self, system: System, body: ConfigInput, actor: str) -> ConfigView:
+    async def replace(
+        self, system: System, body: ConfigInput, actor: str, found: Found = ()
+    ) -> ConfigView:
         """PUT: the body is the whole document; secrets left out keep their stored value."""
+        return await self.save(system, msgspec.to_builtins(body), actor, found)
+
+    async def save(
+        self, system: System, raw: dict[str, Any], actor: str, found: Found = ()
+    ) -> ConfigView:
+        """Save ``raw`` (the whole document as decoded JSON) after checking all of it;
+        ``found``: problems of values already taken out of it (they refuse the save too)."""
         row = await self._row(system, lock=True)
-        fields = msgspec.structs.asdict(body)
-        given = fields.pop("secrets")
-        new = ConfigDocument(**fields)
         stored = {
             name for name, state in (await self._secret_states(system)).items() if state.is_set
         }
+        body = checked_input(system, raw, {_api_name(n) for n in stored}, found)
+        fields = msgspec.structs.asdict(body)
+        given = fields.pop("secrets")
+        new = ConfigDocument(**fields)
         provided = {
             name: value.value
             for name, value in (msgspec.structs.asdict(given).items() if given else ())
             if value is not None
         }
-        secrets_after = {_api_name(n) for n in stored | set(provided)}
-        raise_if_any(
-            secret_problems(given)
-            + document_problems(system, new, secrets_after)
-            + table_name_problems(new)
-        )
         catalogue_check, catalogue = await self._catalogue(system, new, provided)
         if catalogue is not None:
             raise_if_any(catalogue_problems(new, catalogue))
@@ -141,24 +140,24 @@ class ConfigService:
             return CatalogueCheck(status="unavailable", reason=reason), None
         return CatalogueCheck(status="validated", reason="checked against iX-Haus"), catalogue
 
-    async def patch(self, system: System, patch: dict[str, Any], actor: str) -> ConfigView:
+    async def patch(
+        self, system: System, patch: dict[str, Any], actor: str, found: Found = ()
+    ) -> ConfigView:
         """PATCH: a JSON merge patch (RFC 7396) over the current document."""
         current = msgspec.to_builtins(await self.document(system))
-        merged = _merge(current, patch)
-        try:
-            body = msgspec.convert(merged, ConfigInput)
-        except msgspec.ValidationError as exc:
-            raise invalid_body(exc) from None
-        return await self.replace(system, body, actor)
+        return await self.save(system, apply_merge_patch(current, patch), actor, found)
 
-    async def changes(self, system: System, limit: int) -> list[ConfigChange]:
+    async def changes(self, system: System, limit: int) -> list[ConfigChangeView]:
         rows = await self._session.scalars(
             select(ConfigChange)
             .where(ConfigChange.system == system)
             .order_by(ConfigChange.id.desc())
             .limit(limit)
         )
-        return list(rows)
+        return [
+            ConfigChangeView(actor=r.actor, changed_at=r.changed_at, fields=list(r.fields))
+            for r in rows
+        ]
 
     async def secret(self, system: System, api_name: str) -> str | None:
         """The plaintext of one secret, for the adapters that need it (never for the API)."""
@@ -190,14 +189,6 @@ class ConfigService:
         }
 
 
-def invalid_body(exc: msgspec.ValidationError) -> InvalidInput:
-    message = str(exc)
-    match = _MSGSPEC_PATH.search(message)
-    field = match.group(1) if match else ""
-    text = _MSGSPEC_PATH.sub("", message)
-    return InvalidInput(f"{field or 'body'}: {text}", errors=[(field or "body", text)])
-
-
 def _document_of(row: SystemConfig) -> ConfigDocument:
     # Stored documents hold only what was saved; new fields take their defaults.
     return msgspec.convert({**row.settings, "active": row.active}, ConfigDocument)
@@ -220,18 +211,6 @@ def _diff(old: Any, new: Any, prefix: str) -> set[str]:
             changed |= _diff(old.get(key), new.get(key), f"{prefix}{key}.")
         return changed
     return set() if old == new else {prefix.rstrip(".")}
-
-
-def _merge(target: Any, patch: Any) -> Any:
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = _merge(result.get(key), value)
-    return result
 
 
 def _api_name(storage_name: str) -> str:
