@@ -34,7 +34,7 @@ from app.domain import records as r
 from app.domain.catalogue import IxhausCatalogue
 from app.domain.config import SyncConfig
 from app.domain.identity import IdentityMap
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.sync.context import AdapterFactory, SystemAdapters, SystemContext, SystemContexts
 from app.sync.policy import RunPolicy
 from app.sync.ports import (
@@ -206,8 +206,8 @@ class FakePortalStates:
         for state in states:
             self.states[(system, state.ticket_number)] = state
 
-    async def one(self, system: str, ticket_number: str) -> TicketPortalView | None:
-        found = await self.many(system, [ticket_number])
+    async def one(self, system: str, ticket: TicketNumber) -> TicketPortalView | None:
+        found = await self.many(system, [str(ticket)])
         return found[0] if found else None
 
     async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]:
@@ -792,13 +792,13 @@ class FakeConflicts:
         self.bases: dict[tuple[str, str], dict[str, str | None]] = {}
         self.rows: dict[int, ConflictRecord] = {}
 
-    async def base(self, system: str, ticket_number: str) -> dict[str, str | None]:
-        return dict(self.bases.get((system, ticket_number), {}))
+    async def base(self, system: str, ticket: TicketNumber) -> dict[str, str | None]:
+        return dict(self.bases.get((system, str(ticket)), {}))  # kept as text, as in SQL
 
     async def set_base(
-        self, system: str, ticket_number: str, fields: dict[str, str | None]
+        self, system: str, ticket: TicketNumber, fields: dict[str, str | None]
     ) -> None:
-        self.bases.setdefault((system, ticket_number), {}).update(fields)
+        self.bases.setdefault((system, str(ticket)), {}).update(fields)
 
     async def add(self, system: str, conflict: NewConflict) -> int:
         new_id = len(self.rows) + 1
@@ -843,14 +843,15 @@ class FakePortalActivity:
         self.activity: dict[tuple[str, str], tuple[dt.datetime, str]] = {}
         self.resets: list[tuple[str, str]] = []
 
-    async def record(self, system: str, ticket_number: str, at: dt.datetime, what: str) -> None:
+    async def record(self, system: str, ticket: TicketNumber, at: dt.datetime, what: str) -> None:
+        ticket_number = str(ticket)  # kept as text, as in SQL
         old = self.activity.get((system, ticket_number))
         if old is None or old[0] <= at:
             self.activity[(system, ticket_number)] = (at, what)
 
-    async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
-        self.resets.append((system, ticket_number))
-        return self.activity.pop((system, ticket_number), None) is not None
+    async def reset(self, system: str, ticket: TicketNumber, at: dt.datetime) -> bool:
+        self.resets.append((system, str(ticket)))
+        return self.activity.pop((system, str(ticket)), None) is not None
 
 
 class FakeCasaviTickets:

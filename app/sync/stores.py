@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from app.domain.identity import IdentityMap
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.sync.ports import (
     Conflicts,
     Ledger,
@@ -26,9 +25,6 @@ from app.sync.ports import (
     TicketPortalView,
 )
 
-if TYPE_CHECKING:
-    from app.sync.services import Services
-
 
 @dataclass(frozen=True)
 class TwoWay:
@@ -39,13 +35,6 @@ class TwoWay:
     conflicts: Conflicts
     portal_activity: PortalActivity
     archive: PayloadArchive | None = None
-
-    @classmethod
-    def of(cls, services: Services) -> TwoWay:
-        """From a composition root's ``Services``."""
-        return cls(
-            services.note_links, services.conflicts, services.portal_activity, services.archive
-        )
 
 
 class SystemLedger:
@@ -89,8 +78,8 @@ class SystemPortalStates:
     async def save(self, states: Sequence[PortalStatus]) -> None:
         await self.store.save(self.system, states)
 
-    async def one(self, ticket_number: str) -> TicketPortalView | None:
-        return await self.store.one(self.system, ticket_number)
+    async def one(self, ticket: TicketNumber) -> TicketPortalView | None:
+        return await self.store.one(self.system, ticket)
 
     async def many(self, numbers: Sequence[str]) -> list[TicketPortalView]:
         return await self.store.many(self.system, numbers)

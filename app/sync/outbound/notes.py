@@ -85,7 +85,7 @@ class TicketBookkeeping:
         record = decision.record
         if not isinstance(record, PortalTicket):
             return
-        number = decision.key.number
+        number = decision.key.ticket_number
         conflicts = self._two_way.conflicts
         fields: dict[str, str | None] = {**ticket_fields(record)}
         fields[ONE_WAY_KEY] = one_way_digest(record)

@@ -22,7 +22,7 @@ import msgspec
 
 from app.domain.fingerprint import changed_fields
 from app.domain.identity import IdentityMap
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.sync.context import SystemContext
 from app.sync.outbound.run import RUN_KINDS, Scope, run_outbound
 from app.sync.ports import (
@@ -223,7 +223,7 @@ class _NoStates:
     async def save(self, system: str, states: Sequence[PortalStatus]) -> None:
         return None
 
-    async def one(self, system: str, ticket_number: str) -> TicketPortalView | None:
+    async def one(self, system: str, ticket: TicketNumber) -> TicketPortalView | None:
         return None
 
     async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]:

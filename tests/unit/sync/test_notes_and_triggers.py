@@ -15,10 +15,10 @@ from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalNote, PortalTicket
 from app.domain.records import NoteRecord, TicketRecord, TicketTypeRecord, UserRecord
 from app.errors import NotFound, SyncNotPossible
-from app.sync.outbound.notes import TwoWay
 from app.sync.outbound.run import run_outbound
 from app.sync.ports import NoteLink, RunCounts
 from app.sync.services import Services
+from app.sync.stores import TwoWay
 from app.sync.tickets import SendFailed, push_note, push_ticket
 from tests.fakes import (
     NOW,
