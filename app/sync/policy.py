@@ -23,6 +23,9 @@ class RunPolicy(msgspec.Struct, frozen=True, kw_only=True):
     # repeated creates are adopted, so even that converges).
     ledger_batch: int = 100
     ledger_flush_seconds: float = 1.0
+    # Creates are marked ``pending`` in the ledger before they go out, this many per write
+    # (a first export writes one mark per wave, not per batch).
+    write_ahead_wave: int = 500
     # A running run refreshes its heartbeat this often; one silent for ``stale_seconds`` is
     # taken over (its worker died) by the next trigger or schedule tick.
     heartbeat_seconds: float = 10.0

@@ -4,16 +4,18 @@ iX-Haus plus and an operator's re-send - goes through ``SendEngine.stage``.
 Per record it decides, from the decision and the ledger entry, what casavi needs
 (``settle``): nothing (unchanged, still excluded, its retry not due), a protocol line without
 a write (newly excluded), a write (create or update) or a removal. Writes go out up to
-``policy.concurrency`` at a time; each outcome reaches the ledger and the protocol within
-``policy.ledger_flush_seconds`` (or every ``policy.ledger_batch`` outcomes) and when the stage
-ends, fails or is cancelled. The counts (``Tally``) are the protocol's lines by outcome plus
-what needs no line (unchanged, waiting), so a run's totals always match its protocol.
+``policy.concurrency`` at a time; a send frees its slot as soon as casavi answered and hands
+its outcome to the ``LedgerWriter``, which writes it to the ledger and the protocol within
+``policy.ledger_flush_seconds`` (or once ``policy.ledger_batch`` outcomes wait) and when the
+stage ends, fails or is cancelled. The counts (``Tally``) are the protocol's lines by outcome
+plus what needs no line (unchanged, waiting), so a run's totals always match its protocol.
 
 Safety at the seams:
 - **Write-ahead.** A record casavi never had is marked ``pending`` in the ledger (one commit
-  per wave of creates) before its create goes out. A crash in between leaves the mark: the
-  next attempt looks in casavi before writing (``presence="unknown"``), so nothing is created
-  twice and nothing is deleted to be re-created.
+  per wave of ``policy.write_ahead_wave`` creates) before its create goes out. A crash in
+  between leaves the mark: the next attempt looks in casavi before writing
+  (``presence="unknown"``), so nothing is created twice and nothing is deleted to be
+  re-created.
 - **Parents first.** Every id a write names comes from the run's ``IdentityMap``. A record
   whose parent's state is unsettled (its create failed, or is pending) raises
   ``ParentUnsettled`` while it is prepared - before any request - and waits untouched.
@@ -109,49 +111,76 @@ class SendEngine:
         known = await self.ledger.load(self.system, kind) if known is None else known
         tally = Tally()
         writer = LedgerWriter(self, kind, known, states, status_of)
-        slots = asyncio.Semaphore(max(concurrency or self.policy.concurrency, 1))
+        width = max(concurrency or self.policy.concurrency, 1)
+        slots = asyncio.Semaphore(width)
+        # Sends admitted (started or waiting for a slot): the reading runs at most this far
+        # ahead of casavi.
+        room = asyncio.Semaphore(2 * max(self.policy.write_ahead_wave, width))
         pending: set[asyncio.Task[None]] = set()
         hooks = [h for h in (after_send, self._after_any_send) if h is not None]
 
         async def send(item: Send) -> None:
             try:
-                outcome = await self._send(item, sender, tally)
-                if outcome.state == "sent" and isinstance(item.decision, Transfer):
-                    for hook in hooks:
-                        await hook(item.decision, item.entry)
+                async with slots:
+                    self.breaker.check()
+                    outcome = await self._send(item, sender, tally)
+                    if outcome.state == "sent" and isinstance(item.decision, Transfer):
+                        for hook in hooks:
+                            await hook(item.decision, item.entry)
+                # The slot is free before the ledger write: the writer takes the outcome.
                 writer.add(outcome, item.decision)
-                if writer.full:
-                    await writer.flush()
             finally:
-                slots.release()
+                room.release()
 
-        async def launch(wave: list[Send]) -> None:
-            await writer.write_ahead([s for s in wave if s.presence == "new"])
-            for item in wave:
-                await slots.acquire()
-                self.breaker.check()
+        async def launch(items: list[Send]) -> None:
+            for item in items:
+                await room.acquire()
                 task = asyncio.create_task(send(item))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
 
+        async def launch_creates(wave: list[Send]) -> None:
+            await writer.write_ahead(wave)  # marked pending before any of them goes out
+            await launch(wave)
+
         ticker = asyncio.create_task(writer.tick())
-        wave: list[Send] = []
+        creates: list[Send] = []
+        breaker, written_before = self.breaker, self._written_before
         try:
             async for decision in decisions:
-                self.breaker.check()
-                entry = known.get(decision.key)
+                if breaker.tripped is not None or ticker.done():
+                    breaker.check()
+                    writer.check(ticker)
+                key = decision.key
+                entry = known.get(key)
+                if (
+                    entry is not None
+                    and entry.state == "sent"
+                    and type(decision) is Transfer
+                    and key != force
+                    and entry.fingerprint == fingerprint(decision.record)
+                ):
+                    # The common case of every run: casavi holds the record as it is.
+                    if not written_before or key.ledger_key not in written_before:
+                        tally.unchanged += 1
+                    continue
                 item = self._settle(decision, entry, sender, tally, force, retry_now)
                 if isinstance(item, Send):
-                    wave.append(item)
-                    if len(wave) >= self.policy.ledger_batch:
-                        await launch(wave)
-                        wave = []
+                    if item.presence != "new":
+                        await launch([item])
+                        continue
+                    creates.append(item)
+                    if len(creates) >= self.policy.write_ahead_wave:
+                        await launch_creates(creates)
+                        creates = []
                 elif isinstance(item, Outcome):
                     writer.add(item, decision)
-            await launch(wave)
+            if creates:
+                await launch_creates(creates)
             while pending:
                 await asyncio.gather(*pending)
             self.breaker.check()
+            writer.check(ticker)
         except BaseException:
             for task in pending:
                 task.cancel()
@@ -182,21 +211,11 @@ class SendEngine:
         force: RecordKey | None,
         retry_now: bool,
     ) -> Send | Outcome | None:
-        """What a decision needs: a write or removal (``Send``), a protocol line without a
-        write (``Outcome``), or nothing (None; counted as unchanged or waiting)."""
+        """What a decision that is not simply unchanged (``stage`` tells those apart first)
+        needs: a write or removal (``Send``), a protocol line without a write (``Outcome``),
+        or nothing (None; counted as unchanged or waiting)."""
         key = decision.key
         forced = key == force
-        if (
-            entry is not None
-            and entry.state == "sent"
-            and type(decision) is Transfer
-            and not forced
-            and entry.fingerprint == fingerprint(decision.record)
-        ):
-            # The common case of every run: casavi holds the record as it is.
-            if not self._written_before or key.ledger_key not in self._written_before:
-                tally.unchanged += 1
-            return None
         if not (forced or retry_now) and _retry_not_due(entry, self.clock()):
             tally.waiting += 1  # still failing; tried again once its backoff has passed
             return None

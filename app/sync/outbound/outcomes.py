@@ -1,8 +1,10 @@
 """What the send engine records: the tally (the protocol's counts) and the way to the
-ledger - outcomes (and S1 states) written every
-``policy.ledger_batch`` outcomes, every ``policy.ledger_flush_seconds`` (a ticker) and when a
-stage ends; creates marked ``pending`` before they go out (write-ahead). An interrupted write
-keeps its outcomes for the next one: nothing casavi holds is forgotten by the gateway.
+ledger - outcomes (and S1 states) written by a background ticker as soon as
+``policy.ledger_batch`` are waiting or ``policy.ledger_flush_seconds`` have passed, and when
+a stage ends; creates marked ``pending`` before they go out (write-ahead, one write per
+``policy.write_ahead_wave`` creates). A send hands its outcome over and frees its slot at
+once: casavi never waits for the ledger. An interrupted write keeps its outcomes for the next
+one: nothing casavi holds is forgotten by the gateway.
 """
 
 from __future__ import annotations
@@ -68,8 +70,9 @@ class Send(msgspec.Struct, gc=False):
 
 
 class LedgerWriter:
-    """Outcomes (and S1 states) on their way to the ledger: every ``policy.ledger_batch``
-    outcomes, every ``policy.ledger_flush_seconds`` (a ticker), and at the stage's end."""
+    """Outcomes (and S1 states) on their way to the ledger: by the ticker (``tick``) once
+    ``policy.ledger_batch`` outcomes wait or every ``policy.ledger_flush_seconds``, and at the
+    stage's end (``flush``)."""
 
     def __init__(
         self,
@@ -84,16 +87,15 @@ class LedgerWriter:
         self._outcomes: list[Outcome] = []
         self._statuses: list[PortalStatus] = []
         self._lock = asyncio.Lock()
+        self._full = asyncio.Event()
 
     def add(self, outcome: Outcome, decision: Decision[Any]) -> None:
         self._outcomes.append(outcome)
         self._engine.ids.learn(outcome.key, outcome.state, outcome.casavi_id)
         if self._status_of is not None:
             self._statuses.append(self._status_of(decision))
-
-    @property
-    def full(self) -> bool:
-        return len(self._outcomes) >= self._engine.policy.ledger_batch
+        if len(self._outcomes) >= self._engine.policy.ledger_batch:
+            self._full.set()  # the ticker writes them now
 
     async def flush(self) -> None:
         async with self._lock:
@@ -126,7 +128,22 @@ class LedgerWriter:
             )
 
     async def tick(self) -> None:
+        """Write what waits when a batch is full or the flush interval has passed; ends with
+        the error of a write that failed (``check``)."""
+        seconds = self._engine.policy.ledger_flush_seconds
         while True:
-            await asyncio.sleep(self._engine.policy.ledger_flush_seconds)
+            try:
+                async with asyncio.timeout(seconds):
+                    await self._full.wait()
+            except TimeoutError:
+                pass
+            self._full.clear()
             # Shielded: the stage ending (it cancels the ticker) never cuts a write short.
             await asyncio.shield(self.flush())
+
+    @staticmethod
+    def check(ticker: asyncio.Task[None]) -> None:
+        """Raise the error of a ledger write the ticker could not make (the stage stops:
+        casavi is not written to while the gateway cannot record it)."""
+        if ticker.done() and not ticker.cancelled():
+            ticker.result()

@@ -98,8 +98,9 @@ async def person_decisions(
 
     def decide(person: PersonRecord) -> Decision[Any]:
         own = by_person.get(person.number, ())
-        inherited = partner_contracts(
-            person.number, relations.get(person.number, ()), partner_managed, by_person
+        rels = relations.get(person.number)  # most persons have none (P5)
+        inherited = (
+            partner_contracts(person.number, rels, partner_managed, by_person) if rels else ()
         )
         decision = decide_person(person, own, config, today, inherited)
         if not isinstance(decision, Transfer):

@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
+from typing import Any
 
 import httpx
 import pytest
 
+from app.adapters.http.engine import verified_tls
 from app.adapters.http.errors import DeadlineExceeded, OutcomeUnknown, Unavailable
+from app.adapters.http.settings import HttpClientConfig
 from tests.support.clock import FakeClock
 from tests.support.http_example import (
     CREDENTIAL,
     TOKEN_LIFETIME,
     EngineFactory,
     ExampleAuthFailed,
+    ExampleHttp,
     ExampleNotFound,
     ExampleUnavailable,
     Handler,
@@ -231,3 +236,23 @@ async def test_logs_name_the_call_but_no_secret_query_or_body(
         assert CREDENTIAL not in text
         assert "t1" not in text
         assert "Mustermann" not in text
+
+
+async def test_engines_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Building a TLS context loads the CA bundle; every run opens its clients anew.
+    built: list[ssl.SSLContext] = []
+    real = ssl.create_default_context
+
+    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        built.append(real(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    verified_tls.cache_clear()
+    engines = [ExampleHttp(HttpClientConfig(base_url="https://example.test")) for _ in range(3)]
+    for engine in engines:
+        await engine.aclose()
+
+    assert len(built) == 1
+    assert built[0].verify_mode is ssl.CERT_REQUIRED
+    assert built[0].check_hostname

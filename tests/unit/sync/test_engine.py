@@ -263,15 +263,80 @@ async def test_sends_run_concurrently_up_to_the_configured_bound() -> None:
     assert len(ledger.rows) == 40
 
 
-async def test_outcomes_are_written_in_small_batches_after_a_write_ahead_mark() -> None:
+class _RecordingLedger(FakeLedger):
+    """Keeps the states of every save, in order; a save of outcomes (not marks) waits while
+    ``hold`` is clear (a busy database)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+        self.hold = asyncio.Event()
+        self.hold.set()
+
+    async def save(self, system: str, kind: EntityKind, outcomes: Any, *a: Any, **k: Any) -> None:
+        if any(o.state != "pending" for o in outcomes):
+            await self.hold.wait()
+        self.batches.append([o.state for o in outcomes])
+        await super().save(system, kind, outcomes, *a, **k)
+
+
+class _MarkCheckingPortal(FakePortal):
+    """Fails a create whose write-ahead mark is not in the ledger when it goes out."""
+
+    def __init__(self, ledger: FakeLedger) -> None:
+        super().__init__(delay=0.001)
+        self.ledger = ledger
+
+    def prepare(self, key: RecordKey, record: Any, ids: IdentityMap) -> PortalWrite:
+        write = super().prepare(key, record, ids)
+
+        async def checked(presence: Presence) -> str:
+            assert self.ledger.rows[("test", key)].state == "pending"
+            return await write(presence)
+
+        return checked
+
+
+async def test_creates_are_marked_in_waves_and_outcomes_written_in_batches() -> None:
     # A create is marked pending before it goes out (one commit per wave), its outcome
-    # written in batches: a crash leaves a mark that makes the next try look first.
-    ledger, portal = FakeLedger(), FakePortal()
-    policy = RunPolicy(ledger_batch=10)
-    await stage([obj(str(n)) for n in range(95)], ledger, portal, policy=policy)
-    assert ledger.saves == 10 + 10  # 10 waves of marks, 10 batches of outcomes
+    # written in batches while the stage runs: a crash leaves a mark that makes the next try
+    # look first.
+    ledger = _RecordingLedger()
+    portal = _MarkCheckingPortal(ledger)
+    policy = RunPolicy(ledger_batch=10, write_ahead_wave=50)
+    tally = await stage([obj(str(n)) for n in range(95)], ledger, portal, policy=policy)
+    assert (tally.sent, tally.errors) == (95, 0)
+    marks = [len(b) for b in ledger.batches if set(b) == {"pending"}]
+    outcomes = [len(b) for b in ledger.batches if set(b) == {"sent"}]
+    assert marks == [50, 45]  # two waves: two writes
+    assert sum(outcomes) == 95
+    assert 1 < len(outcomes) <= 10  # batches of >= 10 while the stage sends
+    assert len(ledger.batches) == len(marks) + len(outcomes)
     assert all(e.state == "sent" for e in ledger.rows.values())
     assert {p for _, p in portal.presences} == {"new"}
+
+
+async def test_sends_go_on_while_the_ledger_is_being_written() -> None:
+    # A send frees its slot when casavi answered: a slow ledger write holds up no send;
+    # what casavi holds is still all written when the stage ends.
+    ledger, portal = _RecordingLedger(), FakePortal()
+    ledger.hold.clear()
+    policy = RunPolicy(concurrency=2, ledger_batch=5)
+    task = asyncio.create_task(
+        stage([obj(str(n)) for n in range(40)], ledger, portal, policy=policy)
+    )
+    try:
+        for _ in range(1000):  # until every record is in casavi, the ledger still held up
+            if len(portal.puts) == 40 or task.done():
+                break
+            await asyncio.sleep(0.001)
+        assert len(portal.puts) == 40
+        assert not task.done()
+    finally:
+        ledger.hold.set()
+    tally = await task
+    assert tally.sent == 40
+    assert sorted(e.state for e in ledger.rows.values()) == ["sent"] * 40
 
 
 async def test_a_pending_mark_left_by_a_crash_makes_the_next_try_look_first() -> None:
