@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         job_queue = InProcessQueue(JOB_FUNCTIONS, job_ctx)
     services = build_services(session_factory, secret_box, job_queue, policy=run_policy(settings))
     job_ctx["services"] = services
+    services.inbound_lease_seconds = settings.inbound_lease_seconds
     metrics = Metrics()
 
     background: list[asyncio.Task[None]] = []
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         if scheduler:
             # Embedded mode: the periodic jobs (the C14 schedule, the inbound poll, the inbox
             # sweeper) run here, from the same table as the worker's cron jobs.
-            background.extend(start_periodic(job_ctx, settings))
+            background.extend(start_periodic(services, settings))
 
     async def freeze_startup_objects(_: Litestar) -> None:
         # Everything built so far lives as long as the process: move it out of the garbage

@@ -16,7 +16,6 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.configuration.secrets import SecretBox
 from app.domain.keys import EntityKind
 from app.environment import Settings, run_policy
-from app.sync.outbound.notes import TwoWay
 from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.plan import SyncPlan, plan_run
 from app.sync.outbound.run import RUN_KINDS
@@ -57,7 +56,7 @@ async def run_sync_command(args: argparse.Namespace, settings: Settings) -> int:
 async def _dry_run(services: Services, args: argparse.Namespace) -> int:
     kinds = [EntityKind(e) for e in args.entity] if args.entity else None
     async with services.contexts.use(args.system) as ctx:
-        plan = await plan_run(ctx, ledger=services.ledger, now=services.clock(), kinds=kinds)
+        plan = await plan_run(ctx, now=services.clock(), kinds=kinds)
     if args.json:
         from app.api.sync_runs import plan_view
 
@@ -103,18 +102,7 @@ async def _execute(services: Services, run_id: int, out: TextIO) -> SyncRunInfo:
     progress = _Progress(counts, out)
     ticker = asyncio.create_task(progress.tick()) if progress.live else None
     try:
-        await execute_run(
-            runs=services.runs,
-            contexts=services.contexts,
-            ledger=services.ledger,
-            portal_states=services.portal_states,
-            clock=services.clock,
-            run_id=run_id,
-            policy=services.policy,
-            two_way=TwoWay.of(services),
-            tally=counts,
-            progress=progress.stage_done,
-        )
+        await execute_run(services, run_id, tally=counts, progress=progress.stage_done)
     finally:
         if ticker is not None:
             ticker.cancel()

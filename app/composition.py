@@ -30,6 +30,7 @@ from app.sync.inbound.own_writes import with_own_writes
 from app.sync.policy import RunPolicy
 from app.sync.ports import ContractDeviations, DeviationCount, JobQueue
 from app.sync.services import Services
+from app.sync.stores import Stores, TwoWay
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,14 @@ def build_services(
     configs = SqlConfigs(session_factory, secret_box)
     ledger = SqlLedger(session_factory)
     inbox = SqlInbox(session_factory)
+    portal_states = SqlPortalStates(session_factory)
+    archive = SqlPayloadArchive(session_factory)
+    two_way = TwoWay(
+        SqlNoteLinks(session_factory),
+        SqlConflicts(session_factory),
+        SqlPortalActivity(session_factory),
+        archive,
+    )
     deviations = SqlContractDeviations(session_factory)
     recorder = DeviationRecorder(deviations)
     unsubscribe = on_contract_deviation(recorder)
@@ -103,18 +112,20 @@ def build_services(
     return Services(
         runs=SqlRuns(session_factory),
         ledger=ledger,
-        portal_states=SqlPortalStates(session_factory),
+        portal_states=portal_states,
         configs=configs,
         # The poll recognises the gateway's own changes in casavi (own_writes.py).
-        contexts=SystemContexts(configs, with_own_writes(adapters, inbox)),
+        contexts=SystemContexts(
+            configs, with_own_writes(adapters, inbox), Stores(ledger, portal_states, two_way)
+        ),
         queue=queue,
         clock=utcnow,
-        note_links=SqlNoteLinks(session_factory),
-        conflicts=SqlConflicts(session_factory),
-        portal_activity=SqlPortalActivity(session_factory),
+        note_links=two_way.note_links,
+        conflicts=two_way.conflicts,
+        portal_activity=two_way.portal_activity,
         inbox=inbox,
         links=ledger,
-        archive=SqlPayloadArchive(session_factory),
+        archive=archive,
         policy=policy or RunPolicy(),
         contract_deviations=deviations,
         closers=[stop_recording],

@@ -107,6 +107,7 @@ def _startup(settings: Settings) -> Callable[[dict[str, Any]], Awaitable[None]]:
             queue,
             policy=run_policy(settings),
         )
+        ctx["services"].inbound_lease_seconds = settings.inbound_lease_seconds
         # Alerts: every worker runs the monitor (each step is safe in several at once).
         alerts = ctx["services"].alerts
         if alerts is not None:
@@ -187,7 +188,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         ],
         "cron_jobs": [
             cron(
-                job.function,  # type: ignore[arg-type]
+                observed(job.name, job.function),  # type: ignore[arg-type]
                 name=cron_job_name(settings, job.name),
                 second=set(range(0, 60, job.period(settings))),
                 run_at_startup=job.at_startup,

@@ -211,14 +211,7 @@ async def stack(
             )
         services = build_services(sessions, box, NoQueue())
         run, _ = await services.runs.request("test", trigger="benchmark", requested_by=None)
-        await execute_run(
-            runs=services.runs,
-            contexts=services.contexts,
-            ledger=services.ledger,
-            portal_states=services.portal_states,
-            clock=services.clock,
-            run_id=run.id,
-        )
+        await execute_run(services, run.id)
         ixhaus = create_engine(normalise_database_url(ixhaus_url))
         casavi = CasaviClient(
             CasaviClientConfig(base_url=sim_thread.base_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET)

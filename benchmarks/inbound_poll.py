@@ -173,10 +173,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"machine": machine(), "page": PAGE, "pollSeconds": args.interval}
     try:
         run, _ = await services.runs.request("test", trigger="bench", requested_by="bench")
-        await execute_run(
-            runs=services.runs, contexts=services.contexts, ledger=services.ledger,
-            portal_states=services.portal_states, clock=services.clock, run_id=run.id,
-        )  # fmt: skip
+        await execute_run(services, run.id)
         await flush_own_writes()
         started = time.monotonic()
         numbers = await _fill(services, ixhaus, sim, args.tickets)
@@ -245,7 +242,7 @@ async def _latency(
 ) -> dict[str, Any]:
     t = IxhausTables()
     poll = BY_NAME["inbound-poll"]  # the embedded poll, every second
-    loop = asyncio.create_task(every(poll, {"services": services}, 1))
+    loop = asyncio.create_task(every(poll, services, 1))
     seconds: list[float] = []
     try:
         for _ in range(args.messages):

@@ -38,7 +38,6 @@ from app.environment import normalise_database_url
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import seed_database
 from app.sync.context import SystemAdapters
-from app.sync.outbound.notes import TwoWay
 from app.sync.ports import PortalRecord, SystemSettings
 from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
@@ -129,15 +128,7 @@ async def run(profile: str, triggers: int, admin_url: str) -> dict[str, Any]:
             portal.puts = {}
             row, _ = await services.runs.request("test", trigger="benchmark", requested_by=None)
             t0 = time.perf_counter()
-            await execute_run(
-                runs=services.runs,
-                contexts=services.contexts,
-                ledger=services.ledger,
-                portal_states=services.portal_states,
-                clock=services.clock,
-                run_id=row.id,
-                two_way=TwoWay.of(services),
-            )
+            await execute_run(services, row.id)
             seconds = time.perf_counter() - t0
             done = await services.runs.get(row.id)
             assert done is not None

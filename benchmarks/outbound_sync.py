@@ -260,14 +260,7 @@ async def run(
             gc_time.reset()
             c0 = time.process_time()
             t0 = time.perf_counter()
-            await execute_run(
-                runs=services.runs,
-                contexts=services.contexts,
-                ledger=services.ledger,
-                portal_states=services.portal_states,
-                clock=services.clock,
-                run_id=row.id,
-            )
+            await execute_run(services, row.id)
             seconds = time.perf_counter() - t0
             cpu = time.process_time() - c0
             done = await services.runs.get(row.id)

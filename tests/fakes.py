@@ -11,7 +11,7 @@ import asyncio
 import builtins
 import datetime as dt
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -34,34 +34,42 @@ from app.domain import records as r
 from app.domain.catalogue import IxhausCatalogue
 from app.domain.config import SyncConfig
 from app.domain.identity import IdentityMap
-from app.domain.keys import EntityKind, RecordKey
-from app.sync.context import SystemAdapters, SystemContext
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
+from app.sync.context import AdapterFactory, SystemAdapters, SystemContext, SystemContexts
+from app.sync.policy import RunPolicy
 from app.sync.ports import (
     OWN_WRITE_EVENT,
     CasaviAttachmentView,
     CasaviMessageView,
     CasaviTicketView,
+    Configs,
     ConflictRecord,
     ConflictSide,
     InboxEvent,
+    JobQueue,
+    Ledger,
     LedgerEntry,
     NewConflict,
     NewInboxEvent,
     NoteLink,
     Outcome,
     PortalRecord,
+    PortalStates,
     PortalStatus,
     PortalWrite,
     Presence,
     ProtocolPage,
     RunClaim,
     RunCounts,
+    Runs,
     RunStatus,
     SyncRunInfo,
     SystemSecrets,
     SystemSettings,
     TicketPortalView,
 )
+from app.sync.services import Services
+from app.sync.stores import Stores, TwoWay
 
 NOW = dt.datetime(2026, 6, 15, 10, tzinfo=dt.UTC)
 
@@ -198,8 +206,8 @@ class FakePortalStates:
         for state in states:
             self.states[(system, state.ticket_number)] = state
 
-    async def one(self, system: str, ticket_number: str) -> TicketPortalView | None:
-        found = await self.many(system, [ticket_number])
+    async def one(self, system: str, ticket: TicketNumber) -> TicketPortalView | None:
+        found = await self.many(system, [str(ticket)])
         return found[0] if found else None
 
     async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]:
@@ -402,8 +410,11 @@ def context_for(
     config: SyncConfig | None = None,
     writer: Any = None,
     system: str = "test",
+    ledger: Ledger | None = None,
+    states: PortalStates | None = None,
 ) -> SystemContext:
-    """A system's context over fakes, without a factory."""
+    """A system's context over fakes, without a factory (its stores: ``ledger`` and
+    ``states``, fresh ones unless given)."""
 
     async def close() -> None:
         return None
@@ -411,6 +422,7 @@ def context_for(
     return SystemContext(
         settings_for(system, config=config),
         SystemAdapters(source=source, writer=writer, portal=portal, close=close),
+        fake_stores(ledger, states).bind(system),
     )
 
 
@@ -781,13 +793,13 @@ class FakeConflicts:
         self.bases: dict[tuple[str, str], dict[str, str | None]] = {}
         self.rows: dict[int, ConflictRecord] = {}
 
-    async def base(self, system: str, ticket_number: str) -> dict[str, str | None]:
-        return dict(self.bases.get((system, ticket_number), {}))
+    async def base(self, system: str, ticket: TicketNumber) -> dict[str, str | None]:
+        return dict(self.bases.get((system, str(ticket)), {}))  # kept as text, as in SQL
 
     async def set_base(
-        self, system: str, ticket_number: str, fields: dict[str, str | None]
+        self, system: str, ticket: TicketNumber, fields: dict[str, str | None]
     ) -> None:
-        self.bases.setdefault((system, ticket_number), {}).update(fields)
+        self.bases.setdefault((system, str(ticket)), {}).update(fields)
 
     async def add(self, system: str, conflict: NewConflict) -> int:
         new_id = len(self.rows) + 1
@@ -832,14 +844,15 @@ class FakePortalActivity:
         self.activity: dict[tuple[str, str], tuple[dt.datetime, str]] = {}
         self.resets: list[tuple[str, str]] = []
 
-    async def record(self, system: str, ticket_number: str, at: dt.datetime, what: str) -> None:
+    async def record(self, system: str, ticket: TicketNumber, at: dt.datetime, what: str) -> None:
+        ticket_number = str(ticket)  # kept as text, as in SQL
         old = self.activity.get((system, ticket_number))
         if old is None or old[0] <= at:
             self.activity[(system, ticket_number)] = (at, what)
 
-    async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
-        self.resets.append((system, ticket_number))
-        return self.activity.pop((system, ticket_number), None) is not None
+    async def reset(self, system: str, ticket: TicketNumber, at: dt.datetime) -> bool:
+        self.resets.append((system, str(ticket)))
+        return self.activity.pop((system, str(ticket)), None) is not None
 
 
 class FakeCasaviTickets:
@@ -1062,3 +1075,60 @@ class FakeArchive:
 
     async def purge(self, system: str, before: dt.datetime, *, batch: int = 1000) -> int:
         return 0
+
+
+# -- the stores and services of a flow, over the fakes above -----------------------------------
+def fake_stores(
+    ledger: Ledger | None = None,
+    states: PortalStates | None = None,
+    two_way: TwoWay | None = None,
+) -> Stores:
+    """Stores for ``SystemContexts`` (a fresh ledger and fresh ticket states unless given)."""
+    return Stores(
+        FakeLedger() if ledger is None else ledger,
+        FakePortalStates() if states is None else states,
+        two_way,
+    )
+
+
+def fake_contexts(
+    configs: Configs,
+    adapters: AdapterFactory,
+    ledger: Ledger | None = None,
+    states: PortalStates | None = None,
+    two_way: TwoWay | None = None,
+) -> SystemContexts:
+    return SystemContexts(configs, adapters, fake_stores(ledger, states, two_way))
+
+
+def fake_services(
+    contexts: SystemContexts,
+    *,
+    runs: Runs | None = None,
+    queue: JobQueue | None = None,
+    policy: RunPolicy | None = None,
+    configs: Configs | None = None,
+    clock: Callable[[], dt.datetime] = lambda: NOW,
+) -> Services:
+    """What a composition root hands the flows, over ``contexts``' stores and fakes."""
+    stores = contexts.stores
+    two_way = stores.two_way or TwoWay(
+        FakeNoteLinks(), FakeConflicts(), FakePortalActivity(), FakeArchive()
+    )
+    links = stores.ledger if isinstance(stores.ledger, FakeLedger) else FakeLedger()
+    return Services(
+        runs=FakeRuns() if runs is None else runs,
+        ledger=stores.ledger,
+        portal_states=stores.portal_states,
+        configs=FakeConfigs() if configs is None else configs,
+        contexts=contexts,
+        queue=FakeQueue() if queue is None else queue,
+        clock=clock,
+        note_links=two_way.note_links,
+        conflicts=two_way.conflicts,
+        portal_activity=two_way.portal_activity,
+        inbox=FakeInbox(),
+        links=links,
+        archive=two_way.archive or FakeArchive(),
+        policy=RunPolicy() if policy is None else policy,
+    )

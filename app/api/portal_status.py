@@ -13,10 +13,11 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 from app.api.deps import ServicesDep
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.api.schemas import System, TicketPortalStatusList, TicketPortalStatusView
+from app.domain.keys import TicketNumber
 from app.errors import InvalidInput, MalformedRequest, NotFound
 from app.sync.ports import TicketPortalView
 
-TicketNumber = Annotated[
+TicketPath = Annotated[
     str, PathParameter(pattern=r"^[0-9]{1,18}$", description="iX-Haus ticket number")
 ]
 MAX_BULK = 500
@@ -54,9 +55,9 @@ class PortalStatusController(Controller):
         responses=problem_responses(*API_PROBLEMS, 404),
     )
     async def one(
-        self, services: ServicesDep, system: FromPath[System], ticket_number: TicketNumber
+        self, services: ServicesDep, system: FromPath[System], ticket_number: TicketPath
     ) -> TicketPortalStatusView:
-        row = await services.portal_states.one(system, ticket_number)
+        row = await services.portal_states.one(system, TicketNumber(int(ticket_number)))
         if row is None:
             raise NotFound(f"Ticket {ticket_number} has not been decided by a sync run yet.")
         return to_view(row)

@@ -60,9 +60,7 @@ class SyncRunController(Controller):
         if data is not None and data.dry_run:
             kinds = [EntityKind(e) for e in data.entities] if data.entities else None
             async with services.contexts.use(system) as ctx:
-                plan = await plan_run(
-                    ctx, ledger=services.ledger, now=services.clock(), kinds=kinds
-                )
+                plan = await plan_run(ctx, now=services.clock(), kinds=kinds)
             return Response(plan_view(plan), status_code=200)
         if data is not None and data.entities is not None:
             raise InvalidInput(

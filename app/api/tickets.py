@@ -13,9 +13,10 @@ from litestar import Controller, post
 from litestar.params import FromPath, PathParameter
 
 from app.api.deps import ServicesDep
-from app.api.portal_status import TicketNumber, to_view
+from app.api.portal_status import TicketPath, to_view
 from app.api.problems import API_PROBLEMS, problem_responses
 from app.api.schemas import System, TicketPortalStatusView
+from app.domain.keys import TicketNumber
 from app.domain.reasons import text
 from app.errors import NotFound
 from app.sync.tickets import MAX_NUMBER, PushResult, push_note, push_ticket
@@ -65,7 +66,7 @@ class TicketTriggerController(Controller):
         responses=_TRIGGER_PROBLEMS,
     )
     async def sync_ticket(
-        self, services: ServicesDep, system: FromPath[System], ticket_number: TicketNumber
+        self, services: ServicesDep, system: FromPath[System], ticket_number: TicketPath
     ) -> TicketSyncView:
         return _view(await push_ticket(services, system, ticket_number))
 
@@ -79,7 +80,7 @@ class TicketTriggerController(Controller):
         self,
         services: ServicesDep,
         system: FromPath[System],
-        ticket_number: TicketNumber,
+        ticket_number: TicketPath,
         note_id: NoteId,
     ) -> TicketSyncView:
         return _view(await push_note(services, system, ticket_number, note_id))
@@ -91,10 +92,10 @@ class TicketTriggerController(Controller):
         responses=problem_responses(*API_PROBLEMS, 404),
     )
     async def reset_activity(
-        self, services: ServicesDep, system: FromPath[System], ticket_number: TicketNumber
+        self, services: ServicesDep, system: FromPath[System], ticket_number: TicketPath
     ) -> TicketPortalStatusView:
-        number = ticket_number
-        known = int(number) <= MAX_NUMBER and await services.portal_activity.reset(
+        number = TicketNumber(int(ticket_number))  # the path's digits (the pattern says so)
+        known = number <= MAX_NUMBER and await services.portal_activity.reset(
             system, number, services.clock()
         )
         row = await services.portal_states.one(system, number) if known else None

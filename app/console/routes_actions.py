@@ -37,7 +37,7 @@ class ActionsController(Controller):
         """What a run would do now; nothing is sent or written (as ``dryRun: true``)."""
         services = _services(request)
         async with services.contexts.use(system) as ctx:
-            plan = await plan_run(ctx, ledger=services.ledger, now=services.clock(), kinds=None)
+            plan = await plan_run(ctx, now=services.clock(), kinds=None)
         return page(request, "dry_run.html", system=system, plan=plan, items=plan.items[:PLAN_ROWS])
 
     @post("/records/resend", status_code=200)

@@ -19,6 +19,7 @@ from app.adapters.store.ticket_views import (
 )
 from app.configuration.document import SYSTEMS, System
 from app.console.web import page, require_session
+from app.domain import keys
 from app.errors import InvalidInput
 from app.sync.services import Services
 
@@ -99,7 +100,7 @@ class TicketsController(Controller):
         self, request: Request[Any, Any, Any], system: FromPath[System], number: TicketNumber
     ) -> Response[Any]:
         services: Services = request.app.state.services
-        found = await services.portal_states.one(system, number)
+        found = await services.portal_states.one(system, keys.TicketNumber(int(number)))
         timeline = await ticket_timeline(
             engine_of(request.app.state.session_factory), system, number
         )

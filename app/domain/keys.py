@@ -20,8 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Container, Iterable
 from enum import StrEnum
+from typing import NewType
 
 import msgspec
+
+# An iX-Haus ticket number (a 32-bit integer in iX-Haus). Flows and ports pass it as this
+# type; only the stores that keep it as text, the keys and the wire formats turn it into text.
+TicketNumber = NewType("TicketNumber", int)
 
 
 class EntityKind(StrEnum):
@@ -123,6 +128,13 @@ class RecordKey(msgspec.Struct, frozen=True, order=True, gc=False):
     def number(self) -> str:
         """The record's own number (for a unit: the unit number within its object)."""
         return self.parts[-1]
+
+    @property
+    def ticket_number(self) -> TicketNumber:
+        """A ticket key's number as a number (the key keeps it as text)."""
+        if self.kind is not EntityKind.TICKET:
+            raise InvalidKey(f"{self.ledger_key} is not a ticket")
+        return TicketNumber(int(self.parts[0]))
 
     @property
     def ledger_key(self) -> str:

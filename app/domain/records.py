@@ -17,6 +17,8 @@ from typing import Literal
 
 import msgspec
 
+from app.domain.keys import TicketNumber
+
 # How a ticket type behaves towards the portal (rules T4-T6).
 PortalMode = Literal["normal", "locked", "bulletin_board", "object_notice"]
 PartnerKind = Literal["co_resident", "contract_partner"]  # rule P5
@@ -167,7 +169,7 @@ class TicketPriorityRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 class TicketRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    number: int
+    number: TicketNumber
     type_no: str
     subject: str
     object_no: str
@@ -210,7 +212,7 @@ class TicketRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 class NoteRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     id: int
-    ticket_no: int
+    ticket_no: TicketNumber
     created_at: datetime
     content: str
     author_user_no: str | None = None
@@ -220,7 +222,7 @@ class NoteRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 class WorkOrderRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     number: int
-    ticket_no: int
+    ticket_no: TicketNumber
     placed_at: datetime
     contractor: str | None = None
     description: str | None = None
@@ -240,7 +242,7 @@ class DocumentRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     size_bytes: int
     object_no: str | None = None
     person_no: str | None = None
-    ticket_no: int | None = None  # rule D6
+    ticket_no: TicketNumber | None = None  # rule D6
     content_location: str | None = None
     released: bool = True
     source: DocumentSource = "ixhaus"
@@ -267,7 +269,7 @@ class InboundNote(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     author's name as casavi shows it (staff always see who wrote a note)."""
 
     source_ref: str
-    ticket_no: int
+    ticket_no: TicketNumber
     created_at: datetime
     content: str
     author_user_no: str | None = None
@@ -281,7 +283,7 @@ class InboundDocument(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     The bytes stay in casavi: ``content_location`` points at casavi's document."""
 
     source_ref: str
-    ticket_no: int
+    ticket_no: TicketNumber
     name: str
     created_at: datetime
     size_bytes: int

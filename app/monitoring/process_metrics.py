@@ -55,14 +55,15 @@ JobFunction = Callable[..., Awaitable[Any]]
 
 
 def observed(name: str, function: JobFunction) -> JobFunction:
-    """``function`` with its duration and outcome counted under ``name``."""
+    """``function`` as arq runs it: handed the services the worker built (``ctx["services"]``)
+    and the job's ids, with its duration and outcome counted under ``name``."""
 
     @functools.wraps(function)
     async def job(ctx: dict[str, Any], *args: Any) -> Any:
         started = time.perf_counter()
         outcome = "error"
         try:
-            result = await function(ctx, *args)
+            result = await function(ctx["services"], *args)
             outcome = result if isinstance(result, str) else "ok"
             return result
         finally:

@@ -47,7 +47,6 @@ from app.sandbox.docuware import create_docuware_simulator
 from app.sandbox.docuware.catalogue import MAIN_CABINET
 from app.sandbox.ixhaus import seed_database
 from app.sandbox.ixhaus.files import write_document_files
-from app.sync.outbound.notes import TwoWay
 from app.sync.ports import SyncRunInfo
 from app.sync.queue import NoQueue
 from app.sync.runs import execute_run
@@ -160,15 +159,7 @@ async def sync_once(paths: DemoPaths, secret_key: str, label: str, say: Say) -> 
     services = build_services(create_session_factory(engine), SecretBox(secret_key), NoQueue())
     try:
         run, _ = await services.runs.request("test", trigger="demo", requested_by="demo")
-        await execute_run(
-            runs=services.runs,
-            contexts=services.contexts,
-            ledger=services.ledger,
-            portal_states=services.portal_states,
-            clock=services.clock,
-            run_id=run.id,
-            two_way=TwoWay.of(services),
-        )
+        await execute_run(services, run.id)
         done = await services.runs.get(run.id)
         assert done is not None
         seconds = (
@@ -356,7 +347,7 @@ async def _converse(
         patch = {"inbound": {"callbacksEnabled": enabled}}
         await services.configs.patch("test", patch, "demo")
 
-    poll = asyncio.create_task(every(BY_NAME["inbound-poll"], ctx, 1))  # the embedded poll
+    poll = asyncio.create_task(every(BY_NAME["inbound-poll"], services, 1))  # the embedded poll
     try:
         async with httpx.AsyncClient(base_url=casavi_url, timeout=10) as sim:
             tenant = await _a_renter(sim)

@@ -2,7 +2,8 @@
 
 Only the composition roots (``create_app``, the worker's ``on_startup``, the demo) build a
 ``SystemContexts``; a run or a job asks it for a system's ports with ``use(system)``. Per
-system there is one iX-Haus engine and one casavi client, cached by the configuration's
+system there is one iX-Haus engine and one casavi client, and the gateway's stores bound to
+the system (``app.sync.stores``), cached by the configuration's
 version: a configuration change builds new ones on the next ``use`` and closes the old ones
 once no flow uses them any more. ``aclose`` closes everything on shutdown.
 """
@@ -28,6 +29,7 @@ from app.sync.ports import (
     Portal,
     SystemSettings,
 )
+from app.sync.stores import Stores, SystemStores
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class SystemContext:
 
     settings: SystemSettings
     adapters: SystemAdapters
+    # The gateway's stores with this system bound (the ledger, the ticket states, two-way).
+    stores: SystemStores
 
     @property
     def system(self) -> str:
@@ -123,9 +127,10 @@ class _Entry:
 
 
 class SystemContexts:
-    def __init__(self, configs: Configs, factory: AdapterFactory) -> None:
+    def __init__(self, configs: Configs, factory: AdapterFactory, stores: Stores) -> None:
         self._configs = configs
         self._factory = factory
+        self.stores = stores
         self._entries: dict[str, _Entry] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -150,7 +155,8 @@ class SystemContexts:
             settings = await self._configs.settings(system)
             if not settings.active:
                 raise SyncNotPossible("The interface of this system is switched off (rule C12).")
-            new = _Entry(SystemContext(settings, await self._factory(settings)))
+            adapters = await self._factory(settings)
+            new = _Entry(SystemContext(settings, adapters, self.stores.bind(system)))
             self._entries[system] = new
             if entry is not None:
                 entry.retired = True

@@ -6,8 +6,9 @@ sweeper). With Redis, ``app.worker`` builds arq's ``functions`` and ``cron_jobs`
 table; without it (``serve`` on SQLite), the same table gives the ``InProcessQueue`` its
 functions and ``start_periodic`` runs the periodic jobs as tasks of the API process.
 
-``ctx["services"]`` carries what the composition root built (``app.sync.services``). Jobs
-take ids, never records; each calls one flow, and every job is safe to run twice.
+A job is a flow: it takes what the composition root built (``app.sync.services``), handed
+over by its runner (``observed`` under arq, which reads ``ctx["services"]``; the
+``InProcessQueue``; ``every``), and ids, never records. Every job is safe to run twice.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.sync.docuware_notifications import DOCUWARE_DOCUMENT_JOB, send_notified_document
 from app.sync.inbound.poll import poll_tick
-from app.sync.inbound.process import DEFAULT_LEASE_SECONDS, INBOUND_JOB, process_ticket
+from app.sync.inbound.process import INBOUND_JOB, process_ticket
 from app.sync.inbound.sweeper import sweep
-from app.sync.outbound.notes import TwoWay
 from app.sync.queue import JobFunction
 from app.sync.runs import RUN_SYNC_JOB, execute_run
 from app.sync.scheduler import TICK_SECONDS, schedule_tick
@@ -34,51 +34,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-# -- queued jobs ---------------------------------------------------------------------------
-async def run_sync(ctx: dict[str, Any], run_id: int) -> str:
-    services: Services = ctx["services"]
-    return await execute_run(
-        runs=services.runs,
-        contexts=services.contexts,
-        ledger=services.ledger,
-        portal_states=services.portal_states,
-        clock=services.clock,
-        run_id=run_id,
-        queue=services.queue,
-        policy=services.policy,
-        two_way=TwoWay.of(services),
-    )
-
-
-async def inbound_ticket(ctx: dict[str, Any], system: str, ticket_ref: str) -> int:
+# -- the jobs that are not flows themselves -------------------------------------------------
+async def inbound_ticket(services: Services, system: str, ticket_ref: str) -> int:
     """Apply one casavi ticket's pending inbox events (safe to run twice, or at once)."""
-    lease = getattr(ctx.get("settings"), "inbound_lease_seconds", DEFAULT_LEASE_SECONDS)
-    return await process_ticket(ctx["services"], system, ticket_ref, lease_seconds=lease)
+    lease = services.inbound_lease_seconds
+    return await process_ticket(services, system, ticket_ref, lease_seconds=lease)
 
 
-async def docuware_document(ctx: dict[str, Any], system: str, document_id: int) -> str:
+async def docuware_document(services: Services, system: str, document_id: int) -> str:
     """Send the document a DocuWare webhook named (safe to run twice: the ledger decides)."""
-    counts = await send_notified_document(ctx["services"], system, document_id)
+    counts = await send_notified_document(services, system, document_id)
     return "not sent" if counts is None else f"errors={counts.errors}"
-
-
-# -- periodic jobs -------------------------------------------------------------------------
-async def schedule(ctx: dict[str, Any]) -> list[int]:
-    """Rule C14: request the runs that are due (idempotent across workers)."""
-    services: Services = ctx["services"]
-    return await schedule_tick(
-        services.configs, services.runs, services.queue, policy=services.policy
-    )
-
-
-async def inbound_poll(ctx: dict[str, Any]) -> dict[str, int]:
-    """Poll casavi for every system that is due."""
-    return await poll_tick(ctx["services"])
-
-
-async def inbound_sweep(ctx: dict[str, Any]) -> int:
-    """Re-enqueue what the inbox holds unprocessed (Redis was down, a worker was killed)."""
-    return await sweep(ctx["services"])
 
 
 # -- the table -----------------------------------------------------------------------------
@@ -99,19 +65,20 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job(RUN_SYNC_JOB, run_sync),
+    Job(RUN_SYNC_JOB, execute_run),
     Job(INBOUND_JOB, inbound_ticket),
     Job(DOCUWARE_DOCUMENT_JOB, docuware_document),
-    Job("schedule", schedule, every=lambda _: TICK_SECONDS),
+    # Rule C14: request the runs that are due (idempotent across workers).
+    Job("schedule", schedule_tick, every=lambda _: TICK_SECONDS),
     Job(
         "inbound-poll",
-        inbound_poll,
+        poll_tick,
         every=lambda settings: settings.inbound_poll_tick_seconds,
         at_startup=True,
     ),
     Job(
         "inbound-sweep",
-        inbound_sweep,
+        sweep,
         every=lambda settings: settings.inbound_sweep_seconds,
         at_startup=True,
     ),
@@ -123,20 +90,21 @@ PERIODIC: tuple[Job, ...] = tuple(job for job in JOBS if job.every is not None)
 
 
 # -- the embedded runner of periodic jobs ----------------------------------------------------
-async def every(job: Job, ctx: dict[str, Any], seconds: float) -> None:
+async def every(job: Job, services: Services, seconds: float) -> None:
     """``job`` now and then every ``seconds``, for as long as the process runs."""
     while True:
         try:
-            await job.function(ctx)
+            await job.function(services)
         except Exception as exc:  # the database or casavi is away: the next tick tries again
             log.warning("%s failed: %s", job.name, type(exc).__name__)
         await asyncio.sleep(seconds)
 
 
 def start_periodic(
-    ctx: dict[str, Any], settings: Settings, jobs: tuple[Job, ...] = PERIODIC
+    services: Services, settings: Settings, jobs: tuple[Job, ...] = PERIODIC
 ) -> list[asyncio.Task[None]]:
     """Embedded mode (no Redis): each periodic job as a task of this process."""
     return [
-        asyncio.create_task(every(job, ctx, job.period(settings)), name=job.name) for job in jobs
+        asyncio.create_task(every(job, services, job.period(settings)), name=job.name)
+        for job in jobs
     ]

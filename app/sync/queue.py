@@ -119,8 +119,8 @@ class ArqQueue:
 class InProcessQueue:
     """Runs jobs as asyncio tasks in this process (embedded mode, no Redis).
 
-    Same job functions and the same ``ctx`` shape as the arq worker; a job id that is still
-    running is not started twice.
+    Same job functions as the arq worker, handed ``ctx["services"]`` as arq's are
+    (``observed``); a job id that is still running is not started twice.
     """
 
     def __init__(self, functions: Mapping[str, JobFunction], ctx: dict[str, Any]) -> None:
@@ -143,9 +143,8 @@ class InProcessQueue:
         return True
 
     async def _run(self, function: str, args: tuple[Any, ...], job_id: str) -> None:
-        ctx = {**self._ctx, "job_id": job_id, "job_try": 1}
         try:
-            await self._functions[function](ctx, *args)
+            await self._functions[function](self._ctx["services"], *args)
         except Exception:
             # Jobs record their own failures; this is the last line for a bug in one.
             log.exception("in-process job %s (%s) failed", job_id, function)

@@ -16,7 +16,6 @@ import msgspec
 from app.domain.keys import EntityKind, InvalidKey, RecordKey
 from app.domain.reasons import Reason
 from app.errors import Conflict, InvalidInput, NotFound
-from app.sync.outbound.notes import TwoWay
 from app.sync.outbound.plan import PLANNED_KINDS
 from app.sync.outbound.run import Scope, run_outbound
 from app.sync.services import Services
@@ -56,18 +55,10 @@ async def resend(services: Services, system: str, key: RecordKey) -> ResendResul
     """Send ``key`` now; what was done, or ``NotFound`` when iX-Haus has no such record in
     the interface's scope (object range, types)."""
     async with services.contexts.use(system) as ctx:
-        report = await run_outbound(
-            ctx,
-            ledger=services.ledger,
-            portal_states=services.portal_states,
-            run_id=None,
-            now=services.clock(),
-            two_way=TwoWay.of(services),
-            scope=Scope(record=key),
-        )
+        report = await run_outbound(ctx, run_id=None, now=services.clock(), scope=Scope(record=key))
+        entry = (await ctx.stores.ledger.entries([key])).get(key)
     raise_failure(report.engine)
     counts = report.tally
-    entry = (await services.ledger.entries(system, [key])).get(key)
     reason = _reason(entry.reason_code if entry is not None else None)
     if counts.sent:
         return ResendResult(key=key, outcome="sent", casavi_id=entry.casavi_id if entry else None)

@@ -1,6 +1,7 @@
 """The life of a sync run: requested (API, scheduler), then executed by the ``run_sync`` job.
 
-Every dependency is a port handed over by a composition root (``app.sync.services``).
+The flows take what a composition root built (``app.sync.services``) and nothing else; the
+job table names them directly (``app.sync.jobs``).
 
 One run per system is pending at a time (``Runs.request``). A job claims its run and keeps a
 heartbeat while it works; a run whose heartbeat stopped (a killed worker) is taken over by
@@ -19,7 +20,6 @@ import logging
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import datetime
 
 import msgspec
 
@@ -27,20 +27,11 @@ from app.alerts import events as alert_events
 from app.domain.calendar import utcnow
 from app.domain.keys import EntityKind
 from app.errors import DependencyUnavailable, GatewayError
-from app.sync.context import SystemContexts
-from app.sync.outbound.notes import TwoWay
 from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.run import RunReport, Scope, run_outbound
 from app.sync.policy import RunPolicy
-from app.sync.ports import (
-    JobQueue,
-    Ledger,
-    PortalStates,
-    RunClaim,
-    Runs,
-    RunStatus,
-    SyncRunInfo,
-)
+from app.sync.ports import JobQueue, RunClaim, Runs, RunStatus, SyncRunInfo
+from app.sync.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -120,28 +111,22 @@ async def take_over_stale(
 
 
 async def execute_run(
-    *,
-    runs: Runs,
-    contexts: SystemContexts,
-    ledger: Ledger,
-    portal_states: PortalStates,
-    clock: Callable[[], datetime],
+    services: Services,
     run_id: int,
-    queue: JobQueue | None = None,
-    policy: RunPolicy = DEFAULT_POLICY,
-    two_way: TwoWay | None = None,
+    *,
     tally: Tally | None = None,
     progress: Callable[[EntityKind], None] | None = None,
 ) -> str:
-    """Claim the run, execute it, record the outcome. Safe to call more than once and from
-    several jobs at once: only a queued run, or a running one whose heartbeat stopped, is
-    claimed, and only the latest claim may record anything. ``tally`` (kept up to date as
-    records are done) and ``progress`` (told each stage's kind as it ends) are for a caller
-    that shows the run's progress (the CLI).
+    """The ``run_sync`` job: claim the run, execute it, record the outcome. Safe to call
+    more than once and from several jobs at once: only a queued run, or a running one whose
+    heartbeat stopped, is claimed, and only the latest claim may record anything. ``tally``
+    (kept up to date as records are done) and ``progress`` (told each stage's kind as it
+    ends) are for a caller that shows the run's progress (the CLI).
 
     The run's counts are its protocol's lines by outcome, whichever of its jobs wrote them
     (a run continued after a time limit or a takeover counts every job), plus what the last
     job found unchanged or left waiting."""
+    runs, queue, policy = services.runs, services.queue, services.policy
     stale_before = utcnow() - dt.timedelta(seconds=policy.stale_seconds)
     claim = await runs.claim(run_id, stale_before=stale_before)
     if claim is None:
@@ -157,16 +142,13 @@ async def execute_run(
     report: RunReport | None = None
     try:
         try:
-            async with limit, contexts.use(claim.system) as ctx:
+            async with limit, services.contexts.use(claim.system) as ctx:
                 report = await run_outbound(
                     ctx,
-                    ledger=ledger,
-                    portal_states=portal_states,
                     run_id=run_id,
-                    now=clock(),
+                    now=services.clock(),
                     policy=policy,
                     tally=tally,
-                    two_way=two_way,
                     scope=Scope(progress=progress),
                     written_before=written,
                 )

@@ -9,37 +9,27 @@ the runs whose job died (no heartbeat for a minute): they get a fresh job.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
-from app.domain.calendar import utcnow
 from app.domain.schedule import clock, run_due
-from app.sync.policy import RunPolicy
-from app.sync.ports import Configs, JobQueue, Runs
-from app.sync.runs import DEFAULT_POLICY, request_run, take_over_stale
+from app.sync.runs import request_run, take_over_stale
+from app.sync.services import Services
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
 
 
-async def schedule_tick(
-    configs: Configs,
-    runs: Runs,
-    queue: JobQueue,
-    *,
-    now: Callable[[], datetime] = utcnow,
-    policy: RunPolicy = DEFAULT_POLICY,
-) -> list[int]:
-    """Take over the runs whose job died, request the runs that are due; return the ids
-    of the runs due (new or already pending)."""
+async def schedule_tick(services: Services) -> list[int]:
+    """The ``schedule`` job: take over the runs whose job died, request the runs that are
+    due; return the ids of the runs due (new or already pending)."""
+    runs, queue, policy = services.runs, services.queue, services.policy
     await take_over_stale(runs, queue, policy)
     started: list[int] = []
-    for system, schedule in await configs.schedules():
+    for system, schedule in await services.configs.schedules():
         last = await runs.last_scheduled(system)
         quiet = schedule.quiet_hours
         window = (clock(quiet.start), clock(quiet.end)) if quiet else None
-        if not run_due(now(), last, schedule.interval_minutes, window):
+        if not run_due(services.clock(), last, schedule.interval_minutes, window):
             continue
         run, _ = await request_run(
             runs,

@@ -47,6 +47,8 @@ class Services:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Alerts (app/alerts): incidents, notifications, the console's overview.
     alerts: AlertMonitor | None = None
+    # How long the inbound job holds a ticket's lease (``INBOUND_LEASE_SECONDS``).
+    inbound_lease_seconds: float = 30.0
 
     async def aclose(self) -> None:
         from app.sync.inbound.own_writes import flush_own_writes

@@ -21,7 +21,7 @@ from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.eligibility.notes import note_key
 from app.domain.eligibility.tickets import decide_ticket, ticket_key
 from app.domain.identity import IdentityMap
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.domain.reasons import Reason
 from app.domain.records import TicketRecord, TicketTypeRecord
 from app.errors import GatewayError, NotFound, SyncNotPossible
@@ -29,7 +29,6 @@ from app.sync.context import SystemContext
 from app.sync.outbound.engine import SendEngine, identities_of
 from app.sync.outbound.notes import (
     TicketBookkeeping,
-    TwoWay,
     is_board,
     link_before_send,
     note_author,
@@ -41,6 +40,7 @@ from app.sync.outbound.sources import ticket_references
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.ports import LedgerEntry, TicketPortalView
 from app.sync.services import Services
+from app.sync.stores import TwoWay
 
 # ``waiting``: not sent now - a record it names (its ticket, its author) is not settled in
 # casavi yet; a run sends it once it is.
@@ -71,35 +71,36 @@ class SendFailed(GatewayError):
 
 async def push_ticket(services: Services, system: str, number: str) -> PushResult:
     """Push one ticket now (``POST …/tickets/{number}/sync``)."""
-    ticket_no = _number(number, "Ticket")
+    ticket_no = TicketNumber(_number(number, "Ticket"))
     key = ticket_key(ticket_no)
     async with services.contexts.use(system) as ctx:
         _require_active(ctx)
+        stores, two_way = ctx.stores, _two_way(ctx)
         ticket = await ctx.source.ticket(ticket_no)
         if ticket is None:
             raise NotFound(f"Ticket {ticket_no} does not exist in iX-Haus.")
-        known = await services.ledger.entries(system, [key, *_references(ticket)])
-        engine = _engine(services, system, known)
+        known = await stores.ledger.entries([key, *_references(ticket)])
+        engine = _engine(services, ctx, known)
         decision = await _ticket_decision(ctx, ticket, engine.ids, services)
         tally = await engine.stage(
             EntityKind.TICKET,
             _one(decision),
             PortalSender(ctx.portal),
             known={k: e for k, e in known.items() if k == key},
-            states=services.portal_states,
+            states=stores.portal_states.store,
             status_of=ticket_portal_status,
-            after_send=TicketBookkeeping(system, TwoWay.of(services), services.clock, staff=True),
+            after_send=TicketBookkeeping(system, two_way, services.clock, staff=True),
             retry_now=True,
         )
     # rule S2: staff changed the ticket (whatever the portal made of it).
-    await services.portal_activity.reset(system, str(ticket_no), services.clock())
+    await two_way.portal_activity.reset(system, ticket_no, services.clock())
     raise_failure(engine)
     return PushResult(
         ticket_number=str(ticket_no),
         outcome=_outcome(tally),
         reason=_reason(decision, tally),
         casavi_id=engine.ids.casavi_id(key) if tally.sent else None,
-        portal=await services.portal_states.one(system, str(ticket_no)),
+        portal=await stores.portal_states.one(ticket_no),
     )
 
 
@@ -107,10 +108,11 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
     """Push one note of a ticket now (``POST …/tickets/{number}/notes/{note}/sync``): a staff
     reply reaches the ticket in casavi by the id casavi knows it by - the tenant's own ticket
     keeps casavi's id."""
-    ticket_no = _number(number, "Ticket")
+    ticket_no = TicketNumber(_number(number, "Ticket"))
     note_no = _number(note_id, "Note")
     async with services.contexts.use(system) as ctx:
         _require_active(ctx)
+        stores, two_way = ctx.stores, _two_way(ctx)
         note = await ctx.source.note(note_no)
         ticket = await ctx.source.ticket(ticket_no)
         if ticket is None:
@@ -120,8 +122,8 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
         key, tkey = note_key(note_no), ticket_key(ticket_no)
         author = RecordKey.of(EntityKind.USER, note.author_user_no or "-")
         ticket_user = RecordKey.of(EntityKind.USER, ctx.config.ticket_user_no or "-")
-        known = await services.ledger.entries(system, [key, tkey, author, ticket_user])
-        engine = _engine(services, system, known)
+        known = await stores.ledger.entries([key, tkey, author, ticket_user])
+        engine = _engine(services, ctx, known)
         if ticket.source_ref and not engine.ids.holds(tkey):
             engine.ids.adopt(tkey, ticket.source_ref)  # a tenant's ticket: casavi's id
         entry = known.get(key)
@@ -133,7 +135,7 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
             author=note_author(note, engine.ids, ctx.config.ticket_user_no),
         )
         if entry is None or entry.state != "sent":
-            decision = await link_before_send(decision, note, services.note_links, system)
+            decision = await link_before_send(decision, note, two_way.note_links, system)
         tally = await engine.stage(
             EntityKind.NOTE,
             _one(decision),
@@ -142,7 +144,7 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
             retry_now=True,
         )
     if tally.sent:  # rule S2: a staff reply is a staff change of the ticket
-        await services.portal_activity.reset(system, str(ticket_no), services.clock())
+        await two_way.portal_activity.reset(system, ticket_no, services.clock())
     raise_failure(engine)
     return PushResult(
         ticket_number=str(ticket_no),
@@ -150,16 +152,18 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
         outcome=_outcome(tally),
         reason=_reason(decision, tally),
         casavi_id=engine.ids.casavi_id(key) if tally.sent else None,
-        portal=await services.portal_states.one(system, str(ticket_no)),
+        portal=await stores.portal_states.one(ticket_no),
     )
 
 
-def _engine(services: Services, system: str, known: dict[RecordKey, LedgerEntry]) -> SendEngine:
+def _engine(
+    services: Services, ctx: SystemContext, known: dict[RecordKey, LedgerEntry]
+) -> SendEngine:
     """A trigger's engine: the identity map of the records it names."""
     return SendEngine(
-        system=system,
+        system=ctx.system,
         run_id=None,
-        ledger=services.ledger,
+        ledger=ctx.stores.ledger.store,  # the engine names the system itself (for now)
         ids=identities_of(known),
         policy=services.policy,
         clock=services.clock,
@@ -179,6 +183,7 @@ def raise_failure(engine: SendEngine) -> None:
 
 # -- helpers ---------------------------------------------------------------------------------
 def _number(value: str, what: str) -> int:
+    """A number from the API's path (text), or ``NotFound``."""
     if not value.isdigit() or int(value) > MAX_NUMBER:
         raise NotFound(f"{what} {value} does not exist in iX-Haus.")
     return int(value)
@@ -187,6 +192,13 @@ def _number(value: str, what: str) -> int:
 def _require_active(ctx: SystemContext) -> None:
     if not ctx.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
+
+
+def _two_way(ctx: SystemContext) -> TwoWay:
+    """The two-way stores a trigger keeps up to date (every composition root gives them)."""
+    if ctx.stores.two_way is None:
+        raise SyncNotPossible("This process keeps no two-way state; triggers are not possible.")
+    return ctx.stores.two_way
 
 
 def _references(ticket: TicketRecord) -> list[RecordKey]:

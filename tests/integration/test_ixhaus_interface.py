@@ -30,7 +30,6 @@ from app.environment import get_settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import sandbox_sync_config, seed
-from app.sync.outbound.notes import TwoWay
 from app.sync.runs import execute_run
 from tests.fakes import FakeQueue
 from tests.support.ixhaus_ddl import OWNER, DdlDatabase, ddl_database, run_sql
@@ -109,15 +108,7 @@ async def test_a_sync_reads_the_interface_the_ddl_made(
     services = build_services(sessions, box, FakeQueue())
     try:
         run, _ = await services.runs.request("test", trigger="test", requested_by="test")
-        outcome = await execute_run(
-            runs=services.runs,
-            contexts=services.contexts,
-            ledger=services.ledger,
-            portal_states=services.portal_states,
-            clock=services.clock,
-            run_id=run.id,
-            two_way=TwoWay.of(services),
-        )
+        outcome = await execute_run(services, run.id)
         done = await services.runs.get(run.id)
     finally:
         await services.aclose()

@@ -21,24 +21,17 @@ from app.adapters.store.models import SyncRun
 from app.adapters.store.runs import SqlRuns
 from app.asgi import create_app
 from app.environment import Settings, load_settings
-from app.sync.context import SystemContexts
 from app.sync.queue import InProcessQueue
 from app.sync.runs import execute_run
-from tests.fakes import NOW, CountingAdapters, FakeConfigs, FakeLedger, FakePortalStates, FakeQueue
+from tests.fakes import CountingAdapters, FakeConfigs, FakeQueue, fake_contexts, fake_services
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _execute(factory: Any, run_id: int, adapters: CountingAdapters) -> str:
     """The run job over the real runs table, with nothing to read and nothing to send."""
-    return await execute_run(
-        runs=SqlRuns(factory),
-        contexts=SystemContexts(FakeConfigs(), adapters),
-        ledger=FakeLedger(),
-        portal_states=FakePortalStates(),
-        clock=lambda: NOW,
-        run_id=run_id,
-    )
+    services = fake_services(fake_contexts(FakeConfigs(), adapters), runs=SqlRuns(factory))
+    return await execute_run(services, run_id)
 
 
 async def _wait_for_run(

@@ -91,7 +91,7 @@ def test_sandbox_seed_small(env: str, tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_worker_runs_the_schedule_every_minute(monkeypatch: pytest.MonkeyPatch) -> None:
     from app.environment import load_settings
-    from app.sync.jobs import schedule
+    from app.sync.scheduler import schedule_tick
     from app.worker import worker_settings
 
     settings = worker_settings(load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}))
@@ -101,7 +101,7 @@ def test_worker_runs_the_schedule_every_minute(monkeypatch: pytest.MonkeyPatch) 
     assert (poll.name, poll.second) == ("portal-gateway:queue:inbound-poll", set(range(0, 60, 5)))
     assert (sweep.name, sweep.second) == ("portal-gateway:queue:inbound-sweep", {0})
     # rule C14: the tick runs at second 0 of every minute; it decides per system what is due
-    assert job.coroutine is schedule
+    assert job.coroutine.__wrapped__ is schedule_tick  # the table names the flow itself
     assert job.second == {0}
     assert job.minute is None
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from app.domain import records as r
+from app.domain.keys import TicketNumber
 
 
 def _date(value: Any) -> date | None:
@@ -173,7 +174,7 @@ def priority_record(row: Row[Any]) -> r.TicketPriorityRecord:
 
 def ticket_record(row: Row[Any]) -> r.TicketRecord:
     return r.TicketRecord(
-        number=int(row.ticket_no),
+        number=TicketNumber(int(row.ticket_no)),
         type_no=row.type_no,
         subject=row.subject,
         object_no=row.object_no,
@@ -213,7 +214,7 @@ def _status_kind(row: Row[Any]) -> r.StatusKind | None:
 def note_record(row: Row[Any]) -> r.NoteRecord:
     return r.NoteRecord(
         id=int(row.note_id),
-        ticket_no=int(row.ticket_no),
+        ticket_no=TicketNumber(int(row.ticket_no)),
         created_at=_req_ts(row.created_at),
         content=row.content,
         author_user_no=row.author_user_no,
@@ -225,7 +226,7 @@ def note_record(row: Row[Any]) -> r.NoteRecord:
 def work_order_record(row: Row[Any]) -> r.WorkOrderRecord:
     return r.WorkOrderRecord(
         number=int(row.order_no),
-        ticket_no=int(row.ticket_no),
+        ticket_no=TicketNumber(int(row.ticket_no)),
         placed_at=_req_ts(row.placed_at),
         contractor=row.contractor,
         description=row.description,
@@ -247,7 +248,7 @@ def document_record(row: Row[Any]) -> r.DocumentRecord:
         size_bytes=int(row.size_bytes),
         object_no=row.object_no,
         person_no=row.person_no,
-        ticket_no=None if row.ticket_no is None else int(row.ticket_no),
+        ticket_no=None if row.ticket_no is None else TicketNumber(int(row.ticket_no)),
         content_location=row.content_location,
         released=bool(row.released),
         source=row.source,

@@ -20,6 +20,7 @@ from app.adapters.ixhaus.mapping import note_record, ticket_record
 from app.adapters.ixhaus.schema import IxhausTables
 from app.domain.config import is_user_number
 from app.domain.conflicts import TWO_WAY_FIELDS
+from app.domain.keys import TicketNumber
 from app.domain.records import (
     InboundDocument,
     InboundNote,
@@ -108,10 +109,12 @@ class IxhausWriter:
         async with self._engine.begin() as conn:
             await conn.execute(self.note_update(note_id, content))
 
-    async def insert_ticket(self, ticket: InboundTicket) -> int:
+    async def insert_ticket(self, ticket: InboundTicket) -> TicketNumber:
         """Insert (or find) the ticket for ``ticket.source_ref``; returns its number."""
-        return await self._insert_once(
-            self.tables.tickets, ticket.source_ref, self.ticket_statement(ticket)
+        return TicketNumber(
+            await self._insert_once(
+                self.tables.tickets, ticket.source_ref, self.ticket_statement(ticket)
+            )
         )
 
     async def insert_note(self, note: InboundNote) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
 from app.adapters.store.models import FieldConflict, TicketFieldBase
+from app.domain.keys import TicketNumber
 from app.sync.ports import ConflictRecord, ConflictSide, NewConflict
 
 _ENTITY = "ticket"
@@ -42,14 +43,15 @@ class SqlConflicts:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
 
-    async def base(self, system: str, ticket_number: str) -> dict[str, str | None]:
+    async def base(self, system: str, ticket: TicketNumber) -> dict[str, str | None]:
         async with self._sessions() as session:
-            row = await session.get(TicketFieldBase, (system, ticket_number))
+            row = await session.get(TicketFieldBase, (system, str(ticket)))
             return dict(row.fields) if row is not None else {}
 
     async def set_base(
-        self, system: str, ticket_number: str, fields: dict[str, str | None]
+        self, system: str, ticket: TicketNumber, fields: dict[str, str | None]
     ) -> None:
+        ticket_number = str(ticket)  # kept as text
         for _ in range(3):  # a concurrent first insert of the same ticket: merge into it
             try:
                 async with self._sessions() as session:

@@ -16,6 +16,7 @@ from app.adapters.store.base import utcnow
 from app.adapters.store.database import engine_of, read_connection, write_alone
 from app.adapters.store.models import TicketPortalState
 from app.adapters.store.upsert import upsert
+from app.domain.keys import TicketNumber
 from app.sync.ports import PortalStatus, TicketPortalView
 
 _VIEW_FIELDS = TicketPortalView.__struct_fields__
@@ -68,8 +69,8 @@ class SqlPortalStates:
                     await session.execute(update(TicketPortalState), updates)
             await session.commit()
 
-    async def one(self, system: str, ticket_number: str) -> TicketPortalView | None:
-        found = await self.many(system, [ticket_number])
+    async def one(self, system: str, ticket: TicketNumber) -> TicketPortalView | None:
+        found = await self.many(system, [str(ticket)])
         return found[0] if found else None
 
     async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]:
@@ -95,8 +96,8 @@ class SqlPortalActivity:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
 
-    async def record(self, system: str, ticket_number: str, at: dt.datetime, what: str) -> None:
-        state = TicketPortalState
+    async def record(self, system: str, ticket: TicketNumber, at: dt.datetime, what: str) -> None:
+        state, ticket_number = TicketPortalState, str(ticket)  # kept as text
         newer = and_(
             or_(state.last_portal_change_at.is_(None), state.last_portal_change_at <= at),
             # An activity staff have seen (reset) never comes back, e.g. by a re-run event.
@@ -130,10 +131,10 @@ class SqlPortalActivity:
                 await session.commit()
             except IntegrityError:  # a concurrent first record of the same ticket
                 await session.rollback()
-                await self.record(system, ticket_number, at, what)
+                await self.record(system, ticket, at, what)
 
-    async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
-        state = TicketPortalState
+    async def reset(self, system: str, ticket: TicketNumber, at: dt.datetime) -> bool:
+        state, ticket_number = TicketPortalState, str(ticket)  # kept as text
         async with self._sessions() as session:
             result = await session.execute(
                 update(state)

@@ -68,14 +68,7 @@ async def fill_simulator(
                 run, _ = await services.runs.request(
                     "test", trigger="sandbox", requested_by="sandbox"
                 )
-                await execute_run(
-                    runs=services.runs,
-                    contexts=services.contexts,
-                    ledger=services.ledger,
-                    portal_states=services.portal_states,
-                    clock=services.clock,
-                    run_id=run.id,
-                )
+                await execute_run(services, run.id)
                 done = await services.runs.get(run.id)
                 assert done is not None
                 return done

@@ -4,7 +4,7 @@ the field's base, so neither side's old value reads as a change afterwards."""
 
 from __future__ import annotations
 
-from app.domain.keys import RecordKey
+from app.domain.keys import RecordKey, TicketNumber
 from app.errors import Conflict, NotFound
 from app.sync.inbound.notes import note_of_field
 from app.sync.ports import ConflictRecord, ConflictSide
@@ -26,7 +26,7 @@ async def resolve_conflict(
     if found.resolution is not None:
         raise Conflict(f"Conflict {conflict_id} is resolved already ({found.resolution}).")
     chosen = {"ixhaus": found.ixhaus_value, "casavi": found.casavi_value}.get(side, value)
-    number = int(found.ticket_number)
+    number = TicketNumber(int(found.ticket_number))  # the conflict keeps it as text
     fields = {found.field: chosen}
     note_id = note_of_field(found.field)
     async with services.contexts.use(system) as ctx:
@@ -43,7 +43,7 @@ async def resolve_conflict(
             entry = await services.links.entry(system, RecordKey.ticket(number))
             if ctx.casavi is not None and entry is not None and entry.casavi_id:
                 await ctx.casavi.change_fields(entry.casavi_id, fields)
-    await services.conflicts.set_base(system, found.ticket_number, fields)
+    await services.conflicts.set_base(system, number, fields)
     resolved = await services.conflicts.resolve(
         system, conflict_id, side=side, value=chosen, actor=actor
     )

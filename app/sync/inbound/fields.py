@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, cast
 
 from app.domain.conflicts import Policy, as_text, decide_ticket
-from app.domain.keys import EntityKind
+from app.domain.keys import EntityKind, TicketNumber
 from app.domain.records import TicketRecord
 from app.sync.inbound.errors import Park
 from app.sync.ports import CasaviTicketView, NewConflict
@@ -36,17 +36,17 @@ async def casavi_fields(h: Handlers, ticket: CasaviTicketView) -> dict[str, str 
     return fields
 
 
-async def apply_fields(h: Handlers, number: int, ticket: CasaviTicketView) -> str:
+async def apply_fields(h: Handlers, number: TicketNumber, ticket: CasaviTicketView) -> str:
     held = await h.writer.ticket(number)
     if held is None:
         raise Park(f"iX-Haus has no ticket {number}")
     policies = cast(dict[str, Policy], h.settings.conflict_policies)
-    base = await h.conflicts.base(h.system, str(number))
+    base = await h.conflicts.base(h.system, number)
     theirs = await casavi_fields(h, ticket)
     if not base:
         # No synced value known (a ticket sent before bases were kept): take casavi's
         # values as the base and change nothing - iX-Haus is the master system.
-        await h.conflicts.set_base(h.system, str(number), theirs)
+        await h.conflicts.set_base(h.system, number, theirs)
         return ""
     decisions = decide_ticket(
         base=base,
@@ -83,10 +83,10 @@ async def apply_fields(h: Handlers, number: int, ticket: CasaviTicketView) -> st
         )
     moved = {d.field: d.new_base for d in decisions if d.moves_base}
     if moved:
-        await h.conflicts.set_base(h.system, str(number), moved)
+        await h.conflicts.set_base(h.system, number, moved)
     if to_ixhaus:
         what: Activity = "status" if "status" in to_ixhaus else "changed"
-        await h.activity.record(h.system, str(number), ticket.modified_at, what)
+        await h.activity.record(h.system, number, ticket.modified_at, what)
         return f"fields {sorted(to_ixhaus)}"
     return ""
 

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.domain.records import InboundDocument, InboundNote, InboundTicket
 from app.sync.inbound.errors import Ignored, Park
 from app.sync.inbound.fields import apply_fields, ixhaus_fields
@@ -99,11 +99,11 @@ class Handlers:
         except Ignored as ignored:
             return ignored.outcome
 
-    async def _linked(self, ref: str) -> int | None:
+    async def _linked(self, ref: str) -> TicketNumber | None:
         """The common case (a tenant writes on a ticket iX-Haus has): no need to read the
         ticket itself, only the message or the attachment."""
         linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ref)
-        return None if linked is None else int(linked[0].number)
+        return None if linked is None else linked[0].ticket_number
 
     async def _ticket(self, ref: str) -> CasaviTicketView:
         """casavi's current ticket; ``Ignored`` for an internal one (rule N2)."""
@@ -138,12 +138,12 @@ class Handlers:
         return found[0].number if found is not None and found[1].state == "sent" else None
 
     # -- a tenant's new ticket (rule T10, C11) ---------------------------------------------
-    async def ensure_ticket(self, ticket: CasaviTicketView) -> int:
+    async def ensure_ticket(self, ticket: CasaviTicketView) -> TicketNumber:
         """The iX-Haus number of the casavi ticket, creating it for a tenant's ticket;
         ``Ignored`` for any other ticket the gateway did not send."""
         linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ticket.id)
         if linked is not None:
-            return int(linked[0].number)
+            return linked[0].ticket_number
         if ticket.origin != "tenant":
             raise Ignored("not a tenant's ticket and not one the gateway sent: ignored")
         type_key = await self._resolve(EntityKind.TICKET_TYPE, ticket.ticket_type_id, "type")
@@ -170,17 +170,21 @@ class Handlers:
         held = await self.writer.ticket(number)
         # The base of conflict detection is what both sides now agree on.
         if held is not None:
-            await self.conflicts.set_base(self.system, str(number), ixhaus_fields(held))
+            await self.conflicts.set_base(self.system, number, ixhaus_fields(held))
         # Linked as sent, with the fingerprint of what iX-Haus holds: the outbound run
         # recognises the ticket and never creates a second one in casavi.
         digest = await self.fingerprint(number) if held is not None else None
         await self.links.link(self.system, RecordKey.ticket(number), ticket.id, digest)
-        await self.activity.record(self.system, str(number), ticket.created_at, "new ticket")
+        await self.activity.record(self.system, number, ticket.created_at, "new ticket")
         return number
 
     # -- messages (rules N1, N2) and attachments ------------------------------------------
     async def message(
-        self, number: int, ref: str, message_id: str, known: CasaviMessageView | None = None
+        self,
+        number: TicketNumber,
+        ref: str,
+        message_id: str,
+        known: CasaviMessageView | None = None,
     ) -> str:
         link = await self.note_links.by_casavi_message(self.system, message_id)
         if link is not None:
@@ -205,13 +209,11 @@ class Handlers:
             ),
         )
         # What both sides agree on: an edit on either side is measured against it.
-        await self.conflicts.set_base(
-            self.system, str(number), {note_field(note_id): message.content}
-        )
-        await self.activity.record(self.system, str(number), message.written_at, "new message")
+        await self.conflicts.set_base(self.system, number, {note_field(note_id): message.content})
+        await self.activity.record(self.system, number, message.written_at, "new message")
         return f"note {note_id}"
 
-    async def _authored(self, number: int, message: CasaviMessageView) -> InboundNote:
+    async def _authored(self, number: TicketNumber, message: CasaviMessageView) -> InboundNote:
         """The note with its author (N1): a casavi staff member's user is the Erfasser; for a
         tenant, the ticket user (C11) with the tenant's person and name beside it."""
         user_no = person_no = name = None
@@ -234,7 +236,11 @@ class Handlers:
         )
 
     async def attachment(
-        self, number: int, ref: str, document_id: str, known: CasaviAttachmentView | None = None
+        self,
+        number: TicketNumber,
+        ref: str,
+        document_id: str,
+        known: CasaviAttachmentView | None = None,
     ) -> str:
         attachment = known or await self.casavi.attachment(document_id)
         if attachment is None or attachment.ticket_id != ref:
@@ -251,20 +257,20 @@ class Handlers:
                 content_location=DOCUMENT_LOCATION.format(id=attachment.id),
             )
         )
-        await self.activity.record(self.system, str(number), attachment.created_at, "attachment")
+        await self.activity.record(self.system, number, attachment.created_at, "attachment")
         return f"document {document_id_ix}"
 
-    async def rating(self, number: int, ticket: CasaviTicketView) -> str:
+    async def rating(self, number: TicketNumber, ticket: CasaviTicketView) -> str:
         if ticket.rating_stars is None or ticket.rated_at is None:
             return ""
         await self.writer.set_rating(
             number, ticket.rating_stars, ticket.rating_comment, ticket.rated_at
         )
-        await self.activity.record(self.system, str(number), ticket.rated_at, "rating")
+        await self.activity.record(self.system, number, ticket.rated_at, "rating")
         return f"rating {ticket.rating_stars}"
 
     # -- two-way fields and conflicts (``fields.py``) ----------------------------------------
-    async def fields(self, number: int, ticket: CasaviTicketView) -> str:
+    async def fields(self, number: TicketNumber, ticket: CasaviTicketView) -> str:
         return await apply_fields(self, number, ticket)
 
     async def optional_reference(self, kind: EntityKind, casavi_id: str | None) -> str | None:

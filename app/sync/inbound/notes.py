@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from app.domain.conflicts import NOTES_POLICY, Policy, decide_field
+from app.domain.keys import TicketNumber
 from app.sync.ports import CasaviMessageView, NewConflict
 
 if TYPE_CHECKING:
@@ -31,13 +32,15 @@ def note_of_field(field: str) -> int | None:
     return None
 
 
-async def edited_message(h: Handlers, number: int, note_id: int, message: CasaviMessageView) -> str:
-    ticket = str(number)
+async def edited_message(
+    h: Handlers, number: TicketNumber, note_id: int, message: CasaviMessageView
+) -> str:
+    ticket = str(number)  # as the conflicts list it
     field = note_field(note_id)
-    base = (await h.conflicts.base(h.system, ticket)).get(field)
+    base = (await h.conflicts.base(h.system, number)).get(field)
     if base is None:
         # Linked before bases were kept: what casavi shows now is the agreed content.
-        await h.conflicts.set_base(h.system, ticket, {field: message.content})
+        await h.conflicts.set_base(h.system, number, {field: message.content})
         return ""
     if message.content == base:
         return ""
@@ -55,7 +58,7 @@ async def edited_message(h: Handlers, number: int, note_id: int, message: Casavi
     if decision.action == "apply_casavi" and decision.casavi is not None:
         await h.writer.update_note(note_id, decision.casavi)
         at = message.edited_at or message.written_at
-        await h.activity.record(h.system, ticket, at, "message edited")
+        await h.activity.record(h.system, number, at, "message edited")
     if decision.conflict:
         open_conflicts = {
             (c.field, c.casavi_value, c.ixhaus_value)
@@ -76,7 +79,7 @@ async def edited_message(h: Handlers, number: int, note_id: int, message: Casavi
                 ),
             )
     if decision.moves_base:
-        await h.conflicts.set_base(h.system, ticket, {field: decision.new_base})
+        await h.conflicts.set_base(h.system, number, {field: decision.new_base})
     if decision.action == "apply_casavi":
         return f"note {note_id} edited"
     return f"note {note_id}: conflict ({decision.action})" if decision.conflict else ""

@@ -29,6 +29,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Container, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from app.domain.calendar import utcnow
@@ -39,6 +40,7 @@ from app.domain.keys import EntityKind, RecordKey
 from app.sync.outbound.breaker import Breaker, describe, is_transport_failure
 from app.sync.outbound.outcomes import LedgerWriter, Send, Tally, TicketStatusOf
 from app.sync.outbound.senders import Sender
+from app.sync.outbound.sends import Sends
 from app.sync.policy import RunPolicy
 from app.sync.ports import (
     Ledger,
@@ -111,45 +113,19 @@ class SendEngine:
         known = await self.ledger.load(self.system, kind) if known is None else known
         tally = Tally()
         writer = LedgerWriter(self, kind, known, states, status_of)
-        width = max(concurrency or self.policy.concurrency, 1)
-        slots = asyncio.Semaphore(width)
-        # Sends admitted (started or waiting for a slot): the reading runs at most this far
-        # ahead of casavi.
-        room = asyncio.Semaphore(2 * max(self.policy.write_ahead_wave, width))
-        pending: set[asyncio.Task[None]] = set()
         hooks = [h for h in (after_send, self._after_any_send) if h is not None]
-
-        async def send(item: Send) -> None:
-            try:
-                async with slots:
-                    self.breaker.check()
-                    outcome = await self._send(item, sender, tally)
-                    if outcome.state == "sent" and isinstance(item.decision, Transfer):
-                        for hook in hooks:
-                            await hook(item.decision, item.entry)
-                # The slot is free before the ledger write: the writer takes the outcome.
-                writer.add(outcome, item.decision)
-            finally:
-                room.release()
-
-        async def launch(items: list[Send]) -> None:
-            for item in items:
-                await room.acquire()
-                task = asyncio.create_task(send(item))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-
-        async def launch_creates(wave: list[Send]) -> None:
-            await writer.write_ahead(wave)  # marked pending before any of them goes out
-            await launch(wave)
-
+        sends = Sends(
+            partial(self._write, sender=sender, tally=tally, hooks=hooks),
+            writer,
+            width=concurrency or self.policy.concurrency,
+            wave=self.policy.write_ahead_wave,
+        )
         ticker = asyncio.create_task(writer.tick())
-        creates: list[Send] = []
-        breaker, written_before = self.breaker, self._written_before
+        written_before = self._written_before
         try:
             async for decision in decisions:
-                if breaker.tripped is not None or ticker.done():
-                    breaker.check()
+                if self.breaker.tripped is not None or ticker.done():
+                    self.breaker.check()
                     writer.check(ticker)
                 key = decision.key
                 entry = known.get(key)
@@ -166,25 +142,14 @@ class SendEngine:
                     continue
                 item = self._settle(decision, entry, sender, tally, force, retry_now)
                 if isinstance(item, Send):
-                    if item.presence != "new":
-                        await launch([item])
-                        continue
-                    creates.append(item)
-                    if len(creates) >= self.policy.write_ahead_wave:
-                        await launch_creates(creates)
-                        creates = []
+                    await sends.admit(item)
                 elif isinstance(item, Outcome):
                     writer.add(item, decision)
-            if creates:
-                await launch_creates(creates)
-            while pending:
-                await asyncio.gather(*pending)
+            await sends.finish()
             self.breaker.check()
             writer.check(ticker)
         except BaseException:
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await sends.cancel()
             raise
         finally:
             ticker.cancel()
@@ -250,6 +215,17 @@ class SendEngine:
         return "new"
 
     # -- sending ------------------------------------------------------------------------------
+    async def _write(
+        self, item: Send, *, sender: Sender, tally: Tally, hooks: list[AfterSend]
+    ) -> Outcome:
+        """One write of a stage (``Sends`` runs it in a slot): its outcome, hooks run."""
+        self.breaker.check()
+        outcome = await self._send(item, sender, tally)
+        if outcome.state == "sent" and isinstance(item.decision, Transfer):
+            for hook in hooks:
+                await hook(item.decision, item.entry)
+        return outcome
+
     async def _send(self, item: Send, sender: Sender, tally: Tally) -> Outcome:
         """Write one record to casavi; its outcome (a failure is an outcome, rule L3)."""
         decision, entry = item.decision, item.entry

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Container, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,37 +38,16 @@ from app.sync.outbound.engine import SendEngine
 from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.senders import PortalSender
 from app.sync.ports import (
-    Conflicts,
     LedgerEntry,
     NoteLink,
     NoteLinks,
-    PayloadArchive,
-    PortalActivity,
 )
-from app.sync.services import Services
+from app.sync.stores import TwoWay
 
 log = logging.getLogger(__name__)
 
 # Notes linked per look-up and insert when many go out at once (a first export).
 LINK_BATCH = 250
-
-
-@dataclass(frozen=True)
-class TwoWay:
-    """The gateway's state an outbound run or a trigger keeps up to date besides the ledger:
-    the two-way stores, and the support archive (C13) with its P4 scrub."""
-
-    note_links: NoteLinks
-    conflicts: Conflicts
-    portal_activity: PortalActivity
-    archive: PayloadArchive | None = None
-
-    @classmethod
-    def of(cls, services: Services) -> TwoWay:
-        """From a composition root's ``Services``."""
-        return cls(
-            services.note_links, services.conflicts, services.portal_activity, services.archive
-        )
 
 
 # -- tickets ---------------------------------------------------------------------------------
@@ -107,7 +85,7 @@ class TicketBookkeeping:
         record = decision.record
         if not isinstance(record, PortalTicket):
             return
-        number = decision.key.number
+        number = decision.key.ticket_number
         conflicts = self._two_way.conflicts
         fields: dict[str, str | None] = {**ticket_fields(record)}
         fields[ONE_WAY_KEY] = one_way_digest(record)

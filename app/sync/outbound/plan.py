@@ -22,7 +22,7 @@ import msgspec
 
 from app.domain.fingerprint import changed_fields
 from app.domain.identity import IdentityMap
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.sync.context import SystemContext
 from app.sync.outbound.run import RUN_KINDS, Scope, run_outbound
 from app.sync.ports import (
@@ -35,6 +35,7 @@ from app.sync.ports import (
     Presence,
     TicketPortalView,
 )
+from app.sync.stores import Stores
 
 PlanAction = Literal["create", "update", "delete", "exclude"]
 # What a dry run can plan: every kind a run sends except public notes and documents.
@@ -70,15 +71,15 @@ class SyncPlan(msgspec.Struct, kw_only=True):
 async def plan_run(
     ctx: SystemContext,
     *,
-    ledger: Ledger,
     now: datetime,
     kinds: Sequence[EntityKind] | None = None,
     limit: int = MAX_PLAN_ITEMS,
 ) -> SyncPlan:
     """The plan of a run of ``ctx``'s system now, over ``kinds`` (default: all planned)."""
     wanted = frozenset(kinds or PLANNED_KINDS)
-    planner = _PlanningLedger(ledger, limit)
-    # Nothing can reach casavi: the planning portal, and no document or ticket clients.
+    planner = _PlanningLedger(ctx.stores.ledger.store, limit)
+    # Nothing can reach casavi: the planning portal, and no document or ticket clients; and
+    # nothing is written: the planning ledger, no ticket states, no two-way stores.
     adapters = dataclasses.replace(
         ctx.adapters,
         portal=PlanningPortal(),
@@ -87,15 +88,9 @@ async def plan_run(
         casavi=None,
         writer=None,
     )
-    quiet = dataclasses.replace(ctx, adapters=adapters)
-    report = await run_outbound(
-        quiet,
-        ledger=planner,
-        portal_states=_NoStates(),
-        run_id=None,
-        now=now,
-        scope=Scope(kinds=wanted),
-    )
+    stores = Stores(planner, _NoStates()).bind(ctx.system)
+    quiet = dataclasses.replace(ctx, adapters=adapters, stores=stores)
+    report = await run_outbound(quiet, run_id=None, now=now, scope=Scope(kinds=wanted))
     total = report.tally
     items = await planner.items(ctx.system)
     count = {action: 0 for action in ("create", "update", "delete", "exclude")}
@@ -228,7 +223,7 @@ class _NoStates:
     async def save(self, system: str, states: Sequence[PortalStatus]) -> None:
         return None
 
-    async def one(self, system: str, ticket_number: str) -> TicketPortalView | None:
+    async def one(self, system: str, ticket: TicketNumber) -> TicketPortalView | None:
         return None
 
     async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]:

@@ -32,12 +32,13 @@ from app.sync.outbound import documents, sources
 from app.sync.outbound.archive import Archiver
 from app.sync.outbound.breaker import Breaker, describe, probe
 from app.sync.outbound.engine import DEFAULT_POLICY, SendEngine
-from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, TwoWay, run_notes_stage
+from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, run_notes_stage
 from app.sync.outbound.outcomes import Tally, TicketStatusOf
 from app.sync.outbound.senders import DocumentSender, PortalSender
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
-from app.sync.ports import Ledger, PortalStates, RunCounts
+from app.sync.ports import RunCounts
+from app.sync.stores import TwoWay
 
 
 class Scope:
@@ -92,7 +93,6 @@ class _Run:
     scope: Scope
     now: datetime
     today: date
-    portal_states: PortalStates
     two_way: TwoWay | None
     report: RunReport
     contracts: Sequence[ContractRecord] = ()
@@ -164,7 +164,7 @@ async def _tickets(run: _Run, kind: EntityKind) -> None:
         kind,
         run.scope.pick(decisions),
         PortalSender(ctx.portal),
-        states=run.portal_states,
+        states=ctx.stores.portal_states.store,
         status_of=status_of,
         after_send=bookkeeping,
         force=run.scope.record,
@@ -237,26 +237,25 @@ RUN_KINDS = tuple(kind for kind, _ in STAGES)
 async def run_outbound(
     ctx: SystemContext,
     *,
-    ledger: Ledger,
-    portal_states: PortalStates,
     run_id: int | None,
     now: datetime,
     policy: RunPolicy = DEFAULT_POLICY,
     tally: Tally | None = None,
-    two_way: TwoWay | None = None,
     scope: Scope | None = None,
     written_before: Container[str] = (),
 ) -> RunReport:
-    """Run every stage the scope covers. ``tally`` (when given) is kept up to date as
-    records are done, so a run that stops early still shows what it did (the CLI);
-    ``written_before`` holds what earlier jobs of the same run wrote (a continued run)."""
+    """Run every stage the scope covers, over the context's ports and its bound stores.
+    ``tally`` (when given) is kept up to date as records are done, so a run that stops early
+    still shows what it did (the CLI); ``written_before`` holds what earlier jobs of the same
+    run wrote (a continued run)."""
     if not ctx.active:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
     scope = Scope() if scope is None else scope
-    ids = await ledger.identities(ctx.system, PARENT_KINDS)
+    ledger, two_way = ctx.stores.ledger, ctx.stores.two_way
+    ids = await ledger.identities(PARENT_KINDS)
     breaker = Breaker(policy.breaker_threshold)
     # A ledger holding nothing beside a casavi that holds records: the state was lost.
-    recovering = await ledger.is_empty(ctx.system) and not await probe(ctx.portal.is_empty, breaker)
+    recovering = await ledger.is_empty() and not await probe(ctx.portal.is_empty, breaker)
     archiver = None
     if two_way is not None and two_way.archive is not None:
         archiver = Archiver(
@@ -268,7 +267,7 @@ async def run_outbound(
     engine = SendEngine(
         system=ctx.system,
         run_id=run_id,
-        ledger=ledger,
+        ledger=ledger.store,  # the engine names the system itself (for now)
         ids=ids,
         policy=policy,
         clock=lambda: now,
@@ -282,7 +281,7 @@ async def run_outbound(
     # P3/C15, C10, M5: every date rule counts in the system's calendar (Europe/Berlin), not
     # in UTC - a run at 00:30 Berlin time is already on the next day.
     today = local_today(now, ctx.config.timezone)
-    state = _Run(ctx, engine, scope, now, today, portal_states, two_way, report)
+    state = _Run(ctx, engine, scope, now, today, two_way, report)
     for kind, stage in STAGES:
         if scope.covers(kind):
             await stage(state, kind)

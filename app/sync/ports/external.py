@@ -11,7 +11,7 @@ import msgspec
 from app.domain import records as r
 from app.domain.eligibility.documents import DocuWareIndex
 from app.domain.identity import IdentityMap
-from app.domain.keys import RecordKey
+from app.domain.keys import RecordKey, TicketNumber
 from app.domain.portal import (
     PortalDocument,
 )
@@ -62,7 +62,7 @@ class IxhausSource(Protocol):
 class IxhausWriter(Protocol):
     """Write-back into iX-Haus (T10, N1): idempotent by casavi's id (``source_ref``)."""
 
-    async def insert_ticket(self, ticket: r.InboundTicket) -> int: ...
+    async def insert_ticket(self, ticket: r.InboundTicket) -> TicketNumber: ...
     async def insert_note(self, note: r.InboundNote) -> int: ...
     async def insert_ticket_document(self, document: r.InboundDocument) -> int: ...
     async def ticket(self, number: int) -> r.TicketRecord | None: ...

@@ -17,7 +17,7 @@ from app.configuration.document import (
 from app.configuration.shape import Found
 from app.domain.catalogue import IxhausCatalogue
 from app.domain.identity import IdentityMap
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.sync.ports.records import (
     LedgerEntry,
     Outcome,
@@ -90,7 +90,7 @@ class PortalStates(Protocol):
     """Rules S1/S2 per ticket."""
 
     async def save(self, system: str, states: Sequence[PortalStatus]) -> None: ...
-    async def one(self, system: str, ticket_number: str) -> TicketPortalView | None: ...
+    async def one(self, system: str, ticket: TicketNumber) -> TicketPortalView | None: ...
     async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]: ...
 
 

@@ -8,6 +8,8 @@ from typing import Literal, Protocol
 
 import msgspec
 
+from app.domain.keys import TicketNumber
+
 # -- both directions of tickets and notes (rules N1, N2, S2, conflicts) ----------------------
 NoteOrigin = Literal["ixhaus", "casavi"]
 ConflictSide = Literal["ixhaus", "casavi", "value"]
@@ -67,9 +69,9 @@ class NewConflict(msgspec.Struct, frozen=True, kw_only=True):
 class Conflicts(Protocol):
     """Conflicts and the base they are measured against: the last synced value per field."""
 
-    async def base(self, system: str, ticket_number: str) -> dict[str, str | None]: ...
+    async def base(self, system: str, ticket: TicketNumber) -> dict[str, str | None]: ...
     async def set_base(
-        self, system: str, ticket_number: str, fields: dict[str, str | None]
+        self, system: str, ticket: TicketNumber, fields: dict[str, str | None]
     ) -> None:
         """Merge ``fields`` into the ticket's base (fields not named keep their value)."""
         ...
@@ -89,10 +91,10 @@ class Conflicts(Protocol):
 class PortalActivity(Protocol):
     """Rule S2: when the last change in the portal happened and what it was."""
 
-    async def record(self, system: str, ticket_number: str, at: dt.datetime, what: str) -> None:
+    async def record(self, system: str, ticket: TicketNumber, at: dt.datetime, what: str) -> None:
         """Keep the latest activity (an older ``at`` never overwrites a newer one)."""
         ...
 
-    async def reset(self, system: str, ticket_number: str, at: dt.datetime) -> bool:
+    async def reset(self, system: str, ticket: TicketNumber, at: dt.datetime) -> bool:
         """Staff changed the ticket: clear both columns; False for an unknown ticket."""
         ...

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from app.sandbox.casavi import SANDBOX_SECRET
@@ -183,38 +184,68 @@ def test_after_signing_out_the_console_refuses_the_browser(page: Page, gateway: 
     expect(page.get_by_role("navigation")).to_have_count(0)
 
 
+# The objects page's labels, the object-range message and the save button, per language.
+_OBJECTS_PAGE = {
+    "de": (
+        "Objekte und Personen (C3–C5, C10, C15)",
+        [
+            "Objektbereich (C3)",
+            "Objektbereich mit voller Meldungshistorie (C4)",
+            "Personentypen (C5)",
+            "Vorlauf Portalzugang in Tagen (C10)",
+            "Tage nach Auszug bis zur Löschung (C15)",
+        ],
+        "muss eine iX-Haus-Objektnummer sein",
+        "Speichern",
+    ),
+    "en": (
+        "Objects and persons (C3–C5, C10, C15)",
+        [
+            "Object range (C3)",
+            "Object range with full ticket history (C4)",
+            "Person types (C5)",
+            "Portal account lead time in days (C10)",
+            "Days after move-out until deletion (C15)",
+        ],
+        "must be an iX-Haus object number",
+        "Save",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
 def test_five_wrong_settings_show_five_errors_at_once_and_nothing_is_saved(
-    page: Page, gateway: Gateway
+    page: Page, gateway: Gateway, language: str
 ) -> None:
     # issue 19 item 3: one page per group of rules, every problem at once next to its field
+    group, labels, range_message, save = _OBJECTS_PAGE[language]
     sign_in(page, gateway.admin_key)
     page.goto("/console/systems/test/settings")
-    page.get_by_role("link", name="Objekte und Personen (C3–C5, C10, C15)").click()
+    page.locator("#language").select_option(language)
+    page.locator("form[action$='/language'] button").click()
+    page.get_by_role("link", name=group).click()
     version = page.locator("main p").first.inner_text()
-    wrong = {
-        "Objektbereich (C3)": "abc",  # rule C3
-        "Objektbereich mit voller Meldungshistorie (C4)": "20-10",  # rule C4
-        "Personentypen (C5)": "MIETER\nMIETER",  # rule C5
-        "Vorlauf Portalzugang in Tagen (C10)": "-1",  # rule C10
-        "Tage nach Auszug bis zur Löschung (C15)": "99999",  # rule C15
-    }
+    # rules C3, C4 (ranges), C5 (a type twice), C10 (below 0), C15 (above its maximum)
+    values = ["abc", "20-10", "MIETER\nMIETER", "-1", "99999"]
+    wrong = dict(zip(labels, values, strict=True))
     for label, value in wrong.items():
         page.get_by_label(label, exact=True).fill(value)
-    page.get_by_role("button", name="Speichern").click()
+    page.get_by_role("button", name=save).click()
     expect(page.locator("#error-summary li")).to_have_count(5)
     for label in wrong:
         field = page.locator(".field", has=page.get_by_label(label, exact=True))
         expect(field.locator(".error")).to_have_count(1)
         expect(page.get_by_label(label, exact=True)).to_have_attribute("aria-invalid", "true")
-    range_field = page.locator(".field", has=page.get_by_label("Objektbereich (C3)", exact=True))
-    expect(range_field.locator(".error")).to_contain_text("muss eine iX-Haus-Objektnummer sein")
+    object_range = labels[0]
+    range_field = page.locator(".field", has=page.get_by_label(object_range, exact=True))
+    expect(range_field.locator(".error")).to_contain_text(range_message)
     expect(page.locator(".untranslated")).to_have_count(0)
-    expect(page.get_by_label("Objektbereich (C3)", exact=True)).to_have_value("abc")
+    expect(page.get_by_label(object_range, exact=True)).to_have_value("abc")
     # The browser knows the server's limits too.
-    lead = page.get_by_label("Vorlauf Portalzugang in Tagen (C10)", exact=True)
+    lead = page.get_by_label(labels[3], exact=True)
     expect(lead).to_have_attribute("min", "0")
     expect(lead).to_have_attribute("max", "3650")
-    screenshot(page, "settings-many-errors")
+    screenshot(page, "settings-many-errors" + ("" if language == "de" else "-en"))
     page.goto("/console/systems/test/settings/objects")
     expect(page.locator("main p").first).to_have_text(version)
-    expect(page.get_by_label("Objektbereich (C3)", exact=True)).not_to_have_value("abc")
+    expect(page.get_by_label(object_range, exact=True)).not_to_have_value("abc")

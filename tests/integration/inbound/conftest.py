@@ -108,14 +108,7 @@ class Inbound:
 
     async def outbound_run(self) -> None:
         run, _ = await self.services.runs.request("test", trigger="test", requested_by="test")
-        await execute_run(
-            runs=self.services.runs,
-            contexts=self.services.contexts,
-            ledger=self.services.ledger,
-            portal_states=self.services.portal_states,
-            clock=self.services.clock,
-            run_id=run.id,
-        )
+        await execute_run(self.services, run.id)
         done = await self.services.runs.get(run.id)
         assert done is not None
         page = await self.services.runs.entries(

@@ -28,7 +28,6 @@ from app.composition import build_services
 from app.configuration.secrets import SecretBox
 from app.sandbox.config import sandbox_config_patch
 from app.sync.context import SystemAdapters
-from app.sync.outbound.notes import TwoWay
 from app.sync.ports import Portal, SyncRunInfo, SystemSettings
 from app.sync.runs import execute_run
 from app.sync.services import Services
@@ -61,15 +60,7 @@ def services_with(
 async def run_once(services: Services) -> SyncRunInfo:
     """Request a run of the test system and execute it as the job would."""
     run, _ = await services.runs.request("test", trigger="test", requested_by="test")
-    await execute_run(
-        runs=services.runs,
-        contexts=services.contexts,
-        ledger=services.ledger,
-        portal_states=services.portal_states,
-        clock=services.clock,
-        run_id=run.id,
-        two_way=TwoWay.of(services),
-    )
+    await execute_run(services, run.id)
     done = await services.runs.get(run.id)
     assert done is not None
     return done

@@ -112,7 +112,7 @@ async def test_the_webhook_answers_before_docuware_is_asked_and_a_job_sends(
     # The job is safe to run twice: the ledger knows casavi has the document.
     await dw.faults(latency_ms=0)
     sent = await uploads(simulator)
-    assert await jobs.docuware_document({"services": services}, "test", DOCUMENT) == "errors=0"
+    assert await jobs.docuware_document(services, "test", DOCUMENT) == "errors=0"
     assert await uploads(simulator) == sent
 
 

@@ -173,7 +173,7 @@ async def api(gateway: Gateway, migrated_pg: str) -> AsyncIterator[AsyncTestClie
     app = create_app(settings)
     # The app's own services (its event loop), with the contract-checked casavi adapters.
     services: Services = app.state.services
-    services.contexts = SystemContexts(services.configs, gateway.adapters)
+    services.contexts = SystemContexts(services.configs, gateway.adapters, services.contexts.stores)
     async with AsyncTestClient(app) as client:
         yield client
 

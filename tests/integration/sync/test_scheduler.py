@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -15,7 +15,8 @@ from app.adapters.store.models import SyncRun
 from app.adapters.store.runs import SqlRuns
 from app.configuration.secrets import SecretBox
 from app.sync.scheduler import schedule_tick
-from tests.fakes import FakeQueue
+from app.sync.services import Services
+from tests.fakes import CountingAdapters, FakeQueue, fake_contexts, fake_services
 from tests.integration.sync.conftest import SECRET_KEY
 
 
@@ -27,8 +28,18 @@ class RecordingQueue(FakeQueue):
         return True
 
 
-def _ports(sessions: async_sessionmaker[AsyncSession]) -> tuple[SqlConfigs, SqlRuns]:
-    return SqlConfigs(sessions, SecretBox(SECRET_KEY)), SqlRuns(sessions)
+def _services(
+    sessions: async_sessionmaker[AsyncSession], queue: RecordingQueue, now: datetime
+) -> Services:
+    """The scheduler's services: the real configurations and runs, the clock at ``now``."""
+    configs = SqlConfigs(sessions, SecretBox(SECRET_KEY))
+    return fake_services(
+        fake_contexts(configs, CountingAdapters()),
+        runs=SqlRuns(sessions),
+        queue=queue,
+        configs=configs,
+        clock=lambda: now,
+    )
 
 
 async def _finish_all(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -42,24 +53,18 @@ async def test_tick_requests_due_runs_only(
 ) -> None:
     queue = RecordingQueue()
     start = utcnow()
-    first = await schedule_tick(*_ports(sessions), queue, now=lambda: start)
+    first = await schedule_tick(_services(sessions, queue, start))
     assert len(first) == 1  # rule C14: the active test system; production is switched off
     # One job, under an id of its own (arq never refuses it for an old result's id).
     assert [(name, args) for name, args, _ in queue.jobs] == [("run_sync", (first[0],))]
     assert queue.jobs[0][2].startswith(f"sync-run:{first[0]}:")
     # A minute later nothing is due yet, and a trigger flood would coalesce anyway.
-    assert (
-        await schedule_tick(*_ports(sessions), queue, now=lambda: start + timedelta(minutes=1))
-        == []
-    )
+    assert await schedule_tick(_services(sessions, queue, start + timedelta(minutes=1))) == []
     assert len(queue.jobs) == 1
 
     await _finish_all(sessions)
-    assert (
-        await schedule_tick(*_ports(sessions), queue, now=lambda: start + timedelta(minutes=4))
-        == []
-    )
-    later = await schedule_tick(*_ports(sessions), queue, now=lambda: start + timedelta(minutes=6))
+    assert await schedule_tick(_services(sessions, queue, start + timedelta(minutes=4))) == []
+    later = await schedule_tick(_services(sessions, queue, start + timedelta(minutes=6)))
     assert len(later) == 1
     assert later != first
 
@@ -74,5 +79,5 @@ async def test_no_scheduled_runs_in_quiet_hours(
         )
     queue = RecordingQueue()
     now = utcnow().replace(hour=12)
-    assert await schedule_tick(*_ports(sessions), queue, now=lambda: now) == []
+    assert await schedule_tick(_services(sessions, queue, now)) == []
     assert queue.jobs == []

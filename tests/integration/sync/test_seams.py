@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
@@ -52,7 +53,6 @@ from app.sandbox.ixhaus.files import write_document_files
 from app.sync.context import SystemAdapters
 from app.sync.inbound.poll import poll_system
 from app.sync.inbound.process import process_ticket
-from app.sync.outbound.notes import TwoWay
 from app.sync.policy import RunPolicy
 from app.sync.ports import (
     DocumentContents,
@@ -223,8 +223,16 @@ class World:
                 casavi=real.casavi,
             )
 
-        services = build_services(self.sessions, self.box, FakeQueue(), adapters=adapters)
-        services.ledger = StoppingLedger(services.ledger, stop)
+        # A continuation takes over at once (the killed job's heartbeat is silent).
+        policy = RunPolicy(stale_seconds=0)
+        services = build_services(
+            self.sessions, self.box, FakeQueue(), adapters=adapters, policy=policy
+        )
+        # The run writes through its context's stores: the ledger there is the stopping one.
+        stores = services.contexts.stores
+        ledger = StoppingLedger(stores.ledger, stop)
+        services.contexts.stores = dataclasses.replace(stores, ledger=ledger)  # type: ignore[arg-type]
+        services.ledger = ledger  # type: ignore[assignment]
         return services
 
     async def run(self, run_id: int | None = None) -> SyncRunInfo:
@@ -233,19 +241,7 @@ class World:
         if run_id is None:
             run, _ = await self.services.runs.request("test", trigger="test", requested_by="t")
             run_id = run.id
-        job = asyncio.create_task(
-            execute_run(
-                runs=self.services.runs,
-                contexts=self.services.contexts,
-                ledger=self.services.ledger,
-                portal_states=self.services.portal_states,
-                clock=self.services.clock,
-                run_id=run_id,
-                # A continuation takes over at once (the killed job's heartbeat is silent).
-                policy=RunPolicy(stale_seconds=0),
-                two_way=TwoWay.of(self.services),
-            )
-        )
+        job = asyncio.create_task(execute_run(self.services, run_id))
         self.stop.task = job
         with contextlib.suppress(Killed, asyncio.CancelledError):
             await job

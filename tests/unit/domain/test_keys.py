@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.domain.keys import EntityKind, RecordKey
+import pytest
+
+from app.domain.keys import EntityKind, InvalidKey, RecordKey
 
 
 def test_kinds_sharing_a_casavi_collection_get_distinct_reference_ids() -> None:
@@ -23,3 +25,11 @@ def test_object_roles_are_slugged_ixhaus_labels() -> None:
     assert role.reference_id == "responsible.Objekt-Betreuer-Technik"
     assert RecordKey.object_role("right", "  ").parts == ("right", "default")
     assert RecordKey.parse(role.ledger_key) == role
+
+
+def test_a_ticket_key_gives_its_number_as_a_number() -> None:
+    # The key keeps the number as text; flows and ports take it as a number (TicketNumber).
+    assert RecordKey.ticket(42).ticket_number == 42
+    assert RecordKey.parse("ticket:42").ticket_number == 42
+    with pytest.raises(InvalidKey):
+        _ = RecordKey.of(EntityKind.OBJECT, "42").ticket_number

@@ -66,20 +66,23 @@ async def test_a_queue_that_cannot_be_read_still_answers_the_job_metrics() -> No
 
 
 async def test_jobs_are_counted_by_outcome_and_inbound_latency_observed() -> None:
-    async def run(ctx: dict[str, Any], run_id: int) -> str:
+    services: Any = object()
+
+    async def run(handed: Any, run_id: int) -> str:
+        assert handed is services  # arq's ctx in, the worker's services out
         return "partial"
 
-    async def broken(ctx: dict[str, Any]) -> None:
+    async def broken(handed: Any) -> None:
         raise RuntimeError("bug")
 
     def value(name: str, **labels: str) -> float:
         return process_metrics.REGISTRY.get_sample_value(name, labels) or 0.0
 
     before = value("gateway_worker_jobs_total", job="run_sync", outcome="partial")
-    assert await process_metrics.observed("run_sync", run)({}, 1) == "partial"
+    assert await process_metrics.observed("run_sync", run)({"services": services}, 1) == "partial"
     assert value("gateway_worker_jobs_total", job="run_sync", outcome="partial") == before + 1
     with pytest.raises(RuntimeError):
-        await process_metrics.observed("other", broken)({})
+        await process_metrics.observed("other", broken)({"services": services})
     assert value("gateway_worker_job_duration_seconds_count", job="other", outcome="error") >= 1
     count = value("gateway_inbound_processing_latency_seconds_count", system="production")
     process_metrics.inbound_processed("production", datetime.now(UTC) - timedelta(seconds=3))

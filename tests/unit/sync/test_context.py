@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from app.configuration.document import CasaviSettings
-from app.sync.context import SystemContexts
-from tests.fakes import CountingAdapters, FakeConfigs
+from app.domain.keys import EntityKind
+from app.sync.ports import PortalStatus
+from tests.fakes import CountingAdapters, FakeConfigs, FakeLedger, FakePortalStates, fake_contexts
 
 
 async def test_uses_of_one_version_share_one_set_of_adapters() -> None:
     configs, adapters = FakeConfigs(), CountingAdapters()
-    contexts = SystemContexts(configs, adapters)
+    contexts = fake_contexts(configs, adapters)
     async with contexts.use("test") as first:
         pass
     async with contexts.use("test") as second:
@@ -22,7 +23,7 @@ async def test_uses_of_one_version_share_one_set_of_adapters() -> None:
 
 async def test_a_configuration_change_builds_new_adapters_and_closes_the_old_when_idle() -> None:
     configs, adapters = FakeConfigs(), CountingAdapters()
-    contexts = SystemContexts(configs, adapters)
+    contexts = fake_contexts(configs, adapters)
     async with contexts.use("test") as old:
         configs.change("test", casavi=CasaviSettings(base_url="http://127.0.0.1:10"))
         async with contexts.use("test") as new:
@@ -38,9 +39,22 @@ async def test_a_configuration_change_builds_new_adapters_and_closes_the_old_whe
 
 async def test_each_system_has_its_own_context() -> None:
     configs, adapters = FakeConfigs(), CountingAdapters()
-    contexts = SystemContexts(configs, adapters)
+    contexts = fake_contexts(configs, adapters)
     async with contexts.use("test") as test, contexts.use("production") as production:
         assert test.system == "test"
         assert production.system == "production"
     assert len(adapters.built) == 2
     await contexts.aclose()
+
+
+async def test_a_context_hands_out_the_stores_bound_to_its_system() -> None:
+    ledger, states = FakeLedger(), FakePortalStates()
+    contexts = fake_contexts(FakeConfigs(), CountingAdapters(), ledger, states)
+    async with contexts.use("test") as ctx:
+        assert ctx.stores.system == "test"
+        assert await ctx.stores.ledger.is_empty()
+        assert await ctx.stores.ledger.load(EntityKind.OBJECT) == {}
+        await ctx.stores.portal_states.save([PortalStatus(ticket_number="7", transferred=True)])
+        assert (await ctx.stores.portal_states.one("7")) is not None
+    assert await states.one("test", "7") is not None  # written under the context's system
+    assert await states.one("production", "7") is None

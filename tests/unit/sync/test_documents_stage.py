@@ -18,7 +18,15 @@ from app.sync.outbound.documents import send_docuware_document
 from app.sync.outbound.run import run_outbound
 from app.sync.ports import DmsDocument
 from tests.document_fakes import FakeContents, FakeDocumentPortal, FakeDocuware
-from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates, FakeSource, settings_for
+from tests.fakes import (
+    NOW,
+    FakeLedger,
+    FakePortal,
+    FakePortalStates,
+    FakeSource,
+    fake_stores,
+    settings_for,
+)
 
 CONFIG = SyncConfig(object_range=ranges("1001"), document_types_unfiltered=("MV",))
 TYPES = [
@@ -54,6 +62,7 @@ def context(
     documents: FakeDocumentPortal,
     contents: FakeContents,
     docuware: FakeDocuware | None = None,
+    ledger: FakeLedger | None = None,
 ) -> SystemContext:
     async def close() -> None:
         return None
@@ -62,7 +71,8 @@ def context(
         source=source, writer=None, portal=FakePortal(), close=close,
         documents=documents, contents=contents, docuware=docuware,
     )  # fmt: skip
-    return SystemContext(settings_for("test", config=CONFIG), adapters)
+    stores = fake_stores(ledger or FakeLedger(), FakePortalStates()).bind("test")
+    return SystemContext(settings_for("test", config=CONFIG), adapters, stores)
 
 
 def source(*documents: DocumentRecord) -> FakeSource:
@@ -75,8 +85,8 @@ async def test_released_documents_go_with_their_content_once() -> None:
     # rule D3: name, type and creation date travel with it; rule D2: an unreleased type in an
     # enabled object is recorded with its reason, never sent; another object's is left out.
     documents, contents, ledger = FakeDocumentPortal(), FakeContents(BLOBS), FakeLedger()
-    ctx = context(source(LEASE, INVOICE, ELSEWHERE), documents, contents)
-    await run_outbound(ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW)
+    ctx = context(source(LEASE, INVOICE, ELSEWHERE), documents, contents, ledger=ledger)
+    await run_outbound(ctx, run_id=1, now=NOW)
     assert list(documents.documents) == [LEASE_KEY]
     sent, body = documents.documents[LEASE_KEY]
     assert body == b"Mietvertrag"
@@ -89,7 +99,7 @@ async def test_released_documents_go_with_their_content_once() -> None:
     lines = {o.key: o for run, o in ledger.protocol if o.key.kind is EntityKind.DOCUMENT}
     assert lines[RecordKey.of(EntityKind.DOCUMENT, 2)].reason_code == "document_type_not_configured"
     # Unchanged, the next run reads no content and uploads nothing.
-    await run_outbound(ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=2, now=NOW)
+    await run_outbound(ctx, run_id=2, now=NOW)
     assert len(documents.uploads) == 1
     assert contents.streams == ["ixhaus://1"]
 
@@ -98,14 +108,14 @@ async def test_a_document_whose_content_changed_is_sent_again() -> None:
     # rule D1: an iX-Haus document's location and size say its content changed
     documents, contents, ledger = FakeDocumentPortal(), FakeContents(BLOBS), FakeLedger()
     await run_outbound(
-        context(source(LEASE), documents, contents),
-        ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW,
+        context(source(LEASE), documents, contents, ledger=ledger),
+        run_id=1, now=NOW,
     )  # fmt: skip
     contents.blobs["ixhaus://1b"] = b"Mietvertrag 2"
     moved = msgspec.structs.replace(LEASE, content_location="ixhaus://1b", size_bytes=13)
     await run_outbound(
-        context(source(moved), documents, contents),
-        ledger=ledger, portal_states=FakePortalStates(), run_id=2, now=NOW,
+        context(source(moved), documents, contents, ledger=ledger),
+        run_id=2, now=NOW,
     )  # fmt: skip
     assert [key for key, _ in documents.uploads] == [LEASE_KEY, LEASE_KEY]
     assert documents.documents[LEASE_KEY][1] == b"Mietvertrag 2"
@@ -116,8 +126,8 @@ async def test_docuware_documents_go_in_the_run_and_by_webhook() -> None:
     # name (rule D3)
     documents, ledger = FakeDocumentPortal(), FakeLedger()
     contents = FakeContents({"docuware://cab/7": b"DW-Vertrag"})
-    ctx = context(source(), documents, contents, FakeDocuware([DW_LEASE]))
-    await run_outbound(ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW)
+    ctx = context(source(), documents, contents, FakeDocuware([DW_LEASE]), ledger)
+    await run_outbound(ctx, run_id=1, now=NOW)
     assert list(documents.documents) == [DW_KEY]
     # The webhook's send of the same, unchanged document writes nothing.
     tally = await send_docuware_document(ctx, ledger=ledger, document_id=7, now=NOW)

@@ -4,7 +4,7 @@ embedded runner ticks the periodic ones from it - no second list, no ``*_forever
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from app.environment import load_settings
 from app.sync.jobs import JOB_FUNCTIONS, JOBS, PERIODIC, Job, start_periodic
@@ -24,7 +24,7 @@ def test_every_job_of_the_table_is_an_arq_function_or_cron_job() -> None:
             assert functions[job.name].__wrapped__ is job.function
         else:
             cron = crons[cron_job_name(SETTINGS, job.name)]
-            assert cron.coroutine is job.function
+            assert cron.coroutine.__wrapped__ is job.function  # type: ignore[attr-defined]
             assert cron.run_at_startup is job.at_startup
             assert cron.second == set(range(0, 60, job.period(SETTINGS)))
     assert crons[cron_job_name(SETTINGS, "inbound-sweep")].second == {0, 20, 40}
@@ -41,7 +41,8 @@ async def test_the_embedded_runner_ticks_every_periodic_job_of_the_table() -> No
     done = asyncio.Event()
 
     def job(name: str, fails: bool) -> Job:
-        async def tick(ctx: dict[str, Any]) -> None:
+        async def tick(services: Any) -> None:
+            assert services is handed  # the runner hands over the services, not a dict
             ticks[name] = ticks.get(name, 0) + 1
             if all(ticks.get(n, 0) >= 2 for n in ("ok", "failing")):
                 done.set()
@@ -50,7 +51,8 @@ async def test_the_embedded_runner_ticks_every_periodic_job_of_the_table() -> No
 
         return Job(name, tick, every=lambda _: 0)
 
-    tasks = start_periodic({}, SETTINGS, (job("ok", False), job("failing", True)))
+    handed: Any = object()
+    tasks = start_periodic(handed, SETTINGS, (job("ok", False), job("failing", True)))
     try:
         await asyncio.wait_for(done.wait(), timeout=30)
     finally:
@@ -61,7 +63,7 @@ async def test_the_embedded_runner_ticks_every_periodic_job_of_the_table() -> No
 
 
 async def test_the_embedded_runner_starts_the_tables_periodic_jobs() -> None:
-    tasks = start_periodic({"services": None}, SETTINGS)
+    tasks = start_periodic(cast(Any, None), SETTINGS)
     try:
         assert [task.get_name() for task in tasks] == [job.name for job in PERIODIC]
     finally:

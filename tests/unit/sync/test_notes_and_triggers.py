@@ -15,11 +15,10 @@ from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PortalNote, PortalTicket
 from app.domain.records import NoteRecord, TicketRecord, TicketTypeRecord, UserRecord
 from app.errors import NotFound, SyncNotPossible
-from app.sync.context import SystemContexts
-from app.sync.outbound.notes import TwoWay
 from app.sync.outbound.run import run_outbound
 from app.sync.ports import NoteLink, RunCounts
 from app.sync.services import Services
+from app.sync.stores import TwoWay
 from app.sync.tickets import SendFailed, push_note, push_ticket
 from tests.fakes import (
     NOW,
@@ -36,6 +35,7 @@ from tests.fakes import (
     FakeQueue,
     FakeRuns,
     FakeSource,
+    fake_contexts,
 )
 
 WRITTEN = dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC)
@@ -78,14 +78,7 @@ class World:
 
     async def run(self) -> RunCounts:
         async with self.services.contexts.use("test") as ctx:
-            report = await run_outbound(
-                ctx,
-                ledger=self.ledger,
-                portal_states=self.services.portal_states,
-                run_id=None,
-                now=NOW,
-                two_way=TwoWay.of(self.services),
-            )
+            report = await run_outbound(ctx, run_id=None, now=NOW)
         return report.counts
 
     def notes_put(self) -> list[RecordKey]:
@@ -127,12 +120,14 @@ def world() -> World:
         FakePortalActivity(),
         FakeLedger(),
     )
+    states, archive = FakePortalStates(), FakeArchive()
+    two_way = TwoWay(links, conflicts, activity, archive)
     services = Services(
         runs=FakeRuns(),
         ledger=ledger,
-        portal_states=FakePortalStates(),
+        portal_states=states,
         configs=configs,
-        contexts=SystemContexts(configs, CountingAdapters(source, portal)),
+        contexts=fake_contexts(configs, CountingAdapters(source, portal), ledger, states, two_way),
         queue=FakeQueue(),
         clock=lambda: NOW,
         note_links=links,
@@ -140,7 +135,7 @@ def world() -> World:
         portal_activity=activity,
         inbox=FakeInbox(),
         links=ledger,
-        archive=FakeArchive(),
+        archive=archive,
     )
     links.links["test"] = [
         NoteLink(ticket_number="1", ixhaus_note_id="7", casavi_message_id="cv-7", origin="casavi")

@@ -23,8 +23,14 @@ def berlin(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=BERLIN).astimezone(UTC)
 
 
-def context(source: FakeSource, portal: FakePortal, config: SyncConfig = CONFIG) -> SystemContext:
-    return context_for(source, portal, config=config)
+def context(
+    source: FakeSource,
+    portal: FakePortal,
+    ledger: FakeLedger,
+    states: FakePortalStates,
+    config: SyncConfig = CONFIG,
+) -> SystemContext:
+    return context_for(source, portal, config=config, ledger=ledger, states=states)
 
 
 def moved_out_source(move_out: date) -> FakeSource:
@@ -50,20 +56,18 @@ async def test_a_run_at_half_past_midnight_berlin_deletes_on_the_due_day() -> No
     # counted in Berlin days: at 00:30 local (22:30 UTC the day before) the deletion is due.
     source = moved_out_source(DUE - timedelta(days=CONFIG.deletion_days))
     ledger, portal, states = FakeLedger(), FakePortal(), FakePortalStates()
-    ctx = context(source, portal)
+    ctx = context(source, portal, ledger, states)
 
-    await run_outbound(
-        ctx, ledger=ledger, portal_states=states, run_id=1, now=berlin(DUE - timedelta(days=1), 12)
-    )
+    await run_outbound(ctx, run_id=1, now=berlin(DUE - timedelta(days=1), 12))
     assert isinstance(portal.records[PERSON], PersonPayload)
 
     late_evening = berlin(DUE - timedelta(days=1), 23, 30)  # 21:30 UTC: still the day before
-    await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=2, now=late_evening)
+    await run_outbound(ctx, run_id=2, now=late_evening)
     assert PERSON not in portal.removes
 
     half_past_midnight = berlin(DUE, 0, 30)
     assert half_past_midnight.date() == DUE - timedelta(days=1)  # the UTC date is a day behind
-    await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=3, now=half_past_midnight)
+    await run_outbound(ctx, run_id=3, now=half_past_midnight)
     assert portal.removes == [PERSON]
     assert ledger.rows[("test", PERSON)].state == "deleted"
 
@@ -84,8 +88,8 @@ async def test_current_contract_and_portal_access_use_the_berlin_date() -> None:
     )
     ledger, portal, states = FakeLedger(), FakePortal(), FakePortalStates()
     config = SyncConfig(object_range=ranges("1001"), portal_lead_days=0)
-    ctx = context(source, portal, config)
-    await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=1, now=berlin(start, 0, 30))
+    ctx = context(source, portal, ledger, states, config)
+    await run_outbound(ctx, run_id=1, now=berlin(start, 0, 30))
     unit = portal.records[RecordKey.unit("1001", "001")]
     assert isinstance(unit, PortalUnit)
     assert unit.contract_start == start  # M5: already current at 00:30 Berlin

@@ -22,7 +22,7 @@ from app.domain.records import (
     WorkOrderRecord,
 )
 from app.sync.outbound.run import run_outbound
-from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates, FakeSource, context_for
+from tests.fakes import NOW, FakeLedger, FakePortal, FakeSource, context_for
 
 CONFIG = SyncConfig(
     object_range=ranges("1001-1002"),
@@ -112,10 +112,8 @@ def source() -> FakeSource:
 
 async def run(src: FakeSource, config: SyncConfig = CONFIG) -> tuple[FakePortal, FakeLedger]:
     portal, ledger = FakePortal(), FakeLedger()
-    ctx = context_for(src, portal, config=config)
-    counts = (
-        await run_outbound(ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW)
-    ).counts
+    ctx = context_for(src, portal, config=config, ledger=ledger)
+    counts = (await run_outbound(ctx, run_id=1, now=NOW)).counts
     assert counts.errors == 0
     return portal, ledger
 
@@ -213,10 +211,9 @@ async def test_a_second_run_sends_none_of_the_new_families_again() -> None:
     # rule M1, rule M4, rule T8: unchanged records are not sent twice
     src = source()
     portal, ledger = FakePortal(), FakeLedger()
-    ctx = context_for(src, portal, config=CONFIG)
-    states = FakePortalStates()
-    await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=1, now=NOW)
+    ctx = context_for(src, portal, config=CONFIG, ledger=ledger)
+    await run_outbound(ctx, run_id=1, now=NOW)
     portal.puts.clear()
-    again = (await run_outbound(ctx, ledger=ledger, portal_states=states, run_id=2, now=NOW)).counts
+    again = (await run_outbound(ctx, run_id=2, now=NOW)).counts
     assert (again.sent, again.errors) == (0, 0)
     assert portal.puts == []

@@ -18,7 +18,7 @@ from app.domain.reasons import Reason
 from app.domain.records import ContractRecord, PartnerRelation, PersonRecord
 from app.sync.outbound import sources
 from app.sync.outbound.run import run_outbound
-from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates, FakeSource, context_for
+from tests.fakes import NOW, FakePortal, FakeSource, context_for
 
 CONFIG = SyncConfig(object_range=ranges("1001"), person_types=("MIETER",))
 TODAY = date(2026, 3, 2)
@@ -83,8 +83,7 @@ async def test_partners_inherit_across_the_stream_from_a_single_read_of_persons(
 async def test_a_run_reads_the_big_tables_once() -> None:
     source = _source()
     ctx = context_for(source, FakePortal(), config=CONFIG)
-    ledger = FakeLedger()
-    await run_outbound(ctx, ledger=ledger, portal_states=FakePortalStates(), run_id=1, now=NOW)
+    await run_outbound(ctx, run_id=1, now=NOW)
     for table in ("persons", "contracts", "partner_relations", "units", "tickets"):
         assert source.reads[table] <= 1, table
 

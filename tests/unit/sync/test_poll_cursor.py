@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from app.sync.context import SystemAdapters, SystemContexts
+from app.sync.context import SystemAdapters
 from app.sync.inbound.own_writes import OwnWrites
 from app.sync.inbound.poll import poll_system
 from app.sync.ports import CasaviTicketView, SystemSettings
@@ -28,6 +28,7 @@ from tests.fakes import (
     FakeRuns,
     FakeSource,
     FakeWriter,
+    fake_contexts,
 )
 
 OURS = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
@@ -72,7 +73,7 @@ class World:
             ledger=ledger,
             portal_states=FakePortalStates(),
             configs=configs,
-            contexts=SystemContexts(configs, adapters),
+            contexts=fake_contexts(configs, adapters, ledger),
             queue=FakeQueue(),
             clock=lambda: self.now,
             note_links=FakeNoteLinks(),

@@ -17,27 +17,20 @@ from app.sync.policy import RunPolicy
 from app.sync.ports import PortalWrite, Presence
 from app.sync.runs import RUN_SYNC_JOB, execute_run, request_run
 from tests.fakes import (
-    NOW,
     CountingAdapters,
     FakeConfigs,
     FakeLedger,
     FakePortal,
-    FakePortalStates,
     FakeQueue,
     FakeRuns,
     FakeSource,
+    fake_contexts,
+    fake_services,
 )
 
 
 async def _execute(runs: FakeRuns, contexts: SystemContexts, run_id: int) -> str:
-    return await execute_run(
-        runs=runs,
-        contexts=contexts,
-        ledger=runs.ledger,
-        portal_states=FakePortalStates(),
-        clock=lambda: NOW,
-        run_id=run_id,
-    )
+    return await execute_run(fake_services(contexts, runs=runs), run_id)
 
 
 async def test_requests_coalesce_and_enqueue_once() -> None:
@@ -58,7 +51,7 @@ async def test_a_run_is_executed_once_and_reports_its_counts() -> None:
     configs = FakeConfigs()
     configs.change("test", config=SyncConfig(object_range=ranges("1001")))
     runs = FakeRuns()
-    contexts = SystemContexts(configs, adapters)
+    contexts = fake_contexts(configs, adapters, runs.ledger)
     run, _ = await runs.request("test", trigger="api", requested_by=None)
     assert await _execute(runs, contexts, run.id) == "succeeded"
     assert await _execute(runs, contexts, run.id) == "not-claimed"
@@ -70,7 +63,8 @@ async def test_a_run_is_executed_once_and_reports_its_counts() -> None:
 
 async def test_a_switched_off_system_fails_with_a_clear_reason() -> None:
     # rule C12: the interface switch stops runs
-    runs, contexts = FakeRuns(), SystemContexts(FakeConfigs(active=False), CountingAdapters())
+    runs = FakeRuns()
+    contexts = fake_contexts(FakeConfigs(active=False), CountingAdapters(), runs.ledger)
     run, _ = await runs.request("test", trigger="api", requested_by=None)
     assert await _execute(runs, contexts, run.id) == "failed"
     assert "C12" in (runs.runs[run.id].last_error or "")
@@ -78,7 +72,8 @@ async def test_a_switched_off_system_fails_with_a_clear_reason() -> None:
 
 async def test_two_runs_reuse_the_system_adapters() -> None:
     adapters = CountingAdapters()
-    runs, contexts = FakeRuns(), SystemContexts(FakeConfigs(), adapters)
+    runs = FakeRuns()
+    contexts = fake_contexts(FakeConfigs(), adapters, runs.ledger)
     for _ in range(2):
         run, _ = await runs.request("test", trigger="api", requested_by=None)
         assert await _execute(runs, contexts, run.id) == "succeeded"
@@ -92,12 +87,12 @@ class _RefusingQueue(FakeQueue):
         return False
 
 
-def _objects(n: int) -> tuple[SystemContexts, CountingAdapters]:
+def _objects(n: int, ledger: FakeLedger) -> tuple[SystemContexts, CountingAdapters]:
     source = FakeSource(objects=[ObjectRecord(number=str(1000 + i), name="Haus") for i in range(n)])
     adapters = CountingAdapters(source=source, portal=FakePortal(delay=0.01))
     configs = FakeConfigs()
     configs.change("test", config=SyncConfig(object_range=ranges(f"1000-{1000 + n}")))
-    return SystemContexts(configs, adapters), adapters
+    return fake_contexts(configs, adapters, ledger), adapters
 
 
 async def test_a_refused_job_id_fails_the_run_with_a_clear_error() -> None:
@@ -116,20 +111,11 @@ async def test_a_refused_job_id_fails_the_run_with_a_clear_error() -> None:
 
 
 async def test_a_cancelled_job_puts_its_run_back_to_queued() -> None:
-    contexts, adapters = _objects(200)
     ledger = FakeLedger()
+    contexts, adapters = _objects(200, ledger)
     runs = FakeRuns(ledger)
     run, _ = await runs.request("test", trigger="api", requested_by=None)
-    job = asyncio.create_task(
-        execute_run(
-            runs=runs,
-            contexts=contexts,
-            ledger=ledger,
-            portal_states=FakePortalStates(),
-            clock=lambda: NOW,
-            run_id=run.id,
-        )
-    )
+    job = asyncio.create_task(execute_run(fake_services(contexts, runs=runs), run.id))
     for _ in range(500):
         if len(adapters.portal.puts) >= 10:
             break
@@ -142,21 +128,14 @@ async def test_a_cancelled_job_puts_its_run_back_to_queued() -> None:
     assert "interrupted" in (interrupted.last_error or "")
     # The next job continues: what went out before is not sent again.
     sent_before = set(adapters.portal.puts)
-    assert await execute_run(
-        runs=runs,
-        contexts=contexts,
-        ledger=ledger,
-        portal_states=FakePortalStates(),
-        clock=lambda: NOW,
-        run_id=run.id,
-    ) in ("succeeded",)
+    assert await execute_run(fake_services(contexts, runs=runs), run.id) in ("succeeded",)
     assert len(adapters.portal.puts) == len(set(adapters.portal.puts)) == 200
     assert sent_before <= set(adapters.portal.puts)
 
 
 async def test_a_run_at_its_time_limit_is_continued_by_a_fresh_job() -> None:
-    contexts, adapters = _objects(100)
     ledger, queue = FakeLedger(), FakeQueue()
+    contexts, adapters = _objects(100, ledger)
     runs = FakeRuns(ledger)
     policy = RunPolicy(time_limit_seconds=0.2, concurrency=2)
     run, _ = await request_run(runs, queue, system="test", trigger="api", requested_by=None)
@@ -164,14 +143,7 @@ async def test_a_run_at_its_time_limit_is_continued_by_a_fresh_job() -> None:
     while runs.runs[run.id].status in ("queued", "running"):
         outcomes.append(
             await execute_run(
-                runs=runs,
-                contexts=contexts,
-                ledger=ledger,
-                portal_states=FakePortalStates(),
-                clock=lambda: NOW,
-                run_id=run.id,
-                queue=queue,
-                policy=policy,
+                fake_services(contexts, runs=runs, queue=queue, policy=policy), run.id
             )
         )
     assert outcomes[0] == "continued"
@@ -183,20 +155,12 @@ async def test_a_run_at_its_time_limit_is_continued_by_a_fresh_job() -> None:
 
 
 async def test_a_run_taken_over_stops_its_old_job() -> None:
-    contexts, adapters = _objects(300)
     runs = FakeRuns()
+    contexts, adapters = _objects(300, runs.ledger)
     policy = RunPolicy(heartbeat_seconds=0.02, stale_seconds=0.05)
     run, _ = await runs.request("test", trigger="api", requested_by=None)
     job = asyncio.create_task(
-        execute_run(
-            runs=runs,
-            contexts=contexts,
-            ledger=FakeLedger(),
-            portal_states=FakePortalStates(),
-            clock=lambda: NOW,
-            run_id=run.id,
-            policy=policy,
-        )
+        execute_run(fake_services(contexts, runs=runs, policy=policy), run.id)
     )
     for _ in range(500):
         if adapters.portal.puts:
@@ -229,7 +193,7 @@ async def test_a_run_reads_the_contracts_once() -> None:
     adapters = CountingAdapters(source=source)
     runs = FakeRuns()
     run, _ = await runs.request("test", trigger="api", requested_by=None)
-    contexts = SystemContexts(FakeConfigs(), adapters)
+    contexts = fake_contexts(FakeConfigs(), adapters, runs.ledger)
     assert await _execute(runs, contexts, run.id) == "succeeded"
     assert source.contract_reads == 1  # units (M5) and persons (P1) share one read
 
@@ -270,7 +234,7 @@ async def test_a_run_with_nothing_to_send_still_proves_its_credentials() -> None
     configs = FakeConfigs()
     configs.change("test", config=SyncConfig(object_range=ranges("1001")))
     runs = FakeRuns()
-    contexts = SystemContexts(configs, adapters)
+    contexts = fake_contexts(configs, adapters, runs.ledger)
     run, _ = await runs.request("test", trigger="api", requested_by=None)
     assert await _execute(runs, contexts, run.id) == "succeeded"
     assert adapters.portal.verified == 0  # the write proved it
@@ -280,7 +244,7 @@ async def test_a_run_with_nothing_to_send_still_proves_its_credentials() -> None
 
     revoked = CountingAdapters(source=source, portal=_Revoked())
     revoked.portal.empty = False
-    contexts = SystemContexts(configs, revoked)
+    contexts = fake_contexts(configs, revoked, runs.ledger)
     third, _ = await runs.request("test", trigger="api", requested_by=None)
     assert await _execute(runs, contexts, third.id) == "failed"
     assert "credentials" in (runs.runs[third.id].last_error or "")
@@ -294,10 +258,12 @@ async def test_a_casavi_failing_every_call_fails_the_run_naming_casavi() -> None
     configs.change("test", config=SyncConfig(object_range=ranges("1001")))
     runs = FakeRuns()
     run, _ = await runs.request("test", trigger="api", requested_by=None)
-    healthy = SystemContexts(configs, CountingAdapters(source=source))
+    healthy = fake_contexts(configs, CountingAdapters(source=source), runs.ledger)
     assert await _execute(runs, healthy, run.id) == "succeeded"
     source.tables["objects"][0] = ObjectRecord(number="1001", name="Haus (neu)")
-    down = SystemContexts(configs, CountingAdapters(source=source, portal=_Unreachable()))
+    down = fake_contexts(
+        configs, CountingAdapters(source=source, portal=_Unreachable()), runs.ledger
+    )
     again, _ = await runs.request("test", trigger="api", requested_by=None)
     assert await _execute(runs, down, again.id) == "failed"
     done = runs.runs[again.id]

@@ -1,0 +1,72 @@
+"""A stage's writes under way (``SendEngine.stage``): up to ``width`` at a time, the reading
+at most two waves ahead of casavi, creates launched in waves once their write-ahead mark is
+in the ledger. A write frees its slot as soon as casavi answered; the ``LedgerWriter``
+takes its outcome."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from app.sync.outbound.outcomes import LedgerWriter, Send
+from app.sync.ports import Outcome
+
+
+class Sends:
+    def __init__(
+        self,
+        write: Callable[[Send], Awaitable[Outcome]],
+        writer: LedgerWriter,
+        *,
+        width: int,
+        wave: int,
+    ) -> None:
+        self._write, self._writer, self._wave = write, writer, wave
+        width = max(width, 1)
+        self._slots = asyncio.Semaphore(width)
+        # Sends admitted (started or waiting for a slot).
+        self._room = asyncio.Semaphore(2 * max(wave, width))
+        self._pending: set[asyncio.Task[None]] = set()
+        self._creates: list[Send] = []
+
+    async def admit(self, item: Send) -> None:
+        """Updates and removals go out at once; creates wait for their wave."""
+        if item.presence != "new":
+            await self._launch([item])
+            return
+        self._creates.append(item)
+        if len(self._creates) >= self._wave:
+            await self._launch_creates()
+
+    async def finish(self) -> None:
+        """The last wave out, then every write answered."""
+        await self._launch_creates()
+        while self._pending:
+            await asyncio.gather(*self._pending)
+
+    async def cancel(self) -> None:
+        for task in self._pending:
+            task.cancel()
+        await asyncio.gather(*self._pending, return_exceptions=True)
+
+    async def _launch_creates(self) -> None:
+        wave, self._creates = self._creates, []
+        if wave:
+            await self._writer.write_ahead(wave)  # marked pending before any of them goes out
+            await self._launch(wave)
+
+    async def _launch(self, items: list[Send]) -> None:
+        for item in items:
+            await self._room.acquire()
+            task = asyncio.create_task(self._send(item))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+    async def _send(self, item: Send) -> None:
+        try:
+            async with self._slots:
+                outcome = await self._write(item)
+            # The slot is free before the ledger write: the writer takes the outcome.
+            self._writer.add(outcome, item.decision)
+        finally:
+            self._room.release()
