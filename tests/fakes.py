@@ -659,15 +659,15 @@ class FakeSource:
 
 class FakeWriter:
     def __init__(self) -> None:
-        self.tickets: dict[str, tuple[int, r.InboundTicket]] = {}
+        self.tickets: dict[str, tuple[TicketNumber, r.InboundTicket]] = {}
         self.notes: dict[str, tuple[int, r.InboundNote]] = {}
         self.documents: dict[str, tuple[int, r.InboundDocument]] = {}
         self.held: dict[int, r.TicketRecord] = {}  # what iX-Haus holds per ticket number
         self.ratings: dict[int, tuple[int, str | None, dt.datetime]] = {}
 
-    async def insert_ticket(self, ticket: r.InboundTicket) -> int:
+    async def insert_ticket(self, ticket: r.InboundTicket) -> TicketNumber:
         if ticket.source_ref not in self.tickets:
-            number = len(self.tickets) + 1
+            number = TicketNumber(len(self.tickets) + 1)
             self.tickets[ticket.source_ref] = (number, ticket)
             self.held[number] = r.TicketRecord(
                 number=number,

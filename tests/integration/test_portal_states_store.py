@@ -13,6 +13,7 @@ import pytest
 from app.adapters.store import migrate
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.portal_states import SqlPortalActivity, SqlPortalStates
+from app.domain.keys import TicketNumber
 from app.sync.ports import PortalStatus
 
 T0 = dt.datetime(2026, 11, 29, 12, 30, tzinfo=dt.UTC)
@@ -52,7 +53,7 @@ async def test_many_returns_the_stored_views_of_the_numbers_asked(
         ],
     )
     await store.save("production", [PortalStatus(ticket_number="88004", transferred=True)])
-    await activity.record("test", "88001", T0, "new message")
+    await activity.record("test", TicketNumber(88001), T0, "new message")
     asked = ["88003", "88001", "99999", "88004", "88002", "88001"]
     views = {v.ticket_number: v for v in await store.many("test", asked)}
     assert set(views) == {"88001", "88002", "88003"}  # not the other system's, not unknown
@@ -67,7 +68,7 @@ async def test_many_returns_the_stored_views_of_the_numbers_asked(
     )
     assert views["88003"].updated_at.utcoffset() == dt.timedelta(0)
     assert await store.many("test", []) == []
-    one = await store.one("test", "88003")
+    one = await store.one("test", TicketNumber(88003))
     assert one is not None
     assert one == views["88003"]
-    assert await store.one("test", "99999") is None
+    assert await store.one("test", TicketNumber(99999)) is None

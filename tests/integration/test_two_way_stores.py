@@ -13,6 +13,7 @@ from app.adapters.store.conflicts import SqlConflicts
 from app.adapters.store.database import create_engine, create_session_factory
 from app.adapters.store.note_links import SqlNoteLinks
 from app.adapters.store.portal_states import SqlPortalActivity, SqlPortalStates
+from app.domain.keys import TicketNumber
 from app.sync.ports import NewConflict, NoteLink, PortalStatus
 
 T0 = dt.datetime(2026, 11, 29, 12, tzinfo=dt.UTC)
@@ -50,9 +51,9 @@ async def test_bases_merge_and_the_first_resolution_wins(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     conflicts = SqlConflicts(sessions)
-    await conflicts.set_base("test", "4712", {"subject": "Heizung", "status": "1"})
-    await conflicts.set_base("test", "4712", {"status": "2"})
-    assert await conflicts.base("test", "4712") == {"subject": "Heizung", "status": "2"}
+    await conflicts.set_base("test", TicketNumber(4712), {"subject": "Heizung", "status": "1"})
+    await conflicts.set_base("test", TicketNumber(4712), {"status": "2"})
+    assert await conflicts.base("test", TicketNumber(4712)) == {"subject": "Heizung", "status": "2"}
     conflict_id = await conflicts.add(
         "test",
         NewConflict(
@@ -85,18 +86,18 @@ async def test_portal_activity_keeps_the_latest_and_resets(
     # rule S2: when and what changed last in the portal; reset when staff change the ticket
     activity, states = SqlPortalActivity(sessions), SqlPortalStates(sessions)
     await states.save("test", [PortalStatus(ticket_number="4713", transferred=True)])
-    await activity.record("test", "4713", T0, "new message")
-    await activity.record("test", "4713", T0 - dt.timedelta(minutes=5), "status")
-    view = await states.one("test", "4713")
+    await activity.record("test", TicketNumber(4713), T0, "new message")
+    await activity.record("test", TicketNumber(4713), T0 - dt.timedelta(minutes=5), "status")
+    view = await states.one("test", TicketNumber(4713))
     assert view is not None
     assert (view.last_portal_change_at, view.last_portal_change) == (T0, "new message")
-    assert await activity.reset("test", "4713", T0)
-    view = await states.one("test", "4713")
+    assert await activity.reset("test", TicketNumber(4713), T0)
+    view = await states.one("test", TicketNumber(4713))
     assert view is not None
     assert (view.last_portal_change_at, view.last_portal_change) == (None, None)
-    assert not await activity.reset("test", "99999", T0)
-    await activity.record("test", "4714", T0, "new ticket")  # a tenant's new ticket
-    new = await states.one("test", "4714")
+    assert not await activity.reset("test", TicketNumber(99999), T0)
+    await activity.record("test", TicketNumber(4714), T0, "new ticket")  # a tenant's new ticket
+    new = await states.one("test", TicketNumber(4714))
     assert new is not None
     assert new.transferred
     assert new.last_portal_change == "new ticket"

@@ -19,6 +19,7 @@ from app.adapters.ixhaus.schema import (
     build_metadata,
 )
 from app.adapters.ixhaus.writer import IxhausWriter
+from app.domain.keys import TicketNumber
 from app.domain.records import InboundDocument, InboundNote, InboundTicket
 
 ORACLE: Dialect = oracle.dialect()  # type: ignore[no-untyped-call]
@@ -45,7 +46,7 @@ def _statements(tables: IxhausTables) -> dict[str, Any]:
         )
     )
     stmts["insert_note"] = writer.note_statement(
-        InboundNote(source_ref="m-1", ticket_no=1, created_at=WHEN, content="Danke!")
+        InboundNote(source_ref="m-1", ticket_no=TicketNumber(1), created_at=WHEN, content="Danke!")
     )
     stmts["find_ticket"] = writer.find_statement(tables.tickets, "c-1")
     stmts["find_note"] = writer.find_statement(tables.notes, "m-1")
@@ -58,7 +59,7 @@ def _statements(tables: IxhausTables) -> dict[str, Any]:
     stmts["insert_document"] = writer.document_statement(
         InboundDocument(
             source_ref="d-1",
-            ticket_no=1,
+            ticket_no=TicketNumber(1),
             name="leck.jpg",
             created_at=WHEN,
             size_bytes=10,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from app.adapters.ixhaus.reader import IxhausReader
 from app.adapters.ixhaus.schema import IxhausSchemaConfig, IxhausTables
 from app.adapters.ixhaus.writer import IxhausWriter
+from app.domain.keys import TicketNumber
 from app.domain.records import InboundNote, InboundTicket
 from app.environment import normalise_database_url
 from app.sandbox.ixhaus import seed
@@ -105,9 +106,9 @@ async def test_the_reader_joins_the_status_kind_onto_each_ticket(engine: AsyncEn
         )
     reader = IxhausReader(engine)
     tickets = {t.number: t async for t in reader.tickets() if t.number in (1, 2, 3)}
-    assert tickets[1].status_kind == "cancelled"
-    assert not tickets[1].is_open
-    assert not tickets[2].is_open
-    assert tickets[1].ended_at is None
-    assert tickets[3].status_kind is None  # an unknown status says nothing
-    assert tickets[3].is_open
+    assert tickets[TicketNumber(1)].status_kind == "cancelled"
+    assert not tickets[TicketNumber(1)].is_open
+    assert not tickets[TicketNumber(2)].is_open
+    assert tickets[TicketNumber(1)].ended_at is None
+    assert tickets[TicketNumber(3)].status_kind is None  # an unknown status says nothing
+    assert tickets[TicketNumber(3)].is_open

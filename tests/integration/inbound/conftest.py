@@ -44,6 +44,7 @@ from app.adapters.store.models import (
 from app.asgi import create_app
 from app.composition import build_services
 from app.configuration.secrets import SecretBox
+from app.domain.keys import TicketNumber
 from app.environment import Settings, load_settings, normalise_database_url
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread
 from app.sandbox.config import sandbox_config_patch
@@ -151,9 +152,9 @@ class Inbound:
         body = {**(await self.tenant()), "subject": subject, "description": "Küche", **extra}
         return str((await self.sim.tenant("POST", "/tickets", json=body))["id"])
 
-    async def ticket_no(self, casavi_id: str) -> int | None:
+    async def ticket_no(self, casavi_id: str) -> TicketNumber | None:
         rows = await self.rows("tickets", source_ref=casavi_id)
-        return int(rows[0].ticket_no) if rows else None
+        return TicketNumber(int(rows[0].ticket_no)) if rows else None
 
     async def wait_for(self, check: Callable[[], Awaitable[bool]], seconds: float = 60.0) -> None:
         deadline = time.monotonic() + seconds

@@ -105,7 +105,7 @@ async def test_each_conflict_policy_and_resolution(
     assert resolved.json()["resolution"] == "value"
     assert (await _ixhaus(inbound, number)).subject == "Fenster: Mittwoch"
     assert (await inbound.casavi.tickets.get(casavi_id)).subject == "Fenster: Mittwoch"
-    base = await inbound.services.conflicts.base("test", str(number))
+    base = await inbound.services.conflicts.base("test", number)
     assert base["subject"] == "Fenster: Mittwoch"
     again = await http.post(url, json={"side": "ixhaus"}, headers=headers)
     assert again.status_code == 409
@@ -132,7 +132,7 @@ async def test_a_status_change_in_casavi_reaches_ixhaus_and_s2(
     await _tenant_changes(inbound, casavi_id, statusId=target)
     assert (await _ixhaus(inbound, number)).status_no == target
     # rule S2: the last portal change is the status
-    state = await inbound.services.portal_states.one("test", str(number))
+    state = await inbound.services.portal_states.one("test", number)
     assert state is not None
     assert state.last_portal_change == "status"
     # ... served to iX-Haus plus by the portal-status endpoints, one ticket and in bulk.

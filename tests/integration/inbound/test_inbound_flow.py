@@ -39,7 +39,7 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
     assert row.object_no == tenant["propertyId"]
     assert f"{row.object_no}.{row.unit_no}" == tenant["unitId"]
     # rule S2: the portal activity says what happened
-    state = await inbound.services.portal_states.one("test", str(number))
+    state = await inbound.services.portal_states.one("test", number)
     assert state is not None
     assert state.last_portal_change == "new ticket"
 
@@ -100,7 +100,7 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
         return bool(current.rating_stars == 4) and await inbound.settled()
 
     await inbound.wait_for(rated)
-    state = await inbound.services.portal_states.one("test", str(number))
+    state = await inbound.services.portal_states.one("test", number)
     assert state is not None
     assert state.last_portal_change == "rating"
 

@@ -29,6 +29,7 @@ from app.adapters.store.models import EntityLink
 from app.asgi import create_app
 from app.composition import build_services
 from app.configuration.secrets import SecretBox
+from app.domain.keys import TicketNumber
 from app.domain.records import InboundNote
 from app.environment import load_settings, normalise_database_url
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
@@ -45,7 +46,8 @@ from tests.support.casavi import (  # noqa: F401 - fixtures
     simulator,
 )
 
-OPEN_TICKET = 1  # sandbox edge "open_ticket": transferred; note 1 public, note 2 internal
+# sandbox edge "open_ticket": transferred; note 1 public, note 2 internal
+OPEN_TICKET = TicketNumber(1)
 LOCKED_TICKET = 4  # sandbox edge "locked_type" (rule T4)
 
 
@@ -256,7 +258,7 @@ async def test_a_run_resets_s2_and_moves_the_base_only_for_a_changed_ticket(
     gateway: Gateway,
 ) -> None:
     # rule S2: both columns reset as soon as staff change the ticket (seen by a run)
-    services, number = gateway.services, str(OPEN_TICKET)
+    services, number = gateway.services, OPEN_TICKET
     base = await services.conflicts.base("test", number)
     assert base["subject"]  # sent tickets carry the two-way fields as sent
     at = dt.datetime.now(dt.UTC)
@@ -284,7 +286,7 @@ async def test_triggers_push_a_note_and_a_ticket_now(
 ) -> None:
     headers = {"X-API-Key": ixhaus_key}
     base = f"/api/v1/systems/test/tickets/{OPEN_TICKET}"
-    services, number = gateway.services, str(OPEN_TICKET)
+    services, number = gateway.services, OPEN_TICKET
 
     # rule N1: staff write a reply and push it at once; it is in casavi when the call returns.
     reply = await gateway.add_note("Der Techniker kommt morgen um 9 Uhr.")
@@ -293,7 +295,7 @@ async def test_triggers_push_a_note_and_a_ticket_now(
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["outcome"], body["noteId"], body["casaviId"]) == ("sent", str(reply), str(reply))
-    message = await gateway.casavi.tickets.get_message(number, str(reply))
+    message = await gateway.casavi.tickets.get_message(str(number), str(reply))
     assert (message.content, message.visibility) == (
         "Der Techniker kommt morgen um 9 Uhr.",
         "public",
@@ -322,7 +324,7 @@ async def test_triggers_push_a_note_and_a_ticket_now(
     assert pushed.json()["outcome"] == "sent"
     assert pushed.json()["portal"]["transferred"] is True  # rule S1
     assert pushed.json()["portal"]["lastPortalChange"] is None  # rule S2
-    assert (await gateway.casavi.tickets.get(number)).subject == "Heizung repariert"
+    assert (await gateway.casavi.tickets.get(str(number))).subject == "Heizung repariert"
     assert (await services.conflicts.base("test", number))["subject"] == "Heizung repariert"
     same = (await api.post(f"{base}/sync", headers=headers)).json()
     assert same["outcome"] == "unchanged"

@@ -231,8 +231,8 @@ class World:
         # The run writes through its context's stores: the ledger there is the stopping one.
         stores = services.contexts.stores
         ledger = StoppingLedger(stores.ledger, stop)
-        services.contexts.stores = dataclasses.replace(stores, ledger=ledger)  # type: ignore[arg-type]
-        services.ledger = ledger  # type: ignore[assignment]
+        services.contexts.stores = dataclasses.replace(stores, ledger=ledger)
+        services.ledger = ledger
         return services
 
     async def run(self, run_id: int | None = None) -> SyncRunInfo:

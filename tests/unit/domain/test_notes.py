@@ -6,7 +6,7 @@ import msgspec
 
 from app.domain.decisions import Exclude, Transfer
 from app.domain.eligibility.notes import decide_note, inbound_note_reason
-from app.domain.keys import RecordKey
+from app.domain.keys import RecordKey, TicketNumber
 from app.domain.reasons import Reason
 from app.domain.records import NoteRecord
 
@@ -14,7 +14,7 @@ K = RecordKey.parse
 
 NOTE = NoteRecord(
     id=5,
-    ticket_no=1,
+    ticket_no=TicketNumber(1),
     created_at=datetime(2026, 6, 1, 9, tzinfo=UTC),
     content="Handwerker kommt am Donnerstag.",
     author_user_no="004",

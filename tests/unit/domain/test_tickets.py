@@ -18,7 +18,7 @@ from app.domain.eligibility.tickets import (
     notification_channel,
     ticket_user_reason,
 )
-from app.domain.keys import RecordKey
+from app.domain.keys import RecordKey, TicketNumber
 from app.domain.reasons import Reason
 from app.domain.records import (
     TicketPriorityRecord,
@@ -174,7 +174,7 @@ def test_commissioning_creates_a_portal_note_from_the_template() -> None:
         ),
     )  # fmt: skip
     order = WorkOrderRecord(
-        number=77, ticket_no=1, placed_at=datetime(2026, 6, 16, 8, tzinfo=UTC),
+        number=77, ticket_no=TicketNumber(1), placed_at=datetime(2026, 6, 16, 8, tzinfo=UTC),
         contractor="Wagner Sanitär GmbH",
     )  # fmt: skip
     note = commissioning_note(ticket(responsible_user_no="004"), ttype, order)
@@ -194,7 +194,7 @@ def test_commissioning_note_dates_the_order_in_the_berlin_calendar() -> None:
         number="11", name="Heizung", note_on_commissioning=True, note_template="am {placed_on}"
     )
     order = WorkOrderRecord(
-        number=78, ticket_no=1, placed_at=datetime(2026, 6, 15, 22, 15, tzinfo=UTC)
+        number=78, ticket_no=TicketNumber(1), placed_at=datetime(2026, 6, 15, 22, 15, tzinfo=UTC)
     )
     note = commissioning_note(ticket(), ttype, order)
     assert note is not None

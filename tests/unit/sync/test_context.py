@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.configuration.document import CasaviSettings
-from app.domain.keys import EntityKind
+from app.domain.keys import EntityKind, TicketNumber
 from app.sync.ports import PortalStatus
 from tests.fakes import CountingAdapters, FakeConfigs, FakeLedger, FakePortalStates, fake_contexts
 
@@ -55,6 +55,7 @@ async def test_a_context_hands_out_the_stores_bound_to_its_system() -> None:
         assert await ctx.stores.ledger.is_empty()
         assert await ctx.stores.ledger.load(EntityKind.OBJECT) == {}
         await ctx.stores.portal_states.save([PortalStatus(ticket_number="7", transferred=True)])
-        assert (await ctx.stores.portal_states.one("7")) is not None
-    assert await states.one("test", "7") is not None  # written under the context's system
-    assert await states.one("production", "7") is None
+        assert (await ctx.stores.portal_states.one(TicketNumber(7))) is not None
+    # written under the context's system
+    assert await states.one("test", TicketNumber(7)) is not None
+    assert await states.one("production", TicketNumber(7)) is None

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.sync.inbound.errors import Park
 from app.sync.inbound.handlers import Handlers, retry_delay_seconds
 from app.sync.ports import (
@@ -111,7 +111,7 @@ async def test_a_tenant_ticket_is_created_once_with_resolved_references() -> Non
     assert entry is not None
     assert (entry.state, entry.casavi_id) == ("sent", "cv-1")
     assert world.activity.activity[("test", "1")][1] == "new ticket"  # rule S2
-    assert (await world.conflicts.base("test", "1"))["subject"] == "Tür klemmt"
+    assert (await world.conflicts.base("test", TicketNumber(1)))["subject"] == "Tür klemmt"
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ def test_every_job_of_the_table_is_an_arq_function_or_cron_job() -> None:
             assert functions[job.name].__wrapped__ is job.function
         else:
             cron = crons[cron_job_name(SETTINGS, job.name)]
-            assert cron.coroutine.__wrapped__ is job.function  # type: ignore[attr-defined]
+            assert cron.coroutine.__wrapped__ is job.function
             assert cron.run_at_startup is job.at_startup
             assert cron.second == set(range(0, 60, job.period(SETTINGS)))
     assert crons[cron_job_name(SETTINGS, "inbound-sweep")].second == {0, 20, 40}

@@ -11,7 +11,7 @@ import pytest
 from app.domain.config import SyncConfig, ranges
 from app.domain.conflicts import TWO_WAY_FIELDS, ticket_fields
 from app.domain.eligibility.notes import note_key
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.domain.portal import PortalNote, PortalTicket
 from app.domain.records import NoteRecord, TicketRecord, TicketTypeRecord, UserRecord
 from app.errors import NotFound, SyncNotPossible
@@ -211,7 +211,7 @@ async def test_s2_is_reset_when_a_run_sends_a_ticket_changed_in_ixhaus(world: Wo
     # rule S2: both columns reset as soon as staff change the ticket
     await world.run()
     assert world.activity.resets == []  # a first transfer is no staff change
-    await world.activity.record("test", "1", NOW, "new message")
+    await world.activity.record("test", TicketNumber(1), NOW, "new message")
     await world.run()
     assert world.activity.resets == []  # unchanged: nothing reset
     world.source.tables["tickets"][0] = ticket(1, subject="Heizung repariert")
@@ -226,8 +226,8 @@ async def test_s2_survives_the_echo_of_a_casavi_change_applied_to_ixhaus(world: 
     # moves the base with it), is no staff change: the next run sends it, the columns stay.
     await world.run()
     world.source.tables["tickets"][0] = ticket(1, status_no="2")
-    await world.conflicts.set_base("test", "1", {"status": "2"})
-    await world.activity.record("test", "1", NOW, "status")
+    await world.conflicts.set_base("test", TicketNumber(1), {"status": "2"})
+    await world.activity.record("test", TicketNumber(1), NOW, "status")
     counts = await world.run()
     assert counts.sent == 1
     assert world.activity.resets == []
@@ -241,7 +241,7 @@ async def test_s2_survives_the_echo_of_a_casavi_change_applied_to_ixhaus(world: 
 # -- the triggers ------------------------------------------------------------------------------
 async def test_push_ticket_sends_it_and_resets_s2(world: World) -> None:
     # rule S1: the answer says what was done; rule S2: a push is a staff change
-    await world.activity.record("test", "1", NOW, "new message")
+    await world.activity.record("test", TicketNumber(1), NOW, "new message")
     result = await push_ticket(world.services, "test", "1")
     assert (result.outcome, result.reason, result.casavi_id) == ("sent", None, "1")
     assert result.portal is not None
@@ -292,7 +292,7 @@ async def test_push_note_sends_a_staff_reply_at_once(world: World) -> None:
     # rule N1 via the trigger; rule S2: a staff reply resets the columns
     await world.run()
     world.source.tables["notes"].append(note(8, content="Der Techniker kommt morgen."))
-    await world.activity.record("test", "1", NOW, "new message")
+    await world.activity.record("test", TicketNumber(1), NOW, "new message")
     result = await push_note(world.services, "test", "1", "8")
     assert (result.outcome, result.note_id, result.casavi_id) == ("sent", "8", "8")
     sent = world.portal.records[note_key(8)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.domain.config import Licences, SyncConfig, ranges
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.domain.portal import ContactPayload, PortalAssignment, PortalNote, PortalTicket, PortalUser
 from app.domain.reasons import Reason
 from app.domain.records import (
@@ -73,7 +73,7 @@ def source() -> FakeSource:
         ticket_statuses=[TicketStatusRecord(number="1", name="Neu")],
         tickets=[
             TicketRecord(
-                number=1,
+                number=TicketNumber(1),
                 type_no="11",
                 subject="Heizung fällt aus",
                 object_no="1001",
@@ -81,7 +81,7 @@ def source() -> FakeSource:
                 responsible_user_no="002",
             ),
             TicketRecord(
-                number=2,
+                number=TicketNumber(2),
                 type_no="10",
                 subject="Fenster klemmt",
                 object_no="1001",
@@ -89,7 +89,7 @@ def source() -> FakeSource:
                 responsible_user_no="077",  # not a user casavi has
             ),
             TicketRecord(
-                number=3,
+                number=TicketNumber(3),
                 type_no="11",
                 subject="Alt",
                 object_no="1003",  # object not enabled: the ticket never reaches casavi
@@ -99,13 +99,13 @@ def source() -> FakeSource:
         work_orders=[
             WorkOrderRecord(
                 number=77,
-                ticket_no=1,
+                ticket_no=TicketNumber(1),
                 placed_at=datetime(2026, 6, 14, 22, 30, tzinfo=UTC),
                 contractor="Wagner GmbH",
             ),
-            WorkOrderRecord(number=78, ticket_no=2, placed_at=NOW),
-            WorkOrderRecord(number=79, ticket_no=3, placed_at=NOW),
-            WorkOrderRecord(number=81, ticket_no=99, placed_at=NOW),  # no such ticket
+            WorkOrderRecord(number=78, ticket_no=TicketNumber(2), placed_at=NOW),
+            WorkOrderRecord(number=79, ticket_no=TicketNumber(3), placed_at=NOW),
+            WorkOrderRecord(number=81, ticket_no=TicketNumber(99), placed_at=NOW),  # no such ticket
         ],
     )
 
@@ -197,7 +197,7 @@ async def test_a_commissioning_note_by_an_unknown_author_is_signed_by_the_ticket
     # rule T8 with rule C11: casavi needs a staff author it has
     src = source()
     src.tables["work_orders"] = [
-        WorkOrderRecord(number=80, ticket_no=2, placed_at=NOW, contractor="Roth")
+        WorkOrderRecord(number=80, ticket_no=TicketNumber(2), placed_at=NOW, contractor="Roth")
     ]
     src.tables["ticket_types"] = [HEATING, TicketTypeRecord(
         number="10", name="Schaden", note_on_commissioning=True)]  # fmt: skip
