@@ -192,6 +192,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "gateway_share_of_bare": round(median["gateway"] / median["bare"], 3),
             "gateway_inbox_rows": stored,
             "gateway_inbox_rows_expected": len(gateway_ids),
+            # Every distinct event stored once: otherwise the rate measured refusals.
+            "valid": stored == len(gateway_ids),
         }
 
 
@@ -201,7 +203,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    print(json.dumps(asyncio.run(main_async(parser.parse_args())), indent=2))
+    result = asyncio.run(main_async(parser.parse_args()))
+    print(json.dumps(result, indent=2))
+    if not result["valid"]:
+        sys.exit("the gateway did not store every event: the rate is not acceptance")
 
 
 if __name__ == "__main__":

@@ -199,6 +199,9 @@ async def stack(
                     **sandbox_config_patch(profile),
                     "active": True,
                     "casavi": {"baseUrl": sim_thread.base_url},
+                    # The inbound benchmarks measure signed callbacks, the optional fast path
+                    # (off by default since polling is): on unless ``config`` says otherwise.
+                    "inbound": {"callbacksEnabled": True},
                     **(config or {}),
                     "secrets": {
                         "ixhausDatabaseUrl": _twice(ixhaus_url),
