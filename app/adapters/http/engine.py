@@ -20,6 +20,7 @@ import asyncio
 import functools
 import logging
 import ssl
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
@@ -90,7 +91,7 @@ def verified_tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-class HttpEngine(Generic[C]):
+class HttpEngine(ABC, Generic[C]):
     system: ClassVar[str]
     errors: ClassVar[ErrorFamily]
 
@@ -125,11 +126,13 @@ class HttpEngine(Generic[C]):
         return f"{type(self).__name__}(base_url={self.config.base_url!r})"
 
     # ------------------------------------------------------------ what a system states
+    @abstractmethod
     async def obtain_token(self) -> Token:
-        raise NotImplementedError
+        """A fresh token from the system (its logon call)."""
 
+    @abstractmethod
     def token_header(self, token: str) -> tuple[str, str]:
-        raise NotImplementedError
+        """The header that carries ``token`` on a call."""
 
     def credentials(self) -> tuple[str, ...]:
         """Secrets of the configuration, blanked out of every error body."""
