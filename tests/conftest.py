@@ -1,7 +1,9 @@
 """Shared fixtures: real PostgreSQL and Redis on loopback, one throwaway database per session.
 
 Override the servers with TEST_PG_ADMIN_URL (an asyncpg DSN to a database we may CREATE
-DATABASE from) and TEST_REDIS_URL.
+DATABASE from) and TEST_REDIS_URL. Under pytest-xdist (``-n``) each worker has its own
+PostgreSQL databases and its own Redis database, the base one plus its index
+(tests/support/parallel.py).
 
 Tests that need a server (PostgreSQL, Redis, a subprocess, a browser or a simulator on a
 real socket) carry the ``server`` mark, set here by folder, by fixture and by parameter, or
@@ -25,8 +27,12 @@ from typing import Any
 import asyncpg
 import pytest
 
+from tests.support.parallel import worker_index, worker_redis_url
+
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = worker_redis_url(
+    os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), worker_index()
+)
 
 
 async def _admin(sql: str) -> None:
@@ -193,3 +199,15 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     with _guard(item):
         return (yield)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook, called on the controller
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` (README's test command): whole files, the console's browser tests
+    together, slowest folders first (tests/support/schedule.py)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.support.schedule import SlowestFilesFirst
+
+    config.option.loadscopereorder = False  # keep SlowestFilesFirst's order
+    return SlowestFilesFirst(config, log)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -12,19 +11,15 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.parallel import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env["PYTHONPATH"] = str(ROOT)
-    port, casavi_port, docuware_port = _free_port(), _free_port(), _free_port()
+    port, casavi_port, docuware_port = free_port(), free_port(), free_port()
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "gateway.db").write_bytes(b"left from an earlier demo")  # --reset
     log_path = tmp_path / "demo.log"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,16 +26,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.dockerfile import RuntimeStage, runtime_stage
+from tests.support.parallel import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = runtime_stage(ROOT / "Dockerfile")
 START_GUARD_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Image:
@@ -148,7 +142,7 @@ def test_openapi_out_writes_beside_itself(image: Image) -> None:
 
 
 def test_serve_passes_the_health_check_with_state_in_the_volume(image: Image) -> None:
-    port = _free_port()
+    port = free_port()
     args = [*STAGE.entrypoint, *STAGE.cmd]
     # The image binds 0.0.0.0:8000; here loopback and a free port.
     args[args.index("--host") + 1] = "127.0.0.1"
@@ -174,7 +168,7 @@ def test_serve_passes_the_health_check_with_state_in_the_volume(image: Image) ->
 
 
 def test_sandbox_casavi_writes_its_state_beside_itself(image: Image) -> None:
-    port = _free_port()
+    port = free_port()
     log = image.workdir.parent / "casavi.log"
     simulator = image.start([*STAGE.entrypoint, "sandbox", "casavi", "--port", str(port)], log)
     try:

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import PG_ADMIN_URL, REDIS_URL
+from tests.support.parallel import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BASH = shutil.which("bash") or "/bin/bash"
@@ -63,12 +63,6 @@ def test_every_block_runs_or_says_why_not() -> None:
             assert block.tag in TAGS, block.tag
     run = [b for b in found if not b.tag.startswith("not run")]
     assert len(run) >= 3 * len(found) // 4
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _environment(**values: str) -> dict[str, str]:
@@ -119,9 +113,9 @@ def _shape_env(prefix: Path, home: Path, **extra: str) -> dict[str, str]:
         GATEWAY_SOURCE=str(ROOT),
         STATE=str(home / "state"),
         BACKUP=str(home / "backup"),
-        GATEWAY_PORT=str(_free_port()),
-        CASAVI_PORT=str(_free_port()),
-        DOCUWARE_PORT=str(_free_port()),
+        GATEWAY_PORT=str(free_port()),
+        CASAVI_PORT=str(free_port()),
+        DOCUWARE_PORT=str(free_port()),
         **extra,
     )
 
@@ -168,7 +162,7 @@ def test_scaled_shape_from_install_to_uninstall(
         GATEWAY_DB=database,
         REDIS_URL=REDIS_URL,
         ARQ_QUEUE_NAME=f"pgw-ops:{uuid.uuid4().hex[:8]}",
-        WORKER_METRICS_PORT=str(_free_port()),
+        WORKER_METRICS_PORT=str(free_port()),
     )
     try:
         _run(script("scaled", "both"), env, tmp_path, timeout=900)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,13 @@ from pathlib import Path
 import httpx
 
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
+from tests.support.parallel import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_simulator_command_authenticates(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = (tmp_path / "sim.log").open("wb")
     process = subprocess.Popen(

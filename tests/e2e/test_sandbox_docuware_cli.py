@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import httpx
 from app.adapters.docuware import DocuwareClientConfig, docuware_client
 from app.sandbox.docuware import SANDBOX_PASSWORD, SANDBOX_USER
 from app.sandbox.docuware.catalogue import MAIN_CABINET
+from tests.support.parallel import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,9 +29,7 @@ async def _search(base_url: str) -> int:
 
 
 def test_simulator_command_serves_the_sample(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = (tmp_path / "sim.log").open("wb")
     command = [sys.executable, "-m", "app.cli", "sandbox", "docuware", "--port", str(port)]

@@ -6,7 +6,6 @@ are invited but not registered."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
+from tests.support.parallel import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,9 +36,7 @@ def test_seed_with_documents_then_a_filled_simulator(tmp_path: Path) -> None:
     files = [p for p in documents.rglob("*") if p.is_file()]
     assert len(files) > 10
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     log_path = tmp_path / "sim.log"
     with log_path.open("wb") as log:
         process = _cli(

@@ -11,7 +11,6 @@ import asyncio
 import base64
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from app.sync.queue import ArqQueue, arq_redis
 from app.sync.services import Services
 from tests.conftest import seeded_ixhaus_database
 from tests.support.casavi import SimHandle
+from tests.support.parallel import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = base64.urlsafe_b64encode(b"fault-suite-key-0123456789abcdef").decode()
@@ -48,12 +48,6 @@ STALE_SECONDS = 10.0
 # How long a fault test waits for a state before it gives up: an upper bound only (a passing
 # test never waits for it), sized for a 2-core machine at load 10.
 PATIENCE_SECONDS = 300.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ import redis
 
 from app.sync.inbound.process import INBOUND_JOB
 from app.sync.queue import ArqQueue, arq_redis
-from tests.faults.conftest import Workers, free_port, wait_until
+from tests.faults.conftest import Workers, wait_until
+from tests.support.parallel import free_port
 
 pytestmark = pytest.mark.fault
 

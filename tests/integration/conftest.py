@@ -15,6 +15,7 @@ from app.adapters.store.database import create_engine, create_session_factory
 from app.asgi import create_app
 from app.environment import Settings, load_settings
 from tests.support.backends import backend_url, migrated_sqlite  # noqa: F401 - fixtures
+from tests.support.parallel import free_port
 
 
 @pytest.fixture(scope="session")
@@ -73,9 +74,6 @@ async def ixhaus_key(migrated_pg: str) -> str:
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nobody listens on (bound, then released)."""
-    import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     return port

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,19 +11,14 @@ import httpx
 import pytest
 
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
+from tests.support.parallel import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.server  # a subprocess
 def test_run_simulator_serves_the_contract(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     code = (
         "from pathlib import Path; from app.sandbox.casavi import run_simulator; "
         f"run_simulator('127.0.0.1', {port}, Path({str(tmp_path / 'cli.db')!r}))"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
-import socket
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +20,7 @@ from cryptography.x509.oid import NameOID
 
 from app.alerts.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from app.sandbox.casavi import ServerThread
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.parallel import free_port
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:

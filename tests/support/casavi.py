@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -96,9 +98,11 @@ class SimHandle:
         return result
 
 
-@pytest.fixture
-async def simulator(tmp_path: Any) -> AsyncIterator[SimHandle]:
-    app = create_casavi_simulator(tmp_path / "casavi.db", default_page_size=20)
+@asynccontextmanager
+async def serve_simulator(state: Path) -> AsyncIterator[SimHandle]:
+    """The simulator over HTTP on loopback, its state in the SQLite file ``state`` (new or
+    a copy of one written before)."""
+    app = create_casavi_simulator(state, default_page_size=20)
     thread = ServerThread(app).start()
     try:
         async with httpx.AsyncClient(base_url=thread.base_url) as control:
@@ -109,6 +113,12 @@ async def simulator(tmp_path: Any) -> AsyncIterator[SimHandle]:
     # The simulator ignores query parameters no operation declares (as casavi may): none of
     # ours may be among them, or a filter we rely on is silently not applied.
     assert not app.simulator.stats.unknown_query, dict(app.simulator.stats.unknown_query)
+
+
+@pytest.fixture
+async def simulator(tmp_path: Path) -> AsyncIterator[SimHandle]:
+    async with serve_simulator(tmp_path / "casavi.db") as handle:
+        yield handle
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import httpx
@@ -21,6 +20,7 @@ from app.adapters.casavi.wire import PropertyWrite, UnitWrite
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
 from tests.support.casavi import FAST_RETRY, ClientFactory, SimHandle
 from tests.support.clock import FakeClock
+from tests.support.parallel import free_port
 
 
 async def test_429_waits_what_retry_after_says(
@@ -80,12 +80,6 @@ async def test_5xx_beyond_the_tries_gives_unavailable(
     assert await simulator.route_count("GET /v2/properties/P-1") == FAST_RETRY.max_attempts
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class StartsAfterRefusals(httpx.AsyncBaseTransport):
     """Real HTTP; the server is started once ``refusals`` connections were refused."""
 
@@ -110,7 +104,7 @@ class StartsAfterRefusals(httpx.AsyncBaseTransport):
 
 @pytest.mark.server  # the simulator on a socket
 async def test_connect_errors_are_retried_until_casavi_is_up(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     sim = create_casavi_simulator(tmp_path / "late.db")
     config = CasaviClientConfig(
         base_url=f"http://127.0.0.1:{port}",
@@ -134,7 +128,7 @@ async def test_connect_errors_are_retried_until_casavi_is_up(tmp_path: Path) -> 
 @pytest.mark.server  # a refused connection
 async def test_connect_errors_give_unavailable_when_tries_run_out() -> None:
     config = CasaviClientConfig(
-        base_url=f"http://127.0.0.1:{_free_port()}", key="k", secret="s", retry=FAST_RETRY
+        base_url=f"http://127.0.0.1:{free_port()}", key="k", secret="s", retry=FAST_RETRY
     )
     async with CasaviClient(config) as client:
         with pytest.raises(CasaviUnavailable) as caught:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -26,14 +25,9 @@ from app.configuration.secrets import new_key
 from app.domain.calendar import utcnow
 from app.environment import normalise_database_url
 from tests.e2e.console.conftest import _key, csrf_of, run_apart
+from tests.support.parallel import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_ready(base_url: str, log: Path) -> None:
@@ -66,7 +60,7 @@ def two_processes(
     logs = [tmp_path / "serve-a.log", tmp_path / "serve-b.log"]
     try:
         for log in logs:
-            port = _free_port()
+            port = free_port()
             with log.open("wb") as output:
                 processes.append(
                     subprocess.Popen(

@@ -1,6 +1,9 @@
 """Inbound fixtures: the test system over a seeded iX-Haus sandbox and the casavi simulator
 (over HTTP), master data sent by a real outbound run, and the gateway served on loopback so
-the simulator's signed callbacks reach it."""
+the simulator's signed callbacks reach it.
+
+The outbound run happens once per module (``first_export``); each test starts from a copy of
+the state it left: the gateway's ledger rows and the simulator's state file."""
 
 from __future__ import annotations
 
@@ -52,7 +55,8 @@ from app.sync.runs import execute_run
 from app.sync.services import Services
 from tests.conftest import seeded_ixhaus_database
 from tests.fakes import FakeQueue
-from tests.support.casavi import FAST_RETRY, SimHandle, simulator  # noqa: F401 - fixture
+from tests.support.casavi import FAST_RETRY, SimHandle, serve_simulator
+from tests.support.snapshot import Snapshot, take
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET_KEY = base64.urlsafe_b64encode(b"inbound-test-key-0123456789abcde").decode()
@@ -65,23 +69,25 @@ def ixhaus_url() -> Iterator[str]:
         yield url
 
 
+# The gateway's state besides its configuration: what a test's outbound run and inbound
+# events write.
+STATE = (
+    ProtocolEntry,
+    SyncRun,
+    EntityLink,
+    TicketPortalState,
+    InboxEvent,
+    InboundLease,
+    InboundCursor,
+    NoteLink,
+    FieldConflict,
+    TicketFieldBase,
+)
+
+
 async def reset_state(factory: async_sessionmaker[AsyncSession]) -> None:
-    models = (
-        ProtocolEntry,
-        SyncRun,
-        EntityLink,
-        TicketPortalState,
-        SystemSecret,
-        ConfigChange,
-        InboxEvent,
-        InboundLease,
-        InboundCursor,
-        NoteLink,
-        FieldConflict,
-        TicketFieldBase,
-    )
     async with factory() as session:
-        for model in models:
+        for model in (*STATE, SystemSecret, ConfigChange):
             await session.execute(delete(model))
         await session.execute(update(SystemConfig).values(active=False, settings={}, version=0))
         await session.commit()
@@ -172,8 +178,12 @@ class Inbound:
 
 
 @asynccontextmanager
-async def wired(state_url: str, ixhaus_url: str, sim: SimHandle) -> AsyncIterator[Inbound]:
-    """The test system on the gateway state at ``state_url`` (migrated), master data sent."""
+async def wired(
+    state_url: str, ixhaus_url: str, sim: SimHandle, sent: Snapshot | None
+) -> AsyncIterator[Inbound]:
+    """The test system on the gateway state at ``state_url`` (migrated), master data sent:
+    ``sent`` restored (``sim`` runs on its copy of the simulator's state), or a real outbound
+    run when it is None."""
     engine = create_engine(state_url)
     sessions = create_session_factory(engine)
     await reset_state(sessions)
@@ -206,7 +216,10 @@ async def wired(state_url: str, ixhaus_url: str, sim: SimHandle) -> AsyncIterato
     client = CasaviClient(config)
     handle = Inbound(sessions, services, box, ixhaus, IxhausTables(), sim, client)
     try:
-        await handle.outbound_run()  # master data (and the ledger) as casavi got it from us
+        if sent is None:
+            await handle.outbound_run()  # master data (and the ledger) as casavi got it from us
+        else:
+            await sent.restore(sessions)
         yield handle
     finally:
         await client.aclose()
@@ -216,28 +229,46 @@ async def wired(state_url: str, ixhaus_url: str, sim: SimHandle) -> AsyncIterato
         await engine.dispose()
 
 
+async def _first_export(state_url: str, ixhaus_url: str, casavi_state: Path) -> Snapshot:
+    async with serve_simulator(casavi_state) as sim, wired(state_url, ixhaus_url, sim, None) as it:
+        sent = await take(it.sessions, {m.__tablename__ for m in STATE}, casavi_state)
+    return sent  # the simulator has stopped and closed its state file
+
+
+@pytest.fixture(scope="module")
+def first_export(
+    migrated_pg: str, ixhaus_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Snapshot:
+    """The module's portfolio sent to a simulator once, by a real outbound run."""
+    folder = tmp_path_factory.mktemp("first-export")
+    return asyncio.run(_first_export(migrated_pg, ixhaus_url, folder / "casavi.db"))
+
+
+@pytest.fixture
+async def sent_simulator(first_export: Snapshot, tmp_path: Path) -> AsyncIterator[SimHandle]:
+    """The casavi simulator holding what the first export sent."""
+    async with serve_simulator(first_export.casavi_copy(tmp_path)) as handle:
+        yield handle
+
+
 @pytest.fixture
 async def inbound(
-    migrated_pg: str,
-    ixhaus_url: str,
-    simulator: SimHandle,  # noqa: F811
+    migrated_pg: str, ixhaus_url: str, sent_simulator: SimHandle, first_export: Snapshot
 ) -> AsyncIterator[Inbound]:
-    async with wired(migrated_pg, ixhaus_url, simulator) as handle:
+    async with wired(migrated_pg, ixhaus_url, sent_simulator, first_export) as handle:
         yield handle
 
 
 @pytest.fixture
 async def inbound_sqlite(
-    tmp_path: Path,
-    ixhaus_url: str,
-    simulator: SimHandle,  # noqa: F811
+    tmp_path: Path, ixhaus_url: str, sent_simulator: SimHandle, first_export: Snapshot
 ) -> AsyncIterator[Inbound]:
     """The same on the embedded default: the gateway's state in SQLite."""
     from app.adapters.store import migrate
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
     await asyncio.to_thread(migrate.upgrade, url)
-    async with wired(url, ixhaus_url, simulator) as handle:
+    async with wired(url, ixhaus_url, sent_simulator, first_export) as handle:
         yield handle
 
 

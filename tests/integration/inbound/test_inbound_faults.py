@@ -25,22 +25,17 @@ from tests.integration.inbound.conftest import (
     start_worker,
     stop,
 )
+from tests.support.parallel import free_port
 
 pytestmark = pytest.mark.fault
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def _spare_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class OwnRedis:
     """A private redis-server that a test may stop and start again on the same port."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.port = _spare_port()
+        self.port = free_port()
         self.dir = tmp_path
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import time
 from pathlib import Path
 
@@ -22,12 +21,7 @@ from tests.integration.inbound.conftest import (
     start_worker,
     stop,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.parallel import free_port
 
 
 def _sample(text: str, name: str, **labels: str) -> float | None:
@@ -55,7 +49,7 @@ async def test_worker_metrics_show_the_inbound_latency_after_a_callback_burst(  
 ) -> None:
     settings = gateway_settings(migrated_pg, REDIS_URL=redis_url, ARQ_QUEUE_NAME=queue_name)
     gateway = ServerThread(create_app(settings)).start()
-    port = _free_port()
+    port = free_port()
     worker = start_worker(settings, tmp_path / "worker.log", WORKER_METRICS_PORT=str(port))
     try:
         await inbound.sim.callbacks_to(callback_url(gateway.base_url), CALLBACK_SECRET)
