@@ -30,6 +30,9 @@ import pytest
 from tests.support.parallel import worker_index, worker_redis_url
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# How `-n <k> --dist loadfile` hands out the files (README's test command).
+pytest_plugins = ["tests.support.schedule"]
+
 REDIS_URL = worker_redis_url(
     os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), worker_index()
 )
@@ -199,15 +202,3 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     with _guard(item):
         return (yield)
-
-
-@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook, called on the controller
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``--dist loadfile`` (README's test command): whole files, the console's browser tests
-    together, slowest folders first (tests/support/schedule.py)."""
-    if config.getvalue("dist") != "loadfile":
-        return None
-    from tests.support.schedule import SlowestFilesFirst
-
-    config.option.loadscopereorder = False  # keep SlowestFilesFirst's order
-    return SlowestFilesFirst(config, log)

@@ -1,21 +1,24 @@
-"""How ``pytest -n <k> --dist loadfile`` hands the suite to its workers (tests/conftest.py
-installs this scheduler for ``--dist loadfile``).
+"""How ``pytest -n <k> --dist loadfile`` (README's test command) hands the suite to its
+workers; a plugin of tests/conftest.py.
 
 A file goes to one worker whole, so its module-scoped fixtures (a seeded iX-Haus database, a
-browser) are built once. The console's browser tests are one unit: they share a
-session-scoped gateway, built once instead of once per worker. The slowest folders go out
+browser, an installation) are built once. The console's browser tests are one unit: they share
+a session-scoped gateway, built once instead of once per worker. The slowest folders go out
 first, so no long file starts last while the other workers idle (xdist would order by the
 number of tests, and the slowest files have few).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from xdist.scheduler import LoadFileScheduling
 
 # One work unit: the files under this folder.
 TOGETHER = ("tests/e2e/console/",)
 
-# The order work goes out in, slowest folder first (measured with --durations=0); a file not
+# The order work goes out in, slowest folder first (measured with --durations); a file not
 # under one of these goes last. Within a folder: the collection's order.
 SLOWEST_FIRST = (
     "tests/e2e/console/",
@@ -44,12 +47,27 @@ def rank(nodeid: str) -> int:
     return len(SLOWEST_FIRST)
 
 
-class SlowestFilesFirst(LoadFileScheduling):  # type: ignore[misc]  # xdist ships no types
+class WholeFiles(LoadFileScheduling):  # type: ignore[misc]  # xdist ships no types
     def _split_scope(self, nodeid: str) -> str:
         return unit_of(nodeid)
 
-    def schedule(self) -> None:
-        if self.collection is None:  # the first call: order the work before it goes out
-            for node, collection in self.registered_collections.items():
-                self.registered_collections[node] = sorted(collection, key=rank)
-        super().schedule()
+
+def _loadfile(config: pytest.Config) -> bool:
+    return bool(config.getvalue("dist") == "loadfile")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On each worker, slowest folders first: every worker collects the same order, which
+    is the order the controller hands the work out in. (The controller must not reorder its
+    copy: it names tests to a worker by their index in the worker's collection.)"""
+    if hasattr(config, "workerinput") and _loadfile(config):
+        items.sort(key=lambda item: rank(item.nodeid))  # stable: a file's tests stay together
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's, called on the controller
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if not _loadfile(config):
+        return None
+    config.option.loadscopereorder = False  # the collection's order, not by number of tests
+    return WholeFiles(config, log)
