@@ -68,7 +68,9 @@ def test_every_block_runs_or_says_why_not() -> None:
 def _environment(**values: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not GATEWAY_VARIABLES.match(k)}
     base.pop("VIRTUAL_ENV", None)
-    return {**base, **values}
+    # pip leaves the bytecode to the first import (a large share of an install's CPU time,
+    # for modules the guide's commands never import); what gets installed is the same.
+    return {**base, "PIP_NO_COMPILE": "1", **values}
 
 
 def _run(text: str, env: dict[str, str], cwd: Path, timeout: float) -> None:

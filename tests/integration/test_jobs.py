@@ -256,7 +256,7 @@ async def test_a_silent_run_is_taken_over_by_the_next_trigger(
         # The trigger coalesces onto the stuck run and gives it a fresh job, which runs it
         # (this system is switched off, so the run ends saying so).
         assert response.json()["id"] == stuck.id
-        old = await _wait_for_run(client, ixhaus_key, stuck.id, seconds=10)
+        old = await _wait_for_run(client, ixhaus_key, stuck.id)
     assert old["status"] == "failed"
     assert "rule C12" in old["lastError"]
 

@@ -15,8 +15,13 @@ from typing import Any
 import pytest
 from xdist.scheduler import LoadFileScheduling
 
-# One work unit: the files under this folder.
+# One work unit: the files under this folder (the browser tests on the shared gateway) ...
 TOGETHER = ("tests/e2e/console/",)
+# ... but for these, which build servers of their own.
+APART = (
+    "tests/e2e/console/test_console_anonymous_flood.py",
+    "tests/e2e/console/test_console_shared_sessions.py",
+)
 
 # The order work goes out in, slowest folder first (measured with --durations); a file not
 # under one of these goes last. Within a folder: the collection's order.
@@ -34,10 +39,11 @@ SLOWEST_FIRST = (
 
 
 def unit_of(nodeid: str) -> str:
+    file = nodeid.split("::", 1)[0]
     for folder in TOGETHER:
-        if nodeid.startswith(folder):
+        if file.startswith(folder) and file not in APART:
             return folder
-    return nodeid.split("::", 1)[0]
+    return file
 
 
 def rank(nodeid: str) -> int:

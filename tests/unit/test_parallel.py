@@ -42,6 +42,8 @@ def test_files_go_whole_and_the_console_tests_together_slowest_first() -> None:
     assert unit_of("tests/e2e/console/test_a.py::test_x") == unit_of(
         "tests/e2e/console/test_b.py::test_y"
     )
+    flood = "tests/e2e/console/test_console_anonymous_flood.py"
+    assert unit_of(f"{flood}::test_x") == flood  # no browser, no shared gateway
     assert rank("tests/e2e/console/test_a.py::test_x") == 0
     assert rank("tests/integration/inbound/test_x.py::t") < rank("tests/integration/test_x.py::t")
     assert rank("tests/test_openapi.py::test_x") == len(SLOWEST_FIRST)

@@ -61,6 +61,9 @@ from tests.support.snapshot import Snapshot, take
 ROOT = Path(__file__).resolve().parents[3]
 SECRET_KEY = base64.urlsafe_b64encode(b"inbound-test-key-0123456789abcde").decode()
 CALLBACK_SECRET = "whsec-inbound-test"
+# How long a test waits for a state before it gives up: an upper bound only (a passing test
+# never waits for it), sized for a loaded 2-core machine.
+PATIENCE_SECONDS = 300.0
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +165,9 @@ class Inbound:
         rows = await self.rows("tickets", source_ref=casavi_id)
         return TicketNumber(int(rows[0].ticket_no)) if rows else None
 
-    async def wait_for(self, check: Callable[[], Awaitable[bool]], seconds: float = 60.0) -> None:
+    async def wait_for(
+        self, check: Callable[[], Awaitable[bool]], seconds: float = PATIENCE_SECONDS
+    ) -> None:
         deadline = time.monotonic() + seconds
         while not await check():
             if time.monotonic() > deadline:

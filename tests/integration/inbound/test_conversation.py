@@ -79,7 +79,7 @@ async def _run(api: httpx.AsyncClient, admin_key: str, inbound: Inbound) -> dict
         done = (await api.get(f"/api/v1/sync-runs/{run_id}", headers=headers)).json()
         return done["status"] not in ("queued", "running")
 
-    await inbound.wait_for(finished, seconds=120)
+    await inbound.wait_for(finished)
     return done
 
 
@@ -99,7 +99,7 @@ async def test_the_tenant_and_staff_talk_on_the_tenants_own_ticket(
         number = await inbound.ticket_no(tenant_ticket)
         return number is not None
 
-    await inbound.wait_for(arrived, seconds=60)
+    await inbound.wait_for(arrived)
     assert number is not None
     ticket_posts = await inbound.sim.route_count("POST /v2/tickets")
     trigger = {"X-API-Key": ixhaus_key}
@@ -165,7 +165,7 @@ async def test_the_tenant_and_staff_talk_on_the_tenants_own_ticket(
     async def replied() -> bool:
         return bool(await inbound.rows("notes", source_ref=reply["id"]))
 
-    await inbound.wait_for(replied, seconds=60)
+    await inbound.wait_for(replied)
     (note,) = await inbound.rows("notes", source_ref=reply["id"])
     assert note.content == "Danke!"
     assert note.author_person_no == rows[0].reporter_person_no

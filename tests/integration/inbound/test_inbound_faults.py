@@ -97,7 +97,7 @@ async def _settled_with(inbound: Inbound, count: int) -> None:
     async def settled() -> bool:
         return len(await inbound.inbox()) >= count and await inbound.settled()
 
-    await inbound.wait_for(settled, seconds=60)
+    await inbound.wait_for(settled)
 
 
 async def test_callbacks_while_redis_is_down_are_processed_once_it_is_back(
@@ -166,7 +166,7 @@ async def test_a_worker_killed_mid_burst_leaves_every_effect_exactly_once(
         async def some_done() -> bool:
             return await inbound.count("notes") > 0 or len(await inbound.inbox("done")) > 3
 
-        await inbound.wait_for(some_done, seconds=30)
+        await inbound.wait_for(some_done)
         worker.send_signal(signal.SIGKILL)  # mid-burst: leases and jobs are left behind
         worker.wait(timeout=60)
         replacement = start_worker(settings, tmp_path / "worker2.log")

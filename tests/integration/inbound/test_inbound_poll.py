@@ -42,7 +42,7 @@ async def test_poll_alone_brings_tenant_tickets_and_messages(
             number = await inbound.ticket_no(casavi_id)
             return number is not None and await inbound.count("notes", ticket_no=number) == 1
 
-        await inbound.wait_for(arrived, seconds=30)
+        await inbound.wait_for(arrived)
         assert all(e.external_id.startswith("poll:") for e in await inbound.inbox())
         assert (await inbound.sim.stats())["callbacks"].get("delivered", 0) == 0
     finally:

@@ -15,6 +15,7 @@ from app.asgi import create_app
 from app.sandbox.casavi import ServerThread
 from tests.integration.inbound.conftest import (
     CALLBACK_SECRET,
+    PATIENCE_SECONDS,
     Inbound,
     callback_url,
     gateway_settings,
@@ -33,7 +34,7 @@ def _sample(text: str, name: str, **labels: str) -> float | None:
 
 async def _scrape(port: int) -> str:
     async with httpx.AsyncClient() as http:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + PATIENCE_SECONDS
         while True:
             try:
                 response = await http.get(f"http://127.0.0.1:{port}/metrics")
@@ -70,14 +71,14 @@ async def test_worker_metrics_show_the_inbound_latency_after_a_callback_burst(  
             done = [e for e in await inbound.inbox("done") if not e.external_id.startswith("poll:")]
             return len(done) >= events
 
-        await inbound.wait_for(processed, seconds=60)
+        await inbound.wait_for(processed)
 
         async def observed() -> bool:
             text = await _scrape(port)
             count = _sample(text, "gateway_inbound_processing_latency_seconds_count", system="test")
             return count is not None and count >= events
 
-        await inbound.wait_for(observed, seconds=30)
+        await inbound.wait_for(observed)
         text = await _scrape(port)
         assert _sample(text, "gateway_inbound_processing_latency_seconds_bucket",
                        le="+Inf", system="test") is not None  # fmt: skip
