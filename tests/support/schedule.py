@@ -10,6 +10,7 @@ number of tests, and the slowest files have few).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -62,11 +63,30 @@ def _loadfile(config: pytest.Config) -> bool:
     return bool(config.getvalue("dist") == "loadfile")
 
 
+def unique_nodeids(items: list[pytest.Item]) -> None:
+    """xdist keeps a file's tests by node id: tests sharing one would run once for all of
+    them. Schemathesis gives each API operation's test the function's id (its own renaming
+    sets an attribute pytest 9.2 no longer reads); these get the item's name
+    (``test_x[GET /health/live]``), as parametrised tests have."""
+    seen = Counter(item.nodeid for item in items)
+    for item in items:
+        if seen[item.nodeid] > 1 and item.parent is not None:
+            if hasattr(item, "_id"):  # pytest >= 9.2: a structured id
+                setattr(item, "_id", item.parent.id.child(item.name))  # noqa: B010
+            else:
+                setattr(item, "_nodeid", f"{item.parent.nodeid}::{item.name}")  # noqa: B010
+    shared = [nodeid for nodeid, count in Counter(i.nodeid for i in items).items() if count > 1]
+    if shared:
+        raise pytest.UsageError(f"tests share a node id, xdist would run one: {shared[:3]}")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On each worker, slowest folders first: every worker collects the same order, which
-    is the order the controller hands the work out in. (The controller must not reorder its
-    copy: it names tests to a worker by their index in the worker's collection.)"""
+    """Unique node ids; and on each worker, slowest folders first: every worker collects the
+    same order, which is the order the controller hands the work out in. (The controller
+    must not reorder its copy: it names tests to a worker by their index in the worker's
+    collection.)"""
+    unique_nodeids(items)
     if hasattr(config, "workerinput") and _loadfile(config):
         items.sort(key=lambda item: rank(item.nodeid))  # stable: a file's tests stay together
 
