@@ -7,15 +7,19 @@ write to another's. ``SystemContexts`` binds them once per configuration version
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
 
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey, TicketNumber
+from app.errors import SyncNotPossible
 from app.sync.ports import (
     Conflicts,
     Ledger,
     LedgerEntry,
+    LedgerLinks,
     NoteLinks,
     Outcome,
     PayloadArchive,
@@ -28,13 +32,28 @@ from app.sync.ports import (
 
 @dataclass(frozen=True)
 class TwoWay:
-    """The gateway's state an outbound run or a trigger keeps up to date besides the ledger:
-    the two-way stores, and the support archive (C13) with its P4 scrub."""
+    """The gateway's state both directions keep up to date besides the ledger: the two-way
+    stores, the ledger's look-ups by casavi id (the inbound side), and the support archive
+    (C13) with its P4 scrub."""
 
     note_links: NoteLinks
     conflicts: Conflicts
     portal_activity: PortalActivity
+    links: LedgerLinks
     archive: PayloadArchive | None = None
+
+
+class SaveOutcomes(Protocol):
+    """``Ledger.save`` with its system bound."""
+
+    def __call__(
+        self,
+        kind: EntityKind,
+        outcomes: Sequence[Outcome],
+        known: dict[RecordKey, LedgerEntry],
+        *,
+        run_id: int | None,
+    ) -> Awaitable[None]: ...
 
 
 class SystemLedger:
@@ -42,6 +61,9 @@ class SystemLedger:
 
     def __init__(self, store: Ledger, system: str) -> None:
         self.store, self.system = store, system
+        # The store's own save, its system bound without a frame of ours: a stage's writes
+        # reach the store as directly as before the binding (docs/architecture.md, hops).
+        self.save: SaveOutcomes = partial(store.save, system)
 
     async def load(self, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
         return await self.store.load(self.system, kind)
@@ -57,16 +79,6 @@ class SystemLedger:
 
     async def field_digests(self, keys: Sequence[RecordKey]) -> dict[RecordKey, str]:
         return await self.store.field_digests(self.system, keys)
-
-    async def save(
-        self,
-        kind: EntityKind,
-        outcomes: Sequence[Outcome],
-        known: dict[RecordKey, LedgerEntry],
-        *,
-        run_id: int | None,
-    ) -> None:
-        await self.store.save(self.system, kind, outcomes, known, run_id=run_id)
 
 
 class SystemPortalStates:
@@ -99,7 +111,8 @@ class SystemStores:
 
 @dataclass(frozen=True)
 class Stores:
-    """The store ports a composition root built, for ``SystemContexts`` to bind."""
+    """The store ports a composition root built, for ``SystemContexts`` to bind (and for the
+    reads of the API and the console, which need no system's adapters)."""
 
     ledger: Ledger
     portal_states: PortalStates
@@ -112,3 +125,11 @@ class Stores:
             portal_states=SystemPortalStates(self.portal_states, system),
             two_way=self.two_way,
         )
+
+
+def two_way_of(stores: Stores | SystemStores) -> TwoWay:
+    """The two-way stores, which every composition root of the gateway gives (an
+    outbound-only tool does not: there, what needs them is not possible)."""
+    if stores.two_way is None:
+        raise SyncNotPossible("This process keeps no two-way state (notes, conflicts, S2).")
+    return stores.two_way

@@ -87,7 +87,7 @@ async def push_ticket(services: Services, system: str, number: str) -> PushResul
             _one(decision),
             PortalSender(ctx.portal),
             known={k: e for k, e in known.items() if k == key},
-            states=stores.portal_states.store,
+            states=stores.portal_states,
             status_of=ticket_portal_status,
             after_send=TicketBookkeeping(system, two_way, services.clock, staff=True),
             retry_now=True,
@@ -161,9 +161,8 @@ def _engine(
 ) -> SendEngine:
     """A trigger's engine: the identity map of the records it names."""
     return SendEngine(
-        system=ctx.system,
         run_id=None,
-        ledger=ctx.stores.ledger.store,  # the engine names the system itself (for now)
+        ledger=ctx.stores.ledger,
         ids=identities_of(known),
         policy=services.policy,
         clock=services.clock,

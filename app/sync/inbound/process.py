@@ -33,6 +33,7 @@ from app.sync.inbound.polled import first_try
 from app.sync.ports import InboxEvent, JobQueue
 from app.sync.ports.events import InboundEvent, TicketPolled, UnknownEvent, decode_event
 from app.sync.services import Services
+from app.sync.stores import two_way_of
 
 log = logging.getLogger(__name__)
 
@@ -134,17 +135,18 @@ async def _turns(
 def _handlers(services: Services, system: str, ctx: SystemContext) -> Handlers:
     if ctx.writer is None or ctx.casavi is None:
         raise Park("no ticket user (rule C11) or no casavi client for this system")
+    two_way = two_way_of(ctx.stores)
     return Handlers(
         system=system,
         casavi=ctx.casavi,
         writer=ctx.writer,
-        links=services.links,
-        note_links=services.note_links,
-        conflicts=services.conflicts,
-        activity=services.portal_activity,
+        links=two_way.links,
+        note_links=two_way.note_links,
+        conflicts=two_way.conflicts,
+        activity=two_way.portal_activity,
         settings=ctx.inbound,
         fingerprint=ticket_fingerprinter(
-            system, ctx.source, ctx.writer, services.links, ctx.config, services.clock
+            system, ctx.source, ctx.writer, two_way.links, ctx.config, services.clock
         ),
     )
 

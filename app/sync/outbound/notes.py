@@ -224,7 +224,7 @@ async def run_notes_stage(
     ctx: SystemContext, *, engine: SendEngine, two_way: TwoWay, boards: Container[RecordKey]
 ) -> Tally:
     """The notes stage of a run (after the tickets, so it sees this run's ticket outcomes)."""
-    known = await engine.ledger.load(ctx.system, EntityKind.NOTE)
+    known = await engine.ledger.load(EntityKind.NOTE)
     decisions = note_decisions(
         ctx, known=known, ids=engine.ids, boards=boards, links=two_way.note_links
     )

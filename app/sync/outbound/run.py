@@ -164,7 +164,7 @@ async def _tickets(run: _Run, kind: EntityKind) -> None:
         kind,
         run.scope.pick(decisions),
         PortalSender(ctx.portal),
-        states=ctx.stores.portal_states.store,
+        states=ctx.stores.portal_states,
         status_of=status_of,
         after_send=bookkeeping,
         force=run.scope.record,
@@ -265,9 +265,8 @@ async def run_outbound(
             keep_payloads=ctx.config.keep_payloads,
         )
     engine = SendEngine(
-        system=ctx.system,
         run_id=run_id,
-        ledger=ledger.store,  # the engine names the system itself (for now)
+        ledger=ledger,
         ids=ids,
         policy=policy,
         clock=lambda: now,

@@ -153,7 +153,7 @@ async def open_gateway() -> AsyncIterator[Gateway]:
     )
     portal, writer, configs = FakePortal(), FakeWriter(), FakeConfigs(CONFIG)
     ledger, states, runs, queue = FakeLedger(), FakePortalStates(), FakeRuns(), FakeQueue()
-    two_way = TwoWay(FakeNoteLinks(), FakeConflicts(), FakePortalActivity(), FakeArchive())
+    two_way = TwoWay(FakeNoteLinks(), FakeConflicts(), FakePortalActivity(), ledger, FakeArchive())
     contexts = fake_contexts(configs, Adapters(source, portal, writer), ledger, states, two_way)
     services = fake_services(contexts, runs=runs, queue=queue, configs=configs)
     built = await _app(services)
