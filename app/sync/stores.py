@@ -1,4 +1,5 @@
-"""The gateway's stores, bound to one system: what a ``SystemContext`` hands its flows.
+"""The gateway's stores, bound to one system: what a ``SystemContext`` hands its flows (the
+two-way stores bound in ``app.sync.two_way``).
 
 The store ports (``app.sync.ports``) are keyed by system on every call; a flow that works for
 one system gets them bound (``Stores.bind``), so it never names its system again and cannot
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Protocol, overload
 
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey, TicketNumber
@@ -28,6 +29,14 @@ from app.sync.ports import (
     PortalStatus,
     TicketPortalView,
 )
+from app.sync.two_way import (
+    SystemArchive,
+    SystemConflicts,
+    SystemLinks,
+    SystemNoteLinks,
+    SystemPortalActivity,
+    SystemTwoWay,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,16 @@ class TwoWay:
     portal_activity: PortalActivity
     links: LedgerLinks
     archive: PayloadArchive | None = None
+
+    def bind(self, system: str) -> SystemTwoWay:
+        return SystemTwoWay(
+            system=system,
+            note_links=SystemNoteLinks(self.note_links, system),
+            conflicts=SystemConflicts(self.conflicts, system),
+            portal_activity=SystemPortalActivity(self.portal_activity, system),
+            links=SystemLinks(self.links, system),
+            archive=None if self.archive is None else SystemArchive(self.archive, system),
+        )
 
 
 class SaveOutcomes(Protocol):
@@ -106,7 +125,7 @@ class SystemStores:
     portal_states: SystemPortalStates
     # The two-way stores and the archive (None: this process keeps no notes, conflicts or
     # payloads - an outbound-only tool).
-    two_way: TwoWay | None = None
+    two_way: SystemTwoWay | None = None
 
 
 @dataclass(frozen=True)
@@ -123,11 +142,15 @@ class Stores:
             system=system,
             ledger=SystemLedger(self.ledger, system),
             portal_states=SystemPortalStates(self.portal_states, system),
-            two_way=self.two_way,
+            two_way=None if self.two_way is None else self.two_way.bind(system),
         )
 
 
-def two_way_of(stores: Stores | SystemStores) -> TwoWay:
+@overload
+def two_way_of(stores: Stores) -> TwoWay: ...
+@overload
+def two_way_of(stores: SystemStores) -> SystemTwoWay: ...
+def two_way_of(stores: Stores | SystemStores) -> TwoWay | SystemTwoWay:
     """The two-way stores, which every composition root of the gateway gives (an
     outbound-only tool does not: there, what needs them is not possible)."""
     if stores.two_way is None:

@@ -36,7 +36,7 @@ async def sweep(services: Services) -> int:
             await services.inbox.purge(system, now - dt.timedelta(days=inbound_days))
             # C13/GDPR: the support archive and the protocol, in small batches.
             if two_way is not None and two_way.archive is not None:
-                await two_way.archive.purge(system, now - dt.timedelta(days=kept_days))
+                await two_way.archive.purge(now - dt.timedelta(days=kept_days))
         except Exception as exc:
             log.warning("purge of %s failed: %s", system, type(exc).__name__)
     return len(due)

@@ -38,7 +38,7 @@ from app.sync.outbound.senders import DocumentSender, PortalSender
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
 from app.sync.ports import RunCounts
-from app.sync.stores import TwoWay
+from app.sync.two_way import SystemTwoWay
 
 
 class Scope:
@@ -93,7 +93,7 @@ class _Run:
     scope: Scope
     now: datetime
     today: date
-    two_way: TwoWay | None
+    two_way: SystemTwoWay | None
     report: RunReport
     contracts: Sequence[ContractRecord] = ()
     work_orders: sources.WorkOrders | None = None
@@ -158,7 +158,7 @@ async def _tickets(run: _Run, kind: EntityKind) -> None:
     bookkeeping = None
     if run.two_way is not None:
         decisions = run.kinds.watch(decisions)
-        bookkeeping = TicketBookkeeping(ctx.system, run.two_way, lambda: run.now, staff=False)
+        bookkeeping = TicketBookkeeping(run.two_way, lambda: run.now, staff=False)
     status_of: TicketStatusOf = ticket_portal_status
     await engine.stage(
         kind,
@@ -258,12 +258,7 @@ async def run_outbound(
     recovering = await ledger.is_empty() and not await probe(ctx.portal.is_empty, breaker)
     archiver = None
     if two_way is not None and two_way.archive is not None:
-        archiver = Archiver(
-            two_way.archive,
-            system=ctx.system,
-            run_id=run_id,
-            keep_payloads=ctx.config.keep_payloads,
-        )
+        archiver = Archiver(two_way.archive, run_id=run_id, keep_payloads=ctx.config.keep_payloads)
     engine = SendEngine(
         run_id=run_id,
         ledger=ledger,
