@@ -4,6 +4,7 @@ the fake stores and queue."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from app.alerts import events
@@ -173,6 +174,16 @@ async def test_bad_resolutions_are_problems_and_write_nothing(gateway: Gateway) 
     problem(missing, 404)
     assert gateway.writer.held[TicketNumber(1)].subject == "Heizung fällt aus"
     assert gateway.conflicts.bases == {}
+
+
+async def test_without_two_way_stores_conflicts_are_not_possible(gateway: Gateway) -> None:
+    # A process that keeps no two-way state (an outbound-only tool) answers 409, not 500.
+    contexts = gateway.services.contexts
+    contexts.stores = dataclasses.replace(contexts.stores, two_way=None)
+    response = await gateway.client.get(
+        "/api/v1/systems/test/conflicts", headers=gateway.headers("admin")
+    )
+    assert "two-way" in problem(response, 409)["detail"]
 
 
 # -- alerts -----------------------------------------------------------------------------------
