@@ -26,7 +26,7 @@ from app.asgi import create_app
 from app.configuration.secrets import SecretBox
 from app.domain.config import SyncConfig, ranges
 from app.domain.keys import TicketNumber
-from app.domain.records import TicketRecord, TicketTypeRecord, UserRecord
+from app.domain.records import NoteRecord, TicketRecord, TicketTypeRecord, UserRecord
 from app.environment import Settings
 from app.sync.context import SystemAdapters
 from app.sync.ports import JobQueue, SystemSettings
@@ -85,6 +85,7 @@ class Gateway:
     states: FakePortalStates
     conflicts: FakeConflicts
     activity: FakePortalActivity
+    note_links: FakeNoteLinks
     inbox: FakeInbox
     keys: dict[str, str] = field(default_factory=dict)
 
@@ -150,6 +151,15 @@ async def open_gateway() -> AsyncIterator[Gateway]:
         users=[UserRecord(number="001", email="a@example.org"), UserRecord(number="900")],
         ticket_types=[TicketTypeRecord(number="10", name="Schaden")],
         tickets=[ticket(1), ticket(3, object_no="9999")],  # 3: object not enabled
+        notes=[
+            NoteRecord(
+                id=1,
+                ticket_no=TicketNumber(1),
+                created_at=NOW,
+                content="Antwort",
+                author_user_no="001",
+            )
+        ],
     )
     portal, writer, configs = FakePortal(), FakeWriter(), FakeConfigs(CONFIG)
     ledger, states, runs, queue = FakeLedger(), FakePortalStates(), FakeRuns(), FakeQueue()
@@ -173,6 +183,7 @@ async def open_gateway() -> AsyncIterator[Gateway]:
             states=states,
             conflicts=two_way.conflicts,  # type: ignore[arg-type]
             activity=two_way.portal_activity,  # type: ignore[arg-type]
+            note_links=two_way.note_links,  # type: ignore[arg-type]
             inbox=services.inbox,  # type: ignore[arg-type]
             keys=built.keys,
         )

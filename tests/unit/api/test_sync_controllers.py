@@ -4,6 +4,7 @@ the fake stores, queue and portal."""
 
 from __future__ import annotations
 
+from app.domain.eligibility.notes import note_key
 from app.domain.keys import RecordKey, TicketNumber
 from app.sync.ports import PortalStatus
 from tests.unit.api.gateway import Gateway, fields_of, problem, ticket
@@ -124,6 +125,25 @@ async def test_pushing_a_ticket_sends_it_and_resets_s2(gateway: Gateway) -> None
     assert gateway.portal.puts == [RecordKey.ticket(1)]
     assert gateway.ledger.rows[("test", RecordKey.ticket(1))].state == "sent"
     assert gateway.activity.resets == [("test", "1")]
+
+
+async def test_pushing_a_note_after_its_ticket_sends_it_as_a_linked_message(
+    gateway: Gateway,
+) -> None:
+    # rule N1: a public note follows its ticket; the link is recorded before it goes out
+    base = "/api/v1/systems/test/tickets/1"
+    before_ticket = await gateway.client.post(f"{base}/notes/1/sync", headers=gateway.headers())
+    assert before_ticket.json()["outcome"] == "not_sent"  # casavi has no ticket 1 yet
+    await gateway.client.post(f"{base}/sync", headers=gateway.headers())
+    response = await gateway.client.post(f"{base}/notes/1/sync", headers=gateway.headers())
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["noteId"], body["outcome"], body["casaviId"]) == ("1", "sent", "1")
+    assert gateway.portal.puts == [RecordKey.ticket(1), note_key(1)]
+    linked = await gateway.note_links.by_ixhaus_note("test", "1")
+    assert linked is not None
+    assert linked.origin == "ixhaus"
+    assert await gateway.note_links.by_ixhaus_note("production", "1") is None
 
 
 async def test_a_ticket_the_rules_keep_out_says_why(gateway: Gateway) -> None:
