@@ -75,6 +75,26 @@ class SaveOutcomes(Protocol):
     ) -> Awaitable[None]: ...
 
 
+class BoundLedger(Protocol):
+    """A ledger with its system bound: ``SystemLedger``, or the dry run's planning ledger."""
+
+    @property
+    def save(self) -> SaveOutcomes: ...
+    async def load(self, kind: EntityKind) -> dict[RecordKey, LedgerEntry]: ...
+    async def identities(self, kinds: Sequence[EntityKind]) -> IdentityMap: ...
+    async def is_empty(self) -> bool: ...
+    async def entries(self, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]: ...
+    async def field_digests(self, keys: Sequence[RecordKey]) -> dict[RecordKey, str]: ...
+
+
+class BoundPortalStates(Protocol):
+    """S1/S2 ticket states with the system bound: ``SystemPortalStates`` (or none kept)."""
+
+    async def save(self, states: Sequence[PortalStatus]) -> None: ...
+    async def one(self, ticket: TicketNumber) -> TicketPortalView | None: ...
+    async def many(self, numbers: Sequence[str]) -> list[TicketPortalView]: ...
+
+
 class SystemLedger:
     """One system's ledger: the ``Ledger`` port with its system bound."""
 
@@ -121,8 +141,8 @@ class SystemStores:
     """One system's stores, bound."""
 
     system: str
-    ledger: SystemLedger
-    portal_states: SystemPortalStates
+    ledger: BoundLedger
+    portal_states: BoundPortalStates
     # The two-way stores and the archive (None: this process keeps no notes, conflicts or
     # payloads - an outbound-only tool).
     two_way: SystemTwoWay | None = None

@@ -44,7 +44,7 @@ from app.sync.outbound.sends import Sends
 from app.sync.policy import RunPolicy
 from app.sync.ports import LedgerEntry, Outcome, Presence
 from app.sync.ports.records import LinkState
-from app.sync.stores import SystemLedger, SystemPortalStates
+from app.sync.stores import BoundLedger, BoundPortalStates
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class SendEngine:
         self,
         *,
         run_id: int | None,
-        ledger: SystemLedger,
+        ledger: BoundLedger,
         ids: IdentityMap,
         policy: RunPolicy = DEFAULT_POLICY,
         clock: Callable[[], datetime] = utcnow,
@@ -94,7 +94,7 @@ class SendEngine:
         sender: Sender,
         *,
         known: dict[RecordKey, LedgerEntry] | None = None,
-        states: SystemPortalStates | None = None,
+        states: BoundPortalStates | None = None,
         status_of: TicketStatusOf | None = None,
         after_send: AfterSend | None = None,
         force: RecordKey | None = None,

@@ -28,7 +28,7 @@ from app.sync.ports import (
 
 if TYPE_CHECKING:
     from app.sync.outbound.engine import SendEngine
-    from app.sync.stores import SystemPortalStates
+    from app.sync.stores import BoundPortalStates
 
 # Rule S1 of a ticket decision (tickets only).
 TicketStatusOf = Callable[[Decision[Any]], PortalStatus]
@@ -79,7 +79,7 @@ class LedgerWriter:
         engine: SendEngine,
         kind: EntityKind,
         known: dict[RecordKey, LedgerEntry],
-        states: SystemPortalStates | None,
+        states: BoundPortalStates | None,
         status_of: TicketStatusOf | None,
     ) -> None:
         self._engine, self._kind, self._known = engine, kind, known
