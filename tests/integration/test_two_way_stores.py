@@ -47,6 +47,32 @@ async def test_a_note_link_is_recorded_once_from_either_side(
     assert await links.by_ixhaus_note("production", "n-1") is None
 
 
+async def test_the_links_of_many_messages_are_one_look_up(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # A polled ticket's listed messages: the linked ones by message id, the others absent,
+    # another system's links never (more ids than one IN list holds).
+    links = SqlNoteLinks(sessions)
+    stored = [
+        NoteLink(
+            ticket_number="4713",
+            ixhaus_note_id=f"bn-{i}",
+            casavi_message_id=f"bm-{i}",
+            origin="casavi",
+        )
+        for i in range(0, 1200, 2)
+    ]
+    assert len(await links.record_many("test", stored)) == 600
+    other = NoteLink(
+        ticket_number="9", ixhaus_note_id="bn-x", casavi_message_id="bm-1", origin="casavi"
+    )
+    assert await links.record("production", other)
+    found = await links.by_casavi_messages("test", [f"bm-{i}" for i in range(1200)])
+    assert sorted(found) == sorted(f"bm-{i}" for i in range(0, 1200, 2))
+    assert found["bm-1198"].ixhaus_note_id == "bn-1198"
+    assert await links.by_casavi_messages("test", []) == {}
+
+
 async def test_bases_merge_and_the_first_resolution_wins(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

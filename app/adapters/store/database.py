@@ -43,16 +43,18 @@ def create_engine(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
     command_timeout: float | None = None,
     pool_size: int | None = None,
+    max_overflow: int | None = None,
 ) -> AsyncEngine:
     """An async engine whose connects (and pool checkouts) give up after ``connect_timeout``
     seconds and, when ``command_timeout`` is set, whose statements give up after that.
 
     On SQLite ``connect_timeout`` is the busy timeout: how long a writer waits for the lock.
 
-    ``pool_size`` (not SQLite) is how many connections the pool keeps open; up to 10 more are
-    opened under load and closed again when returned. An API process needs about one per
-    request in flight: with SQLAlchemy's default of 5, 16 concurrent requests per process
-    opened and closed a PostgreSQL connection (a backend fork) on most requests.
+    ``pool_size`` (not SQLite) is how many connections the pool keeps open; up to
+    ``max_overflow`` (default 10) more are opened under load and closed again when returned.
+    An API process needs about one per request in flight: with SQLAlchemy's default of 5,
+    16 concurrent requests per process opened and closed a PostgreSQL connection (a backend
+    fork) on most requests.
     """
     backend = make_url(database_url).get_backend_name()
     kwargs: dict[str, Any] = {}
@@ -70,6 +72,8 @@ def create_engine(
         kwargs["pool_timeout"] = connect_timeout
         if pool_size is not None:
             kwargs["pool_size"] = pool_size
+        if max_overflow is not None:
+            kwargs["max_overflow"] = max_overflow
     engine = create_async_engine(database_url, connect_args=connect_args, **kwargs)
     _ping_when_idle(engine, ping_timeout(connect_timeout))
     if backend == "sqlite":

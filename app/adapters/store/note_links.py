@@ -22,6 +22,8 @@ _COLUMNS = (
     NoteLinkRow.casavi_message_id,
     NoteLinkRow.origin,
 )
+# Ids per IN list (Oracle takes at most 1,000 expressions in one).
+_IN_LIST = 500
 
 
 class SqlNoteLinks:
@@ -33,6 +35,22 @@ class SqlNoteLinks:
 
     async def by_casavi_message(self, system: str, message_id: str) -> NoteLink | None:
         return await self._one(system, NoteLinkRow.casavi_message_id == message_id)
+
+    async def by_casavi_messages(
+        self, system: str, message_ids: Sequence[str]
+    ) -> dict[str, NoteLink]:
+        found: dict[str, NoteLink] = {}
+        wanted = list(dict.fromkeys(message_ids))
+        async with read_connection(engine_of(self._sessions)) as conn:
+            for start in range(0, len(wanted), _IN_LIST):
+                query = select(*_COLUMNS).where(
+                    NoteLinkRow.system == system,
+                    NoteLinkRow.casavi_message_id.in_(wanted[start : start + _IN_LIST]),
+                )
+                for row in await conn.execute(query):
+                    link = NoteLink(**row._asdict())
+                    found[str(link.casavi_message_id)] = link
+        return found
 
     async def _one(self, system: str, condition: ColumnElement[bool]) -> NoteLink | None:
         query = select(*_COLUMNS).where(NoteLinkRow.system == system, condition)
