@@ -73,6 +73,34 @@ async def test_the_links_of_many_messages_are_one_look_up(
     assert await links.by_casavi_messages("test", []) == {}
 
 
+async def test_a_base_moves_in_one_statement_and_keeps_the_other_fields(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # Every note a tenant writes moves its ticket's base (N1): one statement on PostgreSQL;
+    # an empty value (None) and any text stay as they were given.
+    from sqlalchemy import event
+
+    conflicts = SqlConflicts(sessions)
+    engine = sessions.kw["bind"]
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    number = TicketNumber(4714)
+    await conflicts.set_base("test", number, {"due_from": None, "note:7": 'Grüße, "Tür" {x}'})
+    await conflicts.set_base("test", number, {"note:8": "zwei"})
+    await conflicts.set_base("test", number, {"due_from": "2026-12-01", "note:8": None})
+    event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert len(statements) == 3
+    assert await conflicts.base("test", number) == {
+        "due_from": "2026-12-01",
+        "note:7": 'Grüße, "Tür" {x}',
+        "note:8": None,
+    }
+
+
 async def test_bases_merge_and_the_first_resolution_wins(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -80,6 +108,7 @@ async def test_bases_merge_and_the_first_resolution_wins(
     await conflicts.set_base("test", TicketNumber(4712), {"subject": "Heizung", "status": "1"})
     await conflicts.set_base("test", TicketNumber(4712), {"status": "2"})
     assert await conflicts.base("test", TicketNumber(4712)) == {"subject": "Heizung", "status": "2"}
+    assert await conflicts.base("production", TicketNumber(4712)) == {}
     conflict_id = await conflicts.add(
         "test",
         NewConflict(
