@@ -175,19 +175,24 @@ async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]
         yield conn
 
 
-async def write_alone(session_factory: async_sessionmaker[AsyncSession], statement: Any) -> int:
+async def write_alone(
+    session_factory: async_sessionmaker[AsyncSession],
+    statement: Any,
+    params: dict[str, Any] | None = None,
+) -> int:
     """One INSERT/UPDATE/DELETE as its own transaction; the number of rows it changed.
 
     On PostgreSQL and SQLite in autocommit: one round trip instead of BEGIN, the statement
     and COMMIT (a single statement is atomic either way). Elsewhere in a session. A
-    constraint violation raises ``IntegrityError`` as it would from the commit.
+    constraint violation raises ``IntegrityError`` as it would from the commit. ``params``
+    fill a statement built once with ``bindparam`` (see ``app.adapters.store.inbox``).
     """
     engine = engine_of(session_factory)
     if engine.dialect.name in ("postgresql", "sqlite"):
         async with engine.connect() as conn:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            return int(getattr(await auto.execute(statement), "rowcount", 0))
+            return int(getattr(await auto.execute(statement, params), "rowcount", 0))
     async with session_factory() as session:
-        changed = int(getattr(await session.execute(statement), "rowcount", 0))
+        changed = int(getattr(await session.execute(statement, params), "rowcount", 0))
         await session.commit()
         return changed
