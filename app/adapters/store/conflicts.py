@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Text, cast, select, update
+from sqlalchemy import Text, bindparam, cast, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
@@ -47,11 +47,9 @@ class SqlConflicts:
         self._sessions = session_factory
 
     async def base(self, system: str, ticket: TicketNumber) -> dict[str, str | None]:
-        query = select(TicketFieldBase.fields).where(
-            TicketFieldBase.system == system, TicketFieldBase.ticket_number == str(ticket)
-        )
+        params = {"p_system": system, "p_ticket": str(ticket)}
         async with read_connection(engine_of(self._sessions)) as conn:
-            fields = await conn.scalar(query)
+            fields = await conn.scalar(_BASE, params)
         return dict(fields) if fields is not None else {}
 
     async def set_base(
@@ -62,7 +60,13 @@ class SqlConflicts:
             # Every note a tenant writes moves its base: one statement in its own transaction
             # (one round trip), merged by the server under the row's lock, instead of a
             # session's BEGIN, SELECT ... FOR UPDATE, UPDATE and COMMIT.
-            await write_alone(self._sessions, _merge_base(system, ticket_number, fields))
+            params = {
+                "p_system": system,
+                "p_ticket": ticket_number,
+                "p_fields": dict(fields),
+                "p_now": utcnow(),
+            }
+            await write_alone(self._sessions, _MERGE_BASE, params)
             return
         for _ in range(3):  # a concurrent first insert of the same ticket: merge into it
             try:
@@ -148,14 +152,25 @@ class SqlConflicts:
         return await self.get(system, conflict_id)
 
 
-def _merge_base(system: str, ticket_number: str, fields: dict[str, str | None]) -> Any:
-    """PostgreSQL: insert the base, or merge ``fields`` into the stored one (jsonb ``||``: a
-    field given wins, the others stay - the merge of the session path)."""
+def _merge_base_statement() -> Any:
+    """PostgreSQL: insert the base, or merge the fields given into the stored ones (jsonb
+    ``||``: a field given wins, the others stay - the merge of the session path). Built
+    once (``_MERGE_BASE``): constructing it cost more CPU than running it."""
     new = pg_insert(TicketFieldBase).values(
-        system=system, ticket_number=ticket_number, fields=dict(fields), updated_at=utcnow()
+        system=bindparam("p_system"),
+        ticket_number=bindparam("p_ticket"),
+        fields=bindparam("p_fields", type_=TicketFieldBase.__table__.c.fields.type),
+        updated_at=bindparam("p_now"),
     )
     merged = cast(TicketFieldBase.fields, JSONB).op("||")(cast(new.excluded.fields, JSONB))
     return new.on_conflict_do_update(
         index_elements=["system", "ticket_number"],
         set_={"fields": cast(merged, Text), "updated_at": new.excluded.updated_at},
     )
+
+
+_MERGE_BASE = _merge_base_statement()
+_BASE = select(TicketFieldBase.fields).where(
+    TicketFieldBase.system == bindparam("p_system"),
+    TicketFieldBase.ticket_number == bindparam("p_ticket"),
+)
