@@ -48,17 +48,17 @@ class ListedNotes:
 
     @classmethod
     async def read(cls, h: Handlers, message_ids: Sequence[str]) -> ListedNotes:
-        return cls(await h.note_links.by_casavi_messages(h.system, message_ids))
+        return cls(await h.note_links.by_casavi_messages(message_ids))
 
     async def base(self, h: Handlers, number: TicketNumber, field: str) -> str | None:
         if self._bases is None:
-            self._bases = await h.conflicts.base(h.system, number)
+            self._bases = await h.conflicts.base(number)
         return self._bases.get(field)
 
     async def set_base(
         self, h: Handlers, number: TicketNumber, field: str, value: str | None
     ) -> None:
-        await h.conflicts.set_base(h.system, number, {field: value})
+        await h.conflicts.set_base(number, {field: value})
         if self._bases is not None:
             self._bases[field] = value
 
@@ -94,16 +94,15 @@ async def edited_message(
     if decision.action == "apply_casavi" and decision.casavi is not None:
         await h.writer.update_note(note_id, decision.casavi)
         at = message.edited_at or message.written_at
-        await h.activity.record(h.system, number, at, "message edited")
+        await h.activity.record(number, at, "message edited")
     if decision.conflict:
         open_conflicts = {
             (c.field, c.casavi_value, c.ixhaus_value)
-            for c in await h.conflicts.list(h.system, open_only=True, limit=1000)
+            for c in await h.conflicts.list(open_only=True, limit=1000)
             if c.ticket_number == ticket
         }
         if (field, decision.casavi, decision.ixhaus) not in open_conflicts:
             await h.conflicts.add(
-                h.system,
                 NewConflict(
                     ticket_number=ticket,
                     field=field,

@@ -42,14 +42,9 @@ from app.sync.outbound.outcomes import LedgerWriter, Send, Tally, TicketStatusOf
 from app.sync.outbound.senders import Sender
 from app.sync.outbound.sends import Sends
 from app.sync.policy import RunPolicy
-from app.sync.ports import (
-    Ledger,
-    LedgerEntry,
-    Outcome,
-    PortalStates,
-    Presence,
-)
+from app.sync.ports import LedgerEntry, Outcome, Presence
 from app.sync.ports.records import LinkState
+from app.sync.stores import BoundLedger, BoundPortalStates
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +56,14 @@ AfterSend = Callable[[Transfer[Any], LedgerEntry | None], Awaitable[None]]
 
 
 class SendEngine:
-    """One run's (or one trigger's) sending: shared identity map, breaker and tally."""
+    """One run's (or one trigger's) sending: shared identity map, breaker and tally, over
+    one system's ledger (bound: the engine never names its system)."""
 
     def __init__(
         self,
         *,
-        system: str,
         run_id: int | None,
-        ledger: Ledger,
+        ledger: BoundLedger,
         ids: IdentityMap,
         policy: RunPolicy = DEFAULT_POLICY,
         clock: Callable[[], datetime] = utcnow,
@@ -78,7 +73,7 @@ class SendEngine:
         written_before: Container[str] = (),
         after_any_send: AfterSend | None = None,
     ) -> None:
-        self.system, self.run_id, self.ledger, self.ids = system, run_id, ledger, ids
+        self.run_id, self.ledger, self.ids = run_id, ledger, ids
         self.policy, self.clock = policy, clock
         self.tally = Tally() if tally is None else tally
         self.breaker = Breaker(policy.breaker_threshold) if breaker is None else breaker
@@ -99,7 +94,7 @@ class SendEngine:
         sender: Sender,
         *,
         known: dict[RecordKey, LedgerEntry] | None = None,
-        states: PortalStates | None = None,
+        states: BoundPortalStates | None = None,
         status_of: TicketStatusOf | None = None,
         after_send: AfterSend | None = None,
         force: RecordKey | None = None,
@@ -110,7 +105,7 @@ class SendEngine:
         engine's). ``force`` is a record sent even when unchanged (an operator's re-send);
         ``retry_now`` tries failed records before their backoff has passed (staff pushed
         them). Raises ``CasaviDown`` when the breaker trips."""
-        known = await self.ledger.load(self.system, kind) if known is None else known
+        known = await self.ledger.load(kind) if known is None else known
         tally = Tally()
         writer = LedgerWriter(self, kind, known, states, status_of)
         hooks = [h for h in (after_send, self._after_any_send) if h is not None]

@@ -37,12 +37,8 @@ from app.sync.context import SystemContext
 from app.sync.outbound.engine import SendEngine
 from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.senders import PortalSender
-from app.sync.ports import (
-    LedgerEntry,
-    NoteLink,
-    NoteLinks,
-)
-from app.sync.stores import TwoWay
+from app.sync.ports import LedgerEntry, NoteLink
+from app.sync.two_way import SystemNoteLinks, SystemTwoWay
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +69,8 @@ class TicketBookkeeping:
     """
 
     def __init__(
-        self, system: str, two_way: TwoWay, clock: Callable[[], datetime], *, staff: bool
+        self, two_way: SystemTwoWay, clock: Callable[[], datetime], *, staff: bool
     ) -> None:
-        self._system = system
         self._two_way = two_way
         self._clock = clock
         # A trigger is a staff change in itself (it resets S2 on its own).
@@ -91,12 +86,12 @@ class TicketBookkeeping:
         fields[ONE_WAY_KEY] = one_way_digest(record)
         try:
             if self._reset_on_change and entry is not None and entry.state == "sent":
-                base = await conflicts.base(self._system, number)
+                base = await conflicts.base(number)
                 if any(name not in base or base[name] != value for name, value in fields.items()):
                     # rule S2: sent again because staff changed it in iX-Haus.
-                    await self._two_way.portal_activity.reset(self._system, number, self._clock())
+                    await self._two_way.portal_activity.reset(number, self._clock())
             # The fields as sent: the base the inbound side measures casavi's changes against.
-            await conflicts.set_base(self._system, number, fields)
+            await conflicts.set_base(number, fields)
         except Exception as exc:  # the ticket reached casavi; its bookkeeping must not stop a run
             log.warning("bookkeeping of ticket %s failed: %s", number, type(exc).__name__)
 
@@ -154,20 +149,20 @@ def message_link(note: NoteRecord) -> NoteLink:
 
 
 async def link_before_send(
-    decision: Decision[PortalNote], note: NoteRecord, links: NoteLinks, system: str
+    decision: Decision[PortalNote], note: NoteRecord, links: SystemNoteLinks
 ) -> Decision[PortalNote]:
     """A note about to go out for the first time: an echo (origin ``casavi``) is excluded;
     otherwise the ``ixhaus`` link is recorded before the message exists in casavi."""
     if not isinstance(decision, Transfer):
         return decision
-    return (await link_all_before_send([(decision, note)], links, system))[0]
+    return (await link_all_before_send([(decision, note)], links))[0]
 
 
 async def link_all_before_send(
-    pending: Sequence[tuple[Transfer[PortalNote], NoteRecord]], links: NoteLinks, system: str
+    pending: Sequence[tuple[Transfer[PortalNote], NoteRecord]], links: SystemNoteLinks
 ) -> list[Decision[PortalNote]]:
     """``link_before_send`` for a batch: one look-up and one insert for all of them."""
-    stored = await links.record_many(system, [message_link(note) for _, note in pending])
+    stored = await links.record_many([message_link(note) for _, note in pending])
     decided: list[Decision[PortalNote]] = []
     for decision, note in pending:
         link = stored.get(str(note.id))
@@ -184,7 +179,7 @@ async def note_decisions(
     known: dict[RecordKey, LedgerEntry],
     ids: IdentityMap,
     boards: Container[RecordKey],
-    links: NoteLinks,
+    links: SystemNoteLinks,
 ) -> AsyncIterator[Decision[Any]]:
     """One decision per iX-Haus note. Only notes about to be sent for the first time cost
     a look-up (in batches): an unchanged note, an internal one or one of an untransferred
@@ -206,13 +201,13 @@ async def note_decisions(
         if isinstance(decision, Transfer) and (entry is None or entry.state != "sent"):
             pending.append((decision, note))
             if len(pending) >= LINK_BATCH:
-                for linked in await link_all_before_send(pending, links, ctx.system):
+                for linked in await link_all_before_send(pending, links):
                     yield linked
                 pending.clear()
             continue
         yield decision
     if pending:
-        for linked in await link_all_before_send(pending, links, ctx.system):
+        for linked in await link_all_before_send(pending, links):
             yield linked
 
 
@@ -221,10 +216,10 @@ def _messageable(ticket: RecordKey, ids: IdentityMap, boards: Container[RecordKe
 
 
 async def run_notes_stage(
-    ctx: SystemContext, *, engine: SendEngine, two_way: TwoWay, boards: Container[RecordKey]
+    ctx: SystemContext, *, engine: SendEngine, two_way: SystemTwoWay, boards: Container[RecordKey]
 ) -> Tally:
     """The notes stage of a run (after the tickets, so it sees this run's ticket outcomes)."""
-    known = await engine.ledger.load(ctx.system, EntityKind.NOTE)
+    known = await engine.ledger.load(EntityKind.NOTE)
     decisions = note_decisions(
         ctx, known=known, ids=engine.ids, boards=boards, links=two_way.note_links
     )

@@ -19,6 +19,7 @@ from app.sync.ports import (
     Outcome,
 )
 from app.sync.ports.events import POLL_EVENT, InboundEvent, decode_event
+from app.sync.stores import TwoWay
 from tests.fakes import (
     NOW,
     FakeCasaviTickets,
@@ -42,14 +43,14 @@ class World:
         self.links = FakeNoteLinks()
         self.conflicts = FakeConflicts()
         self.activity = FakePortalActivity()
+        two_way = TwoWay(self.links, self.conflicts, self.activity, self.ledger).bind("test")
         self.handlers = Handlers(
-            system="test",
             casavi=self.casavi,
             writer=self.writer,
-            links=self.ledger,
-            note_links=self.links,
-            conflicts=self.conflicts,
-            activity=self.activity,
+            links=two_way.links,
+            note_links=two_way.note_links,
+            conflicts=two_way.conflicts,
+            activity=two_way.portal_activity,
             settings=InboundSettings(conflict_policies=policies or {}),
             fingerprint=_no_fingerprint,
         )
@@ -381,7 +382,10 @@ async def test_a_polled_ticket_reads_what_is_known_of_its_messages_once() -> Non
     world = World()
     links, conflicts = CountingNoteLinks(), CountingConflicts()
     world.links, world.conflicts = links, conflicts
-    world.handlers = dataclasses.replace(world.handlers, note_links=links, conflicts=conflicts)
+    two_way = TwoWay(links, conflicts, world.activity, world.ledger).bind("test")
+    world.handlers = dataclasses.replace(
+        world.handlers, note_links=two_way.note_links, conflicts=two_way.conflicts
+    )
     await world.master_data()
     world.ticket()
     for i in range(5):
