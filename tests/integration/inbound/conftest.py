@@ -51,6 +51,7 @@ from app.domain.keys import TicketNumber
 from app.environment import Settings, load_settings, normalise_database_url
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread
 from app.sandbox.config import sandbox_config_patch
+from app.sync.inbound.own_writes import flush_own_writes
 from app.sync.runs import execute_run
 from app.sync.services import Services
 from tests.conftest import seeded_ixhaus_database
@@ -236,6 +237,7 @@ async def wired(
 
 async def _first_export(state_url: str, ixhaus_url: str, casavi_state: Path) -> Snapshot:
     async with serve_simulator(casavi_state) as sim, wired(state_url, ixhaus_url, sim, None) as it:
+        await flush_own_writes()  # the run's own casavi writes, buffered, into the inbox
         sent = await take(it.sessions, {m.__tablename__ for m in STATE}, casavi_state)
     return sent  # the simulator has stopped and closed its state file
 
