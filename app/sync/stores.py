@@ -43,7 +43,8 @@ class SystemLedger:
     def __init__(self, store: Ledger, system: str) -> None:
         self.store, self.system = store, system
 
-    async def load(self, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
+    async def load(self, kind: EntityKind) -> dict[str, LedgerEntry]:
+        """One kind's entries by ledger key (``RecordKey.ledger_key``)."""
         return await self.store.load(self.system, kind)
 
     async def identities(self, kinds: Sequence[EntityKind]) -> IdentityMap:
@@ -62,7 +63,7 @@ class SystemLedger:
         self,
         kind: EntityKind,
         outcomes: Sequence[Outcome],
-        known: dict[RecordKey, LedgerEntry],
+        known: dict[str, LedgerEntry],
         *,
         run_id: int | None,
     ) -> None:

@@ -32,12 +32,15 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+import msgspec
+
 from app.domain.calendar import utcnow
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.fingerprint import field_digests, fingerprint
 from app.domain.identity import IdentityMap, ParentUnsettled
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.outbound.breaker import Breaker, describe, is_transport_failure
+from app.sync.outbound.digests import Digested
 from app.sync.outbound.outcomes import LedgerWriter, Send, Tally, TicketStatusOf
 from app.sync.outbound.senders import Sender
 from app.sync.outbound.sends import Sends
@@ -58,6 +61,8 @@ DEFAULT_POLICY = RunPolicy()
 # Called after a record was written, with its ledger entry from before (tickets: the
 # conflict base and S2; the support archive).
 AfterSend = Callable[[Transfer[Any], LedgerEntry | None], Awaitable[None]]
+# What a stage takes: decisions, or records decided only when their inputs changed.
+Decided = Decision[Any] | Digested
 
 
 class SendEngine:
@@ -95,10 +100,10 @@ class SendEngine:
     async def stage(
         self,
         kind: EntityKind,
-        decisions: AsyncIterator[Decision[Any]],
+        decisions: AsyncIterator[Decided],
         sender: Sender,
         *,
-        known: dict[RecordKey, LedgerEntry] | None = None,
+        known: dict[str, LedgerEntry] | None = None,
         states: PortalStates | None = None,
         status_of: TicketStatusOf | None = None,
         after_send: AfterSend | None = None,
@@ -109,7 +114,9 @@ class SendEngine:
         """Settle and send one kind's decisions; the stage's own tally (also added to the
         engine's). ``force`` is a record sent even when unchanged (an operator's re-send);
         ``retry_now`` tries failed records before their backoff has passed (staff pushed
-        them). Raises ``CasaviDown`` when the breaker trips."""
+        them); ``known`` holds the kind's ledger entries by ledger key (loaded unless given).
+        Raises ``CasaviDown`` when the breaker trips."""
+        forced = None if force is None else force.ledger_key
         known = await self.ledger.load(self.system, kind) if known is None else known
         tally = Tally()
         writer = LedgerWriter(self, kind, known, states, status_of)
@@ -121,14 +128,27 @@ class SendEngine:
             wave=self.policy.write_ahead_wave,
         )
         ticker = asyncio.create_task(writer.tick())
-        written_before = self._written_before
         try:
-            async for decision in decisions:
+            async for item in decisions:
                 if self.breaker.tripped is not None or ticker.done():
                     self.breaker.check()
                     writer.check(ticker)
+                digest = None
+                if isinstance(item, Digested):
+                    entry = known.get(item.ledger_key)
+                    digest = item.digest
+                    if (
+                        entry is not None
+                        and entry.input_digest == digest
+                        and item.ledger_key != forced
+                        and self._as_recorded(item.ledger_key, entry, tally)
+                    ):
+                        continue  # the common case of every run: its inputs are as recorded
+                    decision = item.decide()
+                else:
+                    decision = item
+                    entry = known.get(decision.key.ledger_key)
                 key = decision.key
-                entry = known.get(key)
                 if (
                     entry is not None
                     and entry.state == "sent"
@@ -136,15 +156,19 @@ class SendEngine:
                     and key != force
                     and entry.fingerprint == fingerprint(decision.record)
                 ):
-                    # The common case of every run: casavi holds the record as it is.
-                    if not written_before or key.ledger_key not in written_before:
-                        tally.unchanged += 1
+                    # casavi holds the record as it is (its inputs changed, it did not).
+                    self._count_unchanged(key.ledger_key, tally)
+                    if digest is not None and entry.input_digest != digest:
+                        writer.restate(_restated_sent(decision, entry, digest))
                     continue
-                item = self._settle(decision, entry, sender, tally, force, retry_now)
-                if isinstance(item, Send):
-                    await sends.admit(item)
-                elif isinstance(item, Outcome):
-                    writer.add(item, decision)
+                sending = self._settle(decision, entry, sender, tally, force, retry_now, digest)
+                if isinstance(sending, Send):
+                    await sends.admit(sending)
+                elif isinstance(sending, Outcome):
+                    if sending.restated:
+                        writer.restate(sending)
+                    else:
+                        writer.add(sending, decision)
             await sends.finish()
             self.breaker.check()
             writer.check(ticker)
@@ -167,6 +191,23 @@ class SendEngine:
         return tally
 
     # -- deciding ---------------------------------------------------------------------------
+    def _as_recorded(self, ledger_key: str, entry: LedgerEntry, tally: Tally) -> bool:
+        """A record (not forced) whose inputs digest as recorded with its outcome: the same
+        outcome again, counted as ``stage`` and ``_settle`` count it, without deciding it."""
+        if entry.state == "sent":
+            self._count_unchanged(ledger_key, tally)
+            return True
+        if entry.state in ("excluded", "deleted") and not self.ids.holds_ledger_key(ledger_key):
+            tally.unchanged += 1  # still left out for the same reason (see ``_settle``)
+            tally.still_excluded += 1
+            return True
+        return False
+
+    def _count_unchanged(self, ledger_key: str, tally: Tally) -> None:
+        written_before = self._written_before
+        if not written_before or ledger_key not in written_before:
+            tally.unchanged += 1
+
     def _settle(
         self,
         decision: Decision[Any],
@@ -175,6 +216,7 @@ class SendEngine:
         tally: Tally,
         force: RecordKey | None,
         retry_now: bool,
+        digest: str | None = None,
     ) -> Send | Outcome | None:
         """What a decision that is not simply unchanged (``stage`` tells those apart first)
         needs: a write or removal (``Send``), a protocol line without a write (``Outcome``),
@@ -194,18 +236,20 @@ class SendEngine:
                 return None
             except Exception as exc:  # the record cannot be mapped (no e-mail, no author)
                 return self._failed(decision, entry, exc, tally)
-            return Send(decision, entry, self._presence(key, entry, held), write)
+            return Send(decision, entry, self._presence(key, entry, held), write, digest)
         if held or (entry is not None and entry.state == "pending"):
             # Rules P3, D2, T5 - or a record that left the eligible set: casavi drops it.
-            return Send(decision, entry, "held", None)
+            return Send(decision, entry, "held", None, digest)
         reason = decision.reason.value
         left_out = entry is not None and entry.state in ("excluded", "deleted")
         if left_out and entry is not None and entry.reason_code == reason:
             tally.unchanged += 1  # still left out for the same reason: no new line
             tally.still_excluded += 1
-            return None
+            if digest is None or entry.input_digest == digest:
+                return None
+            return _restated(entry, key, digest)  # the same outcome, from other inputs
         tally.excluded += 1
-        return Outcome(key=key, state="excluded", reason_code=reason)
+        return Outcome(key=key, state="excluded", reason_code=reason, input_digest=digest)
 
     def _presence(self, key: RecordKey, entry: LedgerEntry | None, held: bool) -> Presence:
         if held:
@@ -242,6 +286,7 @@ class SendEngine:
                     casavi_id=casavi_id,
                     reason_code=decision.note.value if decision.note else None,
                     field_digests=field_digests(decision.record),
+                    input_digest=item.digest,
                 )
             assert isinstance(decision, Delete | Exclude)
             await sender.remove(key, self.ids)
@@ -254,6 +299,7 @@ class SendEngine:
                 removed=True,
                 reason_code=decision.reason.value,
                 casavi_id=entry.casavi_id if entry else None,
+                input_digest=item.digest,
             )
         except Exception as exc:  # one record's failure never stops the run (rule L3)
             self.breaker.failure(exc)
@@ -280,6 +326,31 @@ class SendEngine:
             attempts=attempts,
             next_attempt_at=retry_at,
         )
+
+
+def ledger_key_of_item(item: Decided) -> str:
+    """The ledger key of what a stage takes (a decision, or a ``Digested`` record)."""
+    return item.ledger_key if isinstance(item, Digested) else item.key.ledger_key
+
+
+def _restated(entry: LedgerEntry, key: RecordKey, digest: str) -> Outcome:
+    """The entry's outcome as recorded, with the digest of its inputs now."""
+    return Outcome(
+        key=key,
+        state=entry.state,
+        fingerprint=entry.fingerprint,
+        casavi_id=entry.casavi_id,
+        reason_code=entry.reason_code,
+        input_digest=digest,
+        restated=True,
+    )
+
+
+def _restated_sent(decision: Transfer[Any], entry: LedgerEntry, digest: str) -> Outcome:
+    """A sent record unchanged in casavi, with the digest of its inputs now (and its field
+    digests, which the ledger row keeps)."""
+    outcome = _restated(entry, decision.key, digest)
+    return msgspec.structs.replace(outcome, field_digests=field_digests(decision.record))
 
 
 def identities_of(entries: Mapping[RecordKey, LedgerEntry]) -> IdentityMap:

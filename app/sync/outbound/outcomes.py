@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind
 from app.sync.ports import (
     LedgerEntry,
     Outcome,
@@ -67,6 +67,7 @@ class Send(msgspec.Struct, gc=False):
     entry: LedgerEntry | None
     presence: Presence
     write: PortalWrite | None  # None: a removal
+    digest: str | None = None  # of the decision's inputs (recorded with the outcome)
 
 
 class LedgerWriter:
@@ -78,7 +79,7 @@ class LedgerWriter:
         self,
         engine: SendEngine,
         kind: EntityKind,
-        known: dict[RecordKey, LedgerEntry],
+        known: dict[str, LedgerEntry],
         states: PortalStates | None,
         status_of: TicketStatusOf | None,
     ) -> None:
@@ -96,6 +97,13 @@ class LedgerWriter:
             self._statuses.append(self._status_of(decision))
         if len(self._outcomes) >= self._engine.policy.ledger_batch:
             self._full.set()  # the ticker writes them now
+
+    def restate(self, outcome: Outcome) -> None:
+        """An outcome as recorded, written again for its new input digest: nothing is learnt,
+        no S1 state is written (``Outcome.restated``)."""
+        self._outcomes.append(outcome)
+        if len(self._outcomes) >= self._engine.policy.ledger_batch:
+            self._full.set()
 
     async def flush(self) -> None:
         async with self._lock:

@@ -117,15 +117,14 @@ class _PlanningLedger:
     def __init__(self, ledger: Ledger, limit: int) -> None:
         self._ledger = ledger
         self._limit = limit
-        self._planned: dict[RecordKey, LedgerEntry] = {}
+        self._planned: dict[str, LedgerEntry] = {}  # by ledger key
         self._listed: list[tuple[RecordKey, PlanAction, str | None, str | None]] = []
         self.actions: list[PlanAction] = []
 
-    async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
+    async def load(self, system: str, kind: EntityKind) -> dict[str, LedgerEntry]:
         entries = await self._ledger.load(system, kind)
-        for key, entry in self._planned.items():
-            if key.kind is kind:
-                entries[key] = entry
+        prefix = f"{kind.value}:"
+        entries.update((k, e) for k, e in self._planned.items() if k.startswith(prefix))
         return entries
 
     async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
@@ -137,7 +136,8 @@ class _PlanningLedger:
 
     async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         entries = await self._ledger.entries(system, keys)
-        entries.update({k: self._planned[k] for k in keys if k in self._planned})
+        planned = self._planned
+        entries.update({k: planned[k.ledger_key] for k in keys if k.ledger_key in planned})
         return entries
 
     async def field_digests(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, str]:
@@ -148,14 +148,16 @@ class _PlanningLedger:
         system: str,
         kind: EntityKind,
         outcomes: Sequence[Outcome],
-        known: dict[RecordKey, LedgerEntry],
+        known: dict[str, LedgerEntry],
         *,
         run_id: int | None,
     ) -> None:
         for outcome in outcomes:
-            if outcome.state == "pending":
-                continue  # the engine's write-ahead mark: the outcome follows
-            before = known.get(outcome.key)
+            if outcome.protocol_outcome is None:
+                # The engine's write-ahead mark (the outcome follows), or an outcome restated
+                # for its new input digest (nothing changes).
+                continue
+            before = known.get(outcome.key.ledger_key)
             was_sent = before is not None and before.state == "sent"
             action: PlanAction
             if outcome.state == "sent":
@@ -171,12 +173,13 @@ class _PlanningLedger:
                 self._listed.append(
                     (outcome.key, action, outcome.reason_code, outcome.field_digests)
                 )
-            self._planned[outcome.key] = LedgerEntry(
+            self._planned[outcome.key.ledger_key] = LedgerEntry(
                 id=0,
                 fingerprint=outcome.fingerprint,
                 state=outcome.state,
                 casavi_id=outcome.casavi_id,
                 reason_code=outcome.reason_code,
+                input_digest=outcome.input_digest,
             )
 
     async def items(self, system: str) -> list[PlanItem]:
