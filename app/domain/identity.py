@@ -72,6 +72,10 @@ class IdentityMap:
         """``holds`` by the record's ledger key."""
         return ledger_key in self._held
 
+    def names_ledger_key(self, ledger_key: str) -> bool:
+        """``named`` by the record's ledger key."""
+        return ledger_key in self._held or ledger_key in self._unsettled
+
     def unsettled(self, key: RecordKey) -> bool:
         """The record's state in casavi is not known to be good: its creation failed, or a
         create was under way when the gateway stopped."""

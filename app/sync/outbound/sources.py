@@ -258,12 +258,20 @@ def _unit_known(ticket: TicketRecord | PortalTicket, ids: IdentityMap) -> bool:
 
 
 def _named_references(ticket: TicketRecord, ids: IdentityMap) -> int:
-    """Which of its references ``ticket_references`` keeps, as bits (the ticket's digest)."""
+    """Which of its references ``ticket_references`` keeps, as bits (the ticket's digest),
+    asked by ledger key (a key ``RecordKey`` refuses is named by nobody)."""
+    named = ids.names_ledger_key
+    person, user, team, unit = (
+        ticket.reporter_person_no,
+        ticket.responsible_user_no,
+        ticket.team_no,
+        ticket.unit_no,
+    )
     return (
-        _known(ids, EntityKind.PERSON, ticket.reporter_person_no)
-        | _known(ids, EntityKind.USER, ticket.responsible_user_no) << 1
-        | _known(ids, EntityKind.TEAM, ticket.team_no) << 2
-        | _unit_known(ticket, ids) << 3
+        bool(person and named(ledger_key_of(EntityKind.PERSON, person)))
+        | bool(user and named(ledger_key_of(EntityKind.USER, user))) << 1
+        | bool(team and named(ledger_key_of(EntityKind.TEAM, team))) << 2
+        | bool(unit and named(ledger_key_of(EntityKind.UNIT, ticket.object_no, unit))) << 3
     )
 
 
