@@ -203,10 +203,11 @@ async def note_decisions(
     pending: list[tuple[Transfer[PortalNote], NoteRecord, str]] = []
     messageable: dict[int, bool] = {}
     authors: dict[str | None, str | None] = {}
+    from_portal_code, kind = Reason.NOTE_FROM_PORTAL.value, EntityKind.NOTE
     async for note in ctx.source.notes():
-        key = ledger_key_of(EntityKind.NOTE, str(note.id))
+        key = ledger_key_of(kind, str(note.id))
         entry = known.get(key)
-        echo = entry is not None and entry.reason_code == Reason.NOTE_FROM_PORTAL.value
+        echo = entry is not None and entry.reason_code == from_portal_code
         transferred = messageable.get(note.ticket_no)
         if transferred is None:
             ticket = RecordKey.ticket(note.ticket_no)
@@ -217,13 +218,7 @@ async def note_decisions(
             author = authors[note.author_user_no] = note_author(note, ids, ticket_user)
         from_portal = bool(note.source_ref) or echo
         digest = digests(note, transferred, from_portal, author)
-        decide = partial(
-            outbound_note,
-            note,
-            ticket_transferred=transferred,
-            from_portal=from_portal,
-            author=author,
-        )
+        decide = partial(_decide_note, note, transferred, from_portal, author)
         if entry is not None and entry.input_digest == digest:
             yield Digested(key, digest, decide)  # decided as recorded (no link needed)
             continue
@@ -239,6 +234,14 @@ async def note_decisions(
     if pending:
         for linked in await _linked(pending, links, ctx.system):
             yield linked
+
+
+def _decide_note(
+    note: NoteRecord, transferred: bool, from_portal: bool, author: str | None
+) -> Decision[PortalNote]:
+    return outbound_note(
+        note, ticket_transferred=transferred, from_portal=from_portal, author=author
+    )
 
 
 async def _linked(
