@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from litestar import Litestar, Router
@@ -11,6 +13,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import __version__
 from app.adapters.store.database import create_engine, create_session_factory
@@ -48,15 +51,28 @@ from app.environment import Settings, get_settings, run_policy
 from app.sync.jobs import JOB_FUNCTIONS, start_periodic
 from app.sync.ports import JobQueue
 from app.sync.queue import ArqQueue, InProcessQueue, arq_redis
+from app.sync.services import Services
 
 # The gateway's JSON API takes small bodies; document uploads get their own limit later.
 MAX_BODY_BYTES = 1_000_000
 
+# What builds a process's services over its own state's sessions, secret box and job queue
+# (``app.composition.build_services`` unless the caller composes them otherwise).
+ServicesFactory = Callable[[async_sessionmaker[AsyncSession], SecretBox, JobQueue], Services]
 
-def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> Litestar:
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    scheduler: bool = False,
+    compose: ServicesFactory | None = None,
+) -> Litestar:
     """The HTTP app. ``scheduler=True`` also runs the C14 schedule in this process (embedded
-    mode, no Redis); with Redis the worker's cron does that instead."""
+    mode, no Redis); with Redis the worker's cron does that instead. ``compose`` builds the
+    services the routes and jobs use (default: ``build_services`` with the settings' run
+    policy)."""
     settings = settings or get_settings()
+    compose = compose or partial(build_services, policy=run_policy(settings))
     engine = create_engine(
         settings.database_url,
         connect_timeout=settings.database_connect_timeout_seconds,
@@ -73,7 +89,7 @@ def create_app(settings: Settings | None = None, *, scheduler: bool = False) -> 
         )
     else:
         job_queue = InProcessQueue(JOB_FUNCTIONS, job_ctx)
-    services = build_services(session_factory, secret_box, job_queue, policy=run_policy(settings))
+    services = compose(session_factory, secret_box, job_queue)
     job_ctx["services"] = services
     services.inbound_lease_seconds = settings.inbound_lease_seconds
     metrics = Metrics()

@@ -94,7 +94,8 @@ def build_services(
         SqlNoteLinks(session_factory),
         SqlConflicts(session_factory),
         SqlPortalActivity(session_factory),
-        archive,
+        links=ledger,
+        archive=archive,
     )
     deviations = SqlContractDeviations(session_factory)
     recorder = DeviationRecorder(deviations)
@@ -111,8 +112,6 @@ def build_services(
 
     return Services(
         runs=SqlRuns(session_factory),
-        ledger=ledger,
-        portal_states=portal_states,
         configs=configs,
         # The poll recognises the gateway's own changes in casavi (own_writes.py).
         contexts=SystemContexts(
@@ -120,12 +119,7 @@ def build_services(
         ),
         queue=queue,
         clock=utcnow,
-        note_links=two_way.note_links,
-        conflicts=two_way.conflicts,
-        portal_activity=two_way.portal_activity,
         inbox=inbox,
-        links=ledger,
-        archive=archive,
         policy=policy or RunPolicy(),
         contract_deviations=deviations,
         closers=[stop_recording],

@@ -63,6 +63,7 @@ from app.sync.outbound.documents import (
 from app.sync.outbound.engine import SendEngine
 from app.sync.outbound.senders import DocumentSender
 from app.sync.ports import LedgerEntry, Outcome
+from app.sync.stores import SystemLedger
 
 MB = 1024 * 1024
 BIG = 1
@@ -243,7 +244,8 @@ async def run(size_mb: int, documents: int, repeat: int, scan: int) -> dict[str,
             ids = IdentityMap()
             decisions = docuware_decisions(source, types, config, datetime.now(UTC), ids)
             started = time.perf_counter()
-            engine = SendEngine(system="bench", run_id=None, ledger=ledger, ids=ids)  # type: ignore[arg-type]
+            bound = SystemLedger(ledger, "bench")  # type: ignore[arg-type]
+            engine = SendEngine(run_id=None, ledger=bound, ids=ids)
             counts = await engine.stage(
                 KIND, decisions, DocumentSender(portal, contents), concurrency=CONCURRENCY
             )

@@ -55,6 +55,7 @@ from app.sync.ports import Outcome
 from app.sync.queue import InProcessQueue
 from app.sync.runs import execute_run
 from app.sync.services import Services
+from app.sync.stores import two_way_of
 from benchmarks.inbound_harness import machine, percentile, quiet
 
 PAGE = 50
@@ -82,7 +83,9 @@ async def _fill(services: Services, ixhaus: Any, sim: Any, count: int) -> list[i
             row.update(ticket_no=n, subject=f"Ticket {n}")
             rows.append(row)
         await conn.execute(insert(t.tickets), rows)
-    links = await services.links.by_casavi_id("test", EntityKind.TICKET, str(model.ticket_no))
+    links = await two_way_of(services.stores).links.by_casavi_id(
+        "test", EntityKind.TICKET, str(model.ticket_no)
+    )
     assert links is not None, "the model ticket was not sent"
     store = sim.simulator.store
     template = store.get("tickets", str(model.ticket_no))
@@ -114,7 +117,7 @@ async def _fill(services: Services, ixhaus: Any, sim: Any, count: int) -> list[i
         )
         for n in numbers
     ]
-    await services.ledger.save("test", EntityKind.TICKET, outcomes, {}, run_id=None)
+    await services.stores.ledger.save("test", EntityKind.TICKET, outcomes, {}, run_id=None)
     return numbers
 
 

@@ -1112,26 +1112,15 @@ def fake_services(
     policy: RunPolicy | None = None,
     configs: Configs | None = None,
     clock: Callable[[], dt.datetime] = lambda: NOW,
+    inbox: FakeInbox | None = None,
 ) -> Services:
-    """What a composition root hands the flows, over ``contexts``' stores and fakes."""
-    stores = contexts.stores
-    two_way = stores.two_way or TwoWay(
-        FakeNoteLinks(), FakeConflicts(), FakePortalActivity(), FakeArchive()
-    )
-    links = stores.ledger if isinstance(stores.ledger, FakeLedger) else FakeLedger()
+    """What a composition root hands the flows, over ``contexts`` (and its stores) and fakes."""
     return Services(
         runs=FakeRuns() if runs is None else runs,
-        ledger=stores.ledger,
-        portal_states=stores.portal_states,
         configs=FakeConfigs() if configs is None else configs,
         contexts=contexts,
         queue=FakeQueue() if queue is None else queue,
         clock=clock,
-        note_links=two_way.note_links,
-        conflicts=two_way.conflicts,
-        portal_activity=two_way.portal_activity,
-        inbox=FakeInbox(),
-        links=links,
-        archive=two_way.archive or FakeArchive(),
+        inbox=FakeInbox() if inbox is None else inbox,
         policy=RunPolicy() if policy is None else policy,
     )

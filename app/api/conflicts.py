@@ -16,6 +16,7 @@ from app.api.schemas import System
 from app.errors import InvalidInput
 from app.sync.inbound.conflicts import resolve_conflict
 from app.sync.ports import ConflictRecord
+from app.sync.stores import two_way_of
 
 RowId = Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="row id")]
 
@@ -73,7 +74,7 @@ class ConflictController(Controller):
         ] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> ConflictList:
-        rows = await services.conflicts.list(
+        rows = await two_way_of(services.stores).conflicts.list(
             system, open_only=status == "open", limit=limit, after_id=after_id
         )
         return ConflictList(

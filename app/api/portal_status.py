@@ -57,7 +57,7 @@ class PortalStatusController(Controller):
     async def one(
         self, services: ServicesDep, system: FromPath[System], ticket_number: TicketPath
     ) -> TicketPortalStatusView:
-        row = await services.portal_states.one(system, TicketNumber(int(ticket_number)))
+        row = await services.stores.portal_states.one(system, TicketNumber(int(ticket_number)))
         if row is None:
             raise NotFound(f"Ticket {ticket_number} has not been decided by a sync run yet.")
         return to_view(row)
@@ -111,7 +111,8 @@ class PortalStatusController(Controller):
                 errors=[(field, f"1 to {MAX_BULK} ticket numbers of digits")],
             )
         found = {
-            row.ticket_number: row for row in await services.portal_states.many(system, wanted)
+            row.ticket_number: row
+            for row in await services.stores.portal_states.many(system, wanted)
         }
         ordered = list(dict.fromkeys(wanted))
         return TicketPortalStatusList(

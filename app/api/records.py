@@ -47,7 +47,8 @@ class RecordController(Controller):
         self, services: ServicesDep, system: FromPath[System], data: JSONBody[ResendRequest]
     ) -> ResendView:
         key = record_key(data.entity_key)
-        result = await resend(services, system, key)
+        async with services.contexts.use(system) as ctx:
+            result = await resend(ctx, key, now=services.clock())
         reason = result.reason
         return ResendView(
             entity_type=key.kind.value,

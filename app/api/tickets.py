@@ -19,6 +19,7 @@ from app.api.schemas import System, TicketPortalStatusView
 from app.domain.keys import TicketNumber
 from app.domain.reasons import text
 from app.errors import NotFound
+from app.sync.stores import two_way_of
 from app.sync.tickets import MAX_NUMBER, PushResult, push_note, push_ticket
 
 NoteId = Annotated[str, PathParameter(pattern=r"^[0-9]{1,18}$", description="iX-Haus note id")]
@@ -95,10 +96,11 @@ class TicketTriggerController(Controller):
         self, services: ServicesDep, system: FromPath[System], ticket_number: TicketPath
     ) -> TicketPortalStatusView:
         number = TicketNumber(int(ticket_number))  # the path's digits (the pattern says so)
-        known = number <= MAX_NUMBER and await services.portal_activity.reset(
+        stores = services.stores
+        known = number <= MAX_NUMBER and await two_way_of(stores).portal_activity.reset(
             system, number, services.clock()
         )
-        row = await services.portal_states.one(system, number) if known else None
+        row = await stores.portal_states.one(system, number) if known else None
         if row is None:
             raise NotFound(f"Ticket {number} has no service-portal state yet.")
         return to_view(row)

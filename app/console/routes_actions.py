@@ -47,7 +47,9 @@ class ActionsController(Controller):
         form = await request.form()
         raw = form.get("entity_key")
         key = record_key(raw if isinstance(raw, str) else "")
-        result = await resend(_services(request), system, key)
+        services = _services(request)
+        async with services.contexts.use(system) as ctx:
+            result = await resend(ctx, key, now=services.clock())
         return page(request, "action_result.html", system=system, action="resend", result=result)
 
     @post("/tickets/{number:str}/push", status_code=200)

@@ -26,6 +26,7 @@ from app.sync.inbound.conflicts import resolve_conflict
 from app.sync.inbound.process import enqueue_ticket
 from app.sync.ports import ConflictSide
 from app.sync.services import Services
+from app.sync.stores import two_way_of
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ class InboundController(Controller):
         error: dict[str, Any] | None = None,
         status_code: int = 200,
     ) -> Response[Any]:
-        rows = await _services(request).conflicts.list(
+        rows = await two_way_of(_services(request).stores).conflicts.list(
             system, open_only=status == "open", limit=ROWS
         )
         if resolved is not None and all(r.id != resolved for r in rows):

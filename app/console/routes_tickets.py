@@ -100,7 +100,7 @@ class TicketsController(Controller):
         self, request: Request[Any, Any, Any], system: FromPath[System], number: TicketNumber
     ) -> Response[Any]:
         services: Services = request.app.state.services
-        found = await services.portal_states.one(system, keys.TicketNumber(int(number)))
+        found = await services.stores.portal_states.one(system, keys.TicketNumber(int(number)))
         timeline = await ticket_timeline(
             engine_of(request.app.state.session_factory), system, number
         )

@@ -35,9 +35,7 @@ async def send_notified_document(services: Services, system: str, document_id: i
     the system cannot send it (switched off, DocuWare not configured or unreachable...)."""
     try:
         async with services.contexts.use(system) as ctx:
-            return await send_docuware_document(
-                ctx, ledger=services.ledger, document_id=document_id, now=services.clock()
-            )
+            return await send_docuware_document(ctx, document_id=document_id, now=services.clock())
     except GatewayError as exc:
         # Not a bug, and nothing to retry here: the next run meets the document again.
         log.warning(

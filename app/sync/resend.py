@@ -9,6 +9,7 @@ Public notes have their own trigger (``tickets.push_note``); documents are sent 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 import msgspec
@@ -16,9 +17,9 @@ import msgspec
 from app.domain.keys import EntityKind, InvalidKey, RecordKey
 from app.domain.reasons import Reason
 from app.errors import Conflict, InvalidInput, NotFound
+from app.sync.context import SystemContext
 from app.sync.outbound.plan import PLANNED_KINDS
 from app.sync.outbound.run import Scope, run_outbound
-from app.sync.services import Services
 from app.sync.tickets import raise_failure
 
 ResendOutcome = Literal["sent", "removed", "excluded"]
@@ -51,12 +52,11 @@ def record_key(entity_key: str) -> RecordKey:
     return key
 
 
-async def resend(services: Services, system: str, key: RecordKey) -> ResendResult:
-    """Send ``key`` now; what was done, or ``NotFound`` when iX-Haus has no such record in
-    the interface's scope (object range, types)."""
-    async with services.contexts.use(system) as ctx:
-        report = await run_outbound(ctx, run_id=None, now=services.clock(), scope=Scope(record=key))
-        entry = (await ctx.stores.ledger.entries([key])).get(key)
+async def resend(ctx: SystemContext, key: RecordKey, *, now: datetime) -> ResendResult:
+    """Send ``key`` of the context's system now; what was done, or ``NotFound`` when iX-Haus
+    has no such record in the interface's scope (object range, types)."""
+    report = await run_outbound(ctx, run_id=None, now=now, scope=Scope(record=key))
+    entry = (await ctx.stores.ledger.entries([key])).get(key)
     raise_failure(report.engine)
     counts = report.tally
     reason = _reason(entry.reason_code if entry is not None else None)

@@ -9,37 +9,23 @@ from datetime import datetime
 from app.alerts.monitor import AlertMonitor
 from app.sync.context import SystemContexts
 from app.sync.policy import RunPolicy
-from app.sync.ports import (
-    Configs,
-    Conflicts,
-    ContractDeviations,
-    Inbox,
-    JobQueue,
-    Ledger,
-    LedgerLinks,
-    NoteLinks,
-    PayloadArchive,
-    PortalActivity,
-    PortalStates,
-    Runs,
-)
+from app.sync.ports import Configs, ContractDeviations, Inbox, JobQueue, Runs
+from app.sync.stores import Stores
 
 
 @dataclass
 class Services:
+    """What a process works with. A system's stores and adapters are reached through its
+    context (``contexts.use(system)``: ``ctx.stores``, bound to the system); the stores
+    themselves (``stores``) serve the reads that need no adapters."""
+
     runs: Runs
-    ledger: Ledger
-    portal_states: PortalStates
     configs: Configs
     contexts: SystemContexts
     queue: JobQueue
     clock: Callable[[], datetime]
-    note_links: NoteLinks
-    conflicts: Conflicts
-    portal_activity: PortalActivity
+    # The inbound events of every system (the sweeper's due events, parking by id).
     inbox: Inbox
-    links: LedgerLinks
-    archive: PayloadArchive
     policy: RunPolicy = field(default_factory=RunPolicy)
     # casavi answers outside the contract, as counted (None: this process keeps no count).
     contract_deviations: ContractDeviations | None = None
@@ -49,6 +35,11 @@ class Services:
     alerts: AlertMonitor | None = None
     # How long the inbound job holds a ticket's lease (``INBOUND_LEASE_SECONDS``).
     inbound_lease_seconds: float = 30.0
+
+    @property
+    def stores(self) -> Stores:
+        """The gateway's stores, as the contexts bind them."""
+        return self.contexts.stores
 
     async def aclose(self) -> None:
         from app.sync.inbound.own_writes import flush_own_writes

@@ -12,7 +12,8 @@ The answer says what was done (``sent``, ``unchanged``, ``removed``) or why not
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
@@ -38,9 +39,10 @@ from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.senders import PortalSender
 from app.sync.outbound.sources import ticket_references
 from app.sync.outbound.status import ticket_portal_status
+from app.sync.policy import RunPolicy
 from app.sync.ports import LedgerEntry, TicketPortalView
 from app.sync.services import Services
-from app.sync.stores import TwoWay
+from app.sync.two_way import SystemTwoWay
 
 # ``waiting``: not sent now - a record it names (its ticket, its author) is not settled in
 # casavi yet; a run sends it once it is.
@@ -80,20 +82,20 @@ async def push_ticket(services: Services, system: str, number: str) -> PushResul
         if ticket is None:
             raise NotFound(f"Ticket {ticket_no} does not exist in iX-Haus.")
         known = await stores.ledger.entries([key, *_references(ticket)])
-        engine = _engine(services, ctx, known)
-        decision = await _ticket_decision(ctx, ticket, engine.ids, services)
+        engine = _engine(ctx, known, services.policy, services.clock)
+        decision = await _ticket_decision(ctx, ticket, engine.ids, services.clock())
         tally = await engine.stage(
             EntityKind.TICKET,
             _one(decision),
             PortalSender(ctx.portal),
             known={k.ledger_key: e for k, e in known.items() if k == key},
-            states=stores.portal_states.store,
+            states=stores.portal_states,
             status_of=ticket_portal_status,
-            after_send=TicketBookkeeping(system, two_way, services.clock, staff=True),
+            after_send=TicketBookkeeping(two_way, services.clock, staff=True),
             retry_now=True,
         )
     # rule S2: staff changed the ticket (whatever the portal made of it).
-    await two_way.portal_activity.reset(system, ticket_no, services.clock())
+    await two_way.portal_activity.reset(ticket_no, services.clock())
     raise_failure(engine)
     return PushResult(
         ticket_number=str(ticket_no),
@@ -123,19 +125,19 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
         author = RecordKey.of(EntityKind.USER, note.author_user_no or "-")
         ticket_user = RecordKey.of(EntityKind.USER, ctx.config.ticket_user_no or "-")
         known = await stores.ledger.entries([key, tkey, author, ticket_user])
-        engine = _engine(services, ctx, known)
+        engine = _engine(ctx, known, services.policy, services.clock)
         if ticket.source_ref and not engine.ids.holds(tkey):
             engine.ids.adopt(tkey, ticket.source_ref)  # a tenant's ticket: casavi's id
         entry = known.get(key)
         decision: Decision[Any] = outbound_note(
             note,
-            ticket_transferred=await _messageable(ctx, ticket, engine.ids, services),
+            ticket_transferred=await _messageable(ctx, ticket, engine.ids, services.clock()),
             from_portal=bool(note.source_ref)
             or (entry is not None and entry.reason_code == Reason.NOTE_FROM_PORTAL.value),
             author=note_author(note, engine.ids, ctx.config.ticket_user_no),
         )
         if entry is None or entry.state != "sent":
-            decision = await link_before_send(decision, note, two_way.note_links, system)
+            decision = await link_before_send(decision, note, two_way.note_links)
         tally = await engine.stage(
             EntityKind.NOTE,
             _one(decision),
@@ -144,7 +146,7 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
             retry_now=True,
         )
     if tally.sent:  # rule S2: a staff reply is a staff change of the ticket
-        await two_way.portal_activity.reset(system, ticket_no, services.clock())
+        await two_way.portal_activity.reset(ticket_no, services.clock())
     raise_failure(engine)
     return PushResult(
         ticket_number=str(ticket_no),
@@ -157,16 +159,18 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
 
 
 def _engine(
-    services: Services, ctx: SystemContext, known: dict[RecordKey, LedgerEntry]
+    ctx: SystemContext,
+    known: dict[RecordKey, LedgerEntry],
+    policy: RunPolicy,
+    clock: Callable[[], datetime],
 ) -> SendEngine:
     """A trigger's engine: the identity map of the records it names."""
     return SendEngine(
-        system=ctx.system,
         run_id=None,
-        ledger=ctx.stores.ledger.store,  # the engine names the system itself (for now)
+        ledger=ctx.stores.ledger,
         ids=identities_of(known),
-        policy=services.policy,
-        clock=services.clock,
+        policy=policy,
+        clock=clock,
     )
 
 
@@ -194,7 +198,7 @@ def _require_active(ctx: SystemContext) -> None:
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
 
 
-def _two_way(ctx: SystemContext) -> TwoWay:
+def _two_way(ctx: SystemContext) -> SystemTwoWay:
     """The two-way stores a trigger keeps up to date (every composition root gives them)."""
     if ctx.stores.two_way is None:
         raise SyncNotPossible("This process keeps no two-way state; triggers are not possible.")
@@ -223,7 +227,7 @@ def _references(ticket: TicketRecord) -> list[RecordKey]:
 
 
 async def _ticket_decision(
-    ctx: SystemContext, ticket: TicketRecord, ids: IdentityMap, services: Services
+    ctx: SystemContext, ticket: TicketRecord, ids: IdentityMap, now: datetime
 ) -> Decision[Any]:
     """The ticket's decision as a run makes it (``sources.ticket_decisions``)."""
     key = ticket_key(ticket.number)
@@ -231,7 +235,7 @@ async def _ticket_decision(
         ids.adopt(key, ticket.source_ref)  # a tenant's ticket keeps casavi's id
     ticket_type = await _ticket_type(ctx, ticket.type_no)
     first = not ids.holds(key)
-    decision = decide_ticket(ticket, ticket_type, ctx.config, services.clock(), first_export=first)
+    decision = decide_ticket(ticket, ticket_type, ctx.config, now, first_export=first)
     if isinstance(decision, Transfer):
         record = ticket_references(decision.record, ids)
         return Transfer(key=decision.key, record=record, note=decision.note)
@@ -246,7 +250,7 @@ async def _ticket_type(ctx: SystemContext, type_no: str) -> TicketTypeRecord | N
 
 
 async def _messageable(
-    ctx: SystemContext, ticket: TicketRecord, ids: IdentityMap, services: Services
+    ctx: SystemContext, ticket: TicketRecord, ids: IdentityMap, now: datetime
 ) -> bool:
     """A note can follow its ticket when casavi holds the ticket as a ticket (not as a
     bulletin-board post, T5) - or its state is unsettled (the note then waits for it) - and
@@ -254,7 +258,7 @@ async def _messageable(
     if not ids.named(ticket_key(ticket.number)):
         return False
     ticket_type = await _ticket_type(ctx, ticket.type_no)
-    decision = decide_ticket(ticket, ticket_type, ctx.config, services.clock())
+    decision = decide_ticket(ticket, ticket_type, ctx.config, now)
     return isinstance(decision, Transfer) and not is_board(decision.record)
 
 

@@ -9,6 +9,7 @@ from app.errors import Conflict, NotFound
 from app.sync.inbound.notes import note_of_field
 from app.sync.ports import ConflictRecord, ConflictSide
 from app.sync.services import Services
+from app.sync.stores import two_way_of
 
 
 async def resolve_conflict(
@@ -20,7 +21,8 @@ async def resolve_conflict(
     value: str | None,
     actor: str,
 ) -> ConflictRecord:
-    found = await services.conflicts.get(system, conflict_id)
+    two_way = two_way_of(services.stores.bind(system))
+    found = await two_way.conflicts.get(conflict_id)
     if found is None:
         raise NotFound(f"Conflict {conflict_id} does not exist.")
     if found.resolution is not None:
@@ -40,13 +42,11 @@ async def resolve_conflict(
             await ctx.writer.update_note(note_id, chosen)
         else:
             await ctx.writer.update_ticket_fields(number, fields)
-            entry = await services.links.entry(system, RecordKey.ticket(number))
+            entry = await two_way.links.entry(RecordKey.ticket(number))
             if ctx.casavi is not None and entry is not None and entry.casavi_id:
                 await ctx.casavi.change_fields(entry.casavi_id, fields)
-    await services.conflicts.set_base(system, number, fields)
-    resolved = await services.conflicts.resolve(
-        system, conflict_id, side=side, value=chosen, actor=actor
-    )
+    await two_way.conflicts.set_base(number, fields)
+    resolved = await two_way.conflicts.resolve(conflict_id, side=side, value=chosen, actor=actor)
     if resolved is None:  # deleted meanwhile
         raise NotFound(f"Conflict {conflict_id} does not exist.")
     return resolved

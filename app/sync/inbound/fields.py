@@ -41,12 +41,12 @@ async def apply_fields(h: Handlers, number: TicketNumber, ticket: CasaviTicketVi
     if held is None:
         raise Park(f"iX-Haus has no ticket {number}")
     policies = cast(dict[str, Policy], h.settings.conflict_policies)
-    base = await h.conflicts.base(h.system, number)
+    base = await h.conflicts.base(number)
     theirs = await casavi_fields(h, ticket)
     if not base:
         # No synced value known (a ticket sent before bases were kept): take casavi's
         # values as the base and change nothing - iX-Haus is the master system.
-        await h.conflicts.set_base(h.system, number, theirs)
+        await h.conflicts.set_base(number, theirs)
         return ""
     decisions = decide_ticket(
         base=base,
@@ -63,14 +63,13 @@ async def apply_fields(h: Handlers, number: TicketNumber, ticket: CasaviTicketVi
         await h.casavi.change_fields(ticket.id, to_casavi)
     open_conflicts = {
         (c.field, c.casavi_value, c.ixhaus_value)
-        for c in await h.conflicts.list(h.system, open_only=True, limit=1000)
+        for c in await h.conflicts.list(open_only=True, limit=1000)
         if c.ticket_number == str(number)
     }
     for d in decisions:
         if not d.conflict or (d.field, d.casavi, d.ixhaus) in open_conflicts:
             continue
         await h.conflicts.add(
-            h.system,
             NewConflict(
                 ticket_number=str(number),
                 field=d.field,
@@ -83,10 +82,10 @@ async def apply_fields(h: Handlers, number: TicketNumber, ticket: CasaviTicketVi
         )
     moved = {d.field: d.new_base for d in decisions if d.moves_base}
     if moved:
-        await h.conflicts.set_base(h.system, number, moved)
+        await h.conflicts.set_base(number, moved)
     if to_ixhaus:
         what: Activity = "status" if "status" in to_ixhaus else "changed"
-        await h.activity.record(h.system, number, ticket.modified_at, what)
+        await h.activity.record(number, ticket.modified_at, what)
         return f"fields {sorted(to_ixhaus)}"
     return ""
 

@@ -18,16 +18,16 @@ from app.domain.fingerprint import fingerprint
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.outbound.engine import identities_of
 from app.sync.outbound.sources import ticket_references
-from app.sync.ports import IxhausSource, IxhausWriter, LedgerLinks
+from app.sync.ports import IxhausSource, IxhausWriter
+from app.sync.two_way import SystemLinks
 
 FingerprintFn = Callable[[int], Awaitable[str | None]]
 
 
 def ticket_fingerprinter(
-    system: str,
     source: IxhausSource,
     writer: IxhausWriter,
-    links: LedgerLinks,
+    links: SystemLinks,
     config: SyncConfig,
     clock: Callable[[], datetime],
 ) -> FingerprintFn:
@@ -50,7 +50,7 @@ def ticket_fingerprinter(
             wanted.append(RecordKey.unit(ticket.object_no, ticket.unit_no))
         entries = {}
         for key in wanted:
-            entry = await links.entry(system, key)
+            entry = await links.entry(key)
             if entry is not None:
                 entries[key] = entry
         return fingerprint(ticket_references(decision.record, identities_of(entries)))

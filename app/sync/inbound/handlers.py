@@ -24,13 +24,9 @@ from app.sync.ports import (
     CasaviMessageView,
     CasaviTickets,
     CasaviTicketView,
-    Conflicts,
     InboundSettings,
     IxhausWriter,
-    LedgerLinks,
     NoteLink,
-    NoteLinks,
-    PortalActivity,
 )
 from app.sync.ports.events import (
     AttachmentCreated,
@@ -43,6 +39,7 @@ from app.sync.ports.events import (
     TicketRated,
     TicketUpdated,
 )
+from app.sync.two_way import SystemConflicts, SystemLinks, SystemNoteLinks, SystemPortalActivity
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +53,13 @@ Activity = Literal[
 
 @dataclass(frozen=True)
 class Handlers:
-    system: str
     casavi: CasaviTickets
     writer: IxhausWriter
-    links: LedgerLinks
-    note_links: NoteLinks
-    conflicts: Conflicts
-    activity: PortalActivity
+    # The system's stores, bound (``SystemTwoWay``).
+    links: SystemLinks
+    note_links: SystemNoteLinks
+    conflicts: SystemConflicts
+    activity: SystemPortalActivity
     settings: InboundSettings
     fingerprint: FingerprintFn
 
@@ -102,7 +99,7 @@ class Handlers:
     async def _linked(self, ref: str) -> TicketNumber | None:
         """The common case (a tenant writes on a ticket iX-Haus has): no need to read the
         ticket itself, only the message or the attachment."""
-        linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ref)
+        linked = await self.links.by_casavi_id(EntityKind.TICKET, ref)
         return None if linked is None else linked[0].ticket_number
 
     async def _ticket(self, ref: str) -> CasaviTicketView:
@@ -126,7 +123,7 @@ class Handlers:
 
     # -- references through the ledger ----------------------------------------------------
     async def _resolve(self, kind: EntityKind, casavi_id: str | None, what: str) -> RecordKey:
-        found = await self.links.by_casavi_id(self.system, kind, casavi_id) if casavi_id else None
+        found = await self.links.by_casavi_id(kind, casavi_id) if casavi_id else None
         if found is None or found[1].state != "sent":
             raise Park(f"unknown {what} {casavi_id!r}: casavi did not get it from iX-Haus")
         return found[0]
@@ -134,14 +131,14 @@ class Handlers:
     async def _optional(self, kind: EntityKind, casavi_id: str | None) -> str | None:
         if not casavi_id:
             return None
-        found = await self.links.by_casavi_id(self.system, kind, casavi_id)
+        found = await self.links.by_casavi_id(kind, casavi_id)
         return found[0].number if found is not None and found[1].state == "sent" else None
 
     # -- a tenant's new ticket (rule T10, C11) ---------------------------------------------
     async def ensure_ticket(self, ticket: CasaviTicketView) -> TicketNumber:
         """The iX-Haus number of the casavi ticket, creating it for a tenant's ticket;
         ``Ignored`` for any other ticket the gateway did not send."""
-        linked = await self.links.by_casavi_id(self.system, EntityKind.TICKET, ticket.id)
+        linked = await self.links.by_casavi_id(EntityKind.TICKET, ticket.id)
         if linked is not None:
             return linked[0].ticket_number
         if ticket.origin != "tenant":
@@ -170,12 +167,12 @@ class Handlers:
         held = await self.writer.ticket(number)
         # The base of conflict detection is what both sides now agree on.
         if held is not None:
-            await self.conflicts.set_base(self.system, number, ixhaus_fields(held))
+            await self.conflicts.set_base(number, ixhaus_fields(held))
         # Linked as sent, with the fingerprint of what iX-Haus holds: the outbound run
         # recognises the ticket and never creates a second one in casavi.
         digest = await self.fingerprint(number) if held is not None else None
-        await self.links.link(self.system, RecordKey.ticket(number), ticket.id, digest)
-        await self.activity.record(self.system, number, ticket.created_at, "new ticket")
+        await self.links.link(RecordKey.ticket(number), ticket.id, digest)
+        await self.activity.record(number, ticket.created_at, "new ticket")
         return number
 
     # -- messages (rules N1, N2) and attachments ------------------------------------------
@@ -186,7 +183,7 @@ class Handlers:
         message_id: str,
         known: CasaviMessageView | None = None,
     ) -> str:
-        link = await self.note_links.by_casavi_message(self.system, message_id)
+        link = await self.note_links.by_casavi_message(message_id)
         if link is not None:
             # Written by the gateway itself (echo) or applied already; a tenant's message
             # seen again by the poll may have been edited in casavi meanwhile.
@@ -200,7 +197,6 @@ class Handlers:
             return "internal casavi note: never comes to iX-Haus"  # rule N2
         note_id = await self.writer.insert_note(await self._authored(number, message))
         await self.note_links.record(
-            self.system,
             NoteLink(
                 ticket_number=str(number),
                 ixhaus_note_id=str(note_id),
@@ -209,8 +205,8 @@ class Handlers:
             ),
         )
         # What both sides agree on: an edit on either side is measured against it.
-        await self.conflicts.set_base(self.system, number, {note_field(note_id): message.content})
-        await self.activity.record(self.system, number, message.written_at, "new message")
+        await self.conflicts.set_base(number, {note_field(note_id): message.content})
+        await self.activity.record(number, message.written_at, "new message")
         return f"note {note_id}"
 
     async def _authored(self, number: TicketNumber, message: CasaviMessageView) -> InboundNote:
@@ -257,7 +253,7 @@ class Handlers:
                 content_location=DOCUMENT_LOCATION.format(id=attachment.id),
             )
         )
-        await self.activity.record(self.system, number, attachment.created_at, "attachment")
+        await self.activity.record(number, attachment.created_at, "attachment")
         return f"document {document_id_ix}"
 
     async def rating(self, number: TicketNumber, ticket: CasaviTicketView) -> str:
@@ -266,7 +262,7 @@ class Handlers:
         await self.writer.set_rating(
             number, ticket.rating_stars, ticket.rating_comment, ticket.rated_at
         )
-        await self.activity.record(self.system, number, ticket.rated_at, "rating")
+        await self.activity.record(number, ticket.rated_at, "rating")
         return f"rating {ticket.rating_stars}"
 
     # -- two-way fields and conflicts (``fields.py``) ----------------------------------------

@@ -37,10 +37,10 @@ async def edited_message(
 ) -> str:
     ticket = str(number)  # as the conflicts list it
     field = note_field(note_id)
-    base = (await h.conflicts.base(h.system, number)).get(field)
+    base = (await h.conflicts.base(number)).get(field)
     if base is None:
         # Linked before bases were kept: what casavi shows now is the agreed content.
-        await h.conflicts.set_base(h.system, number, {field: message.content})
+        await h.conflicts.set_base(number, {field: message.content})
         return ""
     if message.content == base:
         return ""
@@ -58,16 +58,15 @@ async def edited_message(
     if decision.action == "apply_casavi" and decision.casavi is not None:
         await h.writer.update_note(note_id, decision.casavi)
         at = message.edited_at or message.written_at
-        await h.activity.record(h.system, number, at, "message edited")
+        await h.activity.record(number, at, "message edited")
     if decision.conflict:
         open_conflicts = {
             (c.field, c.casavi_value, c.ixhaus_value)
-            for c in await h.conflicts.list(h.system, open_only=True, limit=1000)
+            for c in await h.conflicts.list(open_only=True, limit=1000)
             if c.ticket_number == ticket
         }
         if (field, decision.casavi, decision.ixhaus) not in open_conflicts:
             await h.conflicts.add(
-                h.system,
                 NewConflict(
                     ticket_number=ticket,
                     field=field,
@@ -79,7 +78,7 @@ async def edited_message(
                 ),
             )
     if decision.moves_base:
-        await h.conflicts.set_base(h.system, number, {field: decision.new_base})
+        await h.conflicts.set_base(number, {field: decision.new_base})
     if decision.action == "apply_casavi":
         return f"note {note_id} edited"
     return f"note {note_id}: conflict ({decision.action})" if decision.conflict else ""

@@ -64,7 +64,7 @@ async def apply_polled(h: Handlers, event: TicketPolled) -> str:
         raise Park(f"casavi has no ticket {ref}")
     if ticket.visibility == "internal":
         return "internal casavi ticket: never comes to iX-Haus"  # rule N2
-    known = await h.links.by_casavi_id(h.system, EntityKind.TICKET, ref) is not None
+    known = await h.links.by_casavi_id(EntityKind.TICKET, ref) is not None
     number = await h.ensure_ticket(ticket)  # ``Ignored`` for a ticket that is not ours
     done = [await h.fields(number, ticket), await h.rating(number, ticket)]
     explained = ticket.rated_at is not None and ticket.rated_at == ticket.modified_at
@@ -84,4 +84,4 @@ async def apply_polled(h: Handlers, event: TicketPolled) -> str:
 
 async def _commissioning(h: Handlers, message_id: str) -> bool:
     """Whether the ledger holds ``message_id`` as a commissioning note the gateway sent."""
-    return await h.links.by_casavi_id(h.system, EntityKind.WORK_ORDER_NOTE, message_id) is not None
+    return await h.links.by_casavi_id(EntityKind.WORK_ORDER_NOTE, message_id) is not None

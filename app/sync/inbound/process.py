@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,9 +30,10 @@ from app.sync.inbound.errors import Park
 from app.sync.inbound.fingerprints import ticket_fingerprinter
 from app.sync.inbound.handlers import Handlers, retry_delay_seconds
 from app.sync.inbound.polled import first_try
-from app.sync.ports import InboxEvent, JobQueue
+from app.sync.ports import Inbox, InboxEvent, JobQueue
 from app.sync.ports.events import InboundEvent, TicketPolled, UnknownEvent, decode_event
 from app.sync.services import Services
+from app.sync.stores import two_way_of
 
 log = logging.getLogger(__name__)
 
@@ -66,29 +67,29 @@ async def process_ticket(
         async for lease, events in turns:
             try:
                 async with services.contexts.use(system) as ctx:
-                    handlers = _handlers(services, system, ctx)
+                    handlers = _handlers(ctx, services.clock)
                     for index, event in enumerate(events):
                         await lease.renew()
                         try:
                             outcome = await handlers.apply(stored_event(event))
                         except Exception as exc:  # iX-Haus or casavi down, a bug: never lost
-                            await _park(services, events[index:], exc)
+                            await _park(services.inbox, services.clock, events[index:], exc)
                             break
-                        await _done(services, event, outcome)
+                        await _done(services.inbox, event, outcome)
                         applied += 1
                     else:
                         # What was parked for this ticket may apply now (the ticket exists).
                         await services.inbox.unpark(system, ticket_ref)
             except (Park, GatewayError) as exc:  # switched off (C12), not configured
-                await _park(services, events, exc)
+                await _park(services.inbox, services.clock, events, exc)
     return applied
 
 
 class _Lease:
     """The ticket's lease, held by one job: renewed while it works (a killed job's expires)."""
 
-    def __init__(self, services: Services, system: str, ticket_ref: str, seconds: float) -> None:
-        self._inbox, self._system, self._ticket_ref = services.inbox, system, ticket_ref
+    def __init__(self, inbox: Inbox, system: str, ticket_ref: str, seconds: float) -> None:
+        self._inbox, self._system, self._ticket_ref = inbox, system, ticket_ref
         self.holder = uuid.uuid4().hex
         self.seconds = seconds
         self._renewed = time.monotonic()
@@ -118,7 +119,7 @@ async def _turns(
             # run into the job timeout.
             await enqueue_ticket(services.queue, system, ticket_ref, "continue")
             return
-        lease = _Lease(services, system, ticket_ref, lease_seconds)
+        lease = _Lease(services.inbox, system, ticket_ref, lease_seconds)
         if not await lease.claim():
             return
         try:
@@ -131,26 +132,24 @@ async def _turns(
             return
 
 
-def _handlers(services: Services, system: str, ctx: SystemContext) -> Handlers:
+def _handlers(ctx: SystemContext, clock: Callable[[], dt.datetime]) -> Handlers:
     if ctx.writer is None or ctx.casavi is None:
         raise Park("no ticket user (rule C11) or no casavi client for this system")
+    two_way = two_way_of(ctx.stores)
     return Handlers(
-        system=system,
         casavi=ctx.casavi,
         writer=ctx.writer,
-        links=services.links,
-        note_links=services.note_links,
-        conflicts=services.conflicts,
-        activity=services.portal_activity,
+        links=two_way.links,
+        note_links=two_way.note_links,
+        conflicts=two_way.conflicts,
+        activity=two_way.portal_activity,
         settings=ctx.inbound,
-        fingerprint=ticket_fingerprinter(
-            system, ctx.source, ctx.writer, services.links, ctx.config, services.clock
-        ),
+        fingerprint=ticket_fingerprinter(ctx.source, ctx.writer, two_way.links, ctx.config, clock),
     )
 
 
-async def _done(services: Services, event: InboxEvent, outcome: str) -> None:
-    await services.inbox.done(event.id)
+async def _done(inbox: Inbox, event: InboxEvent, outcome: str) -> None:
+    await inbox.done(event.id)
     inbound_processed(event.system, event.received_at)  # metrics: receipt -> processed
     log.info(
         "inbound event %s (%s): %s", event.id, event.event_type, outcome[:200] or "nothing to do"
@@ -171,7 +170,9 @@ def stored_event(row: InboxEvent) -> InboundEvent:
             return event
 
 
-async def _park(services: Services, events: list[InboxEvent], exc: Exception) -> None:
+async def _park(
+    inbox: Inbox, clock: Callable[[], dt.datetime], events: list[InboxEvent], exc: Exception
+) -> None:
     """Park ``events`` (the failing one and the ticket's later ones: order is kept) with the
     reason, to be retried after the backoff of the first one's attempts."""
     if isinstance(exc, Park):
@@ -181,8 +182,8 @@ async def _park(services: Services, events: list[InboxEvent], exc: Exception) ->
     else:
         reason = _describe(exc)
         log.warning("inbound event %s parked: %s", events[0].id, type(exc).__name__)
-    retry_at = services.clock() + dt.timedelta(seconds=retry_delay_seconds(events[0].attempts))
-    await services.inbox.park([e.id for e in events], reason, retry_at)
+    retry_at = clock() + dt.timedelta(seconds=retry_delay_seconds(events[0].attempts))
+    await inbox.park([e.id for e in events], reason, retry_at)
 
 
 def _describe(exc: Exception) -> str:

@@ -32,9 +32,11 @@ async def sweep(services: Services) -> int:
             # The system's cached context: no secrets are decrypted again on every sweep.
             async with services.contexts.use(system) as ctx:
                 inbound_days, kept_days = ctx.inbound.retention_days, ctx.config.retention_days
+                two_way = ctx.stores.two_way
             await services.inbox.purge(system, now - dt.timedelta(days=inbound_days))
             # C13/GDPR: the support archive and the protocol, in small batches.
-            await services.archive.purge(system, now - dt.timedelta(days=kept_days))
+            if two_way is not None and two_way.archive is not None:
+                await two_way.archive.purge(now - dt.timedelta(days=kept_days))
         except Exception as exc:
             log.warning("purge of %s failed: %s", system, type(exc).__name__)
     return len(due)

@@ -14,24 +14,22 @@ import msgspec
 
 from app.domain.decisions import Transfer
 from app.domain.portal import PersonPayload
-from app.sync.ports import LedgerEntry, PayloadArchive
+from app.sync.ports import LedgerEntry
+from app.sync.two_way import SystemArchive
 
 
 class Archiver:
     """The send engine's hook after every record written to casavi (``AfterSend``)."""
 
-    def __init__(
-        self, archive: PayloadArchive, *, system: str, run_id: int | None, keep_payloads: bool
-    ) -> None:
+    def __init__(self, archive: SystemArchive, *, run_id: int | None, keep_payloads: bool) -> None:
         self._archive = archive
-        self._system = system
         self._run_id = run_id
         self._keep = keep_payloads
 
     async def __call__(self, decision: Transfer[Any], entry: LedgerEntry | None) -> None:
         record = decision.record
         if isinstance(record, PersonPayload) and record.person.anonymised:
-            await self._archive.scrub(self._system, decision.key)  # P4
+            await self._archive.scrub(decision.key)  # P4
         elif self._keep:
             payload = msgspec.json.encode(record)
-            await self._archive.keep(self._system, self._run_id, decision.key, payload)
+            await self._archive.keep(self._run_id, decision.key, payload)

@@ -33,7 +33,7 @@ from app.sync.context import SystemContext
 from app.sync.outbound.engine import SendEngine
 from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.senders import DocumentSender
-from app.sync.ports import DmsDocument, DocuwareSource, IxhausSource, Ledger
+from app.sync.ports import DmsDocument, DocuwareSource, IxhausSource
 
 # Documents in flight at once: each streams source -> casavi in 64-256 KiB chunks, so this
 # bounds memory and the load on DocuWare (whose client allows 4 concurrent requests).
@@ -131,9 +131,7 @@ async def _one(decision: Decision[PortalDocument]) -> AsyncIterator[Decision[Por
     yield decision
 
 
-async def send_docuware_document(
-    ctx: SystemContext, *, ledger: Ledger, document_id: int, now: datetime
-) -> Tally:
+async def send_docuware_document(ctx: SystemContext, *, document_id: int, now: datetime) -> Tally:
     """A DocuWare webhook's document, now, through the same rules and engine as a run."""
     if ctx.docuware is None or ctx.documents is None or ctx.contents is None:
         raise SyncNotPossible(
@@ -141,12 +139,8 @@ async def send_docuware_document(
         )
     item = await ctx.docuware.document(document_id)
     types = await DocumentTypes.load(ctx.source)
-    engine = SendEngine(
-        system=ctx.system,
-        run_id=None,
-        ledger=ledger,
-        ids=await ledger.identities(ctx.system, DOCUMENT_TARGETS),
-    )
+    ledger = ctx.stores.ledger
+    engine = SendEngine(run_id=None, ledger=ledger, ids=await ledger.identities(DOCUMENT_TARGETS))
     decision = known_references(decide_dms(item, types, ctx.config, now), engine.ids)
     tally = await engine.stage(
         KIND, _one(decision), DocumentSender(ctx.documents, ctx.contents), concurrency=1

@@ -45,14 +45,9 @@ from app.sync.outbound.outcomes import LedgerWriter, Send, Tally, TicketStatusOf
 from app.sync.outbound.senders import Sender
 from app.sync.outbound.sends import Sends
 from app.sync.policy import RunPolicy
-from app.sync.ports import (
-    Ledger,
-    LedgerEntry,
-    Outcome,
-    PortalStates,
-    Presence,
-)
+from app.sync.ports import LedgerEntry, Outcome, Presence
 from app.sync.ports.records import LinkState
+from app.sync.stores import BoundLedger, BoundPortalStates
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +61,14 @@ Decided = Decision[Any] | Digested
 
 
 class SendEngine:
-    """One run's (or one trigger's) sending: shared identity map, breaker and tally."""
+    """One run's (or one trigger's) sending: shared identity map, breaker and tally, over
+    one system's ledger (bound: the engine never names its system)."""
 
     def __init__(
         self,
         *,
-        system: str,
         run_id: int | None,
-        ledger: Ledger,
+        ledger: BoundLedger,
         ids: IdentityMap,
         policy: RunPolicy = DEFAULT_POLICY,
         clock: Callable[[], datetime] = utcnow,
@@ -83,7 +78,7 @@ class SendEngine:
         written_before: Container[str] = (),
         after_any_send: AfterSend | None = None,
     ) -> None:
-        self.system, self.run_id, self.ledger, self.ids = system, run_id, ledger, ids
+        self.run_id, self.ledger, self.ids = run_id, ledger, ids
         self.policy, self.clock = policy, clock
         self.tally = Tally() if tally is None else tally
         self.breaker = Breaker(policy.breaker_threshold) if breaker is None else breaker
@@ -104,7 +99,7 @@ class SendEngine:
         sender: Sender,
         *,
         known: dict[str, LedgerEntry] | None = None,
-        states: PortalStates | None = None,
+        states: BoundPortalStates | None = None,
         status_of: TicketStatusOf | None = None,
         after_send: AfterSend | None = None,
         force: RecordKey | None = None,
@@ -117,7 +112,7 @@ class SendEngine:
         them); ``known`` holds the kind's ledger entries by ledger key (loaded unless given).
         Raises ``CasaviDown`` when the breaker trips."""
         forced = None if force is None else force.ledger_key
-        known = await self.ledger.load(self.system, kind) if known is None else known
+        known = await self.ledger.load(kind) if known is None else known
         tally = Tally()
         writer = LedgerWriter(self, kind, known, states, status_of)
         hooks = [h for h in (after_send, self._after_any_send) if h is not None]

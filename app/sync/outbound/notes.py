@@ -39,12 +39,8 @@ from app.sync.outbound.digests import Digested, InputDigests, decided
 from app.sync.outbound.engine import Decided, SendEngine
 from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.senders import PortalSender
-from app.sync.ports import (
-    LedgerEntry,
-    NoteLink,
-    NoteLinks,
-)
-from app.sync.stores import TwoWay
+from app.sync.ports import LedgerEntry, NoteLink
+from app.sync.two_way import SystemNoteLinks, SystemTwoWay
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +71,8 @@ class TicketBookkeeping:
     """
 
     def __init__(
-        self, system: str, two_way: TwoWay, clock: Callable[[], datetime], *, staff: bool
+        self, two_way: SystemTwoWay, clock: Callable[[], datetime], *, staff: bool
     ) -> None:
-        self._system = system
         self._two_way = two_way
         self._clock = clock
         # A trigger is a staff change in itself (it resets S2 on its own).
@@ -93,12 +88,12 @@ class TicketBookkeeping:
         fields[ONE_WAY_KEY] = one_way_digest(record)
         try:
             if self._reset_on_change and entry is not None and entry.state == "sent":
-                base = await conflicts.base(self._system, number)
+                base = await conflicts.base(number)
                 if any(name not in base or base[name] != value for name, value in fields.items()):
                     # rule S2: sent again because staff changed it in iX-Haus.
-                    await self._two_way.portal_activity.reset(self._system, number, self._clock())
+                    await self._two_way.portal_activity.reset(number, self._clock())
             # The fields as sent: the base the inbound side measures casavi's changes against.
-            await conflicts.set_base(self._system, number, fields)
+            await conflicts.set_base(number, fields)
         except Exception as exc:  # the ticket reached casavi; its bookkeeping must not stop a run
             log.warning("bookkeeping of ticket %s failed: %s", number, type(exc).__name__)
 
@@ -157,20 +152,20 @@ def message_link(note: NoteRecord) -> NoteLink:
 
 
 async def link_before_send(
-    decision: Decision[PortalNote], note: NoteRecord, links: NoteLinks, system: str
+    decision: Decision[PortalNote], note: NoteRecord, links: SystemNoteLinks
 ) -> Decision[PortalNote]:
     """A note about to go out for the first time: an echo (origin ``casavi``) is excluded;
     otherwise the ``ixhaus`` link is recorded before the message exists in casavi."""
     if not isinstance(decision, Transfer):
         return decision
-    return (await link_all_before_send([(decision, note)], links, system))[0]
+    return (await link_all_before_send([(decision, note)], links))[0]
 
 
 async def link_all_before_send(
-    pending: Sequence[tuple[Transfer[PortalNote], NoteRecord]], links: NoteLinks, system: str
+    pending: Sequence[tuple[Transfer[PortalNote], NoteRecord]], links: SystemNoteLinks
 ) -> list[Decision[PortalNote]]:
     """``link_before_send`` for a batch: one look-up and one insert for all of them."""
-    stored = await links.record_many(system, [message_link(note) for _, note in pending])
+    stored = await links.record_many([message_link(note) for _, note in pending])
     decided: list[Decision[PortalNote]] = []
     for decision, note in pending:
         link = stored.get(str(note.id))
@@ -187,7 +182,7 @@ async def note_decisions(
     known: dict[str, LedgerEntry],
     ids: IdentityMap,
     boards: Container[RecordKey],
-    links: NoteLinks,
+    links: SystemNoteLinks,
 ) -> AsyncIterator[Decided]:
     """One decision per iX-Haus note. Only notes about to be sent for the first time cost
     a look-up (in batches): an unchanged note, an internal one or one of an untransferred
@@ -226,13 +221,13 @@ async def note_decisions(
         if isinstance(decision, Transfer) and (entry is None or entry.state != "sent"):
             pending.append((decision, note, digest))
             if len(pending) >= LINK_BATCH:
-                for linked in await _linked(pending, links, ctx.system):
+                for linked in await _linked(pending, links):
                     yield linked
                 pending.clear()
             continue
         yield decided(decision, digest)
     if pending:
-        for linked in await _linked(pending, links, ctx.system):
+        for linked in await _linked(pending, links):
             yield linked
 
 
@@ -245,11 +240,11 @@ def _decide_note(
 
 
 async def _linked(
-    pending: Sequence[tuple[Transfer[PortalNote], NoteRecord, str]], links: NoteLinks, system: str
+    pending: Sequence[tuple[Transfer[PortalNote], NoteRecord, str]], links: SystemNoteLinks
 ) -> list[Decided]:
     """``link_all_before_send``; a note found to be an echo is no longer what its digest
     decided (the links said so): it goes without one."""
-    linked = await link_all_before_send([(d, note) for d, note, _ in pending], links, system)
+    linked = await link_all_before_send([(d, note) for d, note, _ in pending], links)
     return [
         decided(after, digest) if after is before else after
         for after, (before, _, digest) in zip(linked, pending, strict=True)
@@ -261,10 +256,10 @@ def _messageable(ticket: RecordKey, ids: IdentityMap, boards: Container[RecordKe
 
 
 async def run_notes_stage(
-    ctx: SystemContext, *, engine: SendEngine, two_way: TwoWay, boards: Container[RecordKey]
+    ctx: SystemContext, *, engine: SendEngine, two_way: SystemTwoWay, boards: Container[RecordKey]
 ) -> Tally:
     """The notes stage of a run (after the tickets, so it sees this run's ticket outcomes)."""
-    known = await engine.ledger.load(ctx.system, EntityKind.NOTE)
+    known = await engine.ledger.load(EntityKind.NOTE)
     decisions = note_decisions(
         ctx, known=known, ids=engine.ids, boards=boards, links=two_way.note_links
     )

@@ -20,7 +20,6 @@ from app.domain.keys import EntityKind
 from app.sync.ports import (
     LedgerEntry,
     Outcome,
-    PortalStates,
     PortalStatus,
     PortalWrite,
     Presence,
@@ -29,6 +28,7 @@ from app.sync.ports import (
 
 if TYPE_CHECKING:
     from app.sync.outbound.engine import SendEngine
+    from app.sync.stores import BoundPortalStates
 
 # Rule S1 of a ticket decision (tickets only).
 TicketStatusOf = Callable[[Decision[Any]], PortalStatus]
@@ -80,7 +80,7 @@ class LedgerWriter:
         engine: SendEngine,
         kind: EntityKind,
         known: dict[str, LedgerEntry],
-        states: PortalStates | None,
+        states: BoundPortalStates | None,
         status_of: TicketStatusOf | None,
     ) -> None:
         self._engine, self._kind, self._known = engine, kind, known
@@ -113,11 +113,11 @@ class LedgerWriter:
                 if outcomes:
                     engine = self._engine
                     await engine.ledger.save(
-                        engine.system, self._kind, outcomes, self._known, run_id=engine.run_id
+                        self._kind, outcomes, self._known, run_id=engine.run_id
                     )
                     outcomes = []
                 if statuses and self._states is not None:
-                    await self._states.save(self._engine.system, statuses)
+                    await self._states.save(statuses)
             except BaseException:
                 # Not written: kept for the next flush (nothing casavi holds is forgotten).
                 self._outcomes[:0] = outcomes
@@ -131,9 +131,7 @@ class LedgerWriter:
             return
         async with self._lock:
             engine = self._engine
-            await engine.ledger.save(
-                engine.system, self._kind, marks, self._known, run_id=engine.run_id
-            )
+            await engine.ledger.save(self._kind, marks, self._known, run_id=engine.run_id)
 
     async def tick(self) -> None:
         """Write what waits when a batch is full or the flush interval has passed; ends with

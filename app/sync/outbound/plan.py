@@ -26,7 +26,6 @@ from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.sync.context import SystemContext
 from app.sync.outbound.run import RUN_KINDS, Scope, run_outbound
 from app.sync.ports import (
-    Ledger,
     LedgerEntry,
     Outcome,
     PortalRecord,
@@ -35,7 +34,7 @@ from app.sync.ports import (
     Presence,
     TicketPortalView,
 )
-from app.sync.stores import Stores
+from app.sync.stores import BoundLedger, SystemStores
 
 PlanAction = Literal["create", "update", "delete", "exclude"]
 # What a dry run can plan: every kind a run sends except public notes and documents.
@@ -77,7 +76,7 @@ async def plan_run(
 ) -> SyncPlan:
     """The plan of a run of ``ctx``'s system now, over ``kinds`` (default: all planned)."""
     wanted = frozenset(kinds or PLANNED_KINDS)
-    planner = _PlanningLedger(ctx.stores.ledger.store, limit)
+    planner = _PlanningLedger(ctx.stores.ledger, limit)
     # Nothing can reach casavi: the planning portal, and no document or ticket clients; and
     # nothing is written: the planning ledger, no ticket states, no two-way stores.
     adapters = dataclasses.replace(
@@ -88,11 +87,11 @@ async def plan_run(
         casavi=None,
         writer=None,
     )
-    stores = Stores(planner, _NoStates()).bind(ctx.system)
+    stores = SystemStores(ctx.system, planner, _NoStates())
     quiet = dataclasses.replace(ctx, adapters=adapters, stores=stores)
     report = await run_outbound(quiet, run_id=None, now=now, scope=Scope(kinds=wanted))
     total = report.tally
-    items = await planner.items(ctx.system)
+    items = await planner.items()
     count = {action: 0 for action in ("create", "update", "delete", "exclude")}
     for action in planner.actions:
         count[action] += 1
@@ -112,40 +111,39 @@ async def plan_run(
 
 
 class _PlanningLedger:
-    """The real ledger for reading, this run's outcomes in memory for writing."""
+    """The system's real ledger for reading, this run's outcomes in memory for writing."""
 
-    def __init__(self, ledger: Ledger, limit: int) -> None:
+    def __init__(self, ledger: BoundLedger, limit: int) -> None:
         self._ledger = ledger
         self._limit = limit
         self._planned: dict[str, LedgerEntry] = {}  # by ledger key
         self._listed: list[tuple[RecordKey, PlanAction, str | None, str | None]] = []
         self.actions: list[PlanAction] = []
 
-    async def load(self, system: str, kind: EntityKind) -> dict[str, LedgerEntry]:
-        entries = await self._ledger.load(system, kind)
+    async def load(self, kind: EntityKind) -> dict[str, LedgerEntry]:
+        entries = await self._ledger.load(kind)
         prefix = f"{kind.value}:"
         entries.update((k, e) for k, e in self._planned.items() if k.startswith(prefix))
         return entries
 
-    async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
+    async def identities(self, kinds: Sequence[EntityKind]) -> IdentityMap:
         # The run's engine keeps its map up to date with the planned outcomes itself.
-        return await self._ledger.identities(system, kinds)
+        return await self._ledger.identities(kinds)
 
-    async def is_empty(self, system: str) -> bool:
-        return await self._ledger.is_empty(system)
+    async def is_empty(self) -> bool:
+        return await self._ledger.is_empty()
 
-    async def entries(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
-        entries = await self._ledger.entries(system, keys)
+    async def entries(self, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
+        entries = await self._ledger.entries(keys)
         planned = self._planned
         entries.update({k: planned[k.ledger_key] for k in keys if k.ledger_key in planned})
         return entries
 
-    async def field_digests(self, system: str, keys: Sequence[RecordKey]) -> dict[RecordKey, str]:
-        return await self._ledger.field_digests(system, keys)
+    async def field_digests(self, keys: Sequence[RecordKey]) -> dict[RecordKey, str]:
+        return await self._ledger.field_digests(keys)
 
     async def save(
         self,
-        system: str,
         kind: EntityKind,
         outcomes: Sequence[Outcome],
         known: dict[str, LedgerEntry],
@@ -182,9 +180,9 @@ class _PlanningLedger:
                 input_digest=outcome.input_digest,
             )
 
-    async def items(self, system: str) -> list[PlanItem]:
+    async def items(self) -> list[PlanItem]:
         updates = [key for key, action, _, _ in self._listed if action == "update"]
-        digests = await self._ledger.field_digests(system, updates) if updates else {}
+        digests = await self._ledger.field_digests(updates) if updates else {}
         return [
             PlanItem(
                 key=key,
@@ -223,11 +221,11 @@ class PlanningPortal:
 
 
 class _NoStates:
-    async def save(self, system: str, states: Sequence[PortalStatus]) -> None:
+    async def save(self, states: Sequence[PortalStatus]) -> None:
         return None
 
-    async def one(self, system: str, ticket: TicketNumber) -> TicketPortalView | None:
+    async def one(self, ticket: TicketNumber) -> TicketPortalView | None:
         return None
 
-    async def many(self, system: str, numbers: Sequence[str]) -> list[TicketPortalView]:
+    async def many(self, numbers: Sequence[str]) -> list[TicketPortalView]:
         return []

@@ -38,7 +38,7 @@ from app.sync.outbound.senders import DocumentSender, PortalSender
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
 from app.sync.ports import RunCounts
-from app.sync.stores import TwoWay
+from app.sync.two_way import SystemTwoWay
 
 
 class Scope:
@@ -94,7 +94,7 @@ class _Run:
     scope: Scope
     now: datetime
     today: date
-    two_way: TwoWay | None
+    two_way: SystemTwoWay | None
     report: RunReport
     contracts: Sequence[ContractRecord] = ()
     phases: dict[ContractRecord, int] | None = None  # the contracts' date phases today
@@ -169,13 +169,13 @@ async def _tickets(run: _Run, kind: EntityKind) -> None:
     bookkeeping = None
     if run.two_way is not None:
         decisions = run.kinds.watch(decisions)
-        bookkeeping = TicketBookkeeping(ctx.system, run.two_way, lambda: run.now, staff=False)
+        bookkeeping = TicketBookkeeping(run.two_way, lambda: run.now, staff=False)
     status_of: TicketStatusOf = ticket_portal_status
     await engine.stage(
         kind,
         run.scope.pick(decisions),
         PortalSender(ctx.portal),
-        states=ctx.stores.portal_states.store,
+        states=ctx.stores.portal_states,
         status_of=status_of,
         after_send=bookkeeping,
         force=run.scope.record,
@@ -269,16 +269,10 @@ async def run_outbound(
     recovering = await ledger.is_empty() and not await probe(ctx.portal.is_empty, breaker)
     archiver = None
     if two_way is not None and two_way.archive is not None:
-        archiver = Archiver(
-            two_way.archive,
-            system=ctx.system,
-            run_id=run_id,
-            keep_payloads=ctx.config.keep_payloads,
-        )
+        archiver = Archiver(two_way.archive, run_id=run_id, keep_payloads=ctx.config.keep_payloads)
     engine = SendEngine(
-        system=ctx.system,
         run_id=run_id,
-        ledger=ledger.store,  # the engine names the system itself (for now)
+        ledger=ledger,
         ids=ids,
         policy=policy,
         clock=lambda: now,

@@ -14,6 +14,7 @@ from app.adapters.casavi.callbacks import SIGNATURE_HEADER, sign
 from app.adapters.casavi.wire import ContactWrite, Contract
 from app.domain.keys import RecordKey
 from app.sandbox.casavi import ServerThread
+from app.sync.stores import two_way_of
 from tests.integration.inbound.conftest import CALLBACK_SECRET, Inbound
 
 URL = "/api/v1/systems/test/callbacks/casavi"
@@ -111,7 +112,9 @@ async def test_a_parked_event_is_retried_after_the_missing_reference_appears(
     assert await inbound.ticket_no(casavi_id) is None
 
     # The person reaches casavi through the gateway (a run links it); retry now.
-    await inbound.services.links.link("test", RecordKey.person("P-NEW-1"), "P-NEW-1", None)
+    await two_way_of(inbound.services.stores).links.link(
+        "test", RecordKey.person("P-NEW-1"), "P-NEW-1", None
+    )
     retried = await http.post(
         f"/api/v1/systems/test/inbound-events/{event['id']}/retry", headers=headers
     )

@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import update
 
 from app.sandbox.casavi import ServerThread
+from app.sync.stores import two_way_of
 from tests.integration.inbound.conftest import Inbound
 
 
@@ -50,14 +51,19 @@ async def test_each_conflict_policy_and_resolution(
     # Only casavi changed the description: applied, no conflict.
     await _tenant_changes(inbound, casavi_id, description="Schlafzimmer")
     assert (await _ixhaus(inbound, number)).description == "Schlafzimmer"
-    assert await inbound.services.conflicts.list("test", open_only=False, limit=10) == []
+    assert (
+        await two_way_of(inbound.services.stores).conflicts.list("test", open_only=False, limit=10)
+        == []
+    )
 
     # Both changed the subject, default policy: iX-Haus wins, casavi gets its value back.
     await _set_in_ixhaus(inbound, number, subject="Fenster (Techniker bestellt)")
     await _tenant_changes(inbound, casavi_id, subject="Fenster klemmt sehr")
     assert (await _ixhaus(inbound, number)).subject == "Fenster (Techniker bestellt)"
     assert (await inbound.casavi.tickets.get(casavi_id)).subject == "Fenster (Techniker bestellt)"
-    (first,) = await inbound.services.conflicts.list("test", open_only=False, limit=10)
+    (first,) = await two_way_of(inbound.services.stores).conflicts.list(
+        "test", open_only=False, limit=10
+    )
     assert (first.field, first.policy, first.resolution) == ("subject", "ixhaus_wins", "ixhaus")
     assert (first.base_value, first.ixhaus_value, first.casavi_value) == (
         "Fenster klemmt",
@@ -70,7 +76,9 @@ async def test_each_conflict_policy_and_resolution(
     await _set_in_ixhaus(inbound, number, description="Schlafzimmer links")
     await _tenant_changes(inbound, casavi_id, description="Schlafzimmer rechts")
     assert (await _ixhaus(inbound, number)).description == "Schlafzimmer rechts"
-    conflicts = await inbound.services.conflicts.list("test", open_only=False, limit=10)
+    conflicts = await two_way_of(inbound.services.stores).conflicts.list(
+        "test", open_only=False, limit=10
+    )
     assert [(c.field, c.resolution) for c in conflicts][-1] == ("description", "casavi")
 
     # Manual: both keep their value until an operator resolves it over the API.
@@ -93,7 +101,14 @@ async def test_each_conflict_policy_and_resolution(
     assert len(everything.json()["items"]) == 3
     # A second event about the same open conflict does not record it again.
     await _tenant_changes(inbound, casavi_id, description="Schlafzimmer rechts")
-    assert len(await inbound.services.conflicts.list("test", open_only=True, limit=10)) == 1
+    assert (
+        len(
+            await two_way_of(inbound.services.stores).conflicts.list(
+                "test", open_only=True, limit=10
+            )
+        )
+        == 1
+    )
 
     url = f"/api/v1/systems/test/conflicts/{manual['id']}/resolve"
     bad = await http.post(url, json={"side": "value"}, headers=headers)
@@ -105,13 +120,16 @@ async def test_each_conflict_policy_and_resolution(
     assert resolved.json()["resolution"] == "value"
     assert (await _ixhaus(inbound, number)).subject == "Fenster: Mittwoch"
     assert (await inbound.casavi.tickets.get(casavi_id)).subject == "Fenster: Mittwoch"
-    base = await inbound.services.conflicts.base("test", number)
+    base = await two_way_of(inbound.services.stores).conflicts.base("test", number)
     assert base["subject"] == "Fenster: Mittwoch"
     again = await http.post(url, json={"side": "ixhaus"}, headers=headers)
     assert again.status_code == 409
     # After the resolution, the next casavi event is no conflict (the base moved).
     await _tenant_changes(inbound, casavi_id, description="Schlafzimmer rechts hinten")
-    assert await inbound.services.conflicts.list("test", open_only=True, limit=10) == []
+    assert (
+        await two_way_of(inbound.services.stores).conflicts.list("test", open_only=True, limit=10)
+        == []
+    )
     assert (await _ixhaus(inbound, number)).subject == "Fenster: Mittwoch"
 
 
@@ -132,7 +150,7 @@ async def test_a_status_change_in_casavi_reaches_ixhaus_and_s2(
     await _tenant_changes(inbound, casavi_id, statusId=target)
     assert (await _ixhaus(inbound, number)).status_no == target
     # rule S2: the last portal change is the status
-    state = await inbound.services.portal_states.one("test", number)
+    state = await inbound.services.stores.portal_states.one("test", number)
     assert state is not None
     assert state.last_portal_change == "status"
     # ... served to iX-Haus plus by the portal-status endpoints, one ticket and in bulk.

@@ -12,6 +12,7 @@ from app.domain.keys import EntityKind, RecordKey
 from app.sandbox.casavi import ServerThread
 from app.sandbox.ixhaus.profiles import TICKET_USER_NO
 from app.sync.ports import NoteLink
+from app.sync.stores import two_way_of
 from tests.integration.inbound.conftest import Inbound
 
 
@@ -39,7 +40,7 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
     assert row.object_no == tenant["propertyId"]
     assert f"{row.object_no}.{row.unit_no}" == tenant["unitId"]
     # rule S2: the portal activity says what happened
-    state = await inbound.services.portal_states.one("test", number)
+    state = await inbound.services.stores.portal_states.one("test", number)
     assert state is not None
     assert state.last_portal_change == "new ticket"
 
@@ -64,7 +65,9 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
     assert note.content == "Bitte dringend"
     assert note.internal is False
     assert note.author_user_no == TICKET_USER_NO
-    link = await inbound.services.note_links.by_casavi_message("test", note.source_ref)
+    link = await two_way_of(inbound.services.stores).note_links.by_casavi_message(
+        "test", note.source_ref
+    )
     assert link is not None
     assert link.origin == "casavi"
 
@@ -100,12 +103,12 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
         return bool(current.rating_stars == 4) and await inbound.settled()
 
     await inbound.wait_for(rated)
-    state = await inbound.services.portal_states.one("test", number)
+    state = await inbound.services.stores.portal_states.one("test", number)
     assert state is not None
     assert state.last_portal_change == "rating"
 
     # The ticket is linked in the ledger; the next outbound run does not create it again.
-    entry = await inbound.services.links.entry("test", RecordKey.ticket(number))
+    entry = await two_way_of(inbound.services.stores).links.entry("test", RecordKey.ticket(number))
     assert entry is not None
     assert entry.casavi_id == casavi_id
     assert entry.state == "sent"
@@ -117,7 +120,9 @@ async def test_tenant_ticket_message_attachment_rating_reach_ixhaus(
     # ... nor sends it back: the ledger holds the fingerprint of what iX-Haus holds.
     routes = (await inbound.sim.stats())["byRoute"]
     assert not [r for r in routes if r.startswith("PATCH /v2/tickets/") and casavi_id in r]
-    after_run = await inbound.services.links.entry("test", RecordKey.ticket(number))
+    after_run = await two_way_of(inbound.services.stores).links.entry(
+        "test", RecordKey.ticket(number)
+    )
     assert after_run == entry  # unchanged: same state, casavi id and fingerprint
     assert entry.fingerprint is not None
     assert await inbound.count("tickets", source_ref=casavi_id) == 1
@@ -136,7 +141,7 @@ async def test_echo_of_the_gateways_own_message_is_not_written_back(
     await inbound.wait_for(created)
     number = await inbound.ticket_no(casavi_id)
     assert number is not None
-    await inbound.services.note_links.record(
+    await two_way_of(inbound.services.stores).note_links.record(
         "test",
         NoteLink(
             ticket_number=str(number),

@@ -36,6 +36,7 @@ from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from app.sync.context import AdapterFactory, SystemAdapters, SystemContexts
 from app.sync.ports import NoteLink, SystemSettings
 from app.sync.services import Services
+from app.sync.stores import two_way_of
 from tests.fakes import FakeQueue
 from tests.integration.sync.conftest import SECRET_KEY, run_once
 from tests.support.casavi import (  # noqa: F401 - fixtures
@@ -193,7 +194,7 @@ async def test_notes_go_out_once_internal_never_and_echoes_stay(gateway: Gateway
     assert "2" not in messages
     assert await gateway.note_state(2) == ("excluded", "note_internal")
     # The message the gateway posted is linked: the inbound side recognises it (echo).
-    link = await gateway.services.note_links.by_casavi_message("test", "1")
+    link = await two_way_of(gateway.services.stores).note_links.by_casavi_message("test", "1")
     assert link == NoteLink(
         ticket_number="1", ixhaus_note_id="1", casavi_message_id="1", origin="ixhaus"
     )
@@ -231,10 +232,10 @@ async def test_notes_go_out_once_internal_never_and_echoes_stay(gateway: Gateway
         casavi_message_id=tenant["id"],
         origin="casavi",
     )
-    assert await gateway.services.note_links.record("test", link)
+    assert await two_way_of(gateway.services.stores).note_links.record("test", link)
     # ... nor is a note linked from casavi without a source_ref.
     linked_only = await gateway.add_note("Vom Portal übernommen")
-    assert await gateway.services.note_links.record(
+    assert await two_way_of(gateway.services.stores).note_links.record(
         "test",
         NoteLink(
             ticket_number=str(OPEN_TICKET),
@@ -259,22 +260,22 @@ async def test_a_run_resets_s2_and_moves_the_base_only_for_a_changed_ticket(
 ) -> None:
     # rule S2: both columns reset as soon as staff change the ticket (seen by a run)
     services, number = gateway.services, OPEN_TICKET
-    base = await services.conflicts.base("test", number)
+    base = await two_way_of(services.stores).conflicts.base("test", number)
     assert base["subject"]  # sent tickets carry the two-way fields as sent
     at = dt.datetime.now(dt.UTC)
-    await services.portal_activity.record("test", number, at, "new message")
+    await two_way_of(services.stores).portal_activity.record("test", number, at, "new message")
     await run_once(services)
-    view = await services.portal_states.one("test", number)
+    view = await services.stores.portal_states.one("test", number)
     assert view is not None
     assert view.last_portal_change == "new message"  # unchanged ticket: kept
 
     await gateway.change_subject(OPEN_TICKET, "Heizung: Techniker kommt Dienstag")
     changed = await run_once(services)
     assert (changed.sent, changed.errors) == (1, 0)
-    view = await services.portal_states.one("test", number)
+    view = await services.stores.portal_states.one("test", number)
     assert view is not None
     assert (view.last_portal_change_at, view.last_portal_change) == (None, None)
-    base = await services.conflicts.base("test", number)
+    base = await two_way_of(services.stores).conflicts.base("test", number)
     assert base["subject"] == "Heizung: Techniker kommt Dienstag"
 
 
@@ -290,7 +291,9 @@ async def test_triggers_push_a_note_and_a_ticket_now(
 
     # rule N1: staff write a reply and push it at once; it is in casavi when the call returns.
     reply = await gateway.add_note("Der Techniker kommt morgen um 9 Uhr.")
-    await services.portal_activity.record("test", number, dt.datetime.now(dt.UTC), "new message")
+    await two_way_of(services.stores).portal_activity.record(
+        "test", number, dt.datetime.now(dt.UTC), "new message"
+    )
     response = await api.post(f"{base}/notes/{reply}/sync", headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -318,14 +321,18 @@ async def test_triggers_push_a_note_and_a_ticket_now(
 
     # A ticket staff just changed: sent at once, S2 reset, base moved.
     await gateway.change_subject(OPEN_TICKET, "Heizung repariert")
-    await services.portal_activity.record("test", number, dt.datetime.now(dt.UTC), "rating")
+    await two_way_of(services.stores).portal_activity.record(
+        "test", number, dt.datetime.now(dt.UTC), "rating"
+    )
     pushed = await api.post(f"{base}/sync", headers=headers)
     assert pushed.status_code == 200, pushed.text
     assert pushed.json()["outcome"] == "sent"
     assert pushed.json()["portal"]["transferred"] is True  # rule S1
     assert pushed.json()["portal"]["lastPortalChange"] is None  # rule S2
     assert (await gateway.casavi.tickets.get(str(number))).subject == "Heizung repariert"
-    assert (await services.conflicts.base("test", number))["subject"] == "Heizung repariert"
+    assert (await two_way_of(services.stores).conflicts.base("test", number))[
+        "subject"
+    ] == "Heizung repariert"
     same = (await api.post(f"{base}/sync", headers=headers)).json()
     assert same["outcome"] == "unchanged"
 
@@ -348,11 +355,13 @@ async def test_triggers_push_a_note_and_a_ticket_now(
         assert missing.headers["content-type"].startswith("application/problem+json")
 
     # The explicit reset (rule S2).
-    await services.portal_activity.record("test", number, dt.datetime.now(dt.UTC), "status")
+    await two_way_of(services.stores).portal_activity.record(
+        "test", number, dt.datetime.now(dt.UTC), "status"
+    )
     reset = await api.post(f"{base}/portal-activity/reset", headers=headers)
     assert reset.status_code == 200
     assert (reset.json()["lastPortalChange"], reset.json()["lastPortalChangeAt"]) == (None, None)
-    view = await services.portal_states.one("test", number)
+    view = await services.stores.portal_states.one("test", number)
     assert view is not None
     assert view.last_portal_change is None
     unknown = await api.post(

@@ -67,6 +67,7 @@ from app.sync.ports import (
 )
 from app.sync.runs import execute_run
 from app.sync.services import Services
+from app.sync.stores import two_way_of
 from tests.fakes import FakeQueue
 from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixture
 
@@ -232,7 +233,6 @@ class World:
         stores = services.contexts.stores
         ledger = StoppingLedger(stores.ledger, stop)
         services.contexts.stores = dataclasses.replace(stores, ledger=ledger)
-        services.ledger = ledger
         return services
 
     async def run(self, run_id: int | None = None) -> SyncRunInfo:
@@ -498,7 +498,7 @@ async def test_an_empty_gateway_database_beside_a_full_casavi_adopts_everything(
     seen = await world.sim.tenant("GET", f"/tickets/{opened['id']}")
     assert [m["content"] for m in seen["messages"]] == ["Wir kommen."]
     # The map is whole again: the tenant's ticket is known by casavi's id.
-    entry = await world.services.links.entry("test", RecordKey.ticket(number))
+    entry = await two_way_of(world.services.stores).links.entry("test", RecordKey.ticket(number))
     assert entry is not None
     assert (entry.state, entry.casavi_id) == ("sent", opened["id"])
     writes_after = await world.writes("")

@@ -11,6 +11,7 @@ from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import PersonPayload, PortalPerson
 from app.domain.records import ObjectRecord
 from app.sync.outbound.archive import Archiver
+from app.sync.two_way import SystemArchive
 from tests.fakes import FakeArchive
 
 PERSON = RecordKey.person("100001")
@@ -33,7 +34,7 @@ class Sent:
     """What the send engine calls the archiver with after each record written."""
 
     def __init__(self, archive: FakeArchive, *, keep: bool) -> None:
-        self._hook = Archiver(archive, system="test", run_id=7, keep_payloads=keep)
+        self._hook = Archiver(SystemArchive(archive, "test"), run_id=7, keep_payloads=keep)
 
     async def put(self, key: RecordKey, record: Any) -> None:
         await self._hook(Transfer(key=key, record=record), None)

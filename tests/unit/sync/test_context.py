@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from app.configuration.document import CasaviSettings
-from app.domain.keys import EntityKind, TicketNumber
-from app.sync.ports import PortalStatus
-from tests.fakes import CountingAdapters, FakeConfigs, FakeLedger, FakePortalStates, fake_contexts
+from app.domain.keys import EntityKind, RecordKey, TicketNumber
+from app.sync.ports import NoteLink, PortalStatus
+from app.sync.stores import TwoWay
+from tests.fakes import (
+    NOW,
+    CountingAdapters,
+    FakeArchive,
+    FakeConfigs,
+    FakeConflicts,
+    FakeLedger,
+    FakeNoteLinks,
+    FakePortalActivity,
+    FakePortalStates,
+    fake_contexts,
+)
 
 
 async def test_uses_of_one_version_share_one_set_of_adapters() -> None:
@@ -59,3 +71,34 @@ async def test_a_context_hands_out_the_stores_bound_to_its_system() -> None:
     # written under the context's system
     assert await states.one("test", TicketNumber(7)) is not None
     assert await states.one("production", TicketNumber(7)) is None
+
+
+async def test_the_two_way_stores_are_bound_to_the_context_system_too() -> None:
+    links, conflicts, activity, ledger = (
+        FakeNoteLinks(),
+        FakeConflicts(),
+        FakePortalActivity(),
+        FakeLedger(),
+    )
+    two_way = TwoWay(links, conflicts, activity, ledger, FakeArchive())
+    contexts = fake_contexts(FakeConfigs(), CountingAdapters(), ledger, two_way=two_way)
+    async with contexts.use("production") as ctx:
+        bound = ctx.stores.two_way
+        assert bound is not None
+        await bound.conflicts.set_base(TicketNumber(7), {"subject": "Heizung"})
+        await bound.portal_activity.record(TicketNumber(7), NOW, "new message")
+        await bound.links.link(RecordKey.ticket(7), "cv-7", None)
+        assert await bound.note_links.record(
+            NoteLink(
+                ticket_number="7", ixhaus_note_id="1", casavi_message_id="m-1", origin="casavi"
+            )
+        )
+    # Everything written under the context's system, nothing under the other one.
+    assert await conflicts.base("production", TicketNumber(7)) == {"subject": "Heizung"}
+    assert await conflicts.base("test", TicketNumber(7)) == {}
+    assert set(activity.activity) == {("production", "7")}
+    assert await ledger.entry("production", RecordKey.ticket(7)) is not None
+    assert await ledger.entry("test", RecordKey.ticket(7)) is None
+    assert await links.by_casavi_message("production", "m-1") is not None
+    assert await links.by_casavi_message("test", "m-1") is None
+    await contexts.aclose()

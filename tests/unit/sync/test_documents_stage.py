@@ -130,7 +130,7 @@ async def test_docuware_documents_go_in_the_run_and_by_webhook() -> None:
     await run_outbound(ctx, run_id=1, now=NOW)
     assert list(documents.documents) == [DW_KEY]
     # The webhook's send of the same, unchanged document writes nothing.
-    tally = await send_docuware_document(ctx, ledger=ledger, document_id=7, now=NOW)
+    tally = await send_docuware_document(ctx, document_id=7, now=NOW)
     assert (tally.sent, tally.unchanged) == (0, 1)
     assert len(documents.uploads) == 1
 
@@ -139,4 +139,4 @@ async def test_the_webhook_needs_docuware_configured() -> None:
     # rule C13: no DocuWare sync, no DocuWare adapter
     ctx = context(source(), FakeDocumentPortal(), FakeContents())
     with pytest.raises(SyncNotPossible):
-        await send_docuware_document(ctx, ledger=FakeLedger(), document_id=7, now=NOW)
+        await send_docuware_document(ctx, document_id=7, now=NOW)

@@ -22,6 +22,7 @@ from app.sync.outbound.senders import PortalSender
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
 from app.sync.ports import PortalWrite, Presence
+from app.sync.stores import SystemLedger, SystemPortalStates
 from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates
 
 OBJ = EntityKind.OBJECT
@@ -48,9 +49,8 @@ def engine(
     ids: IdentityMap | None = None,
 ) -> SendEngine:
     return SendEngine(
-        system="test",
         run_id=run_id,
-        ledger=ledger,
+        ledger=SystemLedger(ledger, "test"),
         ids=IdentityMap() if ids is None else ids,
         policy=policy or RunPolicy(),
         clock=lambda: now or NOW,
@@ -212,7 +212,7 @@ async def test_ticket_stage_records_the_portal_field() -> None:
         EntityKind.TICKET,
         stream(decisions),
         PortalSender(portal),
-        states=states,
+        states=SystemPortalStates(states, "test"),
         status_of=ticket_portal_status,
     )
     state = states.states[("test", "7")]

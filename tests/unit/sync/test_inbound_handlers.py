@@ -17,6 +17,7 @@ from app.sync.ports import (
     Outcome,
 )
 from app.sync.ports.events import POLL_EVENT, InboundEvent, decode_event
+from app.sync.stores import TwoWay
 from tests.fakes import (
     NOW,
     FakeCasaviTickets,
@@ -40,14 +41,14 @@ class World:
         self.links = FakeNoteLinks()
         self.conflicts = FakeConflicts()
         self.activity = FakePortalActivity()
+        two_way = TwoWay(self.links, self.conflicts, self.activity, self.ledger).bind("test")
         self.handlers = Handlers(
-            system="test",
             casavi=self.casavi,
             writer=self.writer,
-            links=self.ledger,
-            note_links=self.links,
-            conflicts=self.conflicts,
-            activity=self.activity,
+            links=two_way.links,
+            note_links=two_way.note_links,
+            conflicts=two_way.conflicts,
+            activity=two_way.portal_activity,
             settings=InboundSettings(conflict_policies=policies or {}),
             fingerprint=_no_fingerprint,
         )

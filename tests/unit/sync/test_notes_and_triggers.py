@@ -123,21 +123,14 @@ def world() -> World:
         FakeLedger(),
     )
     states, archive = FakePortalStates(), FakeArchive()
-    two_way = TwoWay(links, conflicts, activity, archive)
+    two_way = TwoWay(links, conflicts, activity, ledger, archive)
     services = Services(
         runs=FakeRuns(),
-        ledger=ledger,
-        portal_states=states,
         configs=configs,
         contexts=fake_contexts(configs, CountingAdapters(source, portal), ledger, states, two_way),
         queue=FakeQueue(),
         clock=lambda: NOW,
-        note_links=links,
-        conflicts=conflicts,
-        portal_activity=activity,
         inbox=FakeInbox(),
-        links=ledger,
-        archive=archive,
     )
     links.links["test"] = [
         NoteLink(ticket_number="1", ixhaus_note_id="7", casavi_message_id="cv-7", origin="casavi")

@@ -14,16 +14,11 @@ from app.sync.inbound.poll import poll_system
 from app.sync.ports import CasaviTicketView, SystemSettings
 from app.sync.services import Services
 from tests.fakes import (
-    FakeArchive,
     FakeCasaviTickets,
     FakeConfigs,
-    FakeConflicts,
     FakeInbox,
     FakeLedger,
-    FakeNoteLinks,
     FakePortal,
-    FakePortalActivity,
-    FakePortalStates,
     FakeQueue,
     FakeRuns,
     FakeSource,
@@ -70,18 +65,11 @@ class World:
         ledger = FakeLedger()
         self.services = Services(
             runs=FakeRuns(),
-            ledger=ledger,
-            portal_states=FakePortalStates(),
             configs=configs,
             contexts=fake_contexts(configs, adapters, ledger),
             queue=FakeQueue(),
             clock=lambda: self.now,
-            note_links=FakeNoteLinks(),
-            conflicts=FakeConflicts(),
-            portal_activity=FakePortalActivity(),
             inbox=self.inbox,
-            links=ledger,
-            archive=FakeArchive(),
         )
 
     async def poll(self) -> list[str]:
