@@ -79,6 +79,15 @@ class Digested(msgspec.Struct, frozen=True, gc=False):
     decide: Callable[[], Decision[Any]]
 
 
+# What a stage takes: decisions, or records decided only when their inputs changed.
+Decided = Decision[Any] | Digested
+
+
+def ledger_key_of_item(item: Decided) -> str:
+    """The ledger key of what a stage takes (a decision, or a ``Digested`` record)."""
+    return item.ledger_key if isinstance(item, Digested) else item.key.ledger_key
+
+
 def decided(decision: Decision[Any], digest: str) -> Digested:
     """A decision made already (a source that needed it), with its digest."""
     return Digested(decision.key.ledger_key, digest, lambda: decision)

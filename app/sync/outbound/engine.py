@@ -32,16 +32,21 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-import msgspec
-
 from app.domain.calendar import utcnow
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.fingerprint import field_digests, fingerprint
 from app.domain.identity import IdentityMap, ParentUnsettled
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.outbound.breaker import Breaker, describe, is_transport_failure
-from app.sync.outbound.digests import Digested
-from app.sync.outbound.outcomes import LedgerWriter, Send, Tally, TicketStatusOf
+from app.sync.outbound.digests import Decided, Digested
+from app.sync.outbound.outcomes import (
+    LedgerWriter,
+    Send,
+    Tally,
+    TicketStatusOf,
+    restated,
+    restated_sent,
+)
 from app.sync.outbound.senders import Sender
 from app.sync.outbound.sends import Sends
 from app.sync.policy import RunPolicy
@@ -56,8 +61,6 @@ DEFAULT_POLICY = RunPolicy()
 # Called after a record was written, with its ledger entry from before (tickets: the
 # conflict base and S2; the support archive).
 AfterSend = Callable[[Transfer[Any], LedgerEntry | None], Awaitable[None]]
-# What a stage takes: decisions, or records decided only when their inputs changed.
-Decided = Decision[Any] | Digested
 
 
 class SendEngine:
@@ -154,7 +157,7 @@ class SendEngine:
                     # casavi holds the record as it is (its inputs changed, it did not).
                     self._count_unchanged(key.ledger_key, tally)
                     if digest is not None and entry.input_digest != digest:
-                        writer.restate(_restated_sent(decision, entry, digest))
+                        writer.restate(restated_sent(decision, entry, digest))
                     continue
                 sending = self._settle(decision, entry, sender, tally, force, retry_now, digest)
                 if isinstance(sending, Send):
@@ -242,7 +245,7 @@ class SendEngine:
             tally.still_excluded += 1
             if digest is None or entry.input_digest == digest:
                 return None
-            return _restated(entry, key, digest)  # the same outcome, from other inputs
+            return restated(entry, key, digest)  # the same outcome, from other inputs
         tally.excluded += 1
         return Outcome(key=key, state="excluded", reason_code=reason, input_digest=digest)
 
@@ -321,31 +324,6 @@ class SendEngine:
             attempts=attempts,
             next_attempt_at=retry_at,
         )
-
-
-def ledger_key_of_item(item: Decided) -> str:
-    """The ledger key of what a stage takes (a decision, or a ``Digested`` record)."""
-    return item.ledger_key if isinstance(item, Digested) else item.key.ledger_key
-
-
-def _restated(entry: LedgerEntry, key: RecordKey, digest: str) -> Outcome:
-    """The entry's outcome as recorded, with the digest of its inputs now."""
-    return Outcome(
-        key=key,
-        state=entry.state,
-        fingerprint=entry.fingerprint,
-        casavi_id=entry.casavi_id,
-        reason_code=entry.reason_code,
-        input_digest=digest,
-        restated=True,
-    )
-
-
-def _restated_sent(decision: Transfer[Any], entry: LedgerEntry, digest: str) -> Outcome:
-    """A sent record unchanged in casavi, with the digest of its inputs now (and its field
-    digests, which the ledger row keeps)."""
-    outcome = _restated(entry, decision.key, digest)
-    return msgspec.structs.replace(outcome, field_digests=field_digests(decision.record))
 
 
 def identities_of(entries: Mapping[RecordKey, LedgerEntry]) -> IdentityMap:

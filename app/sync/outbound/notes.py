@@ -35,8 +35,8 @@ from app.domain.portal import PortalNote, PortalTicket
 from app.domain.reasons import Reason
 from app.domain.records import NoteRecord
 from app.sync.context import SystemContext
-from app.sync.outbound.digests import Digested, InputDigests, decided
-from app.sync.outbound.engine import Decided, SendEngine
+from app.sync.outbound.digests import Decided, Digested, InputDigests, decided
+from app.sync.outbound.engine import SendEngine
 from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.senders import PortalSender
 from app.sync.ports import LedgerEntry, NoteLink

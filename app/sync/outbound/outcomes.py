@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
-from app.domain.keys import EntityKind
+from app.domain.fingerprint import field_digests
+from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports import (
     LedgerEntry,
     Outcome,
@@ -153,3 +154,23 @@ class LedgerWriter:
         casavi is not written to while the gateway cannot record it)."""
         if ticker.done() and not ticker.cancelled():
             ticker.result()
+
+
+def restated(entry: LedgerEntry, key: RecordKey, digest: str) -> Outcome:
+    """The entry's outcome as recorded, with the digest of its inputs now."""
+    return Outcome(
+        key=key,
+        state=entry.state,
+        fingerprint=entry.fingerprint,
+        casavi_id=entry.casavi_id,
+        reason_code=entry.reason_code,
+        input_digest=digest,
+        restated=True,
+    )
+
+
+def restated_sent(decision: Transfer[Any], entry: LedgerEntry, digest: str) -> Outcome:
+    """A sent record unchanged in casavi, with the digest of its inputs now (and its field
+    digests, which the ledger row keeps)."""
+    outcome = restated(entry, decision.key, digest)
+    return msgspec.structs.replace(outcome, field_digests=field_digests(decision.record))

@@ -31,7 +31,8 @@ from app.sync.context import SystemContext
 from app.sync.outbound import documents, sources, tenancy
 from app.sync.outbound.archive import Archiver
 from app.sync.outbound.breaker import Breaker, describe, probe
-from app.sync.outbound.engine import DEFAULT_POLICY, Decided, SendEngine, ledger_key_of_item
+from app.sync.outbound.digests import Decided, ledger_key_of_item
+from app.sync.outbound.engine import DEFAULT_POLICY, SendEngine
 from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, run_notes_stage
 from app.sync.outbound.outcomes import Tally, TicketStatusOf
 from app.sync.outbound.senders import DocumentSender, PortalSender
