@@ -260,48 +260,29 @@ class SendEngine:
     async def _write(
         self, item: Send, *, sender: Sender, tally: Tally, hooks: list[AfterSend]
     ) -> Outcome:
-        """One write of a stage (``Sends`` runs it in a slot): its outcome, hooks run."""
+        """One write of a stage (``Sends`` runs it in a slot): casavi writes or removes the
+        record; its outcome (a failure is an outcome, rule L3), the hooks run after a send."""
         self.breaker.check()
-        outcome = await self._send(item, sender, tally)
-        if outcome.state == "sent" and isinstance(item.decision, Transfer):
-            for hook in hooks:
-                await hook(item.decision, item.entry)
-        return outcome
-
-    async def _send(self, item: Send, sender: Sender, tally: Tally) -> Outcome:
-        """Write one record to casavi; its outcome (a failure is an outcome, rule L3)."""
         decision, entry = item.decision, item.entry
-        key = decision.key
         try:
             if item.write is not None and isinstance(decision, Transfer):
-                casavi_id = await item.write(item.presence)
-                self.breaker.success()
-                tally.sent += 1
-                return Outcome(
-                    key=key,
-                    state="sent",
-                    fingerprint=fingerprint(decision.record),
-                    casavi_id=casavi_id,
-                    reason_code=decision.note.value if decision.note else None,
-                    field_digests=field_digests(decision.record),
-                    input_digest=item.digest,
-                )
-            assert isinstance(decision, Delete | Exclude)
-            await sender.remove(key, self.ids)
-            self.breaker.success()
-            tally.removed += 1
-            state: LinkState = "deleted" if isinstance(decision, Delete) else "excluded"
-            return Outcome(
-                key=key,
-                state=state,
-                removed=True,
-                reason_code=decision.reason.value,
-                casavi_id=entry.casavi_id if entry else None,
-                input_digest=item.digest,
-            )
+                outcome = _sent(decision, await item.write(item.presence), item.digest)
+            else:
+                assert isinstance(decision, Delete | Exclude)
+                await sender.remove(decision.key, self.ids)
+                outcome = _removed(decision, entry, item.digest)
         except Exception as exc:  # one record's failure never stops the run (rule L3)
             self.breaker.failure(exc)
             return self._failed(decision, entry, exc, tally)
+        self.breaker.success()
+        if outcome.removed:
+            tally.removed += 1
+            return outcome
+        tally.sent += 1
+        if isinstance(decision, Transfer):
+            for hook in hooks:
+                await hook(decision, entry)
+        return outcome
 
     def _failed(
         self, decision: Decision[Any], entry: LedgerEntry | None, exc: Exception, tally: Tally
@@ -324,6 +305,30 @@ class SendEngine:
             attempts=attempts,
             next_attempt_at=retry_at,
         )
+
+
+def _sent(decision: Transfer[Any], casavi_id: str, digest: str | None) -> Outcome:
+    return Outcome(
+        key=decision.key,
+        state="sent",
+        fingerprint=fingerprint(decision.record),
+        casavi_id=casavi_id,
+        reason_code=decision.note.value if decision.note else None,
+        field_digests=field_digests(decision.record),
+        input_digest=digest,
+    )
+
+
+def _removed(decision: Delete | Exclude, entry: LedgerEntry | None, digest: str | None) -> Outcome:
+    state: LinkState = "deleted" if isinstance(decision, Delete) else "excluded"
+    return Outcome(
+        key=decision.key,
+        state=state,
+        removed=True,
+        reason_code=decision.reason.value,
+        casavi_id=entry.casavi_id if entry else None,
+        input_digest=digest,
+    )
 
 
 def identities_of(entries: Mapping[RecordKey, LedgerEntry]) -> IdentityMap:

@@ -36,11 +36,13 @@ class Sends:
             return
         self._creates.append(item)
         if len(self._creates) >= self._wave:
-            await self._launch_creates()
+            wave, self._creates = self._creates, []
+            await self._launch(wave)
 
     async def finish(self) -> None:
         """The last wave out, then every write answered."""
-        await self._launch_creates()
+        wave, self._creates = self._creates, []
+        await self._launch(wave)
         while self._pending:
             await asyncio.gather(*self._pending)
 
@@ -49,13 +51,12 @@ class Sends:
             task.cancel()
         await asyncio.gather(*self._pending, return_exceptions=True)
 
-    async def _launch_creates(self) -> None:
-        wave, self._creates = self._creates, []
-        if wave:
-            await self._writer.write_ahead(wave)  # marked pending before any of them goes out
-            await self._launch(wave)
-
     async def _launch(self, items: list[Send]) -> None:
+        """Start each write as a task; the creates among them are marked pending in the
+        ledger first, in one write, before any of them goes out."""
+        creates = [item for item in items if item.presence == "new"]
+        if creates:
+            await self._writer.write_ahead(creates)
         for item in items:
             await self._room.acquire()
             task = asyncio.create_task(self._send(item))
