@@ -772,6 +772,16 @@ class FakeNoteLinks:
         links = self.links.get(system, [])
         return next((x for x in links if x.casavi_message_id == message_id), None)
 
+    async def by_casavi_messages(
+        self, system: str, message_ids: Sequence[str]
+    ) -> dict[str, NoteLink]:
+        wanted = set(message_ids)
+        return {
+            x.casavi_message_id: x
+            for x in self.links.get(system, [])
+            if x.casavi_message_id is not None and x.casavi_message_id in wanted
+        }
+
     async def record(self, system: str, link: NoteLink) -> bool:
         if (link.ixhaus_note_id and await self.by_ixhaus_note(system, link.ixhaus_note_id)) or (
             link.casavi_message_id and await self.by_casavi_message(system, link.casavi_message_id)

@@ -34,6 +34,9 @@ class SystemNoteLinks:
     async def by_casavi_message(self, message_id: str) -> NoteLink | None:
         return await self.store.by_casavi_message(self.system, message_id)
 
+    async def by_casavi_messages(self, message_ids: Sequence[str]) -> dict[str, NoteLink]:
+        return await self.store.by_casavi_messages(self.system, message_ids)
+
     async def record(self, link: NoteLink) -> bool:
         return await self.store.record(self.system, link)
 

@@ -304,3 +304,25 @@ async def test_serve_without_redis_runs_every_job_of_the_table(tmp_path: Path) -
         assert queue.functions == set(JOB_FUNCTIONS)
         running = {task.get_name() for task in app.state.background if not task.done()}
         assert {job.name for job in PERIODIC} <= running
+
+
+async def test_the_worker_keeps_its_connections_open(migrated_pg: str) -> None:
+    # Jobs, ticks and the alert monitor use the worker's connections at once: all of them
+    # are kept open when returned, none is opened and closed again per checkout.
+    from sqlalchemy import event, text
+
+    from app.worker import WORKER_POOL_SIZE, worker_engine
+
+    engine = worker_engine(load_settings({"DATABASE_URL": migrated_pg}))
+    opened: list[object] = []
+    event.listen(engine.sync_engine, "connect", lambda conn, _record: opened.append(conn))
+    try:
+        for _ in range(3):  # busy, idle, busy again
+            connections = [await engine.connect() for _ in range(WORKER_POOL_SIZE)]
+            for conn in connections:
+                await conn.execute(text("SELECT 1"))
+            for conn in connections:
+                await conn.close()
+        assert len(opened) == WORKER_POOL_SIZE
+    finally:
+        await engine.dispose()

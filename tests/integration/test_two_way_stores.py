@@ -47,6 +47,60 @@ async def test_a_note_link_is_recorded_once_from_either_side(
     assert await links.by_ixhaus_note("production", "n-1") is None
 
 
+async def test_the_links_of_many_messages_are_one_look_up(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # A polled ticket's listed messages: the linked ones by message id, the others absent,
+    # another system's links never (more ids than one IN list holds).
+    links = SqlNoteLinks(sessions)
+    stored = [
+        NoteLink(
+            ticket_number="4713",
+            ixhaus_note_id=f"bn-{i}",
+            casavi_message_id=f"bm-{i}",
+            origin="casavi",
+        )
+        for i in range(0, 1200, 2)
+    ]
+    assert len(await links.record_many("test", stored)) == 600
+    other = NoteLink(
+        ticket_number="9", ixhaus_note_id="bn-x", casavi_message_id="bm-1", origin="casavi"
+    )
+    assert await links.record("production", other)
+    found = await links.by_casavi_messages("test", [f"bm-{i}" for i in range(1200)])
+    assert sorted(found) == sorted(f"bm-{i}" for i in range(0, 1200, 2))
+    assert found["bm-1198"].ixhaus_note_id == "bn-1198"
+    assert await links.by_casavi_messages("test", []) == {}
+
+
+async def test_a_base_moves_in_one_statement_and_keeps_the_other_fields(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # Every note a tenant writes moves its ticket's base (N1): one statement on PostgreSQL;
+    # an empty value (None) and any text stay as they were given.
+    from sqlalchemy import event
+
+    conflicts = SqlConflicts(sessions)
+    engine = sessions.kw["bind"]
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    number = TicketNumber(4714)
+    await conflicts.set_base("test", number, {"due_from": None, "note:7": 'Grüße, "Tür" {x}'})
+    await conflicts.set_base("test", number, {"note:8": "zwei"})
+    await conflicts.set_base("test", number, {"due_from": "2026-12-01", "note:8": None})
+    event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert len(statements) == 3
+    assert await conflicts.base("test", number) == {
+        "due_from": "2026-12-01",
+        "note:7": 'Grüße, "Tür" {x}',
+        "note:8": None,
+    }
+
+
 async def test_bases_merge_and_the_first_resolution_wins(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -54,6 +108,7 @@ async def test_bases_merge_and_the_first_resolution_wins(
     await conflicts.set_base("test", TicketNumber(4712), {"subject": "Heizung", "status": "1"})
     await conflicts.set_base("test", TicketNumber(4712), {"status": "2"})
     assert await conflicts.base("test", TicketNumber(4712)) == {"subject": "Heizung", "status": "2"}
+    assert await conflicts.base("production", TicketNumber(4712)) == {}
     conflict_id = await conflicts.add(
         "test",
         NewConflict(

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.config_rows import ConfigRows
+from app.adapters.store.database import engine_of, read_connection
 from app.adapters.store.models import SystemConfig
 from app.configuration.document import (
     SYSTEMS,
@@ -27,6 +28,8 @@ from app.domain.catalogue import IxhausCatalogue
 from app.errors import NotFound
 from app.sync.ports import SystemSecrets, SystemSettings
 
+_VERSION = select(SystemConfig.version).where(SystemConfig.system == bindparam("p_system"))
+
 
 class SqlConfigs:
     def __init__(
@@ -36,10 +39,10 @@ class SqlConfigs:
         self._box = secret_box
 
     async def version(self, system: str) -> int:
-        async with self._sessions() as session:
-            version = await session.scalar(
-                select(SystemConfig.version).where(SystemConfig.system == system)
-            )
+        # Every job and callback asks (a changed configuration applies at once): built once,
+        # one autocommit read.
+        async with read_connection(engine_of(self._sessions)) as conn:
+            version = await conn.scalar(_VERSION, {"p_system": system})
         if version is None:
             raise NotFound(f"System {system!r} has no configuration row; run the migrations.")
         return version

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, bindparam, cast, select, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.base import utcnow
+from app.adapters.store.database import engine_of, read_connection, write_alone
 from app.adapters.store.models import FieldConflict, TicketFieldBase
 from app.domain.keys import TicketNumber
 from app.sync.ports import ConflictRecord, ConflictSide, NewConflict
@@ -44,14 +47,27 @@ class SqlConflicts:
         self._sessions = session_factory
 
     async def base(self, system: str, ticket: TicketNumber) -> dict[str, str | None]:
-        async with self._sessions() as session:
-            row = await session.get(TicketFieldBase, (system, str(ticket)))
-            return dict(row.fields) if row is not None else {}
+        params = {"p_system": system, "p_ticket": str(ticket)}
+        async with read_connection(engine_of(self._sessions)) as conn:
+            fields = await conn.scalar(_BASE, params)
+        return dict(fields) if fields is not None else {}
 
     async def set_base(
         self, system: str, ticket: TicketNumber, fields: dict[str, str | None]
     ) -> None:
         ticket_number = str(ticket)  # kept as text
+        if engine_of(self._sessions).dialect.name == "postgresql":
+            # Every note a tenant writes moves its base: one statement in its own transaction
+            # (one round trip), merged by the server under the row's lock, instead of a
+            # session's BEGIN, SELECT ... FOR UPDATE, UPDATE and COMMIT.
+            params = {
+                "p_system": system,
+                "p_ticket": ticket_number,
+                "p_fields": dict(fields),
+                "p_now": utcnow(),
+            }
+            await write_alone(self._sessions, _MERGE_BASE, params)
+            return
         for _ in range(3):  # a concurrent first insert of the same ticket: merge into it
             try:
                 async with self._sessions() as session:
@@ -134,3 +150,27 @@ class SqlConflicts:
             )
             await session.commit()
         return await self.get(system, conflict_id)
+
+
+def _merge_base_statement() -> Any:
+    """PostgreSQL: insert the base, or merge the fields given into the stored ones (jsonb
+    ``||``: a field given wins, the others stay - the merge of the session path). Built
+    once (``_MERGE_BASE``): constructing it cost more CPU than running it."""
+    new = pg_insert(TicketFieldBase).values(
+        system=bindparam("p_system"),
+        ticket_number=bindparam("p_ticket"),
+        fields=bindparam("p_fields", type_=TicketFieldBase.__table__.c.fields.type),
+        updated_at=bindparam("p_now"),
+    )
+    merged = cast(TicketFieldBase.fields, JSONB).op("||")(cast(new.excluded.fields, JSONB))
+    return new.on_conflict_do_update(
+        index_elements=["system", "ticket_number"],
+        set_={"fields": cast(merged, Text), "updated_at": new.excluded.updated_at},
+    )
+
+
+_MERGE_BASE = _merge_base_statement()
+_BASE = select(TicketFieldBase.fields).where(
+    TicketFieldBase.system == bindparam("p_system"),
+    TicketFieldBase.ticket_number == bindparam("p_ticket"),
+)

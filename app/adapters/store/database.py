@@ -43,16 +43,18 @@ def create_engine(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
     command_timeout: float | None = None,
     pool_size: int | None = None,
+    max_overflow: int | None = None,
 ) -> AsyncEngine:
     """An async engine whose connects (and pool checkouts) give up after ``connect_timeout``
     seconds and, when ``command_timeout`` is set, whose statements give up after that.
 
     On SQLite ``connect_timeout`` is the busy timeout: how long a writer waits for the lock.
 
-    ``pool_size`` (not SQLite) is how many connections the pool keeps open; up to 10 more are
-    opened under load and closed again when returned. An API process needs about one per
-    request in flight: with SQLAlchemy's default of 5, 16 concurrent requests per process
-    opened and closed a PostgreSQL connection (a backend fork) on most requests.
+    ``pool_size`` (not SQLite) is how many connections the pool keeps open; up to
+    ``max_overflow`` (default 10) more are opened under load and closed again when returned.
+    An API process needs about one per request in flight: with SQLAlchemy's default of 5,
+    16 concurrent requests per process opened and closed a PostgreSQL connection (a backend
+    fork) on most requests.
     """
     backend = make_url(database_url).get_backend_name()
     kwargs: dict[str, Any] = {}
@@ -70,6 +72,8 @@ def create_engine(
         kwargs["pool_timeout"] = connect_timeout
         if pool_size is not None:
             kwargs["pool_size"] = pool_size
+        if max_overflow is not None:
+            kwargs["max_overflow"] = max_overflow
     engine = create_async_engine(database_url, connect_args=connect_args, **kwargs)
     _ping_when_idle(engine, ping_timeout(connect_timeout))
     if backend == "sqlite":
@@ -171,19 +175,24 @@ async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]
         yield conn
 
 
-async def write_alone(session_factory: async_sessionmaker[AsyncSession], statement: Any) -> int:
+async def write_alone(
+    session_factory: async_sessionmaker[AsyncSession],
+    statement: Any,
+    params: dict[str, Any] | None = None,
+) -> int:
     """One INSERT/UPDATE/DELETE as its own transaction; the number of rows it changed.
 
     On PostgreSQL and SQLite in autocommit: one round trip instead of BEGIN, the statement
     and COMMIT (a single statement is atomic either way). Elsewhere in a session. A
-    constraint violation raises ``IntegrityError`` as it would from the commit.
+    constraint violation raises ``IntegrityError`` as it would from the commit. ``params``
+    fill a statement built once with ``bindparam`` (see ``app.adapters.store.inbox``).
     """
     engine = engine_of(session_factory)
     if engine.dialect.name in ("postgresql", "sqlite"):
         async with engine.connect() as conn:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            return int(getattr(await auto.execute(statement), "rowcount", 0))
+            return int(getattr(await auto.execute(statement, params), "rowcount", 0))
     async with session_factory() as session:
-        changed = int(getattr(await session.execute(statement), "rowcount", 0))
+        changed = int(getattr(await session.execute(statement, params), "rowcount", 0))
         await session.commit()
         return changed

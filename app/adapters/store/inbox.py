@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,6 +31,63 @@ from app.sync.ports import OWN_WRITE_EVENT, InboxEvent, NewInboxEvent
 # The column's length (String(128)): longer event ids are stored as head + digest.
 EXTERNAL_ID_LENGTH = 128
 _COLUMNS = tuple(getattr(Row, name) for name in InboxEvent.__struct_fields__)
+
+
+# The per-ticket job's statements, built once: every callback's job runs each of them (a
+# statement built per call cost about as much CPU again as running it - construction and
+# its cache key - measured on the claim: 1.18 ms -> 0.50 ms).
+_LEASE = InboundLease
+_PENDING = (
+    select(*_COLUMNS)
+    .where(
+        Row.system == bindparam("p_system"),
+        Row.ticket_ref == bindparam("p_ticket"),
+        Row.status == "received",
+    )
+    .order_by(Row.occurred_at, Row.id)
+)
+_CLAIM = (
+    update(_LEASE)
+    .where(
+        _LEASE.system == bindparam("p_system"),
+        _LEASE.ticket_ref == bindparam("p_ticket"),
+        or_(
+            _LEASE.holder.is_(None),
+            _LEASE.expires_at < bindparam("p_now"),
+            _LEASE.holder == bindparam("p_holder"),
+        ),
+    )
+    .values(holder=bindparam("p_holder"), expires_at=bindparam("p_until"))
+)
+_RELEASE = (
+    update(_LEASE)
+    .where(
+        _LEASE.system == bindparam("p_system"),
+        _LEASE.ticket_ref == bindparam("p_ticket"),
+        _LEASE.holder == bindparam("p_holder"),
+    )
+    .values(holder=None, expires_at=None)
+)
+_DONE = (
+    update(Row)
+    .where(Row.id == bindparam("p_id"))
+    .values(
+        status="done",
+        processed_at=bindparam("p_now"),
+        attempts=Row.attempts + 1,
+        last_error=None,
+        next_attempt_at=None,
+    )
+)
+_UNPARK = (
+    update(Row)
+    .where(
+        Row.system == bindparam("p_system"),
+        Row.ticket_ref == bindparam("p_ticket"),
+        Row.status == "parked",
+    )
+    .values(status="received", next_attempt_at=None)
+)
 
 
 @functools.cache
@@ -106,24 +163,21 @@ class SqlInbox:
 
     # -- processing ----------------------------------------------------------------------
     async def pending(self, system: str, ticket_ref: str) -> list[InboxEvent]:
-        query = (
-            select(*_COLUMNS)
-            .where(Row.system == system, Row.ticket_ref == ticket_ref, Row.status == "received")
-            .order_by(Row.occurred_at, Row.id)
-        )
+        params = {"p_system": system, "p_ticket": ticket_ref}
         async with read_connection(self._engine) as conn:
-            return [_view(row) for row in await conn.execute(query)]
+            return [_view(row) for row in await conn.execute(_PENDING, params)]
 
     async def claim(self, system: str, ticket_ref: str, holder: str, seconds: float) -> bool:
         now = utcnow()
         lease = InboundLease
-        free = or_(lease.holder.is_(None), lease.expires_at < now, lease.holder == holder)
-        take = (
-            update(lease)
-            .where(lease.system == system, lease.ticket_ref == ticket_ref, free)
-            .values(holder=holder, expires_at=now + dt.timedelta(seconds=seconds))
-        )
-        if await self._write_one(take) == 1:
+        take = {
+            "p_system": system,
+            "p_ticket": ticket_ref,
+            "p_now": now,
+            "p_holder": holder,
+            "p_until": now + dt.timedelta(seconds=seconds),
+        }
+        if await self._write_one(_CLAIM, take) == 1:
             return True
         async with self._sessions() as session:
             exists = await session.get(lease, (system, ticket_ref))
@@ -145,28 +199,14 @@ class SqlInbox:
         return True
 
     async def release(self, system: str, ticket_ref: str, holder: str) -> None:
-        lease = InboundLease
-        await self._write_one(
-            update(lease)
-            .where(lease.system == system, lease.ticket_ref == ticket_ref, lease.holder == holder)
-            .values(holder=None, expires_at=None)
-        )
+        params = {"p_system": system, "p_ticket": ticket_ref, "p_holder": holder}
+        await self._write_one(_RELEASE, params)
 
     async def done(self, event_id: int) -> None:
-        await self._write_one(
-            update(Row)
-            .where(Row.id == event_id)
-            .values(
-                status="done",
-                processed_at=utcnow(),
-                attempts=Row.attempts + 1,
-                last_error=None,
-                next_attempt_at=None,
-            )
-        )
+        await self._write_one(_DONE, {"p_id": event_id, "p_now": utcnow()})
 
-    async def _write_one(self, statement: Any) -> int:
-        return await write_alone(self._sessions, statement)
+    async def _write_one(self, statement: Any, params: dict[str, Any] | None = None) -> int:
+        return await write_alone(self._sessions, statement, params)
 
     async def park(self, event_ids: Sequence[int], reason: str, retry_at: dt.datetime) -> None:
         if not event_ids:
@@ -185,11 +225,7 @@ class SqlInbox:
             await session.commit()
 
     async def unpark(self, system: str, ticket_ref: str) -> int:
-        return await self._write_one(
-            update(Row)
-            .where(Row.system == system, Row.ticket_ref == ticket_ref, Row.status == "parked")
-            .values(status="received", next_attempt_at=None)
-        )
+        return await self._write_one(_UNPARK, {"p_system": system, "p_ticket": ticket_ref})
 
     # -- operators -----------------------------------------------------------------------
     async def get(self, system: str, event_id: int) -> InboxEvent | None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,6 +28,23 @@ from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports import LedgerEntry, Outcome
 
 _LINKS = cast(Table, EntityLink.__table__)
+_BY_CASAVI_ID = (
+    select(
+        EntityLink.ixhaus_key,
+        EntityLink.id,
+        EntityLink.fingerprint,
+        EntityLink.state,
+        EntityLink.casavi_id,
+        EntityLink.reason_code,
+    )
+    .where(
+        EntityLink.system == bindparam("p_system"),
+        EntityLink.entity_type == bindparam("p_kind"),
+        EntityLink.casavi_id == bindparam("p_casavi_id"),
+    )
+    .order_by(EntityLink.id)
+    .limit(1)
+)
 _PROTOCOL = cast(Table, ProtocolEntry.__table__)
 _KEY = ("system", "entity_type", "ixhaus_key")
 _UPDATED = (
@@ -250,26 +267,10 @@ class SqlLedger:
     async def by_casavi_id(
         self, system: str, kind: EntityKind, casavi_id: str
     ) -> tuple[RecordKey, LedgerEntry] | None:
-        link = EntityLink
-        query = (
-            select(
-                link.ixhaus_key,
-                link.id,
-                link.fingerprint,
-                link.state,
-                link.casavi_id,
-                link.reason_code,
-            )
-            .where(
-                link.system == system,
-                link.entity_type == kind.value,
-                link.casavi_id == casavi_id,
-            )
-            .order_by(link.id)
-            .limit(1)
-        )
-        async with self._sessions() as session:
-            row = (await session.execute(query)).first()
+        # Built once, read in autocommit: every tenant message's job asks this (twice).
+        params = {"p_system": system, "p_kind": kind.value, "p_casavi_id": casavi_id}
+        async with read_connection(engine_of(self._sessions)) as conn:
+            row = (await conn.execute(_BY_CASAVI_ID, params)).first()
         if row is None:
             return None
         return RecordKey.from_ledger(kind.value, row[0]), LedgerEntry(*row[1:])

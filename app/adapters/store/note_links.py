@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, insert, or_, select
+from sqlalchemy import ColumnElement, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +22,17 @@ _COLUMNS = (
     NoteLinkRow.casavi_message_id,
     NoteLinkRow.origin,
 )
+_BY_MESSAGE = (
+    select(*_COLUMNS)
+    .where(
+        NoteLinkRow.system == bindparam("p_system"),
+        NoteLinkRow.casavi_message_id == bindparam("p_message"),
+    )
+    .limit(1)
+)
+_INSERT = insert(NoteLinkRow)  # the values as parameters: built once
+# Ids per IN list (Oracle takes at most 1,000 expressions in one).
+_IN_LIST = 500
 
 
 class SqlNoteLinks:
@@ -32,7 +43,27 @@ class SqlNoteLinks:
         return await self._one(system, NoteLinkRow.ixhaus_note_id == note_id)
 
     async def by_casavi_message(self, system: str, message_id: str) -> NoteLink | None:
-        return await self._one(system, NoteLinkRow.casavi_message_id == message_id)
+        # Every tenant message's job asks: built once, one autocommit read.
+        params = {"p_system": system, "p_message": message_id}
+        async with read_connection(engine_of(self._sessions)) as conn:
+            row = (await conn.execute(_BY_MESSAGE, params)).first()
+        return None if row is None else NoteLink(**row._asdict())
+
+    async def by_casavi_messages(
+        self, system: str, message_ids: Sequence[str]
+    ) -> dict[str, NoteLink]:
+        found: dict[str, NoteLink] = {}
+        wanted = list(dict.fromkeys(message_ids))
+        async with read_connection(engine_of(self._sessions)) as conn:
+            for start in range(0, len(wanted), _IN_LIST):
+                query = select(*_COLUMNS).where(
+                    NoteLinkRow.system == system,
+                    NoteLinkRow.casavi_message_id.in_(wanted[start : start + _IN_LIST]),
+                )
+                for row in await conn.execute(query):
+                    link = NoteLink(**row._asdict())
+                    found[str(link.casavi_message_id)] = link
+        return found
 
     async def _one(self, system: str, condition: ColumnElement[bool]) -> NoteLink | None:
         query = select(*_COLUMNS).where(NoteLinkRow.system == system, condition)
@@ -43,16 +74,14 @@ class SqlNoteLinks:
     async def record(self, system: str, link: NoteLink) -> bool:
         try:
             # One INSERT in its own transaction (one round trip on PostgreSQL and SQLite).
-            await write_alone(
-                self._sessions,
-                insert(NoteLinkRow).values(
-                    system=system,
-                    ticket_number=link.ticket_number,
-                    ixhaus_note_id=link.ixhaus_note_id,
-                    casavi_message_id=link.casavi_message_id,
-                    origin=link.origin,
-                ),
-            )
+            values = {
+                "system": system,
+                "ticket_number": link.ticket_number,
+                "ixhaus_note_id": link.ixhaus_note_id,
+                "casavi_message_id": link.casavi_message_id,
+                "origin": link.origin,
+            }
+            await write_alone(self._sessions, _INSERT, values)
         except IntegrityError:
             return False
         return True

@@ -17,7 +17,7 @@ from app.domain.records import InboundDocument, InboundNote, InboundTicket
 from app.sync.inbound.errors import Ignored, Park
 from app.sync.inbound.fields import apply_fields, ixhaus_fields
 from app.sync.inbound.fingerprints import FingerprintFn
-from app.sync.inbound.notes import edited_message, note_field
+from app.sync.inbound.notes import ListedNotes, edited_message, note_field
 from app.sync.inbound.polled import apply_polled
 from app.sync.ports import (
     CasaviAttachmentView,
@@ -115,8 +115,10 @@ class Handlers:
         """Everything casavi holds on the ticket: fields, rating, messages, attachments."""
         number = await self.ensure_ticket(ticket)
         done = [await self.fields(number, ticket), await self.rating(number, ticket)]
-        async for message in self.casavi.public_messages(ticket.id):
-            done.append(await self.message(number, ticket.id, message.id, message))
+        messages = [message async for message in self.casavi.public_messages(ticket.id)]
+        listed = await ListedNotes.read(self, [message.id for message in messages])
+        for message in messages:
+            done.append(await self.message(number, ticket.id, message.id, message, listed))
         async for attachment in self.casavi.attachments(ticket.id):
             done.append(await self.attachment(number, ticket.id, attachment.id, attachment))
         return "; ".join(d for d in done if d)
@@ -182,13 +184,17 @@ class Handlers:
         ref: str,
         message_id: str,
         known: CasaviMessageView | None = None,
+        listed: ListedNotes | None = None,
     ) -> str:
-        link = await self.note_links.by_casavi_message(message_id)
+        link = listed.links.get(message_id) if listed is not None else None
+        if link is None:
+            link = await self.note_links.by_casavi_message(message_id)
         if link is not None:
             # Written by the gateway itself (echo) or applied already; a tenant's message
             # seen again by the poll may have been edited in casavi meanwhile.
             if known is not None and link.origin == "casavi" and link.ixhaus_note_id:
-                return await edited_message(self, number, int(link.ixhaus_note_id), known)
+                note_id = int(link.ixhaus_note_id)
+                return await edited_message(self, number, note_id, known, listed)
             return ""
         message = known or await self.casavi.message(ref, message_id)
         if message is None:

@@ -8,11 +8,12 @@ content differs from the base; staff changed the note when the note's content do
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from app.domain.conflicts import NOTES_POLICY, Policy, decide_field
 from app.domain.keys import TicketNumber
-from app.sync.ports import CasaviMessageView, NewConflict
+from app.sync.ports import CasaviMessageView, NewConflict, NoteLink
 
 if TYPE_CHECKING:
     from app.sync.inbound.handlers import Handlers
@@ -32,15 +33,50 @@ def note_of_field(field: str) -> int | None:
     return None
 
 
+class ListedNotes:
+    """What the gateway knows of a ticket's listed messages, read once for the whole
+    listing: their note links (one query) and the ticket's bases (one read, when the first
+    linked message is compared). A poll lists every message of a changed ticket; reading
+    both per message made a busy ticket's event cost two queries per message it ever had.
+
+    A message not linked at the read is looked up again before a note is written for it
+    (``Handlers.message``): a link recorded meanwhile is seen, no note is written twice."""
+
+    def __init__(self, links: dict[str, NoteLink]) -> None:
+        self.links = links
+        self._bases: dict[str, str | None] | None = None
+
+    @classmethod
+    async def read(cls, h: Handlers, message_ids: Sequence[str]) -> ListedNotes:
+        return cls(await h.note_links.by_casavi_messages(message_ids))
+
+    async def base(self, h: Handlers, number: TicketNumber, field: str) -> str | None:
+        if self._bases is None:
+            self._bases = await h.conflicts.base(number)
+        return self._bases.get(field)
+
+    async def set_base(
+        self, h: Handlers, number: TicketNumber, field: str, value: str | None
+    ) -> None:
+        await h.conflicts.set_base(number, {field: value})
+        if self._bases is not None:
+            self._bases[field] = value
+
+
 async def edited_message(
-    h: Handlers, number: TicketNumber, note_id: int, message: CasaviMessageView
+    h: Handlers,
+    number: TicketNumber,
+    note_id: int,
+    message: CasaviMessageView,
+    listed: ListedNotes | None = None,
 ) -> str:
     ticket = str(number)  # as the conflicts list it
     field = note_field(note_id)
-    base = (await h.conflicts.base(number)).get(field)
+    known = listed or ListedNotes({})
+    base = await known.base(h, number, field)
     if base is None:
         # Linked before bases were kept: what casavi shows now is the agreed content.
-        await h.conflicts.set_base(number, {field: message.content})
+        await known.set_base(h, number, field, message.content)
         return ""
     if message.content == base:
         return ""
@@ -78,7 +114,7 @@ async def edited_message(
                 ),
             )
     if decision.moves_base:
-        await h.conflicts.set_base(number, {field: decision.new_base})
+        await known.set_base(h, number, field, decision.new_base)
     if decision.action == "apply_casavi":
         return f"note {note_id} edited"
     return f"note {note_id}: conflict ({decision.action})" if decision.conflict else ""

@@ -19,7 +19,8 @@ import msgspec
 
 from app.domain.keys import EntityKind
 from app.sync.inbound.errors import Park
-from app.sync.ports import CasaviTicketView, NewInboxEvent
+from app.sync.inbound.notes import ListedNotes
+from app.sync.ports import CasaviMessageView, CasaviTicketView, NewInboxEvent
 from app.sync.ports.events import OwnWrite, TicketPolled, inbox_entry
 
 if TYPE_CHECKING:
@@ -68,10 +69,12 @@ async def apply_polled(h: Handlers, event: TicketPolled) -> str:
     number = await h.ensure_ticket(ticket)  # ``Ignored`` for a ticket that is not ours
     done = [await h.fields(number, ticket), await h.rating(number, ticket)]
     explained = ticket.rated_at is not None and ticket.rated_at == ticket.modified_at
-    async for message in h.casavi.public_messages(ref):
-        if message.author_type == "staff" and await _commissioning(h, message.id):
+    messages = [message async for message in h.casavi.public_messages(ref)]
+    listed = await ListedNotes.read(h, [message.id for message in messages])
+    for message in messages:
+        if await _commissioning(h, message, listed):
             continue  # the gateway's own T8 message (no note link: it is no iX-Haus note)
-        done.append(await h.message(number, ref, message.id, message))
+        done.append(await h.message(number, ref, message.id, message, listed))
         for attachment in message.attachments:
             done.append(await h.attachment(number, ref, attachment.id, attachment))
         if ticket.modified_at in (message.created_at, message.edited_at):
@@ -82,6 +85,10 @@ async def apply_polled(h: Handlers, event: TicketPolled) -> str:
     return "; ".join(d for d in done if d)
 
 
-async def _commissioning(h: Handlers, message_id: str) -> bool:
-    """Whether the ledger holds ``message_id`` as a commissioning note the gateway sent."""
-    return await h.links.by_casavi_id(EntityKind.WORK_ORDER_NOTE, message_id) is not None
+async def _commissioning(h: Handlers, message: CasaviMessageView, listed: ListedNotes) -> bool:
+    """Whether the ledger holds ``message`` as a commissioning note the gateway sent (a
+    staff message that is no note: one with a note link is not asked about)."""
+    if message.author_type != "staff" or message.id in listed.links:
+        return False
+    found = await h.links.by_casavi_id(EntityKind.WORK_ORDER_NOTE, message.id)
+    return found is not None

@@ -27,6 +27,13 @@ class NoteLink(msgspec.Struct, frozen=True, kw_only=True):
 class NoteLinks(Protocol):
     async def by_ixhaus_note(self, system: str, note_id: str) -> NoteLink | None: ...
     async def by_casavi_message(self, system: str, message_id: str) -> NoteLink | None: ...
+    async def by_casavi_messages(
+        self, system: str, message_ids: Sequence[str]
+    ) -> dict[str, NoteLink]:
+        """The links of those of ``message_ids`` that are linked, by message id (one read
+        for a ticket's listed messages instead of one per message)."""
+        ...
+
     async def record(self, system: str, link: NoteLink) -> bool:
         """Store the link; False when one side of it is linked already (idempotent)."""
         ...

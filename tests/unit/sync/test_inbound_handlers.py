@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 
 import pytest
 
@@ -336,3 +338,75 @@ async def test_each_kind_is_dispatched_to_its_handler() -> None:
     assert await world.handlers.apply(staff) == (
         "not a tenant's ticket and not one the gateway sent: ignored"
     )
+
+
+class CountingNoteLinks(FakeNoteLinks):
+    """Note links that count their look-ups (one by one, and batched)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.single = self.batched = 0
+
+    async def by_casavi_message(self, system: str, message_id: str) -> NoteLink | None:
+        self.single += 1
+        return await super().by_casavi_message(system, message_id)
+
+    async def by_casavi_messages(
+        self, system: str, message_ids: Sequence[str]
+    ) -> dict[str, NoteLink]:
+        self.batched += 1
+        return await super().by_casavi_messages(system, message_ids)
+
+    async def record(self, system: str, link: NoteLink) -> bool:
+        single = self.single  # the fake's own check of both sides is no look-up of the flow
+        try:
+            return await super().record(system, link)
+        finally:
+            self.single = single
+
+
+class CountingConflicts(FakeConflicts):
+    def __init__(self) -> None:
+        super().__init__()
+        self.base_reads = 0
+
+    async def base(self, system: str, ticket: TicketNumber) -> dict[str, str | None]:
+        self.base_reads += 1
+        return await super().base(system, ticket)
+
+
+async def test_a_polled_ticket_reads_what_is_known_of_its_messages_once() -> None:
+    # The poll lists every message of a changed ticket (and a callback's job sees the poll's
+    # event of a busy ticket): the note links of all of them are one look-up, the ticket's
+    # bases one read - not two queries per message the ticket ever had.
+    world = World()
+    links, conflicts = CountingNoteLinks(), CountingConflicts()
+    world.links, world.conflicts = links, conflicts
+    two_way = TwoWay(links, conflicts, world.activity, world.ledger).bind("test")
+    world.handlers = dataclasses.replace(
+        world.handlers, note_links=two_way.note_links, conflicts=two_way.conflicts
+    )
+    await world.master_data()
+    world.ticket()
+    for i in range(5):
+        world.casavi.messages[f"m-{i}"] = _message(f"m-{i}", f"Nachricht {i}")
+    await world.handlers.apply(_event("ticket.polled"))
+    assert sorted(world.writer.notes) == [f"m-{i}" for i in range(5)]
+    links.single = links.batched = conflicts.base_reads = 0
+
+    world.casavi.messages["m-2"] = _message("m-2", "Nachricht 2, korrigiert")  # edited (N1)
+    world.casavi.messages["m-5"] = _message("m-5", "Noch eine")  # new
+    await world.handlers.apply(_event("ticket.polled"))
+    held = await world.writer.note(world.writer.notes["m-2"][0])
+    assert held is not None
+    assert held.content == "Nachricht 2, korrigiert"
+    assert "m-5" in world.writer.notes
+    assert len(world.writer.notes) == 6
+    # One batched look-up; only the new message is looked up again before its note is
+    # written. The bases: once for the fields, once for all the messages.
+    assert (links.batched, links.single) == (1, 1)
+    assert conflicts.base_reads == 2
+    # Seen again: nothing changes.
+    await world.handlers.apply(_event("ticket.polled"))
+    assert len(world.writer.notes) == 6
+    assert world.conflicts.rows == {}
