@@ -1,4 +1,4 @@
-"""Cost of an outbound run over a sandbox portfolio: first export, nothing changed, a few changes.
+"""Cost of an outbound run over a sandbox portfolio: first export, nothing changed, changes.
 
 casavi is replaced by a writer that only counts (the gateway's own cost: reading iX-Haus,
 deciding every record, fingerprints, ledger and protocol writes). Prints JSON. Both databases
@@ -8,6 +8,11 @@ Beside the no-change runs (``--repeat`` of them, median reported) the same reads
 with bare SQLAlchemy Core in the same process and run, alternating with the runs: every
 interface table a run reads, streamed once (``yield_per``) with no mapping, plus the
 system's ledger rows. ``ratio_to_bare_core`` is the no-change median over that median.
+
+``one_percent_changed``: every 100th person, unit and ticket changed in iX-Haus, then one
+run; beside it the same ledger rows and protocol lines that run wrote, written again with
+bare Core (``bare_replay_of_the_sends``). ``ratio_to_no_change_plus_replay`` is the run over
+the no-change median plus that replay.
 ``peak_rss_mb`` is this process's ``ru_maxrss`` (the portfolio is seeded in a child process,
 so it is what the runs held, as a worker would).
 
@@ -38,14 +43,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncpg
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, tuple_, update
 
 from app.adapters.factories import open_system_adapters
 from app.adapters.ixhaus.schema import IxhausTables
 from app.adapters.store import migrate
 from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.database import create_engine, create_session_factory
-from app.adapters.store.models import EntityLink
+from app.adapters.store.models import EntityLink, ProtocolEntry
+from app.adapters.store.upsert import upsert
 from app.composition import build_services
 from app.configuration.secrets import SecretBox, new_key
 from app.domain.keys import RecordKey
@@ -128,7 +134,82 @@ BARE_TABLES = (
     "ticket_statuses",
     "ticket_priorities",
     "work_orders",
+    "notes",  # the public notes stage (N1/N2) reads every note
 )
+
+
+async def change_one_percent(ixhaus_url: str) -> dict[str, int]:
+    """Every 100th person (phone), unit (description) and ticket (subject), by key."""
+    tables = IxhausTables()
+    persons, units, tickets = tables.persons.c, tables.units.c, tables.tickets.c
+    changes = {
+        "persons": (tables.persons, (persons.person_no,), "phone"),
+        "units": (tables.units, (units.object_no, units.unit_no), "description"),
+        "tickets": (tables.tickets, (tickets.ticket_no,), "subject"),
+    }
+    engine = create_engine(normalise_database_url(ixhaus_url))
+    changed: dict[str, int] = {}
+    try:
+        async with engine.begin() as conn:
+            for name, (table, key, column) in changes.items():
+                keys = [tuple(k) for k in (await conn.execute(select(*key).order_by(*key))).all()]
+                keys = keys[::100]
+                value = func.coalesce(table.c[column], "") + " (1 %)"
+                where = tuple_(*key).in_(keys)
+                await conn.execute(update(table).where(where).values({column: value}))
+                changed[name] = len(keys)
+    finally:
+        await engine.dispose()
+    return changed
+
+
+async def bare_replay(gateway_url: str, run_id: int) -> dict[str, Any]:
+    """The ledger rows and protocol lines run ``run_id`` wrote, written again with bare Core
+    (one upsert and one insert, one commit): what its sends cost the gateway's database."""
+    engine = create_engine(gateway_url)
+    links, protocol = EntityLink.__table__, ProtocolEntry.__table__
+    try:
+        async with engine.connect() as conn:
+            lines = (
+                (await conn.execute(select(protocol).where(protocol.c.run_id == run_id)))
+                .mappings()
+                .all()
+            )
+            keys = [line["entity_key"] for line in lines]
+            rows = (
+                (await conn.execute(select(links).where(links.c.ixhaus_key.in_(keys))))
+                .mappings()
+                .all()
+            )
+            await conn.rollback()
+            link_rows = [{k: v for k, v in row.items() if k != "id"} for row in rows]
+            line_rows = [{k: v for k, v in line.items() if k != "id"} for line in lines]
+            statement = upsert(
+                "postgresql",
+                links,
+                index=("system", "entity_type", "ixhaus_key"),
+                update=[c for c in link_rows[0] if c not in ("system", "entity_type", "ixhaus_key")]
+                if link_rows
+                else [],
+            )
+            assert statement is not None
+            cpu_started = time.process_time()
+            started = time.perf_counter()
+            if link_rows:
+                await conn.execute(statement, link_rows)
+            if line_rows:
+                await conn.execute(insert(protocol), line_rows)
+            await conn.commit()
+            seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
+    finally:
+        await engine.dispose()
+    return {
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
+        "ledger_rows": len(link_rows),
+        "lines": len(lines),
+    }
 
 
 async def bare_core_reads(ixhaus_url: str, gateway_url: str, system: str) -> dict[str, Any]:
@@ -276,6 +357,7 @@ async def run(
                 "excluded": done.excluded,
                 "errors": done.errors,
                 "writes_to_portal": portal.puts + portal.removes,
+                "run_id": row.id,
             }
 
         first = await one_run()
@@ -332,6 +414,9 @@ async def run(
             )
         await ix_engine.dispose()
         changed = await one_run()
+        one_percent = await change_one_percent(ixhaus_url)
+        one_percent_run = await one_run()
+        replay = await bare_replay(gateway_url, one_percent_run["run_id"])
         await services.aclose()
         await engine.dispose()
         decided = first["sent"] + first["unchanged"] + first["excluded"] + first["errors"]
@@ -351,6 +436,22 @@ async def run(
             ),
             "tickets_changed_in_ixhaus": len(numbers),
             "after_changes": changed,
+            "one_percent_changed": {
+                "changed_in_ixhaus": one_percent,
+                "run": one_percent_run,
+                "bare_replay_of_the_sends": replay,
+                "ratio_to_no_change_plus_replay": round(
+                    one_percent_run["seconds"]
+                    / max(unchanged["seconds"] + replay["seconds"], 1e-9),
+                    2,
+                ),
+                # This process's CPU only (steadier on a shared machine).
+                "cpu_ratio_to_no_change_plus_replay": round(
+                    one_percent_run["cpu_seconds"]
+                    / max(unchanged["cpu_seconds"] + replay["cpu_seconds"], 1e-9),
+                    2,
+                ),
+            },
             "records_decided_per_run": decided,
             "unchanged_run_records_per_second": round(decided / max(unchanged["seconds"], 1e-9)),
             "peak_rss_mb": _peak_rss_mb(),

@@ -131,8 +131,10 @@ class FakeLedger:
         self.digests: dict[tuple[str, RecordKey], str] = {}
         self._ids = itertools.count(1)
 
-    async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
-        return {k: e for (s, k), e in self.rows.items() if s == system and k.kind is kind}
+    async def load(self, system: str, kind: EntityKind) -> dict[str, LedgerEntry]:
+        return {
+            k.ledger_key: e for (s, k), e in self.rows.items() if s == system and k.kind is kind
+        }
 
     async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
         return IdentityMap.of_rows(
@@ -155,7 +157,7 @@ class FakeLedger:
         system: str,
         kind: EntityKind,
         outcomes: Sequence[Outcome],
-        known: dict[RecordKey, LedgerEntry],
+        known: dict[str, LedgerEntry],
         *,
         run_id: int | None,
     ) -> None:
@@ -172,6 +174,7 @@ class FakeLedger:
                 o.reason_code,
                 o.attempts,
                 o.next_attempt_at,
+                o.input_digest,
             )
             if o.protocol_outcome is not None:
                 self.protocol.append((run_id, o))

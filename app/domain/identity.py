@@ -68,6 +68,14 @@ class IdentityMap:
         """casavi holds the record (sent; or a later write failed but casavi kept it)."""
         return key.ledger_key in self._held
 
+    def holds_ledger_key(self, ledger_key: str) -> bool:
+        """``holds`` by the record's ledger key."""
+        return ledger_key in self._held
+
+    def names_ledger_key(self, ledger_key: str) -> bool:
+        """``named`` by the record's ledger key."""
+        return ledger_key in self._held or ledger_key in self._unsettled
+
     def unsettled(self, key: RecordKey) -> bool:
         """The record's state in casavi is not known to be good: its creation failed, or a
         create was under way when the gateway stopped."""

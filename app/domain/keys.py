@@ -182,6 +182,13 @@ class RecordKey(msgspec.Struct, frozen=True, order=True, gc=False):
         return self.ledger_key
 
 
+def ledger_key_of(kind: EntityKind, *parts: str) -> str:
+    """``RecordKey(kind, parts).ledger_key`` without building (or checking) the key: a run
+    looks a few 100k records up by it. Parts a ``RecordKey`` refuses make a string that no
+    ledger row has (every row's key was a ``RecordKey``)."""
+    return kind + ":" + "/".join(parts)
+
+
 def reference_of_ledger_key(kind: EntityKind | str, ledger_key: str) -> str:
     """``RecordKey.reference_id`` straight from a ledger key of ``kind`` (a kind or its value
     as the ledger stores it), without decoding it (the identity map reads a few 100k of them

@@ -69,7 +69,7 @@ class SaveOutcomes(Protocol):
         self,
         kind: EntityKind,
         outcomes: Sequence[Outcome],
-        known: dict[RecordKey, LedgerEntry],
+        known: dict[str, LedgerEntry],
         *,
         run_id: int | None,
     ) -> Awaitable[None]: ...
@@ -80,7 +80,7 @@ class BoundLedger(Protocol):
 
     @property
     def save(self) -> SaveOutcomes: ...
-    async def load(self, kind: EntityKind) -> dict[RecordKey, LedgerEntry]: ...
+    async def load(self, kind: EntityKind) -> dict[str, LedgerEntry]: ...
     async def identities(self, kinds: Sequence[EntityKind]) -> IdentityMap: ...
     async def is_empty(self) -> bool: ...
     async def entries(self, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]: ...
@@ -104,7 +104,8 @@ class SystemLedger:
         # reach the store as directly as before the binding (docs/architecture.md, hops).
         self.save: SaveOutcomes = partial(store.save, system)
 
-    async def load(self, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
+    async def load(self, kind: EntityKind) -> dict[str, LedgerEntry]:
+        """One kind's entries by ledger key (``RecordKey.ledger_key``)."""
         return await self.store.load(self.system, kind)
 
     async def identities(self, kinds: Sequence[EntityKind]) -> IdentityMap:

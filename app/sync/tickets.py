@@ -88,7 +88,7 @@ async def push_ticket(services: Services, system: str, number: str) -> PushResul
             EntityKind.TICKET,
             _one(decision),
             PortalSender(ctx.portal),
-            known={k: e for k, e in known.items() if k == key},
+            known={k.ledger_key: e for k, e in known.items() if k == key},
             states=stores.portal_states,
             status_of=ticket_portal_status,
             after_send=TicketBookkeeping(two_way, services.clock, staff=True),
@@ -142,7 +142,7 @@ async def push_note(services: Services, system: str, number: str, note_id: str) 
             EntityKind.NOTE,
             _one(decision),
             PortalSender(ctx.portal),
-            known={key: entry} if entry is not None else {},
+            known={key.ledger_key: entry} if entry is not None else {},
             retry_now=True,
         )
     if tally.sent:  # rule S2: a staff reply is a staff change of the ticket

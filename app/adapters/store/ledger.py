@@ -56,6 +56,7 @@ _UPDATED = (
     "attempts",
     "next_attempt_at",
     "field_digests",
+    "input_digest",
     "updated_at",
 )
 
@@ -76,7 +77,9 @@ class SqlLedger:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
 
-    async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
+    async def load(self, system: str, kind: EntityKind) -> dict[str, LedgerEntry]:
+        """One kind's entries by ledger key: the keys are not decoded (a run looks records
+        up by ``RecordKey.ledger_key``)."""
         # Core columns (not ORM attributes): no ORM row processing for a few 100k rows.
         link = _LINKS.c
         query = select(
@@ -88,8 +91,8 @@ class SqlLedger:
             link.reason_code,
             link.attempts,
             link.next_attempt_at,
+            link.input_digest,
         ).where(link.system == system, link.entity_type == kind.value)
-        decode = RecordKey.ledger_decoder(kind)
         entry = LedgerEntry
         # An autocommit read (no BEGIN/ROLLBACK), all rows fetched at once (iterating the
         # result fetched them one call per row), and no garbage collection while the rows
@@ -99,7 +102,7 @@ class SqlLedger:
             result = await conn.execute(query)
             with _gc_paused():
                 rows = result.all()
-                return {decode(k): entry(i, f, s, c, r, a, n) for k, i, f, s, c, r, a, n in rows}
+                return {k: entry(i, f, s, c, r, a, n, d) for k, i, f, s, c, r, a, n, d in rows}
 
     async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
         link = _LINKS.c
@@ -157,7 +160,7 @@ class SqlLedger:
         system: str,
         kind: EntityKind,
         outcomes: Sequence[Outcome],
-        known: dict[RecordKey, LedgerEntry],
+        known: dict[str, LedgerEntry],
         *,
         run_id: int | None,
     ) -> None:
@@ -178,6 +181,7 @@ class SqlLedger:
                 "attempts": outcome.attempts,
                 "next_attempt_at": outcome.next_attempt_at,
                 "field_digests": outcome.field_digests,
+                "input_digest": outcome.input_digest,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -290,19 +294,24 @@ class SqlLedger:
         known = await self.entry(system, key)
         outcome = Outcome(key=key, state="sent", fingerprint=fingerprint, casavi_id=casavi_id)
         try:
-            await self.save(system, key.kind, [outcome], {key: known} if known else {}, run_id=None)
+            await self._save_one(system, key, outcome, known)
         except IntegrityError:  # a concurrent first link of the same record: update it
-            known = await self.entry(system, key)
-            await self.save(system, key.kind, [outcome], {key: known} if known else {}, run_id=None)
+            await self._save_one(system, key, outcome, await self.entry(system, key))
+
+    async def _save_one(
+        self, system: str, key: RecordKey, outcome: Outcome, known: LedgerEntry | None
+    ) -> None:
+        entries = {key.ledger_key: known} if known else {}
+        await self.save(system, key.kind, [outcome], entries, run_id=None)
 
 
 def _split(
-    rows: list[dict[str, Any]], outcomes: Sequence[Outcome], known: dict[RecordKey, LedgerEntry]
+    rows: list[dict[str, Any]], outcomes: Sequence[Outcome], known: dict[str, LedgerEntry]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     for outcome, row in zip(outcomes, rows, strict=True):
-        entry = known.get(outcome.key)
+        entry = known.get(outcome.key.ledger_key)
         if entry is None:
             new.append(row)
         else:

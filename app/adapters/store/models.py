@@ -115,6 +115,9 @@ class EntityLink(Base):
     last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
     # JSON: field -> CRC-32 of what was sent (``domain.fingerprint.field_digests``).
     field_digests: Mapped[str | None] = mapped_column(Text, default=None)
+    # What decided the recorded outcome, as a digest (``sync.outbound.digests``): an
+    # unchanged row skips its rules on the next run.
+    input_digest: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from app.domain.config import SyncConfig, number_order
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
-from app.domain.eligibility.persons import contract_gone
+from app.domain.eligibility.persons import contract_active, contract_gone
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.portal import (
     ContactPayload,
@@ -191,6 +191,15 @@ def _until(contract: ContractRecord) -> date | None:
 def _runs(contract: ContractRecord, today: date) -> bool:
     until = _until(contract)
     return contract.start <= today and (until is None or today <= until)
+
+
+def contract_phase(contract: ContractRecord, config: SyncConfig, today: date) -> int:
+    """Where ``today`` stands in a contract's dates, for every date rule that reads it: P1/C10
+    (portal access open and deletion not due), P3/C15 (deletion due), M5 (running today).
+    Equal phases on two days: every rule over the contract answers the same on both (the
+    contract's part of an input digest, ``sync.outbound.digests``)."""
+    active = contract_active(contract, config, today)
+    return active | contract_gone(contract, config, today) << 1 | _runs(contract, today) << 2
 
 
 def current_contract(contracts: Iterable[ContractRecord], today: date) -> ContractRecord | None:

@@ -38,7 +38,15 @@ from app.domain.fingerprint import field_digests, fingerprint
 from app.domain.identity import IdentityMap, ParentUnsettled
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.outbound.breaker import Breaker, describe, is_transport_failure
-from app.sync.outbound.outcomes import LedgerWriter, Send, Tally, TicketStatusOf
+from app.sync.outbound.digests import Decided, Digested
+from app.sync.outbound.outcomes import (
+    LedgerWriter,
+    Send,
+    Tally,
+    TicketStatusOf,
+    restated,
+    restated_sent,
+)
 from app.sync.outbound.senders import Sender
 from app.sync.outbound.sends import Sends
 from app.sync.policy import RunPolicy
@@ -90,10 +98,10 @@ class SendEngine:
     async def stage(
         self,
         kind: EntityKind,
-        decisions: AsyncIterator[Decision[Any]],
+        decisions: AsyncIterator[Decided],
         sender: Sender,
         *,
-        known: dict[RecordKey, LedgerEntry] | None = None,
+        known: dict[str, LedgerEntry] | None = None,
         states: BoundPortalStates | None = None,
         status_of: TicketStatusOf | None = None,
         after_send: AfterSend | None = None,
@@ -104,7 +112,9 @@ class SendEngine:
         """Settle and send one kind's decisions; the stage's own tally (also added to the
         engine's). ``force`` is a record sent even when unchanged (an operator's re-send);
         ``retry_now`` tries failed records before their backoff has passed (staff pushed
-        them). Raises ``CasaviDown`` when the breaker trips."""
+        them); ``known`` holds the kind's ledger entries by ledger key (loaded unless given).
+        Raises ``CasaviDown`` when the breaker trips."""
+        forced = None if force is None else force.ledger_key
         known = await self.ledger.load(kind) if known is None else known
         tally = Tally()
         writer = LedgerWriter(self, kind, known, states, status_of)
@@ -116,14 +126,27 @@ class SendEngine:
             wave=self.policy.write_ahead_wave,
         )
         ticker = asyncio.create_task(writer.tick())
-        written_before = self._written_before
         try:
-            async for decision in decisions:
+            async for item in decisions:
                 if self.breaker.tripped is not None or ticker.done():
                     self.breaker.check()
                     writer.check(ticker)
+                digest = None
+                if isinstance(item, Digested):
+                    entry = known.get(item.ledger_key)
+                    digest = item.digest
+                    if (
+                        entry is not None
+                        and entry.input_digest == digest
+                        and item.ledger_key != forced
+                        and self._as_recorded(item.ledger_key, entry, tally)
+                    ):
+                        continue  # the common case of every run: its inputs are as recorded
+                    decision = item.decide()
+                else:
+                    decision = item
+                    entry = known.get(decision.key.ledger_key)
                 key = decision.key
-                entry = known.get(key)
                 if (
                     entry is not None
                     and entry.state == "sent"
@@ -131,15 +154,19 @@ class SendEngine:
                     and key != force
                     and entry.fingerprint == fingerprint(decision.record)
                 ):
-                    # The common case of every run: casavi holds the record as it is.
-                    if not written_before or key.ledger_key not in written_before:
-                        tally.unchanged += 1
+                    # casavi holds the record as it is (its inputs changed, it did not).
+                    self._count_unchanged(key.ledger_key, tally)
+                    if digest is not None and entry.input_digest != digest:
+                        writer.restate(restated_sent(decision, entry, digest))
                     continue
-                item = self._settle(decision, entry, sender, tally, force, retry_now)
-                if isinstance(item, Send):
-                    await sends.admit(item)
-                elif isinstance(item, Outcome):
-                    writer.add(item, decision)
+                sending = self._settle(decision, entry, sender, tally, force, retry_now, digest)
+                if isinstance(sending, Send):
+                    await sends.admit(sending)
+                elif isinstance(sending, Outcome):
+                    if sending.restated:
+                        writer.restate(sending)
+                    else:
+                        writer.add(sending, decision)
             await sends.finish()
             self.breaker.check()
             writer.check(ticker)
@@ -162,6 +189,23 @@ class SendEngine:
         return tally
 
     # -- deciding ---------------------------------------------------------------------------
+    def _as_recorded(self, ledger_key: str, entry: LedgerEntry, tally: Tally) -> bool:
+        """A record (not forced) whose inputs digest as recorded with its outcome: the same
+        outcome again, counted as ``stage`` and ``_settle`` count it, without deciding it."""
+        if entry.state == "sent":
+            self._count_unchanged(ledger_key, tally)
+            return True
+        if entry.state in ("excluded", "deleted") and not self.ids.holds_ledger_key(ledger_key):
+            tally.unchanged += 1  # still left out for the same reason (see ``_settle``)
+            tally.still_excluded += 1
+            return True
+        return False
+
+    def _count_unchanged(self, ledger_key: str, tally: Tally) -> None:
+        written_before = self._written_before
+        if not written_before or ledger_key not in written_before:
+            tally.unchanged += 1
+
     def _settle(
         self,
         decision: Decision[Any],
@@ -170,6 +214,7 @@ class SendEngine:
         tally: Tally,
         force: RecordKey | None,
         retry_now: bool,
+        digest: str | None = None,
     ) -> Send | Outcome | None:
         """What a decision that is not simply unchanged (``stage`` tells those apart first)
         needs: a write or removal (``Send``), a protocol line without a write (``Outcome``),
@@ -189,18 +234,20 @@ class SendEngine:
                 return None
             except Exception as exc:  # the record cannot be mapped (no e-mail, no author)
                 return self._failed(decision, entry, exc, tally)
-            return Send(decision, entry, self._presence(key, entry, held), write)
+            return Send(decision, entry, self._presence(key, entry, held), write, digest)
         if held or (entry is not None and entry.state == "pending"):
             # Rules P3, D2, T5 - or a record that left the eligible set: casavi drops it.
-            return Send(decision, entry, "held", None)
+            return Send(decision, entry, "held", None, digest)
         reason = decision.reason.value
         left_out = entry is not None and entry.state in ("excluded", "deleted")
         if left_out and entry is not None and entry.reason_code == reason:
             tally.unchanged += 1  # still left out for the same reason: no new line
             tally.still_excluded += 1
-            return None
+            if digest is None or entry.input_digest == digest:
+                return None
+            return restated(entry, key, digest)  # the same outcome, from other inputs
         tally.excluded += 1
-        return Outcome(key=key, state="excluded", reason_code=reason)
+        return Outcome(key=key, state="excluded", reason_code=reason, input_digest=digest)
 
     def _presence(self, key: RecordKey, entry: LedgerEntry | None, held: bool) -> Presence:
         if held:
@@ -219,11 +266,11 @@ class SendEngine:
         decision, entry = item.decision, item.entry
         try:
             if item.write is not None and isinstance(decision, Transfer):
-                outcome = _sent(decision, await item.write(item.presence))
+                outcome = _sent(decision, await item.write(item.presence), item.digest)
             else:
                 assert isinstance(decision, Delete | Exclude)
                 await sender.remove(decision.key, self.ids)
-                outcome = _removed(decision, entry)
+                outcome = _removed(decision, entry, item.digest)
         except Exception as exc:  # one record's failure never stops the run (rule L3)
             self.breaker.failure(exc)
             return self._failed(decision, entry, exc, tally)
@@ -260,7 +307,7 @@ class SendEngine:
         )
 
 
-def _sent(decision: Transfer[Any], casavi_id: str) -> Outcome:
+def _sent(decision: Transfer[Any], casavi_id: str, digest: str | None) -> Outcome:
     return Outcome(
         key=decision.key,
         state="sent",
@@ -268,10 +315,11 @@ def _sent(decision: Transfer[Any], casavi_id: str) -> Outcome:
         casavi_id=casavi_id,
         reason_code=decision.note.value if decision.note else None,
         field_digests=field_digests(decision.record),
+        input_digest=digest,
     )
 
 
-def _removed(decision: Delete | Exclude, entry: LedgerEntry | None) -> Outcome:
+def _removed(decision: Delete | Exclude, entry: LedgerEntry | None, digest: str | None) -> Outcome:
     state: LinkState = "deleted" if isinstance(decision, Delete) else "excluded"
     return Outcome(
         key=decision.key,
@@ -279,6 +327,7 @@ def _removed(decision: Delete | Exclude, entry: LedgerEntry | None) -> Outcome:
         removed=True,
         reason_code=decision.reason.value,
         casavi_id=entry.casavi_id if entry else None,
+        input_digest=digest,
     )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Container, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -29,11 +30,12 @@ from app.domain.decisions import Decision, Exclude, Transfer
 from app.domain.eligibility.notes import decide_note, note_key
 from app.domain.fingerprint import fingerprint
 from app.domain.identity import IdentityMap
-from app.domain.keys import EntityKind, RecordKey
+from app.domain.keys import EntityKind, RecordKey, ledger_key_of
 from app.domain.portal import PortalNote, PortalTicket
 from app.domain.reasons import Reason
 from app.domain.records import NoteRecord
 from app.sync.context import SystemContext
+from app.sync.outbound.digests import Decided, Digested, InputDigests, decided
 from app.sync.outbound.engine import SendEngine
 from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.senders import PortalSender
@@ -103,7 +105,8 @@ class TicketKinds:
     def __init__(self) -> None:
         self.boards: set[RecordKey] = set()
 
-    async def watch(self, decisions: AsyncIterator[Decision[Any]]) -> AsyncIterator[Decision[Any]]:
+    async def watch(self, decisions: AsyncIterator[Decided]) -> AsyncIterator[Decided]:
+        # A board ticket is never ``Digested``: the ticket source decides those at once.
         async for decision in decisions:
             if isinstance(decision, Transfer) and is_board(decision.record):
                 self.boards.add(decision.key)
@@ -176,39 +179,76 @@ async def link_all_before_send(
 async def note_decisions(
     ctx: SystemContext,
     *,
-    known: dict[RecordKey, LedgerEntry],
+    known: dict[str, LedgerEntry],
     ids: IdentityMap,
     boards: Container[RecordKey],
     links: SystemNoteLinks,
-) -> AsyncIterator[Decision[Any]]:
+) -> AsyncIterator[Decided]:
     """One decision per iX-Haus note. Only notes about to be sent for the first time cost
     a look-up (in batches): an unchanged note, an internal one or one of an untransferred
     ticket costs nothing. A note follows its ticket when casavi holds the ticket as a ticket
     (not as a board post, T5) - or when the ticket's state is unsettled: the message then
-    waits for it (``ParentUnsettled``) instead of being excluded."""
+    waits for it (``ParentUnsettled``) instead of being excluded.
+
+    A note's digest covers the note, whether its ticket takes messages, whether it came from
+    the portal and its author; a note whose digest is as recorded is not decided again.
+    Tickets and users are settled before this stage: what they say is asked once each."""
     ticket_user = ctx.config.ticket_user_no
-    pending: list[tuple[Transfer[PortalNote], NoteRecord]] = []
+    digests = InputDigests("note", ctx.config)
+    pending: list[tuple[Transfer[PortalNote], NoteRecord, str]] = []
+    messageable: dict[int, bool] = {}
+    authors: dict[str | None, str | None] = {}
+    from_portal_code, kind = Reason.NOTE_FROM_PORTAL.value, EntityKind.NOTE
     async for note in ctx.source.notes():
-        key = note_key(note.id)
+        key = ledger_key_of(kind, str(note.id))
         entry = known.get(key)
-        echo = entry is not None and entry.reason_code == Reason.NOTE_FROM_PORTAL.value
-        decision = outbound_note(
-            note,
-            ticket_transferred=_messageable(RecordKey.ticket(note.ticket_no), ids, boards),
-            from_portal=bool(note.source_ref) or echo,
-            author=note_author(note, ids, ticket_user),
-        )
+        echo = entry is not None and entry.reason_code == from_portal_code
+        transferred = messageable.get(note.ticket_no)
+        if transferred is None:
+            ticket = RecordKey.ticket(note.ticket_no)
+            transferred = messageable[note.ticket_no] = _messageable(ticket, ids, boards)
+        if note.author_user_no in authors:
+            author = authors[note.author_user_no]
+        else:
+            author = authors[note.author_user_no] = note_author(note, ids, ticket_user)
+        from_portal = bool(note.source_ref) or echo
+        digest = digests(note, transferred, from_portal, author)
+        decide = partial(_decide_note, note, transferred, from_portal, author)
+        if entry is not None and entry.input_digest == digest:
+            yield Digested(key, digest, decide)  # decided as recorded (no link needed)
+            continue
+        decision = decide()
         if isinstance(decision, Transfer) and (entry is None or entry.state != "sent"):
-            pending.append((decision, note))
+            pending.append((decision, note, digest))
             if len(pending) >= LINK_BATCH:
-                for linked in await link_all_before_send(pending, links):
+                for linked in await _linked(pending, links):
                     yield linked
                 pending.clear()
             continue
-        yield decision
+        yield decided(decision, digest)
     if pending:
-        for linked in await link_all_before_send(pending, links):
+        for linked in await _linked(pending, links):
             yield linked
+
+
+def _decide_note(
+    note: NoteRecord, transferred: bool, from_portal: bool, author: str | None
+) -> Decision[PortalNote]:
+    return outbound_note(
+        note, ticket_transferred=transferred, from_portal=from_portal, author=author
+    )
+
+
+async def _linked(
+    pending: Sequence[tuple[Transfer[PortalNote], NoteRecord, str]], links: SystemNoteLinks
+) -> list[Decided]:
+    """``link_all_before_send``; a note found to be an echo is no longer what its digest
+    decided (the links said so): it goes without one."""
+    linked = await link_all_before_send([(d, note) for d, note, _ in pending], links)
+    return [
+        decided(after, digest) if after is before else after
+        for after, (before, _, digest) in zip(linked, pending, strict=True)
+    ]
 
 
 def _messageable(ticket: RecordKey, ids: IdentityMap, boards: Container[RecordKey]) -> bool:

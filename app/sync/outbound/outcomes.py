@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
+from app.domain.fingerprint import field_digests
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports import (
     LedgerEntry,
@@ -67,6 +68,7 @@ class Send(msgspec.Struct, gc=False):
     entry: LedgerEntry | None
     presence: Presence
     write: PortalWrite | None  # None: a removal
+    digest: str | None = None  # of the decision's inputs (recorded with the outcome)
 
 
 class LedgerWriter:
@@ -78,7 +80,7 @@ class LedgerWriter:
         self,
         engine: SendEngine,
         kind: EntityKind,
-        known: dict[RecordKey, LedgerEntry],
+        known: dict[str, LedgerEntry],
         states: BoundPortalStates | None,
         status_of: TicketStatusOf | None,
     ) -> None:
@@ -96,6 +98,13 @@ class LedgerWriter:
             self._statuses.append(self._status_of(decision))
         if len(self._outcomes) >= self._engine.policy.ledger_batch:
             self._full.set()  # the ticker writes them now
+
+    def restate(self, outcome: Outcome) -> None:
+        """An outcome as recorded, written again for its new input digest: nothing is learnt,
+        no S1 state is written (``Outcome.restated``)."""
+        self._outcomes.append(outcome)
+        if len(self._outcomes) >= self._engine.policy.ledger_batch:
+            self._full.set()
 
     async def flush(self) -> None:
         async with self._lock:
@@ -145,3 +154,23 @@ class LedgerWriter:
         casavi is not written to while the gateway cannot record it)."""
         if ticker.done() and not ticker.cancelled():
             ticker.result()
+
+
+def restated(entry: LedgerEntry, key: RecordKey, digest: str) -> Outcome:
+    """The entry's outcome as recorded, with the digest of its inputs now."""
+    return Outcome(
+        key=key,
+        state=entry.state,
+        fingerprint=entry.fingerprint,
+        casavi_id=entry.casavi_id,
+        reason_code=entry.reason_code,
+        input_digest=digest,
+        restated=True,
+    )
+
+
+def restated_sent(decision: Transfer[Any], entry: LedgerEntry, digest: str) -> Outcome:
+    """A sent record unchanged in casavi, with the digest of its inputs now (and its field
+    digests, which the ledger row keeps)."""
+    outcome = restated(entry, decision.key, digest)
+    return msgspec.structs.replace(outcome, field_digests=field_digests(decision.record))

@@ -116,15 +116,14 @@ class _PlanningLedger:
     def __init__(self, ledger: BoundLedger, limit: int) -> None:
         self._ledger = ledger
         self._limit = limit
-        self._planned: dict[RecordKey, LedgerEntry] = {}
+        self._planned: dict[str, LedgerEntry] = {}  # by ledger key
         self._listed: list[tuple[RecordKey, PlanAction, str | None, str | None]] = []
         self.actions: list[PlanAction] = []
 
-    async def load(self, kind: EntityKind) -> dict[RecordKey, LedgerEntry]:
+    async def load(self, kind: EntityKind) -> dict[str, LedgerEntry]:
         entries = await self._ledger.load(kind)
-        for key, entry in self._planned.items():
-            if key.kind is kind:
-                entries[key] = entry
+        prefix = f"{kind.value}:"
+        entries.update((k, e) for k, e in self._planned.items() if k.startswith(prefix))
         return entries
 
     async def identities(self, kinds: Sequence[EntityKind]) -> IdentityMap:
@@ -136,7 +135,8 @@ class _PlanningLedger:
 
     async def entries(self, keys: Sequence[RecordKey]) -> dict[RecordKey, LedgerEntry]:
         entries = await self._ledger.entries(keys)
-        entries.update({k: self._planned[k] for k in keys if k in self._planned})
+        planned = self._planned
+        entries.update({k: planned[k.ledger_key] for k in keys if k.ledger_key in planned})
         return entries
 
     async def field_digests(self, keys: Sequence[RecordKey]) -> dict[RecordKey, str]:
@@ -146,14 +146,16 @@ class _PlanningLedger:
         self,
         kind: EntityKind,
         outcomes: Sequence[Outcome],
-        known: dict[RecordKey, LedgerEntry],
+        known: dict[str, LedgerEntry],
         *,
         run_id: int | None,
     ) -> None:
         for outcome in outcomes:
-            if outcome.state == "pending":
-                continue  # the engine's write-ahead mark: the outcome follows
-            before = known.get(outcome.key)
+            if outcome.protocol_outcome is None:
+                # The engine's write-ahead mark (the outcome follows), or an outcome restated
+                # for its new input digest (nothing changes).
+                continue
+            before = known.get(outcome.key.ledger_key)
             was_sent = before is not None and before.state == "sent"
             action: PlanAction
             if outcome.state == "sent":
@@ -169,12 +171,13 @@ class _PlanningLedger:
                 self._listed.append(
                     (outcome.key, action, outcome.reason_code, outcome.field_digests)
                 )
-            self._planned[outcome.key] = LedgerEntry(
+            self._planned[outcome.key.ledger_key] = LedgerEntry(
                 id=0,
                 fingerprint=outcome.fingerprint,
                 state=outcome.state,
                 casavi_id=outcome.casavi_id,
                 reason_code=outcome.reason_code,
+                input_digest=outcome.input_digest,
             )
 
     async def items(self) -> list[PlanItem]:

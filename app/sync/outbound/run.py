@@ -28,9 +28,10 @@ from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import ContractRecord
 from app.errors import SyncNotPossible
 from app.sync.context import SystemContext
-from app.sync.outbound import documents, sources
+from app.sync.outbound import documents, sources, tenancy
 from app.sync.outbound.archive import Archiver
 from app.sync.outbound.breaker import Breaker, describe, probe
+from app.sync.outbound.digests import Decided, ledger_key_of_item
 from app.sync.outbound.engine import DEFAULT_POLICY, SendEngine
 from app.sync.outbound.notes import TicketBookkeeping, TicketKinds, run_notes_stage
 from app.sync.outbound.outcomes import Tally, TicketStatusOf
@@ -59,13 +60,14 @@ class Scope:
     def covers(self, kind: EntityKind) -> bool:
         return self.kinds is None or kind in self.kinds
 
-    def pick(self, decisions: AsyncIterator[Decision[Any]]) -> AsyncIterator[Decision[Any]]:
+    def pick(self, decisions: AsyncIterator[Decided]) -> AsyncIterator[Decided]:
         return decisions if self.record is None else _only(decisions, self.record)
 
 
-async def _only(decisions: AsyncIterator[Decision[Any]], key: RecordKey) -> AsyncIterator[Any]:
+async def _only(decisions: AsyncIterator[Decided], key: RecordKey) -> AsyncIterator[Any]:
+    wanted = key.ledger_key
     async for decision in decisions:
-        if decision.key == key:
+        if ledger_key_of_item(decision) == wanted:
             yield decision
 
 
@@ -96,10 +98,11 @@ class _Run:
     two_way: SystemTwoWay | None
     report: RunReport
     contracts: Sequence[ContractRecord] = ()
+    phases: dict[ContractRecord, int] | None = None  # the contracts' date phases today
     work_orders: sources.WorkOrders | None = None
     kinds: TicketKinds = field(default_factory=TicketKinds)
 
-    async def send(self, kind: EntityKind, decisions: AsyncIterator[Decision[Any]]) -> None:
+    async def send(self, kind: EntityKind, decisions: AsyncIterator[Decided]) -> None:
         """The stage's decisions through the engine, to casavi's records."""
         await self.engine.stage(
             kind,
@@ -114,19 +117,28 @@ async def _objects(run: _Run, kind: EntityKind) -> None:
     await run.send(kind, sources.object_decisions(run.ctx.source, run.ctx.config))
 
 
-async def _units(run: _Run, kind: EntityKind) -> None:
+async def _contracts(run: _Run) -> None:
     # Units (M5) and persons (P1/P5) both need the contracts: read once per run.
     run.contracts = [c async for c in run.ctx.source.contracts()]
-    decisions = sources.unit_decisions(run.ctx.source, run.ctx.config, run.today, run.contracts)
-    await run.send(kind, decisions)
+    run.phases = tenancy.contract_phases(run.contracts, run.ctx.config, run.today)
+
+
+async def _units(run: _Run, kind: EntityKind) -> None:
+    await _contracts(run)
+    source, config = run.ctx.source, run.ctx.config
+    await run.send(
+        kind, tenancy.unit_decisions(source, config, run.today, run.contracts, run.phases)
+    )
 
 
 async def _persons(run: _Run, kind: EntityKind) -> None:
     if not run.contracts:
-        run.contracts = [c async for c in run.ctx.source.contracts()]
+        await _contracts(run)
     source, config = run.ctx.source, run.ctx.config
-    await run.send(kind, sources.person_decisions(source, config, run.today, run.contracts))
-    run.contracts = ()  # kept only until the persons are done
+    await run.send(
+        kind, tenancy.person_decisions(source, config, run.today, run.contracts, run.phases)
+    )
+    run.contracts, run.phases = (), None  # kept only until the persons are done
 
 
 async def _contacts(run: _Run, kind: EntityKind) -> None:  # M1 owners, M2 caretakers

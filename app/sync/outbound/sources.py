@@ -8,27 +8,26 @@ tables are streamed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
+from collections.abc import AsyncIterator
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 import msgspec
 
+from app.domain.calendar import start_of_previous_year
 from app.domain.config import SyncConfig, number_order
 from app.domain.decisions import Decision, Exclude, Transfer
 from app.domain.eligibility.master_data import (
     decide_caretaker,
-    decide_contract,
     decide_object,
     decide_object_role,
     decide_owner,
     decide_team,
-    decide_unit,
     decide_user,
     merge_contacts,
     user_assignments,
 )
-from app.domain.eligibility.persons import decide_person, partner_contracts
 from app.domain.eligibility.tickets import (
     decide_commissioning_note,
     decide_priority,
@@ -38,20 +37,19 @@ from app.domain.eligibility.tickets import (
     ticket_key,
 )
 from app.domain.identity import IdentityMap
-from app.domain.keys import EntityKind, RecordKey
-from app.domain.portal import PersonPayload, PortalNote, PortalTicket
+from app.domain.keys import EntityKind, RecordKey, ledger_key_of
+from app.domain.portal import PortalNote, PortalTicket
 from app.domain.reasons import Reason
 from app.domain.records import (
-    ContractRecord,
-    PartnerRelation,
-    PersonRecord,
     TicketRecord,
+    TicketTypeRecord,
     WorkOrderRecord,
 )
+from app.sync.outbound.digests import Digested, InputDigests
 from app.sync.ports import IxhausSource
 
 
-async def _group(stream: AsyncIterator[Any], key: str) -> dict[Any, list[Any]]:
+async def group(stream: AsyncIterator[Any], key: str) -> dict[Any, list[Any]]:
     grouped: dict[Any, list[Any]] = defaultdict(list)
     async for item in stream:
         grouped[getattr(item, key)].append(item)
@@ -61,72 +59,12 @@ async def _group(stream: AsyncIterator[Any], key: str) -> dict[Any, list[Any]]:
 async def object_decisions(
     reader: IxhausSource, config: SyncConfig
 ) -> AsyncIterator[Decision[Any]]:
-    rights = await _group(reader.object_rights(), "object_no")
-    responsibles = await _group(reader.object_responsibles(), "object_no")
+    rights = await group(reader.object_rights(), "object_no")
+    responsibles = await group(reader.object_responsibles(), "object_no")
     async for obj in reader.objects():
         yield decide_object(
             obj, config, rights.get(obj.number, ()), responsibles.get(obj.number, ())
         )
-
-
-async def unit_decisions(
-    reader: IxhausSource, config: SyncConfig, today: date, all_contracts: Sequence[ContractRecord]
-) -> AsyncIterator[Decision[Any]]:
-    contracts: dict[tuple[str, str], list[ContractRecord]] = defaultdict(list)
-    for contract in all_contracts:
-        contracts[(contract.object_no, contract.unit_no)].append(contract)
-    async for unit in reader.units():
-        yield decide_unit(unit, config, today, contracts.get((unit.object_no, unit.number), ()))
-
-
-async def person_decisions(
-    reader: IxhausSource, config: SyncConfig, today: date, all_contracts: Sequence[ContractRecord]
-) -> AsyncIterator[Decision[Any]]:
-    grouped: dict[str, list[ContractRecord]] = defaultdict(list)
-    for contract in all_contracts:
-        grouped[contract.person_no].append(contract)
-    by_person = {k: tuple(v) for k, v in grouped.items()}
-    # P5: relations indexed by the partner, so each person looks at its own relations only.
-    relations: dict[str, list[PartnerRelation]] = await _group(
-        reader.partner_relations(), "partner_no"
-    )
-    # The persons table is read once: a partner whose main person comes later in the stream
-    # waits until the main person's P5 flag has been seen (at the latest, the stream's end).
-    main_persons = {rel.person_no for rels in relations.values() for rel in rels}
-    partner_managed: dict[str, bool] = {}
-    waiting: list[PersonRecord] = []
-
-    def decide(person: PersonRecord) -> Decision[Any]:
-        own = by_person.get(person.number, ())
-        rels = relations.get(person.number)  # most persons have none (P5)
-        inherited = (
-            partner_contracts(person.number, rels, partner_managed, by_person) if rels else ()
-        )
-        decision = decide_person(person, own, config, today, inherited)
-        if not isinstance(decision, Transfer):
-            return decision
-        contracts = tuple(
-            d.record
-            for c in (*own, *inherited)
-            if isinstance(d := decide_contract(c, config, today), Transfer)
-        )
-        return Transfer(
-            key=decision.key,
-            record=PersonPayload(person=decision.record, contracts=contracts),
-            note=decision.note,
-        )
-
-    async for person in reader.persons():
-        if person.number in main_persons:
-            partner_managed[person.number] = person.partner_managed
-        mains = relations.get(person.number)
-        if mains and any(rel.person_no not in partner_managed for rel in mains):
-            waiting.append(person)
-        else:
-            yield decide(person)
-    for person in waiting:
-        # A main person iX-Haus does not list counts as not partner-managed (as before).
-        yield decide(person)
 
 
 async def contact_decisions(
@@ -134,10 +72,10 @@ async def contact_decisions(
 ) -> AsyncIterator[Decision[Any]]:
     """M1 (owners) / M2 (caretakers): one contact per person over its rows per object."""
     if kind is EntityKind.OWNER:
-        rows: dict[str, list[Any]] = await _group(reader.owners(), "number")
+        rows: dict[str, list[Any]] = await group(reader.owners(), "number")
         decide: Any = decide_owner
     else:
-        rows = await _group(reader.caretakers(), "number")
+        rows = await group(reader.caretakers(), "number")
         decide = decide_caretaker
     for number in sorted(rows):
         # By object number, so the contact's fields come from the same row on every run.
@@ -160,8 +98,8 @@ async def object_role_decisions(reader: IxhausSource) -> AsyncIterator[Decision[
 
 async def user_decisions(reader: IxhausSource, config: SyncConfig) -> AsyncIterator[Decision[Any]]:
     """M3 with M4 (object rights, persons responsible) and M7 (team membership)."""
-    rights = await _group(reader.object_rights(), "user_no")
-    responsibles = await _group(reader.object_responsibles(), "user_no")
+    rights = await group(reader.object_rights(), "user_no")
+    responsibles = await group(reader.object_responsibles(), "user_no")
     teams_of: dict[str, list[str]] = defaultdict(list)
     async for team in reader.teams():
         if isinstance(decide_team(team, config), Transfer):  # only teams casavi gets (C8)
@@ -204,7 +142,7 @@ async def ticket_decisions(
     *,
     ids: IdentityMap,
     work_orders: WorkOrders | None = None,
-) -> AsyncIterator[Decision[Any]]:
+) -> AsyncIterator[Decision[Any] | Digested]:
     """Rule T1 per ticket: one never sent goes out only while open; one sent before also
     when it is closed (so the portal learns that), within the C3 time window.
 
@@ -213,8 +151,13 @@ async def ticket_decisions(
     tenant's ticket rather than creating a second one). A reference to a record casavi does
     not hold (a moved-out reporter, an inactive user, a disabled team) is left out rather
     than sent dangling (``ticket_references``). ``work_orders`` keeps the tickets T8 needs.
+
+    The digest covers the ticket, its type, whether casavi holds it (T1's first export) and
+    each reference it names, and the C3 boundary. Bulletin-board tickets are decided at once:
+    the notes stage watches their decisions (``TicketKinds``).
     """
     types = {t.number: t async for t in reader.ticket_types()}
+    digests = InputDigests("ticket", config, start_of_previous_year(now, config.timezone))
     async for ticket in reader.tickets():
         if work_orders is not None:
             work_orders.see(ticket)
@@ -222,14 +165,32 @@ async def ticket_decisions(
         if ticket.source_ref and not ids.holds(key):
             ids.adopt(key, ticket.source_ref)
         first = not ids.holds(key)
-        decision = decide_ticket(ticket, types.get(ticket.type_no), config, now, first_export=first)
-        if isinstance(decision, Transfer):
-            decision = Transfer(
-                key=decision.key,
-                record=ticket_references(decision.record, ids),
-                note=decision.note,
-            )
-        yield decision
+        ticket_type = types.get(ticket.type_no)
+        decide = partial(_decide_ticket, ticket, ticket_type, config, now, ids, first)
+        if ticket_type is not None and ticket_type.portal_mode == "bulletin_board":
+            yield decide()
+            continue
+        named = _named_references(ticket, ids)
+        digest = digests(ticket, ticket_type, first, named)
+        yield Digested(ledger_key_of(EntityKind.TICKET, str(ticket.number)), digest, decide)
+
+
+def _decide_ticket(
+    ticket: TicketRecord,
+    ticket_type: TicketTypeRecord | None,
+    config: SyncConfig,
+    now: datetime,
+    ids: IdentityMap,
+    first: bool,
+) -> Decision[Any]:
+    decision = decide_ticket(ticket, ticket_type, config, now, first_export=first)
+    if isinstance(decision, Transfer):
+        return Transfer(
+            key=decision.key,
+            record=ticket_references(decision.record, ids),
+            note=decision.note,
+        )
+    return decision
 
 
 class WorkOrders:
@@ -246,7 +207,7 @@ class WorkOrders:
 
 
 async def load_work_orders(reader: IxhausSource) -> WorkOrders:
-    return WorkOrders(await _group(reader.work_orders(), "ticket_no"))
+    return WorkOrders(await group(reader.work_orders(), "ticket_no"))
 
 
 async def work_order_note_decisions(
@@ -287,18 +248,44 @@ def _known_author(note: Transfer[PortalNote], ids: IdentityMap) -> Transfer[Port
     return Transfer(key=note.key, record=record, note=note.note)
 
 
+def _known(ids: IdentityMap, kind: EntityKind, number: str | None) -> bool:
+    return ids.named(RecordKey.of(kind, number)) if number else False
+
+
+def _unit_known(ticket: TicketRecord | PortalTicket, ids: IdentityMap) -> bool:
+    unit_no = ticket.unit_no
+    return ids.named(RecordKey.unit(ticket.object_no, unit_no)) if unit_no else False
+
+
+def _named_references(ticket: TicketRecord, ids: IdentityMap) -> int:
+    """Which of its references ``ticket_references`` keeps, as bits (the ticket's digest),
+    asked by ledger key (a key ``RecordKey`` refuses is named by nobody)."""
+    named = ids.names_ledger_key
+    person, user, team, unit = (
+        ticket.reporter_person_no,
+        ticket.responsible_user_no,
+        ticket.team_no,
+        ticket.unit_no,
+    )
+    return (
+        bool(person and named(ledger_key_of(EntityKind.PERSON, person)))
+        | bool(user and named(ledger_key_of(EntityKind.USER, user))) << 1
+        | bool(team and named(ledger_key_of(EntityKind.TEAM, team))) << 2
+        | bool(unit and named(ledger_key_of(EntityKind.UNIT, ticket.object_no, unit))) << 3
+    )
+
+
 def ticket_references(ticket: PortalTicket, ids: IdentityMap) -> PortalTicket:
     """The ticket with the references casavi holds (or whose state is unsettled: the ticket
     then waits for them rather than lose them)."""
 
     def known(kind: EntityKind, number: str | None) -> str | None:
-        return number if number and ids.named(RecordKey.of(kind, number)) else None
+        return number if _known(ids, kind, number) else None
 
-    unit_known = ticket.unit_no and ids.named(RecordKey.unit(ticket.object_no, ticket.unit_no))
     return msgspec.structs.replace(
         ticket,
         reporter_person_no=known(EntityKind.PERSON, ticket.reporter_person_no),
         responsible_user_no=known(EntityKind.USER, ticket.responsible_user_no),
         team_no=known(EntityKind.TEAM, ticket.team_no),
-        unit_no=ticket.unit_no if unit_known else None,
+        unit_no=ticket.unit_no if _unit_known(ticket, ids) else None,
     )

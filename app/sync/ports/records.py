@@ -132,6 +132,9 @@ class LedgerEntry(msgspec.Struct, frozen=True, gc=False):
     reason_code: str | None
     attempts: int = 0
     next_attempt_at: dt.datetime | None = None
+    # The digest of what decided the recorded outcome (``sync.outbound.digests``): a record
+    # whose inputs digest the same has the same outcome again. None: not known.
+    input_digest: str | None = None
 
 
 class Outcome(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -151,11 +154,17 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     next_attempt_at: dt.datetime | None = None
     # With ``state="sent"``: the record's field digests (``domain.fingerprint.field_digests``).
     field_digests: str | None = None
+    # The digest of the inputs that decided this outcome (sent, excluded, deleted).
+    input_digest: str | None = None
+    # The outcome recorded before, written again only for its new ``input_digest`` (the
+    # inputs changed, the outcome did not): no protocol line, counted as unchanged.
+    restated: bool = False
 
     @property
     def protocol_outcome(self) -> ProtocolOutcome | None:
-        """The run's protocol line for this outcome (rule L3); None: no line (pending)."""
-        if self.state == "pending":
+        """The run's protocol line for this outcome (rule L3); None: no line (pending, or
+        restated)."""
+        if self.state == "pending" or self.restated:
             return None
         if self.removed:
             return "deleted"

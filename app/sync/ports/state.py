@@ -36,7 +36,7 @@ from app.sync.ports.records import (
 class Ledger(Protocol):
     """Which iX-Haus record is which casavi record, and what was last sent (with L3)."""
 
-    async def load(self, system: str, kind: EntityKind) -> dict[RecordKey, LedgerEntry]: ...
+    async def load(self, system: str, kind: EntityKind) -> dict[str, LedgerEntry]: ...
     async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
         """The identity map of these kinds: casavi ids, what casavi holds, what is unsettled."""
         ...
@@ -59,7 +59,7 @@ class Ledger(Protocol):
         system: str,
         kind: EntityKind,
         outcomes: Sequence[Outcome],
-        known: dict[RecordKey, LedgerEntry],
+        known: dict[str, LedgerEntry],
         *,
         run_id: int | None,
     ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 import pytest
@@ -15,6 +16,7 @@ from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.domain.portal import PortalNote, PortalTicket
 from app.domain.records import NoteRecord, TicketRecord, TicketTypeRecord, UserRecord
 from app.errors import NotFound, SyncNotPossible
+from app.sync.outbound import notes as notes_module
 from app.sync.outbound.run import run_outbound
 from app.sync.ports import NoteLink, RunCounts
 from app.sync.services import Services
@@ -366,3 +368,46 @@ async def test_a_triggers_answer_is_its_protocol_line(world: World) -> None:
     internal = await push_note(world.services, "test", "1", "2")
     assert (internal.outcome, internal.reason) == ("not_sent", "note_internal")
     assert len(world.ledger.protocol) == lines + 1  # unchanged and still excluded: no line
+
+
+# -- input digests of notes (issue 21) ---------------------------------------------------------
+async def test_unchanged_notes_are_not_decided_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await world.run()
+    # Note 7 was found an echo by its link (not by what its digest covers): decided once
+    # more, then restated with the digest of an echo.
+    await world.run()
+    calls: list[int] = []
+    real = notes_module.outbound_note
+
+    def counted(note: NoteRecord, **kwargs: Any) -> Any:
+        calls.append(note.id)
+        return real(note, **kwargs)
+
+    monkeypatch.setattr(notes_module, "outbound_note", counted)
+    again = await world.run()
+    assert calls == []
+    assert again.unchanged == first.sent + first.excluded + first.unchanged
+    assert again.sent == again.excluded == 0
+
+
+async def test_a_notes_author_joining_casavi_signs_the_unchanged_note(world: World) -> None:
+    await world.run()  # note 3's user 555 is not in casavi: the ticket user signs (C11)
+    await world.run()
+    world.source.tables["users"].append(UserRecord(number="555"))
+    world.portal.puts.clear()
+    await world.run()
+    assert note_key(3) in world.portal.puts
+    third = world.portal.records[note_key(3)]
+    assert isinstance(third, PortalNote)
+    assert third.author_user_no == "555"
+
+
+async def test_a_ticket_moving_to_the_board_takes_its_unchanged_notes_out(world: World) -> None:
+    await world.run()
+    await world.run()
+    world.source.tables["tickets"][0] = ticket(1, type_no="20")  # now a house notice (T5)
+    await world.run()
+    assert note_key(1) in world.portal.removes
+    assert world.note_row(1) == ("excluded", "note_ticket_not_transferred")

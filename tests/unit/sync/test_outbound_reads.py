@@ -16,7 +16,7 @@ from app.domain.keys import EntityKind, InvalidKey, LedgerKeys, RecordKey
 from app.domain.portal import PersonPayload
 from app.domain.reasons import Reason
 from app.domain.records import ContractRecord, PartnerRelation, PersonRecord
-from app.sync.outbound import sources
+from app.sync.outbound import tenancy
 from app.sync.outbound.run import run_outbound
 from tests.fakes import NOW, FakePortal, FakeSource, context_for
 
@@ -66,8 +66,8 @@ def _source() -> CountingSource:
 async def test_partners_inherit_across_the_stream_from_a_single_read_of_persons() -> None:
     source = _source()
     contracts = [c async for c in source.contracts()]
-    people = sources.person_decisions(source, CONFIG, TODAY, contracts)
-    decisions = {d.key.number: d async for d in people}
+    people = tenancy.person_decisions(source, CONFIG, TODAY, contracts)
+    decisions = {(decision := d.decide()).key.number: decision async for d in people}
     assert source.reads["persons"] == 1
     partner = decisions["100"]
     assert isinstance(partner, Transfer)
