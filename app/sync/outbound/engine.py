@@ -34,7 +34,7 @@ from typing import Any
 
 from app.domain.calendar import utcnow
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
-from app.domain.fingerprint import field_digests, fingerprint
+from app.domain.fingerprint import fingerprint
 from app.domain.identity import IdentityMap, ParentUnsettled
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.outbound.breaker import Breaker, describe, is_transport_failure
@@ -44,14 +44,15 @@ from app.sync.outbound.outcomes import (
     Send,
     Tally,
     TicketStatusOf,
+    removed_outcome,
     restated,
     restated_sent,
+    sent_outcome,
 )
 from app.sync.outbound.senders import Sender
 from app.sync.outbound.sends import Sends
 from app.sync.policy import RunPolicy
 from app.sync.ports import LedgerEntry, Outcome, Presence
-from app.sync.ports.records import LinkState
 from app.sync.stores import BoundLedger, BoundPortalStates
 
 log = logging.getLogger(__name__)
@@ -266,11 +267,11 @@ class SendEngine:
         decision, entry = item.decision, item.entry
         try:
             if item.write is not None and isinstance(decision, Transfer):
-                outcome = _sent(decision, await item.write(item.presence), item.digest)
+                outcome = sent_outcome(decision, await item.write(item.presence), item.digest)
             else:
                 assert isinstance(decision, Delete | Exclude)
                 await sender.remove(decision.key, self.ids)
-                outcome = _removed(decision, entry, item.digest)
+                outcome = removed_outcome(decision, entry, item.digest)
         except Exception as exc:  # one record's failure never stops the run (rule L3)
             self.breaker.failure(exc)
             return self._failed(decision, entry, exc, tally)
@@ -305,30 +306,6 @@ class SendEngine:
             attempts=attempts,
             next_attempt_at=retry_at,
         )
-
-
-def _sent(decision: Transfer[Any], casavi_id: str, digest: str | None) -> Outcome:
-    return Outcome(
-        key=decision.key,
-        state="sent",
-        fingerprint=fingerprint(decision.record),
-        casavi_id=casavi_id,
-        reason_code=decision.note.value if decision.note else None,
-        field_digests=field_digests(decision.record),
-        input_digest=digest,
-    )
-
-
-def _removed(decision: Delete | Exclude, entry: LedgerEntry | None, digest: str | None) -> Outcome:
-    state: LinkState = "deleted" if isinstance(decision, Delete) else "excluded"
-    return Outcome(
-        key=decision.key,
-        state=state,
-        removed=True,
-        reason_code=decision.reason.value,
-        casavi_id=entry.casavi_id if entry else None,
-        input_digest=digest,
-    )
 
 
 def identities_of(entries: Mapping[RecordKey, LedgerEntry]) -> IdentityMap:

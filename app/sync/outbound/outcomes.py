@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
-from app.domain.fingerprint import field_digests
+from app.domain.fingerprint import field_digests, fingerprint
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports import (
     LedgerEntry,
@@ -26,6 +26,7 @@ from app.sync.ports import (
     Presence,
     RunCounts,
 )
+from app.sync.ports.records import LinkState
 
 if TYPE_CHECKING:
     from app.sync.outbound.engine import SendEngine
@@ -174,3 +175,31 @@ def restated_sent(decision: Transfer[Any], entry: LedgerEntry, digest: str) -> O
     digests, which the ledger row keeps)."""
     outcome = restated(entry, decision.key, digest)
     return msgspec.structs.replace(outcome, field_digests=field_digests(decision.record))
+
+
+def sent_outcome(decision: Transfer[Any], casavi_id: str, digest: str | None) -> Outcome:
+    """What casavi holds after a write (the ledger's ``sent``)."""
+    return Outcome(
+        key=decision.key,
+        state="sent",
+        fingerprint=fingerprint(decision.record),
+        casavi_id=casavi_id,
+        reason_code=decision.note.value if decision.note else None,
+        field_digests=field_digests(decision.record),
+        input_digest=digest,
+    )
+
+
+def removed_outcome(
+    decision: Delete | Exclude, entry: LedgerEntry | None, digest: str | None
+) -> Outcome:
+    """A record casavi no longer holds: deleted (rules P3, D2, T5) or left the eligible set."""
+    state: LinkState = "deleted" if isinstance(decision, Delete) else "excluded"
+    return Outcome(
+        key=decision.key,
+        state=state,
+        removed=True,
+        reason_code=decision.reason.value,
+        casavi_id=entry.casavi_id if entry else None,
+        input_digest=digest,
+    )
