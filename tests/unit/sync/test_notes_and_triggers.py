@@ -28,16 +28,14 @@ from tests.fakes import (
     FakeArchive,
     FakeConfigs,
     FakeConflicts,
-    FakeInbox,
     FakeLedger,
     FakeNoteLinks,
     FakePortal,
     FakePortalActivity,
     FakePortalStates,
-    FakeQueue,
-    FakeRuns,
     FakeSource,
     fake_contexts,
+    fake_services,
 )
 
 WRITTEN = dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC)
@@ -124,14 +122,8 @@ def world() -> World:
     )
     states, archive = FakePortalStates(), FakeArchive()
     two_way = TwoWay(links, conflicts, activity, ledger, archive)
-    services = Services(
-        runs=FakeRuns(),
-        configs=configs,
-        contexts=fake_contexts(configs, CountingAdapters(source, portal), ledger, states, two_way),
-        queue=FakeQueue(),
-        clock=lambda: NOW,
-        inbox=FakeInbox(),
-    )
+    contexts = fake_contexts(configs, CountingAdapters(source, portal), ledger, states, two_way)
+    services = fake_services(contexts, configs=configs)
     links.links["test"] = [
         NoteLink(ticket_number="1", ixhaus_note_id="7", casavi_message_id="cv-7", origin="casavi")
     ]
