@@ -41,7 +41,15 @@ def ixhaus_engine(url: str) -> AsyncEngine:
 
 
 def ixhaus_tables(schema: str | None, prefix: str, table_names: dict[str, str]) -> IxhausTables:
-    return IxhausTables(IxhausSchemaConfig(schema=schema, table_names=table_names, prefix=prefix))
+    """The interface's tables for these names; built once per naming and shared (they are
+    only read). Building them costs about 5 ms of CPU, which every run, check and saved
+    configuration paid."""
+    return _tables(schema, prefix, tuple(sorted(table_names.items())))
+
+
+@functools.lru_cache(maxsize=16)
+def _tables(schema: str | None, prefix: str, names: tuple[tuple[str, str], ...]) -> IxhausTables:
+    return IxhausTables(IxhausSchemaConfig(schema=schema, table_names=dict(names), prefix=prefix))
 
 
 def docuware_grant_config(
