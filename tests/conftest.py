@@ -17,6 +17,7 @@ import asyncio
 import os
 import socket
 import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Generator, Iterator
@@ -28,6 +29,14 @@ import asyncpg
 import pytest
 
 from tests.support.parallel import worker_index, worker_redis_url
+
+# Python's bytecode caches, as it writes them by default, for this process and every process
+# it starts: the suite starts well over a hundred Python processes (xdist workers, the
+# worker, the servers, the CLI, the operations guide's installation), and with
+# PYTHONDONTWRITEBYTECODE set (as some CI images and containers do) each one compiled every
+# module it imports anew, and each xdist worker every test module (issue 20 item 7).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # How `-n <k> --dist loadfile` hands out the files (README's test command).
