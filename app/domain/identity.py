@@ -19,6 +19,8 @@ without decoding each one, and an id equal to the derived reference id is not st
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 
 from app.domain.keys import EntityKind, RecordKey, reference_of_ledger_key
 
@@ -52,16 +54,22 @@ class IdentityMap:
     def of_rows(cls, rows: Iterable[tuple[str, str, str, str | None]]) -> IdentityMap:
         """From ledger rows ``(entity_type, ixhaus_key, state, casavi_id)``."""
         ids = cls()
-        held, unsettled, foreign = ids._held, ids._unsettled, ids._foreign
+        for kind, same_kind in groupby(rows, key=itemgetter(0)):
+            ids.add_kind(kind, (row[1:] for row in same_kind))
+        return ids
+
+    def add_kind(self, kind: str, rows: Iterable[tuple[str, str, str | None]]) -> None:
+        """One kind's ledger rows ``(ixhaus_key, state, casavi_id)``, not known to the map
+        before (a run adds each kind as its stage reads the kind's ledger)."""
+        held, unsettled, foreign = self._held, self._unsettled, self._foreign
         # One row per record (a ledger snapshot): ``_note`` inlined, a few 100k per run.
-        for kind, ledger_key, state, casavi_id in rows:
+        for ledger_key, state, casavi_id in rows:
             if state == _HELD or (state == _FAILED and casavi_id is not None):
                 held.add(ledger_key)
             elif state in (_FAILED, _PENDING):
                 unsettled.add(ledger_key)
             if casavi_id is not None and casavi_id != reference_of_ledger_key(kind, ledger_key):
                 foreign[ledger_key] = casavi_id
-        return ids
 
     # -- what the map says ------------------------------------------------------------------
     def holds(self, key: RecordKey) -> bool:

@@ -102,7 +102,11 @@ class SqlLedger:
             result = await conn.execute(query)
             with _gc_paused():
                 rows = result.all()
-                return {k: entry(i, f, s, c, r, a, n, d) for k, i, f, s, c, r, a, n, d in rows}
+                known = {k: entry(i, f, s, c, r, a, n, d) for k, i, f, s, c, r, a, n, d in rows}
+                # Freed before collection resumes: the first allocation after it would
+                # otherwise traverse every row still held.
+                del rows, result
+        return known
 
     async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
         link = _LINKS.c
@@ -112,7 +116,12 @@ class SqlLedger:
             link.state.in_(("sent", "error", "pending")),
         )
         async with read_connection(engine_of(self._sessions)) as conn:
-            return IdentityMap.of_rows((await conn.execute(query)).all())
+            result = await conn.execute(query)
+            with _gc_paused():  # as ``load``: a few 100k rows, no cycles
+                rows = result.all()
+                ids = IdentityMap.of_rows(rows)
+                del rows, result
+        return ids
 
     async def is_empty(self, system: str) -> bool:
         link = _LINKS.c

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Container, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Container, Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -81,8 +81,12 @@ class SendEngine:
         recovering: bool = False,
         written_before: Container[str] = (),
         after_any_send: AfterSend | None = None,
+        identities_from_stages: Collection[EntityKind] = (),
     ) -> None:
         self.run_id, self.ledger, self.ids = run_id, ledger, ids
+        # Kinds the map does not hold yet: each is added as its stage reads the kind's
+        # ledger (one read of the ledger per kind and run).
+        self._identities_to_add = set(identities_from_stages)
         self.policy, self.clock = policy, clock
         self.tally = Tally() if tally is None else tally
         self.breaker = Breaker(policy.breaker_threshold) if breaker is None else breaker
@@ -117,6 +121,9 @@ class SendEngine:
         Raises ``CasaviDown`` when the breaker trips."""
         forced = None if force is None else force.ledger_key
         known = await self.ledger.load(kind) if known is None else known
+        if kind in self._identities_to_add:
+            self._identities_to_add.discard(kind)
+            self.ids.add_kind(kind.value, ((k, e.state, e.casavi_id) for k, e in known.items()))
         tally = Tally()
         writer = LedgerWriter(self, kind, known, states, status_of)
         hooks = [h for h in (after_send, self._after_any_send) if h is not None]

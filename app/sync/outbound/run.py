@@ -23,7 +23,7 @@ from typing import Any
 
 from app.domain.calendar import local_today
 from app.domain.decisions import Decision
-from app.domain.identity import PARENT_KINDS
+from app.domain.identity import PARENT_KINDS, IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.domain.records import ContractRecord
 from app.errors import SyncNotPossible
@@ -264,7 +264,11 @@ async def run_outbound(
         raise SyncNotPossible("The interface of this system is switched off (rule C12).")
     scope = Scope() if scope is None else scope
     ledger, two_way = ctx.stores.ledger, ctx.stores.two_way
-    ids = await ledger.identities(PARENT_KINDS)
+    # The identities of the kinds this run goes through are added as their stages read
+    # their ledger (parents before children, ``STAGES``); the others' are read now.
+    staged = [kind for kind in PARENT_KINDS if scope.covers(kind)]
+    others = [kind for kind in PARENT_KINDS if kind not in staged]
+    ids = await ledger.identities(others) if others else IdentityMap()
     breaker = Breaker(policy.breaker_threshold)
     # A ledger holding nothing beside a casavi that holds records: the state was lost.
     recovering = await ledger.is_empty() and not await probe(ctx.portal.is_empty, breaker)
@@ -282,6 +286,7 @@ async def run_outbound(
         recovering=recovering,
         written_before=written_before,
         after_any_send=archiver,
+        identities_from_stages=staged,
     )
     report = RunReport(tally=engine.tally, engine=engine)
     # P3/C15, C10, M5: every date rule counts in the system's calendar (Europe/Berlin), not

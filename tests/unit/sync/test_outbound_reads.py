@@ -4,7 +4,7 @@ persons stream; ledger keys without decoding)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -12,13 +12,15 @@ import pytest
 
 from app.domain.config import SyncConfig, ranges
 from app.domain.decisions import Exclude, Transfer
+from app.domain.identity import PARENT_KINDS, IdentityMap
 from app.domain.keys import EntityKind, InvalidKey, LedgerKeys, RecordKey
 from app.domain.portal import PersonPayload
 from app.domain.reasons import Reason
 from app.domain.records import ContractRecord, PartnerRelation, PersonRecord
 from app.sync.outbound import tenancy
-from app.sync.outbound.run import run_outbound
-from tests.fakes import NOW, FakePortal, FakeSource, context_for
+from app.sync.outbound.run import Scope, run_outbound
+from app.sync.ports import LedgerEntry
+from tests.fakes import NOW, FakeLedger, FakePortal, FakeSource, context_for
 
 CONFIG = SyncConfig(object_range=ranges("1001"), person_types=("MIETER",))
 TODAY = date(2026, 3, 2)
@@ -108,3 +110,48 @@ def test_the_ledger_decoder_is_from_ledger() -> None:
         decode("person:1001")
     with pytest.raises(InvalidKey):
         decode("unit:1001//05")
+
+
+class CountingLedger(FakeLedger):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: Counter[EntityKind] = Counter()
+        self.identity_reads: list[list[EntityKind]] = []
+
+    async def load(self, system: str, kind: EntityKind) -> dict[str, LedgerEntry]:
+        self.loads[kind] += 1
+        return await super().load(system, kind)
+
+    async def identities(self, system: str, kinds: Sequence[EntityKind]) -> IdentityMap:
+        self.identity_reads.append(list(kinds))
+        return await super().identities(system, kinds)
+
+
+async def test_a_run_reads_each_kinds_ledger_once_for_its_entries_and_identities() -> None:
+    # The identity map of a run is filled as each stage reads its kind's ledger: a second
+    # read of the parents' rows at the start was a quarter of a no-change run's reads.
+    ledger = CountingLedger()
+    ctx = context_for(_source(), FakePortal(), config=CONFIG, ledger=ledger)
+    await run_outbound(ctx, run_id=1, now=NOW)
+    assert ledger.identity_reads == []
+    assert set(ledger.loads.values()) == {1}
+    assert set(PARENT_KINDS) <= set(ledger.loads)
+    # The second run finds the persons casavi holds (through the map the stages filled):
+    # unchanged, nothing sent again.
+    portal = FakePortal()
+    ctx = context_for(_source(), portal, config=CONFIG, ledger=ledger)
+    report = await run_outbound(ctx, run_id=2, now=NOW)
+    assert portal.puts == []
+    assert report.tally.unchanged > 0
+
+
+async def test_a_run_of_some_kinds_reads_the_other_parents_identities_first() -> None:
+    ledger = CountingLedger()
+    ctx = context_for(_source(), FakePortal(), config=CONFIG, ledger=ledger)
+    await run_outbound(ctx, run_id=1, now=NOW)
+    ledger.identity_reads.clear()
+    await run_outbound(ctx, run_id=2, now=NOW, scope=Scope(record=RecordKey.person("500")))
+    [read] = ledger.identity_reads
+    assert EntityKind.PERSON not in read
+    assert EntityKind.UNIT in read
+    assert EntityKind.OBJECT in read
