@@ -69,8 +69,10 @@ def _environment(**values: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not GATEWAY_VARIABLES.match(k)}
     base.pop("VIRTUAL_ENV", None)
     # pip leaves the bytecode to the first import (a large share of an install's CPU time,
-    # for modules the guide's commands never import); what gets installed is the same.
-    return {**base, "PIP_NO_COMPILE": "1", **values}
+    # for modules the guide's commands never import); what gets installed is the same. pip
+    # reads a `--no-x` option's variable by the option's own sense (PIP_NO_COMPILE=1 compiled
+    # everything): the positive option, switched off, is what says "do not compile".
+    return {**base, "PIP_COMPILE": "0", **values}
 
 
 def _run(text: str, env: dict[str, str], cwd: Path, timeout: float) -> None:
