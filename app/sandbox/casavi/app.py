@@ -88,5 +88,9 @@ def create_casavi_simulator(
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=None,
+        # Logging is the process's business (the CLI sets it up), as for the gateway's app:
+        # Litestar's default took over the root logger (INFO, a queue thread to stderr) in
+        # every process that built a simulator, the test suite's included.
+        logging_config=None,
     )
     return CasaviSimulator(litestar, sim)

@@ -73,5 +73,9 @@ def create_docuware_simulator(
         state=State({"sim": sim}),
         exception_handlers={SimError: _sim_error, HTTPException: _http_error},
         openapi_config=None,
+        # Logging is the process's business (the CLI sets it up), as for the gateway's app:
+        # Litestar's default took over the root logger (INFO, a queue thread to stderr) in
+        # every process that built a simulator, the test suite's included.
+        logging_config=None,
     )
     return DocuwareSimulator(litestar, sim)
