@@ -27,7 +27,7 @@ from app.domain.reasons import Reason
 from app.domain.records import TicketRecord, TicketTypeRecord
 from app.errors import GatewayError, NotFound, SyncNotPossible
 from app.sync.context import SystemContext
-from app.sync.outbound.engine import SendEngine, identities_of
+from app.sync.outbound.engine import SendEngine
 from app.sync.outbound.notes import (
     TicketBookkeeping,
     is_board,
@@ -42,6 +42,7 @@ from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
 from app.sync.ports import LedgerEntry, TicketPortalView
 from app.sync.services import Services
+from app.sync.stores import identities_of
 from app.sync.two_way import SystemTwoWay
 
 # ``waiting``: not sent now - a record it names (its ticket, its author) is not settled in

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -202,4 +203,40 @@ def removed_outcome(
         reason_code=decision.reason.value,
         casavi_id=entry.casavi_id if entry else None,
         input_digest=digest,
+    )
+
+
+def failed_outcome(
+    key: RecordKey,
+    entry: LedgerEntry | None,
+    error: str,
+    attempts: int,
+    retry_at: datetime | None,
+) -> Outcome:
+    """A record's failure (rule L3): the error, the attempts and when to try again."""
+    return Outcome(
+        key=key,
+        state="error",
+        error=error,
+        # Kept only while casavi holds the record (an update or removal failed).
+        casavi_id=entry.casavi_id if entry is not None and held_in_casavi(entry) else None,
+        attempts=attempts,
+        next_attempt_at=retry_at,
+    )
+
+
+def held_in_casavi(entry: LedgerEntry | None) -> bool:
+    """The ledger says casavi holds the record (sent; or a later write failed)."""
+    if entry is None:
+        return False
+    return entry.state == "sent" or (entry.state == "error" and entry.casavi_id is not None)
+
+
+def retry_not_due(entry: LedgerEntry | None, now: datetime) -> bool:
+    """The record failed and its backoff has not passed yet."""
+    return (
+        entry is not None
+        and entry.state == "error"
+        and entry.next_attempt_at is not None
+        and entry.next_attempt_at > now
     )
