@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from app.sync.stores import BoundPortalStates
 
 # Rule S1 of a ticket decision (tickets only).
-TicketStatusOf = Callable[[Decision[Any]], PortalStatus]
+TicketStatusOf = Callable[[Decision[Any], Outcome], PortalStatus]
 
 
 class Tally(msgspec.Struct):
@@ -97,7 +97,7 @@ class LedgerWriter:
         self._outcomes.append(outcome)
         self._engine.ids.learn(outcome.key, outcome.state, outcome.casavi_id)
         if self._status_of is not None:
-            self._statuses.append(self._status_of(decision))
+            self._statuses.append(self._status_of(decision, outcome))
         if len(self._outcomes) >= self._engine.policy.ledger_batch:
             self._full.set()  # the ticker writes them now
 
