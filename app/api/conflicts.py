@@ -99,7 +99,8 @@ class ConflictController(Controller):
         if data.side == "value" and data.value is None:
             raise InvalidInput("side 'value' needs a value", errors=[("value", "required")])
         actor = f"apikey:{getattr(request.state, 'api_key_name', 'unknown')}"
-        row = await resolve_conflict(
-            services, system, conflict_id, side=data.side, value=data.value, actor=actor
-        )
+        async with services.contexts.use(system) as ctx:
+            row = await resolve_conflict(
+                ctx, conflict_id, side=data.side, value=data.value, actor=actor
+            )
         return conflict_view(row)

@@ -69,7 +69,11 @@ class TicketTriggerController(Controller):
     async def sync_ticket(
         self, services: ServicesDep, system: FromPath[System], ticket_number: TicketPath
     ) -> TicketSyncView:
-        return _view(await push_ticket(services, system, ticket_number))
+        async with services.contexts.use(system) as ctx:
+            pushed = await push_ticket(
+                ctx, ticket_number, policy=services.policy, clock=services.clock
+            )
+        return _view(pushed)
 
     @post(
         "/{ticket_number:str}/notes/{note_id:str}/sync",
@@ -84,7 +88,11 @@ class TicketTriggerController(Controller):
         ticket_number: TicketPath,
         note_id: NoteId,
     ) -> TicketSyncView:
-        return _view(await push_note(services, system, ticket_number, note_id))
+        async with services.contexts.use(system) as ctx:
+            pushed = await push_note(
+                ctx, ticket_number, note_id, policy=services.policy, clock=services.clock
+            )
+        return _view(pushed)
 
     @post(
         "/{ticket_number:str}/portal-activity/reset",

@@ -24,6 +24,7 @@ from app.console.i18n import Texts
 from app.console.labels import LABELS, N_
 from app.console.messages_config import CONFIG_PATTERNS
 from app.domain.reasons import REASON_TEXTS, Reason
+from app.sync.outbound.status import SEND_FAILED
 
 _FIELD = r"[A-Za-z][A-Za-z0-9_.\[\]]*"
 _P = re.compile
@@ -197,10 +198,15 @@ def translate(texts: Texts, message: str | None) -> Markup:
     return _UNTRANSLATED.format(message)
 
 
+_SEND_FAILED = N_("Sending to casavi failed; it is tried again (the protocol has the error)")
+
+
 def reason_text(texts: Texts, reason: Reason | str | None) -> str:
     """A reason code's text (rule S1) through the catalogue; an unknown code as it is."""
     if reason is None:
         return "–"
+    if reason == SEND_FAILED:  # not a rule's reason: casavi did not take the ticket
+        return texts.gettext(_SEND_FAILED)
     try:
         entry = REASON_TEXTS[Reason(reason)]
     except ValueError:

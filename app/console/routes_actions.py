@@ -56,5 +56,7 @@ class ActionsController(Controller):
     async def push(
         self, request: Request[Any, Any, Any], system: FromPath[System], number: TicketNumber
     ) -> Response[Any]:
-        result = await push_ticket(_services(request), system, number)
+        services = _services(request)
+        async with services.contexts.use(system) as ctx:
+            result = await push_ticket(ctx, number, policy=services.policy, clock=services.clock)
         return page(request, "action_result.html", system=system, action="push", result=result)

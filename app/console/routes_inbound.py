@@ -111,14 +111,14 @@ class InboundController(Controller):
             )
         else:
             try:
-                await resolve_conflict(
-                    _services(request),
-                    system,
-                    conflict_id,
-                    side=side,
-                    value=text if side == "value" else None,
-                    actor=f"console:{current_session(request).key_name}",
-                )
+                async with _services(request).contexts.use(system) as ctx:
+                    await resolve_conflict(
+                        ctx,
+                        conflict_id,
+                        side=side,
+                        value=text if side == "value" else None,
+                        actor=f"console:{current_session(request).key_name}",
+                    )
             except InvalidInput as exc:
                 problem = (422, exc.detail, "inbound.refused")
             except Exception as exc:  # shown as a message (see _problem)

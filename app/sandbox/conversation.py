@@ -57,7 +57,14 @@ class Conversation:
 
         note_id = await self._note(number, "Der Techniker kommt morgen zwischen 8 und 10 Uhr.")
         since = time.monotonic()
-        pushed = await push_note(self.services, "test", str(number), str(note_id))
+        async with self.services.contexts.use("test") as ctx:
+            pushed = await push_note(
+                ctx,
+                str(number),
+                str(note_id),
+                policy=self.services.policy,
+                clock=self.services.clock,
+            )
         timings["staff_reply"] = time.monotonic() - since
         seen = await self.seen(ticket_id)
         say(
@@ -91,7 +98,10 @@ class Conversation:
 
         await self._close(number)
         since = time.monotonic()
-        closed = await push_ticket(self.services, "test", str(number))
+        async with self.services.contexts.use("test") as ctx:
+            closed = await push_ticket(
+                ctx, str(number), policy=self.services.policy, clock=self.services.clock
+            )
         timings["close"] = time.monotonic() - since
         seen = await self.seen(ticket_id)
         say(

@@ -8,7 +8,7 @@ write to another's. ``SystemContexts`` binds them once per configuration version
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol, overload
@@ -177,3 +177,11 @@ def two_way_of(stores: Stores | SystemStores) -> TwoWay | SystemTwoWay:
     if stores.two_way is None:
         raise SyncNotPossible("This process keeps no two-way state (notes, conflicts, S2).")
     return stores.two_way
+
+
+def identities_of(entries: Mapping[RecordKey, LedgerEntry]) -> IdentityMap:
+    """The identity map of a few records (a trigger's ticket and its references)."""
+    return IdentityMap.of_rows(
+        (key.kind.value, key.ledger_key, entry.state, entry.casavi_id)
+        for key, entry in entries.items()
+    )

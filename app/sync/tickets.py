@@ -27,7 +27,7 @@ from app.domain.reasons import Reason
 from app.domain.records import TicketRecord, TicketTypeRecord
 from app.errors import GatewayError, NotFound, SyncNotPossible
 from app.sync.context import SystemContext
-from app.sync.outbound.engine import SendEngine, identities_of
+from app.sync.outbound.engine import SendEngine
 from app.sync.outbound.notes import (
     TicketBookkeeping,
     is_board,
@@ -41,7 +41,7 @@ from app.sync.outbound.sources import ticket_references
 from app.sync.outbound.status import ticket_portal_status
 from app.sync.policy import RunPolicy
 from app.sync.ports import LedgerEntry, TicketPortalView
-from app.sync.services import Services
+from app.sync.stores import identities_of
 from app.sync.two_way import SystemTwoWay
 
 # ``waiting``: not sent now - a record it names (its ticket, its author) is not settled in
@@ -71,31 +71,32 @@ class SendFailed(GatewayError):
     title = "Sending to casavi failed"
 
 
-async def push_ticket(services: Services, system: str, number: str) -> PushResult:
+async def push_ticket(
+    ctx: SystemContext, number: str, *, policy: RunPolicy, clock: Callable[[], datetime]
+) -> PushResult:
     """Push one ticket now (``POST …/tickets/{number}/sync``)."""
     ticket_no = TicketNumber(_number(number, "Ticket"))
     key = ticket_key(ticket_no)
-    async with services.contexts.use(system) as ctx:
-        _require_active(ctx)
-        stores, two_way = ctx.stores, _two_way(ctx)
-        ticket = await ctx.source.ticket(ticket_no)
-        if ticket is None:
-            raise NotFound(f"Ticket {ticket_no} does not exist in iX-Haus.")
-        known = await stores.ledger.entries([key, *_references(ticket)])
-        engine = _engine(ctx, known, services.policy, services.clock)
-        decision = await _ticket_decision(ctx, ticket, engine.ids, services.clock())
-        tally = await engine.stage(
-            EntityKind.TICKET,
-            _one(decision),
-            PortalSender(ctx.portal),
-            known={k.ledger_key: e for k, e in known.items() if k == key},
-            states=stores.portal_states,
-            status_of=ticket_portal_status,
-            after_send=TicketBookkeeping(two_way, services.clock, staff=True),
-            retry_now=True,
-        )
+    _require_active(ctx)
+    stores, two_way = ctx.stores, _two_way(ctx)
+    ticket = await ctx.source.ticket(ticket_no)
+    if ticket is None:
+        raise NotFound(f"Ticket {ticket_no} does not exist in iX-Haus.")
+    known = await stores.ledger.entries([key, *_references(ticket)])
+    engine = _engine(ctx, known, policy, clock)
+    decision = await _ticket_decision(ctx, ticket, engine.ids, clock())
+    tally = await engine.stage(
+        EntityKind.TICKET,
+        _one(decision),
+        PortalSender(ctx.portal),
+        known={k.ledger_key: e for k, e in known.items() if k == key},
+        states=stores.portal_states,
+        status_of=ticket_portal_status,
+        after_send=TicketBookkeeping(two_way, clock, staff=True),
+        retry_now=True,
+    )
     # rule S2: staff changed the ticket (whatever the portal made of it).
-    await two_way.portal_activity.reset(ticket_no, services.clock())
+    await two_way.portal_activity.reset(ticket_no, clock())
     raise_failure(engine)
     return PushResult(
         ticket_number=str(ticket_no),
@@ -106,47 +107,53 @@ async def push_ticket(services: Services, system: str, number: str) -> PushResul
     )
 
 
-async def push_note(services: Services, system: str, number: str, note_id: str) -> PushResult:
+async def push_note(
+    ctx: SystemContext,
+    number: str,
+    note_id: str,
+    *,
+    policy: RunPolicy,
+    clock: Callable[[], datetime],
+) -> PushResult:
     """Push one note of a ticket now (``POST …/tickets/{number}/notes/{note}/sync``): a staff
     reply reaches the ticket in casavi by the id casavi knows it by - the tenant's own ticket
     keeps casavi's id."""
     ticket_no = TicketNumber(_number(number, "Ticket"))
     note_no = _number(note_id, "Note")
-    async with services.contexts.use(system) as ctx:
-        _require_active(ctx)
-        stores, two_way = ctx.stores, _two_way(ctx)
-        note = await ctx.source.note(note_no)
-        ticket = await ctx.source.ticket(ticket_no)
-        if ticket is None:
-            raise NotFound(f"Ticket {ticket_no} does not exist in iX-Haus.")
-        if note is None or note.ticket_no != ticket_no:
-            raise NotFound(f"Ticket {ticket_no} has no note {note_no} in iX-Haus.")
-        key, tkey = note_key(note_no), ticket_key(ticket_no)
-        author = RecordKey.of(EntityKind.USER, note.author_user_no or "-")
-        ticket_user = RecordKey.of(EntityKind.USER, ctx.config.ticket_user_no or "-")
-        known = await stores.ledger.entries([key, tkey, author, ticket_user])
-        engine = _engine(ctx, known, services.policy, services.clock)
-        if ticket.source_ref and not engine.ids.holds(tkey):
-            engine.ids.adopt(tkey, ticket.source_ref)  # a tenant's ticket: casavi's id
-        entry = known.get(key)
-        decision: Decision[Any] = outbound_note(
-            note,
-            ticket_transferred=await _messageable(ctx, ticket, engine.ids, services.clock()),
-            from_portal=bool(note.source_ref)
-            or (entry is not None and entry.reason_code == Reason.NOTE_FROM_PORTAL.value),
-            author=note_author(note, engine.ids, ctx.config.ticket_user_no),
-        )
-        if entry is None or entry.state != "sent":
-            decision = await link_before_send(decision, note, two_way.note_links)
-        tally = await engine.stage(
-            EntityKind.NOTE,
-            _one(decision),
-            PortalSender(ctx.portal),
-            known={key.ledger_key: entry} if entry is not None else {},
-            retry_now=True,
-        )
+    _require_active(ctx)
+    stores, two_way = ctx.stores, _two_way(ctx)
+    note = await ctx.source.note(note_no)
+    ticket = await ctx.source.ticket(ticket_no)
+    if ticket is None:
+        raise NotFound(f"Ticket {ticket_no} does not exist in iX-Haus.")
+    if note is None or note.ticket_no != ticket_no:
+        raise NotFound(f"Ticket {ticket_no} has no note {note_no} in iX-Haus.")
+    key, tkey = note_key(note_no), ticket_key(ticket_no)
+    author = RecordKey.of(EntityKind.USER, note.author_user_no or "-")
+    ticket_user = RecordKey.of(EntityKind.USER, ctx.config.ticket_user_no or "-")
+    known = await stores.ledger.entries([key, tkey, author, ticket_user])
+    engine = _engine(ctx, known, policy, clock)
+    if ticket.source_ref and not engine.ids.holds(tkey):
+        engine.ids.adopt(tkey, ticket.source_ref)  # a tenant's ticket: casavi's id
+    entry = known.get(key)
+    decision: Decision[Any] = outbound_note(
+        note,
+        ticket_transferred=await _messageable(ctx, ticket, engine.ids, clock()),
+        from_portal=bool(note.source_ref)
+        or (entry is not None and entry.reason_code == Reason.NOTE_FROM_PORTAL.value),
+        author=note_author(note, engine.ids, ctx.config.ticket_user_no),
+    )
+    if entry is None or entry.state != "sent":
+        decision = await link_before_send(decision, note, two_way.note_links)
+    tally = await engine.stage(
+        EntityKind.NOTE,
+        _one(decision),
+        PortalSender(ctx.portal),
+        known={key.ledger_key: entry} if entry is not None else {},
+        retry_now=True,
+    )
     if tally.sent:  # rule S2: a staff reply is a staff change of the ticket
-        await two_way.portal_activity.reset(ticket_no, services.clock())
+        await two_way.portal_activity.reset(ticket_no, clock())
     raise_failure(engine)
     return PushResult(
         ticket_number=str(ticket_no),

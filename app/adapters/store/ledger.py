@@ -96,11 +96,12 @@ class SqlLedger:
         entry = LedgerEntry
         # An autocommit read (no BEGIN/ROLLBACK), all rows fetched at once (iterating the
         # result fetched them one call per row), and no garbage collection while the rows
-        # and the 100k-entry dict are built: they hold no cycles (keys and entries are
-        # gc=False structs), yet their allocation would start collections over all of them.
+        # (the driver's and ours) and the 100k-entry dict are built: they hold no cycles
+        # (keys and entries are gc=False structs), yet their allocation would start
+        # collections over all of them - which cost as much as the read itself.
         async with read_connection(engine_of(self._sessions)) as conn:
-            result = await conn.execute(query)
             with _gc_paused():
+                result = await conn.execute(query)
                 rows = result.all()
                 known = {k: entry(i, f, s, c, r, a, n, d) for k, i, f, s, c, r, a, n, d in rows}
                 # Freed before collection resumes: the first allocation after it would
@@ -116,8 +117,8 @@ class SqlLedger:
             link.state.in_(("sent", "error", "pending")),
         )
         async with read_connection(engine_of(self._sessions)) as conn:
-            result = await conn.execute(query)
             with _gc_paused():  # as ``load``: a few 100k rows, no cycles
+                result = await conn.execute(query)
                 rows = result.all()
                 ids = IdentityMap.of_rows(rows)
                 del rows, result

@@ -6,22 +6,21 @@ from __future__ import annotations
 
 from app.domain.keys import RecordKey, TicketNumber
 from app.errors import Conflict, NotFound
+from app.sync.context import SystemContext
 from app.sync.inbound.notes import note_of_field
 from app.sync.ports import ConflictRecord, ConflictSide
-from app.sync.services import Services
 from app.sync.stores import two_way_of
 
 
 async def resolve_conflict(
-    services: Services,
-    system: str,
+    ctx: SystemContext,
     conflict_id: int,
     *,
     side: ConflictSide,
     value: str | None,
     actor: str,
 ) -> ConflictRecord:
-    two_way = two_way_of(services.stores.bind(system))
+    two_way = two_way_of(ctx.stores)
     found = await two_way.conflicts.get(conflict_id)
     if found is None:
         raise NotFound(f"Conflict {conflict_id} does not exist.")
@@ -31,20 +30,19 @@ async def resolve_conflict(
     number = TicketNumber(int(found.ticket_number))  # the conflict keeps it as text
     fields = {found.field: chosen}
     note_id = note_of_field(found.field)
-    async with services.contexts.use(system) as ctx:
-        if ctx.writer is None:
-            raise Conflict("No ticket user (rule C11) is set: iX-Haus cannot be written.")
-        if note_id is not None:
-            # A note written from a tenant's message: the note takes the chosen text; the
-            # tenant's message in casavi stays as the tenant wrote it.
-            if chosen is None:
-                raise Conflict("A note cannot be emptied; choose a text.")
-            await ctx.writer.update_note(note_id, chosen)
-        else:
-            await ctx.writer.update_ticket_fields(number, fields)
-            entry = await two_way.links.entry(RecordKey.ticket(number))
-            if ctx.casavi is not None and entry is not None and entry.casavi_id:
-                await ctx.casavi.change_fields(entry.casavi_id, fields)
+    if ctx.writer is None:
+        raise Conflict("No ticket user (rule C11) is set: iX-Haus cannot be written.")
+    if note_id is not None:
+        # A note written from a tenant's message: the note takes the chosen text; the
+        # tenant's message in casavi stays as the tenant wrote it.
+        if chosen is None:
+            raise Conflict("A note cannot be emptied; choose a text.")
+        await ctx.writer.update_note(note_id, chosen)
+    else:
+        await ctx.writer.update_ticket_fields(number, fields)
+        entry = await two_way.links.entry(RecordKey.ticket(number))
+        if ctx.casavi is not None and entry is not None and entry.casavi_id:
+            await ctx.casavi.change_fields(entry.casavi_id, fields)
     await two_way.conflicts.set_base(number, fields)
     resolved = await two_way.conflicts.resolve(conflict_id, side=side, value=chosen, actor=actor)
     if resolved is None:  # deleted meanwhile

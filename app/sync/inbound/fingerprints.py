@@ -16,9 +16,9 @@ from app.domain.decisions import Transfer
 from app.domain.eligibility.tickets import decide_ticket
 from app.domain.fingerprint import fingerprint
 from app.domain.keys import EntityKind, RecordKey
-from app.sync.outbound.engine import identities_of
 from app.sync.outbound.sources import ticket_references
 from app.sync.ports import IxhausSource, IxhausWriter
+from app.sync.stores import identities_of
 from app.sync.two_way import SystemLinks
 
 FingerprintFn = Callable[[int], Awaitable[str | None]]

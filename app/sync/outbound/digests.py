@@ -57,16 +57,20 @@ RULES_VERSION = _rules_version()
 class InputDigests:
     """The input digests of one stage of one run: ``digests(record, *related)``."""
 
-    __slots__ = ("_salt",)
+    __slots__ = ("_prefixed",)
 
     def __init__(self, stage: str, config: SyncConfig, *context: object) -> None:
         # What every record of the stage shares, hashed short: it prefixes each record's
-        # inputs (a keyed hash costs three times as much per record).
+        # inputs (a keyed hash costs three times as much per record). The hash over that
+        # prefix is made once and copied per record (half the cost of a new hash).
         shared = RULES_VERSION + _ENCODE((stage, config, context))
-        self._salt = _blake2b(shared, digest_size=16).digest()
+        prefix = _blake2b(shared, digest_size=16).digest()
+        self._prefixed = _blake2b(prefix, digest_size=16)
 
     def __call__(self, *inputs: object) -> str:
-        return _blake2b(self._salt + _ENCODE(inputs), digest_size=16).hexdigest()
+        digest = self._prefixed.copy()
+        digest.update(_ENCODE(inputs))
+        return digest.hexdigest()
 
 
 class Digested(msgspec.Struct, frozen=True, gc=False):

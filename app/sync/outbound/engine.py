@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Container, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Container
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -44,9 +44,12 @@ from app.sync.outbound.outcomes import (
     Send,
     Tally,
     TicketStatusOf,
+    failed_outcome,
+    held_in_casavi,
     removed_outcome,
     restated,
     restated_sent,
+    retry_not_due,
     sent_outcome,
 )
 from app.sync.outbound.senders import Sender
@@ -229,10 +232,10 @@ class SendEngine:
         or nothing (None; counted as unchanged or waiting)."""
         key = decision.key
         forced = key == force
-        if not (forced or retry_now) and _retry_not_due(entry, self.clock()):
+        if not (forced or retry_now) and retry_not_due(entry, self.clock()):
             tally.waiting += 1  # still failing; tried again once its backoff has passed
             return None
-        held = _held(entry) or self.ids.holds(key)
+        held = held_in_casavi(entry) or self.ids.holds(key)
         if isinstance(decision, Transfer):
             try:
                 write = sender.prepare(decision, self.ids)
@@ -304,36 +307,4 @@ class SendEngine:
         # casavi being away is no fault of the record: the next run tries it at once.
         transport = is_transport_failure(exc)
         retry_at = None if transport else self.policy.retry_at(self.clock(), attempts)
-        return Outcome(
-            key=key,
-            state="error",
-            error=describe(exc),
-            # Kept only while casavi holds the record (an update or removal failed).
-            casavi_id=entry.casavi_id if _held(entry) and entry is not None else None,
-            attempts=attempts,
-            next_attempt_at=retry_at,
-        )
-
-
-def identities_of(entries: Mapping[RecordKey, LedgerEntry]) -> IdentityMap:
-    """The identity map of a few records (a trigger's ticket and its references)."""
-    return IdentityMap.of_rows(
-        (key.kind.value, key.ledger_key, entry.state, entry.casavi_id)
-        for key, entry in entries.items()
-    )
-
-
-def _held(entry: LedgerEntry | None) -> bool:
-    """The ledger says casavi holds the record (sent; or a later write failed)."""
-    if entry is None:
-        return False
-    return entry.state == "sent" or (entry.state == "error" and entry.casavi_id is not None)
-
-
-def _retry_not_due(entry: LedgerEntry | None, now: datetime) -> bool:
-    return (
-        entry is not None
-        and entry.state == "error"
-        and entry.next_attempt_at is not None
-        and entry.next_attempt_at > now
-    )
+        return failed_outcome(key, entry, describe(exc), attempts, retry_at)

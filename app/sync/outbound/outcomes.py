@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from app.sync.stores import BoundPortalStates
 
 # Rule S1 of a ticket decision (tickets only).
-TicketStatusOf = Callable[[Decision[Any]], PortalStatus]
+TicketStatusOf = Callable[[Decision[Any], Outcome], PortalStatus]
 
 
 class Tally(msgspec.Struct):
@@ -96,7 +97,7 @@ class LedgerWriter:
         self._outcomes.append(outcome)
         self._engine.ids.learn(outcome.key, outcome.state, outcome.casavi_id)
         if self._status_of is not None:
-            self._statuses.append(self._status_of(decision))
+            self._statuses.append(self._status_of(decision, outcome))
         if len(self._outcomes) >= self._engine.policy.ledger_batch:
             self._full.set()  # the ticker writes them now
 
@@ -202,4 +203,40 @@ def removed_outcome(
         reason_code=decision.reason.value,
         casavi_id=entry.casavi_id if entry else None,
         input_digest=digest,
+    )
+
+
+def failed_outcome(
+    key: RecordKey,
+    entry: LedgerEntry | None,
+    error: str,
+    attempts: int,
+    retry_at: datetime | None,
+) -> Outcome:
+    """A record's failure (rule L3): the error, the attempts and when to try again."""
+    return Outcome(
+        key=key,
+        state="error",
+        error=error,
+        # Kept only while casavi holds the record (an update or removal failed).
+        casavi_id=entry.casavi_id if entry is not None and held_in_casavi(entry) else None,
+        attempts=attempts,
+        next_attempt_at=retry_at,
+    )
+
+
+def held_in_casavi(entry: LedgerEntry | None) -> bool:
+    """The ledger says casavi holds the record (sent; or a later write failed)."""
+    if entry is None:
+        return False
+    return entry.state == "sent" or (entry.state == "error" and entry.casavi_id is not None)
+
+
+def retry_not_due(entry: LedgerEntry | None, now: datetime) -> bool:
+    """The record failed and its backoff has not passed yet."""
+    return (
+        entry is not None
+        and entry.state == "error"
+        and entry.next_attempt_at is not None
+        and entry.next_attempt_at > now
     )

@@ -37,6 +37,9 @@ def test_reason_texts_come_through_the_catalogue() -> None:
     assert reason_text(DE, "ticket_not_open").startswith("Meldung ist abgeschlossen")
     assert reason_text(EN, Reason.TICKET_NOT_OPEN).startswith("The ticket is closed")
     assert reason_text(DE, "from_a_later_release") == "from_a_later_release"
+    # rule S1: a ticket casavi did not take (not a rule's reason, still in German)
+    assert reason_text(DE, "send_failed").startswith("Die Übertragung an das Serviceportal")
+    assert reason_text(EN, "send_failed").startswith("Sending to casavi failed")
     assert translate(DE, "The ticket type is unknown.") == "Meldungsart ist unbekannt."
 
 

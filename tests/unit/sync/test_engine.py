@@ -7,11 +7,13 @@ import datetime as dt
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+import msgspec
 import pytest
 
 from app.domain.decisions import Decision, Delete, Exclude, Transfer
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
+from app.domain.portal import PortalTicket
 from app.domain.reasons import Reason
 from app.domain.records import ObjectRecord
 from app.errors import GatewayError
@@ -19,9 +21,9 @@ from app.sync.outbound.breaker import CasaviDown
 from app.sync.outbound.engine import SendEngine
 from app.sync.outbound.outcomes import Tally
 from app.sync.outbound.senders import PortalSender
-from app.sync.outbound.status import ticket_portal_status
+from app.sync.outbound.status import SEND_FAILED, ticket_portal_status
 from app.sync.policy import RunPolicy
-from app.sync.ports import PortalWrite, Presence
+from app.sync.ports import PortalStatus, PortalWrite, Presence
 from app.sync.stores import SystemLedger, SystemPortalStates
 from tests.fakes import NOW, FakeLedger, FakePortal, FakePortalStates
 
@@ -219,6 +221,45 @@ async def test_ticket_stage_records_the_portal_field() -> None:
     assert not state.transferred
     assert state.reason_code == Reason.TICKET_TYPE_LOCKED.value
     assert state.reason_text
+
+
+async def test_a_ticket_casavi_did_not_take_says_so_in_its_portal_field() -> None:
+    # rule S1: a failed send is not "transferred" - unless casavi holds an earlier version
+    ledger, portal, states = FakeLedger(), FakePortal(), FakePortalStates()
+    ticket_key = RecordKey.ticket(8)
+    ticket = PortalTicket(
+        number=8,
+        kind="normal",
+        audience="reporter",
+        type_no="10",
+        subject="Heizung",
+        reported_at=NOW,
+        object_no="1001",
+    )
+
+    async def push(subject: str, *, retry_now: bool = True) -> PortalStatus:
+        record = msgspec.structs.replace(ticket, subject=subject)
+        ids = await ledger.identities("test", [EntityKind.TICKET])
+        await engine(ledger, ids=ids).stage(
+            EntityKind.TICKET,
+            stream([Transfer(key=ticket_key, record=record)]),
+            PortalSender(portal),
+            states=SystemPortalStates(states, "test"),
+            status_of=ticket_portal_status,
+            retry_now=retry_now,
+        )
+        return states.states[("test", "8")]
+
+    portal.fail_keys.add(ticket_key)
+    created = await push("Heizung")  # the create fails: casavi has nothing
+    assert (created.transferred, created.reason_code) == (False, SEND_FAILED)
+    assert created.reason_text
+    portal.fail_keys.clear()
+    sent = await push("Heizung")
+    assert (sent.transferred, sent.portal_status, sent.reason_code) == (True, "open", None)
+    portal.fail_keys.add(ticket_key)
+    updated = await push("Heizung fällt aus")  # the update fails: casavi keeps the last one
+    assert (updated.transferred, updated.reason_code) == (True, SEND_FAILED)
 
 
 class _Down(GatewayError):

@@ -16,12 +16,13 @@ from app.domain.keys import EntityKind, RecordKey, TicketNumber
 from app.domain.portal import PortalNote, PortalTicket
 from app.domain.records import NoteRecord, TicketRecord, TicketTypeRecord, UserRecord
 from app.errors import NotFound, SyncNotPossible
+from app.sync import tickets
 from app.sync.outbound import notes as notes_module
 from app.sync.outbound.run import run_outbound
 from app.sync.ports import NoteLink, RunCounts
 from app.sync.services import Services
 from app.sync.stores import TwoWay
-from app.sync.tickets import SendFailed, push_note, push_ticket
+from app.sync.tickets import PushResult, SendFailed
 from tests.fakes import (
     NOW,
     CountingAdapters,
@@ -63,6 +64,20 @@ def note(note_id: int, ticket_no: int = 1, **fields: object) -> NoteRecord:
         **fields,
     }
     return NoteRecord(id=note_id, ticket_no=ticket_no, **values)  # type: ignore[arg-type]
+
+
+async def push_ticket(services: Services, system: str, number: str) -> PushResult:
+    """The ticket trigger as the API calls it: in the system's context."""
+    async with services.contexts.use(system) as ctx:
+        return await tickets.push_ticket(ctx, number, policy=services.policy, clock=services.clock)
+
+
+async def push_note(services: Services, system: str, number: str, note_id: str) -> PushResult:
+    """The note trigger as the API calls it."""
+    async with services.contexts.use(system) as ctx:
+        return await tickets.push_note(
+            ctx, number, note_id, policy=services.policy, clock=services.clock
+        )
 
 
 @dataclass
