@@ -47,3 +47,7 @@ def test_files_go_whole_and_the_console_tests_together_slowest_first() -> None:
     assert rank("tests/e2e/console/test_a.py::test_x") == 0
     assert rank("tests/integration/inbound/test_x.py::t") < rank("tests/integration/test_x.py::t")
     assert rank("tests/test_openapi.py::test_x") == len(SLOWEST_FIRST)
+    # A long file goes out before the folders, though another of its folder comes first.
+    schemathesis = "tests/integration/test_schemathesis.py::test_api_conforms_to_its_spec"
+    assert rank(schemathesis) < rank("tests/integration/inbound/test_x.py::t")
+    assert rank("tests/faults/test_run_faults.py::t") < rank("tests/e2e/test_demo.py::t")
