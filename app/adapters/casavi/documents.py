@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -92,14 +92,22 @@ class MultipartUpload:
             "Content-Length": str(self.length),
         }
 
-    async def stream(self) -> AsyncIterator[bytes]:
+    async def stream(self) -> AsyncGenerator[bytes, None]:
         sent = 0
         yield self._head
-        async for chunk in self._source():
-            sent += len(chunk)
-            if sent > self._size:
-                break
-            yield chunk
+        chunks = self._source()
+        try:
+            async for chunk in chunks:
+                sent += len(chunk)
+                if sent > self._size:
+                    break
+                yield chunk
+        finally:
+            # Closed with this stream: an upload cut short closes its source (a file) at
+            # once, not when the garbage collector finds the source's generator.
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
         if sent != self._size:
             raise ContentSizeMismatch(
                 f"content gave {'more than ' if sent > self._size else ''}{sent} bytes, "

@@ -21,7 +21,7 @@ import functools
 import logging
 import ssl
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
@@ -48,7 +48,7 @@ from app.adapters.http.tokens import Token, TokenManager
 
 T = TypeVar("T")
 C = TypeVar("C", bound=HttpClientConfig)
-BodyFactory = Callable[[], AsyncIterator[bytes]]
+BodyFactory = Callable[[], AsyncGenerator[bytes, None]]
 Params = Mapping[str, str | int | float | bool]
 ERROR_TEXT_LIMIT = 2000
 
@@ -194,11 +194,18 @@ class HttpEngine(ABC, Generic[C]):
         while True:
             attempt += 1
             token, generation = await self.tokens.current() if call.authenticated else (None, 0)
+            body = call.body() if call.body else None
             try:
-                response = await self._send(self._build(call, token), stream=call.stream)
+                response = await self._send(self._build(call, token, body), stream=call.stream)
             except httpx.TransportError as exc:
                 await self._after_transport_error(call, exc, attempt)
                 continue
+            finally:
+                if body is not None:
+                    # A try cut short (a transport error, a cancelled run) leaves its body
+                    # where httpx stopped reading: closed now, with what it holds open (a
+                    # file), not whenever the garbage collector finds it.
+                    await body.aclose()
             status = response.status_code
             self.log.info(
                 "%s %s %s -> %d (try %d)", self.system, call.method, path, status, attempt
@@ -227,14 +234,16 @@ class HttpEngine(ABC, Generic[C]):
             ) from None
 
     # ------------------------------------------------------------ one try
-    def _build(self, call: Call, token: str | None) -> httpx.Request:
+    def _build(
+        self, call: Call, token: str | None, body: AsyncGenerator[bytes, None] | None
+    ) -> httpx.Request:
         headers = dict(call.headers or {})
         if token is not None:
             name, value = self.token_header(token)
             headers[name] = value
         if call.json is not None:
             headers["Content-Type"] = "application/json"
-        content = call.json if call.json is not None else (call.body() if call.body else None)
+        content = call.json if call.json is not None else body
         return self._client.build_request(
             call.method, call.url, params=call.params, content=content, data=call.form,
             headers=headers,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import tracemalloc
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from app.adapters.casavi import CasaviClient, DocumentTooLarge
+from app.adapters.casavi.documents import MultipartUpload
 from app.adapters.casavi.wire import PropertyWrite
 from app.adapters.casavi.wire_tickets import DocumentWrite, TicketCreate, TicketTypeWrite
 from tests.support.casavi import SimHandle
@@ -104,3 +106,23 @@ async def test_lost_upload_response_is_looked_up_not_resent(
     assert document.size == 3 * MB
     assert simulator.state.store.count("documents") == 1
     assert await simulator.route_count("POST /v2/documents") == 1
+
+
+async def test_an_upload_cut_short_closes_its_file_at_once() -> None:
+    # The body of a cancelled upload (a run stopped at its time limit) is closed by the HTTP
+    # engine; its source - a file, a DocuWare download - goes with it.
+    closed: list[bool] = []
+
+    async def source() -> AsyncIterator[bytes]:
+        try:
+            for _ in range(10):
+                yield b"x" * 1024
+        finally:
+            closed.append(True)
+
+    upload = MultipartUpload(DocumentWrite(id="D-1", name="x", file_name="x"), source, 10240)
+    body = upload.stream()
+    await anext(body)  # the head
+    await anext(body)  # one chunk of the file
+    await body.aclose()
+    assert closed == [True]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -256,3 +257,40 @@ async def test_engines_share_one_tls_context(monkeypatch: pytest.MonkeyPatch) ->
     assert len(built) == 1
     assert built[0].verify_mode is ssl.CERT_REQUIRED
     assert built[0].check_hostname
+
+
+async def test_a_body_cut_short_is_closed_with_the_try(
+    make_engine: EngineFactory, clock: FakeClock
+) -> None:
+    # A run stopped mid-upload (its time limit, a lost connection) left the body where httpx
+    # stopped reading it: the file under it stayed open until the garbage collector came by.
+    opened: list[int] = []
+    closed: list[int] = []
+
+    def body() -> AsyncGenerator[bytes, None]:
+        async def chunks() -> AsyncGenerator[bytes, None]:
+            opened.append(len(opened))
+            try:
+                for _ in range(10):
+                    yield b"x" * 1024
+            finally:
+                closed.append(len(closed))
+
+        return chunks()
+
+    class ReadALittle(httpx.AsyncBaseTransport):  # MockTransport reads every body first
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            stream = request.stream
+            assert isinstance(stream, httpx.AsyncByteStream)
+            async for _ in stream:
+                raise httpx.WriteError("connection reset mid-body", request=request)
+            raise AssertionError("the body was empty")
+
+    engine = make_engine()
+    await engine.tokens.current()
+    engine._client._transport = ReadALittle()
+
+    with pytest.raises(OutcomeUnknown):
+        await engine.request("POST", "/things", body=body, idempotent=False)
+    assert opened == [0]
+    assert closed == [0]  # at once, not whenever the collector finds it
