@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ProxySettings, sync_playwright
 from sqlalchemy import select, update
 
 from app.adapters.ixhaus.schema import IxhausTables
@@ -41,14 +41,13 @@ from app.sandbox.casavi.server import ServerThread
 from app.sandbox.demo import DemoPaths, prepare, sync_once
 from app.sync.ports import InboxEvent, NewConflict
 from app.sync.ports.events import CallbackRefs, TicketUpdated, inbox_entry
+from tests.support.schedule import unit_of
 
 ROOT = Path(__file__).resolve().parents[3]
-# Screenshots go to a temporary folder; `CONSOLE_SCREENSHOTS=docs/screenshots` (README)
-# refreshes the committed ones instead.
+# Screenshots are taken only when asked: `CONSOLE_SCREENSHOTS=docs/screenshots` (README)
+# refreshes the committed ones. They check nothing; a run that keeps none saves ~28 full-page
+# captures (~3 s).
 SCREENSHOTS_ENV = "CONSOLE_SCREENSHOTS"
-# Where this run writes them (set by the session fixture: test modules import this conftest
-# under another module name, so a module global would not be shared).
-_RUN_FOLDER = "CONSOLE_SCREENSHOTS_RUN"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -266,29 +265,65 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         simulator.simulator.store.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # Module scope: Playwright's sync API keeps an event loop running in this thread while it
-    # is open, which the asyncio tests of other modules must never meet.
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+class SharedChromium:
+    """One Chromium for the browser tests that run one after the other: launched when a test
+    first needs it, closed when the next test is not of the folder's shared unit (the files
+    xdist hands one worker together, ``tests.support.schedule``) or none follows. Playwright's
+    sync API keeps an event loop running in this thread while it is open, which an asyncio
+    test (the unit's APART files, any other folder) must never meet. One launch for the unit
+    instead of one per module: about 1.3 s of wall and 1 s of CPU each."""
+
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+
+    def get(self) -> Browser:
+        if self._browser is None:
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+        return self._browser
+
+    def close(self) -> None:
+        browser, playwright = self._browser, self._playwright
+        self._browser = self._playwright = None
         try:
-            yield chromium
+            if browser is not None:
+                browser.close()
         finally:
-            chromium.close()
+            if playwright is not None:
+                playwright.stop()
+
+
+CHROMIUM_NOW = SharedChromium()
+
+
+@pytest.fixture
+def browser() -> Browser:
+    return CHROMIUM_NOW.get()
+
+
+@pytest.hookimpl(trylast=True)  # after the test's fixtures (its page) are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if nextitem is None or unit_of(nextitem.nodeid) != unit_of(item.nodeid):
+        CHROMIUM_NOW.close()
+
+
+def gateway_only(gateway: Gateway) -> ProxySettings:
+    """The network of the console's pages: the gateway's address only. Every other request
+    (another port on loopback too) goes to a proxy nobody runs, and fails. A route that let
+    each request through from Python did the same for ~0.1 s of CPU per page load."""
+    address = gateway.base_url.split("://", 1)[1]
+    return {"server": "http://127.0.0.1:1", "bypass": f"<-loopback>,{address}"}
 
 
 @pytest.fixture
 def page(browser: Browser, gateway: Gateway) -> Iterator[Page]:
     context = browser.new_context(
-        base_url=gateway.base_url, viewport={"width": 1280, "height": 900}
-    )
-    # Loopback only: any request elsewhere fails the test.
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(gateway.base_url) else route.abort()
-        ),
+        base_url=gateway.base_url,
+        viewport={"width": 1280, "height": 900},
+        proxy=gateway_only(gateway),
     )
     tab = context.new_page()
     try:
@@ -304,20 +339,12 @@ def sign_in(page: Page, key: str) -> None:
     page.wait_for_url("**/console")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def screenshots_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    chosen = os.environ.get(SCREENSHOTS_ENV)
-    folder = (ROOT / chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    os.environ[_RUN_FOLDER] = str(folder)
-    try:
-        yield folder
-    finally:
-        os.environ.pop(_RUN_FOLDER, None)
-
-
 def screenshot(page: Page, name: str, **options: Any) -> None:
-    folder = Path(os.environ[_RUN_FOLDER])
+    chosen = os.environ.get(SCREENSHOTS_ENV)
+    if not chosen:
+        return
+    folder = ROOT / chosen
+    folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True, **options)
 
 

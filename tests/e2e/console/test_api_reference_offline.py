@@ -1,12 +1,17 @@
 """Issue 19 item 7: ``/schema`` renders with the network cut. The page and everything it
-loads come from the gateway (Swagger UI from a Python package), nothing from elsewhere."""
+loads come from the gateway (Swagger UI from a Python package), nothing from elsewhere. The
+console's pages (the ``page`` fixture) reach the gateway and nothing else."""
 
 from __future__ import annotations
 
 import re
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
-from playwright.sync_api import Browser, Request, expect
+import pytest
+from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.console.conftest import Gateway
 
@@ -52,3 +57,20 @@ def test_the_reference_renders_with_the_network_cut(browser: Browser, gateway: G
         context.close()
     assert requested
     assert [url for url in requested if not url.startswith(gateway.base_url)] == []
+
+
+def test_the_console_pages_reach_the_gateway_and_nothing_else(page: Page, gateway: Gateway) -> None:
+    # The `page` fixture's network: the gateway answers; another server on loopback and any
+    # address elsewhere fail before a byte leaves the browser.
+    elsewhere = ThreadingHTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)
+    threading.Thread(target=elsewhere.serve_forever, daemon=True).start()
+    try:
+        answer = page.goto("/console/signin")
+        assert answer is not None
+        assert answer.status == 200
+        for url in (f"http://127.0.0.1:{elsewhere.server_address[1]}/", "https://example.org/"):
+            with pytest.raises(PlaywrightError, match="net::ERR_"):
+                page.goto(url)
+    finally:
+        elsewhere.shutdown()
+        elsewhere.server_close()
