@@ -28,10 +28,9 @@ def openapi_document(settings: Settings) -> str:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from app.adapters.store import migrate
-    from app.asgi import create_app
-
     if settings.embedded and not args.no_migrate:
+        from app.adapters.store import migrate
+
         # Embedded mode owns its SQLite file: bring it to the current schema first.
         migrate.upgrade(settings.database_url)
     if args.workers > 1:
@@ -53,6 +52,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             proxy_headers=False,
         )
         return 0
+    # With --workers the supervisor above never imports the app (each worker process builds
+    # its own); here this process serves it.
+    from app.asgi import create_app
+
     # Without Redis there is no worker: this process also runs the schedule (rule C14).
     app = create_app(settings, scheduler=settings.redis_url is None)
     uvicorn.run(
