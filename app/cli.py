@@ -117,6 +117,9 @@ def _apikey(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    if args.entity and not args.dry_run:  # refused before the database or any import
+        print("portal-gateway: --entity applies to --dry-run only", file=sys.stderr)
+        return 2
     from app.cli_sync import run_sync_command
 
     _migrated(settings)
