@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.store.database import engine_of, read_connection
-from app.adapters.store.ledger_writes import save_batch
+from app.adapters.store.ledger_writes import LedgerWrites
 from app.adapters.store.models import EntityLink
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
@@ -57,7 +57,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class SqlLedger:
+class SqlLedger(LedgerWrites):
+    """The ledger store; ``save`` (the batch write) comes from ``LedgerWrites``."""
+
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
 
@@ -148,18 +150,6 @@ class SqlLedger:
                         if digests is not None:
                             found[wanted[name]] = digests
         return found
-
-    async def save(
-        self,
-        system: str,
-        kind: EntityKind,
-        outcomes: Sequence[Outcome],
-        known: dict[str, LedgerEntry],
-        *,
-        run_id: int | None,
-    ) -> None:
-        """Write the outcomes of one batch and their protocol entries (rule L3) in one commit."""
-        await save_batch(self._sessions, system, kind, outcomes, known, run_id=run_id)
 
     # -- single records (``sync.ports.LedgerLinks``, the inbound flow) -------------------
     async def by_casavi_id(

@@ -82,29 +82,53 @@ _INSERT_PROTOCOL_ARRAYS = text(
 )
 
 
-async def save_batch(
+class LedgerWrites:
+    """``SqlLedger.save`` (a base of ``SqlLedger``: no frame between the run's ledger writer
+    and the write)."""
+
+    _sessions: async_sessionmaker[AsyncSession]
+
+    async def save(
+        self,
+        system: str,
+        kind: EntityKind,
+        outcomes: Sequence[Outcome],
+        known: dict[str, LedgerEntry],
+        *,
+        run_id: int | None,
+    ) -> None:
+        """Write the outcomes of one batch and their protocol entries (rule L3) in one
+        commit."""
+        if not outcomes:
+            return
+        now = utcnow()
+        if engine_of(self._sessions).dialect.name != "postgresql":
+            await _save_rows(self._sessions, system, kind, outcomes, known, run_id, now)
+            return
+        scalars = {"system": system, "entity_type": kind.value, "now": _utc(now)}
+        async with self._sessions() as session:
+            await session.execute(_UPSERT_ARRAYS, {**scalars, **_link_arrays(outcomes)})
+            lines = [o for o in outcomes if o.protocol_outcome is not None]
+            if lines:
+                arrays = {**scalars, "run_id": run_id, **_line_arrays(lines)}
+                await session.execute(_INSERT_PROTOCOL_ARRAYS, arrays)
+            await session.commit()
+
+
+async def _save_rows(
     sessions: async_sessionmaker[AsyncSession],
     system: str,
     kind: EntityKind,
     outcomes: Sequence[Outcome],
     known: dict[str, LedgerEntry],
-    *,
     run_id: int | None,
+    now: dt.datetime,
 ) -> None:
-    """The batch's ledger rows and protocol lines, in one commit."""
-    if not outcomes:
-        return
-    now = utcnow()
-    dialect = engine_of(sessions).dialect.name
-    if dialect == "postgresql":
-        async with sessions() as session:
-            await _save_arrays(session, system, kind, outcomes, run_id=run_id, now=now)
-            await session.commit()
-        return
+    """SQLite (the rows' upsert) and Oracle (insert, update by id)."""
     last = {o.key.ledger_key: o for o in outcomes}
     rows = [_row(system, kind, outcome, now) for outcome in last.values()]
     protocol = _lines(system, kind, outcomes, run_id, now)
-    statement = upsert(dialect, _LINKS, index=_KEY, update=_UPDATED)
+    statement = upsert(engine_of(sessions).dialect.name, _LINKS, index=_KEY, update=_UPDATED)
     if statement is not None:
         async with sessions() as session:
             await session.execute(statement, rows)
@@ -134,44 +158,29 @@ def _error(message: str | None) -> str | None:
     return message[:1000] if message else None
 
 
-async def _save_arrays(
-    session: AsyncSession,
-    system: str,
-    kind: EntityKind,
-    outcomes: Sequence[Outcome],
-    *,
-    run_id: int | None,
-    now: dt.datetime,
-) -> None:
-    links = list({o.key.ledger_key: o for o in outcomes}.values())
-    scalars = {"system": system, "entity_type": kind.value, "now": _utc(now)}
-    await session.execute(
-        _UPSERT_ARRAYS,
-        {
-            **scalars,
-            "ixhaus_key": [o.key.ledger_key for o in links],
-            "fingerprint": [o.fingerprint for o in links],
-            "state": [o.state for o in links],
-            "casavi_id": [o.casavi_id for o in links],
-            "reason_code": [o.reason_code for o in links],
-            "last_error": [_error(o.error) for o in links],
-            "attempts": [o.attempts for o in links],
-            "next_attempt_at": [_utc(o.next_attempt_at) for o in links],
-            "field_digests": [o.field_digests for o in links],
-            "input_digest": [o.input_digest for o in links],
-        },
-    )
-    lines = [o for o in outcomes if o.protocol_outcome is not None]
-    if lines:
-        params: dict[str, Any] = {
-            **scalars,
-            "run_id": run_id,
-            "entity_key": [o.key.ledger_key for o in lines],
-            "outcome": [o.protocol_outcome for o in lines],
-            "reason_code": [o.reason_code for o in lines],
-            "message": [_error(o.error) for o in lines],
-        }
-        await session.execute(_INSERT_PROTOCOL_ARRAYS, params)
+def _link_arrays(outcomes: Sequence[Outcome]) -> dict[str, list[Any]]:
+    links = list({o.key.ledger_key: o for o in outcomes}.values())  # a key twice: the last
+    return {
+        "ixhaus_key": [o.key.ledger_key for o in links],
+        "fingerprint": [o.fingerprint for o in links],
+        "state": [o.state for o in links],
+        "casavi_id": [o.casavi_id for o in links],
+        "reason_code": [o.reason_code for o in links],
+        "last_error": [_error(o.error) for o in links],
+        "attempts": [o.attempts for o in links],
+        "next_attempt_at": [_utc(o.next_attempt_at) for o in links],
+        "field_digests": [o.field_digests for o in links],
+        "input_digest": [o.input_digest for o in links],
+    }
+
+
+def _line_arrays(lines: Sequence[Outcome]) -> dict[str, list[Any]]:
+    return {
+        "entity_key": [o.key.ledger_key for o in lines],
+        "outcome": [o.protocol_outcome for o in lines],
+        "reason_code": [o.reason_code for o in lines],
+        "message": [_error(o.error) for o in lines],
+    }
 
 
 def _row(system: str, kind: EntityKind, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
