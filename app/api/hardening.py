@@ -228,7 +228,10 @@ def _decode_strictly(scope: Scope, body: bytes) -> bytes:
             ) from None
         # Every wrong field at once, in words (``configuration.shape``); msgspec's first
         # problem only for a type the walk does not know.
-        raw = msgspec.json.decode(body)
+        try:
+            raw = msgspec.json.decode(body)
+        except msgspec.DecodeError:
+            return body  # a wrong value, then no JSON ("5 x"): Litestar answers it with a 400
         found = shape_problems(raw, annotation)
         rest = repaired(raw, annotation, found) if found else None
         if rest is not None and handler.opt.get(ALL_PROBLEMS_AT_ONCE):

@@ -265,7 +265,10 @@ def without_problems(value: Any, found: Found) -> Any:
 
 def repaired(value: Any, tp: Any, found: Found) -> Any:
     """A copy of ``value`` that ``tp`` accepts, offending fields taken out (an object whose
-    required field went with them goes too); None if that does not converge."""
+    required field went with them goes too); None if that does not converge. Without
+    ``found``: ``value`` itself (nothing to take out, nothing to copy)."""
+    if not found:
+        return value
     value = copy.deepcopy(value)
     for _ in range(8):
         if not found:

@@ -98,8 +98,11 @@ def checked_input(
     offending values are taken out, everything below. ``stored_secrets``: API names of
     the secrets already stored; ``found``: problems already taken out of ``raw`` (the API's
     strict decoding). The API, the console and the CLI all save through this."""
-    found = [*found, *shape_problems(raw, ConfigInput)]
-    candidate = repaired(raw, ConfigInput, found)
+    # ``found`` is already out of ``raw``: only what this walk finds is taken out here (taking
+    # a list entry out twice would drop the entry that moved into its place).
+    walked = shape_problems(raw, ConfigInput)
+    found = [*found, *walked]
+    candidate = repaired(raw, ConfigInput, walked)
     if candidate is None:
         raise_if_any([Problem(*item) for item in found])
     try:

@@ -71,3 +71,19 @@ async def test_shape_and_document_problems_come_together(admin: RecordingClient)
     assert response.status_code == 422, response.text
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"schedule.intervalMinutes", "objects.range[1]", "userTeams"}
+
+
+async def test_a_wrong_list_entry_is_taken_out_once_so_the_others_still_count(
+    admin: RecordingClient,
+) -> None:
+    # The wrong second entry is taken out before the rules that need the whole document run;
+    # "B2", which moved into its place, is still checked against the other list (rule C7).
+    response = await admin.patch(
+        TEST,
+        {"documentTypes": {"withTimeFilter": ["A1", 5, "B2"], "withoutTimeFilter": ["B2"]}},
+    )
+    assert response.status_code == 422, response.text
+    assert {e["field"]: e["message"] for e in response.json()["errors"]} == {
+        "documentTypes.withTimeFilter[1]": "must be text",
+        "documentTypes.withoutTimeFilter": "'B2' is also in withTimeFilter",
+    }
