@@ -26,21 +26,21 @@ def openapi_document(settings: Settings) -> str:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.workers > 1 and settings.redis_url is None:  # before anything is imported or made
+        raise SettingsError(
+            "--workers > 1 needs REDIS_URL: without Redis each process would run the "
+            "schedule and the jobs itself"
+        )
     import uvicorn
 
-    from app.adapters.store import migrate
-    from app.asgi import create_app
-
     if settings.embedded and not args.no_migrate:
+        from app.adapters.store import migrate
+
         # Embedded mode owns its SQLite file: bring it to the current schema first.
         migrate.upgrade(settings.database_url)
     if args.workers > 1:
-        if settings.redis_url is None:
-            raise SettingsError(
-                "--workers > 1 needs REDIS_URL: without Redis each process would run the "
-                "schedule and the jobs itself"
-            )
-        # Each worker process builds its own app (and clients) from the environment.
+        # Each worker process builds its own app (and clients) from the environment; this
+        # one only supervises them (it never builds one).
         uvicorn.run(
             "app.asgi:create_app",
             factory=True,
@@ -53,6 +53,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             proxy_headers=False,
         )
         return 0
+    from app.asgi import create_app
+
     # Without Redis there is no worker: this process also runs the schedule (rule C14).
     app = create_app(settings, scheduler=settings.redis_url is None)
     uvicorn.run(
@@ -115,6 +117,9 @@ def _apikey(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    if args.entity and not args.dry_run:  # refused before the database or any import
+        print("portal-gateway: --entity applies to --dry-run only", file=sys.stderr)
+        return 2
     from app.cli_sync import run_sync_command
 
     _migrated(settings)

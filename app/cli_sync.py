@@ -31,9 +31,6 @@ _BAR = 24
 async def run_sync_command(args: argparse.Namespace, settings: Settings) -> int:
     from app.composition import build_services
 
-    if args.entity and not args.dry_run:
-        print("portal-gateway: --entity applies to --dry-run only", file=sys.stderr)
-        return 2
     engine = create_engine(settings.database_url)
     services = build_services(
         create_session_factory(engine),

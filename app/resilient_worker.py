@@ -1,7 +1,7 @@
 """The arq worker that rides out a Redis outage (issue 23 item 9).
 
-arq's own worker ends when a Redis call in its poll loop fails (after about 12 s of outage
-it had exited, and came back only if a supervisor restarted it). ``ResilientWorker`` keeps
+arq's own worker ends when a Redis call in its poll loop fails (at its first poll after
+Redis went away, and it came back only if a supervisor restarted it). ``ResilientWorker`` keeps
 polling instead: an iteration that meets Redis down is logged once, then retried with a
 growing pause (0.5 s doubling up to 10 s); when Redis answers again the worker goes on where
 it was: jobs already running were never interrupted (they need the database, not Redis),

@@ -18,6 +18,8 @@ so it is what the runs held, as a worker would).
 
     python benchmarks/outbound_sync.py [--profile large] [--changes 10] [--repeat 3]
         [--cprofile FILE]  (cProfile of the last no-change run)
+        [--cprofile-changed FILE]  (cProfile of the 1 % changed run)
+        [--cprofile-first FILE]  (cProfile of the first export)
         [--admin-url postgresql://postgres@127.0.0.1:5432/test]
 """
 
@@ -291,7 +293,13 @@ class _GcClock:
 
 
 async def run(
-    profile: str, changes: int, admin_url: str, repeat: int = 3, profile_to: str | None = None
+    profile: str,
+    changes: int,
+    admin_url: str,
+    repeat: int = 3,
+    profile_to: str | None = None,
+    profile_changed_to: str | None = None,
+    profile_first_to: str | None = None,
 ) -> dict[str, Any]:
     base = admin_url.rpartition("/")[0]
     names = [f"pgw_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
@@ -360,7 +368,14 @@ async def run(
                 "run_id": row.id,
             }
 
-        first = await one_run()
+        if profile_first_to is not None:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            first = await one_run()
+            profiler.disable()
+            profiler.dump_stats(profile_first_to)
+        else:
+            first = await one_run()
         first["peak_rss_mb_after"] = _peak_rss_mb()
         unchanged_runs: list[dict[str, Any]] = []
         bare_runs: list[dict[str, Any]] = []
@@ -415,7 +430,14 @@ async def run(
         await ix_engine.dispose()
         changed = await one_run()
         one_percent = await change_one_percent(ixhaus_url)
-        one_percent_run = await one_run()
+        if profile_changed_to is not None:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            one_percent_run = await one_run()
+            profiler.disable()
+            profiler.dump_stats(profile_changed_to)
+        else:
+            one_percent_run = await one_run()
         replay = await bare_replay(gateway_url, one_percent_run["run_id"])
         await services.aclose()
         await engine.dispose()
@@ -468,10 +490,20 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3, help="no-change runs (median)")
     parser.add_argument("--cprofile", default=None, help="cProfile the last no-change run")
+    parser.add_argument("--cprofile-changed", default=None, help="cProfile the 1 %% changed run")
+    parser.add_argument("--cprofile-first", default=None, help="cProfile the first export")
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     result = asyncio.run(
-        run(args.profile, args.changes, args.admin_url, args.repeat, args.cprofile)
+        run(
+            args.profile,
+            args.changes,
+            args.admin_url,
+            args.repeat,
+            args.cprofile,
+            args.cprofile_changed,
+            args.cprofile_first,
+        )
     )
     print(json.dumps(result, indent=2))
 

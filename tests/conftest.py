@@ -23,12 +23,15 @@ import uuid
 from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import pytest
 
 from tests.support.parallel import worker_index, worker_redis_url
+
+if TYPE_CHECKING:
+    from app.sandbox.ixhaus.profiles import ProfileSpec
 
 # Python's bytecode caches, as it writes them by default, for this process and every process
 # it starts: the suite starts well over a hundred Python processes (xdist workers, the
@@ -88,8 +91,9 @@ def redis_url() -> str:
 
 
 @contextmanager
-def seeded_ixhaus_database(profile: str = "small", seed: int = 1) -> Iterator[str]:
-    """A throwaway PostgreSQL database holding an iX-Haus sandbox portfolio."""
+def seeded_ixhaus_database(profile: str | ProfileSpec = "small", seed: int = 1) -> Iterator[str]:
+    """A throwaway PostgreSQL database holding an iX-Haus sandbox portfolio (a profile by
+    name, or a ``ProfileSpec`` of the test's own)."""
     from app.sandbox.ixhaus import seed_database
 
     name = f"pgw_ixhaus_{uuid.uuid4().hex[:10]}"

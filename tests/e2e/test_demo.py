@@ -45,12 +45,14 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         stdout=log,
         stderr=log,
     )
+    # One client for the polls (httpx.get makes a client each time: 25 ms of CPU).
+    client = httpx.Client(timeout=5)
     try:
         deadline = time.monotonic() + 90
         ready = None
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2)
+                ready = client.get(f"http://127.0.0.1:{port}/health/ready", timeout=2)
                 break
             except httpx.TransportError:
                 time.sleep(0.3)
@@ -100,8 +102,8 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         # rule C14: while it serves, the embedded scheduler runs the sync on its own.
         until = time.monotonic() + 120
         while True:
-            runs = httpx.get(
-                f"http://127.0.0.1:{port}/api/v1/sync-runs", headers={"X-API-Key": key}, timeout=5
+            runs = client.get(
+                f"http://127.0.0.1:{port}/api/v1/sync-runs", headers={"X-API-Key": key}
             ).json()["items"]
             if any(run["trigger"] == "schedule" for run in runs) or time.monotonic() > until:
                 break
@@ -111,6 +113,7 @@ def test_demo_syncs_the_sandbox_and_serves_the_result(tmp_path: Path) -> None:
         scheduled = [run for run in runs if run["trigger"] == "schedule"]
         assert len(scheduled) == 1
     finally:
+        client.close()
         process.terminate()
         process.wait(timeout=60)
         log.close()

@@ -40,6 +40,16 @@ def test_worker_needs_redis(env: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert "REDIS_URL" in capsys.readouterr().err
 
 
+def test_sync_refuses_entity_without_dry_run_before_the_database(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A wrong combination of arguments is refused before the database is checked (here it
+    # does not exist) and before the sync's modules are imported.
+    assert main(["sync", "--system", "test", "--entity", "object"]) == 2
+    assert "--entity applies to --dry-run only" in capsys.readouterr().err
+    assert not (tmp_path / "state.db").exists()
+
+
 def test_apikey_create_list_revoke(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate"]) == 0
     assert main(["apikey", "create", "--name", "ixhaus-plus", "--scope", "ixhaus"]) == 0

@@ -1,19 +1,6 @@
-"""iX-Haus adapter: interface schema (Core), streaming reader, idempotent writer."""
+"""iX-Haus adapter: interface schema (Core), streaming reader, idempotent writer.
 
-from app.adapters.ixhaus.reader import IxhausReader
-from app.adapters.ixhaus.schema import (
-    IxhausSchemaConfig,
-    IxhausTables,
-    build_metadata,
-    build_tables,
-)
-from app.adapters.ixhaus.writer import IxhausWriter
-
-__all__ = [
-    "IxhausReader",
-    "IxhausSchemaConfig",
-    "IxhausTables",
-    "IxhausWriter",
-    "build_metadata",
-    "build_tables",
-]
+The modules are imported by name (``app.adapters.ixhaus.reader``, ``.schema``, ``.ddl``): the
+package itself imports nothing, so ``portal-gateway ixhaus ddl`` loads SQLAlchemy's Core and
+the dialects, not the reader's ORM and async stack.
+"""

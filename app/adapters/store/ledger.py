@@ -2,9 +2,8 @@
 record, and the outcome.
 
 A run loads one entity kind's entries once (key -> fingerprint, state, casavi id: a few
-dozen bytes each), decides every record, and writes back only what changed, in bulk: one
-``INSERT ... ON CONFLICT DO UPDATE`` sent as multi-row batches on PostgreSQL and SQLite (no read
-first), an insert of the new rows plus an update by id elsewhere (Oracle). That is what lets
+dozen bytes each), decides every record, and writes back only what changed, in batches
+(``ledger_writes``: one statement per batch on PostgreSQL, no read first). That is what lets
 a run with nothing changed send nothing and write nothing.
 """
 
@@ -13,16 +12,15 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.adapters.store.base import utcnow
 from app.adapters.store.database import engine_of, read_connection
-from app.adapters.store.models import EntityLink, ProtocolEntry
-from app.adapters.store.upsert import upsert
+from app.adapters.store.ledger_writes import LedgerWrites
+from app.adapters.store.models import EntityLink
 from app.domain.identity import IdentityMap
 from app.domain.keys import EntityKind, RecordKey
 from app.sync.ports import LedgerEntry, Outcome
@@ -45,20 +43,6 @@ _BY_CASAVI_ID = (
     .order_by(EntityLink.id)
     .limit(1)
 )
-_PROTOCOL = cast(Table, ProtocolEntry.__table__)
-_KEY = ("system", "entity_type", "ixhaus_key")
-_UPDATED = (
-    "fingerprint",
-    "state",
-    "casavi_id",
-    "reason_code",
-    "last_error",
-    "attempts",
-    "next_attempt_at",
-    "field_digests",
-    "input_digest",
-    "updated_at",
-)
 
 
 @contextmanager
@@ -73,7 +57,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class SqlLedger:
+class SqlLedger(LedgerWrites):
+    """The ledger store; ``save`` (the batch write) comes from ``LedgerWrites``."""
+
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
 
@@ -165,114 +151,6 @@ class SqlLedger:
                             found[wanted[name]] = digests
         return found
 
-    async def save(
-        self,
-        system: str,
-        kind: EntityKind,
-        outcomes: Sequence[Outcome],
-        known: dict[str, LedgerEntry],
-        *,
-        run_id: int | None,
-    ) -> None:
-        """Write the outcomes of one batch and their protocol entries (rule L3) in one commit."""
-        if not outcomes:
-            return
-        now = utcnow()
-        rows: list[dict[str, Any]] = [
-            {
-                "system": system,
-                "entity_type": kind.value,
-                "ixhaus_key": outcome.key.ledger_key,
-                "fingerprint": outcome.fingerprint,
-                "state": outcome.state,
-                "casavi_id": outcome.casavi_id,
-                "reason_code": outcome.reason_code,
-                "last_error": outcome.error[:1000] if outcome.error else None,
-                "attempts": outcome.attempts,
-                "next_attempt_at": outcome.next_attempt_at,
-                "field_digests": outcome.field_digests,
-                "input_digest": outcome.input_digest,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for outcome in outcomes
-        ]
-        protocol = [
-            {
-                "run_id": run_id,
-                "system": system,
-                "entity_type": kind.value,
-                "entity_key": o.key.ledger_key,
-                "outcome": o.protocol_outcome,
-                "reason_code": o.reason_code,
-                "message": o.error[:1000] if o.error else None,
-                "created_at": now,
-            }
-            for o in outcomes
-            if o.protocol_outcome is not None
-        ]
-        async with self._sessions() as session:
-            # On the tables, not the ORM classes: Core multi-row statements without the ORM's
-            # per-row bulk bookkeeping (a first export of large writes ~190k rows of each).
-            statement = upsert(session.get_bind().dialect.name, _LINKS, index=_KEY, update=_UPDATED)
-            if statement is not None:
-                # A row written meanwhile (a trigger of iX-Haus plus linked the record after
-                # ``known`` was loaded) is simply updated.
-                await session.execute(statement, rows)
-                if protocol:
-                    await session.execute(insert(_PROTOCOL), protocol)
-                await session.commit()
-                return
-        # Oracle: insert what ``known`` does not hold, update the rest by id.
-        new, changed = _split(rows, outcomes, known)
-        try:
-            await self._write(new, changed, protocol)
-        except IntegrityError:
-            if not new:
-                raise
-            # A trigger of iX-Haus plus linked some of these records after ``known`` was
-            # loaded: they become updates of the rows it wrote.
-            new, changed = await self._resolve(system, kind, new, changed)
-            await self._write(new, changed, protocol)
-
-    async def _write(
-        self,
-        new: list[dict[str, Any]],
-        changed: list[dict[str, Any]],
-        protocol: list[dict[str, Any]],
-    ) -> None:
-        async with self._sessions() as session:
-            if new:
-                await session.execute(insert(EntityLink), new)
-            if changed:
-                await session.execute(update(EntityLink), changed)
-            if protocol:
-                await session.execute(insert(ProtocolEntry), protocol)
-            await session.commit()
-
-    async def _resolve(
-        self,
-        system: str,
-        kind: EntityKind,
-        new: list[dict[str, Any]],
-        changed: list[dict[str, Any]],
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        link = EntityLink
-        query = select(link.ixhaus_key, link.id).where(
-            link.system == system,
-            link.entity_type == kind.value,
-            link.ixhaus_key.in_([row["ixhaus_key"] for row in new]),
-        )
-        async with self._sessions() as session:
-            ids = {row[0]: row[1] for row in await session.execute(query)}
-        still_new = [row for row in new if row["ixhaus_key"] not in ids]
-        moved = [
-            {"id": ids[row["ixhaus_key"]], **{k: row[k] for k in _UPDATED}}
-            for row in new
-            if row["ixhaus_key"] in ids
-        ]
-        return still_new, [*changed, *moved]
-
     # -- single records (``sync.ports.LedgerLinks``, the inbound flow) -------------------
     async def by_casavi_id(
         self, system: str, kind: EntityKind, casavi_id: str
@@ -313,17 +191,3 @@ class SqlLedger:
     ) -> None:
         entries = {key.ledger_key: known} if known else {}
         await self.save(system, key.kind, [outcome], entries, run_id=None)
-
-
-def _split(
-    rows: list[dict[str, Any]], outcomes: Sequence[Outcome], known: dict[str, LedgerEntry]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    new: list[dict[str, Any]] = []
-    changed: list[dict[str, Any]] = []
-    for outcome, row in zip(outcomes, rows, strict=True):
-        entry = known.get(outcome.key.ledger_key)
-        if entry is None:
-            new.append(row)
-        else:
-            changed.append({"id": entry.id, **{name: row[name] for name in _UPDATED}})
-    return new, changed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import io
 import os
 import re
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 # Alembic is imported inside the functions: ``require_current`` (every CLI command that
-# touches the database) answers the usual case without it, which saves ~0.2 s per command.
+# touches the database) and ``upgrade`` of a database already at the head answer the usual
+# case without it, which saves ~0.2-0.4 s of CPU per command.
 
 _DEFAULT_DIR = Path(__file__).resolve().parents[3] / "migrations"
 
@@ -36,9 +38,18 @@ def alembic_config(database_url: str, *, output: io.StringIO | None = None) -> C
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    if revision == "head" and _at_quick_head(database_url):
+        # Nothing to run: alembic would only connect, find the head and return, after
+        # ~0.4 s of CPU to import it (every `migrate` after the first, every embedded `serve`).
+        return
     from alembic import command
 
     command.upgrade(alembic_config(database_url), revision)
+
+
+def _at_quick_head(database_url: str) -> bool:
+    head = quick_head()
+    return head is not None and asyncio.run(current_revision(database_url)) == head
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:

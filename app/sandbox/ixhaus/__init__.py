@@ -3,6 +3,8 @@
 Entry points:
 - ``await seed(engine_or_url, profile="small", seed=0, today=None)`` - for tests and demo.
 - ``await seed_database(url, profile, seed)`` - for ``portal-gateway sandbox seed``.
+A profile is one of ``PROFILES`` by name, or a ``ProfileSpec`` of its own (a test that
+needs a portfolio of a particular shape).
 Deterministic by seed (and ``today``, to which every date edge is relative).
 """
 
@@ -25,9 +27,9 @@ from app.sandbox.ixhaus import people as pp
 from app.sandbox.ixhaus import tickets as tk
 from app.sandbox.ixhaus.context import Context, Row
 from app.sandbox.ixhaus.loader import load_rows, reset_identity
-from app.sandbox.ixhaus.profiles import PROFILES, sandbox_sync_config
+from app.sandbox.ixhaus.profiles import PROFILES, ProfileSpec, sandbox_sync_config
 
-__all__ = ["SeedReport", "sandbox_sync_config", "seed", "seed_database"]
+__all__ = ["ProfileSpec", "SeedReport", "sandbox_sync_config", "seed", "seed_database"]
 
 
 class SeedReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,7 +76,7 @@ def _plan(ctx: Context) -> list[tuple[str, Callable[[], Iterable[Row]]]]:
 
 async def seed(
     engine_or_url: AsyncEngine | str,
-    profile: str = "small",
+    profile: str | ProfileSpec = "small",
     seed: int = 0,
     *,
     today: date | None = None,
@@ -85,8 +87,9 @@ async def seed(
     """(Re)create the interface schema and fill it with the ``profile`` portfolio.
     ``create=False`` fills tables that exist and are empty (e.g. made from the DDL of
     ``portal-gateway ixhaus ddl``)."""
-    if profile not in PROFILES:
+    if isinstance(profile, str) and profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    spec = PROFILES[profile] if isinstance(profile, str) else profile
     owned = isinstance(engine_or_url, str)
     engine = (
         create_async_engine(normalise_database_url(engine_or_url))
@@ -95,7 +98,7 @@ async def seed(
     )
     tables = tables or IxhausTables()
     started = time.perf_counter()
-    ctx = Context(PROFILES[profile], seed, today or date.today())
+    ctx = Context(spec, seed, today or date.today())
     counts: dict[str, int] = {}
     try:
         if create:
@@ -115,7 +118,7 @@ async def seed(
         if owned:
             await engine.dispose()
     return SeedReport(
-        profile=profile,
+        profile=profile if isinstance(profile, str) else "custom",
         seed=seed,
         today=ctx.today,
         seconds=round(time.perf_counter() - started, 3),
@@ -131,6 +134,6 @@ async def seed(
 _seed_portfolio = seed  # the parameter ``seed`` below shadows the function
 
 
-async def seed_database(url: str, profile: str, seed: int) -> SeedReport:
+async def seed_database(url: str, profile: str | ProfileSpec, seed: int) -> SeedReport:
     """CLI entry: ``portal-gateway sandbox seed --profile P --db URL --seed N``."""
     return await _seed_portfolio(url, profile, seed)

@@ -131,10 +131,11 @@ class SendEngine:
         writer = LedgerWriter(self, kind, known, states, status_of)
         hooks = [h for h in (after_send, self._after_any_send) if h is not None]
         sends = Sends(
-            partial(self._write, sender=sender, tally=tally, hooks=hooks),
+            partial(self._write, sender=sender, tally=tally),
             writer,
             width=concurrency or self.policy.concurrency,
             wave=self.policy.write_ahead_wave,
+            after=partial(self._after_write, hooks=hooks) if hooks else None,
         )
         ticker = asyncio.create_task(writer.tick())
         try:
@@ -268,11 +269,9 @@ class SendEngine:
         return "new"
 
     # -- sending ------------------------------------------------------------------------------
-    async def _write(
-        self, item: Send, *, sender: Sender, tally: Tally, hooks: list[AfterSend]
-    ) -> Outcome:
+    async def _write(self, item: Send, *, sender: Sender, tally: Tally) -> Outcome:
         """One write of a stage (``Sends`` runs it in a slot): casavi writes or removes the
-        record; its outcome (a failure is an outcome, rule L3), the hooks run after a send."""
+        record; its outcome (a failure is an outcome, rule L3)."""
         self.breaker.check()
         decision, entry = item.decision, item.entry
         try:
@@ -290,10 +289,16 @@ class SendEngine:
             tally.removed += 1
             return outcome
         tally.sent += 1
-        if isinstance(decision, Transfer):
-            for hook in hooks:
-                await hook(decision, entry)
         return outcome
+
+    @staticmethod
+    async def _after_write(item: Send, outcome: Outcome, *, hooks: list[AfterSend]) -> None:
+        """The hooks after a record was sent (``Sends`` runs them outside the send's slot,
+        before the ledger takes its outcome)."""
+        decision = item.decision
+        if outcome.state == "sent" and not outcome.removed and isinstance(decision, Transfer):
+            for hook in hooks:
+                await hook(decision, item.entry)
 
     def _failed(
         self, decision: Decision[Any], entry: LedgerEntry | None, exc: Exception, tally: Tally

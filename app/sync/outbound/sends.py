@@ -1,7 +1,8 @@
 """A stage's writes under way (``SendEngine.stage``): up to ``width`` at a time, the reading
 at most two waves ahead of casavi, creates launched in waves once their write-ahead mark is
-in the ledger. A write frees its slot as soon as casavi answered; the ``LedgerWriter``
-takes its outcome."""
+in the ledger. A write frees its slot as soon as casavi answered: what follows it (``after``:
+a ticket's conflict base, the support archive; at most ``width`` at a time) runs outside the
+slot, so casavi is kept busy meanwhile; then the ``LedgerWriter`` takes its outcome."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ class Sends:
         *,
         width: int,
         wave: int,
+        after: Callable[[Send, Outcome], Awaitable[None]] | None = None,
     ) -> None:
-        self._write, self._writer, self._wave = write, writer, wave
+        self._write, self._writer, self._wave, self._after = write, writer, wave, after
         width = max(width, 1)
         self._slots = asyncio.Semaphore(width)
+        self._after_slots = asyncio.Semaphore(width)
         # Sends admitted (started or waiting for a slot).
         self._room = asyncio.Semaphore(2 * max(wave, width))
         self._pending: set[asyncio.Task[None]] = set()
@@ -67,7 +70,10 @@ class Sends:
         try:
             async with self._slots:
                 outcome = await self._write(item)
-            # The slot is free before the ledger write: the writer takes the outcome.
+            # The slot is free before the bookkeeping and the ledger write.
+            if self._after is not None:
+                async with self._after_slots:
+                    await self._after(item, outcome)
             self._writer.add(outcome, item.decision)
         finally:
             self._room.release()

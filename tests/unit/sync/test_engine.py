@@ -380,6 +380,42 @@ async def test_sends_go_on_while_the_ledger_is_being_written() -> None:
     assert sorted(e.state for e in ledger.rows.values()) == ["sent"] * 40
 
 
+async def test_sends_go_on_while_a_sent_records_bookkeeping_waits() -> None:
+    # What follows a send (a ticket's conflict base, the archive: ``after_send``) runs outside
+    # the send's slot: a slow bookkeeping write holds up no send (casavi stays busy), and
+    # every hook has run, before the ledger took its outcome, when the stage ends.
+    ledger, portal = FakeLedger(), FakePortal()
+    release, hooked = asyncio.Event(), []
+
+    async def bookkeeping(decision: Transfer[Any], entry: Any) -> None:
+        await release.wait()
+        assert ("test", decision.key) not in ledger.rows or ledger.rows[
+            ("test", decision.key)
+        ].state != "sent"
+        hooked.append(decision.key)
+
+    ids = await ledger.identities("test", list(EntityKind))
+    send = engine(ledger, policy=RunPolicy(concurrency=2), ids=ids)
+    decisions = stream([obj(str(n)) for n in range(40)])
+    task = asyncio.create_task(
+        send.stage(OBJ, decisions, PortalSender(portal), after_send=bookkeeping)
+    )
+    try:
+        for _ in range(1000):  # until every record is in casavi, the bookkeeping held up
+            if len(portal.puts) == 40 or task.done():
+                break
+            await asyncio.sleep(0.001)
+        assert len(portal.puts) == 40
+        assert not task.done()
+        assert hooked == []
+    finally:
+        release.set()
+    tally = await task
+    assert tally.sent == 40
+    assert sorted(hooked) == sorted(key(str(n)) for n in range(40))
+    assert sorted(e.state for e in ledger.rows.values()) == ["sent"] * 40
+
+
 async def test_a_pending_mark_left_by_a_crash_makes_the_next_try_look_first() -> None:
     ledger, portal = FakeLedger(), FakePortal()
     marks = [await _mark(ledger, key("1"))]
