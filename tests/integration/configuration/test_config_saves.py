@@ -89,15 +89,20 @@ async def test_a_save_reads_each_table_once_and_answers_what_a_read_shows(
     assert await configs.secret("test", "casaviSecret") is not None
 
 
-async def _wait_until_blocked(engine: AsyncEngine) -> None:
+async def _wait_until_blocked(engine: AsyncEngine, waiter: asyncio.Task[Any]) -> None:
     """Until another connection waits for a row lock on the configurations."""
     query = text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
         " AND wait_event_type = 'Lock' AND query LIKE '%system_configs%'"
     )
-    async with engine.connect() as conn:
-        while not await conn.scalar(query):  # noqa: ASYNC110 - polls the server
-            await asyncio.sleep(0.01)
+    while not waiter.done():
+        # A transaction of its own each time: within one, pg_stat_activity holds still.
+        async with engine.connect() as conn:
+            if await conn.scalar(query):
+                return
+        await asyncio.sleep(0.01)
+    await waiter  # it finished without waiting: what it raised, or the failure below
+    raise AssertionError("the PATCH did not wait for the configuration's row lock")
 
 
 async def test_a_patch_applies_over_a_save_that_committed_while_it_waited(
@@ -109,7 +114,7 @@ async def test_a_patch_applies_over_a_save_that_committed_while_it_waited(
             text("SELECT version FROM system_configs WHERE system = 'test' FOR UPDATE")
         )
         patching = asyncio.create_task(configs.patch("test", {"personTypes": ["MIETER"]}, "a"))
-        await _wait_until_blocked(engine)
+        await _wait_until_blocked(engine, patching)
         await other.execute(
             update(SystemConfig)
             .where(SystemConfig.system == "test")
