@@ -304,9 +304,23 @@ def browser() -> Browser:
     return CHROMIUM_NOW.get()
 
 
-@pytest.hookimpl(trylast=True)  # after the test's fixtures (its page) are torn down
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    if nextitem is None or unit_of(nextitem.nodeid) != unit_of(item.nodeid):
+# The test that runs after the one being torn down (None: the last one).
+_NEXT: list[pytest.Item | None] = [None]
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    _NEXT[0] = nextitem
+    yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_chromium_until_the_unit_ends(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Closes the shared Chromium as the module ends if the next test is of another unit:
+    after its tests' pages, before any session fixture's teardown (which may run asyncio)."""
+    yield
+    following = _NEXT[0]
+    if following is None or unit_of(following.nodeid) != unit_of(request.node.nodeid):
         CHROMIUM_NOW.close()
 
 
