@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,16 @@ def test_oracle_downgrade_renders() -> None:
     command.downgrade(cfg, "head:base", sql=True)
     for table in EXPECTED_TABLES:
         assert f"DROP TABLE {table}" in buffer.getvalue()
+
+
+def test_alembic_prints_to_the_standard_output_of_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Config's default is the sys.stdout of alembic's first import: when that was a test's
+    # captured output, a later upgrade printed into a closed file ("I/O operation on closed
+    # file" in test_migrations after test_cli in one process).
+    from alembic.config import Config  # imported before this test's standard output is set
+
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    config = migrate.alembic_config("sqlite://")
+    assert isinstance(config, Config)
+    assert config.stdout is out

@@ -7,6 +7,7 @@ import asyncio
 import io
 import os
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,9 @@ def migrations_dir() -> Path:
 def alembic_config(database_url: str, *, output: io.StringIO | None = None) -> Config:
     from alembic.config import Config
 
-    cfg = Config(stdout=output) if output is not None else Config()
+    # The standard output of now: Config's default is the sys.stdout of alembic's first
+    # import, which may since have been closed (a test's captured output, say).
+    cfg = Config(stdout=output if output is not None else sys.stdout)
     if output is not None:
         cfg.output_buffer = output
     cfg.set_main_option("script_location", str(migrations_dir()))
