@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 Message = dict[str, Any]
 
 SERVER_ERROR = b"Internal Server Error"
+CHUNK = 64 * 1024  # the request body reaches the app in pieces of this size
 _END, _LOST = object(), object()  # the body's end; the connection dropped mid-body
 
 
@@ -143,13 +144,17 @@ class InProcessTransport(httpx.AsyncBaseTransport):
             "root_path": "",
             "state": {},
         }
-        delivered = complete = False
+        complete = False
+        offset, view = 0, memoryview(body)
 
         async def receive() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
+            # The body in pieces, as a server reads it off its socket (an app that gathers
+            # its body piece by piece does not meet one block of many megabytes).
+            nonlocal offset
+            if offset < len(body) or offset == 0:
+                piece = bytes(view[offset : offset + CHUNK])
+                offset = max(offset + CHUNK, 1)
+                return {"type": "http.request", "body": piece, "more_body": offset < len(body)}
             await stream.closed.wait()  # until the client goes away
             return {"type": "http.disconnect"}
 
