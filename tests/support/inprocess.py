@@ -271,8 +271,12 @@ IN_PROCESS_DOCUWARE = "http://docuware.in-process.test"
 
 
 class Served(Protocol):
-    base_url: str
-    served: InProcessTransport | None  # None: served over HTTP on loopback
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def served(self) -> InProcessTransport | None:  # None: served over HTTP on loopback
+        ...
 
 
 def reach(*servers: Served) -> Callable[[], httpx.AsyncBaseTransport] | None:
