@@ -6,7 +6,7 @@ import asyncio
 import gc
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -56,6 +56,9 @@ from app.sync.services import Services
 # The gateway's JSON API takes small bodies; document uploads get their own limit later.
 MAX_BODY_BYTES = 1_000_000
 
+if TYPE_CHECKING:
+    from app.adapters.factories import TransportFactory
+
 # What builds a process's services over its own state's sessions, secret box and job queue
 # (``app.composition.build_services`` unless the caller composes them otherwise).
 ServicesFactory = Callable[[async_sessionmaker[AsyncSession], SecretBox, JobQueue], Services]
@@ -66,13 +69,14 @@ def create_app(
     *,
     scheduler: bool = False,
     compose: ServicesFactory | None = None,
+    transport: TransportFactory | None = None,
 ) -> Litestar:
     """The HTTP app. ``scheduler=True`` also runs the C14 schedule in this process (embedded
     mode, no Redis); with Redis the worker's cron does that instead. ``compose`` builds the
     services the routes and jobs use (default: ``build_services`` with the settings' run
-    policy)."""
+    policy, the systems' HTTP clients over ``transport``: default the network)."""
     settings = settings or get_settings()
-    compose = compose or partial(build_services, policy=run_policy(settings))
+    compose = compose or partial(build_services, policy=run_policy(settings), transport=transport)
     engine = create_engine(
         settings.database_url,
         connect_timeout=settings.database_connect_timeout_seconds,

@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
+from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,6 +33,9 @@ from app.sync.policy import RunPolicy
 from app.sync.ports import ContractDeviations, DeviationCount, JobQueue
 from app.sync.services import Services
 from app.sync.stores import Stores, TwoWay
+
+if TYPE_CHECKING:
+    from app.adapters.factories import TransportFactory
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +87,14 @@ def build_services(
     secret_box: SecretBox,
     queue: JobQueue,
     *,
-    adapters: AdapterFactory = open_system_adapters,
+    adapters: AdapterFactory | None = None,
     policy: RunPolicy | None = None,
+    transport: TransportFactory | None = None,
 ) -> Services:
+    """The gateway's services. Each system's adapters come from ``adapters`` (default:
+    ``open_system_adapters``, its HTTP clients over ``transport``: default the network)."""
+    if adapters is None:
+        adapters = partial(open_system_adapters, transport=transport)
     configs = SqlConfigs(session_factory, secret_box)
     ledger = SqlLedger(session_factory)
     inbox = SqlInbox(session_factory)

@@ -13,6 +13,9 @@ from app.adapters.store.database import create_engine
 from app.environment import normalise_database_url
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import httpx
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from app.adapters.casavi.client import CasaviClient
@@ -22,16 +25,23 @@ if TYPE_CHECKING:
     from app.sync.context import SystemAdapters
     from app.sync.ports import SystemSettings
 
+    # Builds the transport of each HTTP client the factories make (each client closes its
+    # own). None, everywhere: httpx's own, the network. A composition root may pass one to
+    # reach the systems another way (the test suite serves its simulators in process).
+    TransportFactory = Callable[[], httpx.AsyncBaseTransport]
+
 # The HTTP adapters (httpx and the casavi and DocuWare clients) are imported by the functions
 # that build them: the iX-Haus engine and tables alone serve `config set` (the catalogue
 # check) and `ixhaus check`, which then start ~0.1 s sooner.
 
 
-def casavi_client(config: CasaviClientConfig) -> CasaviClient:
+def casavi_client(
+    config: CasaviClientConfig, transport: TransportFactory | None = None
+) -> CasaviClient:
     """One long-lived casavi client (auth, retries, throttle) for ``config``."""
     from app.adapters.casavi.client import CasaviClient
 
-    return CasaviClient(config)
+    return CasaviClient(config, transport=transport() if transport else None)
 
 
 def ixhaus_engine(url: str) -> AsyncEngine:
@@ -116,8 +126,11 @@ def docuware_config(settings: SystemSettings) -> DocuwareClientConfig | None:
     )
 
 
-async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
-    """A system's long-lived adapters, built from one configuration version."""
+async def open_system_adapters(
+    settings: SystemSettings, *, transport: TransportFactory | None = None
+) -> SystemAdapters:
+    """A system's long-lived adapters, built from one configuration version; their HTTP
+    clients over ``transport`` (default: the network)."""
     from app.adapters.casavi.document_portal import CasaviDocuments
     from app.adapters.casavi.inbound import CasaviInbound
     from app.adapters.casavi.portal import CasaviPortal
@@ -148,12 +161,17 @@ async def open_system_adapters(settings: SystemSettings) -> SystemAdapters:
             key=secrets.casavi_api_key,
             secret=secrets.casavi_secret,
             max_document_bytes=settings.config.max_document_bytes,  # D5, as configured
-        )
+        ),
+        transport,
     )
     ticket_user = settings.config.ticket_user_no
     # One long-lived DocuWare client per configuration version: one logon for every run.
     dw_config = docuware_config(settings)
-    dw: DocuwareClient | None = docuware_client(dw_config) if dw_config else None
+    dw: DocuwareClient | None = (
+        docuware_client(dw_config, transport=transport() if transport else None)
+        if dw_config
+        else None
+    )
     root = ixhaus.document_root
     contents = SourceContents(
         IxhausDocumentFiles(Path(root) if root else None),

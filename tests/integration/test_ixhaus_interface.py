@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,11 +28,12 @@ from app.configuration.checks import CheckReport, check_system
 from app.configuration.secrets import SecretBox
 from app.domain.records import InboundNote, InboundTicket
 from app.environment import get_settings
-from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, ServerThread, create_casavi_simulator
+from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET, create_casavi_simulator
 from app.sandbox.config import sandbox_config_patch
 from app.sandbox.ixhaus import sandbox_sync_config, seed
 from app.sync.runs import execute_run
 from tests.fakes import FakeQueue
+from tests.support.inprocess import IN_PROCESS_CASAVI, InProcessTransport, reach, serve_in_process
 from tests.support.ixhaus_ddl import OWNER, DdlDatabase, ddl_database, run_sql
 
 SECRET_KEY = base64.urlsafe_b64encode(b"ixhaus-interface-test-key-012345").decode()
@@ -58,14 +60,20 @@ async def sessions(state_url: str) -> AsyncIterator[async_sessionmaker[AsyncSess
         await engine.dispose()
 
 
+@dataclass
+class Casavi:
+    base_url: str
+    served: InProcessTransport
+
+
 @pytest.fixture
-def casavi(tmp_path: Path) -> Iterator[str]:
+async def casavi(tmp_path: Path) -> AsyncIterator[Casavi]:
+    """The casavi simulator in process (the gateway reaches it through ``reach``)."""
     app = create_casavi_simulator(tmp_path / "casavi.db")
-    thread = ServerThread(app).start()
     try:
-        yield thread.base_url
+        async with serve_in_process(app) as served:
+            yield Casavi(IN_PROCESS_CASAVI, served)
     finally:
-        thread.stop()
         app.simulator.store.close()
 
 
@@ -82,7 +90,7 @@ def _tables() -> IxhausTables:
 
 
 async def test_a_sync_reads_the_interface_the_ddl_made(
-    filled: DdlDatabase, sessions: async_sessionmaker[AsyncSession], casavi: str
+    filled: DdlDatabase, sessions: async_sessionmaker[AsyncSession], casavi: Casavi
 ) -> None:
     box = SecretBox(SECRET_KEY)
     async with sessions() as session:
@@ -91,7 +99,7 @@ async def test_a_sync_reads_the_interface_the_ddl_made(
             {
                 **sandbox_config_patch("small"),
                 "active": True,
-                "casavi": {"baseUrl": casavi},
+                "casavi": {"baseUrl": casavi.base_url},
                 "ixhaus": {"schema": OWNER},
                 "documentTypes": {"withTimeFilter": [], "withoutTimeFilter": []},
                 "secrets": {
@@ -105,7 +113,7 @@ async def test_a_sync_reads_the_interface_the_ddl_made(
         )
     assert view.catalogue_check is not None
     assert view.catalogue_check.status == "validated"  # rules C3-C8, C11 read as that user
-    services = build_services(sessions, box, FakeQueue())
+    services = build_services(sessions, box, FakeQueue(), transport=reach(casavi))
     try:
         run, _ = await services.runs.request("test", trigger="test", requested_by="test")
         outcome = await execute_run(services, run.id)

@@ -1,6 +1,6 @@
 """One run per system on every backend, dropped jobs, honest outcomes (issues 10 and 13).
 
-Real PostgreSQL, SQLite files, Redis and the casavi simulator over HTTP on loopback.
+Real PostgreSQL, SQLite files, Redis and the casavi simulator (in process).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from app.sandbox.config import sandbox_config_patch
 from app.sync.queue import ArqQueue, arq_redis
 from app.sync.runs import request_run
 from tests.fakes import FakeQueue
-from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixture
+from tests.support.casavi import SimHandle, in_process_simulator  # noqa: F401 - fixture
 
 SECRET_KEY = base64.urlsafe_b64encode(b"run-engine-test-key-0123456789ab").decode()
 TRIGGERS = 20
@@ -130,14 +130,14 @@ async def _embedded_state(tmp_path: Path, ixhaus_url: str, casavi_url: str) -> t
 async def test_concurrent_triggers_in_embedded_mode_run_one_real_sync(
     tmp_path: Path,
     ixhaus_sandbox_pg: str,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
 ) -> None:
     # No Redis: jobs run in the API process. casavi answers slowly, so the run is still
     # going while all 20 triggers arrive.
     url, key = await _embedded_state(tmp_path, ixhaus_sandbox_pg, simulator.base_url)
     await simulator.faults(latency_ms=300)
     settings = load_settings({"DATABASE_URL": url, "GATEWAY_SECRET_KEY": SECRET_KEY})
-    app = create_app(settings)
+    app = create_app(settings, transport=simulator.transport)
     headers = {"X-API-Key": key}
     async with AsyncTestClient(app) as client:
         responses = await asyncio.gather(

@@ -1,6 +1,7 @@
 """Fixtures for the casavi client and simulator tests: the simulator over real HTTP on
-127.0.0.1, clients whose every request/response is validated against the contract, and a
-callback receiver that verifies signatures."""
+127.0.0.1 (``simulator``) or in process (``in_process_simulator``, for the flows that are
+not about the HTTP hop), clients whose every request/response is validated against the
+contract, and a callback receiver that verifies signatures."""
 
 from __future__ import annotations
 
@@ -29,6 +30,13 @@ from app.sandbox.casavi import (
 )
 from app.sandbox.casavi.state import Simulator
 from tests.support.contract import OpenAPIWebhookRequest, ValidatingTransport, openapi_for
+from tests.support.inprocess import (
+    IN_PROCESS_CASAVI,
+    InProcessTransport,
+    Routes,
+    reach,
+    serve_in_process,
+)
 
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=5)
 CALLBACK_SECRET = "whsec-test-callback-secret"
@@ -39,10 +47,15 @@ class Contract:
     openapi: OpenAPI
     violations: list[str] = field(default_factory=list)
     transports: list[ValidatingTransport] = field(default_factory=list)
+    # What the validating transports send through (None: the network).
+    inner: Callable[[], httpx.AsyncBaseTransport] | None = None
 
     def transport(self, *, validate_requests: bool = True) -> ValidatingTransport:
         transport = ValidatingTransport(
-            self.openapi, self.violations, validate_requests=validate_requests
+            self.openapi,
+            self.violations,
+            validate_requests=validate_requests,
+            inner=self.inner() if self.inner else None,
         )
         self.transports.append(transport)
         return transport
@@ -55,9 +68,16 @@ class Contract:
 @dataclass
 class SimHandle:
     app: CasaviSimulator
-    thread: ServerThread
+    thread: ServerThread | None  # None: served in process
     base_url: str
     control: httpx.AsyncClient
+    served: InProcessTransport | None = None  # the in-process server
+
+    @property
+    def transport(self) -> Callable[[], httpx.AsyncBaseTransport] | None:
+        """For the gateway's clients (``transport=``): the simulator in process, or the
+        network."""
+        return reach(self)
 
     @property
     def state(self) -> Simulator:
@@ -99,16 +119,25 @@ class SimHandle:
 
 
 @asynccontextmanager
-async def serve_simulator(state: Path) -> AsyncIterator[SimHandle]:
-    """The simulator over HTTP on loopback, its state in the SQLite file ``state`` (new or
-    a copy of one written before)."""
+async def serve_simulator(state: Path, *, in_process: bool = False) -> AsyncIterator[SimHandle]:
+    """The simulator over HTTP on loopback (or in process: its base URL reaches it only
+    through ``handle.transport``), its state in the SQLite file ``state`` (new or a copy of
+    one written before)."""
     app = create_casavi_simulator(state, default_page_size=20)
-    thread = ServerThread(app).start()
     try:
-        async with httpx.AsyncClient(base_url=thread.base_url) as control:
-            yield SimHandle(app, thread, thread.base_url, control)
+        if in_process:
+            async with serve_in_process(app) as served:
+                routes = Routes({httpx.URL(IN_PROCESS_CASAVI).host: served})
+                async with httpx.AsyncClient(base_url=IN_PROCESS_CASAVI, transport=routes) as c:
+                    yield SimHandle(app, None, IN_PROCESS_CASAVI, c, served)
+        else:
+            thread = ServerThread(app).start()
+            try:
+                async with httpx.AsyncClient(base_url=thread.base_url) as control:
+                    yield SimHandle(app, thread, thread.base_url, control)
+            finally:
+                thread.stop()
     finally:
-        thread.stop()
         app.simulator.store.close()
     # The simulator ignores query parameters no operation declares (as casavi may): none of
     # ours may be among them, or a filter we rely on is silently not applied.
@@ -121,9 +150,17 @@ async def simulator(tmp_path: Path) -> AsyncIterator[SimHandle]:
         yield handle
 
 
+@pytest.fixture(name="simulator")
+async def in_process_simulator(tmp_path: Path) -> AsyncIterator[SimHandle]:
+    """``simulator``, served in process: import this one where the HTTP hop is not what
+    is tested (the gateway's flows in the test's own process)."""
+    async with serve_simulator(tmp_path / "casavi.db", in_process=True) as handle:
+        yield handle
+
+
 @pytest.fixture
 def contract(simulator: SimHandle) -> Iterator[Contract]:
-    checked = Contract(openapi_for(simulator.base_url))
+    checked = Contract(openapi_for(simulator.base_url), inner=simulator.transport)
     yield checked
     assert not checked.violations, checked.violations
 

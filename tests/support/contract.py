@@ -22,6 +22,8 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from tests.support.inprocess import IN_PROCESS_CASAVI
+
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "casavi.yaml"
 CAPTURE_LIMIT = 64 * 1024
 
@@ -40,9 +42,19 @@ def loopback_openapi() -> OpenAPI:
     return OpenAPI.from_dict(spec)
 
 
+@functools.cache
+def in_process_openapi() -> OpenAPI:
+    """The contract with its server at the in-process simulator's base URL."""
+    spec = copy.deepcopy(_spec())
+    spec["servers"] = [{"url": IN_PROCESS_CASAVI}]
+    return OpenAPI.from_dict(spec)
+
+
 def openapi_for(base_url: str) -> OpenAPI:
+    if base_url == IN_PROCESS_CASAVI:
+        return in_process_openapi()
     if not base_url.startswith("http://127.0.0.1:"):
-        raise ValueError("contract tests run on loopback only")
+        raise ValueError("contract tests run on loopback (or in process) only")
     return loopback_openapi()
 
 

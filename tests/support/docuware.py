@@ -1,12 +1,14 @@
 """Fixtures for the DocuWare client and simulator tests: the simulator over real HTTP on
-127.0.0.1 and clients whose every request and response is validated against
-openapi/docuware.yaml (downloads: status and headers, the body streams through unread)."""
+127.0.0.1 (or in process: ``serve_docuware``) and clients whose every request and response
+is validated against openapi/docuware.yaml (downloads: status and headers, the body
+streams through unread)."""
 
 from __future__ import annotations
 
 import copy
 import functools
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,13 @@ from app.sandbox.docuware import (
 from app.sandbox.docuware.catalogue import CREDITOR_CABINET, MAIN_CABINET, make_document
 from app.sandbox.docuware.state import DocuwareSim, SimDocument
 from tests.support.contract import OpenAPIRequest, OpenAPIResponse, ValidatingTransport
+from tests.support.inprocess import (
+    IN_PROCESS_DOCUWARE,
+    InProcessTransport,
+    Routes,
+    reach,
+    serve_in_process,
+)
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "docuware.yaml"
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=5)
@@ -156,9 +165,16 @@ class Contract:
 @dataclass
 class DwHandle:
     app: DocuwareSimulator
-    thread: ServerThread
+    thread: ServerThread | None  # None: served in process
     base_url: str
     control: httpx.AsyncClient
+    served: InProcessTransport | None = None  # the in-process server
+
+    @property
+    def transport(self) -> Callable[[], httpx.AsyncBaseTransport] | None:
+        """For the gateway's clients (``transport=``): the simulator in process, or the
+        network."""
+        return reach(self)
 
     @property
     def state(self) -> DocuwareSim:
@@ -178,6 +194,27 @@ class DwHandle:
         return int((await self.stats())["byRoute"].get(route, 0))
 
 
+@asynccontextmanager
+async def serve_docuware(
+    documents: list[SimDocument], page_size: int, *, in_process: bool = False
+) -> AsyncIterator[DwHandle]:
+    """The simulator over HTTP on loopback, or in process (its base URL reaches it only
+    through ``handle.transport``)."""
+    app = create_docuware_simulator(documents=documents, page_size=page_size)
+    if in_process:
+        async with serve_in_process(app) as served:
+            routes = Routes({httpx.URL(IN_PROCESS_DOCUWARE).host: served})
+            async with httpx.AsyncClient(base_url=IN_PROCESS_DOCUWARE, transport=routes) as c:
+                yield DwHandle(app, None, IN_PROCESS_DOCUWARE, c, served)
+        return
+    thread = ServerThread(app).start()
+    try:
+        async with httpx.AsyncClient(base_url=thread.base_url) as control:
+            yield DwHandle(app, thread, thread.base_url, control)
+    finally:
+        thread.stop()
+
+
 @pytest.fixture
 def dw_page_size() -> int:
     return 3
@@ -185,13 +222,8 @@ def dw_page_size() -> int:
 
 @pytest.fixture
 async def dw_simulator(dw_page_size: int) -> AsyncIterator[DwHandle]:
-    app = create_docuware_simulator(documents=documents_for_tests(), page_size=dw_page_size)
-    thread = ServerThread(app).start()
-    try:
-        async with httpx.AsyncClient(base_url=thread.base_url) as control:
-            yield DwHandle(app, thread, thread.base_url, control)
-    finally:
-        thread.stop()
+    async with serve_docuware(documents_for_tests(), dw_page_size) as handle:
+        yield handle
 
 
 @pytest.fixture

@@ -2,8 +2,12 @@
 (over HTTP), master data sent by a real outbound run, and the gateway served on loopback so
 the simulator's signed callbacks reach it.
 
-The outbound run happens once per module (``first_export``); each test starts from a copy of
-the state it left: the gateway's ledger rows and the simulator's state file."""
+The outbound run happens once per module (``first_export``, the simulator in process); each
+test starts from a copy of the state it left: the gateway's ledger rows and the simulator's
+state file. The simulator stays on loopback for the tests (most) that serve the gateway on a
+uvicorn thread or start workers: the simulator's callbacks go to a URL, and those gateways
+reach casavi over the network. A test without either may take it in process
+(``casavi_in_process``)."""
 
 from __future__ import annotations
 
@@ -215,11 +219,11 @@ async def wired(
             },
             "test",
         )
-    services = build_services(sessions, box, FakeQueue())
+    services = build_services(sessions, box, FakeQueue(), transport=sim.transport)
     config = CasaviClientConfig(
         base_url=sim.base_url, key=SANDBOX_KEY, secret=SANDBOX_SECRET, retry=FAST_RETRY
     )
-    client = CasaviClient(config)
+    client = CasaviClient(config, transport=sim.transport() if sim.transport else None)
     handle = Inbound(sessions, services, box, ixhaus, IxhausTables(), sim, client)
     try:
         if sent is None:
@@ -236,7 +240,10 @@ async def wired(
 
 
 async def _first_export(state_url: str, ixhaus_url: str, casavi_state: Path) -> Snapshot:
-    async with serve_simulator(casavi_state) as sim, wired(state_url, ixhaus_url, sim, None) as it:
+    async with (
+        serve_simulator(casavi_state, in_process=True) as sim,
+        wired(state_url, ixhaus_url, sim, None) as it,
+    ):
         await flush_own_writes()  # the run's own casavi writes, buffered, into the inbox
         sent = await take(it.sessions, {m.__tablename__ for m in STATE}, casavi_state)
     return sent  # the simulator has stopped and closed its state file
@@ -252,9 +259,19 @@ def first_export(
 
 
 @pytest.fixture
-async def sent_simulator(first_export: Snapshot, tmp_path: Path) -> AsyncIterator[SimHandle]:
+def casavi_in_process() -> bool:
+    """Whether the test's simulator is served in process (a test or module that neither
+    serves the gateway nor starts workers overrides this)."""
+    return False
+
+
+@pytest.fixture
+async def sent_simulator(
+    first_export: Snapshot, tmp_path: Path, casavi_in_process: bool
+) -> AsyncIterator[SimHandle]:
     """The casavi simulator holding what the first export sent."""
-    async with serve_simulator(first_export.casavi_copy(tmp_path)) as handle:
+    state = first_export.casavi_copy(tmp_path)
+    async with serve_simulator(state, in_process=casavi_in_process) as handle:
         yield handle
 
 

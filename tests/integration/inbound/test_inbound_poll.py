@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
+import pytest
 
 from app.adapters.casavi.callbacks import sign
 from app.asgi import create_app
@@ -60,6 +61,7 @@ async def test_poll_alone_brings_tenant_tickets_and_messages(
     assert after - before == 1
 
 
+@pytest.mark.parametrize("casavi_in_process", [True], ids=["in-process"])
 async def test_the_sweeper_requeues_what_the_inbox_holds_and_purges_old_payloads(
     inbound: Inbound,
 ) -> None:
@@ -131,6 +133,7 @@ async def test_a_lost_callback_is_caught_by_the_next_poll(
     assert await inbound.count("tickets", source_ref=seen) == 1  # no second ticket
 
 
+@pytest.mark.parametrize("casavi_in_process", [True], ids=["in-process"])
 async def test_an_event_of_an_unknown_kind_is_parked_not_a_crash(inbound: Inbound) -> None:
     # A row no inbound kind decodes (written by a newer or a foreign version): the job parks
     # it with the reason, and the ticket's later events after it (order is kept).

@@ -1,5 +1,5 @@
-"""Poll-first inbound (issue 18, item 2) against the simulator over HTTP, on PostgreSQL and
-on SQLite: the outbound run's own changes are never read again, an idle poll is one request,
+"""Poll-first inbound (issue 18, item 2) against the simulator (in process), on PostgreSQL
+and on SQLite: the outbound run's own changes are never read again, an idle poll is one request,
 and a tenant's message on a ticket the gateway sent costs one request to apply (k changed
 tickets: at most k + ceil(k/page) + 1)."""
 
@@ -16,6 +16,11 @@ from app.sync.inbound.process import process_ticket
 from tests.integration.inbound.conftest import Inbound
 
 PAGE = 20  # the simulator's page size in these tests
+
+
+@pytest.fixture
+def casavi_in_process() -> bool:
+    return True  # no gateway served, no worker: nothing here needs casavi on a socket
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

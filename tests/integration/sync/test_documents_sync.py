@@ -1,8 +1,10 @@
-"""Documents in the runs, over HTTP against both simulators (rules D1-D6, C6, C7, C9, C13).
+"""Documents in the runs against both simulators (rules D1-D6, C6, C7, C9, C13).
 
 The gateway is built by the real composition (``open_system_adapters``): the iX-Haus sandbox
 portfolio in PostgreSQL with its document files below a document root, the DocuWare
-simulator (three documents per search page, so every search pages) and the casavi simulator.
+simulator (three documents per search page, so every search pages) and the casavi simulator,
+both served in process (tests/support/inprocess.py). The DocuWare webhook's own test is in
+test_docuware_webhook_job.py: there the simulators and the gateway are on loopback.
 """
 
 from __future__ import annotations
@@ -14,24 +16,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.adapters.docuware.webhook import SIGNATURE_HEADER, sign
 from app.adapters.factories import ixhaus_engine, ixhaus_tables
 from app.adapters.ixhaus.reader import IxhausReader
 from app.adapters.store.config_rows import ConfigRows
 from app.adapters.store.models import EntityLink, ProtocolEntry
-from app.asgi import create_app
 from app.composition import build_services
 from app.configuration.secrets import SecretBox
 from app.domain.keys import RecordKey
-from app.environment import Settings
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
-from app.sandbox.docuware import SANDBOX_PASSWORD, SANDBOX_USER, ServerThread
-from app.sandbox.docuware import create_docuware_simulator as create_dw
+from app.sandbox.docuware import SANDBOX_PASSWORD, SANDBOX_USER
 from app.sandbox.docuware.catalogue import MAIN_CABINET, make_document
 from app.sandbox.docuware.content import content_digest
 from app.sandbox.docuware.state import SimDocument
@@ -39,9 +36,10 @@ from app.sandbox.ixhaus.files import write_document_files
 from app.sync.ports import SyncRunInfo
 from app.sync.services import Services
 from tests.fakes import FakeQueue
-from tests.integration.sync.conftest import SECRET_KEY, run_once
-from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixture
-from tests.support.docuware import DwHandle
+from tests.integration.sync.conftest import run_once
+from tests.support.casavi import SimHandle, in_process_simulator  # noqa: F401 - fixture
+from tests.support.docuware import DwHandle, serve_docuware
+from tests.support.inprocess import reach
 
 MB = 1024 * 1024
 LIMIT = 3 * MB  # the configured size limit of these tests (rule D5)
@@ -68,13 +66,9 @@ def dw_documents() -> list[SimDocument]:
 
 @pytest.fixture
 async def dw() -> AsyncIterator[DwHandle]:
-    app = create_dw(documents=dw_documents(), page_size=3)
-    thread = ServerThread(app).start()
-    try:
-        async with httpx.AsyncClient(base_url=thread.base_url) as control:
-            yield DwHandle(app, thread, thread.base_url, control)
-    finally:
-        thread.stop()
+    """The DocuWare simulator in process (three documents per search page)."""
+    async with serve_docuware(dw_documents(), 3, in_process=True) as handle:
+        yield handle
 
 
 @pytest.fixture(scope="module")
@@ -135,12 +129,14 @@ async def configure(
 async def services(
     sessions: async_sessionmaker[AsyncSession],
     active_test_system: SecretBox,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     dw: DwHandle,
     document_root: Path,
 ) -> AsyncIterator[Services]:
     await configure(sessions, active_test_system, simulator, dw, document_root)
-    built = build_services(sessions, active_test_system, FakeQueue())
+    built = build_services(
+        sessions, active_test_system, FakeQueue(), transport=reach(simulator, dw)
+    )
     try:
         yield built
     finally:
@@ -194,7 +190,7 @@ async def uploads(casavi: SimHandle) -> int:
 async def test_a_run_sends_documents_by_the_rules_and_a_rerun_sends_nothing(
     services: Services,
     sessions: async_sessionmaker[AsyncSession],
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     dw: DwHandle,
     document_root: Path,
 ) -> None:
@@ -310,7 +306,7 @@ async def test_a_run_sends_documents_by_the_rules_and_a_rerun_sends_nothing(
 async def test_no_docuware_sync_turns_docuware_off(
     sessions: async_sessionmaker[AsyncSession],
     active_test_system: SecretBox,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     dw: DwHandle,
     document_root: Path,
 ) -> None:
@@ -324,7 +320,9 @@ async def test_no_docuware_sync_turns_docuware_off(
         document_root,
         support={"noDocuwareSync": True},
     )
-    services = build_services(sessions, active_test_system, FakeQueue())
+    services = build_services(
+        sessions, active_test_system, FakeQueue(), transport=reach(simulator, dw)
+    )
     try:
         run = await run_once(services)
     finally:
@@ -340,7 +338,7 @@ async def test_no_docuware_sync_turns_docuware_off(
 async def test_interrupted_download_is_retried_without_a_duplicate_and_throttling_is_honoured(
     services: Services,
     sessions: async_sessionmaker[AsyncSession],
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     dw: DwHandle,
 ) -> None:
     # The first download breaks off after 1 KiB, mid-upload; the gateway looks the
@@ -383,60 +381,10 @@ async def test_token_renewal_keeps_one_client(
     assert stats["logons"] == 2
 
 
-async def test_docuware_webhook_signed_accepted_and_forged_refused(
-    services: Services,
-    sessions: async_sessionmaker[AsyncSession],
-    simulator: SimHandle,  # noqa: F811
-    dw: DwHandle,
-    migrated_pg: str,
-) -> None:
-    # Objects and persons are in casavi after a run; then a new lease is stored in DocuWare.
-    await run_once(services)
-    dw.state.documents[11] = make_document(11, document_type="Mietvertrag")
-    gateway = ServerThread(
-        create_app(Settings(database_url=migrated_pg, secret_key=SECRET_KEY))
-    ).start()
-    url = f"{gateway.base_url}/api/v1/systems/test/callbacks/docuware"
-    try:
-        async with httpx.AsyncClient() as client:
-            body = b'{"DWDOCID": 11, "DOKUMENTTYP": "Mietvertrag"}'
-            forged = await client.post(url, content=body, headers={SIGNATURE_HEADER: "0" * 128})
-            assert forged.status_code == 401
-            assert forged.headers["content-type"].startswith("application/problem+json")
-            other_key = sign(b"not the passphrase", body)
-            assert (
-                await client.post(url, content=body, headers={SIGNATURE_HEADER: other_key})
-            ).status_code == 401
-            assert (await client.post(url, content=body)).status_code == 401
-            malformed = b'{"no document id": true}'
-            signature = sign(WEBHOOK_SECRET.encode(), malformed)
-            bad = await client.post(url, content=malformed, headers={SIGNATURE_HEADER: signature})
-            assert bad.status_code == 400
-            assert casavi_doc(simulator, dw_ref(11)) is None
-
-        # DocuWare itself signs and sends the notification; the document is in casavi at
-        # once, through the same rules and ledger as a run.
-        hook = {"url": url, "secret": WEBHOOK_SECRET}
-        (await dw.control.put("/_sandbox/webhook", json=hook)).raise_for_status()
-        fired = await dw.control.post("/_sandbox/webhook/fire", json={"documentId": 11})
-        assert fired.json() == {"status": 202}
-    finally:
-        gateway.stop()
-    stored = casavi_doc(simulator, dw_ref(11))
-    assert stored is not None
-    assert stored["sha256"] == content_digest(11, 4096)
-    assert (await ledger(sessions))[dw_key(11)][0] == "sent"
-    # The run stays the safety net and finds nothing left to do.
-    before = await uploads(simulator)
-    last = await run_once(services)
-    assert last.status == _outcome(last), last.last_error
-    assert await uploads(simulator) == before
-
-
 async def test_a_run_whose_casavi_work_succeeded_is_partial_when_only_docuware_was_throttled(
     services: Services,
     sessions: async_sessionmaker[AsyncSession],
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     dw: DwHandle,
 ) -> None:
     # DocuWare throttles every request (429) beyond the client's patience: the run sends

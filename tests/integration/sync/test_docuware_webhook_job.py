@@ -5,6 +5,9 @@ after 36 s; DocuWare's own sender gives up far earlier and retries). Now the ans
 before the gateway has asked DocuWare for anything, and the document reaches casavi through
 a job: in-process on the embedded setup (no Redis), and through arq and
 ``portal-gateway worker`` with Redis. The job is safe to run twice.
+
+The simulators here are served over HTTP on loopback: the gateway is, and DocuWare sends
+its webhook to the gateway's URL.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -26,27 +29,39 @@ from app.adapters.docuware.webhook import SIGNATURE_HEADER, sign
 from app.adapters.store.config_rows import ConfigRows
 from app.asgi import create_app
 from app.configuration.secrets import SecretBox
-from app.environment import load_settings
+from app.environment import Settings, load_settings
 from app.sandbox.casavi import ServerThread
 from app.sandbox.docuware.catalogue import make_document
+from app.sandbox.docuware.content import content_digest
 from app.sync import jobs
 from app.sync.services import Services
 from tests.integration.sync.conftest import SECRET_KEY, run_once
 from tests.integration.sync.test_documents_sync import (  # noqa: F401 - fixtures
     WEBHOOK_SECRET,
+    _outcome,
     casavi_doc,
     document_root,
-    dw,
+    dw_documents,
+    dw_key,
     dw_ref,
+    ledger,
     services,
     uploads,
 )
 from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixture
-from tests.support.docuware import DwHandle
+from tests.support.docuware import DwHandle, serve_docuware
 
 ROOT = Path(__file__).resolve().parents[3]
 DOCUMENT = 12
 LATENCY_MS = 1500  # per DocuWare request: logon, the document's index, the download
+
+
+@pytest.fixture(name="dw")
+async def dw_on_loopback() -> AsyncIterator[DwHandle]:
+    """The DocuWare simulator over HTTP: the gateway served on loopback reaches it, and it
+    sends its webhook to the gateway's URL."""
+    async with serve_docuware(dw_documents(), 3) as handle:
+        yield handle
 
 
 @pytest.fixture(params=["embedded", "arq"])
@@ -86,7 +101,7 @@ async def _wait_for(check: object, what: str, seconds: float = 90) -> None:
 async def test_the_webhook_answers_before_docuware_is_asked_and_a_job_sends(
     services: Services,  # noqa: F811
     simulator: SimHandle,  # noqa: F811
-    dw: DwHandle,  # noqa: F811
+    dw: DwHandle,
     gateway: str,
 ) -> None:
     # issue 23 item 6. Objects and persons are in casavi after a run; then a new lease is
@@ -146,3 +161,53 @@ async def test_forged_malformed_and_switched_off_notifications_are_refused(
             assert switched_off.status_code == 409
     finally:
         thread.stop()
+
+
+async def test_docuware_webhook_signed_accepted_and_forged_refused(
+    services: Services,  # noqa: F811
+    sessions: async_sessionmaker[AsyncSession],
+    simulator: SimHandle,  # noqa: F811
+    dw: DwHandle,
+    migrated_pg: str,
+) -> None:
+    # Objects and persons are in casavi after a run; then a new lease is stored in DocuWare.
+    await run_once(services)
+    dw.state.documents[11] = make_document(11, document_type="Mietvertrag")
+    gateway = ServerThread(
+        create_app(Settings(database_url=migrated_pg, secret_key=SECRET_KEY))
+    ).start()
+    url = f"{gateway.base_url}/api/v1/systems/test/callbacks/docuware"
+    try:
+        async with httpx.AsyncClient() as client:
+            body = b'{"DWDOCID": 11, "DOKUMENTTYP": "Mietvertrag"}'
+            forged = await client.post(url, content=body, headers={SIGNATURE_HEADER: "0" * 128})
+            assert forged.status_code == 401
+            assert forged.headers["content-type"].startswith("application/problem+json")
+            other_key = sign(b"not the passphrase", body)
+            assert (
+                await client.post(url, content=body, headers={SIGNATURE_HEADER: other_key})
+            ).status_code == 401
+            assert (await client.post(url, content=body)).status_code == 401
+            malformed = b'{"no document id": true}'
+            signature = sign(WEBHOOK_SECRET.encode(), malformed)
+            bad = await client.post(url, content=malformed, headers={SIGNATURE_HEADER: signature})
+            assert bad.status_code == 400
+            assert casavi_doc(simulator, dw_ref(11)) is None
+
+        # DocuWare itself signs and sends the notification; the document is in casavi at
+        # once, through the same rules and ledger as a run.
+        hook = {"url": url, "secret": WEBHOOK_SECRET}
+        (await dw.control.put("/_sandbox/webhook", json=hook)).raise_for_status()
+        fired = await dw.control.post("/_sandbox/webhook/fire", json={"documentId": 11})
+        assert fired.json() == {"status": 202}
+    finally:
+        gateway.stop()
+    stored = casavi_doc(simulator, dw_ref(11))
+    assert stored is not None
+    assert stored["sha256"] == content_digest(11, 4096)
+    assert (await ledger(sessions))[dw_key(11)][0] == "sent"
+    # The run stays the safety net and finds nothing left to do.
+    before = await uploads(simulator)
+    last = await run_once(services)
+    assert last.status == _outcome(last), last.last_error
+    assert await uploads(simulator) == before

@@ -1,7 +1,7 @@
 """A dry run (issue 13): the plan of a run now, per record, sending and writing nothing.
 
 The gateway is served as in production (``create_app``) and talks to the casavi simulator
-over loopback; what the simulator counted and what the gateway's tables hold prove that a
+(in process); what the simulator counted and what the gateway's tables hold prove that a
 dry run leaves both alone.
 """
 
@@ -23,7 +23,7 @@ from app.configuration.secrets import SecretBox
 from app.environment import load_settings, normalise_database_url
 from tests.fakes import FakeQueue
 from tests.integration.sync.conftest import SECRET_KEY, point_at_simulator, run_once
-from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixtures
+from tests.support.casavi import SimHandle, in_process_simulator  # noqa: F401 - fixtures
 
 URL = "/api/v1/systems/test/sync-runs"
 
@@ -49,7 +49,7 @@ async def _plan(client: AsyncTestClient[Any], key: str, body: dict[str, Any]) ->
 async def test_a_dry_run_plans_every_change_and_sends_nothing(
     sessions: async_sessionmaker[AsyncSession],
     active_test_system: SecretBox,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     migrated_pg: str,
     ixhaus_key: str,
     ixhaus_url: str,
@@ -57,7 +57,7 @@ async def test_a_dry_run_plans_every_change_and_sends_nothing(
     # No document store here: documents are not planned, so none are sent.
     await point_at_simulator(sessions, active_test_system, simulator.base_url)
     settings = load_settings({"DATABASE_URL": migrated_pg, "GATEWAY_SECRET_KEY": SECRET_KEY})
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with AsyncTestClient(create_app(settings, transport=simulator.transport)) as client:
         before = await _state(sessions)
         first = await _plan(client, ixhaus_key, {"dryRun": True})
         # Nothing reached casavi, nothing was written: no ledger row, protocol line or run.
@@ -74,7 +74,9 @@ async def test_a_dry_run_plans_every_change_and_sends_nothing(
         # Later stages see what earlier ones would create: tickets are planned with the
         # units and persons a real run would have sent first (as in the real run below).
 
-        services = build_services(sessions, active_test_system, FakeQueue())
+        services = build_services(
+            sessions, active_test_system, FakeQueue(), transport=simulator.transport
+        )
         try:
             run = await run_once(services)
         finally:

@@ -1,5 +1,5 @@
 """Owners, caretakers, staff assignments, e-mail notices and commissioning notes reach the
-casavi simulator over HTTP on loopback, every exchange validated against openapi/casavi.yaml.
+casavi simulator (in process), every exchange validated against openapi/casavi.yaml.
 
 The sandbox portfolio (``small``) has two owners and one caretaker per object, object rights
 and a person responsible per object, four teams (T4 not enabled), a damage type that asks for
@@ -31,7 +31,7 @@ from tests.support.casavi import (  # noqa: F401 - fixtures
     Contract,
     SimHandle,
     contract,
-    simulator,
+    in_process_simulator,
 )
 
 
@@ -43,7 +43,7 @@ def _twice(value: str) -> dict[str, str]:
 async def first_run(
     sessions: async_sessionmaker[AsyncSession],
     active_test_system: SecretBox,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     contract: Contract,  # noqa: F811
 ) -> AsyncIterator[SyncRunInfo]:
     async with sessions() as session:
@@ -60,7 +60,7 @@ async def first_run(
         )
 
     async def adapters(settings: SystemSettings) -> SystemAdapters:
-        real = await open_system_adapters(settings)
+        real = await open_system_adapters(settings, transport=simulator.transport)
         assert settings.document.casavi.base_url
         assert settings.secrets.casavi_api_key
         assert settings.secrets.casavi_secret
@@ -92,7 +92,7 @@ async def first_run(
 
 @pytest.fixture
 async def casavi(
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     contract: Contract,  # noqa: F811
 ) -> AsyncIterator[CasaviClient]:
     config = CasaviClientConfig(
@@ -105,7 +105,7 @@ async def casavi(
 async def test_every_family_reaches_the_simulator(
     first_run: SyncRunInfo,
     casavi: CasaviClient,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
 ) -> None:
     assert first_run.status == "succeeded", first_run.last_error
     assert first_run.errors == 0

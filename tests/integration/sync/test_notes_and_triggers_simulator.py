@@ -1,5 +1,5 @@
 """Notes iX-Haus -> casavi, echo suppression, the triggers of iX-Haus plus and the S2 reset,
-against the casavi simulator over HTTP on loopback and real PostgreSQL.
+against the casavi simulator (in process) and real PostgreSQL.
 
 Every request the gateway's casavi client sends and every answer it gets is validated
 against openapi/casavi.yaml (the ``contract`` fixture fails the test on any violation).
@@ -44,7 +44,7 @@ from tests.support.casavi import (  # noqa: F401 - fixtures
     Contract,
     SimHandle,
     contract,
-    simulator,
+    in_process_simulator,
 )
 
 # sandbox edge "open_ticket": transferred; note 1 public, note 2 internal
@@ -123,7 +123,7 @@ class Gateway:
 async def gateway(
     sessions: async_sessionmaker[AsyncSession],
     active_test_system: SecretBox,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     contract: Contract,  # noqa: F811
     ixhaus_url: str,
 ) -> AsyncIterator[Gateway]:
@@ -145,7 +145,7 @@ async def gateway(
 
     async def adapters(settings: SystemSettings) -> SystemAdapters:
         # The real adapters, with every casavi exchange validated against the contract.
-        real = await open_system_adapters(settings)
+        real = await open_system_adapters(settings, transport=simulator.transport)
         client = CasaviClient(config, transport=contract.transport())
 
         async def close() -> None:

@@ -1,6 +1,6 @@
 """Re-send one record now (issue 13): decided as in a run, sent even when unchanged.
 
-Served as in production (``create_app``) against the casavi simulator over loopback.
+Served as in production (``create_app``) against the casavi simulator (in process).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from app.configuration.secrets import SecretBox
 from app.environment import load_settings
 from tests.fakes import FakeQueue
 from tests.integration.sync.conftest import SECRET_KEY, point_at_simulator, run_once
-from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixtures
+from tests.support.casavi import SimHandle, in_process_simulator  # noqa: F401 - fixtures
 
 URL = "/api/v1/systems/test/records/resend"
 
@@ -26,12 +26,14 @@ URL = "/api/v1/systems/test/records/resend"
 async def test_one_record_is_sent_again_even_when_unchanged(
     sessions: async_sessionmaker[AsyncSession],
     active_test_system: SecretBox,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     migrated_pg: str,
     ixhaus_key: str,
 ) -> None:
     await point_at_simulator(sessions, active_test_system, simulator.base_url)
-    services = build_services(sessions, active_test_system, FakeQueue())
+    services = build_services(
+        sessions, active_test_system, FakeQueue(), transport=simulator.transport
+    )
     try:
         assert (await run_once(services)).status == "succeeded"
     finally:
@@ -60,7 +62,7 @@ async def test_one_record_is_sent_again_even_when_unchanged(
     async def resend(key: str) -> Any:
         return await client.post(URL, json={"entityKey": key}, headers=headers)
 
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with AsyncTestClient(create_app(settings, transport=simulator.transport)) as client:
         before = await simulator.write_count()
         response = await resend(ticket_key)
         assert response.status_code == 200, response.text

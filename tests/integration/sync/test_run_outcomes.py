@@ -1,4 +1,4 @@
-"""Honest run outcomes against the casavi simulator over HTTP (issue 13 item 5)."""
+"""Honest run outcomes against the casavi simulator in process (issue 13 item 5)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.configuration.secrets import SecretBox
 from app.sandbox.casavi import SANDBOX_KEY, SANDBOX_SECRET
 from tests.fakes import FakeQueue
 from tests.integration.sync.conftest import run_once
-from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixture
+from tests.support.casavi import SimHandle, in_process_simulator  # noqa: F401 - fixture
 
 
 def _twice(value: str) -> dict[str, str]:
@@ -24,7 +24,7 @@ def _twice(value: str) -> dict[str, str]:
 async def simulator_system(
     sessions: async_sessionmaker[AsyncSession],
     active_test_system: SecretBox,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
 ) -> SimHandle:
     async with sessions() as session:
         await ConfigRows(session, active_test_system).patch(
@@ -50,7 +50,9 @@ async def test_a_casavi_answering_503_fails_the_run_in_seconds_and_the_next_cont
 ) -> None:
     # The real adapters with their default retry policy: the breaker stops the run after a
     # few calls in a row failed, instead of trying every record.
-    services = build_services(sessions, active_test_system, FakeQueue())
+    services = build_services(
+        sessions, active_test_system, FakeQueue(), transport=simulator_system.transport
+    )
     try:
         await simulator_system.faults(fail_next=1_000_000, fail_status=503)
         started = time.monotonic()

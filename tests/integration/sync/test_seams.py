@@ -1,4 +1,4 @@
-"""Where the halves meet, against the casavi simulator over HTTP, counting casavi's writes:
+"""Where the halves meet, against the casavi simulator (in process), counting casavi's writes:
 
 - **a run stopped in any stage** - killed (nothing after the kill reaches the gateway's
   database: the last second's outcomes are lost) or stopped by its time limit - and
@@ -69,7 +69,7 @@ from app.sync.runs import execute_run
 from app.sync.services import Services
 from app.sync.stores import two_way_of
 from tests.fakes import FakeQueue
-from tests.support.casavi import SimHandle, simulator  # noqa: F401 - fixture
+from tests.support.casavi import SimHandle, in_process_simulator  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.fault
 
@@ -209,10 +209,10 @@ class World:
         self.services = self._services()
 
     def _services(self) -> Services:
-        stop = self.stop
+        stop, sim = self.stop, self.sim
 
         async def adapters(settings: SystemSettings) -> SystemAdapters:
-            real = await open_system_adapters(settings)
+            real = await open_system_adapters(settings, transport=sim.transport)
             assert real.documents is not None
             return SystemAdapters(
                 source=real.source,
@@ -276,7 +276,7 @@ class World:
 async def world(
     sessions: async_sessionmaker[AsyncSession],
     active_test_system: SecretBox,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     document_root: Path,
     ixhaus_url: str,
 ) -> AsyncIterator[World]:

@@ -1,4 +1,4 @@
-"""The real outbound sync against the casavi simulator over HTTP on loopback.
+"""The real outbound sync against the casavi simulator, served in process.
 
 Every request the gateway's casavi client sends and every answer it gets is validated
 against openapi/casavi.yaml (the ``contract`` fixture fails the test on any violation).
@@ -26,7 +26,7 @@ from tests.support.casavi import (  # noqa: F401 - fixtures
     Contract,
     SimHandle,
     contract,
-    simulator,
+    in_process_simulator,
 )
 
 
@@ -37,7 +37,7 @@ def _twice(value: str) -> dict[str, str]:
 async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
     sessions: async_sessionmaker[AsyncSession],
     active_test_system: SecretBox,
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     contract: Contract,  # noqa: F811
     ixhaus_url: str,
 ) -> None:
@@ -58,7 +58,7 @@ async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
 
     async def adapters(settings: SystemSettings) -> SystemAdapters:
         # The real adapters, with every casavi exchange validated against the contract.
-        real = await open_system_adapters(settings)
+        real = await open_system_adapters(settings, transport=simulator.transport)
         assert settings.document.casavi.base_url
         assert settings.secrets.casavi_api_key
         assert settings.secrets.casavi_secret
@@ -94,7 +94,7 @@ async def test_sandbox_portfolio_reaches_casavi_and_a_rerun_writes_nothing(
 async def _check_runs(
     services: Services,
     sessions: async_sessionmaker[AsyncSession],
-    simulator: SimHandle,  # noqa: F811
+    simulator: SimHandle,
     contract: Contract,  # noqa: F811
     ixhaus_url: str,
 ) -> None:
