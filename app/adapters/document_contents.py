@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 import anyio
 
 from app.adapters.docuware.client import DocuwareClient
 from app.adapters.docuware.errors import DocuwareProtocolError
+from app.adapters.files import open_in_thread
 from app.domain.portal import PortalDocument
 from app.errors import SyncNotPossible
 
@@ -86,21 +88,27 @@ class IxhausDocumentFiles:
     async def chunks(self, document: PortalDocument) -> AsyncIterator[bytes]:
         path = self.path(document.content_location)
         try:
-            descriptor = await anyio.to_thread.run_sync(_open_no_follow, path)
+            file = await open_in_thread(lambda: _open_no_follow(path))
         except FileNotFoundError:
             raise DocumentStoreUnavailable("the document's file is missing") from None
         except OSError as exc:
             raise DocumentStoreUnavailable(
                 f"the document's file cannot be read ({exc.errno})"
             ) from None
-        async with await anyio.open_file(descriptor, "rb") as handle:
+        async with file as handle:
             while chunk := await handle.read(self._chunk):
                 yield chunk
 
 
-def _open_no_follow(path: Path) -> int:
-    """A read-only descriptor of ``path``; ELOOP when its last part became a symlink."""
-    return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+def _open_no_follow(path: Path) -> IO[bytes]:
+    """``path`` opened to read; ELOOP when its last part became a symlink."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags)
+    try:
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 class DocuwareContents:

@@ -29,6 +29,7 @@ from app.adapters.casavi.http import CasaviHttp
 from app.adapters.casavi.resources import Resource, create_once, ref_path
 from app.adapters.casavi.routes import NOUNS
 from app.adapters.casavi.wire_tickets import Document, DocumentWrite
+from app.adapters.files import open_in_thread
 
 DOCUMENTS = "/v2/documents"  # the contract's path (``CasaviRoutes.documents`` is used)
 
@@ -51,7 +52,7 @@ class ContentSizeMismatch(CasaviError):
 
 def file_chunks(path: Path, chunk_bytes: int) -> ChunkSource:
     async def chunks() -> AsyncIterator[bytes]:
-        async with await anyio.open_file(path, "rb") as handle:
+        async with await open_in_thread(lambda: path.open("rb")) as handle:
             while chunk := await handle.read(chunk_bytes):
                 yield chunk
 
@@ -200,7 +201,10 @@ class Documents(Resource[Document, DocumentWrite]):
     async def download(self, ref: str, target: Path) -> int:
         """Stream the document's bytes into ``target``; returns the number of bytes."""
         written = 0
-        async with self.stream(ref) as chunks, await anyio.open_file(target, "wb") as handle:
+        async with (
+            self.stream(ref) as chunks,
+            await open_in_thread(lambda: target.open("wb")) as handle,
+        ):
             async for chunk in chunks:
                 await handle.write(chunk)
                 written += len(chunk)
