@@ -5,6 +5,10 @@ run stopped, a job past its time limit, while an upload opens its file) gets the
 cancellation at once, and the thread's result is dropped when it comes: the open file stays
 open until the garbage collector finds it, and a descriptor opened on the way is never
 closed at all. ``open_in_thread`` closes what the thread opened for a caller that is gone.
+
+Its file is closed in the caller's thread when the ``async with`` block ends: anyio's own
+close goes to a worker thread too, and a task cancelled again before a thread takes that
+call (a stopped run's clean-up) skips it, leaving the file open.
 """
 
 from __future__ import annotations
@@ -46,14 +50,29 @@ class _Opening:
         return self._file
 
 
-async def open_in_thread(opener: Callable[[], IO[bytes]]) -> AsyncFile[bytes]:
-    """``opener()`` (blocking) in a worker thread, as an async file. A caller cancelled
-    meanwhile leaves nothing open: the file is closed as soon as the thread has opened it.
-    Errors of ``opener`` (``FileNotFoundError``) pass."""
+class OpenedFile:
+    """A file ``open_in_thread`` opened: ``async with`` it for an ``AsyncFile`` (reads and
+    writes in worker threads); the file is closed when the block ends, without an await
+    a cancellation could cut short (closing a file costs a system call or a small flush)."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+
+    async def __aenter__(self) -> AsyncFile[bytes]:
+        return anyio.wrap_file(self._file)
+
+    async def __aexit__(self, *_: object) -> None:
+        self._file.close()
+
+
+async def open_in_thread(opener: Callable[[], IO[bytes]]) -> OpenedFile:
+    """``opener()`` (blocking) in a worker thread. A caller cancelled meanwhile leaves
+    nothing open: the file is closed as soon as the thread has opened it. Errors of
+    ``opener`` (``FileNotFoundError``) pass."""
     opening = _Opening(opener)
     try:
         await anyio.to_thread.run_sync(opening.open)
     except BaseException:
         opening.abandon()
         raise
-    return anyio.wrap_file(opening.take())
+    return OpenedFile(opening.take())

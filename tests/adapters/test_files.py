@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import IO, Any
 
+import anyio
 import pytest
 
 from app.adapters import document_contents
@@ -106,3 +107,37 @@ async def test_a_document_upload_stopped_while_its_file_opens_leaves_no_file_ope
     await cancel_while_opening(opener, read)
     assert await opener.closed_in_time()
     assert len(opener.opened) == 1
+
+
+async def test_a_file_is_closed_when_its_block_is_cancelled_twice(tmp_path: Path) -> None:
+    # Seen under load in test_seams[kill-document]: a stopped run's clean-up was cancelled
+    # again while anyio's close waited for a worker thread, and the close never ran.
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(b"%PDF-1.7")
+    opened = await open_in_thread(lambda: path.open("rb"))
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    tokens, limiter.total_tokens = limiter.total_tokens, 1
+    release, entered = threading.Event(), asyncio.Event()
+    busy = asyncio.create_task(anyio.to_thread.run_sync(release.wait))  # the only thread
+    handles: list[Any] = []
+
+    async def upload() -> None:
+        async with opened as handle:
+            handles.append(handle)
+            entered.set()
+            await asyncio.sleep(30)
+
+    task = asyncio.create_task(upload())
+    try:
+        await entered.wait()
+        task.cancel()  # the run is stopped ...
+        for _ in range(5):
+            await asyncio.sleep(0)
+        task.cancel()  # ... and its clean-up is cancelled too
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert handles[0].wrapped.closed
+    finally:
+        release.set()
+        await busy
+        limiter.total_tokens = tokens
