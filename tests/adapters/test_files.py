@@ -49,6 +49,13 @@ class BlockingOpener:
         return False
 
 
+@pytest.fixture
+def pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(b"%PDF-1.7")
+    return path
+
+
 async def cancel_while_opening(
     opener: BlockingOpener, reading: Callable[[], Coroutine[Any, Any, object]]
 ) -> None:
@@ -60,10 +67,8 @@ async def cancel_while_opening(
     opener.release.set()  # the thread opens the file only now, for a caller that is gone
 
 
-async def test_a_file_opened_for_a_cancelled_caller_is_closed(tmp_path: Path) -> None:
-    path = tmp_path / "contract.pdf"
-    path.write_bytes(b"%PDF-1.7")
-    opener = BlockingOpener(path)
+async def test_a_file_opened_for_a_cancelled_caller_is_closed(pdf: Path) -> None:
+    opener = BlockingOpener(pdf)
 
     async def read() -> bytes:
         async with await open_in_thread(opener) as handle:
@@ -74,31 +79,27 @@ async def test_a_file_opened_for_a_cancelled_caller_is_closed(tmp_path: Path) ->
     assert len(opener.opened) == 1
 
 
-async def test_a_file_opened_in_a_thread_reads_and_closes_with_its_block(tmp_path: Path) -> None:
-    path = tmp_path / "contract.pdf"
-    path.write_bytes(b"%PDF-1.7")
-    async with await open_in_thread(lambda: path.open("rb")) as handle:
+async def test_a_file_opened_in_a_thread_reads_and_closes_with_its_block(pdf: Path) -> None:
+    async with await open_in_thread(lambda: pdf.open("rb")) as handle:
         assert await handle.read() == b"%PDF-1.7"
     assert handle.closed
     with pytest.raises(FileNotFoundError):
-        await open_in_thread(lambda: (tmp_path / "missing.pdf").open("rb"))
+        await open_in_thread(lambda: (pdf.parent / "missing.pdf").open("rb"))
 
 
 async def test_a_document_upload_stopped_while_its_file_opens_leaves_no_file_open(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pdf: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # rule D1: documents from iX-Haus's document store, read below the document root
-    path = tmp_path / "lease.pdf"
-    path.write_bytes(b"%PDF-1.7 lease")
-    opener = BlockingOpener(path)
+    opener = BlockingOpener(pdf)
     monkeypatch.setattr(document_contents, "_open_no_follow", opener)
-    files = IxhausDocumentFiles(tmp_path)
+    files = IxhausDocumentFiles(pdf.parent)
     document = PortalDocument(
         id=1,
         name="Mietvertrag",
         document_type="Mietvertrag",
         created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        content_location="lease.pdf",
+        content_location=pdf.name,
     )
 
     async def read() -> list[bytes]:
@@ -109,17 +110,15 @@ async def test_a_document_upload_stopped_while_its_file_opens_leaves_no_file_ope
     assert len(opener.opened) == 1
 
 
-async def test_a_file_is_closed_when_its_block_is_cancelled_twice(tmp_path: Path) -> None:
+async def test_a_file_is_closed_when_its_block_is_cancelled_twice(pdf: Path) -> None:
     # Seen under load in test_seams[kill-document]: a stopped run's clean-up was cancelled
     # again while anyio's close waited for a worker thread, and the close never ran.
-    path = tmp_path / "contract.pdf"
-    path.write_bytes(b"%PDF-1.7")
-    opened = await open_in_thread(lambda: path.open("rb"))
+    opened = await open_in_thread(lambda: pdf.open("rb"))
     limiter = anyio.to_thread.current_default_thread_limiter()
     tokens, limiter.total_tokens = limiter.total_tokens, 1
     release, entered = threading.Event(), asyncio.Event()
     busy = asyncio.create_task(anyio.to_thread.run_sync(release.wait))  # the only thread
-    handles: list[Any] = []
+    handles: list[anyio.AsyncFile[bytes]] = []
 
     async def upload() -> None:
         async with opened as handle:

@@ -30,13 +30,7 @@ from app.sandbox.casavi import (
 )
 from app.sandbox.casavi.state import Simulator
 from tests.support.contract import OpenAPIWebhookRequest, ValidatingTransport, openapi_for
-from tests.support.inprocess import (
-    IN_PROCESS_CASAVI,
-    InProcessTransport,
-    Routes,
-    reach,
-    serve_in_process,
-)
+from tests.support.inprocess import IN_PROCESS_CASAVI, InProcessTransport, reach, served_with_client
 
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=5)
 CALLBACK_SECRET = "whsec-test-callback-secret"
@@ -126,10 +120,8 @@ async def serve_simulator(state: Path, *, in_process: bool = False) -> AsyncIter
     app = create_casavi_simulator(state, default_page_size=20)
     try:
         if in_process:
-            async with serve_in_process(app) as served:
-                routes = Routes({httpx.URL(IN_PROCESS_CASAVI).host: served})
-                async with httpx.AsyncClient(base_url=IN_PROCESS_CASAVI, transport=routes) as c:
-                    yield SimHandle(app, None, IN_PROCESS_CASAVI, c, served)
+            async with served_with_client(app, IN_PROCESS_CASAVI) as (served, control):
+                yield SimHandle(app, None, IN_PROCESS_CASAVI, control, served)
         else:
             thread = ServerThread(app).start()
             try:

@@ -35,9 +35,8 @@ from tests.support.contract import OpenAPIRequest, OpenAPIResponse, ValidatingTr
 from tests.support.inprocess import (
     IN_PROCESS_DOCUWARE,
     InProcessTransport,
-    Routes,
     reach,
-    serve_in_process,
+    served_with_client,
 )
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "docuware.yaml"
@@ -202,10 +201,8 @@ async def serve_docuware(
     through ``handle.transport``)."""
     app = create_docuware_simulator(documents=documents, page_size=page_size)
     if in_process:
-        async with serve_in_process(app) as served:
-            routes = Routes({httpx.URL(IN_PROCESS_DOCUWARE).host: served})
-            async with httpx.AsyncClient(base_url=IN_PROCESS_DOCUWARE, transport=routes) as c:
-                yield DwHandle(app, None, IN_PROCESS_DOCUWARE, c, served)
+        async with served_with_client(app, IN_PROCESS_DOCUWARE) as (served, control):
+            yield DwHandle(app, None, IN_PROCESS_DOCUWARE, control, served)
         return
     thread = ServerThread(app).start()
     try:

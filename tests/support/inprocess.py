@@ -264,6 +264,18 @@ async def serve_in_process(app: Any) -> AsyncIterator[InProcessTransport]:
             await transport.aclose()
 
 
+@asynccontextmanager
+async def served_with_client(
+    app: Any, base_url: str
+) -> AsyncIterator[tuple[InProcessTransport, httpx.AsyncClient]]:
+    """``serve_in_process``, and a client at ``base_url`` that reaches the app (a
+    simulator's control client)."""
+    async with serve_in_process(app) as served:
+        routes = Routes({httpx.URL(base_url).host: served})
+        async with httpx.AsyncClient(base_url=base_url, transport=routes) as client:
+            yield served, client
+
+
 # The base URLs of the simulators served in process (no name is resolved: ``Routes`` picks
 # the app by host).
 IN_PROCESS_CASAVI = "http://casavi.in-process.test"
